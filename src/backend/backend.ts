@@ -1,0 +1,51 @@
+// The one interface every backend implements: small on purpose (tinygrad's habit).
+import type { DType, Storage } from '../graph/ir.ts';
+import type { Plan } from '../graph/plan.ts';
+
+export type BackendName = 'cpu' | 'webgpu';
+
+/** What a backend has done since it started: the figures benchmarks and tests read. */
+export interface BackendStats {
+  submits: number;
+  dispatches: number;
+  readbacks: number;
+  plans: number;
+  pipelines: number;
+  bindGroups: number;
+  buffersAllocated: number;
+  bytesAllocated: number;
+}
+
+export const emptyStats = (): BackendStats => ({
+  submits: 0,
+  dispatches: 0,
+  readbacks: 0,
+  plans: 0,
+  pipelines: 0,
+  bindGroups: 0,
+  buffersAllocated: 0,
+  bytesAllocated: 0,
+});
+
+export type HostArray = Float32Array | Float64Array | Int32Array;
+
+export interface Backend {
+  readonly name: BackendName;
+  /** Human-readable: "CPU (float32)", or the adapter's description. */
+  readonly description: string;
+  /** The float type values are computed and stored in. */
+  readonly precision: 'float32' | 'float64';
+  readonly stats: BackendStats;
+  /** Copy host values into new storage (no submit). */
+  upload(data: ArrayLike<number>, dtype: DType): Storage;
+  /** Overwrite existing storage with host values (no submit). */
+  write(storage: Storage, data: ArrayLike<number>, dtype: DType): void;
+  /** Copy storage back to the host; counts as a readback. */
+  read(storage: Storage, dtype: DType, size: number): Promise<HostArray>;
+  /**
+   * Run a plan once: one submit. `externals` bind the plan's inputs, `scalars` give each
+   * step its dynamic scalars. Returns fresh storage for each of the plan's outputs.
+   */
+  execute(plan: Plan, externals: Storage[], scalars: (readonly number[])[]): Storage[];
+  release(storage: Storage): void;
+}

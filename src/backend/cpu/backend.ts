@@ -1,0 +1,100 @@
+// The reference backend: each op's CPU kernel on typed arrays, in float32 (as the GPU) or
+// float64 (for finite-difference gradient checks).
+import type { DType, Storage } from '../../graph/ir.ts';
+import type { Plan, Ref } from '../../graph/plan.ts';
+import { sizeOf } from '../../shape.ts';
+import type { Arr, CpuArgs } from '../../ops/define.ts';
+import type { Backend, BackendStats, HostArray } from '../backend.ts';
+import { emptyStats } from '../backend.ts';
+
+interface CompiledStep {
+  run: (args: CpuArgs<any>) => void;
+  args: CpuArgs<any>;
+  inputs: Ref[];
+  out: Ref | null;
+  /** Views of plan-owned scratch, made once: a slot is shared by steps of different sizes. */
+  slotIns: (Arr | null)[];
+  slotOut: Arr | null;
+}
+
+interface Compiled {
+  steps: CompiledStep[];
+}
+
+const EMPTY = new Float32Array(0);
+
+export class CpuBackend implements Backend {
+  readonly name = 'cpu' as const;
+  readonly description: string;
+  readonly stats: BackendStats = emptyStats();
+  private readonly compiled = new WeakMap<Plan, Compiled>();
+
+  constructor(readonly precision: 'float32' | 'float64' = 'float32') {
+    this.description = `CPU (${precision})`;
+  }
+
+  alloc(dtype: DType, size: number): Arr {
+    if (dtype === 'int32') return new Int32Array(size);
+    return this.precision === 'float64' ? new Float64Array(size) : new Float32Array(size);
+  }
+
+  upload(data: ArrayLike<number>, dtype: DType): Storage {
+    const a = this.alloc(dtype, data.length);
+    a.set(data);
+    return a;
+  }
+
+  write(storage: Storage, data: ArrayLike<number>): void {
+    (storage as Arr).set(data);
+  }
+
+  async read(storage: Storage, _dtype: DType, size: number): Promise<HostArray> {
+    this.stats.readbacks++;
+    return (storage as Arr).slice(0, size);
+  }
+
+  release(): void {
+    // Typed arrays are reclaimed by the JS garbage collector.
+  }
+
+  execute(plan: Plan, externals: Storage[], scalars: (readonly number[])[]): Storage[] {
+    const c = this.compile(plan);
+    const outputs = plan.outputs.map((m) => this.alloc(m.dtype, sizeOf(m.shape)));
+    this.stats.submits++;
+    for (let i = 0; i < c.steps.length; i++) {
+      const s = c.steps[i]!;
+      for (let k = 0; k < s.inputs.length; k++) {
+        const r = s.inputs[k]!;
+        s.args.ins[k] = r.kind === 'ext' ? (externals[r.index] as Arr) : r.kind === 'out' ? outputs[r.index]! : s.slotIns[k]!;
+      }
+      s.args.out = s.out === null ? EMPTY : s.out.kind === 'out' ? outputs[s.out.index]! : s.slotOut!;
+      s.args.scalars = scalars[i]!;
+      s.run(s.args);
+      this.stats.dispatches++;
+    }
+    return outputs;
+  }
+
+  private compile(plan: Plan): Compiled {
+    let c = this.compiled.get(plan);
+    if (c) return c;
+    const slotArrays = plan.slots.map((s) => {
+      this.stats.buffersAllocated++;
+      this.stats.bytesAllocated += s.size * (s.dtype === 'int32' ? 4 : this.precision === 'float64' ? 8 : 4);
+      return this.alloc(s.dtype, s.size);
+    });
+    const view = (r: Ref | null, shape: readonly number[]): Arr | null =>
+      r?.kind === 'slot' ? slotArrays[r.index]!.subarray(0, sizeOf(shape)) : null;
+    const steps = plan.steps.map<CompiledStep>((s) => ({
+      run: s.def.cpu,
+      inputs: s.inputs,
+      out: s.out,
+      slotIns: s.inputs.map((r, k) => view(r, s.inShapes[k]!)),
+      slotOut: view(s.out, s.outShape),
+      args: { ins: new Array(s.inputs.length), inShapes: s.inShapes, out: EMPTY, outShape: s.outShape, attrs: s.attrs, scalars: [] },
+    }));
+    c = { steps };
+    this.compiled.set(plan, c);
+    return c;
+  }
+}

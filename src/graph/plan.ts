@@ -1,0 +1,246 @@
+// Schedule -> buffer plan -> a Plan, cached by structure and shapes. A Plan knows nothing
+// about the values it runs on: externals (variables, earlier results) and dynamic scalars
+// are bound at run time, so the same training step every epoch hits the cache.
+import type { Shape } from '../shape.ts';
+import { fmt, sizeOf } from '../shape.ts';
+import type { OpDef } from '../ops/define.ts';
+import type { DType, Meta, Node } from './ir.ts';
+
+export type Ref =
+  | { kind: 'ext'; index: number } // bound at run time: a variable or an earlier result
+  | { kind: 'slot'; index: number } // plan-owned scratch, reused once its last reader ran
+  | { kind: 'out'; index: number }; // fresh storage handed back to the node
+
+export interface PlanStep {
+  def: OpDef<any>;
+  attrs: Record<string, unknown>;
+  inputs: Ref[];
+  inShapes: Shape[];
+  outShape: Shape;
+  dtype: DType;
+  /** null for effects, which write their `def.effect.writes` inputs in place. */
+  out: Ref | null;
+}
+
+export interface Plan {
+  readonly id: number;
+  readonly key: string;
+  readonly steps: PlanStep[];
+  readonly slots: { dtype: DType; size: number }[];
+  readonly outputs: Meta[];
+  readonly externals: Meta[];
+}
+
+/**
+ * Order the work a flush must do: every node reachable from `targets` and from the
+ * effects' inputs that is not realized yet, inputs first; effects last, because they
+ * overwrite variables that the other nodes read.
+ */
+export function schedule(targets: Node[], effects: Node[]): Node[] {
+  const order: Node[] = [];
+  const seen = new Set<Node>();
+  const visit = (root: Node): void => {
+    // Iterative DFS: a deep chain (hundreds of layers) must not overflow the JS stack.
+    const stack: [Node, number][] = [[root, 0]];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const [node, i] = top;
+      if (i === 0) {
+        if (seen.has(node) || !needsCompute(node)) {
+          stack.pop();
+          continue;
+        }
+      }
+      if (i < node.inputs.length) {
+        top[1] = i + 1;
+        const child = node.inputs[i]!;
+        if (!seen.has(child) && needsCompute(child)) stack.push([child, 0]);
+        continue;
+      }
+      stack.pop();
+      if (!seen.has(node)) {
+        seen.add(node);
+        order.push(node);
+      }
+    }
+  };
+  for (const t of targets) if (!t.isEffect) visit(t);
+  for (const e of effects) for (const input of e.inputs) visit(input);
+  for (const e of effects) order.push(e);
+  return order;
+}
+
+function needsCompute(node: Node): boolean {
+  if (node.isLeaf) {
+    const v = node.variable!;
+    if (v.disposed) throw new Error(`reading a disposed tensor ${fmt(node.shape)} ${node.dtype}: it was freed with dispose()`);
+    if (node.version !== v.version) {
+      throw new Error(
+        `a lazy result needs the value a tensor ${fmt(node.shape)} had before an in-place update; ` +
+          `read it (await t.data()) before updating, or recompute it`,
+      );
+    }
+    return false;
+  }
+  if (node.state === 'failed') throw node.error!;
+  if (node.state === 'disposed') throw new Error(`${node.opName}: reading a disposed tensor ${fmt(node.shape)} ${node.dtype}`);
+  return node.state !== 'realized';
+}
+
+export interface BoundPlan {
+  plan: Plan;
+  externals: Node[];
+  outputs: Node[];
+  scalars: (readonly number[])[];
+}
+
+let nextPlanId = 1;
+
+export class PlanCache {
+  private readonly plans = new Map<string, Plan>();
+  built = 0;
+
+  constructor(private readonly limit = 256) {}
+
+  /** Turn a schedule into a plan (from the cache when the structure was seen before). */
+  bind(order: Node[], isOutput: (n: Node) => boolean): BoundPlan {
+    const index = new Map<Node, number>();
+    const externals: Node[] = [];
+    const extIndex = new Map<Node, number>();
+    const outputs: Node[] = [];
+    const keyParts: string[] = [];
+    const scalars: (readonly number[])[] = [];
+    order.forEach((n, i) => index.set(n, i));
+    for (const n of order) {
+      const ins: string[] = [];
+      for (const input of n.inputs) {
+        const j = index.get(input);
+        if (j !== undefined) {
+          ins.push(`n${j}`);
+          continue;
+        }
+        let e = extIndex.get(input);
+        if (e === undefined) {
+          e = externals.length;
+          extIndex.set(input, e);
+          externals.push(input);
+        }
+        ins.push(`x${e}`);
+      }
+      const out = n.isEffect ? 'e' : isOutput(n) ? 'o' : 's';
+      if (out === 'o') outputs.push(n);
+      keyParts.push(`${n.def!.name}${JSON.stringify(n.attrs)}[${n.shape}]${n.dtype}(${ins})${out}`);
+      scalars.push(n.scalars);
+    }
+    for (const x of externals) keyParts.push(`x[${x.shape}]${x.dtype}`);
+    const key = keyParts.join(';');
+    let plan = this.plans.get(key);
+    if (plan) {
+      // Refresh its place in the LRU order.
+      this.plans.delete(key);
+      this.plans.set(key, plan);
+    } else {
+      plan = buildPlan(key, order, index, extIndex, isOutput);
+      this.built++;
+      this.plans.set(key, plan);
+      if (this.plans.size > this.limit) this.plans.delete(this.plans.keys().next().value!);
+    }
+    return { plan, externals, outputs, scalars };
+  }
+}
+
+function buildPlan(
+  key: string,
+  order: Node[],
+  index: Map<Node, number>,
+  extIndex: Map<Node, number>,
+  isOutput: (n: Node) => boolean,
+): Plan {
+  const lastUse = new Map<Node, number>();
+  order.forEach((n, i) => n.inputs.forEach((input) => lastUse.set(input, i)));
+  const slots: { dtype: DType; size: number }[] = [];
+  const free: number[] = [];
+  const slotOf = new Map<Node, number>();
+  const refOf = new Map<Node, Ref>();
+  const outputs: Meta[] = [];
+  const steps: PlanStep[] = [];
+
+  const refFor = (input: Node): Ref => refOf.get(input) ?? { kind: 'ext', index: extIndex.get(input)! };
+
+  order.forEach((n, i) => {
+    const inputs = n.inputs.map(refFor);
+    let out: Ref | null = null;
+    if (!n.isEffect) {
+      if (isOutput(n)) {
+        out = { kind: 'out', index: outputs.length };
+        outputs.push({ shape: n.shape, dtype: n.dtype });
+      } else {
+        out = { kind: 'slot', index: takeSlot(slots, free, n.dtype, sizeOf(n.shape)) };
+        slotOf.set(n, out.index);
+      }
+      refOf.set(n, out);
+    }
+    steps.push({
+      def: n.def!,
+      attrs: n.attrs,
+      inputs,
+      inShapes: n.inputs.map((x) => x.shape),
+      outShape: n.shape,
+      dtype: n.dtype,
+      out,
+    });
+    // Release scratch whose last reader has now run (after the output was placed: a
+    // kernel must never write the buffer it is reading).
+    const released = new Set<number>();
+    for (const input of n.inputs) {
+      const s = slotOf.get(input);
+      if (s !== undefined && lastUse.get(input) === i && !released.has(s)) {
+        released.add(s);
+        free.push(s);
+      }
+    }
+    const own = slotOf.get(n);
+    if (own !== undefined && !lastUse.has(n)) free.push(own);
+  });
+  void index;
+  return {
+    id: nextPlanId++,
+    key,
+    steps,
+    slots,
+    outputs,
+    externals: [...extIndex.keys()].map((x) => ({ shape: x.shape, dtype: x.dtype })),
+  };
+}
+
+/** Best fit among free slots of the same dtype; grow the largest one, or add a slot. */
+function takeSlot(slots: { dtype: DType; size: number }[], free: number[], dtype: DType, size: number): number {
+  let best = -1;
+  for (let k = 0; k < free.length; k++) {
+    const s = slots[free[k]!]!;
+    if (s.dtype !== dtype) continue;
+    if (best < 0) {
+      best = k;
+      continue;
+    }
+    const b = slots[free[best]!]!;
+    const fits = s.size >= size;
+    const bFits = b.size >= size;
+    if ((fits && (!bFits || s.size < b.size)) || (!fits && !bFits && s.size > b.size)) best = k;
+  }
+  if (best < 0) {
+    slots.push({ dtype, size });
+    return slots.length - 1;
+  }
+  const slot = free.splice(best, 1)[0]!;
+  slots[slot]!.size = Math.max(slots[slot]!.size, size);
+  return slot;
+}
+
+/** A readable listing of a plan, for debugging and for the docs. */
+export function describePlan(plan: Plan): string {
+  const ref = (r: Ref | null): string => (r === null ? '(in place)' : `${r.kind}${r.index}`);
+  return plan.steps
+    .map((s, i) => `${String(i).padStart(3)} ${ref(s.out).padEnd(10)} = ${s.def.name}(${s.inputs.map(ref).join(', ')}) ${fmt(s.outShape)} ${s.dtype}`)
+    .join('\n');
+}

@@ -1,0 +1,61 @@
+// Inverted dropout: zero each element with probability p and scale the rest by 1/(1-p),
+// so eval mode is the identity. The mask comes from the global Philox stream: the range
+// of blocks is reserved when the op is recorded and passed as dynamic scalars, so each
+// step draws a fresh mask without a new plan, and CPU and GPU draw the same one.
+import { apply } from '../runtime.ts';
+import type { Tensor } from '../tensor.ts';
+import { defineOp, floatOnly } from './define.ts';
+import type { Arr } from './define.ts';
+import { PhiloxStream } from '../random.ts';
+import { reserveBlocks } from '../generator.ts';
+
+const TWO_POW_32 = 2 ** 32;
+
+/** out = keep ? x * scale : 0, with keep decided by word i of the reserved range (u >= p keeps). */
+function applyMask(x: Arr, out: Arr, p: number, scalars: readonly number[]): void {
+  if (p >= 1) {
+    out.fill(0);
+    return;
+  }
+  const [keyLo, keyHi, startLo, startHi] = scalars as [number, number, number, number];
+  const u = new PhiloxStream(keyLo, keyHi, startHi * TWO_POW_32 + startLo).uniform(out.length, new Float64Array(out.length));
+  const scale = 1 / (1 - p);
+  for (let i = 0; i < out.length; i++) out[i] = u[i]! < p ? 0 : x[i]! * scale;
+}
+
+function checkP(op: string, p: number): void {
+  if (!(p >= 0 && p <= 1)) throw new Error(`${op}: dropout probability has to be between 0 and 1, got ${p}`);
+}
+
+export const dropoutDef = defineOp<{ p: number }>({
+  name: 'dropout',
+  family: 'dropout',
+  shape: (ins, { p }) => {
+    floatOnly('dropout', ins);
+    checkP('dropout', p);
+    return ins[0]!;
+  },
+  cpu: ({ ins: [x], out, attrs, scalars }) => applyMask(x!, out, attrs.p, scalars),
+  grad: ({ g, attrs, scalars }) => [apply(dropoutBackwardDef, [g], attrs, scalars)],
+});
+
+/** The same mask, regenerated from the same blocks, applied to the gradient. */
+export const dropoutBackwardDef = defineOp<{ p: number }>({
+  name: 'dropoutBackward',
+  family: 'dropout',
+  shape: (ins, { p }) => {
+    floatOnly('dropoutBackward', ins);
+    checkP('dropoutBackward', p);
+    return ins[0]!;
+  },
+  cpu: ({ ins: [g], out, attrs, scalars }) => applyMask(g!, out, attrs.p, scalars),
+  grad: { notDifferentiable: 'a backward op: second-order gradients are not supported' },
+});
+
+/** Dropout as `F.dropout`: the identity unless `training`. */
+export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
+  checkP('dropout', p);
+  if (!training || p === 0) return x;
+  return apply(dropoutDef, [x], { p }, reserveBlocks(Math.ceil(x.size / 4)));
+}
+

@@ -1,0 +1,154 @@
+// Elementwise ops with NumPy broadcasting: arithmetic, comparisons, where and cast.
+// Gradients of broadcast inputs are summed back to the input's shape (sumTo).
+import { apply } from '../runtime.ts';
+import type { Tensor } from '../tensor.ts';
+import { broadcastShapes, fmt } from '../shape.ts';
+import * as cpu from '../backend/cpu/kernels.ts';
+import { defineOp, floatOnly } from './define.ts';
+import type { CpuArgs, OpDef } from './define.ts';
+import type { DType, Meta } from '../graph/ir.ts';
+import { asTensor } from './fill.ts';
+import { sumTo } from './reduce.ts';
+import { log, neg } from './unary.ts';
+
+type NoAttrs = Record<string, never>;
+
+function broadcastRule(op: string, dtype?: DType) {
+  return (ins: Meta[]): Meta => {
+    const [a, b] = ins as [Meta, Meta];
+    if (a.dtype !== b.dtype) throw new Error(`${op}: dtypes differ: ${fmt(a.shape)} ${a.dtype} and ${fmt(b.shape)} ${b.dtype}; cast one with .float() or .int()`);
+    return { shape: broadcastShapes(op, a.shape, b.shape), dtype: dtype ?? a.dtype };
+  };
+}
+
+function binaryKernel(f: (x: number, y: number) => number) {
+  return ({ ins, inShapes, out, outShape }: CpuArgs<unknown>): void =>
+    cpu.binary(ins[0]!, ins[1]!, inShapes[0]!, inShapes[1]!, out, outShape, f);
+}
+
+export const addDef = defineOp<NoAttrs>({
+  name: 'add',
+  family: 'elementwise',
+  shape: broadcastRule('add'),
+  cpu: binaryKernel((x, y) => x + y),
+  grad: ({ g, inputs: [a, b] }) => [sumTo(g, a!.shape), sumTo(g, b!.shape)],
+});
+
+export const subDef = defineOp<NoAttrs>({
+  name: 'sub',
+  family: 'elementwise',
+  shape: broadcastRule('sub'),
+  cpu: binaryKernel((x, y) => x - y),
+  grad: ({ g, inputs: [a, b] }) => [sumTo(g, a!.shape), sumTo(neg(g), b!.shape)],
+});
+
+export const mulDef = defineOp<NoAttrs>({
+  name: 'mul',
+  family: 'elementwise',
+  shape: broadcastRule('mul'),
+  cpu: binaryKernel((x, y) => x * y),
+  grad: ({ g, inputs: [a, b] }) => [sumTo(mul(g, b!), a!.shape), sumTo(mul(g, a!), b!.shape)],
+});
+
+export const divDef = defineOp<NoAttrs>({
+  name: 'div',
+  family: 'elementwise',
+  shape: (ins) => {
+    floatOnly('div', ins, ['numerator', 'denominator']);
+    return broadcastRule('div')(ins);
+  },
+  cpu: binaryKernel((x, y) => x / y),
+  // d(a/b)/db = -a/b^2 = -out/b
+  grad: ({ g, inputs: [a, b], out }) => [sumTo(div(g, b!), a!.shape), sumTo(neg(mul(g, div(out, b!))), b!.shape)],
+});
+
+export const powDef = defineOp<NoAttrs>({
+  name: 'pow',
+  family: 'elementwise',
+  shape: (ins) => {
+    floatOnly('pow', ins, ['base', 'exponent']);
+    return broadcastRule('pow')(ins);
+  },
+  cpu: binaryKernel((x, y) => Math.pow(x, y)),
+  // d/da = b a^(b-1); d/db = a^b ln a (defined for a > 0, as PyTorch; NaN otherwise).
+  grad: ({ g, inputs: [a, b], out }) => [
+    sumTo(mul(g, mul(b!, pow(a!, sub(b!, 1)))), a!.shape),
+    sumTo(mul(g, mul(out, log(a!))), b!.shape),
+  ],
+});
+
+const comparison = (name: string, f: (x: number, y: number) => boolean): OpDef<NoAttrs> =>
+  defineOp<NoAttrs>({
+    name,
+    family: 'elementwise',
+    nondiff: [0, 1],
+    shape: broadcastRule(name, 'int32'),
+    cpu: binaryKernel((x, y) => (f(x, y) ? 1 : 0)),
+    grad: { notDifferentiable: 'a comparison is piecewise constant: its gradient is zero wherever it exists' },
+  });
+
+export const eqDef = comparison('eq', (x, y) => x === y);
+export const gtDef = comparison('gt', (x, y) => x > y);
+export const ltDef = comparison('lt', (x, y) => x < y);
+
+export const whereDef = defineOp<NoAttrs>({
+  name: 'where',
+  family: 'elementwise',
+  nondiff: [0],
+  shape: (ins) => {
+    const [c, a, b] = ins as [Meta, Meta, Meta];
+    if (a.dtype !== b.dtype) throw new Error(`where: branches differ in dtype: ${fmt(a.shape)} ${a.dtype} and ${fmt(b.shape)} ${b.dtype}`);
+    const ab = broadcastShapes('where', a.shape, b.shape);
+    return { shape: broadcastShapes('where', c.shape, ab), dtype: a.dtype };
+  },
+  cpu: ({ ins: [c, a, b], inShapes, out, outShape }) => {
+    cpu.forEachBroadcast(outShape, inShapes, (o, offs) => {
+      out[o] = c![offs[0]!]! !== 0 ? a![offs[1]!]! : b![offs[2]!]!;
+    });
+  },
+  grad: ({ g, inputs: [c, a, b] }) => {
+    const zero = asTensor(0);
+    return [null, sumTo(where(c!, g, zero), a!.shape), sumTo(where(c!, zero, g), b!.shape)];
+  },
+});
+
+export const castDef = defineOp<{ dtype: DType }>({
+  name: 'cast',
+  family: 'elementwise',
+  shape: ([x], { dtype }) => {
+    if (dtype !== 'float32' && dtype !== 'int32') throw new Error(`cast: unknown dtype '${String(dtype)}' for ${fmt(x!.shape)}; expected 'float32' or 'int32'`);
+    return { shape: x!.shape, dtype };
+  },
+  // float -> int truncates toward zero, as PyTorch's .int()
+  cpu: ({ ins: [x], out, attrs }) => cpu.unary(x!, out, attrs.dtype === 'int32' ? Math.trunc : (v) => v),
+  grad: ({ g, inputs: [x], attrs }) => [x!.dtype === 'float32' && attrs.dtype === 'float32' ? g : null],
+});
+
+// ---- functional API -----------------------------------------------------------------------
+
+export type Operand = Tensor | number;
+
+export const add = (a: Operand, b: Operand): Tensor => binaryApply(addDef, a, b);
+export const sub = (a: Operand, b: Operand): Tensor => binaryApply(subDef, a, b);
+export const mul = (a: Operand, b: Operand): Tensor => binaryApply(mulDef, a, b);
+export const div = (a: Operand, b: Operand): Tensor => binaryApply(divDef, a, b);
+export const pow = (a: Operand, b: Operand): Tensor => binaryApply(powDef, a, b);
+export const eq = (a: Operand, b: Operand): Tensor => binaryApply(eqDef, a, b);
+export const gt = (a: Operand, b: Operand): Tensor => binaryApply(gtDef, a, b);
+export const lt = (a: Operand, b: Operand): Tensor => binaryApply(ltDef, a, b);
+
+export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
+  const like = typeof a === 'number' ? (typeof b === 'number' ? undefined : b) : a;
+  return apply(whereDef, [cond, asTensor(a, like), asTensor(b, like)], {});
+}
+
+export function cast(x: Tensor, dtype: DType): Tensor {
+  if (x.dtype === dtype) return x;
+  return apply(castDef, [x], { dtype });
+}
+
+/** A plain number takes the other operand's dtype, so `labels.eq(3)` stays int32. */
+function binaryApply(def: OpDef<NoAttrs>, a: Operand, b: Operand): Tensor {
+  const like = typeof a === 'number' ? (typeof b === 'number' ? undefined : b) : a;
+  return apply(def, [asTensor(a, like), asTensor(b, like)], {});
+}

@@ -1,0 +1,87 @@
+// Ops with no tensor inputs: constants, ranges. Their values are static attributes.
+import { apply } from '../runtime.ts';
+import type { Tensor } from '../tensor.ts';
+import { assertShape, fmt } from '../shape.ts';
+import type { Shape } from '../shape.ts';
+import type { DType } from '../graph/ir.ts';
+import { defineOp } from './define.ts';
+
+const noInputs = { notDifferentiable: 'it has no tensor inputs' };
+
+function checkFinite(op: string, name: string, v: number): void {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${op}: ${name} must be a finite number, got ${String(v)}`);
+}
+
+export const fullDef = defineOp<{ shape: number[]; value: number; dtype: DType }>({
+  name: 'full',
+  family: 'fill',
+  shape: (_ins, { shape, value, dtype }) => {
+    assertShape('full', shape);
+    if (typeof value !== 'number') throw new Error(`full: value must be a number, got ${String(value)}`);
+    if (dtype === 'int32' && !Number.isInteger(value)) throw new Error(`full: value ${value} is not an integer, but the dtype is int32`);
+    return { shape, dtype };
+  },
+  cpu: ({ out, attrs }) => out.fill(attrs.value),
+  grad: noInputs,
+});
+
+export const arangeDef = defineOp<{ start: number; end: number; step: number; dtype: DType }>({
+  name: 'arange',
+  family: 'fill',
+  shape: (_ins, { start, end, step, dtype }) => {
+    checkFinite('arange', 'start', start);
+    checkFinite('arange', 'end', end);
+    checkFinite('arange', 'step', step);
+    if (step === 0) throw new Error(`arange: step must be non-zero (start ${start}, end ${end})`);
+    if ((end - start) / step < 0) throw new Error(`arange: step ${step} moves away from end ${end} (start ${start})`);
+    return { shape: [Math.max(0, Math.ceil((end - start) / step))], dtype };
+  },
+  cpu: ({ out, attrs }) => {
+    for (let i = 0; i < out.length; i++) out[i] = attrs.start + i * attrs.step;
+  },
+  grad: noInputs,
+});
+
+export const linspaceDef = defineOp<{ start: number; end: number; steps: number }>({
+  name: 'linspace',
+  family: 'fill',
+  shape: (_ins, { start, end, steps }) => {
+    checkFinite('linspace', 'start', start);
+    checkFinite('linspace', 'end', end);
+    if (!Number.isInteger(steps) || steps < 0) throw new Error(`linspace: steps must be a non-negative integer, got ${steps}`);
+    return { shape: [steps], dtype: 'float32' };
+  },
+  cpu: ({ out, attrs: { start, end, steps } }) => {
+    // As torch.linspace: both ends exact, the step computed once.
+    const step = steps > 1 ? (end - start) / (steps - 1) : 0;
+    for (let i = 0; i < steps; i++) out[i] = i === steps - 1 && steps > 1 ? end : start + i * step;
+  },
+  grad: noInputs,
+});
+
+export function full(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
+  return apply(fullDef, [], { shape: [...shape], value, dtype });
+}
+
+export const zeros = (shape: Shape, dtype: DType = 'float32'): Tensor => full(shape, 0, dtype);
+export const ones = (shape: Shape, dtype: DType = 'float32'): Tensor => full(shape, 1, dtype);
+export const zerosLike = (t: Tensor): Tensor => full(t.shape, 0, t.dtype);
+export const onesLike = (t: Tensor): Tensor => full(t.shape, 1, t.dtype);
+
+export function arange(start: number, end?: number, step = 1, dtype: DType = 'float32'): Tensor {
+  if (end === undefined) return apply(arangeDef, [], { start: 0, end: start, step, dtype });
+  return apply(arangeDef, [], { start, end, step, dtype });
+}
+
+export function linspace(start: number, end: number, steps: number): Tensor {
+  return apply(linspaceDef, [], { start, end, steps });
+}
+
+/** A number becomes a 0-d constant of `like`'s dtype (float32 when there is none). */
+export function asTensor(v: Tensor | number, like?: Tensor): Tensor {
+  if (typeof v !== 'number') return v;
+  if (like?.dtype === 'int32' && !Number.isInteger(v)) {
+    throw new Error(`a non-integer ${v} cannot combine with an int32 tensor ${fmt(like.shape)}; cast it with .float() first`);
+  }
+  return full([], v, like?.dtype ?? 'float32');
+}

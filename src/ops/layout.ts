@@ -1,0 +1,264 @@
+// Ops that move data without arithmetic: reshape, transpose, cat, narrow, row gathering
+// and copy. On a GPU most are a single copy kernel; the CPU reference is plain loops.
+import { apply } from '../runtime.ts';
+import type { Tensor } from '../tensor.ts';
+import { assertShape, fmt, normAxis, sameShape, sizeOf, stridesOf } from '../shape.ts';
+import type { Shape } from '../shape.ts';
+import * as cpu from '../backend/cpu/kernels.ts';
+import { defineOp } from './define.ts';
+import type { Arr } from './define.ts';
+import type { Meta } from '../graph/ir.ts';
+import { full } from './fill.ts';
+
+export const reshapeDef = defineOp<{ shape: number[] }>({
+  name: 'reshape',
+  family: 'layout',
+  shape: ([x], { shape }) => {
+    assertShape('reshape', shape);
+    if (sizeOf(shape) !== sizeOf(x!.shape)) {
+      throw new Error(`reshape: cannot view ${fmt(x!.shape)} (${sizeOf(x!.shape)} elements) as ${fmt(shape)} (${sizeOf(shape)} elements)`);
+    }
+    return { shape, dtype: x!.dtype };
+  },
+  cpu: ({ ins: [x], out }) => out.set(x!),
+  grad: ({ g, inputs: [x] }) => [reshape(g, x!.shape)],
+});
+
+export const copyDef = defineOp<Record<string, never>>({
+  name: 'copy',
+  family: 'layout',
+  shape: ([x]) => x!,
+  cpu: ({ ins: [x], out }) => out.set(x!),
+  grad: ({ g }) => [g],
+});
+
+/** Out-of-place permutation: visit the output in order, reading the input through `perm`. */
+function permute(x: Arr, shape: Shape, perm: number[], out: Arr): void {
+  const inStrides = stridesOf(shape);
+  const outShape = perm.map((p) => shape[p]!);
+  const strides = perm.map((p) => inStrides[p]!);
+  const n = outShape.length;
+  const idx = new Int32Array(n);
+  let off = 0;
+  for (let o = 0; o < out.length; o++) {
+    out[o] = x[off]!;
+    for (let d = n - 1; d >= 0; d--) {
+      idx[d]!++;
+      off += strides[d]!;
+      if (idx[d]! < outShape[d]!) break;
+      off -= strides[d]! * outShape[d]!;
+      idx[d] = 0;
+    }
+  }
+}
+
+export const transposeDef = defineOp<{ dim0: number; dim1: number }>({
+  name: 'transpose',
+  family: 'layout',
+  shape: ([x], { dim0, dim1 }) => {
+    const shape = [...x!.shape];
+    [shape[dim0], shape[dim1]] = [shape[dim1]!, shape[dim0]!];
+    return { shape, dtype: x!.dtype };
+  },
+  cpu: ({ ins: [x], inShapes: [s], out, attrs: { dim0, dim1 } }) => {
+    const perm = s!.map((_, i) => i);
+    [perm[dim0], perm[dim1]] = [dim1, dim0];
+    permute(x!, s!, perm, out);
+  },
+  grad: ({ g, attrs }) => [transpose(g, attrs.dim0, attrs.dim1)],
+});
+
+export const catDef = defineOp<{ axis: number }>({
+  name: 'cat',
+  family: 'layout',
+  shape: (ins, { axis }) => {
+    if (ins.length === 0) throw new Error('cat: expected at least one tensor');
+    const first = ins[0]!;
+    let len = 0;
+    for (const m of ins) {
+      const ok = m.dtype === first.dtype && m.shape.length === first.shape.length && m.shape.every((d, i) => i === axis || d === first.shape[i]);
+      if (!ok) {
+        throw new Error(`cat: shapes ${ins.map((t) => `${fmt(t.shape)} ${t.dtype}`).join(', ')} must match (and share a dtype) except along axis ${axis}`);
+      }
+      len += m.shape[axis]!;
+    }
+    const shape = [...first.shape];
+    shape[axis] = len;
+    return { shape, dtype: first.dtype };
+  },
+  cpu: ({ ins, inShapes, out, outShape, attrs: { axis } }) => {
+    const { outer, inner } = cpu.axisSplit(outShape, axis);
+    const rowOut = outShape[axis]! * inner;
+    let col = 0;
+    ins.forEach((x, k) => {
+      const w = inShapes[k]![axis]! * inner;
+      for (let o = 0; o < outer; o++) out.set(x.subarray(o * w, o * w + w), o * rowOut + col);
+      col += w;
+    });
+  },
+  grad: ({ g, inputs, attrs: { axis } }) => {
+    let start = 0;
+    return inputs.map((x) => {
+      const part = narrow(g, axis, start, x.shape[axis]!);
+      start += x.shape[axis]!;
+      return part;
+    });
+  },
+});
+
+export const narrowDef = defineOp<{ axis: number; start: number; length: number }>({
+  name: 'narrow',
+  family: 'layout',
+  shape: ([x], { axis, start, length }) => {
+    const d = x!.shape[axis]!;
+    if (!Number.isInteger(start) || !Number.isInteger(length) || start < 0 || length < 0 || start + length > d) {
+      throw new Error(`narrow: [${start}, ${start + length}) is out of range for axis ${axis} of ${fmt(x!.shape)}`);
+    }
+    const shape = [...x!.shape];
+    shape[axis] = length;
+    return { shape, dtype: x!.dtype };
+  },
+  cpu: ({ ins: [x], inShapes: [s], out, attrs: { axis, start, length } }) => {
+    const { outer, len, inner } = cpu.axisSplit(s!, axis);
+    for (let o = 0; o < outer; o++) {
+      const from = (o * len + start) * inner;
+      out.set(x!.subarray(from, from + length * inner), o * length * inner);
+    }
+  },
+  // The gradient pads g with zeros back to the input's extent.
+  grad: ({ g, inputs: [x], attrs: { axis, start, length } }) => {
+    const parts: Tensor[] = [];
+    const zerosAlong = (n: number): Tensor => full(x!.shape.map((d, i) => (i === axis ? n : d)), 0);
+    if (start > 0) parts.push(zerosAlong(start));
+    parts.push(g);
+    const rest = x!.shape[axis]! - start - length;
+    if (rest > 0) parts.push(zerosAlong(rest));
+    return [parts.length === 1 ? g : cat(parts, axis)];
+  },
+});
+
+function checkIndex(op: string, idx: Arr, rows: number, xShape: Shape): void {
+  for (let i = 0; i < idx.length; i++) {
+    const r = idx[i]!;
+    if (r < 0 || r >= rows) throw new Error(`${op}: index ${r} at position ${i} is out of range for ${rows} rows (input ${fmt(xShape)})`);
+  }
+}
+
+function indexShape(op: string, x: Meta, idx: Meta): void {
+  if (idx.dtype !== 'int32' || idx.shape.length !== 1) throw new Error(`${op}: indices must be a 1-D int32 tensor, got ${fmt(idx.shape)} ${idx.dtype}`);
+  if (x.shape.length < 1) throw new Error(`${op}: input must have at least one dimension, got ${fmt(x.shape)}`);
+}
+
+export const indexSelectDef = defineOp<Record<string, never>>({
+  name: 'indexSelect',
+  family: 'layout',
+  nondiff: [1],
+  shape: ([x, idx]) => {
+    indexShape('indexSelect', x!, idx!);
+    return { shape: [idx!.shape[0]!, ...x!.shape.slice(1)], dtype: x!.dtype };
+  },
+  cpu: ({ ins: [x, idx], inShapes: [s], out }) => {
+    const rows = s![0]!;
+    checkIndex('indexSelect', idx!, rows, s!);
+    const w = rows === 0 ? 0 : x!.length / rows;
+    for (let i = 0; i < idx!.length; i++) out.set(x!.subarray(idx![i]! * w, idx![i]! * w + w), i * w);
+  },
+  grad: ({ g, inputs: [x, idx] }) => [apply(indexSelectBackwardDef, [g, idx!], { rows: x!.shape[0]! }), null],
+});
+
+/** Scatter-add rows of g back to their source rows (an index may repeat). */
+export const indexSelectBackwardDef = defineOp<{ rows: number }>({
+  name: 'indexSelectBackward',
+  family: 'layout',
+  nondiff: [1],
+  shape: ([g, idx], { rows }) => {
+    indexShape('indexSelectBackward', g!, idx!);
+    return { shape: [rows, ...g!.shape.slice(1)], dtype: g!.dtype };
+  },
+  cpu: ({ ins: [g, idx], outShape, out }) => {
+    checkIndex('indexSelectBackward', idx!, outShape[0]!, outShape);
+    const w = sizeOf(outShape.slice(1));
+    out.fill(0);
+    for (let i = 0; i < idx!.length; i++) {
+      const o = idx![i]! * w;
+      for (let j = 0; j < w; j++) out[o + j]! += g![i * w + j]!;
+    }
+  },
+  grad: { notDifferentiable: 'a backward op: second-order gradients are not supported' },
+});
+
+// ---- functional API -----------------------------------------------------------------------
+
+/** Reshape with PyTorch's rules: one dimension may be -1 and is inferred. */
+export function reshape(x: Tensor, shape: Shape): Tensor {
+  const s = inferShape(x, shape);
+  if (sameShape(s, x.shape)) return x;
+  return apply(reshapeDef, [x], { shape: s });
+}
+
+function inferShape(x: Tensor, shape: Shape): number[] {
+  const s = [...shape];
+  const free = s.indexOf(-1);
+  if (free >= 0) {
+    if (s.indexOf(-1, free + 1) >= 0) throw new Error(`reshape: only one dimension can be -1 in ${fmt(shape)}`);
+    const known = s.reduce((n, d, i) => (i === free ? n : n * d), 1);
+    if (known === 0 || x.size % known !== 0) throw new Error(`reshape: cannot view ${fmt(x.shape)} (${x.size} elements) as ${fmt(shape)}`);
+    s[free] = x.size / known;
+  }
+  return s;
+}
+
+export function transpose(x: Tensor, dim0 = 0, dim1 = 1): Tensor {
+  const d0 = normAxis('transpose', dim0, x.ndim);
+  const d1 = normAxis('transpose', dim1, x.ndim);
+  if (d0 === d1) return x;
+  return apply(transposeDef, [x], { dim0: Math.min(d0, d1), dim1: Math.max(d0, d1) });
+}
+
+export function cat(tensors: Tensor[], axis = 0): Tensor {
+  if (!Array.isArray(tensors) || tensors.length === 0) throw new Error('cat: expected a non-empty array of tensors');
+  const a = normAxis('cat', axis, tensors[0]!.ndim);
+  if (tensors.length === 1) return tensors[0]!;
+  return apply(catDef, tensors, { axis: a });
+}
+
+export function stack(tensors: Tensor[], axis = 0): Tensor {
+  if (!Array.isArray(tensors) || tensors.length === 0) throw new Error('stack: expected a non-empty array of tensors');
+  const first = tensors[0]!;
+  for (const t of tensors) {
+    if (!sameShape(t.shape, first.shape)) throw new Error(`stack: every tensor must have the same shape, got ${tensors.map((u) => fmt(u.shape)).join(', ')}`);
+  }
+  const a = normAxis('stack', axis, first.ndim + 1);
+  return apply(catDef, tensors.map((t) => unsqueeze(t, a)), { axis: a });
+}
+
+export function narrow(x: Tensor, axis: number, start: number, length: number): Tensor {
+  const a = normAxis('narrow', axis, x.ndim);
+  if (start === 0 && length === x.shape[a]) return x;
+  return apply(narrowDef, [x], { axis: a, start, length });
+}
+
+export function squeeze(x: Tensor, axis?: number): Tensor {
+  if (axis === undefined) return reshape(x, x.shape.filter((d) => d !== 1));
+  const a = normAxis('squeeze', axis, x.ndim);
+  if (x.shape[a] !== 1) return x; // as PyTorch: squeezing a dimension that is not 1 leaves it
+  return reshape(x, x.shape.filter((_, i) => i !== a));
+}
+
+export function unsqueeze(x: Tensor, axis: number): Tensor {
+  const a = normAxis('unsqueeze', axis, x.ndim + 1);
+  const s = [...x.shape];
+  s.splice(a, 0, 1);
+  return reshape(x, s);
+}
+
+/** Rows of `x` picked by an int32 index tensor: `X[idx]` in PyTorch. */
+export function indexSelect(x: Tensor, idx: Tensor): Tensor {
+  const host = idx.hostValues();
+  if (host) checkIndex('indexSelect', host, x.shape[0] ?? 0, x.shape);
+  return apply(indexSelectDef, [x, idx], {});
+}
+
+export function copy(x: Tensor): Tensor {
+  return apply(copyDef, [x], {});
+}

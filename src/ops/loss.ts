@@ -1,0 +1,206 @@
+// Loss functions, each one op (one kernel) with a dedicated backward op. All reduce by
+// the mean, as PyTorch's defaults.
+import { apply } from '../runtime.ts';
+import type { Tensor } from '../tensor.ts';
+import { fmt, sameShape, sizeOf } from '../shape.ts';
+import { defineOp, floatOnly } from './define.ts';
+import type { Arr } from './define.ts';
+import type { Meta } from '../graph/ir.ts';
+import { sigmoidScalar } from './unary.ts';
+
+const secondOrder = { notDifferentiable: 'a backward op: second-order gradients are not supported' };
+
+function xentShape(op: string, logits: Meta, labels: Meta): { n: number; c: number } {
+  if (logits.dtype !== 'float32' || logits.shape.length !== 2) {
+    throw new Error(`${op}: logits must be a float32 [batch, classes] matrix, got ${fmt(logits.shape)} ${logits.dtype}`);
+  }
+  if (labels.dtype !== 'int32' || labels.shape.length !== 1 || labels.shape[0] !== logits.shape[0]) {
+    throw new Error(`${op}: labels must be int32 [${logits.shape[0]}] (one class index per row of logits ${fmt(logits.shape)}), got ${fmt(labels.shape)} ${labels.dtype}`);
+  }
+  return { n: logits.shape[0]!, c: logits.shape[1]! };
+}
+
+export function checkLabels(op: string, labels: ArrayLike<number>, classes: number, logitsShape: readonly number[]): void {
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i]!;
+    if (!(l >= 0 && l < classes)) {
+      throw new Error(`${op}: label ${l} at row ${i} is out of range for ${classes} classes (logits ${fmt(logitsShape)}); labels must be in [0, ${classes})`);
+    }
+  }
+}
+
+/** For each row: max, and log of the sum of exp(x - max). */
+function rowLogSumExp(x: Arr, r: number, c: number): { max: number; lse: number } {
+  let max = -Infinity;
+  for (let j = 0; j < c; j++) max = Math.max(max, x[r * c + j]!);
+  let s = 0;
+  for (let j = 0; j < c; j++) s += Math.exp(x[r * c + j]! - max);
+  return { max, lse: Math.log(s) };
+}
+
+export const softmaxCrossEntropyDef = defineOp<Record<string, never>>({
+  name: 'softmaxCrossEntropy',
+  family: 'softmax_xent',
+  nondiff: [1],
+  shape: ([logits, labels]) => {
+    xentShape('softmaxCrossEntropy', logits!, labels!);
+    return { shape: [], dtype: 'float32' };
+  },
+  // loss = mean_r (logsumexp(x_r) - x_r[label_r])
+  cpu: ({ ins: [x, labels], inShapes: [s], out }) => {
+    const [n, c] = [s![0]!, s![1]!];
+    checkLabels('softmaxCrossEntropy', labels!, c, s!);
+    let total = 0;
+    for (let r = 0; r < n; r++) {
+      const { max, lse } = rowLogSumExp(x!, r, c);
+      total += max + lse - x![r * c + labels![r]!]!;
+    }
+    out[0] = n === 0 ? NaN : total / n;
+  },
+  grad: ({ g, inputs: [logits, labels] }) => [apply(softmaxCrossEntropyBackwardDef, [logits!, labels!, g], {}), null],
+});
+
+/** (softmax(x) - onehot(label)) * g / N */
+export const softmaxCrossEntropyBackwardDef = defineOp<Record<string, never>>({
+  name: 'softmaxCrossEntropyBackward',
+  family: 'softmax_xent',
+  nondiff: [1],
+  shape: ([logits, labels, g]) => {
+    xentShape('softmaxCrossEntropyBackward', logits!, labels!);
+    if (sizeOf(g!.shape) !== 1) throw new Error(`softmaxCrossEntropyBackward: gradient must be a scalar, got ${fmt(g!.shape)}`);
+    return logits!;
+  },
+  cpu: ({ ins: [x, labels, g], inShapes: [s], out }) => {
+    const [n, c] = [s![0]!, s![1]!];
+    checkLabels('softmaxCrossEntropyBackward', labels!, c, s!);
+    const scale = g![0]! / n;
+    for (let r = 0; r < n; r++) {
+      const { max, lse } = rowLogSumExp(x!, r, c);
+      for (let j = 0; j < c; j++) {
+        const p = Math.exp(x![r * c + j]! - max - lse);
+        out[r * c + j] = (p - (j === labels![r] ? 1 : 0)) * scale;
+      }
+    }
+  },
+  grad: secondOrder,
+});
+
+function pairShape(op: string, names: [string, string]) {
+  return (ins: Meta[]): Meta => {
+    floatOnly(op, ins, names);
+    if (!sameShape(ins[0]!.shape, ins[1]!.shape)) {
+      throw new Error(`${op}: ${names[0]} ${fmt(ins[0]!.shape)} and ${names[1]} ${fmt(ins[1]!.shape)} must have the same shape`);
+    }
+    return { shape: [], dtype: 'float32' };
+  };
+}
+
+function pairBackwardShape(op: string) {
+  return (ins: Meta[]): Meta => {
+    pairShape(op, ['input', 'target'])(ins.slice(0, 2));
+    if (sizeOf(ins[2]!.shape) !== 1) throw new Error(`${op}: gradient must be a scalar, got ${fmt(ins[2]!.shape)}`);
+    return ins[0]!;
+  };
+}
+
+function checkProbabilities(op: string, p: Arr): void {
+  for (let i = 0; i < p.length; i++) {
+    if (!(p[i]! >= 0 && p[i]! <= 1)) throw new Error(`${op}: input ${i} is ${p[i]}; all elements of input must be between 0 and 1 (apply sigmoid first, or use bceWithLogits)`);
+  }
+}
+
+// PyTorch clamps each log at -100 so that p = 0 or 1 gives a finite loss.
+const clampedLog = (v: number): number => Math.max(Math.log(v), -100);
+
+export const binaryCrossEntropyDef = defineOp<Record<string, never>>({
+  name: 'binaryCrossEntropy',
+  family: 'loss',
+  nondiff: [1],
+  shape: pairShape('binaryCrossEntropy', ['input', 'target']),
+  cpu: ({ ins: [p, y], out }) => {
+    checkProbabilities('binaryCrossEntropy', p!);
+    let total = 0;
+    for (let i = 0; i < p!.length; i++) total -= y![i]! * clampedLog(p![i]!) + (1 - y![i]!) * clampedLog(1 - p![i]!);
+    out[0] = total / p!.length;
+  },
+  grad: ({ g, inputs: [p, y] }) => [apply(binaryCrossEntropyBackwardDef, [p!, y!, g], {}), null],
+});
+
+/** g (p - y) / max(p (1 - p), 1e-12) / N, PyTorch's formula (its epsilon included). */
+export const binaryCrossEntropyBackwardDef = defineOp<Record<string, never>>({
+  name: 'binaryCrossEntropyBackward',
+  family: 'loss',
+  nondiff: [1],
+  shape: pairBackwardShape('binaryCrossEntropyBackward'),
+  cpu: ({ ins: [p, y, g], out }) => {
+    const scale = g![0]! / p!.length;
+    for (let i = 0; i < p!.length; i++) out[i] = (scale * (p![i]! - y![i]!)) / Math.max(p![i]! * (1 - p![i]!), 1e-12);
+  },
+  grad: secondOrder,
+});
+
+export const bceWithLogitsDef = defineOp<Record<string, never>>({
+  name: 'bceWithLogits',
+  family: 'loss',
+  nondiff: [1],
+  shape: pairShape('bceWithLogits', ['input', 'target']),
+  // max(x, 0) - x y + log(1 + exp(-|x|)): never exponentiates a large positive number.
+  cpu: ({ ins: [x, y], out }) => {
+    let total = 0;
+    for (let i = 0; i < x!.length; i++) {
+      const v = x![i]!;
+      total += Math.max(v, 0) - v * y![i]! + Math.log1p(Math.exp(-Math.abs(v)));
+    }
+    out[0] = total / x!.length;
+  },
+  grad: ({ g, inputs: [x, y] }) => [apply(bceWithLogitsBackwardDef, [x!, y!, g], {}), null],
+});
+
+/** (sigmoid(x) - y) g / N */
+export const bceWithLogitsBackwardDef = defineOp<Record<string, never>>({
+  name: 'bceWithLogitsBackward',
+  family: 'loss',
+  nondiff: [1],
+  shape: pairBackwardShape('bceWithLogitsBackward'),
+  cpu: ({ ins: [x, y, g], out }) => {
+    const scale = g![0]! / x!.length;
+    for (let i = 0; i < x!.length; i++) out[i] = (sigmoidScalar(x![i]!) - y![i]!) * scale;
+  },
+  grad: secondOrder,
+});
+
+export const mseLossDef = defineOp<Record<string, never>>({
+  name: 'mseLoss',
+  family: 'loss',
+  shape: pairShape('mseLoss', ['input', 'target']),
+  cpu: ({ ins: [a, b], out }) => {
+    let total = 0;
+    for (let i = 0; i < a!.length; i++) total += (a![i]! - b![i]!) ** 2;
+    out[0] = total / a!.length;
+  },
+  // d/da = 2 (a - b) g / N, and the negative for b.
+  grad: ({ g, inputs: [a, b] }) => {
+    const d = a!.sub(b!).mul(g.mul(2 / a!.size));
+    return [d, d.neg()];
+  },
+});
+
+// ---- functional API -----------------------------------------------------------------------
+
+export function softmaxCrossEntropy(logits: Tensor, labels: Tensor): Tensor {
+  const host = labels.hostValues();
+  if (host && logits.ndim === 2) checkLabels('crossEntropy', host, logits.shape[1]!, logits.shape);
+  return apply(softmaxCrossEntropyDef, [logits, labels], {});
+}
+
+export function binaryCrossEntropy(p: Tensor, y: Tensor): Tensor {
+  return apply(binaryCrossEntropyDef, [p, y], {});
+}
+
+export function bceWithLogits(x: Tensor, y: Tensor): Tensor {
+  return apply(bceWithLogitsDef, [x, y], {});
+}
+
+export function mseLoss(a: Tensor, b: Tensor): Tensor {
+  return apply(mseLossDef, [a, b], {});
+}

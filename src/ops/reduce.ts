@@ -1,0 +1,164 @@
+// Reductions (sum, mean, argmax), broadcasting (broadcastTo) and the bias add of a
+// linear layer. broadcastTo and sum are each other's gradients.
+import { apply } from '../runtime.ts';
+import type { Tensor } from '../tensor.ts';
+import { broadcastShapes, fmt, normAxis, sameShape, sizeOf } from '../shape.ts';
+import type { Shape } from '../shape.ts';
+import * as cpu from '../backend/cpu/kernels.ts';
+import { defineOp, floatOnly } from './define.ts';
+import type { Meta } from '../graph/ir.ts';
+import { reshape } from './layout.ts';
+
+interface ReduceAttrs {
+  /** Axes reduced, normalized and sorted; all axes when the op was called without one. */
+  axes: number[];
+  keepdim: boolean;
+}
+
+function reduceShape(op: string) {
+  return ([x]: Meta[], { axes, keepdim }: ReduceAttrs): Meta => {
+    if (op === 'mean') floatOnly('mean', [x!]);
+    const out = keepdim ? x!.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x!.shape.filter((_, i) => !axes.includes(i));
+    return { shape: out, dtype: x!.dtype };
+  };
+}
+
+function reduceFlags(shape: Shape, axes: number[]): boolean[] {
+  return shape.map((_, i) => axes.includes(i));
+}
+
+export const sumDef = defineOp<ReduceAttrs>({
+  name: 'sum',
+  family: 'reduce',
+  shape: reduceShape('sum'),
+  cpu: ({ ins: [x], inShapes: [s], out, attrs }) => cpu.reduceSum(x!, s!, reduceFlags(s!, attrs.axes), out),
+  grad: ({ g, inputs: [x], attrs }) => [broadcastTo(reshape(g, keptShape(x!.shape, attrs.axes)), x!.shape)],
+});
+
+export const meanDef = defineOp<ReduceAttrs>({
+  name: 'mean',
+  family: 'reduce',
+  shape: reduceShape('mean'),
+  cpu: ({ ins: [x], inShapes: [s], out, attrs }) => {
+    cpu.reduceSum(x!, s!, reduceFlags(s!, attrs.axes), out);
+    const count = sizeOf(s!) / Math.max(out.length, 1);
+    for (let i = 0; i < out.length; i++) out[i] = out[i]! / count;
+  },
+  grad: ({ g, inputs: [x], attrs }) => {
+    const count = attrs.axes.reduce((n, a) => n * x!.shape[a]!, 1);
+    return [broadcastTo(reshape(g.div(count), keptShape(x!.shape, attrs.axes)), x!.shape)];
+  },
+});
+
+export const broadcastToDef = defineOp<{ shape: number[] }>({
+  name: 'broadcastTo',
+  family: 'reduce',
+  shape: ([x], { shape }) => {
+    const b = broadcastShapes('broadcastTo', x!.shape, shape);
+    if (!sameShape(b, shape)) throw new Error(`broadcastTo: ${fmt(x!.shape)} cannot broadcast to ${fmt(shape)}`);
+    return { shape, dtype: x!.dtype };
+  },
+  cpu: ({ ins: [x], inShapes, out, outShape }) => {
+    cpu.forEachBroadcast(outShape, inShapes, (o, offs) => {
+      out[o] = x![offs[0]!]!;
+    });
+  },
+  grad: ({ g, inputs: [x] }) => [sumTo(g, x!.shape)],
+});
+
+export const argmaxDef = defineOp<{ axis: number; keepdim: boolean }>({
+  name: 'argmax',
+  family: 'reduce',
+  shape: ([x], { axis, keepdim }) => {
+    if (x!.shape[axis] === 0) throw new Error(`argmax: axis ${axis} of ${fmt(x!.shape)} is empty`);
+    const shape = keepdim ? x!.shape.map((d, i) => (i === axis ? 1 : d)) : x!.shape.filter((_, i) => i !== axis);
+    return { shape, dtype: 'int32' };
+  },
+  // The first maximum wins, as PyTorch; NaN counts as the maximum.
+  cpu: ({ ins: [x], inShapes: [s], out, attrs }) => {
+    const { outer, len, inner } = cpu.axisSplit(s!, attrs.axis);
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        const base = o * len * inner + i;
+        let best = 0;
+        let bestV = x![base]!;
+        for (let k = 1; k < len && !Number.isNaN(bestV); k++) {
+          const v = x![base + k * inner]!;
+          if (v > bestV || Number.isNaN(v)) {
+            best = k;
+            bestV = v;
+          }
+        }
+        out[o * inner + i] = best;
+      }
+    }
+  },
+  grad: { notDifferentiable: 'an index is piecewise constant' },
+});
+
+export const biasAddDef = defineOp<Record<string, never>>({
+  name: 'biasAdd',
+  family: 'reduce',
+  shape: ([x, b]) => {
+    floatOnly('biasAdd', [x!, b!], ['input', 'bias']);
+    const n = x!.shape[x!.shape.length - 1];
+    if (b!.shape.length !== 1 || x!.shape.length < 1 || b!.shape[0] !== n) {
+      throw new Error(`biasAdd: bias ${fmt(b!.shape)} does not match the last dimension of input ${fmt(x!.shape)}; expected [${n ?? '?'}]`);
+    }
+    return x!;
+  },
+  cpu: ({ ins: [x, b], out }) => {
+    const n = b!.length;
+    for (let i = 0; i < out.length; i++) out[i] = x![i]! + b![i % n]!;
+  },
+  grad: ({ g, inputs: [x, b] }) => [g, sumTo(g, b!.shape)],
+});
+
+// ---- functional API -----------------------------------------------------------------------
+
+function normAxes(op: string, axis: number | number[] | undefined, ndim: number): number[] {
+  if (axis === undefined) return [...Array(ndim).keys()];
+  const list = (Array.isArray(axis) ? axis : [axis]).map((a) => normAxis(op, a, ndim));
+  if (new Set(list).size !== list.length) throw new Error(`${op}: axis ${JSON.stringify(axis)} repeats an axis`);
+  return list.sort((a, b) => a - b);
+}
+
+/** Sum over `axis` (all axes when omitted). */
+export function sum(x: Tensor, axis?: number | number[], keepdim = false): Tensor {
+  return apply(sumDef, [x], { axes: normAxes('sum', axis, x.ndim), keepdim });
+}
+
+export function mean(x: Tensor, axis?: number | number[], keepdim = false): Tensor {
+  if (x.dtype !== 'float32') throw new Error(`mean: input ${fmt(x.shape)} is ${x.dtype}; cast it with .float() first (as PyTorch)`);
+  return apply(meanDef, [x], { axes: normAxes('mean', axis, x.ndim), keepdim });
+}
+
+export function broadcastTo(x: Tensor, shape: Shape): Tensor {
+  if (sameShape(x.shape, shape)) return x;
+  return apply(broadcastToDef, [x], { shape: [...shape] });
+}
+
+export function argmax(x: Tensor, axis = -1, keepdim = false): Tensor {
+  return apply(argmaxDef, [x], { axis: normAxis('argmax', axis, x.ndim), keepdim });
+}
+
+export function biasAdd(x: Tensor, b: Tensor): Tensor {
+  return apply(biasAddDef, [x, b], {});
+}
+
+/** The shape with each reduced axis kept as 1. */
+function keptShape(shape: Shape, axes: number[]): number[] {
+  return shape.map((d, i) => (axes.includes(i) ? 1 : d));
+}
+
+/** Sum a broadcast gradient back to `shape`: the reverse of broadcasting. */
+export function sumTo(g: Tensor, shape: Shape): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const lead = g.ndim - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < g.ndim; i++) {
+    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
+  }
+  const s = axes.length > 0 ? sum(g, axes, true) : g;
+  return reshape(s, shape);
+}

@@ -1,0 +1,61 @@
+// softmax and logSoftmax along one axis, stabilized by subtracting the row maximum (a
+// constant shift that cancels in the ratio, so it takes no gradient).
+import { apply } from '../runtime.ts';
+import type { Tensor } from '../tensor.ts';
+import { normAxis } from '../shape.ts';
+import * as cpu from '../backend/cpu/kernels.ts';
+import { defineOp, floatOnly } from './define.ts';
+import type { Arr } from './define.ts';
+import type { Shape } from '../shape.ts';
+import { sum } from './reduce.ts';
+import { exp } from './unary.ts';
+
+function softmaxRows(x: Arr, shape: Shape, axis: number, out: Arr, log: boolean): void {
+  const { outer, len, inner } = cpu.axisSplit(shape, axis);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * len * inner + i;
+      let max = -Infinity;
+      for (let k = 0; k < len; k++) max = Math.max(max, x[base + k * inner]!);
+      let total = 0;
+      for (let k = 0; k < len; k++) total += Math.exp(x[base + k * inner]! - max);
+      const logTotal = Math.log(total);
+      for (let k = 0; k < len; k++) {
+        const z = x[base + k * inner]! - max;
+        out[base + k * inner] = log ? z - logTotal : Math.exp(z) / total;
+      }
+    }
+  }
+}
+
+export const softmaxDef = defineOp<{ axis: number }>({
+  name: 'softmax',
+  family: 'softmax',
+  shape: (ins) => {
+    floatOnly('softmax', ins);
+    return ins[0]!;
+  },
+  cpu: ({ ins: [x], inShapes: [s], out, attrs }) => softmaxRows(x!, s!, attrs.axis, out, false),
+  // dx = y * (g - sum(g * y))
+  grad: ({ g, out, attrs: { axis } }) => [out.mul(g.sub(sum(g.mul(out), axis, true)))],
+});
+
+export const logSoftmaxDef = defineOp<{ axis: number }>({
+  name: 'logSoftmax',
+  family: 'softmax',
+  shape: (ins) => {
+    floatOnly('logSoftmax', ins);
+    return ins[0]!;
+  },
+  cpu: ({ ins: [x], inShapes: [s], out, attrs }) => softmaxRows(x!, s!, attrs.axis, out, true),
+  // dx = g - softmax(x) * sum(g)
+  grad: ({ g, out, attrs: { axis } }) => [g.sub(exp(out).mul(sum(g, axis, true)))],
+});
+
+export function softmax(x: Tensor, axis = -1): Tensor {
+  return apply(softmaxDef, [x], { axis: normAxis('softmax', axis, x.ndim) });
+}
+
+export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  return apply(logSoftmaxDef, [x], { axis: normAxis('logSoftmax', axis, x.ndim) });
+}

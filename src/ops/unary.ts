@@ -1,0 +1,118 @@
+// Elementwise math and activations. Activations get dedicated backward ops (one kernel
+// each on the GPU) computed from the saved output or input, as PyTorch does.
+import { apply } from '../runtime.ts';
+import type { Tensor } from '../tensor.ts';
+import * as cpu from '../backend/cpu/kernels.ts';
+import { defineOp, floatOnly } from './define.ts';
+import type { GradRule, NotDifferentiable, OpDef } from './define.ts';
+import type { Meta } from '../graph/ir.ts';
+import { fmt, sameShape } from '../shape.ts';
+import { mul, div } from './elementwise.ts';
+
+type NoAttrs = Record<string, never>;
+
+const sameAsInput = (op: string) => (ins: Meta[]): Meta => {
+  floatOnly(op, ins);
+  return ins[0]!;
+};
+
+function unaryOp(name: string, f: (x: number) => number, grad: GradRule<NoAttrs> | NotDifferentiable): OpDef<NoAttrs> {
+  return defineOp<NoAttrs>({
+    name,
+    family: 'unary',
+    shape: sameAsInput(name),
+    cpu: ({ ins: [x], out }) => cpu.unary(x!, out, f),
+    grad,
+  });
+}
+
+/** Stable for any x: never exponentiates a large positive number. */
+export function sigmoidScalar(x: number): number {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+
+export const negDef = unaryOp('neg', (x) => -x, ({ g }) => [neg(g)]);
+export const expDef = unaryOp('exp', Math.exp, ({ g, out }) => [mul(g, out)]);
+export const logDef = unaryOp('log', Math.log, ({ g, inputs: [x] }) => [div(g, x!)]);
+export const squareDef = unaryOp('square', (x) => x * x, ({ g, inputs: [x] }) => [mul(g, mul(x!, 2))]);
+// abs: gradient sign(x), 0 at x = 0 (as PyTorch).
+export const absDef = unaryOp('abs', Math.abs, ({ g, inputs: [x] }) => [mul(g, sign(x!))]);
+export const sqrtDef = unaryOp('sqrt', Math.sqrt, ({ g, out }) => [div(g, mul(out, 2))]);
+export const sinDef = unaryOp('sin', Math.sin, ({ g, inputs: [x] }) => [mul(g, cos(x!))]);
+export const cosDef = unaryOp('cos', Math.cos, ({ g, inputs: [x] }) => [neg(mul(g, sin(x!)))]);
+export const signDef = unaryOp('sign', (x) => (x > 0 ? 1 : x < 0 ? -1 : 0), {
+  notDifferentiable: 'sign is piecewise constant; it serves the gradient of abs',
+});
+
+export const sigmoidDef = unaryOp('sigmoid', sigmoidScalar, ({ g, out }) => [apply(sigmoidBackwardDef, [out, g], {})]);
+// Math.tanh saturates to +-1 for large |x| instead of overflowing.
+export const tanhDef = unaryOp('tanh', Math.tanh, ({ g, out }) => [apply(tanhBackwardDef, [out, g], {})]);
+// relu'(0) = 0, as PyTorch.
+export const reluDef = unaryOp('relu', (x) => (x > 0 ? x : 0), ({ g, inputs: [x] }) => [apply(reluBackwardDef, [x!, g], {})]);
+
+export const leakyReluDef = defineOp<{ alpha: number }>({
+  name: 'leakyRelu',
+  family: 'unary',
+  shape: (ins, { alpha }) => {
+    if (!Number.isFinite(alpha)) throw new Error(`leakyRelu: negative slope must be a finite number, got ${alpha}`);
+    return sameAsInput('leakyRelu')(ins);
+  },
+  cpu: ({ ins: [x], out, attrs: { alpha } }) => cpu.unary(x!, out, (v) => (v > 0 ? v : alpha * v)),
+  grad: ({ g, inputs: [x], attrs }) => [apply(leakyReluBackwardDef, [x!, g], attrs)],
+});
+
+// ---- backward ops: (saved tensor, upstream gradient) -> input gradient --------------------
+
+const secondOrder = { notDifferentiable: 'a backward op: second-order gradients are not supported' };
+
+function backwardShape(op: string) {
+  return (ins: Meta[]): Meta => {
+    floatOnly(op, ins, ['saved tensor', 'gradient']);
+    if (!sameShape(ins[0]!.shape, ins[1]!.shape)) throw new Error(`${op}: saved tensor ${fmt(ins[0]!.shape)} and gradient ${fmt(ins[1]!.shape)} differ`);
+    return ins[0]!;
+  };
+}
+
+function backwardOp(name: string, f: (saved: number, g: number) => number): OpDef<NoAttrs> {
+  return defineOp<NoAttrs>({
+    name,
+    family: 'unary',
+    shape: backwardShape(name),
+    cpu: ({ ins: [s, g], out }) => {
+      for (let i = 0; i < out.length; i++) out[i] = f(s![i]!, g![i]!);
+    },
+    grad: secondOrder,
+  });
+}
+
+export const sigmoidBackwardDef = backwardOp('sigmoidBackward', (y, g) => g * y * (1 - y));
+export const tanhBackwardDef = backwardOp('tanhBackward', (y, g) => g * (1 - y * y));
+export const reluBackwardDef = backwardOp('reluBackward', (x, g) => (x > 0 ? g : 0));
+export const leakyReluBackwardDef = defineOp<{ alpha: number }>({
+  name: 'leakyReluBackward',
+  family: 'unary',
+  shape: backwardShape('leakyReluBackward'),
+  cpu: ({ ins: [x, g], out, attrs: { alpha } }) => {
+    for (let i = 0; i < out.length; i++) out[i] = x![i]! > 0 ? g![i]! : alpha * g![i]!;
+  },
+  grad: secondOrder,
+});
+
+// ---- functional API -----------------------------------------------------------------------
+
+export const neg = (x: Tensor): Tensor => apply(negDef, [x], {});
+export const exp = (x: Tensor): Tensor => apply(expDef, [x], {});
+export const log = (x: Tensor): Tensor => apply(logDef, [x], {});
+export const square = (x: Tensor): Tensor => apply(squareDef, [x], {});
+export const abs = (x: Tensor): Tensor => apply(absDef, [x], {});
+export const sqrt = (x: Tensor): Tensor => apply(sqrtDef, [x], {});
+export const sin = (x: Tensor): Tensor => apply(sinDef, [x], {});
+export const cos = (x: Tensor): Tensor => apply(cosDef, [x], {});
+export const sign = (x: Tensor): Tensor => apply(signDef, [x], {});
+export const sigmoid = (x: Tensor): Tensor => apply(sigmoidDef, [x], {});
+export const tanh = (x: Tensor): Tensor => apply(tanhDef, [x], {});
+export const relu = (x: Tensor): Tensor => apply(reluDef, [x], {});
+/** PyTorch's default negative slope is 0.01. */
+export const leakyRelu = (x: Tensor, alpha = 0.01): Tensor => apply(leakyReluDef, [x], { alpha });

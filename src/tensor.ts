@@ -1,0 +1,391 @@
+// The lazy Tensor: a handle on a graph node (or on a variable: persistent storage that
+// in-place updates write). Methods record ops; data(), item() and array() realize.
+import { Node, Variable } from './graph/ir.ts';
+import type { DType } from './graph/ir.ts';
+import { fmt, sizeOf } from './shape.ts';
+import type { Shape } from './shape.ts';
+import type { HostArray } from './backend/backend.ts';
+import * as rt from './runtime.ts';
+import { backward as runBackward } from './autograd.ts';
+import type { BackwardOptions } from './autograd.ts';
+import * as ew from './ops/elementwise.ts';
+import type { Operand } from './ops/elementwise.ts';
+import * as un from './ops/unary.ts';
+import * as red from './ops/reduce.ts';
+import * as lay from './ops/layout.ts';
+import { matmul } from './ops/matmul.ts';
+import type { MatmulAttrs } from './ops/matmul.ts';
+import { softmax, logSoftmax } from './ops/softmax.ts';
+import { assignDef } from './ops/update.ts';
+import { asTensor, full } from './ops/fill.ts';
+
+/** The Tensor that owns each leaf node, so backward() knows whose .grad to fill. */
+const leafOwner = new WeakMap<Node, Tensor>();
+
+export type NestedArray = number | NestedArray[];
+
+export class Tensor {
+  private _node: Node | null;
+  private _leaf: Node | null = null;
+  private _requiresGrad: boolean;
+  private _disposed = false;
+  /** Accumulated by backward(); null until a gradient reaches this tensor (as PyTorch). */
+  grad: Tensor | null = null;
+  /** Set for nn.Module parameters. */
+  isParameter = false;
+
+  private constructor(
+    node: Node | null,
+    readonly variable: Variable | null,
+    readonly backendName: string,
+    requiresGrad: boolean,
+  ) {
+    this._node = node;
+    this._requiresGrad = requiresGrad;
+  }
+
+  static fromNode(node: Node, backendName: string): Tensor {
+    return new Tensor(node, null, backendName, node.requiresGrad);
+  }
+
+  static fromVariable(v: Variable, requiresGrad = false): Tensor {
+    return new Tensor(null, v, v.backendName, requiresGrad);
+  }
+
+  /** The node a new op reads: for a variable, a leaf at its current version. */
+  get node(): Node {
+    if (this._node) return this._node;
+    const v = this.variable!;
+    const leaf = this._leaf;
+    if (leaf && leaf.version === v.version && leaf.requiresGrad === this._requiresGrad) return leaf;
+    const fresh = new Node(null, [], {}, [], v.shape, v.dtype, this._requiresGrad, v, v.version);
+    leafOwner.set(fresh, this);
+    this._leaf = fresh;
+    return fresh;
+  }
+
+  get shape(): number[] {
+    return [...(this.variable ? this.variable.shape : this._node!.shape)];
+  }
+  get dtype(): DType {
+    return this.variable ? this.variable.dtype : this._node!.dtype;
+  }
+  get ndim(): number {
+    return this.variable ? this.variable.shape.length : this._node!.shape.length;
+  }
+  /** Number of elements. */
+  get size(): number {
+    return sizeOf(this.variable ? this.variable.shape : this._node!.shape);
+  }
+  numel(): number {
+    return this.size;
+  }
+
+  /** True for tensors made from data (and parameters), and for results that need no gradient. */
+  get isLeaf(): boolean {
+    return this.variable !== null || !this._node!.requiresGrad;
+  }
+
+  get requiresGrad(): boolean {
+    return this.variable ? this._requiresGrad : this._node!.requiresGrad;
+  }
+
+  set requiresGrad(on: boolean) {
+    if (!this.variable) {
+      if (on === this.requiresGrad) return;
+      throw new Error(`requiresGrad: can only be changed on leaf tensors (made from data or parameters), not on the result of ${this._node!.opName} ${fmt(this.shape)}`);
+    }
+    if (on && this.dtype !== 'float32') throw new Error(`requiresGrad: only float32 tensors can require gradients, got ${fmt(this.shape)} ${this.dtype}`);
+    this._requiresGrad = on;
+  }
+
+  requiresGrad_(on = true): this {
+    this.requiresGrad = on;
+    return this;
+  }
+
+  /** Throws a clear error when the tensor was disposed. */
+  assertUsable(op: string): void {
+    if (this._disposed || this.variable?.disposed || this._node?.state === 'disposed') {
+      throw new Error(`${op}: reading a disposed tensor ${fmt(this.shape)} ${this.dtype}: it was freed with dispose()`);
+    }
+  }
+
+  /** Host values known without a readback (tensors made from int32 data): for early label checks. */
+  hostValues(): Int32Array | null {
+    const v = this.variable;
+    return v && v.version === 0 && !v.pendingWrite ? (hostCopies.get(v) ?? null) : null;
+  }
+
+  // ---- reading back ---------------------------------------------------------------------
+
+  private async read(op: string): Promise<HostArray> {
+    this.assertUsable(op);
+    const b = rt.currentBackend();
+    if (this.backendName !== b.name) throw new Error(`${op}: the tensor ${fmt(this.shape)} lives on the ${this.backendName} backend, the current one is ${b.name}`);
+    if (this.variable) {
+      if (this.variable.pendingWrite) rt.flush();
+      return b.read(this.variable.storage, this.dtype, this.size);
+    }
+    const node = this._node!;
+    if (node.state !== 'realized') rt.flush([node]);
+    return b.read(node.storage, this.dtype, this.size);
+  }
+
+  /** The values, flat, in row-major order: Float32Array for float32, Int32Array for int32. */
+  async data(): Promise<Float32Array | Int32Array> {
+    const a = await this.read('data');
+    if (a instanceof Float64Array) return Float32Array.from(a);
+    return a;
+  }
+
+  /** The values at the backend's full precision (float64 on the float64 CPU backend). */
+  async data64(): Promise<Float64Array> {
+    const a = await this.read('data64');
+    return a instanceof Float64Array ? a : Float64Array.from(a);
+  }
+
+  /** The single value of a one-element tensor, as loss.item() in PyTorch. */
+  async item(): Promise<number> {
+    if (this.size !== 1) throw new Error(`item: tensor ${fmt(this.shape)} has ${this.size} elements; item() needs exactly one`);
+    return (await this.read('item'))[0]!;
+  }
+
+  /** Nested arrays, as tensor.tolist() in PyTorch. */
+  async array(): Promise<NestedArray> {
+    const flat = await this.read('array');
+    const shape = this.shape;
+    const build = (dim: number, offset: number): NestedArray => {
+      if (dim === shape.length) return flat[offset]!;
+      const stride = sizeOf(shape.slice(dim + 1));
+      return Array.from({ length: shape[dim]! }, (_, i) => build(dim + 1, offset + i * stride));
+    };
+    return build(0, 0);
+  }
+
+  /** Free the storage now; reading the tensor afterwards throws. */
+  dispose(): void {
+    if (this._disposed) return;
+    if (this.variable) {
+      if (this.variable.pendingWrite) rt.flush();
+      rt.currentBackend().release(this.variable.storage);
+      this.variable.disposed = true;
+      this.variable.storage = null;
+    } else if (this._node!.state === 'realized') {
+      rt.currentBackend().release(this._node!.storage);
+      this._node!.storage = null;
+      this._node!.state = 'disposed';
+    }
+    this._disposed = true;
+  }
+
+  // ---- autograd -------------------------------------------------------------------------
+
+  backward(gradient?: Tensor, opts?: BackwardOptions): void {
+    runBackward(this, gradient, opts);
+  }
+
+  /** The same values, cut from the graph: no gradient flows through. */
+  detach(): Tensor {
+    if (this.variable) return Tensor.fromVariable(this.variable, false);
+    return rt.noGrad(() => lay.copy(this));
+  }
+
+  /** A copy that takes part in autograd (gradient flows to the original). */
+  clone(): Tensor {
+    return lay.copy(this);
+  }
+
+  // ---- in-place updates (parameters, hand-written optimizers) ----------------------------
+
+  private inPlace(op: string, value: () => Tensor): this {
+    this.assertUsable(op);
+    if (rt.isGradEnabled() && this.requiresGrad) {
+      throw new Error(`${op}: a leaf tensor ${fmt(this.shape)} that requires grad is being updated in place; wrap the update in noGrad(() => ...)`);
+    }
+    const v = rt.noGrad(value);
+    if (!this.variable) {
+      // A lazy result: an in-place update simply records the new value.
+      if (v.dtype !== this.dtype) throw new Error(`${op}: result dtype ${v.dtype} differs from ${this.dtype}`);
+      this._node = red.broadcastTo(v, this.shape).node;
+      return this;
+    }
+    const src = rt.noGrad(() => red.broadcastTo(v.dtype === this.dtype ? v : ew.cast(v, this.dtype), this.shape));
+    rt.applyEffect(assignDef, [this, src], {});
+    return this;
+  }
+
+  /** Copy `src` (broadcast to this shape) into this tensor. */
+  copy_(src: Tensor | number): this {
+    if (typeof src !== 'number') {
+      if (!(src instanceof Tensor)) throw new Error(`copy_: expected a Tensor or a number, got ${typeof src}`);
+      src.assertUsable('copy_');
+    }
+    return this.inPlace('copy_', () => (typeof src === 'number' ? full(this.shape, src, this.dtype) : src));
+  }
+  add_(x: Operand): this {
+    return this.inPlace('add_', () => ew.add(this, x));
+  }
+  sub_(x: Operand): this {
+    return this.inPlace('sub_', () => ew.sub(this, x));
+  }
+  mul_(x: Operand): this {
+    return this.inPlace('mul_', () => ew.mul(this, x));
+  }
+  div_(x: Operand): this {
+    return this.inPlace('div_', () => ew.div(this, x));
+  }
+  zero_(): this {
+    return this.inPlace('zero_', () => full(this.shape, 0, this.dtype));
+  }
+  fill_(value: number): this {
+    return this.inPlace('fill_', () => full(this.shape, value, this.dtype));
+  }
+
+  // ---- ops ------------------------------------------------------------------------------
+
+  add(x: Operand): Tensor {
+    return ew.add(this, x);
+  }
+  sub(x: Operand): Tensor {
+    return ew.sub(this, x);
+  }
+  mul(x: Operand): Tensor {
+    return ew.mul(this, x);
+  }
+  div(x: Operand): Tensor {
+    return ew.div(this, x);
+  }
+  pow(x: Operand): Tensor {
+    return ew.pow(this, x);
+  }
+  eq(x: Operand): Tensor {
+    return ew.eq(this, x);
+  }
+  gt(x: Operand): Tensor {
+    return ew.gt(this, x);
+  }
+  lt(x: Operand): Tensor {
+    return ew.lt(this, x);
+  }
+  matmul(x: Tensor, opts?: Partial<MatmulAttrs>): Tensor {
+    return matmul(this, x, opts);
+  }
+  neg(): Tensor {
+    return un.neg(this);
+  }
+  exp(): Tensor {
+    return un.exp(this);
+  }
+  log(): Tensor {
+    return un.log(this);
+  }
+  square(): Tensor {
+    return un.square(this);
+  }
+  abs(): Tensor {
+    return un.abs(this);
+  }
+  sqrt(): Tensor {
+    return un.sqrt(this);
+  }
+  sin(): Tensor {
+    return un.sin(this);
+  }
+  cos(): Tensor {
+    return un.cos(this);
+  }
+  sigmoid(): Tensor {
+    return un.sigmoid(this);
+  }
+  tanh(): Tensor {
+    return un.tanh(this);
+  }
+  relu(): Tensor {
+    return un.relu(this);
+  }
+  leakyRelu(alpha = 0.01): Tensor {
+    return un.leakyRelu(this, alpha);
+  }
+  sum(axis?: number | number[], keepdim = false): Tensor {
+    return red.sum(this, axis, keepdim);
+  }
+  mean(axis?: number | number[], keepdim = false): Tensor {
+    return red.mean(this, axis, keepdim);
+  }
+  argmax(axis = -1, keepdim = false): Tensor {
+    return red.argmax(this, axis, keepdim);
+  }
+  softmax(axis = -1): Tensor {
+    return softmax(this, axis);
+  }
+  logSoftmax(axis = -1): Tensor {
+    return logSoftmax(this, axis);
+  }
+  reshape(...shape: number[] | [Shape]): Tensor {
+    return lay.reshape(this, flatArgs(shape));
+  }
+  view(...shape: number[] | [Shape]): Tensor {
+    return lay.reshape(this, flatArgs(shape));
+  }
+  flatten(): Tensor {
+    return lay.reshape(this, [this.size]);
+  }
+  transpose(dim0 = 0, dim1 = 1): Tensor {
+    return lay.transpose(this, dim0, dim1);
+  }
+  /** The transpose of a matrix (last two axes of a batch). */
+  get T(): Tensor {
+    return lay.transpose(this, -2, -1);
+  }
+  squeeze(axis?: number): Tensor {
+    return lay.squeeze(this, axis);
+  }
+  unsqueeze(axis: number): Tensor {
+    return lay.unsqueeze(this, axis);
+  }
+  narrow(axis: number, start: number, length: number): Tensor {
+    return lay.narrow(this, axis, start, length);
+  }
+  /** Rows picked by an int32 index tensor: `X[idx]`. */
+  indexSelect(idx: Tensor): Tensor {
+    return lay.indexSelect(this, idx);
+  }
+  broadcastTo(shape: Shape): Tensor {
+    return red.broadcastTo(this, shape);
+  }
+  float(): Tensor {
+    return ew.cast(this, 'float32');
+  }
+  int(): Tensor {
+    return ew.cast(this, 'int32');
+  }
+  to(dtype: DType): Tensor {
+    return ew.cast(this, dtype);
+  }
+
+  toString(): string {
+    return `Tensor(${fmt(this.shape)}, ${this.dtype}${this.requiresGrad ? ', requiresGrad' : ''})`;
+  }
+}
+
+function flatArgs(shape: number[] | [Shape]): number[] {
+  return Array.isArray(shape[0]) ? [...(shape[0] as Shape)] : (shape as number[]);
+}
+
+/** Int32 host values kept beside small label/index tensors, for early range checks. */
+const hostCopies = new WeakMap<Variable, Int32Array>();
+
+export function tensorFromHost(values: ArrayLike<number>, shape: Shape, dtype: DType, requiresGrad = false): Tensor {
+  const v = rt.newVariable(values, shape, dtype);
+  if (dtype === 'int32') hostCopies.set(v, Int32Array.from(values));
+  const t = Tensor.fromVariable(v, false);
+  if (requiresGrad) t.requiresGrad = true;
+  return t;
+}
+
+export function tensorOwnerOf(leaf: Node): Tensor | undefined {
+  return leafOwner.get(leaf);
+}
+
+export { asTensor };
