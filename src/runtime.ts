@@ -7,6 +7,7 @@ import type { DType, Meta } from './graph/ir.ts';
 import { PlanCache } from './graph/plan.ts';
 import { schedule } from './graph/plan.ts';
 import type { OpDef } from './ops/define.ts';
+import { assignDef } from './ops/update.ts';
 import { isDifferentiable } from './ops/define.ts';
 import { fmt } from './shape.ts';
 import { Tensor } from './tensor.ts';
@@ -244,4 +245,15 @@ export function flush(extra: Node[] = []): void {
     }
     throw error;
   }
+}
+
+/** A new variable whose first value is a lazy tensor: written at the next flush. */
+export function variableFrom(t: Tensor): Variable {
+  const v = new Variable(backend.upload(new Float32Array(t.size), t.dtype), t.shape, t.dtype, backend.name);
+  applyEffectOnVariable(v, t);
+  return v;
+}
+
+function applyEffectOnVariable(v: Variable, value: Tensor): void {
+  noGrad(() => applyEffect(assignDef, [Tensor.fromVariable(v), value], {}));
 }

@@ -155,10 +155,10 @@ function keptShape(shape: Shape, axes: number[]): number[] {
 export function sumTo(g: Tensor, shape: Shape): Tensor {
   if (sameShape(g.shape, shape)) return g;
   const lead = g.ndim - shape.length;
-  const axes: number[] = [];
-  for (let i = 0; i < g.ndim; i++) {
-    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
-  }
-  const s = axes.length > 0 ? sum(g, axes, true) : g;
-  return reshape(s, shape);
+  // Leading axes that broadcasting added are summed away; stretched size-1 axes are kept.
+  const stretched: number[] = [];
+  for (let i = lead; i < g.ndim; i++) if (shape[i - lead] === 1 && g.shape[i] !== 1) stretched.push(i);
+  if (stretched.length === 0) return sum(g, [...Array(lead).keys()]);
+  const axes = [...Array(lead).keys(), ...stretched];
+  return reshape(sum(g, axes, true), shape);
 }
