@@ -121,7 +121,7 @@ export const castDef = defineOp<{ dtype: DType }>({
   },
   // float -> int truncates toward zero, as PyTorch's .int()
   cpu: ({ ins: [x], out, attrs }) => cpu.unary(x!, out, attrs.dtype === 'int32' ? Math.trunc : (v) => v),
-  grad: ({ g, inputs: [x], attrs }) => [x!.dtype === 'float32' && attrs.dtype === 'float32' ? g : null],
+  grad: { notDifferentiable: 'a cast to int32 carries no gradient, and a cast to the same dtype is never recorded' },
 });
 
 // ---- functional API -----------------------------------------------------------------------

@@ -1,0 +1,278 @@
+// The registry walk: every differentiable op has a float64 central-difference gradient
+// check on several shapes (1-element and non-square among them); an op without one fails.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registry } from '../../src/ops/registry.ts';
+import type { OpName } from '../../src/ops/registry.ts';
+import { isDifferentiable } from '../../src/ops/define.ts';
+import { RandomState } from '../../src/random.ts';
+import {
+  F,
+  Tensor,
+  abs,
+  argmax,
+  broadcastTo,
+  cat,
+  cos,
+  div,
+  exp,
+  indexSelect,
+  leakyRelu,
+  log,
+  logSoftmax,
+  manualSeed,
+  matmul,
+  mean,
+  neg,
+  noGrad,
+  pow,
+  relu,
+  setBackend,
+  sigmoid,
+  sin,
+  softmax,
+  sqrt,
+  square,
+  sum,
+  tanh,
+  tensor,
+  transpose,
+  where,
+} from '../../src/index.ts';
+import { biasAdd } from '../../src/ops/reduce.ts';
+import { copy } from '../../src/ops/layout.ts';
+import { softmaxCrossEntropy } from '../../src/ops/loss.ts';
+
+/** How an input is sampled: away from kinks and outside the domain's edges. */
+type Kind =
+  | 'any' // uniform in [-2, 2], |x| >= 0.1 (away from the kinks of relu, abs, ...)
+  | 'positive' // [0.2, 2]
+  | 'prob' // (0.05, 0.95)
+  | 'target' // [0, 1] (a fixed target: not differentiated)
+  | { labels: number } // int32 class labels in [0, n)
+  | { index: number } // int32 row indices in [0, n)
+  | 'mask'; // int32 0/1
+
+interface Input {
+  shape: number[];
+  kind?: Kind;
+}
+
+interface GradCase {
+  /** Several shape sets; each entry lists the op's inputs. */
+  shapes: Input[][];
+  fn: (...xs: Tensor[]) => Tensor;
+}
+
+const s = (...shapes: number[][]): Input[] => shapes.map((shape) => ({ shape }));
+const k = (kind: Kind, shape: number[]): Input => ({ shape, kind });
+
+type Differentiable = {
+  [K in OpName]: (typeof registry)[K]['grad'] extends { notDifferentiable: string } ? never : K;
+}[OpName];
+
+// Typed so that tsc rejects a missing entry; the walk below also checks at run time.
+const cases: Record<Differentiable, GradCase> = {
+  matmul: {
+    shapes: [s([1, 1], [1, 1]), s([3, 5], [5, 2]), s([7, 4], [4, 3]), s([2, 3, 4], [2, 4, 5]), s([3, 4], [2, 4, 2]), s([2, 3, 4], [4, 2])],
+    fn: (a, b) => matmul(a, b),
+  },
+  add: { shapes: [s([1], [1]), s([3, 4], [3, 4]), s([3, 1], [1, 4]), s([2, 3, 4], [4]), s([5, 3], [])], fn: (a, b) => a.add(b) },
+  sub: { shapes: [s([1], [1]), s([3, 4], [3, 4]), s([3, 1], [1, 4]), s([2, 3, 4], [3, 1])], fn: (a, b) => a.sub(b) },
+  mul: { shapes: [s([1], [1]), s([3, 4], [3, 4]), s([3, 1], [1, 4]), s([2, 3, 4], [4])], fn: (a, b) => a.mul(b) },
+  div: {
+    shapes: [
+      [k('any', [1]), k('positive', [1])],
+      [k('any', [3, 4]), k('positive', [3, 4])],
+      [k('any', [3, 1]), k('positive', [1, 4])],
+      [k('any', [2, 5]), k('positive', [5])],
+    ],
+    fn: (a, b) => div(a, b),
+  },
+  pow: {
+    shapes: [
+      [k('positive', [1]), k('any', [1])],
+      [k('positive', [3, 4]), k('any', [3, 4])],
+      [k('positive', [2, 3]), k('any', [1, 3])],
+    ],
+    fn: (a, b) => pow(a, b),
+  },
+  where: {
+    shapes: [
+      [k('mask', [1]), k('any', [1]), k('any', [1])],
+      [k('mask', [3, 4]), k('any', [3, 4]), k('any', [3, 4])],
+      [k('mask', [3, 1]), k('any', [1, 4]), k('any', [3, 4])],
+    ],
+    fn: (c, a, b) => where(c, a, b),
+  },
+  neg: { shapes: [s([1]), s([3, 5])], fn: (x) => neg(x) },
+  exp: { shapes: [s([1]), s([3, 5])], fn: (x) => exp(x) },
+  log: { shapes: [[k('positive', [1])], [k('positive', [3, 5])]], fn: (x) => log(x) },
+  square: { shapes: [s([1]), s([4, 3])], fn: (x) => square(x) },
+  abs: { shapes: [s([1]), s([4, 3])], fn: (x) => abs(x) },
+  sqrt: { shapes: [[k('positive', [1])], [k('positive', [3, 5])]], fn: (x) => sqrt(x) },
+  sin: { shapes: [s([1]), s([3, 5])], fn: (x) => sin(x) },
+  cos: { shapes: [s([1]), s([3, 5])], fn: (x) => cos(x) },
+  sigmoid: { shapes: [s([1]), s([3, 5]), s([2, 3, 2])], fn: (x) => sigmoid(x) },
+  tanh: { shapes: [s([1]), s([3, 5])], fn: (x) => tanh(x) },
+  relu: { shapes: [s([1]), s([3, 5])], fn: (x) => relu(x) },
+  leakyRelu: { shapes: [s([1]), s([3, 5])], fn: (x) => leakyRelu(x, 0.05) },
+  sum: {
+    shapes: [s([1]), s([3, 5]), s([2, 3, 4])],
+    fn: (x) => (x.ndim === 3 ? sum(x, [0, 2], true) : x.ndim === 2 ? sum(x, 1) : sum(x)),
+  },
+  mean: {
+    shapes: [s([1]), s([3, 5]), s([2, 3, 4])],
+    fn: (x) => (x.ndim === 3 ? mean(x, -1) : x.ndim === 2 ? mean(x, 0, true) : mean(x)),
+  },
+  broadcastTo: { shapes: [s([1]), s([3, 1]), s([4])], fn: (x) => broadcastTo(x, x.ndim === 2 ? [2, 3, 5] : [3, 4]) },
+  biasAdd: { shapes: [s([1, 1], [1]), s([5, 3], [3]), s([2, 3, 4], [4])], fn: (x, b) => biasAdd(x, b) },
+  softmax: { shapes: [s([1, 1]), s([3, 5]), s([2, 3, 4])], fn: (x) => softmax(x, x.ndim === 3 ? 1 : -1) },
+  logSoftmax: { shapes: [s([1, 1]), s([3, 5]), s([2, 3, 4])], fn: (x) => logSoftmax(x, x.ndim === 3 ? 0 : -1) },
+  softmaxCrossEntropy: {
+    shapes: [
+      [k('any', [1, 1]), k({ labels: 1 }, [1])],
+      [k('any', [4, 3]), k({ labels: 3 }, [4])],
+      [k('any', [7, 10]), k({ labels: 10 }, [7])],
+    ],
+    fn: (x, y) => softmaxCrossEntropy(x, y),
+  },
+  binaryCrossEntropy: {
+    shapes: [
+      [k('prob', [1]), k('target', [1])],
+      [k('prob', [3, 4]), k('target', [3, 4])],
+    ],
+    fn: (p, y) => F.binaryCrossEntropy(p, y),
+  },
+  bceWithLogits: {
+    shapes: [
+      [k('any', [1]), k('target', [1])],
+      [k('any', [5, 3]), k('target', [5, 3])],
+    ],
+    fn: (x, y) => F.bceWithLogits(x, y),
+  },
+  mseLoss: { shapes: [s([1], [1]), s([3, 4], [3, 4])], fn: (a, b) => F.mseLoss(a, b) },
+  // The mask is drawn at record time; the harness reseeds before every evaluation.
+  dropout: { shapes: [s([1]), s([6, 7])], fn: (x) => F.dropout(x, 0.3, true) },
+  reshape: { shapes: [s([1]), s([3, 4])], fn: (x) => x.reshape(x.size === 1 ? [1, 1] : [2, 6]) },
+  copy: { shapes: [s([1]), s([3, 4])], fn: (x) => copy(x) },
+  transpose: { shapes: [s([1, 1]), s([3, 5]), s([2, 3, 4])], fn: (x) => (x.ndim === 3 ? transpose(x, 0, 2) : x.T) },
+  cat: { shapes: [s([1], [1]), s([2, 3], [2, 5]), s([3, 2, 2], [1, 2, 2])], fn: (a, b) => cat([a, b], a.ndim === 2 ? 1 : 0) },
+  narrow: { shapes: [s([1]), s([4, 5]), s([3, 6])], fn: (x) => (x.ndim === 1 ? x.narrow(0, 0, 1) : x.narrow(1, 1, 3)) },
+  indexSelect: {
+    shapes: [
+      [k('any', [1, 1]), k({ index: 1 }, [1])],
+      [k('any', [5, 3]), k({ index: 5 }, [7])],
+    ],
+    fn: (x, idx) => indexSelect(x, idx),
+  },
+};
+
+const rs = new RandomState(20261123);
+
+function sample(input: Input): { values: Float64Array | Int32Array; dtype: 'float32' | 'int32'; differentiable: boolean } {
+  const n = input.shape.reduce((a, b) => a * b, 1);
+  const kind = input.kind ?? 'any';
+  const u = (): number => rs.randomSample() as number;
+  if (typeof kind === 'object') {
+    const range = 'labels' in kind ? kind.labels : kind.index;
+    return { values: Int32Array.from({ length: n }, () => Math.floor(u() * range)), dtype: 'int32', differentiable: false };
+  }
+  if (kind === 'mask') return { values: Int32Array.from({ length: n }, () => (u() < 0.5 ? 1 : 0)), dtype: 'int32', differentiable: false };
+  const f = (): number => {
+    switch (kind) {
+      case 'positive':
+        return 0.2 + 1.8 * u();
+      case 'prob':
+        return 0.05 + 0.9 * u();
+      case 'target':
+        return u();
+      default: {
+        const m = 0.1 + 1.9 * u();
+        return u() < 0.5 ? -m : m;
+      }
+    }
+  };
+  return { values: Float64Array.from({ length: n }, f), dtype: 'float32', differentiable: kind !== 'target' };
+}
+
+/** Scalar objective: a fixed random weighting of the output, so every output element counts. */
+async function objective(c: GradCase, values: (Float64Array | Int32Array)[], inputs: Input[], weights: Float64Array, requiresGrad: boolean[]) {
+  manualSeed(7);
+  const xs = values.map((v, i) => tensor(v, { shape: inputs[i]!.shape, dtype: v instanceof Int32Array ? 'int32' : 'float32', requiresGrad: requiresGrad[i] }));
+  const y = c.fn(...xs);
+  const w = tensor(weights, { shape: y.shape });
+  return { xs, loss: y.mul(w).sum() };
+}
+
+describe('gradient checks (float64 CPU, central differences)', () => {
+  beforeAll(async () => {
+    await setBackend('cpu', { precision: 'float64' });
+  });
+  afterAll(async () => {
+    await setBackend('cpu');
+  });
+
+  it('every op in the registry is differentiable with a check, or says why not', () => {
+    for (const [name, def] of Object.entries(registry)) {
+      expect(def.name, `registry key ${name}`).toBe(name);
+      if (isDifferentiable(def)) {
+        expect(cases, `op ${name} has a gradient rule but no gradient check`).toHaveProperty(name);
+      } else {
+        expect((def.grad as { notDifferentiable: string }).notDifferentiable.length, `${name} must say why it is not differentiable`).toBeGreaterThan(10);
+        expect(Object.keys(cases), `${name} is not differentiable but has a gradient case`).not.toContain(name);
+      }
+      if (def.effect) expect(isDifferentiable(def), `effect ${name}`).toBe(false);
+    }
+  });
+
+  for (const [name, c] of Object.entries(cases) as [string, GradCase][]) {
+    it(`${name}: autograd equals central differences`, async () => {
+      const def = registry[name as OpName];
+      for (const inputs of c.shapes) {
+        const sampled = inputs.map(sample);
+        const values = sampled.map((x) => x.values);
+        const requiresGrad = sampled.map((x, i) => x.differentiable && !(def.nondiff ?? []).includes(i));
+        // The output's shape, for the weights.
+        manualSeed(7);
+        const outShape = noGrad(() =>
+          c.fn(...values.map((v, i) => tensor(v, { shape: inputs[i]!.shape, dtype: v instanceof Int32Array ? 'int32' : 'float32' }))).shape,
+        );
+        const weights = Float64Array.from({ length: outShape.reduce((a, b) => a * b, 1) }, () => 0.5 + (rs.randomSample() as number));
+        const { xs, loss } = await objective(c, values, inputs, weights, requiresGrad);
+        loss.backward();
+        const h = 1e-6;
+        for (let i = 0; i < xs.length; i++) {
+          if (!requiresGrad[i]) {
+            expect(xs[i]!.grad, `${name} input ${i} takes no gradient`).toBeNull();
+            continue;
+          }
+          expect(xs[i]!.grad, `${name}: input ${i} ${JSON.stringify(inputs[i]!.shape)} got no gradient`).not.toBeNull();
+          const auto = await xs[i]!.grad!.data64();
+          const base = values[i] as Float64Array;
+          for (let j = 0; j < base.length; j++) {
+            const plus = Float64Array.from(base);
+            const minus = Float64Array.from(base);
+            plus[j] += h;
+            minus[j] -= h;
+            const at = async (v: Float64Array) => {
+              const vs = values.map((x, q) => (q === i ? v : x));
+              const { loss: l } = await noGrad(() => objective(c, vs, inputs, weights, requiresGrad.map(() => false)));
+              return (await l.data64())[0]!;
+            };
+            const numeric = ((await at(plus)) - (await at(minus))) / (2 * h);
+            const a = auto[j]!;
+            const tol = 1e-6 * Math.max(1, Math.abs(a), Math.abs(numeric));
+            expect(Math.abs(a - numeric), `${name} shapes ${JSON.stringify(inputs.map((x) => x.shape))}: d/dx${i}[${j}] autograd ${a} vs numeric ${numeric}`).toBeLessThanOrEqual(tol);
+          }
+        }
+      }
+    });
+  }
+
+  it('argmax, comparisons and casts take no gradient', async () => {
+    const x = tensor([[1, 3, 2]], { requiresGrad: true });
+    expect(argmax(x, 1).requiresGrad).toBe(false);
+    expect(x.gt(1).requiresGrad).toBe(false);
+    expect(x.int().requiresGrad).toBe(false);
+  });
+});
