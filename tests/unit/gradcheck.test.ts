@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry } from '../../src/ops/registry.ts';
 import type { OpName } from '../../src/ops/registry.ts';
 import { isDifferentiable } from '../../src/ops/define.ts';
+import type { OpDef } from '../../src/ops/define.ts';
 import { RandomState } from '../../src/random.ts';
 import {
   F,
@@ -66,12 +67,9 @@ interface GradCase {
 const s = (...shapes: number[][]): Input[] => shapes.map((shape) => ({ shape }));
 const k = (kind: Kind, shape: number[]): Input => ({ shape, kind });
 
-type Differentiable = {
-  [K in OpName]: (typeof registry)[K]['grad'] extends { notDifferentiable: string } ? never : K;
-}[OpName];
-
-// Typed so that tsc rejects a missing entry; the walk below also checks at run time.
-const cases: Record<Differentiable, GradCase> = {
+// Keyed by op name (tsc rejects a name that is not in the registry); the first test
+// below fails for any differentiable op that has no entry here.
+const cases: Partial<Record<OpName, GradCase>> = {
   matmul: {
     shapes: [s([1, 1], [1, 1]), s([3, 5], [5, 2]), s([7, 4], [4, 3]), s([2, 3, 4], [2, 4, 5]), s([3, 4], [2, 4, 2]), s([2, 3, 4], [4, 2])],
     fn: (a, b) => matmul(a, b),
@@ -213,7 +211,7 @@ describe('gradient checks (float64 CPU, central differences)', () => {
   });
 
   it('every op in the registry is differentiable with a check, or says why not', () => {
-    for (const [name, def] of Object.entries(registry)) {
+    for (const [name, def] of Object.entries(registry) as [string, OpDef<any>][]) {
       expect(def.name, `registry key ${name}`).toBe(name);
       if (isDifferentiable(def)) {
         expect(cases, `op ${name} has a gradient rule but no gradient check`).toHaveProperty(name);
