@@ -201,7 +201,11 @@ export class Tensor {
   private inPlace(op: string, value: () => Tensor): this {
     this.assertUsable(op);
     if (rt.isGradEnabled() && this.requiresGrad) {
-      throw new Error(`${op}: a leaf tensor ${fmt(this.shape)} that requires grad is being updated in place; wrap the update in noGrad(() => ...)`);
+      throw new Error(
+        this.variable
+          ? `${op}: a leaf tensor ${fmt(this.shape)} that requires grad is being updated in place; wrap the update in noGrad(() => ...)`
+          : `${op}: the result of ${this._node!.opName} ${fmt(this.shape)} takes part in autograd and cannot be updated in place; compute a new tensor instead`,
+      );
     }
     const v = rt.noGrad(value);
     if (!this.variable) {

@@ -188,8 +188,10 @@ export const mseLossDef = defineOp<Record<string, never>>({
 // ---- functional API -----------------------------------------------------------------------
 
 export function softmaxCrossEntropy(logits: Tensor, labels: Tensor): Tensor {
+  // Checked here too, so errors name the function the user called.
+  xentShape('crossEntropy', logits, labels);
   const host = labels.hostValues();
-  if (host && logits.ndim === 2) checkLabels('crossEntropy', host, logits.shape[1]!, logits.shape);
+  if (host) checkLabels('crossEntropy', host, logits.shape[1]!, logits.shape);
   return apply(softmaxCrossEntropyDef, [logits, labels], {});
 }
 

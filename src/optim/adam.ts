@@ -1,5 +1,5 @@
 import type { Tensor } from '../tensor.ts';
-import { applyEffect, noGrad } from '../runtime.ts';
+import { applyEffect, flush, noGrad } from '../runtime.ts';
 import { tensorFromHost } from '../tensor.ts';
 import { adamStepDef } from '../ops/update.ts';
 import { Optimizer, checkNumber } from './optimizer.ts';
@@ -15,7 +15,6 @@ export interface AdamOptions {
 interface AdamState {
   m: Tensor;
   v: Tensor;
-  step: number;
 }
 
 /** torch.optim.Adam with bias correction; weightDecay is L2 added to the gradient (not AdamW). */
@@ -39,12 +38,17 @@ export class Adam extends Optimizer<AdamOptions> {
     let s = this.state.get(p);
     if (!s) {
       // State starts as host zeros: no submit, no pending write to wait for.
-      s = { m: tensorFromHost(new Float32Array(p.size), p.shape, 'float32'), v: tensorFromHost(new Float32Array(p.size), p.shape, 'float32'), step: 0 };
+      s = { m: tensorFromHost(new Float32Array(p.size), p.shape, 'float32'), v: tensorFromHost(new Float32Array(p.size), p.shape, 'float32') };
       this.state.set(p, s);
     }
-    s.step++;
+    // The step count is the number of updates that landed, read off m's version (only
+    // this update writes m): a step whose flush failed is not counted, as in PyTorch,
+    // where a failing loss raises before step() runs.
+    const m = s.m.variable!;
+    if (m.pendingWrite) flush();
+    const t = m.version + 1;
     const [b1, b2] = g.betas;
-    const scalars = [g.lr, b1, b2, g.eps, g.weightDecay, 1 - b1 ** s.step, 1 - b2 ** s.step];
+    const scalars = [g.lr, b1, b2, g.eps, g.weightDecay, 1 - b1 ** t, 1 - b2 ** t];
     noGrad(() => applyEffect(adamStepDef, [p, grad, s.m, s.v], {}, scalars));
   }
 }

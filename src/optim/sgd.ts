@@ -1,5 +1,5 @@
 import type { Tensor } from '../tensor.ts';
-import { applyEffect, noGrad } from '../runtime.ts';
+import { applyEffect, flush, noGrad } from '../runtime.ts';
 import { tensorFromHost } from '../tensor.ts';
 import { sgdMomentumStepDef, sgdStepDef } from '../ops/update.ts';
 import { Optimizer, checkNumber } from './optimizer.ts';
@@ -36,11 +36,13 @@ export class SGD extends Optimizer<SGDOptions> {
         return;
       }
       let buf = this.buffers.get(p);
-      const first = buf === undefined;
       if (!buf) {
         buf = tensorFromHost(new Float32Array(p.size), p.shape, 'float32');
         this.buffers.set(p, buf);
       }
+      // First step = no update has landed in the buffer yet (a failed flush does not count).
+      if (buf.variable!.pendingWrite) flush();
+      const first = buf.variable!.version === 0;
       applyEffect(sgdMomentumStepDef, [p, grad, buf], { nesterov: g.nesterov }, [g.lr, g.momentum, g.dampening, g.weightDecay, first ? 1 : 0]);
     });
   }
