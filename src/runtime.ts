@@ -1,15 +1,16 @@
 // Engine state: the current backend, the pending graph, grad mode, and the flush that
 // turns pending nodes into one plan and one submit.
-import type { Backend, BackendName, BackendStats } from './backend/backend.ts';
+import type { Backend, BackendName, BackendStats, HostArray, StageRef } from './backend/backend.ts';
 import { CpuBackend } from './backend/cpu/backend.ts';
 import { Node, Variable } from './graph/ir.ts';
 import type { DType, Meta } from './graph/ir.ts';
 import { PlanCache } from './graph/plan.ts';
+import type { Plan } from './graph/plan.ts';
 import { schedule } from './graph/plan.ts';
 import type { OpDef } from './ops/define.ts';
 import { assignDef } from './ops/update.ts';
 import { isDifferentiable } from './ops/define.ts';
-import { fmt } from './shape.ts';
+import { fmt, sizeOf } from './shape.ts';
 import { Tensor } from './tensor.ts';
 
 let backend: Backend = new CpuBackend('float32');
@@ -194,30 +195,49 @@ export function writeVariable(v: Variable, data: ArrayLike<number>): void {
 // ---- flush ------------------------------------------------------------------------------
 
 /**
- * Realize the pending graph: every exposed node, `extra` and every effect, as one plan run
- * (one submit). Scratch results are dropped and recomputed on demand.
+ * Each plan owns OUTPUT_SETS sets of output storage and alternates between them, so a
+ * result stays readable while the next run of the same step computes (and may read it),
+ * with no allocation in steady state. A result is evicted when its set comes round again.
  */
-export function flush(extra: Node[] = []): void {
+const OUTPUT_SETS = 2;
+const planRuns = new WeakMap<Plan, { runs: number; owners: (Node | null)[][] }>();
+
+/** What a flush should copy back to the host in its own submit. */
+export type StageTarget = Node | Variable;
+
+/**
+ * Realize the pending graph: every exposed node, `extra` and every effect, as one plan run
+ * (one submit). Scratch results are dropped and recomputed on demand. `stage` lists
+ * results (or variables, read after the effects) to copy back in the same submit.
+ */
+export function flush(extra: Node[] = [], stage: StageTarget[] = []): Promise<HostArray>[] {
   const targets = pending.filter((n) => n.state === 'pending' || n.state === 'discarded');
   for (const n of extra) if (n.state !== 'realized') targets.push(n);
   const effects = pendingEffects;
-  if (targets.length === 0 && effects.length === 0) return;
+  if (targets.length === 0 && effects.length === 0) return [];
   const wanted = new Set(extra);
   pending = [];
   pendingEffects = [];
   let order: Node[] = [];
   try {
     order = schedule(targets, effects);
-    if (order.length === 0) return;
+    if (order.length === 0) return [];
     const bound = plans.bind(order, (n) => n.exposed || wanted.has(n));
-    const outs = backend.execute(
-      bound.plan,
-      bound.externals.map((x) => (x.isLeaf ? x.variable!.storage : x.storage)),
-      bound.scalars,
+    const externals = bound.externals.map((x) => (x.isLeaf ? x.variable!.storage : x.storage));
+    const set = reuseOutputSet(bound.plan, bound.externals);
+    const outIndex = new Map(bound.outputs.map((n, i) => [n, i]));
+    const stageRefs: StageRef[] = stage.map((t) =>
+      t instanceof Node
+        ? { kind: 'out', index: outIndex.get(t)! }
+        : { kind: 'storage', storage: t.storage, dtype: t.dtype, size: sizeOf(t.shape) },
     );
+    const { outputs, staged } = backend.execute(bound.plan, externals, bound.scalars, set, stageRefs);
+    const owners = planRuns.get(bound.plan)!.owners[set]!;
     bound.outputs.forEach((n, i) => {
-      n.storage = outs[i];
+      n.storage = outputs[i];
       n.state = 'realized';
+      owners[i] = n;
+      ownerSetOf.set(n, owners);
       // A realized node needs its inputs only for a backward() still to come: otherwise
       // drop them, so last step's graph can be collected.
       if (!n.requiresGrad || n.gradFreed) n.inputs = [];
@@ -232,6 +252,7 @@ export function flush(extra: Node[] = []): void {
       e.state = 'realized';
       e.inputs = [];
     }
+    return staged;
   } catch (err) {
     const error = err instanceof Error ? err : new Error(String(err));
     // Nothing was written (effects run last and a failed plan writes no variable), so drop
@@ -245,6 +266,47 @@ export function flush(extra: Node[] = []): void {
     }
     throw error;
   }
+}
+
+/**
+ * Pick the output set for this run and evict the results it last held; one that this run
+ * reads as an input is first copied out, so it is not overwritten while read.
+ */
+function reuseOutputSet(plan: Plan, externals: Node[]): number {
+  let state = planRuns.get(plan);
+  if (!state) {
+    state = { runs: 0, owners: Array.from({ length: OUTPUT_SETS }, () => plan.outputs.map(() => null)) };
+    planRuns.set(plan, state);
+  }
+  const set = state.runs++ % OUTPUT_SETS;
+  const inputs = new Set(externals);
+  const owners = state.owners[set]!;
+  owners.forEach((prev, i) => {
+    if (!prev || prev.state !== 'realized') return;
+    ownerSetOf.delete(prev);
+    if (inputs.has(prev)) {
+      prev.storage = backend.clone(prev.storage, prev.dtype, sizeOf(prev.shape));
+    } else {
+      prev.state = 'evicted';
+      prev.storage = null;
+    }
+    owners[i] = null;
+  });
+  return set;
+}
+
+/** The output set each realized result lives in (absent once it has storage of its own). */
+const ownerSetOf = new WeakMap<Node, (Node | null)[]>();
+
+/** Give a result storage of its own, out of its plan's reuse cycle (one copy). */
+export function keep(node: Node): void {
+  if (node.state !== 'realized') flush([node]);
+  const owners = ownerSetOf.get(node);
+  const i = owners ? owners.indexOf(node) : -1;
+  if (i < 0) return;
+  node.storage = backend.clone(node.storage, node.dtype, sizeOf(node.shape));
+  owners![i] = null;
+  ownerSetOf.delete(node);
 }
 
 /** A new variable whose first value is a lazy tensor: written at the next flush. */

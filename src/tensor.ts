@@ -1,6 +1,7 @@
 // The lazy Tensor: a handle on a graph node (or on a variable: persistent storage that
 // in-place updates write). Methods record ops; data(), item() and array() realize.
 import { Node, Variable } from './graph/ir.ts';
+import { evictedError } from './graph/plan.ts';
 import type { DType } from './graph/ir.ts';
 import { fmt, sizeOf } from './shape.ts';
 import type { Shape } from './shape.ts';
@@ -123,13 +124,28 @@ export class Tensor {
     this.assertUsable(op);
     const b = rt.currentBackend();
     if (this.backendName !== b.name) throw new Error(`${op}: the tensor ${fmt(this.shape)} lives on the ${this.backendName} backend, the current one is ${b.name}`);
+    // When work is pending, its copy back rides in the same submit.
     if (this.variable) {
-      if (this.variable.pendingWrite) rt.flush();
+      if (this.variable.pendingWrite) return rt.flush([], [this.variable])[0]!;
       return b.read(this.variable.storage, this.dtype, this.size);
     }
     const node = this._node!;
-    if (node.state !== 'realized') rt.flush([node]);
+    if (node.state === 'evicted') throw evictedError(`${op}: ${node.opName}`, node.shape);
+    if (node.state !== 'realized') {
+      const staged = rt.flush([node], [node]);
+      if (staged.length > 0) return staged[0]!;
+    }
     return b.read(node.storage, this.dtype, this.size);
+  }
+
+  /**
+   * Keep this result readable for as long as the tensor lives. Results normally live in
+   * memory their step reuses two runs later (no allocation per step); keep() copies it out.
+   */
+  keep(): this {
+    this.assertUsable('keep');
+    if (!this.variable) rt.keep(this._node!);
+    return this;
   }
 
   /** The values, flat, in row-major order: Float32Array for float32, Int32Array for int32. */

@@ -44,8 +44,19 @@ export interface Backend {
   read(storage: Storage, dtype: DType, size: number): Promise<HostArray>;
   /**
    * Run a plan once: one submit. `externals` bind the plan's inputs, `scalars` give each
-   * step its dynamic scalars. Returns fresh storage for each of the plan's outputs.
+   * step its dynamic scalars. Outputs land in the plan's output set `set` (plan-owned,
+   * reused by every other run with the same set); `stage` lists what to copy back to the
+   * host in the same submit (counted as readbacks).
    */
-  execute(plan: Plan, externals: Storage[], scalars: (readonly number[])[]): Storage[];
+  execute(plan: Plan, externals: Storage[], scalars: (readonly number[])[], set: number, stage: StageRef[]): ExecuteResult;
+  /** A standalone copy that no plan will overwrite (keep(), or an output about to be reused). */
+  clone(storage: Storage, dtype: DType, size: number): Storage;
   release(storage: Storage): void;
+}
+
+export type StageRef = { kind: 'out'; index: number } | { kind: 'storage'; storage: Storage; dtype: DType; size: number };
+
+export interface ExecuteResult {
+  outputs: Storage[];
+  staged: Promise<HostArray>[];
 }

@@ -32,8 +32,11 @@ export class Variable {
   ) {}
 }
 
-/** pending: not computed yet; realized: holds storage; discarded: computed as scratch, recomputable. */
-export type NodeState = 'pending' | 'realized' | 'discarded' | 'failed' | 'disposed';
+/**
+ * pending: not computed yet; realized: holds storage; discarded: computed as scratch,
+ * recomputable; evicted: its plan-owned storage was reused by a later run of the plan.
+ */
+export type NodeState = 'pending' | 'realized' | 'discarded' | 'failed' | 'disposed' | 'evicted';
 
 export class Node {
   readonly id = newId();

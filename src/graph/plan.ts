@@ -83,8 +83,17 @@ function needsCompute(node: Node): boolean {
     return false;
   }
   if (node.state === 'failed') throw node.error!;
+  if (node.state === 'evicted') throw evictedError(node.opName, node.shape);
   if (node.state === 'disposed') throw new Error(`${node.opName}: reading a disposed tensor ${fmt(node.shape)} ${node.dtype}`);
   return node.state !== 'realized';
+}
+
+/** The error for reading a result whose plan-owned memory a later run reused. */
+export function evictedError(op: string, shape: readonly number[]): Error {
+  return new Error(
+    `${op} ${fmt(shape)}: this result was computed two runs ago of the same step, and its memory now holds a newer result; ` +
+      `read it (await t.data()) before the step runs twice more, or call t.keep() to hold on to it`,
+  );
 }
 
 export interface BoundPlan {

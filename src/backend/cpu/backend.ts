@@ -4,7 +4,7 @@ import type { DType, Storage } from '../../graph/ir.ts';
 import type { Plan, Ref } from '../../graph/plan.ts';
 import { sizeOf } from '../../shape.ts';
 import type { Arr, CpuArgs } from '../../ops/define.ts';
-import type { Backend, BackendStats, HostArray } from '../backend.ts';
+import type { Backend, BackendStats, ExecuteResult, HostArray, StageRef } from '../backend.ts';
 import { emptyStats } from '../backend.ts';
 
 interface CompiledStep {
@@ -19,6 +19,8 @@ interface CompiledStep {
 
 interface Compiled {
   steps: CompiledStep[];
+  /** Output arrays per output set, made on first use and reused by every later run. */
+  outputSets: Arr[][];
 }
 
 const EMPTY = new Float32Array(0);
@@ -53,13 +55,26 @@ export class CpuBackend implements Backend {
     return (storage as Arr).slice(0, size);
   }
 
+  clone(storage: Storage, dtype: DType, size: number): Storage {
+    this.count(dtype, size);
+    return (storage as Arr).slice(0, size);
+  }
+
   release(): void {
     // Typed arrays are reclaimed by the JS garbage collector.
   }
 
-  execute(plan: Plan, externals: Storage[], scalars: (readonly number[])[]): Storage[] {
+  private count(dtype: DType, size: number): void {
+    this.stats.buffersAllocated++;
+    this.stats.bytesAllocated += size * (dtype === 'int32' ? 4 : this.precision === 'float64' ? 8 : 4);
+  }
+
+  execute(plan: Plan, externals: Storage[], scalars: (readonly number[])[], set: number, stage: StageRef[]): ExecuteResult {
     const c = this.compile(plan);
-    const outputs = plan.outputs.map((m) => this.alloc(m.dtype, sizeOf(m.shape)));
+    const outputs = (c.outputSets[set] ??= plan.outputs.map((m) => {
+      this.count(m.dtype, sizeOf(m.shape));
+      return this.alloc(m.dtype, sizeOf(m.shape));
+    }));
     this.stats.submits++;
     for (let i = 0; i < c.steps.length; i++) {
       const s = c.steps[i]!;
@@ -72,15 +87,15 @@ export class CpuBackend implements Backend {
       s.run(s.args);
       this.stats.dispatches++;
     }
-    return outputs;
+    const staged = stage.map((r) => (r.kind === 'out' ? this.read(outputs[r.index], plan.outputs[r.index]!.dtype, outputs[r.index]!.length) : this.read(r.storage, r.dtype, r.size)));
+    return { outputs, staged };
   }
 
   private compile(plan: Plan): Compiled {
     let c = this.compiled.get(plan);
     if (c) return c;
     const slotArrays = plan.slots.map((s) => {
-      this.stats.buffersAllocated++;
-      this.stats.bytesAllocated += s.size * (s.dtype === 'int32' ? 4 : this.precision === 'float64' ? 8 : 4);
+      this.count(s.dtype, s.size);
       return this.alloc(s.dtype, s.size);
     });
     const view = (r: Ref | null, shape: readonly number[]): Arr | null =>
@@ -93,7 +108,7 @@ export class CpuBackend implements Backend {
       slotOut: view(s.out, s.outShape),
       args: { ins: new Array(s.inputs.length), inShapes: s.inShapes, out: EMPTY, outShape: s.outShape, attrs: s.attrs, scalars: [] },
     }));
-    c = { steps };
+    c = { steps, outputSets: [] };
     this.compiled.set(plan, c);
     return c;
   }
