@@ -13,7 +13,7 @@ const server = await createServer({
   resolve: { alias: { shadergrad: `${root}src/index.ts` } },
 });
 try {
-  const bench = await server.ssrLoadModule('/bench/cpu.ts');
+  const bench = await server.ssrLoadModule('/bench/suite.ts');
   await bench.main(process.argv.slice(2));
 } finally {
   await server.close();

@@ -39,14 +39,18 @@ export interface BackendInfo {
   fallbackReason?: string;
 }
 
-type BackendFactory = (opts: SetBackendOptions) => Promise<Backend>;
+export type BackendFactory = (opts: SetBackendOptions) => Promise<Backend>;
 const factories = new Map<BackendName, BackendFactory>([
   ['cpu', async (opts) => new CpuBackend(opts.precision ?? 'float32')],
+  // Loaded on demand: a CPU-only program never pulls in the shaders.
+  ['webgpu', async () => (await import('./backend/webgpu/index.ts')).createWebGpuBackend()],
 ]);
 
-/** Lets a backend module (WebGPU) plug itself in without the core importing it. */
-export function registerBackend(name: BackendName, factory: BackendFactory): void {
+/** Plug in (or replace) how a backend starts; returns the factory it replaced. */
+export function registerBackend(name: BackendName, factory: BackendFactory): BackendFactory | undefined {
+  const previous = factories.get(name);
   factories.set(name, factory);
+  return previous;
 }
 
 /**
@@ -72,6 +76,8 @@ export async function setBackend(name: BackendName, opts: SetBackendOptions = {}
     fallbackReason = reason;
     next = new CpuBackend(opts.precision ?? 'float32');
   }
+  // The old backend's tensors are unusable from now on; free its device.
+  if (backend !== next) backend.destroy?.();
   backend = next;
   plans = new PlanCache();
   pending = [];

@@ -52,6 +52,10 @@ export interface Backend {
   /** A standalone copy that no plan will overwrite (keep(), or an output about to be reused). */
   clone(storage: Storage, dtype: DType, size: number): Storage;
   release(storage: Storage): void;
+  /** Free everything (the GPU device); the backend is unusable afterwards. */
+  destroy?(): void;
+  /** Wait for all submitted work (benchmarks). */
+  sync?(): Promise<void>;
 }
 
 export type StageRef = { kind: 'out'; index: number } | { kind: 'storage'; storage: Storage; dtype: DType; size: number };

@@ -16,6 +16,7 @@ export interface PlanStep {
   attrs: Record<string, unknown>;
   inputs: Ref[];
   inShapes: Shape[];
+  inDtypes: DType[];
   outShape: Shape;
   dtype: DType;
   /** null for effects, which write their `def.effect.writes` inputs in place. */
@@ -194,6 +195,7 @@ function buildPlan(
       attrs: n.attrs,
       inputs,
       inShapes: n.inputs.map((x) => x.shape),
+      inDtypes: n.inputs.map((x) => x.dtype),
       outShape: n.shape,
       dtype: n.dtype,
       out,

@@ -34,6 +34,39 @@ export interface NotDifferentiable {
   notDifferentiable: string;
 }
 
+/** A word of a dispatch's parameter block: a number is a u32 (or i32 via `| 0`), {f} an f32. */
+export type Word = number | { f: number };
+
+/** What one dispatch binds after the parameter block (binding 0), in binding order. */
+export type Binding = { input: number } | 'out';
+
+/**
+ * One compute dispatch. Bindings: 0 is the parameter block (`P: array<u32>`), then `bind`
+ * in order; an input listed in the op's `effect.writes`, and 'out', bind read_write.
+ */
+export interface GpuDispatch {
+  /** shaders/<shader>.wgsl */
+  shader: string;
+  entry: string;
+  /** Override constants: part of the pipeline's identity (op selectors, tile sizes). */
+  constants?: Record<string, number>;
+  bind: Binding[];
+  /** The parameter block, from the step's dynamic scalars; at most 64 words. */
+  words: (scalars: readonly number[]) => Word[];
+  workgroups: [number, number, number];
+}
+
+export interface GpuArgs<A> {
+  inShapes: Shape[];
+  inDtypes: DType[];
+  outShape: Shape;
+  outDtype: DType;
+  attrs: A;
+}
+
+/** How an op runs on WebGPU: its dispatches, fixed when a plan is compiled. */
+export type GpuRule<A> = (args: GpuArgs<A>) => GpuDispatch[];
+
 export interface OpDef<A = Record<string, never>> {
   name: string;
   /** shaders/<family>.wgsl holds its kernel (WebGPU backend). */
@@ -45,6 +78,8 @@ export interface OpDef<A = Record<string, never>> {
   /** Validates inputs; throws an Error naming the op and the shapes. */
   shape(ins: Meta[], attrs: A): Meta;
   cpu(args: CpuArgs<A>): void;
+  /** The WGSL kernel(s) it binds (shaders/<family>.wgsl). */
+  gpu: GpuRule<A>;
   grad: GradRule<A> | NotDifferentiable;
 }
 
@@ -63,3 +98,16 @@ export function floatOnly(op: string, ins: Meta[], names: string[] = ['input']):
 }
 
 export const float32 = (shape: Shape): Meta => ({ shape, dtype: 'float32' as DType });
+
+/** Workgroup size of the 1-D kernels (the WG override in shaders/common.wgsl). */
+export const WG = 64;
+const MAX_GROUPS = 65535;
+
+/** Workgroups for n threads of WG each, folded into 2-D past the 65535-groups limit. */
+export function grid(n: number, wg = WG): [number, number, number] {
+  const groups = Math.max(1, Math.ceil(n / wg));
+  if (groups <= MAX_GROUPS) return [groups, 1, 1];
+  return [MAX_GROUPS, Math.ceil(groups / MAX_GROUPS), 1];
+}
+
+export const f = (x: number): Word => ({ f: x });

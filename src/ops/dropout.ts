@@ -4,8 +4,8 @@
 // step draws a fresh mask without a new plan, and CPU and GPU draw the same one.
 import { apply } from '../runtime.ts';
 import type { Tensor } from '../tensor.ts';
-import { defineOp, floatOnly } from './define.ts';
-import type { Arr } from './define.ts';
+import { defineOp, floatOnly, grid } from './define.ts';
+import type { Arr, GpuRule } from './define.ts';
 import { PhiloxStream } from '../random.ts';
 import { reserveBlocks } from '../generator.ts';
 
@@ -23,6 +23,26 @@ function applyMask(x: Arr, out: Arr, p: number, scalars: readonly number[]): voi
   for (let i = 0; i < out.length; i++) out[i] = u[i]! < p ? 0 : x[i]! * scale;
 }
 
+/**
+ * shaders/dropout.wgsl: one thread per Philox block (four elements). Words: n, the key and
+ * start block from the dynamic scalars, the drop threshold ceil(p * 2^24) (u = k * 2^-24 < p
+ * exactly when k < it, so the compare is exact in integers), and the scale as an f32.
+ */
+const dropoutGpu: GpuRule<{ p: number }> = ({ outShape, attrs: { p } }) => {
+  const n = outShape.reduce((a, b) => a * b, 1);
+  const threshold = p >= 1 ? 2 ** 24 : Math.ceil(p * 2 ** 24);
+  const scale = p >= 1 ? 0 : 1 / (1 - p);
+  return [
+    {
+      shader: 'dropout',
+      entry: 'dropout',
+      bind: [{ input: 0 }, 'out'],
+      words: ([keyLo, keyHi, startLo, startHi]) => [n, keyLo!, keyHi!, startLo!, startHi!, threshold, { f: scale }],
+      workgroups: grid(Math.ceil(n / 4)),
+    },
+  ];
+};
+
 function checkP(op: string, p: number): void {
   if (!(p >= 0 && p <= 1)) throw new Error(`${op}: dropout probability has to be between 0 and 1, got ${p}`);
 }
@@ -36,6 +56,7 @@ export const dropoutDef = defineOp<{ p: number }>({
     return ins[0]!;
   },
   cpu: ({ ins: [x], out, attrs, scalars }) => applyMask(x!, out, attrs.p, scalars),
+  gpu: dropoutGpu,
   grad: ({ g, attrs, scalars }) => [apply(dropoutBackwardDef, [g], attrs, scalars)],
 });
 
@@ -49,6 +70,7 @@ export const dropoutBackwardDef = defineOp<{ p: number }>({
     return ins[0]!;
   },
   cpu: ({ ins: [g], out, attrs, scalars }) => applyMask(g!, out, attrs.p, scalars),
+  gpu: dropoutGpu,
   grad: { notDifferentiable: 'a backward op: second-order gradients are not supported' },
 });
 

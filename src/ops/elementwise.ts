@@ -5,7 +5,8 @@ import type { Tensor } from '../tensor.ts';
 import { broadcastShapes, fmt } from '../shape.ts';
 import * as cpu from '../backend/cpu/kernels.ts';
 import { defineOp, floatOnly } from './define.ts';
-import type { CpuArgs, OpDef } from './define.ts';
+import type { CpuArgs, GpuRule, OpDef } from './define.ts';
+import { perElement, stridedWords } from './gpu.ts';
 import type { DType, Meta } from '../graph/ir.ts';
 import { asTensor } from './fill.ts';
 import { sumTo } from './reduce.ts';
@@ -21,6 +22,19 @@ function broadcastRule(op: string, dtype?: DType) {
   };
 }
 
+/** The `binary` kernel (or `binary_i32` for int32 add, sub and mul) with operator OP. */
+function binaryGpu(name: string, op: number): GpuRule<NoAttrs> {
+  return ({ inShapes, inDtypes, outShape }) => {
+    const n = outShape.reduce((a, b) => a * b, 1);
+    const words = stridedWords(name, outShape, inShapes);
+    if (inDtypes[0] === 'int32') {
+      if (op > 2) throw new Error(`${name}: int32 operands are not supported on WebGPU; cast with .float() first`);
+      return [perElement('elementwise', 'binary_i32', n, [{ input: 0 }, { input: 1 }, 'out'], () => words, { OP: op })];
+    }
+    return [perElement('elementwise', 'binary', n, [{ input: 0 }, { input: 1 }, 'out'], () => words, { OP: op })];
+  };
+}
+
 function binaryKernel(f: (x: number, y: number) => number) {
   return ({ ins, inShapes, out, outShape }: CpuArgs<unknown>): void =>
     cpu.binary(ins[0]!, ins[1]!, inShapes[0]!, inShapes[1]!, out, outShape, f);
@@ -29,6 +43,7 @@ function binaryKernel(f: (x: number, y: number) => number) {
 export const addDef = defineOp<NoAttrs>({
   name: 'add',
   family: 'elementwise',
+  gpu: binaryGpu('add', 0),
   shape: broadcastRule('add'),
   cpu: binaryKernel((x, y) => x + y),
   grad: ({ g, inputs: [a, b] }) => [sumTo(g, a!.shape), sumTo(g, b!.shape)],
@@ -37,6 +52,7 @@ export const addDef = defineOp<NoAttrs>({
 export const subDef = defineOp<NoAttrs>({
   name: 'sub',
   family: 'elementwise',
+  gpu: binaryGpu('sub', 1),
   shape: broadcastRule('sub'),
   cpu: binaryKernel((x, y) => x - y),
   grad: ({ g, inputs: [a, b] }) => [sumTo(g, a!.shape), sumTo(neg(g), b!.shape)],
@@ -45,6 +61,7 @@ export const subDef = defineOp<NoAttrs>({
 export const mulDef = defineOp<NoAttrs>({
   name: 'mul',
   family: 'elementwise',
+  gpu: binaryGpu('mul', 2),
   shape: broadcastRule('mul'),
   cpu: binaryKernel((x, y) => x * y),
   grad: ({ g, inputs: [a, b] }) => [sumTo(mul(g, b!), a!.shape), sumTo(mul(g, a!), b!.shape)],
@@ -53,6 +70,7 @@ export const mulDef = defineOp<NoAttrs>({
 export const divDef = defineOp<NoAttrs>({
   name: 'div',
   family: 'elementwise',
+  gpu: binaryGpu('div', 3),
   shape: (ins) => {
     floatOnly('div', ins, ['numerator', 'denominator']);
     return broadcastRule('div')(ins);
@@ -65,6 +83,7 @@ export const divDef = defineOp<NoAttrs>({
 export const powDef = defineOp<NoAttrs>({
   name: 'pow',
   family: 'elementwise',
+  gpu: binaryGpu('pow', 4),
   shape: (ins) => {
     floatOnly('pow', ins, ['base', 'exponent']);
     return broadcastRule('pow')(ins);
@@ -77,19 +96,25 @@ export const powDef = defineOp<NoAttrs>({
   ],
 });
 
-const comparison = (name: string, f: (x: number, y: number) => boolean): OpDef<NoAttrs> =>
+const comparison = (name: string, cmpCode: number, f: (x: number, y: number) => boolean): OpDef<NoAttrs> =>
   defineOp<NoAttrs>({
     name,
     family: 'elementwise',
     nondiff: [0, 1],
     shape: broadcastRule(name, 'int32'),
     cpu: binaryKernel((x, y) => (f(x, y) ? 1 : 0)),
+    gpu: ({ inShapes, inDtypes, outShape }) => {
+      const n = outShape.reduce((a, b) => a * b, 1);
+      const words = stridedWords(name, outShape, inShapes);
+      const entry = inDtypes[0] === 'int32' ? 'compare_i32' : 'compare_f32';
+      return [perElement('elementwise', entry, n, [{ input: 0 }, { input: 1 }, 'out'], () => words, { CMP: cmpCode })];
+    },
     grad: { notDifferentiable: 'a comparison is piecewise constant: its gradient is zero wherever it exists' },
   });
 
-export const eqDef = comparison('eq', (x, y) => x === y);
-export const gtDef = comparison('gt', (x, y) => x > y);
-export const ltDef = comparison('lt', (x, y) => x < y);
+export const eqDef = comparison('eq', 0, (x, y) => x === y);
+export const gtDef = comparison('gt', 1, (x, y) => x > y);
+export const ltDef = comparison('lt', 2, (x, y) => x < y);
 
 export const whereDef = defineOp<NoAttrs>({
   name: 'where',
@@ -106,6 +131,11 @@ export const whereDef = defineOp<NoAttrs>({
       out[o] = c![offs[0]!]! !== 0 ? a![offs[1]!]! : b![offs[2]!]!;
     });
   },
+  gpu: ({ inShapes, inDtypes, outShape }) => {
+    const n = outShape.reduce((a, b) => a * b, 1);
+    const words = [...stridedWords('where', outShape, inShapes), inDtypes[0] === 'float32' ? 1 : 0];
+    return [perElement('elementwise', 'where_select', n, [{ input: 0 }, { input: 1 }, { input: 2 }, 'out'], () => words)];
+  },
   grad: ({ g, inputs: [c, a, b] }) => {
     const zero = asTensor(0);
     return [null, sumTo(where(c!, g, zero), a!.shape), sumTo(where(c!, zero, g), b!.shape)];
@@ -121,6 +151,10 @@ export const castDef = defineOp<{ dtype: DType }>({
   },
   // float -> int truncates toward zero, as PyTorch's .int()
   cpu: ({ ins: [x], out, attrs }) => cpu.unary(x!, out, attrs.dtype === 'int32' ? Math.trunc : (v) => v),
+  gpu: ({ outShape, attrs }) => {
+    const n = outShape.reduce((a, b) => a * b, 1);
+    return [perElement('elementwise', attrs.dtype === 'int32' ? 'cast_to_i32' : 'cast_to_f32', n, [{ input: 0 }, 'out'], () => [])];
+  },
   grad: { notDifferentiable: 'a cast to int32 carries no gradient, and a cast to the same dtype is never recorded' },
 });
 

@@ -1,10 +1,11 @@
 // Ops with no tensor inputs: constants, ranges. Their values are static attributes.
 import { apply } from '../runtime.ts';
 import type { Tensor } from '../tensor.ts';
-import { assertShape, fmt } from '../shape.ts';
+import { assertShape, fmt, sizeOf } from '../shape.ts';
 import type { Shape } from '../shape.ts';
 import type { DType } from '../graph/ir.ts';
 import { defineOp } from './define.ts';
+import { f32Bits, perElement } from './gpu.ts';
 
 const noInputs = { notDifferentiable: 'it has no tensor inputs' };
 
@@ -22,6 +23,11 @@ export const fullDef = defineOp<{ shape: number[]; value: number; dtype: DType }
     return { shape, dtype };
   },
   cpu: ({ out, attrs }) => out.fill(attrs.value),
+  // The value's bits, computed here, so one word-writing kernel serves f32 and i32.
+  gpu: ({ outShape, attrs: { value, dtype } }) => {
+    const bits = dtype === 'int32' ? value | 0 : f32Bits(value);
+    return [perElement('fill', 'full', sizeOf(outShape), ['out'], () => [bits])];
+  },
   grad: noInputs,
 });
 
@@ -39,6 +45,13 @@ export const arangeDef = defineOp<{ start: number; end: number; step: number; dt
   cpu: ({ out, attrs }) => {
     for (let i = 0; i < out.length; i++) out[i] = attrs.start + i * attrs.step;
   },
+  gpu: ({ outShape, attrs: { start, step, dtype } }) => {
+    const n = outShape[0]!;
+    if (dtype === 'float32') return [perElement('fill', 'arange_f32', n, ['out'], () => [{ f: start }, { f: step }])];
+    // Integer start and step: exact i32 arithmetic; otherwise f32, truncated as an Int32Array store.
+    if (Number.isInteger(start) && Number.isInteger(step)) return [perElement('fill', 'arange_i32', n, ['out'], () => [start | 0, step | 0])];
+    return [perElement('fill', 'arange_i32_frac', n, ['out'], () => [{ f: start }, { f: step }])];
+  },
   grad: noInputs,
 });
 
@@ -55,6 +68,10 @@ export const linspaceDef = defineOp<{ start: number; end: number; steps: number 
     // As torch.linspace: both ends exact, the step computed once.
     const step = steps > 1 ? (end - start) / (steps - 1) : 0;
     for (let i = 0; i < steps; i++) out[i] = i === steps - 1 && steps > 1 ? end : start + i * step;
+  },
+  gpu: ({ attrs: { start, end, steps } }) => {
+    const step = steps > 1 ? (end - start) / (steps - 1) : 0;
+    return [perElement('fill', 'linspace', steps, ['out'], () => [{ f: start }, { f: step }, { f: end }])];
   },
   grad: noInputs,
 });

@@ -6,9 +6,22 @@ import { assertShape, fmt, normAxis, sameShape, sizeOf, stridesOf } from '../sha
 import type { Shape } from '../shape.ts';
 import * as cpu from '../backend/cpu/kernels.ts';
 import { defineOp } from './define.ts';
-import type { Arr } from './define.ts';
+import type { Arr, GpuDispatch } from './define.ts';
+import { MAX_DIMS, perElement } from './gpu.ts';
 import type { Meta } from '../graph/ir.ts';
 import { full } from './fill.ts';
+
+// Every layout kernel moves raw 32-bit words, so float32 and int32 tensors share them.
+const copyWords = (n: number): GpuDispatch => perElement('layout', 'copy', n, [{ input: 0 }, 'out'], () => []);
+
+/**
+ * `block_copy` for `n` words in rows of `width`: row r reads words [srcStart, srcStart + width)
+ * of the input row r (rows of srcRow words) and writes them at dstStart of output row r.
+ */
+function blockCopy(input: number, n: number, width: number, srcRow: number, srcStart: number, dstRow: number, dstStart: number): GpuDispatch {
+  const words = [width, srcRow, srcStart, dstRow, dstStart];
+  return perElement('layout', 'block_copy', n, [{ input }, 'out'], () => words);
+}
 
 export const reshapeDef = defineOp<{ shape: number[] }>({
   name: 'reshape',
@@ -21,6 +34,7 @@ export const reshapeDef = defineOp<{ shape: number[] }>({
     return { shape, dtype: x!.dtype };
   },
   cpu: ({ ins: [x], out }) => out.set(x!),
+  gpu: ({ outShape }) => [copyWords(sizeOf(outShape))],
   grad: ({ g, inputs: [x] }) => [reshape(g, x!.shape)],
 });
 
@@ -29,6 +43,7 @@ export const copyDef = defineOp<Record<string, never>>({
   family: 'layout',
   shape: ([x]) => x!,
   cpu: ({ ins: [x], out }) => out.set(x!),
+  gpu: ({ outShape }) => [copyWords(sizeOf(outShape))],
   grad: ({ g }) => [g],
 });
 
@@ -65,6 +80,15 @@ export const transposeDef = defineOp<{ dim0: number; dim1: number }>({
     [perm[dim0], perm[dim1]] = [dim1, dim0];
     permute(x!, s!, perm, out);
   },
+  // A gather: output element i reads the input at the output's index through permuted strides.
+  gpu: ({ inShapes: [s], outShape, attrs: { dim0, dim1 } }) => {
+    if (s!.length > MAX_DIMS) throw new Error(`transpose: the WebGPU kernels handle up to ${MAX_DIMS} dimensions, got ${fmt(s!)}`);
+    const strides = stridesOf(s!);
+    [strides[dim0], strides[dim1]] = [strides[dim1]!, strides[dim0]!];
+    const pad = (xs: number[]): number[] => [...xs, ...Array<number>(MAX_DIMS - xs.length).fill(0)];
+    const words = [outShape.length, ...pad([...outShape]), ...pad(strides)];
+    return [perElement('layout', 'gather_strided', sizeOf(outShape), [{ input: 0 }, 'out'], () => words)];
+  },
   grad: ({ g, attrs }) => [transpose(g, attrs.dim0, attrs.dim1)],
 });
 
@@ -96,6 +120,18 @@ export const catDef = defineOp<{ axis: number }>({
       col += w;
     });
   },
+  // One dispatch per input, each copying its rows into its window of the output rows.
+  gpu: ({ inShapes, outShape, attrs: { axis } }) => {
+    const { outer, inner } = cpu.axisSplit(outShape, axis);
+    const rowOut = outShape[axis]! * inner;
+    let col = 0;
+    return inShapes.map((s, k) => {
+      const w = s[axis]! * inner;
+      const d = blockCopy(k, outer * w, w, w, 0, rowOut, col);
+      col += w;
+      return d;
+    });
+  },
   grad: ({ g, inputs, attrs: { axis } }) => {
     let start = 0;
     return inputs.map((x) => {
@@ -124,6 +160,11 @@ export const narrowDef = defineOp<{ axis: number; start: number; length: number 
       const from = (o * len + start) * inner;
       out.set(x!.subarray(from, from + length * inner), o * length * inner);
     }
+  },
+  gpu: ({ inShapes: [s], attrs: { axis, start, length } }) => {
+    const { outer, len, inner } = cpu.axisSplit(s!, axis);
+    const w = length * inner;
+    return [blockCopy(0, outer * w, w, len * inner, start * inner, w, 0)];
   },
   // The gradient pads g with zeros back to the input's extent.
   grad: ({ g, inputs: [x], attrs: { axis, start, length } }) => {
@@ -163,6 +204,11 @@ export const indexSelectDef = defineOp<Record<string, never>>({
     const w = rows === 0 ? 0 : x!.length / rows;
     for (let i = 0; i < idx!.length; i++) out.set(x!.subarray(idx![i]! * w, idx![i]! * w + w), i * w);
   },
+  // Indices are only known on the device: one out of range writes zeros (the CPU throws).
+  gpu: ({ inShapes: [s], outShape }) => {
+    const words = [sizeOf(s!.slice(1)), s![0]!];
+    return [perElement('layout', 'index_select', sizeOf(outShape), [{ input: 0 }, { input: 1 }, 'out'], () => words)];
+  },
   grad: ({ g, inputs: [x, idx] }) => [apply(indexSelectBackwardDef, [g, idx!], { rows: x!.shape[0]! }), null],
 });
 
@@ -183,6 +229,11 @@ export const indexSelectBackwardDef = defineOp<{ rows: number }>({
       const o = idx![i]! * w;
       for (let j = 0; j < w; j++) out[o + j]! += g![i * w + j]!;
     }
+  },
+  // No float atomics in WebGPU: one thread per output element sums the matching rows of g.
+  gpu: ({ inShapes: [, idx], outShape }) => {
+    const words = [sizeOf(outShape.slice(1)), idx![0]!];
+    return [perElement('layout', 'index_add_rows', sizeOf(outShape), [{ input: 0 }, { input: 1 }, 'out'], () => words)];
   },
   grad: { notDifferentiable: 'a backward op: second-order gradients are not supported' },
 });

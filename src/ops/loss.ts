@@ -3,10 +3,33 @@
 import { apply } from '../runtime.ts';
 import type { Tensor } from '../tensor.ts';
 import { fmt, sameShape, sizeOf } from '../shape.ts';
-import { defineOp, floatOnly } from './define.ts';
-import type { Arr } from './define.ts';
+import { defineOp, floatOnly, grid } from './define.ts';
+import type { Arr, GpuRule } from './define.ts';
+import { perElement } from './gpu.ts';
 import type { Meta } from '../graph/ir.ts';
 import { sigmoidScalar } from './unary.ts';
+
+type NoAttrs = Record<string, never>;
+
+/** Workgroup size of the single-workgroup loss reductions (WG override). */
+const LOSS_WG = 256;
+
+/** A loss of shaders/loss.wgsl: one workgroup reduces every element; LOSS picks the formula. */
+function pairLossGpu(loss: number): GpuRule<NoAttrs> {
+  return ({ inShapes: [s] }) => [{
+    shader: 'loss',
+    entry: 'pair_loss',
+    constants: { WG: LOSS_WG, LOSS: loss },
+    bind: [{ input: 0 }, { input: 1 }, 'out'],
+    words: () => [sizeOf(s!)],
+    workgroups: [1, 1, 1],
+  }];
+}
+
+/** A loss backward of shaders/loss.wgsl: one thread per element, binding (input, target, g). */
+function pairBackwardGpu(entry: string): GpuRule<NoAttrs> {
+  return ({ outShape }) => [perElement('loss', entry, sizeOf(outShape), [{ input: 0 }, { input: 1 }, { input: 2 }, 'out'], () => [])];
+}
 
 const secondOrder = { notDifferentiable: 'a backward op: second-order gradients are not supported' };
 
@@ -57,6 +80,16 @@ export const softmaxCrossEntropyDef = defineOp<Record<string, never>>({
     }
     out[0] = n === 0 ? NaN : total / n;
   },
+  // One workgroup; a label out of [0, C) (a device-computed one: the engine checks host
+  // labels before recording) makes the loss NaN, since a kernel cannot throw.
+  gpu: ({ inShapes: [s] }) => [{
+    shader: 'softmax_xent',
+    entry: 'xent_loss',
+    constants: { WG: LOSS_WG },
+    bind: [{ input: 0 }, { input: 1 }, 'out'],
+    words: () => [s![0]!, s![1]!],
+    workgroups: [1, 1, 1],
+  }],
   grad: ({ g, inputs: [logits, labels] }) => [apply(softmaxCrossEntropyBackwardDef, [logits!, labels!, g], {}), null],
 });
 
@@ -82,6 +115,14 @@ export const softmaxCrossEntropyBackwardDef = defineOp<Record<string, never>>({
       }
     }
   },
+  // One workgroup per row; an out-of-range label makes its row NaN.
+  gpu: ({ inShapes: [s] }) => [{
+    shader: 'softmax_xent',
+    entry: 'xent_backward',
+    bind: [{ input: 0 }, { input: 1 }, { input: 2 }, 'out'],
+    words: () => [s![0]!, s![1]!],
+    workgroups: grid(s![0]!, 1),
+  }],
   grad: secondOrder,
 });
 
@@ -123,6 +164,8 @@ export const binaryCrossEntropyDef = defineOp<Record<string, never>>({
     for (let i = 0; i < p!.length; i++) total -= y![i]! * clampedLog(p![i]!) + (1 - y![i]!) * clampedLog(1 - p![i]!);
     out[0] = total / p!.length;
   },
+  // An input outside [0, 1] makes the loss NaN (a kernel cannot throw).
+  gpu: pairLossGpu(0),
   grad: ({ g, inputs: [p, y] }) => [apply(binaryCrossEntropyBackwardDef, [p!, y!, g], {}), null],
 });
 
@@ -136,6 +179,7 @@ export const binaryCrossEntropyBackwardDef = defineOp<Record<string, never>>({
     const scale = g![0]! / p!.length;
     for (let i = 0; i < p!.length; i++) out[i] = (scale * (p![i]! - y![i]!)) / Math.max(p![i]! * (1 - p![i]!), 1e-12);
   },
+  gpu: pairBackwardGpu('bce_backward'),
   grad: secondOrder,
 });
 
@@ -153,6 +197,7 @@ export const bceWithLogitsDef = defineOp<Record<string, never>>({
     }
     out[0] = total / x!.length;
   },
+  gpu: pairLossGpu(1),
   grad: ({ g, inputs: [x, y] }) => [apply(bceWithLogitsBackwardDef, [x!, y!, g], {}), null],
 });
 
@@ -166,6 +211,7 @@ export const bceWithLogitsBackwardDef = defineOp<Record<string, never>>({
     const scale = g![0]! / x!.length;
     for (let i = 0; i < x!.length; i++) out[i] = (sigmoidScalar(x![i]!) - y![i]!) * scale;
   },
+  gpu: pairBackwardGpu('bce_logits_backward'),
   grad: secondOrder,
 });
 
@@ -178,6 +224,7 @@ export const mseLossDef = defineOp<Record<string, never>>({
     for (let i = 0; i < a!.length; i++) total += (a![i]! - b![i]!) ** 2;
     out[0] = total / a!.length;
   },
+  gpu: pairLossGpu(2),
   // d/da = 2 (a - b) g / N, and the negative for b.
   grad: ({ g, inputs: [a, b] }) => {
     const d = a!.sub(b!).mul(g.mul(2 / a!.size));

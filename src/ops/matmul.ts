@@ -5,6 +5,7 @@ import type { Tensor } from '../tensor.ts';
 import { fmt } from '../shape.ts';
 import * as cpu from '../backend/cpu/kernels.ts';
 import { defineOp, floatOnly } from './define.ts';
+import type { GpuDispatch } from './define.ts';
 import type { Meta } from '../graph/ir.ts';
 import type { Shape } from '../shape.ts';
 import { sumTo } from './reduce.ts';
@@ -41,6 +42,45 @@ export function matmulDims(a: Shape, b: Shape, { transA, transB }: MatmulAttrs):
   return { batch, m, k: ka, n, aBatched, bBatched };
 }
 
+/**
+ * Tile shape of the WebGPU kernel (the override constants of shaders/matmul.wgsl): WG_N x WG_M
+ * threads, each computing REG_M x REG_N outputs (at most 8 x 8), so a workgroup covers a
+ * (WG_M*REG_M) x (WG_N*REG_N) tile of C, stepping K by TILE_K. Benchmarks may change these
+ * before plans are compiled; WG_M*WG_N must stay within the device's 256 invocations and the
+ * two panels, TILE_K*(TILE_M+1 + TILE_N+1) floats, within its 16 KiB of workgroup memory.
+ */
+export const matmulTile = { WG_N: 16, WG_M: 16, REG_M: 4, REG_N: 4, TILE_K: 16 };
+
+const MAX_GROUPS = 65535;
+
+function matmulGpu(inShapes: Shape[], attrs: MatmulAttrs): GpuDispatch[] {
+  const d = matmulDims(inShapes[0]!, inShapes[1]!, attrs);
+  const t = matmulTile;
+  const tileM = t.WG_M * t.REG_M;
+  const tileN = t.WG_N * t.REG_N;
+  if (t.REG_M > 8 || t.REG_N > 8) throw new Error(`matmul: register block ${t.REG_M}x${t.REG_N} exceeds the kernel's 8x8 (MAX_REG in shaders/matmul.wgsl)`);
+  // At least one group per axis: the kernel bounds-checks rows, columns and the batch, so
+  // empty products dispatch a no-op instead of relying on zero-sized dispatches.
+  const groups: [number, number, number] = [
+    Math.max(1, Math.ceil(d.n / tileN)),
+    Math.max(1, Math.ceil(d.m / tileM)),
+    Math.max(1, d.batch),
+  ];
+  if (groups.some((g) => g > MAX_GROUPS)) {
+    throw new Error(`matmul: ${fmt(inShapes[0]!)} @ ${fmt(inShapes[1]!)}: needs ${groups.join('x')} workgroups of ${tileM}x${tileN}, past WebGPU's ${MAX_GROUPS} per dimension`);
+  }
+  return [
+    {
+      shader: 'matmul',
+      entry: 'matmul',
+      constants: { ...t, TRANS_A: attrs.transA ? 1 : 0, TRANS_B: attrs.transB ? 1 : 0 },
+      bind: [{ input: 0 }, { input: 1 }, 'out'],
+      words: () => [d.m, d.n, d.k, d.aBatched ? d.m * d.k : 0, d.bBatched ? d.k * d.n : 0, d.batch],
+      workgroups: groups,
+    },
+  ];
+}
+
 export const matmulDef = defineOp<MatmulAttrs>({
   name: 'matmul',
   family: 'matmul',
@@ -53,6 +93,8 @@ export const matmulDef = defineOp<MatmulAttrs>({
     const d = matmulDims(sa!, sb!, attrs);
     cpu.matmul(a!, b!, out, d.batch, d.m, d.k, d.n, attrs.transA, attrs.transB, d.aBatched, d.bBatched);
   },
+  // One tiled dispatch; the transpose flags pick how panels are loaded (4 pipelines).
+  gpu: ({ inShapes, attrs }) => matmulGpu(inShapes, attrs),
   // C = op(A) op(B). Each gradient is one more matmul with flags chosen so nothing is
   // transposed explicitly; a 2-D operand shared across a batch sums its batch gradients.
   grad: ({ g, inputs: [a, b], attrs: { transA, transB } }) => {

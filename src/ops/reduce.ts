@@ -5,7 +5,9 @@ import type { Tensor } from '../tensor.ts';
 import { broadcastShapes, fmt, normAxis, sameShape, sizeOf } from '../shape.ts';
 import type { Shape } from '../shape.ts';
 import * as cpu from '../backend/cpu/kernels.ts';
-import { defineOp, floatOnly } from './define.ts';
+import { defineOp, floatOnly, grid } from './define.ts';
+import type { GpuDispatch, GpuRule } from './define.ts';
+import { MAX_DIMS, perElement, stridedWords } from './gpu.ts';
 import type { Meta } from '../graph/ir.ts';
 import { reshape } from './layout.ts';
 
@@ -27,11 +29,56 @@ function reduceFlags(shape: Shape, axes: number[]): boolean[] {
   return shape.map((_, i) => axes.includes(i));
 }
 
+/**
+ * The parameter block of shaders/reduce.wgsl's reduce_sum: [outputs, reduced count, kept dims
+ * (ndim, dims x6, strides x6), reduced dims (the same), divisor]. Adjacent dims of the same
+ * kind merge (the input is row-major) and size-1 dims drop, so most reductions need 1-2 dims.
+ */
+function reduceGpu(op: string, mean: boolean): GpuRule<ReduceAttrs> {
+  return ({ inShapes: [s], inDtypes: [dtype], attrs }) => {
+    const kept: { dim: number; stride: number }[] = [];
+    const reduced: { dim: number; stride: number }[] = [];
+    let last: boolean | null = null;
+    let stride = 1;
+    for (let i = s!.length - 1; i >= 0; i--) {
+      const d = s![i]!;
+      const isReduced = attrs.axes.includes(i);
+      if (d !== 1) {
+        const list = isReduced ? reduced : kept;
+        if (last === isReduced) list[0]!.dim *= d;
+        else list.unshift({ dim: d, stride });
+        last = isReduced;
+      }
+      stride *= d;
+    }
+    if (kept.length > MAX_DIMS || reduced.length > MAX_DIMS) {
+      throw new Error(`${op}: the WebGPU kernel handles up to ${MAX_DIMS} alternating kept and reduced dimensions, got ${fmt(s!)} over axes ${fmt(attrs.axes)}`);
+    }
+    const block = (list: { dim: number; stride: number }[]): number[] => {
+      const pad = Array<number>(MAX_DIMS - list.length).fill(0);
+      return [list.length, ...list.map((x) => x.dim), ...pad, ...list.map((x) => x.stride), ...pad];
+    };
+    const outs = kept.reduce((n, x) => n * x.dim, 1);
+    const count = reduced.reduce((n, x) => n * x.dim, 1);
+    const words = [outs, count, ...block(kept), ...block(reduced), { f: mean ? count : 1 }];
+    const d: GpuDispatch = {
+      shader: 'reduce',
+      entry: dtype === 'int32' ? 'reduce_sum_i32' : 'reduce_sum',
+      bind: [{ input: 0 }, 'out'],
+      words: () => words,
+      // One workgroup per output element.
+      workgroups: grid(outs, 1),
+    };
+    return [d];
+  };
+}
+
 export const sumDef = defineOp<ReduceAttrs>({
   name: 'sum',
   family: 'reduce',
   shape: reduceShape('sum'),
   cpu: ({ ins: [x], inShapes: [s], out, attrs }) => cpu.reduceSum(x!, s!, reduceFlags(s!, attrs.axes), out),
+  gpu: reduceGpu('sum', false),
   grad: ({ g, inputs: [x], attrs }) => [broadcastTo(reshape(g, keptShape(x!.shape, attrs.axes)), x!.shape)],
 });
 
@@ -44,6 +91,7 @@ export const meanDef = defineOp<ReduceAttrs>({
     const count = sizeOf(s!) / Math.max(out.length, 1);
     for (let i = 0; i < out.length; i++) out[i] = out[i]! / count;
   },
+  gpu: reduceGpu('mean', true),
   grad: ({ g, inputs: [x], attrs }) => {
     const count = attrs.axes.reduce((n, a) => n * x!.shape[a]!, 1);
     return [broadcastTo(reshape(g.div(count), keptShape(x!.shape, attrs.axes)), x!.shape)];
@@ -62,6 +110,11 @@ export const broadcastToDef = defineOp<{ shape: number[] }>({
     cpu.forEachBroadcast(outShape, inShapes, (o, offs) => {
       out[o] = x![offs[0]!]!;
     });
+  },
+  // Moves raw 32-bit words: one kernel for float32 and int32.
+  gpu: ({ inShapes, outShape }) => {
+    const words = stridedWords('broadcastTo', outShape, inShapes);
+    return [perElement('reduce', 'broadcast_copy', sizeOf(outShape), [{ input: 0 }, 'out'], () => words)];
   },
   grad: ({ g, inputs: [x] }) => [sumTo(g, x!.shape)],
 });
@@ -93,6 +146,18 @@ export const argmaxDef = defineOp<{ axis: number; keepdim: boolean }>({
       }
     }
   },
+  // One workgroup per output element, threads striding along the axis.
+  gpu: ({ inShapes: [s], inDtypes: [dtype], attrs }) => {
+    const { outer, len, inner } = cpu.axisSplit(s!, attrs.axis);
+    const outs = outer * inner;
+    return [{
+      shader: 'reduce',
+      entry: dtype === 'int32' ? 'argmax_i32' : 'argmax',
+      bind: [{ input: 0 }, 'out'],
+      words: () => [outs, len, inner],
+      workgroups: grid(outs, 1),
+    }];
+  },
   grad: { notDifferentiable: 'an index is piecewise constant' },
 });
 
@@ -111,6 +176,8 @@ export const biasAddDef = defineOp<Record<string, never>>({
     const n = b!.length;
     for (let i = 0; i < out.length; i++) out[i] = x![i]! + b![i % n]!;
   },
+  gpu: ({ inShapes: [, bs], outShape }) =>
+    [perElement('reduce', 'bias_add', sizeOf(outShape), [{ input: 0 }, { input: 1 }, 'out'], () => [bs![0]!])],
   grad: ({ g, inputs: [x, b] }) => [g, sumTo(g, b!.shape)],
 });
 

@@ -4,8 +4,8 @@ import { apply } from '../runtime.ts';
 import type { Tensor } from '../tensor.ts';
 import { normAxis } from '../shape.ts';
 import * as cpu from '../backend/cpu/kernels.ts';
-import { defineOp, floatOnly } from './define.ts';
-import type { Arr } from './define.ts';
+import { defineOp, floatOnly, grid } from './define.ts';
+import type { Arr, GpuRule } from './define.ts';
 import type { Shape } from '../shape.ts';
 import { sum } from './reduce.ts';
 import { exp } from './unary.ts';
@@ -28,6 +28,22 @@ function softmaxRows(x: Arr, shape: Shape, axis: number, out: Arr, log: boolean)
   }
 }
 
+/** One workgroup per row of shaders/softmax.wgsl; LOG selects logSoftmax. */
+function softmaxGpu(log: boolean): GpuRule<{ axis: number }> {
+  return ({ inShapes: [s], attrs }) => {
+    const { outer, len, inner } = cpu.axisSplit(s!, attrs.axis);
+    const rows = outer * inner;
+    return [{
+      shader: 'softmax',
+      entry: 'softmax_rows',
+      constants: { LOG: log ? 1 : 0 },
+      bind: [{ input: 0 }, 'out'],
+      words: () => [rows, len, inner],
+      workgroups: grid(rows, 1),
+    }];
+  };
+}
+
 export const softmaxDef = defineOp<{ axis: number }>({
   name: 'softmax',
   family: 'softmax',
@@ -36,6 +52,7 @@ export const softmaxDef = defineOp<{ axis: number }>({
     return ins[0]!;
   },
   cpu: ({ ins: [x], inShapes: [s], out, attrs }) => softmaxRows(x!, s!, attrs.axis, out, false),
+  gpu: softmaxGpu(false),
   // dx = y * (g - sum(g * y))
   grad: ({ g, out, attrs: { axis } }) => [out.mul(g.sub(sum(g.mul(out), axis, true)))],
 });
@@ -48,6 +65,7 @@ export const logSoftmaxDef = defineOp<{ axis: number }>({
     return ins[0]!;
   },
   cpu: ({ ins: [x], inShapes: [s], out, attrs }) => softmaxRows(x!, s!, attrs.axis, out, true),
+  gpu: softmaxGpu(true),
   // dx = g - softmax(x) * sum(g)
   grad: ({ g, out, attrs: { axis } }) => [g.sub(exp(out).mul(sum(g, axis, true)))],
 });

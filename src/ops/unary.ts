@@ -3,8 +3,8 @@
 import { apply } from '../runtime.ts';
 import type { Tensor } from '../tensor.ts';
 import * as cpu from '../backend/cpu/kernels.ts';
-import { defineOp, floatOnly } from './define.ts';
-import type { GradRule, NotDifferentiable, OpDef } from './define.ts';
+import { defineOp, floatOnly, grid } from './define.ts';
+import type { Binding, GpuRule, GradRule, NotDifferentiable, OpDef, Word } from './define.ts';
 import type { Meta } from '../graph/ir.ts';
 import { fmt, sameShape } from '../shape.ts';
 import { mul, div } from './elementwise.ts';
@@ -16,12 +16,27 @@ const sameAsInput = (op: string) => (ins: Meta[]): Meta => {
   return ins[0]!;
 };
 
-function unaryOp(name: string, f: (x: number) => number, grad: GradRule<NoAttrs> | NotDifferentiable): OpDef<NoAttrs> {
+/** shaders/unary.wgsl's OP codes: the `unary` entry, then the `backward` entry. */
+const UNARY_OP = { neg: 0, exp: 1, log: 2, square: 3, abs: 4, sqrt: 5, sin: 6, cos: 7, sign: 8, sigmoid: 9, tanh: 10, relu: 11, leakyRelu: 12 };
+const BACKWARD_OP = { sigmoidBackward: 0, tanhBackward: 1, reluBackward: 2, leakyReluBackward: 3 };
+
+/** One thread per element; P[1] is leakyRelu's slope (unused by the other functions). */
+function unaryGpu<A extends { alpha?: number }>(entry: 'unary' | 'backward', op: number): GpuRule<A> {
+  return ({ outShape, attrs }) => {
+    const n = outShape.reduce((a, b) => a * b, 1);
+    const bind: Binding[] = entry === 'unary' ? [{ input: 0 }, 'out'] : [{ input: 0 }, { input: 1 }, 'out'];
+    const words: Word[] = [n, { f: attrs.alpha ?? 0 }];
+    return [{ shader: 'unary', entry, constants: { OP: op }, bind, words: () => words, workgroups: grid(n) }];
+  };
+}
+
+function unaryOp(name: keyof typeof UNARY_OP, f: (x: number) => number, grad: GradRule<NoAttrs> | NotDifferentiable): OpDef<NoAttrs> {
   return defineOp<NoAttrs>({
     name,
     family: 'unary',
     shape: sameAsInput(name),
     cpu: ({ ins: [x], out }) => cpu.unary(x!, out, f),
+    gpu: unaryGpu('unary', UNARY_OP[name]),
     grad,
   });
 }
@@ -60,6 +75,7 @@ export const leakyReluDef = defineOp<{ alpha: number }>({
     return sameAsInput('leakyRelu')(ins);
   },
   cpu: ({ ins: [x], out, attrs: { alpha } }) => cpu.unary(x!, out, (v) => (v > 0 ? v : alpha * v)),
+  gpu: unaryGpu('unary', UNARY_OP.leakyRelu),
   grad: ({ g, inputs: [x], attrs }) => [apply(leakyReluBackwardDef, [x!, g], attrs)],
 });
 
@@ -75,7 +91,7 @@ function backwardShape(op: string) {
   };
 }
 
-function backwardOp(name: string, f: (saved: number, g: number) => number): OpDef<NoAttrs> {
+function backwardOp(name: keyof typeof BACKWARD_OP, f: (saved: number, g: number) => number): OpDef<NoAttrs> {
   return defineOp<NoAttrs>({
     name,
     family: 'unary',
@@ -83,6 +99,7 @@ function backwardOp(name: string, f: (saved: number, g: number) => number): OpDe
     cpu: ({ ins: [s, g], out }) => {
       for (let i = 0; i < out.length; i++) out[i] = f(s![i]!, g![i]!);
     },
+    gpu: unaryGpu('backward', BACKWARD_OP[name]),
     grad: secondOrder,
   });
 }
@@ -97,6 +114,7 @@ export const leakyReluBackwardDef = defineOp<{ alpha: number }>({
   cpu: ({ ins: [x, g], out, attrs: { alpha } }) => {
     for (let i = 0; i < out.length; i++) out[i] = x![i]! > 0 ? g![i]! : alpha * g![i]!;
   },
+  gpu: unaryGpu('backward', BACKWARD_OP.leakyReluBackward),
   grad: secondOrder,
 });
 

@@ -2,7 +2,8 @@
 // at the end of a flush. Hyperparameters are dynamic scalars, so a learning rate changed
 // mid-run or Adam's step count never creates a new plan.
 import { fmt, sameShape, sizeOf } from '../shape.ts';
-import { defineOp } from './define.ts';
+import { defineOp, grid } from './define.ts';
+import type { Binding, GpuDispatch, Word } from './define.ts';
 import type { Meta } from '../graph/ir.ts';
 
 const inPlace = { notDifferentiable: 'an in-place update, run under noGrad' };
@@ -17,6 +18,12 @@ function sameShapes(op: string, ins: Meta[], names: string[]): Meta {
   return first;
 }
 
+/** One thread per element of the variable, with `words` after the element count. */
+function updateKernel(entry: string, shape: readonly number[], bind: Binding[], words: (scalars: readonly number[]) => Word[]): GpuDispatch[] {
+  const n = sizeOf(shape);
+  return [{ shader: 'update', entry, bind, words: (s) => [n, ...words(s)], workgroups: grid(n) }];
+}
+
 /** dst := src */
 export const assignDef = defineOp<Record<string, never>>({
   name: 'assign',
@@ -24,6 +31,7 @@ export const assignDef = defineOp<Record<string, never>>({
   effect: { writes: [0] },
   shape: (ins) => sameShapes('assign', ins, ['destination', 'source']),
   cpu: ({ ins: [dst, src] }) => dst!.set(src!),
+  gpu: ({ inShapes: [s] }) => updateKernel('assign', s!, [{ input: 0 }, { input: 1 }], () => []),
   grad: inPlace,
 });
 
@@ -36,6 +44,7 @@ export const sgdStepDef = defineOp<Record<string, never>>({
   cpu: ({ ins: [p, g], scalars: [lr, wd] }) => {
     for (let i = 0; i < p!.length; i++) p![i] = p![i]! - lr! * (g![i]! + wd! * p![i]!);
   },
+  gpu: ({ inShapes: [s] }) => updateKernel('sgd_step', s!, [{ input: 0 }, { input: 1 }], ([lr, wd]) => [{ f: lr! }, { f: wd! }]),
   grad: inPlace,
 });
 
@@ -57,6 +66,15 @@ export const sgdMomentumStepDef = defineOp<{ nesterov: boolean }>({
       p![i] = p![i]! - lr! * (attrs.nesterov ? d + momentum! * b : b);
     }
   },
+  gpu: ({ inShapes: [s], attrs }) =>
+    updateKernel('sgd_momentum_step', s!, [{ input: 0 }, { input: 1 }, { input: 2 }], ([lr, momentum, dampening, wd, first]) => [
+      { f: lr! },
+      { f: momentum! },
+      { f: 1 - dampening! },
+      { f: wd! },
+      first ? 1 : 0,
+      attrs.nesterov ? 1 : 0,
+    ]),
   grad: inPlace,
 });
 
@@ -83,8 +101,22 @@ export const adamStepDef = defineOp<Record<string, never>>({
       p![i] = p![i]! - (stepSize * mi) / (Math.sqrt(vi) / sqrtBc2 + eps!);
     }
   },
+  // stepSize and sqrt(bc2) computed here as the CPU kernel computes them, rounded once to f32.
+  gpu: ({ inShapes: [s] }) =>
+    updateKernel('adam_step', s!, [{ input: 0 }, { input: 1 }, { input: 2 }, { input: 3 }], ([lr, b1, b2, eps, wd, bc1, bc2]) => [
+      { f: lr! / bc1! },
+      { f: b1! },
+      { f: 1 - b1! },
+      { f: b2! },
+      { f: 1 - b2! },
+      { f: eps! },
+      { f: wd! },
+      { f: Math.sqrt(bc2!) },
+    ]),
   grad: inPlace,
 });
+
+const HISTORY_VALUES_PER_DISPATCH = 6;
 
 /** history[row, j] := value_j (each a one-element tensor). Scalar: [row]. */
 export const historyWriteDef = defineOp<Record<string, never>>({
@@ -106,6 +138,19 @@ export const historyWriteDef = defineOp<Record<string, never>>({
     values.forEach((v, j) => {
       h![row! * k + j] = v[0]!;
     });
+  },
+  // One single-thread dispatch per six values (binding 0 and the history leave six of the
+  // eight storage buffers a stage may bind): history_write_<count>.
+  gpu: ({ inShapes }) => {
+    const [steps, k] = inShapes[0]! as [number, number];
+    const dispatches: GpuDispatch[] = [];
+    for (let j0 = 0; j0 < k; j0 += HISTORY_VALUES_PER_DISPATCH) {
+      const count = Math.min(HISTORY_VALUES_PER_DISPATCH, k - j0);
+      const bind: Binding[] = [{ input: 0 }];
+      for (let j = 0; j < count; j++) bind.push({ input: 1 + j0 + j });
+      dispatches.push({ shader: 'update', entry: `history_write_${count}`, bind, words: ([row]) => [row! * k + j0, steps * k], workgroups: [1, 1, 1] });
+    }
+    return dispatches;
   },
   grad: inPlace,
 });

@@ -1,0 +1,67 @@
+// Inverted dropout with the mask drawn from Philox4x32-10, the same generator and the same
+// element-to-word mapping as PhiloxStream.uniform in src/random.ts, so CPU and GPU drop the
+// same elements: element i uses word (i mod 4) of block start + floor(i / 4).
+//
+// Parameter block: P[0] = element count, P[1..2] = key (lo, hi), P[3..4] = start block
+// (lo, hi), P[5] = drop threshold T = ceil(p * 2^24), P[6] = scale 1 / (1 - p) (f32).
+// u = (w >> 8) * 2^-24 < p exactly when (w >> 8) < T, so the test is an integer compare
+// and no f32 rounding of p can move it.
+
+@group(0) @binding(1) var<storage, read> X: array<f32>;
+@group(0) @binding(2) var<storage, read_write> O: array<f32>;
+
+const PHILOX_M0: u32 = 0xd2511f53u;
+const PHILOX_M1: u32 = 0xcd9e8d57u;
+const PHILOX_W0: u32 = 0x9e3779b9u;
+const PHILOX_W1: u32 = 0xbb67ae85u;
+
+// High word of the 32x32 -> 64-bit product (WGSL has no u64): 16-bit halves keep every
+// partial sum below 2^32, as mulhi32 in src/random.ts.
+fn mulhi32(a: u32, b: u32) -> u32 {
+  let a_lo = a & 0xffffu;
+  let a_hi = a >> 16u;
+  let b_lo = b & 0xffffu;
+  let b_hi = b >> 16u;
+  let lo_lo = a_lo * b_lo;
+  let hi_lo = a_hi * b_lo;
+  let lo_hi = a_lo * b_hi;
+  let hi_hi = a_hi * b_hi;
+  let cross = (lo_lo >> 16u) + (hi_lo & 0xffffu) + lo_hi;
+  return hi_hi + (hi_lo >> 16u) + (cross >> 16u);
+}
+
+// Philox4x32-10 (Random123): the key is bumped between rounds, not before the first.
+fn philox4x32(ctr: vec4<u32>, key: vec2<u32>) -> vec4<u32> {
+  var c = ctr;
+  var k = key;
+  for (var r = 0u; r < 10u; r++) {
+    if (r > 0u) {
+      k = k + vec2<u32>(PHILOX_W0, PHILOX_W1);
+    }
+    let hi0 = mulhi32(PHILOX_M0, c.x);
+    let lo0 = PHILOX_M0 * c.x;
+    let hi1 = mulhi32(PHILOX_M1, c.z);
+    let lo1 = PHILOX_M1 * c.z;
+    c = vec4<u32>(hi1 ^ c.y ^ k.x, lo1, hi0 ^ c.w ^ k.y, lo0);
+  }
+  return c;
+}
+
+// One thread per block of four elements: one Philox evaluation serves all four.
+@compute @workgroup_size(WG)
+fn dropout(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let b = flat_index(gid, nwg);
+  let n = P[0];
+  if (b >= (n + 3u) / 4u) { return; }
+  // The 64-bit block index start + b, with the carry into the high word.
+  let lo = P[3] + b;
+  let hi = P[4] + select(0u, 1u, lo < b);
+  let words = philox4x32(vec4<u32>(lo, hi, 0u, 0u), vec2<u32>(P[1], P[2]));
+  let threshold = P[5];
+  let scale = pf(6u);
+  for (var k = 0u; k < 4u; k++) {
+    let i = b * 4u + k;
+    if (i >= n) { break; }
+    O[i] = select(X[i] * scale, 0.0, (words[k] >> 8u) < threshold);
+  }
+}

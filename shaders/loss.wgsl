@@ -1,0 +1,92 @@
+// Pairwise losses (mean over all elements) and their backward kernels.
+// A loss is one reduction to a scalar: one workgroup whose WG threads stride over all
+// elements, then a tree in workgroup memory (the lesson sizes are small; the op rule picks
+// a wide WG). The backward kernels are one thread per element.
+//
+// Inputs the CPU checks cannot throw on a GPU: a binaryCrossEntropy input outside [0, 1]
+// (NaN included) makes the loss NaN instead.
+
+@group(0) @binding(1) var<storage, read> A: array<f32>;
+@group(0) @binding(2) var<storage, read> B: array<f32>;
+// forward: the scalar loss
+@group(0) @binding(3) var<storage, read_write> O: array<f32>;
+// backward: g (one element), then the gradient with the input's shape
+@group(0) @binding(3) var<storage, read> G: array<f32>;
+@group(0) @binding(4) var<storage, read_write> DX: array<f32>;
+
+// 0: binaryCrossEntropy(p, y), 1: bceWithLogits(x, y), 2: mseLoss(a, b)
+override LOSS: u32 = 0;
+
+var<workgroup> sh: array<f32, WG>;
+
+// A runtime NaN: a NaN literal does not compile, and 0/0 is not guaranteed to be NaN.
+fn nan() -> f32 {
+  return bitcast<f32>(0x7fc00000u | (P[0] & 0u));
+}
+
+// PyTorch clamps each log at -100, so p = 0 or 1 gives a finite loss. log(0) is not
+// guaranteed to be -inf in WGSL: p <= 0 takes the clamp directly.
+fn clamped_log(p: f32) -> f32 {
+  return select(max(log(p), -100.0), -100.0, p <= 0.0);
+}
+
+fn term(a: f32, b: f32) -> f32 {
+  switch LOSS {
+    case 0u: {
+      // !(a >= 0 && a <= 1) is also true for NaN.
+      if (!(a >= 0.0 && a <= 1.0)) { return nan(); }
+      return -(b * clamped_log(a) + (1.0 - b) * clamped_log(1.0 - a));
+    }
+    case 1u: {
+      // max(x, 0) - x y + log(1 + exp(-|x|)): never exponentiates a large positive number.
+      return max(a, 0.0) - a * b + log(1.0 + exp(-abs(a)));
+    }
+    default: {
+      let d = a - b;
+      return d * d;
+    }
+  }
+}
+
+// P[0] = element count.
+@compute @workgroup_size(WG)
+fn pair_loss(@builtin(local_invocation_index) t: u32) {
+  let n = P[0];
+  var acc = 0.0;
+  for (var i = t; i < n; i += WG) { acc += term(A[i], B[i]); }
+  sh[t] = acc;
+  workgroupBarrier();
+  var s = 1u;
+  while (s < WG) { s <<= 1u; }
+  for (s >>= 1u; s > 0u; s >>= 1u) {
+    if (t < s && t + s < WG) { sh[t] += sh[t + s]; }
+    workgroupBarrier();
+  }
+  // The mean of nothing is NaN, as on the CPU.
+  if (t == 0u) { O[0] = select(sh[0] / f32(n), nan(), n == 0u); }
+}
+
+// g (p - y) / max(p (1 - p), 1e-12) / N: PyTorch's formula, its epsilon included.
+// P[0] = element count.
+@compute @workgroup_size(WG)
+fn bce_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flat_index(gid, nwg);
+  if (i >= P[0]) { return; }
+  let p = A[i];
+  let scale = G[0] / f32(P[0]);
+  DX[i] = scale * (p - B[i]) / max(p * (1.0 - p), 1e-12);
+}
+
+fn sigmoid(x: f32) -> f32 {
+  // Stable on both sides: exp of a non-positive number only.
+  let e = exp(-abs(x));
+  return select(e / (1.0 + e), 1.0 / (1.0 + e), x >= 0.0);
+}
+
+// (sigmoid(x) - y) g / N. P[0] = element count.
+@compute @workgroup_size(WG)
+fn bce_logits_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flat_index(gid, nwg);
+  if (i >= P[0]) { return; }
+  DX[i] = (sigmoid(A[i]) - B[i]) * (G[0] / f32(P[0]));
+}

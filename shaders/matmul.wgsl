@@ -1,0 +1,114 @@
+// Batched matmul with transpose flags: C[b] = op(A[b]) @ op(B[b]), one dispatch.
+// Parameter block: P[0] = M, P[1] = N, P[2] = K, P[3] = batch stride of A, P[4] = batch
+// stride of B (0 when a 2-D operand is shared across the batch), P[5] = batch count.
+// A is [M,K] row-major, or [K,M] when TRANS_A; B is [K,N], or [N,K] when TRANS_B; C is [M,N].
+//
+// Each workgroup computes a TILE_M x TILE_N tile of C (TILE_M = WG_M * REG_M, TILE_N =
+// WG_N * REG_N) for batch entry workgroup_id.z, walking K in steps of TILE_K. Per step the
+// workgroup stages op(A)'s TILE_M x TILE_K panel and op(B)'s TILE_K x TILE_N panel in
+// workgroup memory, reading the operands in whichever layout they have (so a transposed
+// operand is never copied), and each thread accumulates a REG_M x REG_N register block.
+// Loads outside the matrix read 0 and stores outside it are skipped: any M, N, K works.
+
+@group(0) @binding(1) var<storage, read> A: array<f32>;
+@group(0) @binding(2) var<storage, read> B: array<f32>;
+@group(0) @binding(3) var<storage, read_write> C: array<f32>;
+
+// Threads per workgroup along N (x) and M (y); outputs per thread along M and N (each at
+// most MAX_REG); the K-step. Tunable by benchmarks: the TypeScript side passes the same
+// values, and derives the grid from them.
+override WG_N: u32 = 16;
+override WG_M: u32 = 16;
+override REG_M: u32 = 4;
+override REG_N: u32 = 4;
+override TILE_K: u32 = 16;
+override TRANS_A: bool = false;
+override TRANS_B: bool = false;
+
+// Function-scope arrays need a constant size, so the register block has a fixed capacity;
+// the loops run to REG_M / REG_N, which are constants once the pipeline is built, so a
+// driver unrolls them and keeps the block in registers.
+const MAX_REG: u32 = 8;
+
+override TILE_M: u32 = WG_M * REG_M;
+override TILE_N: u32 = WG_N * REG_N;
+// Panels are stored k-major (row kk holds TILE_M values of op(A)'s column kk), padded by one
+// so that the loads of a non-transposed operand, which walk k fastest, spread over banks.
+override A_STRIDE: u32 = TILE_M + 1;
+override B_STRIDE: u32 = TILE_N + 1;
+
+var<workgroup> As: array<f32, TILE_K * A_STRIDE>;
+var<workgroup> Bs: array<f32, TILE_K * B_STRIDE>;
+
+@compute @workgroup_size(WG_N, WG_M)
+fn matmul(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let M = P[0];
+  let N = P[1];
+  let K = P[2];
+  let batch = wid.z;
+  // Uniform per workgroup, so returning here keeps the barriers below in uniform control flow.
+  if (batch >= P[5]) { return; }
+  let aBase = batch * P[3];
+  let bBase = batch * P[4];
+  let row0 = wid.y * TILE_M;
+  let col0 = wid.x * TILE_N;
+  let threads = WG_M * WG_N;
+  let tid = lid.y * WG_N + lid.x;
+
+  var acc: array<f32, MAX_REG * MAX_REG>; // zero-initialized, as every WGSL var
+  var aReg: array<f32, MAX_REG>;
+  var bReg: array<f32, MAX_REG>;
+
+  for (var k0 = 0u; k0 < K; k0 += TILE_K) {
+    // op(A)[r, k]: consecutive threads take consecutive addresses of A in either layout.
+    for (var idx = tid; idx < TILE_M * TILE_K; idx += threads) {
+      var r: u32;
+      var kk: u32;
+      if (TRANS_A) { kk = idx / TILE_M; r = idx % TILE_M; } else { r = idx / TILE_K; kk = idx % TILE_K; }
+      let gr = row0 + r;
+      let gk = k0 + kk;
+      var v = 0.0;
+      if (gr < M && gk < K) {
+        v = A[aBase + select(gr * K + gk, gk * M + gr, TRANS_A)];
+      }
+      As[kk * A_STRIDE + r] = v;
+    }
+    // op(B)[k, c]
+    for (var idx = tid; idx < TILE_K * TILE_N; idx += threads) {
+      var c: u32;
+      var kk: u32;
+      if (TRANS_B) { c = idx / TILE_K; kk = idx % TILE_K; } else { kk = idx / TILE_N; c = idx % TILE_N; }
+      let gc = col0 + c;
+      let gk = k0 + kk;
+      var v = 0.0;
+      if (gc < N && gk < K) {
+        v = B[bBase + select(gk * N + gc, gc * K + gk, TRANS_B)];
+      }
+      Bs[kk * B_STRIDE + c] = v;
+    }
+    workgroupBarrier();
+
+    // A thread's rows are lid.y + i * WG_M and columns lid.x + j * WG_N: strided, so
+    // neighbouring threads read neighbouring panel entries and write neighbouring outputs.
+    for (var kk = 0u; kk < TILE_K; kk++) {
+      for (var i = 0u; i < REG_M; i++) { aReg[i] = As[kk * A_STRIDE + lid.y + i * WG_M]; }
+      for (var j = 0u; j < REG_N; j++) { bReg[j] = Bs[kk * B_STRIDE + lid.x + j * WG_N]; }
+      for (var i = 0u; i < REG_M; i++) {
+        for (var j = 0u; j < REG_N; j++) {
+          acc[i * REG_N + j] = fma(aReg[i], bReg[j], acc[i * REG_N + j]);
+        }
+      }
+    }
+    workgroupBarrier();
+  }
+
+  let cBase = batch * M * N;
+  for (var i = 0u; i < REG_M; i++) {
+    let r = row0 + lid.y + i * WG_M;
+    if (r >= M) { break; }
+    for (var j = 0u; j < REG_N; j++) {
+      let c = col0 + lid.x + j * WG_N;
+      if (c < N) { C[cBase + r * N + c] = acc[i * REG_N + j]; }
+    }
+  }
+}

@@ -1,0 +1,75 @@
+// softmax and logSoftmax along one axis. One workgroup per row (workgroup_id folded to 2-D
+// past 65535 groups); its WG threads stride over the row for the maximum, then for the sum
+// of exp(x - max), each combined by a tree in workgroup memory, then write the row.
+// Subtracting the maximum keeps every exp argument <= 0: no overflow.
+// P[0] = rows (outer * inner), P[1] = axis length, P[2] = inner stride.
+
+@group(0) @binding(1) var<storage, read> X: array<f32>;
+@group(0) @binding(2) var<storage, read_write> O: array<f32>;
+
+// 0: softmax, 1: logSoftmax
+override LOG: u32 = 0;
+
+var<workgroup> sh: array<f32, WG>;
+
+// NaN-aware max and finiteness, by bits: WGSL leaves max(NaN, x), exp(NaN) and `v != v`
+// to the implementation (SwiftShader's exp(inf - inf) is not NaN).
+fn is_nan(v: f32) -> bool {
+  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
+}
+
+fn is_finite(v: f32) -> bool {
+  return (bitcast<u32>(v) & 0x7f800000u) != 0x7f800000u;
+}
+
+fn max_nan(a: f32, b: f32) -> f32 {
+  return select(select(max(a, b), b, is_nan(b)), a, is_nan(a));
+}
+
+fn tree_start() -> u32 {
+  var s = 1u;
+  while (s < WG) { s <<= 1u; }
+  return s >> 1u;
+}
+
+// The row's combined value of every thread's sh slot (max or sum), read by all threads.
+fn tree(t: u32, is_max: bool) -> f32 {
+  workgroupBarrier();
+  for (var s = tree_start(); s > 0u; s >>= 1u) {
+    if (t < s && t + s < WG) {
+      sh[t] = select(sh[t] + sh[t + s], max_nan(sh[t], sh[t + s]), is_max);
+    }
+    workgroupBarrier();
+  }
+  let r = sh[0];
+  workgroupBarrier();
+  return r;
+}
+
+@compute @workgroup_size(WG)
+fn softmax_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                @builtin(local_invocation_index) t: u32) {
+  let row = wid.x + wid.y * nwg.x;
+  let len = P[1];
+  if (row >= P[0] || len == 0u) { return; }
+  let inner = P[2];
+  let base = (row / inner) * len * inner + row % inner;
+  // Start from the row's first element rather than -inf (a literal WGSL cannot spell).
+  var m = X[base];
+  for (var k = t; k < len; k += WG) { m = max_nan(m, X[base + k * inner]); }
+  sh[t] = m;
+  let mx = tree(t, true);
+  var s = 0.0;
+  for (var k = t; k < len; k += WG) { s += exp(X[base + k * inner] - mx); }
+  sh[t] = s;
+  let total = tree(t, false);
+  let log_total = log(total);
+  // As on the CPU, a NaN, a +inf (inf - inf) or a row of -inf (-inf + inf) makes the whole
+  // row NaN; said explicitly, since the GPU's exp need not propagate NaN.
+  let bad = !is_finite(mx);
+  let nan = bitcast<f32>(0x7fc00000u | (P[0] & 0u));
+  for (var k = t; k < len; k += WG) {
+    let z = X[base + k * inner] - mx;
+    O[base + k * inner] = select(select(exp(z) / total, z - log_total, LOG == 1u), nan, bad);
+  }
+}

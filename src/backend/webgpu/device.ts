@@ -1,0 +1,59 @@
+// Getting a GPUDevice: navigator.gpu in a browser, Dawn (the `webgpu` package) in Node.
+// Each failure says what is missing and what to do about it.
+
+export interface AcquiredDevice {
+  device: GPUDevice;
+  adapter: GPUAdapter;
+  description: string;
+}
+
+const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
+
+/**
+ * Dawn's GPU object owns the instance that delivers every callback: if it is garbage
+ * collected while a device lives, Dawn crashes in ProcessEvents. Hold it for good.
+ */
+let nodeInstance: GPU | null = null;
+
+async function nodeGpu(): Promise<GPU> {
+  if (nodeInstance) return nodeInstance;
+  // A computed specifier keeps bundlers from pulling Dawn (a native addon) into pages.
+  const name = 'webgpu';
+  let mod: { create: (opts: string[]) => GPU; globals: Record<string, unknown> };
+  try {
+    mod = await import(/* @vite-ignore */ name);
+  } catch (err) {
+    throw new Error(`the 'webgpu' package (Dawn for Node) could not be loaded: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  // GPUBufferUsage, GPUMapMode, ... are globals in a browser; Dawn provides them.
+  for (const [k, v] of Object.entries(mod.globals)) if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
+  nodeInstance = mod.create([]);
+  return nodeInstance;
+}
+
+export async function acquireDevice(): Promise<AcquiredDevice> {
+  let gpu: GPU | undefined = typeof navigator !== 'undefined' ? (navigator as Navigator & { gpu?: GPU }).gpu : undefined;
+  if (!gpu && isNode) gpu = await nodeGpu();
+  if (!gpu) {
+    throw new Error('WebGPU is not available in this browser (navigator.gpu is missing); use a recent Chrome or Edge, or enable WebGPU in its flags');
+  }
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) {
+    throw new Error(
+      isNode
+        ? 'no WebGPU adapter: Dawn found no Vulkan driver. Without a GPU, run through scripts/with-gpu-env.mjs, which points Vulkan at the SwiftShader driver that Chrome ships (VK_ICD_FILENAMES, LD_LIBRARY_PATH)'
+        : 'no WebGPU adapter: the browser exposes WebGPU but found no usable GPU (check chrome://gpu)',
+    );
+  }
+  const limits = adapter.limits;
+  const device = await adapter.requestDevice({
+    requiredLimits: {
+      maxStorageBuffersPerShaderStage: Math.min(10, limits.maxStorageBuffersPerShaderStage),
+      maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+      maxBufferSize: limits.maxBufferSize,
+    },
+  });
+  const info = adapter.info;
+  const description = [info?.vendor, info?.architecture, info?.device, info?.description].filter((s) => s && s.length > 0).join(' ') || 'WebGPU adapter';
+  return { device, adapter, description };
+}

@@ -1,0 +1,7 @@
+import { acquireDevice } from './device.ts';
+import { WebGpuBackend } from './backend.ts';
+
+export async function createWebGpuBackend(): Promise<WebGpuBackend> {
+  const { device, description } = await acquireDevice();
+  return new WebGpuBackend(device, description);
+}

@@ -1,0 +1,254 @@
+// Inputs for every op in the registry, on awkward shapes (1x1, primes, non-multiples of
+// tiles, a long row, batches). Used by the GPU-vs-CPU walk and by the shader binding check.
+import { registry } from '../../src/ops/registry.ts';
+import type { OpName } from '../../src/ops/registry.ts';
+import type { DType } from '../../src/graph/ir.ts';
+import { RandomState } from '../../src/random.ts';
+
+export type Kind = 'any' | 'positive' | 'prob' | 'target' | 'unit' | 'small-int' | { labels: number } | { index: number } | 'mask';
+
+export interface InputSpec {
+  shape: number[];
+  dtype?: DType;
+  kind?: Kind;
+}
+
+export interface OpCase {
+  label: string;
+  inputs: InputSpec[];
+  attrs: Record<string, unknown>;
+  scalars?: number[];
+}
+
+/** The shapes every elementwise kernel must get right. */
+export const SHAPES: number[][] = [[1, 1], [3, 5], [7, 13], [64, 64], [65, 33], [1, 1000], [3, 7, 5]];
+
+const show = (s: number[]): string => `[${s.join(',')}]`;
+const f = (shape: number[], kind: Kind = 'any'): InputSpec => ({ shape, kind });
+const i32 = (shape: number[], kind: Kind): InputSpec => ({ shape, dtype: 'int32', kind });
+const last = (s: number[]): number => s[s.length - 1]!;
+const rows = (s: number[]): number => s.slice(0, -1).reduce((a, b) => a * b, 1);
+
+function each(make: (s: number[]) => Omit<OpCase, 'label'> | Omit<OpCase, 'label'>[]): OpCase[] {
+  return SHAPES.flatMap((s) => {
+    const made = make(s);
+    return (Array.isArray(made) ? made : [made]).map((c, k) => ({ label: `${show(s)}${k ? ` #${k}` : ''}`, ...c }));
+  });
+}
+
+const unary = (kind: Kind = 'any'): OpCase[] => each((s) => ({ inputs: [f(s, kind)], attrs: {} }));
+const backwardPair = (kind: Kind = 'any'): OpCase[] => each((s) => ({ inputs: [f(s, kind), f(s)], attrs: {} }));
+const binary = (ka: Kind = 'any', kb: Kind = 'any'): OpCase[] =>
+  each((s) => [
+    { inputs: [f(s, ka), f(s, kb)], attrs: {} },
+    // Broadcasting: a column against a row.
+    { inputs: [f([...s.slice(0, -1), 1], ka), f([last(s)], kb)], attrs: {} },
+  ]);
+const compare: OpCase[] = [
+  ...each((s) => ({ inputs: [f(s, 'small-int'), f(s, 'small-int')], attrs: {} })),
+  ...each((s) => ({ inputs: [i32(s, 'small-int'), i32([last(s)], 'small-int')], attrs: {} })),
+];
+const reduceCases: OpCase[] = [
+  ...each((s) => [
+    { inputs: [f(s)], attrs: { axes: s.map((_, i) => i), keepdim: false } },
+    { inputs: [f(s)], attrs: { axes: [0], keepdim: true } },
+    { inputs: [f(s)], attrs: { axes: [s.length - 1], keepdim: false } },
+  ]),
+  { label: '[3,7,5] axes 0,2', inputs: [f([3, 7, 5])], attrs: { axes: [0, 2], keepdim: false } },
+  { label: '[1,0] empty', inputs: [f([2, 0])], attrs: { axes: [1], keepdim: false } },
+];
+const lossPair = (ka: Kind, kb: Kind): OpCase[] => each((s) => ({ inputs: [f(s, ka), f(s, kb)], attrs: {} }));
+const lossBackward = (ka: Kind, kb: Kind): OpCase[] => each((s) => ({ inputs: [f(s, ka), f(s, kb), f([], 'any')], attrs: {} }));
+const dropoutScalars = [
+  [7, 0, 123, 0],
+  // A start block just below 2^32: the block index must carry into the high word.
+  [7, 1, 0xfffffff0, 0],
+];
+
+const cases: Record<OpName, OpCase[]> = {
+  matmul: [
+    ...[false, true].flatMap((transA) =>
+      [false, true].flatMap((transB) =>
+        [
+          [1, 1, 1],
+          [7, 13, 5],
+          [65, 33, 17],
+          [64, 64, 64],
+          [3, 1, 9],
+        ].map(([m, k, n]) => ({
+          label: `${m}x${k}x${n} tA=${transA} tB=${transB}`,
+          inputs: [f(transA ? [k!, m!] : [m!, k!]), f(transB ? [n!, k!] : [k!, n!])],
+          attrs: { transA, transB },
+        })),
+      ),
+    ),
+    { label: 'batched [3,7,5]@[3,5,4]', inputs: [f([3, 7, 5]), f([3, 5, 4])], attrs: { transA: false, transB: false } },
+    { label: 'shared [7,5]@[3,5,4]', inputs: [f([7, 5]), f([3, 5, 4])], attrs: { transA: false, transB: false } },
+    { label: 'batched tA tB [2,5,7]@[2,4,5]', inputs: [f([2, 5, 7]), f([2, 4, 5])], attrs: { transA: true, transB: true } },
+    { label: 'shared [3,7,5]@[4,5]ᵀ', inputs: [f([3, 7, 5]), f([4, 5])], attrs: { transA: false, transB: true } },
+  ],
+  add: [...binary(), ...each((s) => ({ inputs: [i32(s, 'small-int'), i32(s, 'small-int')], attrs: {} }))],
+  sub: binary(),
+  mul: binary(),
+  div: binary('any', 'positive'),
+  pow: binary('positive', 'any'),
+  eq: compare,
+  gt: compare,
+  lt: compare,
+  where: each((s) => [
+    { inputs: [i32(s, 'mask'), f(s), f(s)], attrs: {} },
+    { inputs: [f(s, 'small-int'), f([last(s)]), f([...s.slice(0, -1), 1])], attrs: {} },
+  ]),
+  cast: [
+    ...each((s) => ({ inputs: [f(s)], attrs: { dtype: 'int32' } })),
+    ...each((s) => ({ inputs: [i32(s, 'small-int')], attrs: { dtype: 'float32' } })),
+  ],
+  neg: unary(),
+  exp: unary(),
+  log: unary('positive'),
+  square: unary(),
+  abs: unary(),
+  sqrt: unary('positive'),
+  sin: unary(),
+  cos: unary(),
+  sign: unary(),
+  sigmoid: [...unary(), { label: 'extremes', inputs: [f([6], 'any')], attrs: {}, scalars: [] }],
+  tanh: unary(),
+  relu: unary(),
+  leakyRelu: each((s) => ({ inputs: [f(s)], attrs: { alpha: 0.05 } })),
+  sigmoidBackward: backwardPair('unit'),
+  tanhBackward: backwardPair('unit'),
+  reluBackward: backwardPair(),
+  leakyReluBackward: each((s) => ({ inputs: [f(s), f(s)], attrs: { alpha: 0.05 } })),
+  sum: [...reduceCases, ...each((s) => ({ inputs: [i32(s, 'small-int')], attrs: { axes: [s.length - 1], keepdim: false } }))],
+  mean: reduceCases.filter((c) => !c.label.includes('empty')),
+  broadcastTo: [
+    ...each((s) => ({ inputs: [f([...s.slice(0, -1), 1])], attrs: { shape: s } })),
+    ...each((s) => ({ inputs: [i32([last(s)], 'small-int')], attrs: { shape: s } })),
+  ],
+  argmax: each((s) => [
+    { inputs: [f(s)], attrs: { axis: s.length - 1, keepdim: false } },
+    { inputs: [f(s, 'small-int')], attrs: { axis: 0, keepdim: true } },
+  ]),
+  biasAdd: each((s) => ({ inputs: [f(s), f([last(s)])], attrs: {} })),
+  softmax: each((s) => [
+    { inputs: [f(s)], attrs: { axis: s.length - 1 } },
+    { inputs: [f(s)], attrs: { axis: 0 } },
+  ]),
+  logSoftmax: each((s) => [
+    { inputs: [f(s)], attrs: { axis: s.length - 1 } },
+    { inputs: [f(s)], attrs: { axis: 0 } },
+  ]),
+  softmaxCrossEntropy: SHAPES.filter((s) => s.length === 2).map((s) => ({
+    label: show(s),
+    inputs: [f(s), i32([s[0]!], { labels: s[1]! })],
+    attrs: {},
+  })),
+  softmaxCrossEntropyBackward: SHAPES.filter((s) => s.length === 2).map((s) => ({
+    label: show(s),
+    inputs: [f(s), i32([s[0]!], { labels: s[1]! }), f([], 'any')],
+    attrs: {},
+  })),
+  binaryCrossEntropy: lossPair('prob', 'target'),
+  binaryCrossEntropyBackward: lossBackward('prob', 'target'),
+  bceWithLogits: lossPair('any', 'target'),
+  bceWithLogitsBackward: lossBackward('any', 'target'),
+  mseLoss: lossPair('any', 'any'),
+  dropout: each((s) => dropoutScalars.map((scalars) => ({ inputs: [f(s)], attrs: { p: 0.3 }, scalars }))),
+  dropoutBackward: each((s) => dropoutScalars.map((scalars) => ({ inputs: [f(s)], attrs: { p: 0.5 }, scalars }))),
+  reshape: each((s) => ({ inputs: [f(s)], attrs: { shape: [s.reduce((a, b) => a * b, 1)] } })),
+  copy: [...unary(), ...each((s) => ({ inputs: [i32(s, 'small-int')], attrs: {} }))],
+  transpose: [
+    ...each((s) => ({ inputs: [f(s)], attrs: { dim0: 0, dim1: s.length - 1 } })),
+    { label: '[3,7,5] (1,2)', inputs: [f([3, 7, 5])], attrs: { dim0: 1, dim1: 2 } },
+    { label: 'int32 [7,13]', inputs: [i32([7, 13], 'small-int')], attrs: { dim0: 0, dim1: 1 } },
+  ],
+  cat: [
+    ...each((s) => ({ inputs: [f(s), f(s)], attrs: { axis: 0 } })),
+    ...each((s) => ({ inputs: [f(s), f([...s.slice(0, -1), 3]), f(s)], attrs: { axis: s.length - 1 } })),
+  ],
+  narrow: each((s) => ({ inputs: [f(s)], attrs: { axis: s.length - 1, start: Math.floor(last(s) / 3), length: Math.ceil(last(s) / 2) } })),
+  indexSelect: each((s) => ({ inputs: [f(s), i32([11], { index: s[0]! })], attrs: {} })),
+  indexSelectBackward: each((s) => ({ inputs: [f([11, ...s.slice(1)]), i32([11], { index: s[0]! })], attrs: { rows: s[0]! } })),
+  full: [
+    { label: 'f32 [7,13]', inputs: [], attrs: { shape: [7, 13], value: -2.5, dtype: 'float32' } },
+    { label: 'i32 [65,33]', inputs: [], attrs: { shape: [65, 33], value: -7, dtype: 'int32' } },
+    { label: 'scalar', inputs: [], attrs: { shape: [], value: 3, dtype: 'float32' } },
+  ],
+  arange: [
+    { label: 'f32 0..1000 step 1', inputs: [], attrs: { start: 0, end: 1000, step: 1, dtype: 'float32' } },
+    { label: 'f32 -3..2 step 0.25', inputs: [], attrs: { start: -3, end: 2, step: 0.25, dtype: 'float32' } },
+    { label: 'i32 5..-8 step -3', inputs: [], attrs: { start: 5, end: -8, step: -3, dtype: 'int32' } },
+  ],
+  linspace: [
+    { label: '-5..5 x 101', inputs: [], attrs: { start: -5, end: 5, steps: 101 } },
+    { label: '0..1 x 1', inputs: [], attrs: { start: 0, end: 1, steps: 1 } },
+    { label: '2..-3 x 7', inputs: [], attrs: { start: 2, end: -3, steps: 7 } },
+  ],
+  assign: each((s) => ({ inputs: [f(s), f(s)], attrs: {} })),
+  sgdStep: each((s) => ({ inputs: [f(s), f(s)], attrs: {}, scalars: [0.1, 0.01] })),
+  sgdMomentumStep: each((s) => [
+    { inputs: [f(s), f(s), f(s)], attrs: { nesterov: false }, scalars: [0.1, 0.9, 0.1, 0.01, 0] },
+    { inputs: [f(s), f(s), f(s)], attrs: { nesterov: true }, scalars: [0.1, 0.9, 0, 0, 1] },
+  ]),
+  adamStep: each((s) => ({
+    inputs: [f(s), f(s), f(s), f(s, 'positive')],
+    attrs: {},
+    scalars: [0.01, 0.9, 0.999, 1e-8, 0.01, 1 - 0.9 ** 3, 1 - 0.999 ** 3],
+  })),
+  historyWrite: [
+    { label: '[5,2] row 3', inputs: [f([5, 2]), f([]), f([1])], attrs: {}, scalars: [3] },
+    { label: '[1,1] row 0', inputs: [f([1, 1]), f([])], attrs: {}, scalars: [0] },
+  ],
+};
+
+/** An op's cases, each label unique (an input dtype variant repeats a shape). */
+export function casesFor(name: OpName): OpCase[] {
+  const seen = new Map<string, number>();
+  return cases[name].map((c) => {
+    const n = seen.get(c.label) ?? 0;
+    seen.set(c.label, n + 1);
+    const dtypes = c.inputs.map((i) => i.dtype ?? 'float32').join(',');
+    return n === 0 ? c : { ...c, label: `${c.label} (${dtypes}) v${n}` };
+  });
+}
+
+export function allOpNames(): OpName[] {
+  return Object.keys(registry) as OpName[];
+}
+
+/** Deterministic values for a case's inputs (the same on every backend). */
+export function sampleInputs(name: string, c: OpCase): (Float32Array | Int32Array)[] {
+  let seed = 0;
+  for (const ch of `${name}/${c.label}`) seed = (seed * 31 + ch.charCodeAt(0)) >>> 0;
+  const rs = new RandomState(seed);
+  const u = (): number => rs.randomSample() as number;
+  return c.inputs.map((spec) => {
+    const n = spec.shape.reduce((a, b) => a * b, 1);
+    const kind = spec.kind ?? 'any';
+    if (spec.dtype === 'int32') {
+      const range = typeof kind === 'object' ? ('labels' in kind ? kind.labels : kind.index) : kind === 'mask' ? 2 : 7;
+      const offset = kind === 'small-int' ? -3 : 0;
+      return Int32Array.from({ length: n }, () => Math.floor(u() * range) + offset);
+    }
+    const gen = (): number => {
+      switch (kind) {
+        case 'positive':
+          return 0.2 + 1.8 * u();
+        case 'prob':
+          return 0.02 + 0.96 * u();
+        case 'target':
+        case 'unit':
+          return u();
+        case 'small-int':
+          return Math.floor(u() * 5) - 2;
+        default:
+          return 6 * u() - 3;
+      }
+    };
+    const vals = Float32Array.from({ length: n }, gen);
+    // The sigmoid 'extremes' case: values where a naive formula overflows.
+    if (name === 'sigmoid' && c.label === 'extremes') vals.set([-1000, -90, -20, 20, 90, 1000]);
+    return vals;
+  });
+}

@@ -1,0 +1,107 @@
+// Steady state on WebGPU: one submit per step, and after the first steps no new plans,
+// pipelines, bind groups or bytes; the loop helper reads back only at its read points.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { F, backendStats, manualSeed, nn, optim, randint, randn, runSteps, setBackend } from '../../src/index.ts';
+import type { BackendStats, Tensor } from '../../src/index.ts';
+import { startWebGpu } from './setup.ts';
+
+beforeAll(startWebGpu);
+afterAll(async () => {
+  await setBackend('cpu');
+});
+
+function lessonStep(sizes: number[], batch: number, classes: number) {
+  manualSeed(1);
+  const X = randn([batch, sizes[0]!]);
+  const y = randint(0, classes, [batch]);
+  const layers: nn.Module[] = [];
+  sizes.slice(1).forEach((n, i) => {
+    layers.push(new nn.Linear(sizes[i]!, n));
+    if (i < sizes.length - 2) layers.push(new nn.ReLU());
+  });
+  const net = new nn.Sequential(...layers);
+  const opt = new optim.Adam(net.parameters(), { lr: 0.01 });
+  return (): Tensor => {
+    const loss = F.crossEntropy(net.forward(X), y);
+    opt.zeroGrad();
+    loss.backward();
+    opt.step();
+    return loss;
+  };
+}
+
+const diff = (a: BackendStats, b: BackendStats) => ({
+  submits: b.submits - a.submits,
+  dispatches: b.dispatches - a.dispatches,
+  readbacks: b.readbacks - a.readbacks,
+  plans: b.plans - a.plans,
+  pipelines: b.pipelines - a.pipelines,
+  bindGroups: b.bindGroups - a.bindGroups,
+  buffersAllocated: b.buffersAllocated - a.buffersAllocated,
+  bytesAllocated: b.bytesAllocated - a.bytesAllocated,
+});
+
+it('300 steps of the 2-8-2 lesson loop: one submit each, nothing new after warm-up', async () => {
+  const step = lessonStep([2, 8, 2], 100, 2);
+  // Warm-up: the first run builds the plan, the second the other output set.
+  for (let i = 0; i < 3; i++) await step().item();
+  const before = backendStats();
+  let last = Infinity;
+  for (let i = 0; i < 300; i++) {
+    const s0 = backendStats().submits;
+    last = await step().item();
+    expect(backendStats().submits - s0, `submits in step ${i}`).toBe(1);
+  }
+  const d = diff(before, backendStats());
+  expect(Number.isFinite(last)).toBe(true);
+  expect(d.submits).toBe(300);
+  expect(d.readbacks).toBe(300);
+  expect(d.plans).toBe(0);
+  expect(d.pipelines).toBe(0);
+  expect(d.bindGroups).toBe(0);
+  expect(d.buffersAllocated).toBe(0);
+  expect(d.bytesAllocated).toBe(0);
+  console.log(`2-8-2 Adam step on WebGPU: ${d.dispatches / 300} dispatches, ${d.submits / 300} submit per step`);
+});
+
+it('a 784-128-10 step at batch 128: one submit, counted dispatches', async () => {
+  const step = lessonStep([784, 128, 10], 128, 10);
+  for (let i = 0; i < 3; i++) await step().item();
+  const before = backendStats();
+  for (let i = 0; i < 5; i++) await step().item();
+  const d = diff(before, backendStats());
+  expect(d.submits).toBe(5);
+  expect(d.bytesAllocated).toBe(0);
+  expect(d.bindGroups).toBe(0);
+  console.log(`784-128-10 Adam step (batch 128) on WebGPU: ${d.dispatches / 5} dispatches, ${d.submits / 5} submit per step`);
+});
+
+it('the loop helper: no readbacks between read points, one submit per step', async () => {
+  const step = lessonStep([2, 8, 2], 100, 2);
+  await runSteps(4, () => ({ loss: step() }));
+  const before = backendStats();
+  const reads: number[] = [];
+  let afterWarmup: BackendStats | null = null;
+  const out = await runSteps(300, () => ({ loss: step() }), {
+    readEvery: 50,
+    onRead: ({ step: n }) => {
+      // This run's history has 300 rows (a new external shape: a new plan at its first
+      // step) and its first read makes a staging buffer; from then on, nothing new.
+      if (n === 50) afterWarmup = backendStats();
+      reads.push(n);
+      // Between read points nothing was read back.
+      expect(backendStats().readbacks - before.readbacks).toBe(reads.length);
+    },
+  });
+  const d = diff(before, backendStats());
+  expect(reads).toEqual([50, 100, 150, 200, 250, 300]);
+  expect(d.readbacks).toBe(6);
+  expect(d.submits).toBe(300);
+  expect(out.loss!.length).toBe(300);
+  expect(out.loss!.every(Number.isFinite)).toBe(true);
+  const steady = diff(afterWarmup!, backendStats());
+  expect(steady.plans).toBe(0);
+  expect(steady.pipelines).toBe(0);
+  expect(steady.bindGroups).toBe(0);
+  expect(steady.bytesAllocated).toBe(0);
+});

@@ -1,0 +1,47 @@
+// Without a GPU: every op's WebGPU rule, on every case of the GPU walk, binds exactly what
+// its WGSL entry point declares (read from the shader with wgsl_reflect), with the right
+// access, and fits its parameter block; every shader family parses.
+import { describe, expect, it } from 'vitest';
+import { registry } from '../../src/ops/registry.ts';
+import type { OpDef } from '../../src/ops/define.ts';
+import { entryBindings, reflectFamily } from '../../src/backend/webgpu/reflect.ts';
+import { shaderFamilies } from '../../src/backend/webgpu/shaders.ts';
+import { checkBindings } from '../../src/backend/webgpu/backend.ts';
+import { allOpNames, casesFor } from '../gpu/cases.ts';
+
+describe('shader bindings', () => {
+  it('every shader family parses and has compute entry points', () => {
+    const families = shaderFamilies();
+    expect(families.length).toBeGreaterThan(5);
+    for (const fam of families) expect(reflectFamily(fam).size, fam).toBeGreaterThan(0);
+  });
+
+  for (const name of allOpNames()) {
+    it(`${name}: dispatches bind what the shader declares`, () => {
+      const def = registry[name] as OpDef<any>;
+      const cases = casesFor(name);
+      expect(cases.length, `${name} has no GPU cases`).toBeGreaterThan(0);
+      for (const c of cases) {
+        const metas = c.inputs.map((i) => ({ shape: i.shape, dtype: i.dtype ?? 'float32' }) as const);
+        const out = def.shape(metas, c.attrs);
+        const dispatches = def.gpu({ inShapes: metas.map((m) => m.shape), inDtypes: metas.map((m) => m.dtype), outShape: out.shape, outDtype: out.dtype, attrs: c.attrs });
+        expect(dispatches.length, `${name} ${c.label}`).toBeGreaterThan(0);
+        for (const d of dispatches) {
+          const kernel = `${name} (${d.shader}.${d.entry}) ${c.label}`;
+          checkBindings(kernel, d, entryBindings(d.shader, d.entry), def.effect?.writes ?? []);
+          for (const b of d.bind) {
+            if (b === 'out') expect(def.effect, `${kernel}: an effect has no output`).toBeUndefined();
+            else expect(b.input, kernel).toBeLessThan(c.inputs.length);
+          }
+          const words = d.words(c.scalars ?? []);
+          expect(words.length, `${kernel}: parameter words`).toBeLessThanOrEqual(64);
+          for (const w of words) {
+            const v = typeof w === 'number' ? w : w.f;
+            expect(Number.isFinite(v) || typeof w !== 'number', `${kernel}: word ${String(v)}`).toBe(true);
+          }
+          expect(d.workgroups.every((g) => Number.isInteger(g) && g >= 1 && g <= 65535), `${kernel}: workgroups ${d.workgroups}`).toBe(true);
+        }
+      }
+    });
+  }
+});
