@@ -9,10 +9,19 @@
 // workgroup memory, reading the operands in whichever layout they have (so a transposed
 // operand is never copied), and each thread accumulates a REG_M x REG_N register block.
 // Loads outside the matrix read 0 and stores outside it are skipped: any M, N, K works.
+//
+// `linear` is the same product with an epilogue: Y = act(op(A) @ op(B) + bias), one
+// dispatch where a Linear layer and its activation would take three.
 
 @group(0) @binding(1) var<storage, read> A: array<f32>;
 @group(0) @binding(2) var<storage, read> B: array<f32>;
 @group(0) @binding(3) var<storage, read_write> C: array<f32>;
+
+// linear: bias [N] at binding 3, the output at binding 4.
+@group(0) @binding(3) var<storage, read> Bias: array<f32>;
+@group(0) @binding(4) var<storage, read_write> Y: array<f32>;
+// 0 none, 1 relu, 2 sigmoid, 3 tanh, 4 leaky relu (slope in P[6])
+override ACT: u32 = 0;
 
 // Threads per workgroup along N (x) and M (y); outputs per thread along M and N (each at
 // most MAX_REG); the K-step. Tunable by benchmarks: the TypeScript side passes the same
@@ -40,14 +49,16 @@ override B_STRIDE: u32 = TILE_N + 1;
 var<workgroup> As: array<f32, TILE_K * A_STRIDE>;
 var<workgroup> Bs: array<f32, TILE_K * B_STRIDE>;
 
-@compute @workgroup_size(WG_N, WG_M)
-fn matmul(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+// The thread's register block, filled by tile_product and stored by each entry point.
+var<private> acc: array<f32, MAX_REG * MAX_REG>;
+
+// Accumulates this thread's REG_M x REG_N block of op(A) @ op(B) for batch entry wid.z
+// into `acc`. Called by whole workgroups only (it has barriers).
+fn tile_product(lid: vec3<u32>, wid: vec3<u32>) {
   let M = P[0];
   let N = P[1];
   let K = P[2];
   let batch = wid.z;
-  // Uniform per workgroup, so returning here keeps the barriers below in uniform control flow.
-  if (batch >= P[5]) { return; }
   let aBase = batch * P[3];
   let bBase = batch * P[4];
   let row0 = wid.y * TILE_M;
@@ -55,7 +66,6 @@ fn matmul(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) w
   let threads = WG_M * WG_N;
   let tid = lid.y * WG_N + lid.x;
 
-  var acc: array<f32, MAX_REG * MAX_REG>; // zero-initialized, as every WGSL var
   var aReg: array<f32, MAX_REG>;
   var bReg: array<f32, MAX_REG>;
 
@@ -101,14 +111,51 @@ fn matmul(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) w
     }
     workgroupBarrier();
   }
+}
 
-  let cBase = batch * M * N;
+@compute @workgroup_size(WG_N, WG_M)
+fn matmul(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  // Uniform per workgroup, so returning here keeps the barriers in uniform control flow.
+  if (wid.z >= P[5]) { return; }
+  tile_product(lid, wid);
+  let M = P[0];
+  let N = P[1];
+  let cBase = wid.z * M * N;
   for (var i = 0u; i < REG_M; i++) {
-    let r = row0 + lid.y + i * WG_M;
+    let r = wid.y * TILE_M + lid.y + i * WG_M;
     if (r >= M) { break; }
     for (var j = 0u; j < REG_N; j++) {
-      let c = col0 + lid.x + j * WG_N;
+      let c = wid.x * TILE_N + lid.x + j * WG_N;
       if (c < N) { C[cBase + r * N + c] = acc[i * REG_N + j]; }
+    }
+  }
+}
+
+fn activate(z: f32) -> f32 {
+  switch ACT {
+    case 1u: { return max(z, 0.0); }
+    // Stable for any z: exp of a non-positive number only.
+    case 2u: { let e = exp(-abs(z)); return select(e / (1.0 + e), 1.0 / (1.0 + e), z >= 0.0); }
+    // tanh saturates to +-1 long before 15; clamping keeps drivers' formulas finite.
+    case 3u: { return tanh(clamp(z, -15.0, 15.0)); }
+    case 4u: { return select(pf(6u) * z, z, z > 0.0); }
+    default: { return z; }
+  }
+}
+
+@compute @workgroup_size(WG_N, WG_M)
+fn linear(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  if (wid.z >= P[5]) { return; }
+  tile_product(lid, wid);
+  let M = P[0];
+  let N = P[1];
+  let cBase = wid.z * M * N;
+  for (var i = 0u; i < REG_M; i++) {
+    let r = wid.y * TILE_M + lid.y + i * WG_M;
+    if (r >= M) { break; }
+    for (var j = 0u; j < REG_N; j++) {
+      let c = wid.x * TILE_N + lid.x + j * WG_N;
+      if (c < N) { Y[cBase + r * N + c] = activate(acc[i * REG_N + j] + Bias[c]); }
     }
   }
 }

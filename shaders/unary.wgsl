@@ -63,7 +63,7 @@ fn apply_unary(x: f32) -> f32 {
       // large |x|; in f32 tanh(15) already rounds to 1, so clamping changes nothing else.
       return tanh(clamp(x, -15.0, 15.0));
     }
-    // relu'(0) = 0 lives in the backward op; here max would also pass NaN through, so select.
+    // select, not max: the CPU maps NaN to 0, and WGSL's max may return either operand for NaN.
     case 11u: { return select(0.0, x, x > 0.0); }
     default: { return select(pf(1u) * x, x, x > 0.0); }
   }

@@ -1,7 +1,6 @@
 // F: the functional forms, as torch.nn.functional.
 import type { Tensor } from '../tensor.ts';
-import { matmul } from '../ops/matmul.ts';
-import { biasAdd } from '../ops/reduce.ts';
+import { linear as fusedLinear, matmul } from '../ops/matmul.ts';
 import { softmaxCrossEntropy, binaryCrossEntropy as bce, bceWithLogits as bceLogits, mseLoss as mse } from '../ops/loss.ts';
 
 export { relu, sigmoid, tanh } from '../ops/unary.ts';
@@ -16,8 +15,7 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
 
 /** y = x W^T + b */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
-  const y = matmul(x, weight, { transB: true });
-  return bias ? biasAdd(y, bias) : y;
+  return bias ? fusedLinear(x, weight, bias) : matmul(x, weight, { transB: true });
 }
 
 /** Mean cross-entropy of logits [N, C] against int32 class labels [N] (log-softmax fused in). */

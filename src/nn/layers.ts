@@ -1,7 +1,7 @@
 // The layers the lessons use, with PyTorch's names, defaults and parameter layouts.
 import type { Tensor } from '../tensor.ts';
-import { matmul } from '../ops/matmul.ts';
-import { biasAdd } from '../ops/reduce.ts';
+import { linear, matmul } from '../ops/matmul.ts';
+import type { LinearActivation } from '../ops/matmul.ts';
 import { sigmoid, tanh, relu, leakyRelu } from '../ops/unary.ts';
 import { dropout } from '../ops/dropout.ts';
 import { generator } from '../generator.ts';
@@ -41,11 +41,18 @@ export class Linear extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    return this.forwardWith(x, 'none', 0);
+  }
+
+  /** The layer and the activation after it as one fused op (nn.Sequential uses this). */
+  forwardWith(x: Tensor, act: LinearActivation, alpha: number): Tensor {
     if (x.shape[x.ndim - 1] !== this.inFeatures) {
       throw new Error(`Linear(${this.inFeatures}, ${this.outFeatures}): input [${x.shape.join(',')}] must end in ${this.inFeatures} features`);
     }
-    const y = x.ndim === 1 ? matmul(x.unsqueeze(0), this.weight, { transB: true }).squeeze(0) : matmul(x, this.weight, { transB: true });
-    return this.bias ? biasAdd(y, this.bias) : y;
+    if (x.ndim === 1) return this.forwardWith(x.unsqueeze(0), act, alpha).squeeze(0);
+    if (this.bias) return linear(x, this.weight, this.bias, act, alpha);
+    const y = matmul(x, this.weight, { transB: true });
+    return act === 'none' ? y : fusedActivations.get(act)!(y, alpha);
   }
 
   protected override extraRepr(): string {
@@ -121,7 +128,20 @@ export class Sequential extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return this.layers.reduce((h, m) => m.forward(h), x);
+    let h = x;
+    for (let i = 0; i < this.layers.length; i++) {
+      const layer = this.layers[i]!;
+      const next = this.layers[i + 1];
+      const act = next ? activationOf(next) : null;
+      if (layer instanceof Linear && act) {
+        // A Linear and the activation after it run as one kernel; the values are the same.
+        h = layer.forwardWith(h, act.act, act.alpha);
+        i++;
+      } else {
+        h = layer.forward(h);
+      }
+    }
+    return h;
   }
 
   get length(): number {
@@ -133,4 +153,21 @@ export class Sequential extends Module {
     if (!m) throw new Error(`Sequential.at: index ${i} is out of range for ${this.layers.length} layers`);
     return m;
   }
+}
+
+const fusedActivations = new Map<LinearActivation, (y: Tensor, alpha: number) => Tensor>([
+  ['relu', (y) => relu(y)],
+  ['sigmoid', (y) => sigmoid(y)],
+  ['tanh', (y) => tanh(y)],
+  ['leakyRelu', (y, alpha) => leakyRelu(y, alpha)],
+]);
+
+/** The activation a module applies, when a Linear layer can absorb it. */
+function activationOf(m: Module): { act: LinearActivation; alpha: number } | null {
+  if (m instanceof ReLU) return { act: 'relu', alpha: 0 };
+  if (m instanceof Sigmoid) return { act: 'sigmoid', alpha: 0 };
+  if (m instanceof Tanh) return { act: 'tanh', alpha: 0 };
+  // The fused gradient reads the sign off the output, which needs a slope >= 0.
+  if (m instanceof LeakyReLU && m.negativeSlope >= 0) return { act: 'leakyRelu', alpha: m.negativeSlope };
+  return null;
 }

@@ -19,7 +19,8 @@ function applyMask(x: Arr, out: Arr, p: number, scalars: readonly number[]): voi
   }
   const [keyLo, keyHi, startLo, startHi] = scalars as [number, number, number, number];
   const u = new PhiloxStream(keyLo, keyHi, startHi * TWO_POW_32 + startLo).uniform(out.length, new Float64Array(out.length));
-  const scale = 1 / (1 - p);
+  // Rounded to f32 as the GPU kernel receives it, so both backends multiply by the same value.
+  const scale = Math.fround(1 / (1 - p));
   for (let i = 0; i < out.length; i++) out[i] = u[i]! < p ? 0 : x[i]! * scale;
 }
 

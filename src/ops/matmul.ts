@@ -4,7 +4,8 @@ import { apply } from '../runtime.ts';
 import type { Tensor } from '../tensor.ts';
 import { fmt } from '../shape.ts';
 import * as cpu from '../backend/cpu/kernels.ts';
-import { defineOp, floatOnly } from './define.ts';
+import { defineOp, f, floatOnly } from './define.ts';
+import { leakyReluBackwardDef, reluBackwardDef, sigmoidBackwardDef, sigmoidScalar, tanhBackwardDef } from './unary.ts';
 import type { GpuDispatch } from './define.ts';
 import type { Meta } from '../graph/ir.ts';
 import type { Shape } from '../shape.ts';
@@ -103,6 +104,87 @@ export const matmulDef = defineOp<MatmulAttrs>({
     return [sumTo(ga, a!.shape), sumTo(gb, b!.shape)];
   },
 });
+
+export type LinearActivation = 'none' | 'relu' | 'sigmoid' | 'tanh' | 'leakyRelu';
+export interface LinearAttrs {
+  act: LinearActivation;
+  /** The leaky ReLU's slope (0 otherwise); must be >= 0 so the gradient can be read off the output. */
+  alpha: number;
+}
+const ACT_CODE: Record<LinearActivation, number> = { none: 0, relu: 1, sigmoid: 2, tanh: 3, leakyRelu: 4 };
+
+function activation(act: LinearActivation, alpha: number): (z: number) => number {
+  switch (act) {
+    case 'relu':
+      return (z) => (z > 0 ? z : 0);
+    case 'sigmoid':
+      return sigmoidScalar;
+    case 'tanh':
+      return Math.tanh;
+    case 'leakyRelu':
+      return (z) => (z > 0 ? z : alpha * z);
+    default:
+      return (z) => z;
+  }
+}
+
+/**
+ * A fused linear layer: act(x W^T + b), with x [N, in] or [B, N, in], W [out, in], b [out].
+ * One kernel (the matmul with an epilogue) where matmul, biasAdd and the activation take
+ * three; nn.Sequential uses it for a Linear followed by an activation.
+ */
+export const linearDef = defineOp<LinearAttrs>({
+  name: 'linear',
+  family: 'matmul',
+  shape: (ins, { act, alpha }) => {
+    floatOnly('linear', ins, ['input', 'weight', 'bias']);
+    const [x, w, b] = ins as [Meta, Meta, Meta];
+    if (!(act in ACT_CODE)) throw new Error(`linear: unknown activation '${String(act)}'`);
+    if (!(alpha >= 0 && Number.isFinite(alpha))) throw new Error(`linear: the fused leaky ReLU needs a finite slope >= 0, got ${alpha}`);
+    if (w.shape.length !== 2 || b.shape.length !== 1 || b.shape[0] !== w.shape[0]) {
+      throw new Error(`linear: weight ${fmt(w.shape)} and bias ${fmt(b.shape)} must be [out, in] and [out]`);
+    }
+    const d = matmulDims(x.shape, w.shape, { transA: false, transB: true });
+    return { shape: x.shape.length === 3 ? [d.batch, d.m, d.n] : [d.m, d.n], dtype: 'float32' };
+  },
+  cpu: ({ ins: [x, w, b], inShapes: [sx, sw], out, attrs }) => {
+    const d = matmulDims(sx!, sw!, { transA: false, transB: true });
+    cpu.matmul(x!, w!, out, d.batch, d.m, d.k, d.n, false, true, d.aBatched, false);
+    const f = activation(attrs.act, attrs.alpha);
+    for (let i = 0; i < out.length; i++) out[i] = f(out[i]! + b![i % d.n]!);
+  },
+  gpu: ({ inShapes, attrs }) => {
+    const [mm] = matmulGpu([inShapes[0]!, inShapes[1]!], { transA: false, transB: true });
+    return [
+      {
+        ...mm!,
+        entry: 'linear',
+        constants: { ...mm!.constants, ACT: ACT_CODE[attrs.act] },
+        bind: [{ input: 0 }, { input: 1 }, { input: 2 }, 'out'],
+        words: (s) => [...mm!.words(s), f(attrs.alpha)],
+      },
+    ];
+  },
+  // The activation's gradient is read off the output (so no pre-activation is kept):
+  // relu and a leaky ReLU with slope >= 0 are positive exactly where their input is.
+  grad: ({ g, inputs: [x, w, b], out, attrs }) => {
+    const gz =
+      attrs.act === 'relu'
+        ? apply(reluBackwardDef, [out, g], {})
+        : attrs.act === 'leakyRelu'
+          ? apply(leakyReluBackwardDef, [out, g], { alpha: attrs.alpha })
+          : attrs.act === 'sigmoid'
+            ? apply(sigmoidBackwardDef, [out, g], {})
+            : attrs.act === 'tanh'
+              ? apply(tanhBackwardDef, [out, g], {})
+              : g;
+    return [matmul(gz, w!), sumTo(matmul(gz, x!, { transA: true }), w!.shape), sumTo(gz, b!.shape)];
+  },
+});
+
+export function linear(x: Tensor, weight: Tensor, bias: Tensor, act: LinearActivation = 'none', alpha = 0): Tensor {
+  return apply(linearDef, [x, weight, bias], { act, alpha });
+}
 
 export function matmul(a: Tensor, b: Tensor, opts: Partial<MatmulAttrs> = {}): Tensor {
   return apply(matmulDef, [a, b], { transA: opts.transA ?? false, transB: opts.transB ?? false });

@@ -14,6 +14,7 @@ import * as upd from './update.ts';
 
 export const registry = {
   matmul: mm.matmulDef,
+  linear: mm.linearDef,
   add: ew.addDef,
   sub: ew.subDef,
   mul: ew.mulDef,

@@ -87,6 +87,18 @@ const cases: Record<OpName, OpCase[]> = {
     { label: 'batched tA tB [2,5,7]@[2,4,5]', inputs: [f([2, 5, 7]), f([2, 4, 5])], attrs: { transA: true, transB: true } },
     { label: 'shared [3,7,5]@[4,5]ᵀ', inputs: [f([3, 7, 5]), f([4, 5])], attrs: { transA: false, transB: true } },
   ],
+  linear: (['none', 'relu', 'sigmoid', 'tanh', 'leakyRelu'] as const).flatMap((act) =>
+    [
+      [[1, 1], 1],
+      [[7, 13], 5],
+      [[65, 33], 17],
+      [[3, 7, 5], 4],
+    ].map(([x, out]) => ({
+      label: `${act} ${show(x as number[])} -> ${out}`,
+      inputs: [f(x as number[]), f([out as number, (x as number[]).at(-1)!]), f([out as number])],
+      attrs: { act, alpha: act === 'leakyRelu' ? 0.05 : 0 },
+    })),
+  ),
   add: [...binary(), ...each((s) => ({ inputs: [i32(s, 'small-int'), i32(s, 'small-int')], attrs: {} }))],
   sub: binary(),
   mul: binary(),

@@ -41,6 +41,7 @@ import {
 } from '../../src/index.ts';
 import { biasAdd } from '../../src/ops/reduce.ts';
 import { copy } from '../../src/ops/layout.ts';
+import { linear } from '../../src/ops/matmul.ts';
 import { softmaxCrossEntropy } from '../../src/ops/loss.ts';
 
 /** How an input is sampled: away from kinks and outside the domain's edges. */
@@ -73,6 +74,11 @@ const cases: Partial<Record<OpName, GradCase>> = {
   matmul: {
     shapes: [s([1, 1], [1, 1]), s([3, 5], [5, 2]), s([7, 4], [4, 3]), s([2, 3, 4], [2, 4, 5]), s([3, 4], [2, 4, 2]), s([2, 3, 4], [4, 2])],
     fn: (a, b) => matmul(a, b),
+  },
+  linear: {
+    shapes: [s([1, 1], [1, 1], [1]), s([5, 3], [4, 3], [4]), s([2, 3, 4], [5, 4], [5])],
+    // Each activation, picked by the input's shape so every shape set sees a different one.
+    fn: (x, w, b) => linear(x, w, b, (['tanh', 'sigmoid', 'leakyRelu', 'relu', 'none'] as const)[x.size % 5]!, 0.05),
   },
   add: { shapes: [s([1], [1]), s([3, 4], [3, 4]), s([3, 1], [1, 4]), s([2, 3, 4], [4]), s([5, 3], [])], fn: (a, b) => a.add(b) },
   sub: { shapes: [s([1], [1]), s([3, 4], [3, 4]), s([3, 1], [1, 4]), s([2, 3, 4], [3, 1])], fn: (a, b) => a.sub(b) },
