@@ -41,29 +41,16 @@ fn output_index(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
 // The host merges adjacent dims of the same kind and drops size-1 dims, so a row sum is
 // one kept and one reduced dim however many axes the tensor has.
 
-// Input offset of the i-th element (row-major) of the dims listed at P[base].
-fn dims_offset(i: u32, base: u32) -> u32 {
-  let nd = P[base];
-  var r = i;
-  var off = 0u;
-  for (var d = 0u; d < nd; d++) {
-    let axis = nd - 1u - d;
-    let dim = P[base + 1u + axis];
-    off += (r % dim) * P[base + 7u + axis];
-    r = r / dim;
-  }
-  return off;
-}
 
 @compute @workgroup_size(WG)
 fn reduce_sum(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
               @builtin(local_invocation_index) t: u32) {
   let o = output_index(wid, nwg);
   if (o >= P[0]) { return; }
-  let base = dims_offset(o, 2u);
+  let base = strided_offset(o, 2u, 0u);
   var acc = 0.0;
   for (var j = t; j < P[1]; j += WG) {
-    acc += X[base + dims_offset(j, 15u)];
+    acc += X[base + strided_offset(j, 15u, 0u)];
   }
   sh_f[t] = acc;
   workgroupBarrier();
@@ -84,10 +71,10 @@ fn reduce_sum_i32(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups
                   @builtin(local_invocation_index) t: u32) {
   let o = output_index(wid, nwg);
   if (o >= P[0]) { return; }
-  let base = dims_offset(o, 2u);
+  let base = strided_offset(o, 2u, 0u);
   var acc = 0i;
   for (var j = t; j < P[1]; j += WG) {
-    acc += Xi[base + dims_offset(j, 15u)];
+    acc += Xi[base + strided_offset(j, 15u, 0u)];
   }
   sh_i[t] = acc;
   workgroupBarrier();
@@ -105,10 +92,6 @@ fn reduce_sum_i32(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups
 
 const NONE = 0xffffffffu;
 
-// NaN by its bits: `v != v` may be folded away by a compiler that assumes no NaNs.
-fn is_nan(v: f32) -> bool {
-  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
-}
 
 // Does (v, k) beat the best so far (bv, bk)? Ties go to the smaller index.
 fn beats_f32(v: f32, k: u32, bv: f32, bk: u32) -> bool {

@@ -12,20 +12,6 @@ override LOG: u32 = 0;
 
 var<workgroup> sh: array<f32, WG>;
 
-// NaN-aware max and finiteness, by bits: WGSL leaves max(NaN, x), exp(NaN) and `v != v`
-// to the implementation (SwiftShader's exp(inf - inf) is not NaN).
-fn is_nan(v: f32) -> bool {
-  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
-}
-
-fn is_finite(v: f32) -> bool {
-  return (bitcast<u32>(v) & 0x7f800000u) != 0x7f800000u;
-}
-
-fn max_nan(a: f32, b: f32) -> f32 {
-  return select(select(max(a, b), b, is_nan(b)), a, is_nan(a));
-}
-
 fn tree_start() -> u32 {
   var s = 1u;
   while (s < WG) { s <<= 1u; }

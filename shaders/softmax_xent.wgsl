@@ -22,20 +22,6 @@ fn nan() -> f32 {
   return bitcast<f32>(0x7fc00000u | (P[0] & 0u));
 }
 
-// NaN-aware max and finiteness, by bits: WGSL leaves max(NaN, x), exp(NaN) and `v != v`
-// to the implementation (SwiftShader's exp(inf - inf) is not NaN).
-fn is_nan(v: f32) -> bool {
-  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
-}
-
-fn is_finite(v: f32) -> bool {
-  return (bitcast<u32>(v) & 0x7f800000u) != 0x7f800000u;
-}
-
-fn max_nan(a: f32, b: f32) -> f32 {
-  return select(select(max(a, b), b, is_nan(b)), a, is_nan(a));
-}
-
 fn label_ok(l: i32, c: u32) -> bool {
   return l >= 0 && u32(l) < c;
 }
