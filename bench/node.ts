@@ -1,0 +1,21 @@
+// The benchmark in Node on Dawn, for a machine where no browser starts (a GPU server):
+// our rows only; TensorFlow.js's WebGPU backend needs a browser.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { setBackend } from 'shadergrad';
+import { createOursEngine } from './ours.ts';
+import { PLANS, collectRows } from './rows.ts';
+import type { Mode, Result } from './rows.ts';
+
+export async function run(mode: Mode): Promise<Result> {
+  const log = (msg: string): void => console.error(`bench: ${msg}`);
+  const gpu = await setBackend('webgpu');
+  const rows = await collectRows('', createOursEngine('shadergrad-webgpu'), null, PLANS[mode], log);
+  await setBackend('cpu');
+  rows.push(...(await collectRows('cpu/', createOursEngine('shadergrad-cpu'), null, PLANS[mode], log)));
+  return { adapter: gpu.description, date: new Date().toISOString(), mode, rows, notes: ['Node (Dawn): TensorFlow.js WebGPU needs a browser, so the peer column is empty'] };
+}
+
+export function save(result: Result): void {
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync('bench/results/latest.json', `${JSON.stringify(result, null, 2)}\n`);
+}

@@ -1,0 +1,12 @@
+import puppeteer from 'puppeteer';
+import http from 'node:http';
+const server = http.createServer((req, res) => { res.setHeader('content-type', 'text/html'); res.end('<p>hi</p>'); }).listen(0);
+const port = server.address().port;
+const flags = process.argv.slice(2);
+const browser = await puppeteer.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--enable-unsafe-webgpu', ...flags, '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+const page = await browser.newPage();
+page.on('console', (m) => console.log('console:', m.text()));
+await page.goto(`http://127.0.0.1:${port}/`);
+const r = await page.evaluate(async () => { if (!navigator.gpu) return 'no navigator.gpu'; const a = await navigator.gpu.requestAdapter(); if (!a) return 'no adapter'; return JSON.stringify({ vendor: a.info.vendor, arch: a.info.architecture, desc: a.info.description, feats: [...a.features] }); });
+console.log(r);
+await browser.close(); server.close();
