@@ -12,13 +12,17 @@ export interface StepFigures {
   submitsPerStep?: number;
 }
 
+export interface MatmulFigures {
+  /** batch * 2mnk / median wall-clock seconds of a repetition (readback included). */
+  gflops: number;
+  /** The same from GPU timestamp queries (the kernels alone), where the adapter offers them. */
+  kernelGflops?: number;
+}
+
 export interface Engine {
   readonly name: string;
-  /**
-   * `batch` independent [m,k] @ [k,n] products, then one read of the last result; GFLOP/s
-   * = batch * 2mnk / median seconds.
-   */
-  matmul(m: number, k: number, n: number, batch: number, reps: number): Promise<number>;
+  /** `batch` independent [m,k] @ [k,n] products, then one read of the last result. */
+  matmul(m: number, k: number, n: number, batch: number, reps: number): Promise<MatmulFigures>;
   /**
    * Full training steps (forward, softmax cross-entropy, backward, Adam) of an MLP with
    * layer sizes `sizes` (ReLU between layers) on a fixed batch of `batch` rows (inputs

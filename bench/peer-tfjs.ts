@@ -19,7 +19,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-backend-cpu';
 import { median, syntheticDigits } from './engine.ts';
-import type { Engine, StepFigures } from './engine.ts';
+import type { Engine, MatmulFigures, StepFigures } from './engine.ts';
 
 /** Untimed matmul repetitions before the timed ones (shader compiles, buffer pool). */
 const MATMUL_WARMUP = 2;
@@ -128,24 +128,26 @@ export async function createTfjsEngine(backend: 'webgpu' | 'cpu'): Promise<Engin
     return v;
   };
 
-  const matmul = async (m: number, k: number, n: number, batch: number, reps: number): Promise<number> => {
+  const matmul = async (m: number, k: number, n: number, batch: number, reps: number): Promise<MatmulFigures> => {
     for (const [nm, v] of Object.entries({ m, k, n, batch, reps })) positiveInt(`${name} matmul`, nm, v);
     await use();
     const start = count();
     const a = tf.randomNormal([m, k], 0, 1, 'float32', 11) as tf.Tensor2D;
     const b = tf.randomNormal([k, n], 0, 1, 'float32', 12) as tf.Tensor2D;
+    // `batch` products of the same operands; tidy disposes all but the last.
+    const products = (): tf.Tensor => {
+      let c = tf.matMul(a, b);
+      for (let i = 1; i < batch; i++) c = tf.matMul(a, b);
+      return c;
+    };
     const once = async (): Promise<void> => {
-      // `batch` products of the same operands; tidy disposes all but the last, which is read.
-      const last = tf.tidy(() => {
-        let c = tf.matMul(a, b);
-        for (let i = 1; i < batch; i++) c = tf.matMul(a, b);
-        return c;
-      });
+      const last = tf.tidy(products);
       const data = await last.data();
       last.dispose();
       if (data.length !== m * n) throw new Error(`${name} matmul: read ${data.length} values, expected ${m * n}`);
     };
     let seconds: number;
+    const kernelMs: number[] = [];
     try {
       for (let i = 0; i < MATMUL_WARMUP; i++) await once();
       const base = count();
@@ -157,12 +159,21 @@ export async function createTfjsEngine(backend: 'webgpu' | 'cpu'): Promise<Engin
       }
       checkFlat('matmul', base, `${reps} timed repetitions`);
       seconds = median(times);
+      // tf.time reports the kernels' GPU time from timestamp queries where the backend
+      // has them (otherwise kernelMs is an {error}): the kernel-only figure.
+      for (let r = 0; r < reps; r++) {
+        const info = await tf.time(() => tf.tidy(products).dispose());
+        if (typeof info.kernelMs === 'number' && info.kernelMs > 0) kernelMs.push(info.kernelMs);
+      }
     } finally {
       a.dispose();
       b.dispose();
     }
     checkFlat('matmul', start, 'the whole method');
-    return (batch * 2 * m * n * k) / seconds / 1e9;
+    const flop = batch * 2 * m * n * k;
+    const figures: MatmulFigures = { gflops: flop / seconds / 1e9 };
+    if (kernelMs.length === reps) figures.kernelGflops = flop / (median(kernelMs) / 1000) / 1e9;
+    return figures;
   };
 
   const trainSteps = async (sizes: number[], batch: number, lr: number, steps: number, readEvery: number): Promise<StepFigures> => {
@@ -240,6 +251,7 @@ export async function createTfjsEngine(backend: 'webgpu' | 'cpu'): Promise<Engin
       return lossValue;
     };
     let seconds: number;
+    const kernelMs: number[] = [];
     try {
       await epoch(); // warm-up, untimed (includes the smaller last batch's kernels)
       const base = count();

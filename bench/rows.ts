@@ -11,6 +11,9 @@ export interface Row {
   higherIsBetter: boolean;
   dispatchesPerStep?: number;
   submitsPerStep?: number;
+  /** matmul rows: GFLOP/s from GPU timestamp queries (kernels only), where available. */
+  oursKernel?: number;
+  peerKernel?: number;
 }
 
 export interface Result {
@@ -67,7 +70,18 @@ export async function collectRows(prefix: string, ours: Engine, peer: Engine | n
     out.push(row);
   };
   for (const [m, k, n, batch] of plan.matmul) {
-    await both(`matmul_${m}x${k}x${n}`, 'GFLOP/s', true, (e) => e.matmul(m, k, n, batch, plan.reps));
+    const kernel: Pick<Row, 'oursKernel' | 'peerKernel'> = {};
+    await both(
+      `matmul_${m}x${k}x${n}`,
+      'GFLOP/s',
+      true,
+      async (e) => {
+        const f = await e.matmul(m, k, n, batch, plan.reps);
+        if (f.kernelGflops !== undefined) kernel[e === ours ? 'oursKernel' : 'peerKernel'] = f.kernelGflops;
+        return f.gflops;
+      },
+      (row) => Object.assign(row, kernel),
+    );
   }
   const steps = (name: string, sizes: number[], batch: number, lr: number, count: number, readEvery: number) => {
     let counters: Pick<Row, 'dispatchesPerStep' | 'submitsPerStep'> = {};

@@ -27,7 +27,7 @@ function schemaErrors(r) {
     if (row.peer !== null && !isNum(row.peer)) errs.push(`${at}: peer must be a positive number or null, got ${row.peer}`);
     if (!['GFLOP/s', 'steps/s', 's'].includes(row.unit)) errs.push(`${at}: unit ${row.unit}`);
     if (typeof row.higherIsBetter !== 'boolean') errs.push(`${at}: higherIsBetter must be a boolean`);
-    for (const k of ['dispatchesPerStep', 'submitsPerStep']) if (k in row && !isNum(row[k])) errs.push(`${at}: ${k} must be a positive number`);
+    for (const k of ['dispatchesPerStep', 'submitsPerStep', 'oursKernel', 'peerKernel']) if (k in row && !isNum(row[k])) errs.push(`${at}: ${k} must be a positive number`);
   }
   for (const prefix of ['matmul_', 'train_step_', 'mnist_epoch_', 'cpu/matmul_', 'cpu/train_step_', 'cpu/mnist_epoch_']) {
     if (!r.rows.some((row) => row.name.startsWith(prefix))) errs.push(`no ${prefix} row`);
@@ -41,12 +41,13 @@ function table(r) {
   const lines = [
     `shadergrad vs TensorFlow.js on ${r.adapter} (${r.mode}, ${r.date})`,
     '',
-    '| row | shadergrad | TF.js | unit | ours vs TF.js | dispatches/step | submits/step |',
-    '|---|---:|---:|---|---:|---:|---:|',
+    '| row | shadergrad | TF.js | unit | ours vs TF.js | kernels only: ours / TF.js | dispatches/step | submits/step |',
+    '|---|---:|---:|---|---:|---:|---:|---:|',
   ];
   for (const row of r.rows) {
     const ratio = row.peer ? (row.higherIsBetter ? row.ours / row.peer : row.peer / row.ours) : null;
-    lines.push(`| ${row.name} | ${f(row.ours)} | ${f(row.peer)} | ${row.unit} | ${ratio === null ? '-' : `${ratio.toFixed(2)}x`} | ${f(row.dispatchesPerStep)} | ${f(row.submitsPerStep)} |`);
+    const kernels = row.oursKernel !== undefined || row.peerKernel !== undefined ? `${f(row.oursKernel)} / ${f(row.peerKernel)}` : '-';
+    lines.push(`| ${row.name} | ${f(row.ours)} | ${f(row.peer)} | ${row.unit} | ${ratio === null ? '-' : `${ratio.toFixed(2)}x`} | ${kernels} | ${f(row.dispatchesPerStep)} | ${f(row.submitsPerStep)} |`);
   }
   for (const n of r.notes ?? []) lines.push('', `note: ${n}`);
   return lines.join('\n');

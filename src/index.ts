@@ -10,7 +10,7 @@ export { sum, mean, argmax, broadcastTo } from './ops/reduce.ts';
 export { matmul } from './ops/matmul.ts';
 export { softmax, logSoftmax } from './ops/softmax.ts';
 export { reshape, transpose, cat, stack, narrow, squeeze, unsqueeze, indexSelect } from './ops/layout.ts';
-export { setBackend, backendStats, noGrad, flush } from './runtime.ts';
+export { setBackend, backendStats, noGrad, flush, gpuTimeMs } from './runtime.ts';
 export type { BackendInfo, SetBackendOptions } from './runtime.ts';
 export type { BackendStats, BackendName } from './backend/backend.ts';
 export { manualSeed, initialSeed } from './generator.ts';

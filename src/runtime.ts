@@ -87,6 +87,27 @@ export async function setBackend(name: BackendName, opts: SetBackendOptions = {}
   return info;
 }
 
+/**
+ * GPU time of the kernels that `fn`'s work ran, from timestamp queries (ms); null where the
+ * backend has none (the CPU, an adapter without 'timestamp-query'). For benchmarks.
+ */
+export async function gpuTimeMs(fn: () => Promise<void> | void): Promise<number | null> {
+  flush();
+  if (!backend.startTimer?.()) {
+    await fn();
+    return null;
+  }
+  try {
+    await fn();
+    flush();
+  } catch (err) {
+    await backend.stopTimer!();
+    throw err;
+  }
+  // Waits for the timestamps of every run since startTimer.
+  return backend.stopTimer!();
+}
+
 /** Counters since the current backend started: submits, dispatches, readbacks, plans, ... */
 export function backendStats(): BackendStats {
   return { ...backend.stats, plans: plans.built };

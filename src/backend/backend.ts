@@ -56,6 +56,10 @@ export interface Backend {
   destroy?(): void;
   /** Wait for all submitted work (benchmarks). */
   sync?(): Promise<void>;
+  /** Start timing every run's kernels with GPU timestamps; false where there are none. */
+  startTimer?(): boolean;
+  /** Stop timing: the summed kernel time, in ms, of the runs since startTimer. */
+  stopTimer?(): Promise<number>;
 }
 
 export type StageRef = { kind: 'out'; index: number } | { kind: 'storage'; storage: Storage; dtype: DType; size: number };

@@ -11,7 +11,7 @@ import { entryBindings } from './reflect.ts';
 import { PRELUDE_LINES, shaderSource } from './shaders.ts';
 
 // Literal flags: GPUBufferUsage and friends are undefined in Node until Dawn is loaded.
-const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 };
+const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80, QUERY_RESOLVE: 0x200 };
 const STAGE_COMPUTE = 0x4;
 const MAP_READ = 0x1;
 const MAX_WORDS = 64;
@@ -65,6 +65,8 @@ export class WebGpuBackend implements Backend {
   /** Checks still in flight (shader compilation, pipeline creation): a read waits for them. */
   private readonly checks = new Set<Promise<void>>();
   private lostReason: string | null = null;
+  /** GPU timestamps around each run's compute pass, while a benchmark times kernels. */
+  private timer: { querySet: GPUQuerySet; resolve: GPUBuffer; pending: Promise<void>[]; ns: number } | null = null;
 
   constructor(
     readonly device: GPUDevice,
@@ -175,8 +177,9 @@ export class WebGpuBackend implements Backend {
     this.device.pushErrorScope('validation');
     this.device.pushErrorScope('out-of-memory');
     const enc = this.device.createCommandEncoder({ label: planName(plan) });
+    const timer = this.timer;
     if (c.dispatches.length > 0) {
-      const pass = enc.beginComputePass();
+      const pass = enc.beginComputePass(timer ? { timestampWrites: { querySet: timer.querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } } : {});
       for (const d of c.dispatches) {
         const buffers = d.refs.map(resolve);
         pass.setPipeline(d.pipeline);
@@ -184,6 +187,13 @@ export class WebGpuBackend implements Backend {
         pass.dispatchWorkgroups(...d.dispatch.workgroups);
       }
       pass.end();
+    }
+    let timed: (() => Promise<HostArray>) | null = null;
+    if (timer && c.dispatches.length > 0) {
+      enc.resolveQuerySet(timer.querySet, 0, 2, timer.resolve, 0);
+      // Two u64 ticks, read as four u32 words; not counted as a readback of the program's.
+      timed = this.stage(enc, timer.resolve, 'int32', 4);
+      this.stats.readbacks--;
     }
     const reads = stage.map((r) =>
       r.kind === 'out'
@@ -193,6 +203,15 @@ export class WebGpuBackend implements Backend {
     this.device.queue.submit([enc.finish()]);
     this.stats.submits++;
     this.stats.dispatches += c.dispatches.length;
+    if (timer && timed) {
+      timer.pending.push(
+        timed().then((w) => {
+          const u = new Uint32Array(w.buffer, w.byteOffset, 4);
+          const ticks = (i: number): number => u[i]! + u[i + 1]! * 2 ** 32;
+          timer.ns += Math.max(0, ticks(2) - ticks(0));
+        }),
+      );
+    }
     const kernels = c.kernels.join(', ');
     const checked = Promise.all([this.device.popErrorScope(), this.device.popErrorScope()]).then(([oom, validation]) => {
       const err = validation ?? oom;
@@ -339,6 +358,25 @@ export class WebGpuBackend implements Backend {
     );
     this.modules.set(family, m);
     return m;
+  }
+
+  startTimer(): boolean {
+    if (!this.device.features.has('timestamp-query')) return false;
+    this.timer = {
+      querySet: this.timer?.querySet ?? this.device.createQuerySet({ type: 'timestamp', count: 2 }),
+      resolve: this.timer?.resolve ?? this.createBuffer(16, USAGE.QUERY_RESOLVE | USAGE.COPY_SRC, 'timestamps'),
+      pending: [],
+      ns: 0,
+    };
+    return true;
+  }
+
+  async stopTimer(): Promise<number> {
+    const timer = this.timer;
+    if (!timer) return 0;
+    await Promise.all(timer.pending);
+    this.timer = null;
+    return timer.ns / 1e6;
   }
 
   /** Wait until the device has finished everything submitted (benchmarks). */

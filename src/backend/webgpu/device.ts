@@ -47,6 +47,8 @@ export async function acquireDevice(): Promise<AcquiredDevice> {
   }
   const limits = adapter.limits;
   const device = await adapter.requestDevice({
+    // Timestamp queries, where offered, let benchmarks time the kernels alone (gpuTimeMs).
+    requiredFeatures: adapter.features.has('timestamp-query') ? ['timestamp-query'] : [],
     requiredLimits: {
       maxStorageBuffersPerShaderStage: Math.min(10, limits.maxStorageBuffersPerShaderStage),
       maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
