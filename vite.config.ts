@@ -1,14 +1,24 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
+const demos = fileURLToPath(new URL('./demos', import.meta.url));
+
+/** One HTML entry per page: the index and a folder per lesson part. */
+const pageNames = ['index', 'seeds', 'xor'];
+export const pages = Object.fromEntries(
+  pageNames.map((n) => [n, n === 'index' ? `${demos}/index.html` : `${demos}/${n}/index.html`]).filter(([, path]) => existsSync(path!)),
+);
+
 // The demo site: demos/ is the root, and pages import the engine as 'shadergrad'.
 export default defineConfig({
-  root: fileURLToPath(new URL('./demos', import.meta.url)),
+  root: demos,
   resolve: { alias: { shadergrad: fileURLToPath(new URL('./src/index.ts', import.meta.url)) } },
-  server: { open: false },
+  server: { open: false, fs: { allow: [fileURLToPath(new URL('.', import.meta.url))] } },
   build: {
     outDir: fileURLToPath(new URL('./dist', import.meta.url)),
     emptyOutDir: true,
     target: 'es2022',
+    rollupOptions: { input: pages },
   },
 });

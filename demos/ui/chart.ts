@@ -1,0 +1,87 @@
+// A small wrapper over uPlot: line or scatter series, live appends, optional log scale.
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+
+export interface SeriesSpec {
+  label: string;
+  color?: string;
+  /** Points instead of a line (scatter), with this marker size. */
+  points?: number;
+  dash?: number[];
+}
+
+export interface ChartOptions {
+  id: string;
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  series: SeriesSpec[];
+  logY?: boolean;
+  width?: number;
+  height?: number;
+}
+
+const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf', '#8c564b', '#e377c2'];
+
+export class Chart {
+  readonly plot: uPlot;
+  private xs: number[] = [];
+  private ys: (number | null)[][];
+
+  constructor(
+    parent: HTMLElement,
+    private readonly opts: ChartOptions,
+  ) {
+    this.ys = opts.series.map(() => []);
+    const holder = document.createElement('div');
+    holder.className = 'chart';
+    holder.dataset.chart = opts.id;
+    parent.append(holder);
+    this.plot = new uPlot(
+      {
+        title: opts.title,
+        width: opts.width ?? 520,
+        height: opts.height ?? 280,
+        scales: { x: { time: false }, y: opts.logY ? { distr: 3 } : {} },
+        axes: [{ label: opts.xLabel }, { label: opts.yLabel }],
+        series: [
+          { label: opts.xLabel },
+          ...opts.series.map((s, i) => {
+            const color = s.color ?? PALETTE[i % PALETTE.length]!;
+            return s.points
+              ? { label: s.label, stroke: color, width: 0, points: { show: true, size: s.points, stroke: color, fill: color } }
+              : { label: s.label, stroke: color, width: 2, dash: s.dash };
+          }),
+        ],
+        legend: { show: true },
+      },
+      [[], ...opts.series.map(() => [])],
+      holder,
+    );
+    window.__chartUpdates[opts.id] = 0;
+  }
+
+  /** Replace all data. A log scale cannot show values <= 0: they are left out. */
+  setData(xs: number[], ys: (number | null)[][]): void {
+    this.xs = [...xs];
+    this.ys = ys.map((s) => [...s]);
+    this.redraw();
+  }
+
+  /** Add one x with a value per series (null for a gap). */
+  append(x: number, values: (number | null)[]): void {
+    this.xs.push(x);
+    values.forEach((v, i) => this.ys[i]!.push(v));
+    this.redraw();
+  }
+
+  reset(): void {
+    this.setData([], this.opts.series.map(() => []));
+  }
+
+  private redraw(): void {
+    const ys = this.opts.logY ? this.ys.map((s) => s.map((v) => (v !== null && v > 0 ? v : null))) : this.ys;
+    this.plot.setData([this.xs, ...ys] as uPlot.AlignedData);
+    window.__chartUpdates[this.opts.id] = (window.__chartUpdates[this.opts.id] ?? 0) + 1;
+  }
+}

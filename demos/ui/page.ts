@@ -1,0 +1,145 @@
+// Page scaffolding shared by every lesson page: the backend badge, exercise sections with
+// Run / Stop, progress, step time, and the registry tests read (window.__results).
+import { setBackend } from 'shadergrad';
+import type { BackendInfo } from 'shadergrad';
+import './style.css';
+
+declare global {
+  interface Window {
+    /** What each exercise showed, published when its run ends (e2e tests read it). */
+    __results: Record<string, unknown>;
+    /** How many times each chart received data (e2e tests check live updates). */
+    __chartUpdates: Record<string, number>;
+    /** Set once the page has chosen its backend. */
+    __backend?: BackendInfo;
+  }
+}
+window.__results ??= {};
+window.__chartUpdates ??= {};
+
+/** The `?seed=` URL parameter, when given: makes random choices on the page repeatable. */
+export function seedParam(): number | null {
+  const v = new URLSearchParams(location.search).get('seed');
+  if (v === null || v === '') return null;
+  const n = Number(v);
+  return Number.isSafeInteger(n) && n >= 0 ? n : null;
+}
+
+/** Start WebGPU (falling back to the CPU with a visible reason) and show the badge. */
+export async function initPage(): Promise<BackendInfo> {
+  const badge = document.querySelector<HTMLElement>('#backend') ?? document.body.appendChild(el('div', { id: 'backend' }));
+  badge.className = 'badge';
+  badge.textContent = 'Starting…';
+  const info = await setBackend('webgpu', { fallback: true });
+  badge.textContent = info.fallbackReason ? `CPU fallback: ${info.fallbackReason}` : `WebGPU: ${info.description}`;
+  badge.classList.add(info.fallbackReason ? 'fallback' : 'gpu');
+  window.__backend = info;
+  return info;
+}
+
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  for (const c of children) e.append(c);
+  return e;
+}
+
+export interface RunContext {
+  signal: AbortSignal;
+  /** Fraction done (0..1) and an optional line of text. */
+  progress(fraction: number, text?: string): void;
+  /** Milliseconds per training step, shown beside the progress. */
+  stepTime(ms: number): void;
+}
+
+export interface Section {
+  root: HTMLElement;
+  /** Explanation, math and controls go here, above the Run button. */
+  body: HTMLElement;
+  controls: HTMLElement;
+  /** Charts go here. */
+  output: HTMLElement;
+  runButton: HTMLButtonElement;
+  /** Register what Run does; the returned value is published as window.__results[id]. */
+  onRun(fn: (ctx: RunContext) => Promise<unknown>): void;
+  /** Start a run as if the button were pressed (resolves when it ends). */
+  run(): Promise<void>;
+}
+
+/** One exercise: a section with its own Run and Stop buttons. */
+export function section(parent: HTMLElement, id: string, title: string): Section {
+  const root = el('section', { id, class: 'exercise' });
+  const body = el('div', { class: 'body' });
+  const controls = el('div', { class: 'controls' });
+  const runButton = el('button', { class: 'run', 'data-run': id }, 'Run');
+  const stopButton = el('button', { class: 'stop', 'data-stop': id, disabled: '' }, 'Stop');
+  const bar = el('progress', { max: '1', value: '0', hidden: '' });
+  const status = el('span', { class: 'status', 'data-status': id });
+  const output = el('div', { class: 'output' });
+  root.append(el('h2', {}, title), body, controls, el('div', { class: 'actions' }, runButton, stopButton, bar, status), output);
+  parent.append(root);
+
+  let handler: ((ctx: RunContext) => Promise<unknown>) | null = null;
+  let controller: AbortController | null = null;
+  // Read in closures: an object keeps TypeScript from narrowing it to its initial null.
+  const timing: { stepMs: number | null } = { stepMs: null };
+
+  const run = async (): Promise<void> => {
+    if (!handler || controller) return;
+    controller = new AbortController();
+    const started = performance.now();
+    runButton.disabled = true;
+    stopButton.disabled = false;
+    status.textContent = 'Running…';
+    timing.stepMs = null;
+    // A progress bar only for runs that last: shown after the first second.
+    const showBar = setTimeout(() => bar.removeAttribute('hidden'), 1000);
+    const ctx: RunContext = {
+      signal: controller.signal,
+      progress: (fraction, text) => {
+        bar.value = Math.max(0, Math.min(1, fraction));
+        status.textContent = `${text ?? `${Math.round(fraction * 100)}%`}${msText(timing.stepMs)}`;
+      },
+      stepTime: (ms) => {
+        timing.stepMs = ms;
+      },
+    };
+    try {
+      const result = await handler(ctx);
+      window.__results[id] = result;
+      const secs = ((performance.now() - started) / 1000).toFixed(1);
+      status.textContent = `${controller.signal.aborted ? 'Stopped' : 'Done'} in ${secs} s${msText(timing.stepMs)}`;
+    } catch (err) {
+      status.textContent = `Error: ${err instanceof Error ? err.message : String(err)}`;
+      console.error(err);
+    } finally {
+      clearTimeout(showBar);
+      bar.setAttribute('hidden', '');
+      runButton.disabled = false;
+      stopButton.disabled = true;
+      controller = null;
+    }
+  };
+  runButton.addEventListener('click', () => void run());
+  stopButton.addEventListener('click', () => controller?.abort());
+  return {
+    root,
+    body,
+    controls,
+    output,
+    runButton,
+    onRun: (fn) => {
+      handler = fn;
+    },
+    run,
+  };
+}
+
+function msText(ms: number | null): string {
+  return ms === null ? '' : ` · ${ms.toFixed(1)} ms/step`;
+}
+
+/** Yield to the browser so charts paint and Stop can be clicked during a long run. */
+export function nextFrame(): Promise<void> {
+  return new Promise((r) => requestAnimationFrame(() => r()));
+}

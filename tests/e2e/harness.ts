@@ -1,0 +1,91 @@
+// The e2e harness: build the demo site, serve dist/ on a free port, and drive headless
+// Chromium (WebGPU on, SwiftShader where there is no GPU) with Puppeteer.
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import puppeteer from 'puppeteer';
+import type { Browser, Page } from 'puppeteer';
+import { build, preview } from 'vite';
+import type { PreviewServer } from 'vite';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+export const SCREENSHOTS = `${root}tests/e2e/screenshots`;
+
+/**
+ * Console messages Chromium itself prints on SwiftShader, by exact text; anything else in
+ * the console at error or warning level fails a test.
+ */
+export const KNOWN_CHROMIUM_MESSAGES: string[] = [];
+
+export interface Site {
+  url: string;
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+async function chromePath(): Promise<string> {
+  for (const p of [process.env.PUPPETEER_EXECUTABLE_PATH, process.env.CHROME_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']) {
+    if (p && existsSync(p)) return p;
+  }
+  return puppeteer.executablePath();
+}
+
+export async function startSite(): Promise<Site> {
+  await build({ configFile: `${root}vite.config.ts`, logLevel: 'error' });
+  const server: PreviewServer = await preview({ configFile: `${root}vite.config.ts`, logLevel: 'error', preview: { host: '127.0.0.1', port: 0, strictPort: false } });
+  const url = server.resolvedUrls!.local[0]!.replace(/\/$/, '');
+  const browser = await puppeteer.launch({
+    executablePath: await chromePath(),
+    headless: true,
+    protocolTimeout: 600_000,
+    args: [
+      ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+      '--enable-unsafe-webgpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  return {
+    url,
+    browser,
+    close: async () => {
+      await browser.close();
+      await new Promise<void>((r) => server.httpServer.close(() => r()));
+    },
+  };
+}
+
+export interface OpenedPage {
+  page: Page;
+  /** Console errors and warnings other than Chromium's known ones, and page errors. */
+  problems: string[];
+}
+
+/** Open a page and wait until it has chosen its backend; the badge must say WebGPU. */
+export async function openPage(site: Site, path: string): Promise<OpenedPage> {
+  const page = await site.browser.newPage();
+  await page.setViewport({ width: 1200, height: 900 });
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    const t = m.text();
+    if ((m.type() === 'error' || m.type() === 'warn') && !KNOWN_CHROMIUM_MESSAGES.includes(t)) problems.push(`${m.type()}: ${t}`);
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${String(e)}`));
+  await page.goto(`${site.url}${path}`, { waitUntil: 'load' });
+  await page.waitForFunction(() => window.__backend !== undefined, { timeout: 60_000 });
+  return { page, problems };
+}
+
+/** Click an exercise's Run and wait for its result; returns it. */
+export async function runExercise(page: Page, id: string, timeoutMs = 300_000): Promise<unknown> {
+  await page.evaluate((i) => delete window.__results[i], id);
+  await page.click(`[data-run="${id}"]`);
+  await page.waitForFunction((i) => i in window.__results, { timeout: timeoutMs, polling: 100 }, id);
+  return page.evaluate((i) => window.__results[i], id);
+}
+
+export async function chartUpdates(page: Page): Promise<Record<string, number>> {
+  return page.evaluate(() => ({ ...window.__chartUpdates }));
+}

@@ -1,0 +1,30 @@
+// The index page: WebGPU badge, every lesson listed (built ones linked), and the engine
+// check trains live with its chart updating.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { SCREENSHOTS, chartUpdates, openPage, runExercise, startSite } from './harness.ts';
+import type { Site } from './harness.ts';
+
+let site: Site;
+beforeAll(async () => {
+  site = await startSite();
+});
+afterAll(async () => {
+  await site?.close();
+});
+
+it('index: lessons listed, engine check trains on WebGPU', async () => {
+  const { page, problems } = await openPage(site, '/');
+  expect(await page.evaluate(() => window.__backend!.name)).toBe('webgpu');
+  expect(await page.$eval('#backend', (e) => e.textContent)).toMatch(/^WebGPU: /);
+  const items = await page.$$eval('#lessons li', (lis) => lis.map((li) => ({ text: li.textContent ?? '', href: li.querySelector('a')?.getAttribute('href') ?? null })));
+  expect(items.length).toBe(7);
+  expect(items.filter((i) => i.href !== null).map((i) => i.href)).toEqual(['./seeds/', './xor/']);
+  expect(items.filter((i) => i.href === null).every((i) => i.text.includes('coming'))).toBe(true);
+
+  const result = (await runExercise(page, 'engine-check')) as { losses: number[] };
+  expect(result.losses).toHaveLength(80);
+  expect(result.losses[79]!).toBeLessThan(result.losses[0]! / 4);
+  expect((await chartUpdates(page))['engine-check-loss']).toBeGreaterThanOrEqual(10);
+  await page.screenshot({ path: `${SCREENSHOTS}/index.png`, fullPage: true });
+  expect(problems).toEqual([]);
+});
