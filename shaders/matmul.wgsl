@@ -159,3 +159,42 @@ fn linear(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) w
     }
   }
 }
+
+// ---- small products ---------------------------------------------------------------------
+// One thread per output element, no workgroup memory and no barriers: for products too
+// small to fill even a few tiles (the lesson nets' layers), where staging panels costs more
+// than it saves. Same parameter block; the grid is 1-D over batch * M * N.
+
+fn small_dot(r: u32, c: u32, batch: u32) -> f32 {
+  let M = P[0];
+  let N = P[1];
+  let K = P[2];
+  let aBase = batch * P[3];
+  let bBase = batch * P[4];
+  var s = 0.0;
+  for (var k = 0u; k < K; k++) {
+    let a = A[aBase + select(r * K + k, k * M + r, TRANS_A)];
+    let b = B[bBase + select(k * N + c, c * K + k, TRANS_B)];
+    s = fma(a, b, s);
+  }
+  return s;
+}
+
+@compute @workgroup_size(WG)
+fn matmul_small(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flat_index(gid, nwg);
+  let MN = P[0] * P[1];
+  if (i >= MN * P[5]) { return; }
+  let rc = i % MN;
+  C[i] = small_dot(rc / P[1], rc % P[1], i / MN);
+}
+
+@compute @workgroup_size(WG)
+fn linear_small(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flat_index(gid, nwg);
+  let MN = P[0] * P[1];
+  if (i >= MN * P[5]) { return; }
+  let rc = i % MN;
+  let c = rc % P[1];
+  Y[i] = activate(small_dot(rc / P[1], c, i / MN) + Bias[c]);
+}

@@ -63,7 +63,12 @@ export async function setBackend(name: BackendName, opts: SetBackendOptions = {}
     throw new Error(`setBackend: precision must be 'float32' or 'float64', got '${String(opts.precision)}'`);
   }
   if (name !== 'cpu' && opts.precision === 'float64') throw new Error(`setBackend: float64 precision is only available on the 'cpu' backend`);
-  flush();
+  try {
+    flush();
+  } catch {
+    // The old backend cannot run it (a lost device, a failed kernel): that work is marked
+    // failed on its tensors, and switching must still succeed.
+  }
   const factory = factories.get(name);
   let next: Backend;
   let fallbackReason: string | undefined;

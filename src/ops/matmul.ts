@@ -4,7 +4,7 @@ import { apply } from '../runtime.ts';
 import type { Tensor } from '../tensor.ts';
 import { fmt } from '../shape.ts';
 import * as cpu from '../backend/cpu/kernels.ts';
-import { defineOp, f, floatOnly } from './define.ts';
+import { defineOp, f, floatOnly, grid } from './define.ts';
 import { leakyReluBackwardDef, reluBackwardDef, sigmoidBackwardDef, sigmoidScalar, tanhBackwardDef } from './unary.ts';
 import type { GpuDispatch } from './define.ts';
 import type { Meta } from '../graph/ir.ts';
@@ -53,6 +53,8 @@ export function matmulDims(a: Shape, b: Shape, { transA, transB }: MatmulAttrs):
 export const matmulTile = { WG_N: 16, WG_M: 16, REG_M: 4, REG_N: 4, TILE_K: 16 };
 
 const MAX_GROUPS = 65535;
+/** Below this many 64x64 tiles a product uses the one-thread-per-output kernel. */
+export const SMALL_TILES = 4;
 
 function matmulGpu(inShapes: Shape[], attrs: MatmulAttrs): GpuDispatch[] {
   const d = matmulDims(inShapes[0]!, inShapes[1]!, attrs);
@@ -67,6 +69,13 @@ function matmulGpu(inShapes: Shape[], attrs: MatmulAttrs): GpuDispatch[] {
     Math.max(1, Math.ceil(d.m / tileM)),
     Math.max(1, d.batch),
   ];
+  const words = (): number[] => [d.m, d.n, d.k, d.aBatched ? d.m * d.k : 0, d.bBatched ? d.k * d.n : 0, d.batch];
+  const flags = { TRANS_A: attrs.transA ? 1 : 0, TRANS_B: attrs.transB ? 1 : 0 };
+  // Too few tiles to keep a GPU busy: one thread per output beats staging panels in
+  // workgroup memory (the lesson nets' layers are all this size).
+  if (groups[0] * groups[1] * groups[2] < SMALL_TILES) {
+    return [{ shader: 'matmul', entry: 'matmul_small', constants: flags, bind: [{ input: 0 }, { input: 1 }, 'out'], words, workgroups: grid(d.m * d.n * d.batch) }];
+  }
   if (groups.some((g) => g > MAX_GROUPS)) {
     throw new Error(`matmul: ${fmt(inShapes[0]!)} @ ${fmt(inShapes[1]!)}: needs ${groups.join('x')} workgroups of ${tileM}x${tileN}, past WebGPU's ${MAX_GROUPS} per dimension`);
   }
@@ -74,9 +83,9 @@ function matmulGpu(inShapes: Shape[], attrs: MatmulAttrs): GpuDispatch[] {
     {
       shader: 'matmul',
       entry: 'matmul',
-      constants: { ...t, TRANS_A: attrs.transA ? 1 : 0, TRANS_B: attrs.transB ? 1 : 0 },
+      constants: { ...t, ...flags },
       bind: [{ input: 0 }, { input: 1 }, 'out'],
-      words: () => [d.m, d.n, d.k, d.aBatched ? d.m * d.k : 0, d.bBatched ? d.k * d.n : 0, d.batch],
+      words,
       workgroups: groups,
     },
   ];
@@ -158,7 +167,7 @@ export const linearDef = defineOp<LinearAttrs>({
     return [
       {
         ...mm!,
-        entry: 'linear',
+        entry: mm!.entry === 'matmul_small' ? 'linear_small' : 'linear',
         constants: { ...mm!.constants, ACT: ACT_CODE[attrs.act] },
         bind: [{ input: 0 }, { input: 1 }, { input: 2 }, 'out'],
         words: (s) => [...mm!.words(s), f(attrs.alpha)],

@@ -82,6 +82,16 @@ const cases: Record<OpName, OpCase[]> = {
         })),
       ),
     ),
+    // Enough 64x64 tiles for the tiled kernel (smaller products take the one-thread-per-output one).
+    ...[false, true].flatMap((transA) =>
+      [false, true].map((transB) => ({
+        label: `tiled 130x70x129 tA=${transA} tB=${transB}`,
+        inputs: [f(transA ? [70, 130] : [130, 70]), f(transB ? [129, 70] : [70, 129])],
+        attrs: { transA, transB },
+      })),
+    ),
+    { label: 'tiled batched [5,65,33]@[5,33,65]', inputs: [f([5, 65, 33]), f([5, 33, 65])], attrs: { transA: false, transB: false } },
+    { label: 'tiled shared [65,33]@[5,33,65]', inputs: [f([65, 33]), f([5, 33, 65])], attrs: { transA: false, transB: false } },
     { label: 'batched [3,7,5]@[3,5,4]', inputs: [f([3, 7, 5]), f([3, 5, 4])], attrs: { transA: false, transB: false } },
     { label: 'shared [7,5]@[3,5,4]', inputs: [f([7, 5]), f([3, 5, 4])], attrs: { transA: false, transB: false } },
     { label: 'batched tA tB [2,5,7]@[2,4,5]', inputs: [f([2, 5, 7]), f([2, 4, 5])], attrs: { transA: true, transB: true } },
@@ -93,6 +103,8 @@ const cases: Record<OpName, OpCase[]> = {
       [[7, 13], 5],
       [[65, 33], 17],
       [[3, 7, 5], 4],
+      // Tiled: 3 x 3 tiles.
+      [[130, 70], 129],
     ].map(([x, out]) => ({
       label: `${act} ${show(x as number[])} -> ${out}`,
       inputs: [f(x as number[]), f([out as number, (x as number[]).at(-1)!]), f([out as number])],
