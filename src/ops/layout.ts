@@ -142,41 +142,53 @@ export const catDef = defineOp<{ axis: number }>({
   },
 });
 
-export const narrowDef = defineOp<{ axis: number; start: number; length: number }>({
+/**
+ * A slice along one axis. The start is a dynamic scalar, not an attribute: mini-batches
+ * taken at every offset of a dataset share one plan.
+ */
+export const narrowDef = defineOp<{ axis: number; length: number }>({
   name: 'narrow',
   family: 'layout',
-  shape: ([x], { axis, start, length }) => {
-    const d = x!.shape[axis]!;
-    if (!Number.isInteger(start) || !Number.isInteger(length) || start < 0 || length < 0 || start + length > d) {
-      throw new Error(`narrow: [${start}, ${start + length}) is out of range for axis ${axis} of ${fmt(x!.shape)}`);
+  shape: ([x], { axis, length }) => {
+    if (!Number.isInteger(length) || length < 0 || length > x!.shape[axis]!) {
+      throw new Error(`narrow: length ${length} is out of range for axis ${axis} of ${fmt(x!.shape)}`);
     }
     const shape = [...x!.shape];
     shape[axis] = length;
     return { shape, dtype: x!.dtype };
   },
-  cpu: ({ ins: [x], inShapes: [s], out, attrs: { axis, start, length } }) => {
+  cpu: ({ ins: [x], inShapes: [s], out, attrs: { axis, length }, scalars: [start] }) => {
     const { outer, len, inner } = cpu.axisSplit(s!, axis);
+    checkNarrow(s!, axis, start!, length);
     for (let o = 0; o < outer; o++) {
-      const from = (o * len + start) * inner;
+      const from = (o * len + start!) * inner;
       out.set(x!.subarray(from, from + length * inner), o * length * inner);
     }
   },
-  gpu: ({ inShapes: [s], attrs: { axis, start, length } }) => {
+  gpu: ({ inShapes: [s], attrs: { axis, length } }) => {
     const { outer, len, inner } = cpu.axisSplit(s!, axis);
     const w = length * inner;
-    return [blockCopy(0, outer * w, w, len * inner, start * inner, w, 0)];
+    const n = outer * w;
+    return [{ ...blockCopy(0, n, w, len * inner, 0, w, 0), words: (sc) => [n, w, len * inner, sc[0]! * inner, w, 0] }];
   },
   // The gradient pads g with zeros back to the input's extent.
-  grad: ({ g, inputs: [x], attrs: { axis, start, length } }) => {
+  grad: ({ g, inputs: [x], attrs: { axis, length }, scalars: [start] }) => {
     const parts: Tensor[] = [];
     const zerosAlong = (n: number): Tensor => full(x!.shape.map((d, i) => (i === axis ? n : d)), 0);
-    if (start > 0) parts.push(zerosAlong(start));
+    if (start! > 0) parts.push(zerosAlong(start!));
     parts.push(g);
-    const rest = x!.shape[axis]! - start - length;
+    const rest = x!.shape[axis]! - start! - length;
     if (rest > 0) parts.push(zerosAlong(rest));
     return [parts.length === 1 ? g : cat(parts, axis)];
   },
 });
+
+function checkNarrow(shape: Shape, axis: number, start: number, length: number): void {
+  const d = shape[axis]!;
+  if (!Number.isInteger(start) || !Number.isInteger(length) || start < 0 || length < 0 || start + length > d) {
+    throw new Error(`narrow: [${start}, ${start + length}) is out of range for axis ${axis} of ${fmt(shape)}`);
+  }
+}
 
 function checkIndex(op: string, idx: Arr, rows: number, xShape: Shape): void {
   for (let i = 0; i < idx.length; i++) {
@@ -285,8 +297,9 @@ export function stack(tensors: Tensor[], axis = 0): Tensor {
 
 export function narrow(x: Tensor, axis: number, start: number, length: number): Tensor {
   const a = normAxis('narrow', axis, x.ndim);
+  checkNarrow(x.shape, a, start, length);
   if (start === 0 && length === x.shape[a]) return x;
-  return apply(narrowDef, [x], { axis: a, start, length });
+  return apply(narrowDef, [x], { axis: a, length }, [start]);
 }
 
 export function squeeze(x: Tensor, axis?: number): Tensor {

@@ -191,7 +191,7 @@ const cases: Record<OpName, OpCase[]> = {
     ...each((s) => ({ inputs: [f(s), f(s)], attrs: { axis: 0 } })),
     ...each((s) => ({ inputs: [f(s), f([...s.slice(0, -1), 3]), f(s)], attrs: { axis: s.length - 1 } })),
   ],
-  narrow: each((s) => ({ inputs: [f(s)], attrs: { axis: s.length - 1, start: Math.floor(last(s) / 3), length: Math.ceil(last(s) / 2) } })),
+  narrow: each((s) => ({ inputs: [f(s)], attrs: { axis: s.length - 1, length: Math.ceil(last(s) / 2) }, scalars: [Math.floor(last(s) / 3)] })),
   indexSelect: each((s) => ({ inputs: [f(s), i32([11], { index: s[0]! })], attrs: {} })),
   indexSelectBackward: each((s) => ({ inputs: [f([11, ...s.slice(1)]), i32([11], { index: s[0]! })], attrs: { rows: s[0]! } })),
   full: [
