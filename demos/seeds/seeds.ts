@@ -1,0 +1,129 @@
+// Lesson 00, identical random weights: four copies of one 2-8-1 net, each re-initialized
+// with Xavier-normal weights, three of them right after manualSeed and one without.
+// Same seed -> the very same weights; another seed, or none, -> different ones.
+// No DOM here: the page and the Node tests run this same function.
+import { init, manualSeed, nn } from 'shadergrad';
+
+/** The lesson's four networks: net_noseed, net_rs1a, net_rs2 and net_rs1b. */
+export type NetName = 'noseed' | 'rs1a' | 'rs2' | 'rs1b';
+export const NET_NAMES: readonly NetName[] = ['noseed', 'rs1a', 'rs2', 'rs1b'];
+
+/** The pairs whose largest absolute difference we report, the lesson's three first. */
+export const PAIRS = [
+  ['rs1a', 'rs1b'],
+  ['rs1a', 'rs2'],
+  ['rs1a', 'noseed'],
+  ['rs2', 'rs1b'],
+  ['rs2', 'noseed'],
+  ['rs1b', 'noseed'],
+] as const;
+export type PairName = `${(typeof PAIRS)[number][0]}-${(typeof PAIRS)[number][1]}`;
+
+export interface SeedsOptions {
+  /** Seed set just before net_rs1a is initialized (the lesson: 1). */
+  seedA?: number;
+  /** Seed set just before net_rs2 (the lesson: 2). */
+  seedB?: number;
+  /** Seed set just before net_rs1b (the lesson: 1 again). */
+  seedC?: number;
+  /** Called after each network is built, with the flattened weights so far. */
+  onProgress?: (p: SeedsProgress) => void | Promise<void>;
+  /** Checked before each network; a stop rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+export interface SeedsProgress {
+  net: NetName;
+  built: number;
+  total: number;
+  weights: Partial<Record<NetName, number[]>>;
+}
+
+export interface WeightLayer {
+  name: string;
+  shape: number[];
+  fanIn: number;
+  fanOut: number;
+  /** Xavier-normal's standard deviation for this layer (gain 1). */
+  std: number;
+}
+
+export interface SeedsResult {
+  /** The seed each seeded net used (net_noseed has none). */
+  seeds: { rs1a: number; rs2: number; rs1b: number };
+  /** The weight parameters, in namedParameters() order. */
+  layers: WeightLayer[];
+  /** Shape of each net's flattened weight vector (the lesson prints these). */
+  shapes: Record<NetName, number[]>;
+  weights: Record<NetName, number[]>;
+  maxAbsDiff: Record<PairName, number>;
+}
+
+export const makeBaseNet = (): nn.Sequential => new nn.Sequential(new nn.Linear(2, 8), new nn.ReLU(), new nn.Linear(8, 1));
+
+/** copy.deepcopy(base_net), then xavier_normal_ on every parameter named *weight*. */
+export function xavierCopy(base: nn.Module): nn.Module {
+  const net = base.clone();
+  for (const [name, param] of net.namedParameters()) {
+    if (name.endsWith('weight')) init.xavierNormal_(param);
+  }
+  return net;
+}
+
+/** The lesson's get_flattened_weights: the weights only (no biases), one after another. */
+export async function flattenedWeights(net: nn.Module): Promise<number[]> {
+  const all: number[] = [];
+  for (const [name, param] of net.namedParameters()) {
+    if (name.endsWith('weight')) all.push(...(await param.data()));
+  }
+  return all;
+}
+
+export function maxAbsDifference(a: number[], b: number[]): number {
+  if (a.length !== b.length) throw new Error(`maxAbsDifference: lengths ${a.length} and ${b.length} differ`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+function checkSeed(name: string, s: number): number {
+  if (!Number.isSafeInteger(s) || s < 0) throw new Error(`runSeedsExperiment: ${name} must be a non-negative integer, got ${s}`);
+  return s;
+}
+
+export async function runSeedsExperiment(opts: SeedsOptions = {}): Promise<SeedsResult> {
+  const seeds = { rs1a: checkSeed('seedA', opts.seedA ?? 1), rs2: checkSeed('seedB', opts.seedB ?? 2), rs1b: checkSeed('seedC', opts.seedC ?? 1) };
+
+  // The template. Building it draws its default init from the global generator too.
+  const baseNet = makeBaseNet();
+
+  // The lesson's order. net_noseed comes first and sets no seed: its weights are whatever
+  // the global generator gives next, so they change from run to run.
+  const plan: [NetName, number | null][] = [
+    ['noseed', null],
+    ['rs1a', seeds.rs1a],
+    ['rs2', seeds.rs2],
+    ['rs1b', seeds.rs1b],
+  ];
+  const weights: Partial<Record<NetName, number[]>> = {};
+  for (const [i, [name, seed]] of plan.entries()) {
+    opts.signal?.throwIfAborted();
+    if (seed !== null) manualSeed(seed);
+    const net = xavierCopy(baseNet);
+    weights[name] = await flattenedWeights(net);
+    await opts.onProgress?.({ net: name, built: i + 1, total: plan.length, weights: { ...weights } });
+  }
+  const W = weights as Record<NetName, number[]>;
+
+  const layers = baseNet
+    .namedParameters()
+    .filter(([name]) => name.endsWith('weight'))
+    .map(([name, p]) => {
+      // A Linear weight is [out, in]: fan_in = in, fan_out = out.
+      const [fanOut, fanIn] = p.shape as [number, number];
+      return { name, shape: [...p.shape], fanIn, fanOut, std: Math.sqrt(2 / (fanIn + fanOut)) };
+    });
+  const shapes = Object.fromEntries(NET_NAMES.map((n) => [n, [W[n].length]])) as Record<NetName, number[]>;
+  const maxAbsDiff = Object.fromEntries(PAIRS.map(([a, b]) => [`${a}-${b}`, maxAbsDifference(W[a], W[b])])) as Record<PairName, number>;
+  return { seeds, layers, shapes, weights: W, maxAbsDiff };
+}
