@@ -28,3 +28,20 @@ it('index: lessons listed, engine check trains on WebGPU', async () => {
   await page.screenshot({ path: `${SCREENSHOTS}/index.png`, fullPage: true });
   expect(problems).toEqual([]);
 });
+
+it('index: Stop ends a run within a second, and Run works again', async () => {
+  const { page, problems } = await openPage(site, '/');
+  await page.evaluate(() => delete window.__results['engine-check']);
+  await page.click('[data-run="engine-check"]');
+  await new Promise((r) => setTimeout(r, 300));
+  const stoppedAt = Date.now();
+  await page.click('[data-stop="engine-check"]');
+  await page.waitForFunction(() => 'engine-check' in window.__results, { timeout: 1000, polling: 20 });
+  expect(Date.now() - stoppedAt).toBeLessThan(1000);
+  const partial = (await page.evaluate(() => window.__results['engine-check'])) as { losses: number[] };
+  expect(partial.losses.length).toBeLessThan(80);
+  expect(await page.$eval('[data-status="engine-check"]', (e) => e.textContent)).toMatch(/^Stopped/);
+  const again = (await runExercise(page, 'engine-check')) as { losses: number[] };
+  expect(again.losses).toHaveLength(80);
+  expect(problems).toEqual([]);
+});
