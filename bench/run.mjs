@@ -4,7 +4,7 @@
 //   --quick   fewer sizes and repetitions (minutes on SwiftShader)
 //   --smoke   every row at toy sizes; checks the result's schema, not the speed (npm test)
 //   --node    no browser: our rows only, in Node on Dawn (a GPU server without Chrome)
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'vite';
 
@@ -68,15 +68,8 @@ async function runNode() {
   }
 }
 
-function chromePath(puppeteer) {
-  for (const p of [process.env.PUPPETEER_EXECUTABLE_PATH, process.env.CHROME_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']) {
-    if (p && existsSync(p)) return p;
-  }
-  return puppeteer.executablePath();
-}
-
 async function runBrowser() {
-  const { default: puppeteer } = await import('puppeteer');
+  const { launchChrome } = await import('../scripts/chrome.mjs');
   const server = await createServer({
     root: `${root}bench/page`,
     configFile: false,
@@ -86,19 +79,7 @@ async function runBrowser() {
   });
   await server.listen();
   const url = server.resolvedUrls.local[0];
-  const browser = await puppeteer.launch({
-    executablePath: chromePath(puppeteer),
-    headless: true,
-    protocolTimeout: 0,
-    args: [
-      ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
-      '--enable-unsafe-webgpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  const browser = await launchChrome();
   try {
     const page = await browser.newPage();
     const errors = [];

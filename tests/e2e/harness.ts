@@ -1,9 +1,9 @@
 // The e2e harness: build the demo site, serve dist/ on a free port, and drive headless
 // Chromium (WebGPU on, SwiftShader where there is no GPU) with Puppeteer.
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import puppeteer from 'puppeteer';
 import type { Browser, Page } from 'puppeteer';
+import { launchChrome } from '../../scripts/chrome.mjs';
 import { build, preview } from 'vite';
 import type { PreviewServer } from 'vite';
 
@@ -22,30 +22,11 @@ export interface Site {
   close(): Promise<void>;
 }
 
-async function chromePath(): Promise<string> {
-  for (const p of [process.env.PUPPETEER_EXECUTABLE_PATH, process.env.CHROME_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']) {
-    if (p && existsSync(p)) return p;
-  }
-  return puppeteer.executablePath();
-}
-
 export async function startSite(): Promise<Site> {
   await build({ configFile: `${root}vite.config.ts`, logLevel: 'error' });
   const server: PreviewServer = await preview({ configFile: `${root}vite.config.ts`, logLevel: 'error', preview: { host: '127.0.0.1', port: 0, strictPort: false } });
   const url = server.resolvedUrls!.local[0]!.replace(/\/$/, '');
-  const browser = await puppeteer.launch({
-    executablePath: await chromePath(),
-    headless: true,
-    protocolTimeout: 600_000,
-    args: [
-      ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
-      '--enable-unsafe-webgpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  const browser = await launchChrome(600_000);
   mkdirSync(SCREENSHOTS, { recursive: true });
   return {
     url,
