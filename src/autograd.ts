@@ -7,7 +7,8 @@ import { fmt, sameShape } from './shape.ts';
 import * as rt from './runtime.ts';
 import { Tensor, tensorOwnerOf } from './tensor.ts';
 import { add } from './ops/elementwise.ts';
-import { full } from './ops/fill.ts';
+import { constant } from './ops/fill.ts';
+import { copy } from './ops/layout.ts';
 
 export interface BackwardOptions {
   /** Keep the graph so backward() can run through it again (PyTorch's retain_graph). */
@@ -63,7 +64,7 @@ export function backward(root: Tensor, gradient?: Tensor, opts: BackwardOptions 
 
   rt.noGrad(() =>
     rt.internal(() => {
-      grads.set(rootNode, gradient ? gradient.detach() : full(root.shape, 1));
+      grads.set(rootNode, gradient ? gradient.detach() : constant(root.shape, 1));
       for (let k = order.length - 1; k >= 0; k--) {
         const node = order[k]!;
         const g = grads.get(node);
@@ -72,7 +73,9 @@ export function backward(root: Tensor, gradient?: Tensor, opts: BackwardOptions 
         if (node.isLeaf) {
           const owner = tensorOwnerOf(node);
           if (owner) {
-            owner.grad = owner.grad ? add(owner.grad, g) : g;
+            // A .grad is the user's to change in place: never hand out a shared constant.
+            const own = g.variable ? copy(g) : g;
+            owner.grad = owner.grad ? add(owner.grad, own) : own;
             rt.expose(owner.grad);
           }
           continue;

@@ -1,5 +1,6 @@
 // Ops with no tensor inputs: constants, ranges. Their values are static attributes.
-import { apply } from '../runtime.ts';
+import { apply, currentBackend } from '../runtime.ts';
+import { tensorFromHost } from '../tensor.ts';
 import type { Tensor } from '../tensor.ts';
 import { assertShape, fmt, sizeOf } from '../shape.ts';
 import type { Shape } from '../shape.ts';
@@ -100,5 +101,31 @@ export function asTensor(v: Tensor | number, like?: Tensor): Tensor {
   if (like?.dtype === 'int32' && !Number.isInteger(v)) {
     throw new Error(`a non-integer ${v} cannot combine with an int32 tensor ${fmt(like.shape)}; cast it with .float() first`);
   }
-  return full([], v, like?.dtype ?? 'float32');
+  return constant([], v, like?.dtype ?? 'float32');
+}
+
+// Constants the engine makes for itself (scalars in `x.mul(2)`, the seed gradient of
+// backward): uploaded once per backend and reused, so they cost no dispatch in a step.
+// Never handed to user code that could update them in place.
+const constants = new Map<string, Tensor>();
+let constantsBackend: unknown = null;
+const MAX_CONSTANT_SIZE = 4096;
+
+/** A read-only constant: a cached host upload when small, else a `full` node. */
+export function constant(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
+  const n = sizeOf(shape);
+  if (n > MAX_CONSTANT_SIZE || typeof value !== 'number') return full(shape, value, dtype);
+  const backend = currentBackend();
+  if (backend !== constantsBackend || constants.size > 1024) {
+    constants.clear();
+    constantsBackend = backend;
+  }
+  const key = `${dtype}[${shape.join(',')}]${Object.is(value, -0) ? '-0' : String(value)}`;
+  const cached = constants.get(key);
+  if (cached && !cached.variable?.disposed) return cached;
+  if (dtype === 'int32' && !Number.isInteger(value)) throw new Error(`full: value ${value} is not an integer, but the dtype is int32`);
+  const values = dtype === 'int32' ? new Int32Array(n).fill(value) : new Float32Array(n).fill(value);
+  const t = tensorFromHost(values, shape, dtype);
+  constants.set(key, t);
+  return t;
 }
