@@ -85,6 +85,30 @@ fn reduce_sum_i32(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups
   if (t == 0u) { Oi[o] = sh_i[0]; }
 }
 
+// One thread per output, for short reductions (a few elements each, many outputs): a
+// workgroup tree over WG threads would leave most of them idle. Same parameter block.
+@compute @workgroup_size(WG)
+fn reduce_sum_short(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let o = flat_index(gid, nwg);
+  if (o >= P[0]) { return; }
+  let base = strided_offset(o, 2u, 0u);
+  var acc = 0.0;
+  for (var j = 0u; j < P[1]; j++) { acc += X[base + strided_offset(j, 15u, 0u)]; }
+  let divisor = pf(28u);
+  // An empty mean is NaN (as the tree kernel: WGSL has no NaN literal).
+  O[o] = select(acc / divisor, bitcast<f32>(0x7fc00000u | (P[0] & 0u)), divisor == 0.0);
+}
+
+@compute @workgroup_size(WG)
+fn reduce_sum_short_i32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let o = flat_index(gid, nwg);
+  if (o >= P[0]) { return; }
+  let base = strided_offset(o, 2u, 0u);
+  var acc = 0i;
+  for (var j = 0u; j < P[1]; j++) { acc += Xi[base + strided_offset(j, 15u, 0u)]; }
+  Oi[o] = acc;
+}
+
 // ---- argmax -----------------------------------------------------------------------------
 // P[0] = output count (outer * inner), P[1] = axis length (> 0), P[2] = inner stride.
 // The first maximum wins and NaN counts as the maximum (the first NaN wins), as PyTorch.

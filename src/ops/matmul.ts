@@ -55,6 +55,8 @@ export const matmulTile = { WG_N: 16, WG_M: 16, REG_M: 4, REG_N: 4, TILE_K: 16 }
 const MAX_GROUPS = 65535;
 /** Below this many 64x64 tiles a product uses the one-thread-per-output kernel. */
 export const SMALL_TILES = 4;
+/** ... and also when fewer than 1 in SPARSE_TILES of its tiles' outputs are real. */
+export const SPARSE_TILES = 8;
 
 function matmulGpu(inShapes: Shape[], attrs: MatmulAttrs): GpuDispatch[] {
   const d = matmulDims(inShapes[0]!, inShapes[1]!, attrs);
@@ -71,9 +73,11 @@ function matmulGpu(inShapes: Shape[], attrs: MatmulAttrs): GpuDispatch[] {
   ];
   const words = (): number[] => [d.m, d.n, d.k, d.aBatched ? d.m * d.k : 0, d.bBatched ? d.k * d.n : 0, d.batch];
   const flags = { TRANS_A: attrs.transA ? 1 : 0, TRANS_B: attrs.transB ? 1 : 0 };
-  // Too few tiles to keep a GPU busy: one thread per output beats staging panels in
-  // workgroup memory (the lesson nets' layers are all this size).
-  if (groups[0] * groups[1] * groups[2] < SMALL_TILES) {
+  // One thread per output beats staging panels in workgroup memory when there are too few
+  // tiles to keep a GPU busy (the lesson nets' layers), or when most of every tile would be
+  // padding (a batch of many tiny products: the XOR lab's hundred 2-2-1 nets).
+  const tiles = groups[0] * groups[1] * groups[2];
+  if (tiles < SMALL_TILES || d.m * d.n * d.batch * SPARSE_TILES < tiles * tileM * tileN) {
     return [{ shader: 'matmul', entry: 'matmul_small', constants: flags, bind: [{ input: 0 }, { input: 1 }, 'out'], words, workgroups: grid(d.m * d.n * d.batch) }];
   }
   if (groups.some((g) => g > MAX_GROUPS)) {

@@ -34,6 +34,9 @@ function reduceFlags(shape: Shape, axes: number[]): boolean[] {
  * (ndim, dims x6, strides x6), reduced dims (the same), divisor]. Adjacent dims of the same
  * kind merge (the input is row-major) and size-1 dims drop, so most reductions need 1-2 dims.
  */
+/** Reductions of at most this many elements per output run one thread per output. */
+const SHORT_REDUCTION = 64;
+
 function reduceGpu(op: string, mean: boolean): GpuRule<ReduceAttrs> {
   return ({ inShapes: [s], inDtypes: [dtype], attrs }) => {
     const kept: { dim: number; stride: number }[] = [];
@@ -61,13 +64,15 @@ function reduceGpu(op: string, mean: boolean): GpuRule<ReduceAttrs> {
     const outs = kept.reduce((n, x) => n * x.dim, 1);
     const count = reduced.reduce((n, x) => n * x.dim, 1);
     const words = [outs, count, ...block(kept), ...block(reduced), { f: mean ? count : 1 }];
+    // A short reduction (a bias gradient over a small batch, the XOR lab's batched nets)
+    // takes one thread per output; a long one, a workgroup per output with a tree.
+    const short = count <= SHORT_REDUCTION;
     const d: GpuDispatch = {
       shader: 'reduce',
-      entry: dtype === 'int32' ? 'reduce_sum_i32' : 'reduce_sum',
+      entry: (short ? 'reduce_sum_short' : 'reduce_sum') + (dtype === 'int32' ? '_i32' : ''),
       bind: [{ input: 0 }, 'out'],
       words: () => words,
-      // One workgroup per output element.
-      workgroups: grid(outs, 1),
+      workgroups: short ? grid(outs) : grid(outs, 1),
     };
     return [d];
   };
