@@ -1,6 +1,8 @@
 // The index page: WebGPU badge, every lesson listed (built ones linked), and the engine
 // check trains live with its chart updating.
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { setBackend } from '../../src/index.ts';
+import { engineCheck } from '../../demos/engine-check.ts';
 import { SCREENSHOTS, chartUpdates, openPage, runExercise, startSite } from './harness.ts';
 import type { Site } from './harness.ts';
 
@@ -24,6 +26,12 @@ it('index: lessons listed, engine check trains on WebGPU', async () => {
   const result = (await runExercise(page, 'engine-check')) as { losses: number[] };
   expect(result.losses).toHaveLength(80);
   expect(result.losses[79]!).toBeLessThan(result.losses[0]! / 4);
+  // The same module on the CPU backend in Node: float32 on both sides, different summation
+  // orders in the kernels, so each loss agrees to a relative 1e-4 (as the GPU suite's
+  // training test), not bit for bit.
+  await setBackend('cpu');
+  const cpu = await engineCheck();
+  result.losses.forEach((l, i) => expect(Math.abs(l - cpu.losses[i]!) / Math.max(1e-6, cpu.losses[i]!), `epoch ${i}`).toBeLessThan(1e-4));
   expect((await chartUpdates(page))['engine-check-loss']).toBeGreaterThanOrEqual(10);
   await page.screenshot({ path: `${SCREENSHOTS}/index.png`, fullPage: true });
   expect(problems).toEqual([]);

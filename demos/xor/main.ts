@@ -1,0 +1,272 @@
+// The XOR lab page: DOM wiring only. The work is in lab.ts and restarts.ts (shown below
+// the exercises), the same modules the Node tests run on the CPU backend.
+import { tensor } from 'shadergrad';
+import { Chart, Heatmap, button, codePanel, el, initPage, math, nextFrame, numberControl, prose, section, seedParam, selectControl } from '../ui/index.ts';
+import type { RunContext } from '../ui/index.ts';
+import { DATASETS, DATASET_LABELS } from './data.ts';
+import type { DatasetName } from './data.ts';
+import { ALGORITHMS, ALGORITHM_LABELS, BETA, LEARNING_RATES, LR_LABELS } from './net.ts';
+import type { Algorithm } from './net.ts';
+import { MAX_EPOCHS, XorLab } from './lab.ts';
+import type { EpochReport } from './lab.ts';
+import { runRestarts, summarize } from './restarts.ts';
+import type { RestartProgress } from './restarts.ts';
+import dataSource from './data.ts?raw';
+import netSource from './net.ts?raw';
+import labSource from './lab.ts?raw';
+import restartsSource from './restarts.ts?raw';
+
+const main = document.querySelector<HTMLElement>('#main')!;
+await initPage();
+const seed = seedParam();
+
+// ---- introduction ------------------------------------------------------------------------
+
+prose(
+  main,
+  'Finding nine weights for the XOR network by dragging sliders is slow guesswork, and it only gets worse as networks grow: ten hidden units already mean 31 numbers, and real networks have millions. Here the computer does the search. The loss measures how wrong the network is; its gradient says which way each weight should move to make the loss smaller. Gradient descent takes a small step that way, then looks again, over and over, like a ball rolling downhill on the loss surface.',
+);
+prose(main, 'The network has two tanh hidden units and one sigmoid output, nine weights in all:');
+math(main, String.raw`h_1 = \tanh(w_{11}x_1 + w_{12}x_2 + b_1),\quad h_2 = \tanh(w_{21}x_1 + w_{22}x_2 + b_2),\quad \hat y = \sigma(w^{\text{out}}_1 h_1 + w^{\text{out}}_2 h_2 + b^{\text{out}})`);
+prose(main, 'Its error on the $n$ training points is the binary cross-entropy, with a tiny $\\varepsilon = 10^{-10}$ inside the logarithms so that a confident mistake costs a large but finite amount:');
+math(main, String.raw`L(w) = -\frac{1}{n}\sum_{i=1}^{n}\Big[y_i \log(\hat y_i + \varepsilon) + (1 - y_i)\log(1 - \hat y_i + \varepsilon)\Big]`);
+prose(
+  main,
+  'Backpropagation gives the gradient $g = \\nabla L(w)$ (the chain rule, applied from the output back to every weight, averaged over the points). Two ways to step are on offer. Basic gradient descent moves against the gradient itself. With momentum, the step follows a running average of past gradients, which smooths out zig-zags and can carry the weights across flat stretches:',
+);
+math(main, String.raw`\text{basic: } d = -g \qquad\qquad \text{momentum: } v \leftarrow \beta v + (1 - \beta)\,g,\quad d = -v,\quad \beta = ${BETA},\ v_0 = 0`);
+prose(
+  main,
+  'Either way, the step size is not fixed. Each epoch tries three step sizes along $d$, the chosen learning rate $\\eta$, half of it and twice it, and keeps whichever gives the lowest loss (the first one tried wins a tie):',
+);
+math(main, String.raw`w \leftarrow w + \eta^\ast d,\qquad \eta^\ast = \arg\min_{\eta' \in \{\eta,\ \eta/2,\ 2\eta\}} L(w + \eta' d)`);
+
+// ---- the lab -----------------------------------------------------------------------------
+
+const labSec = section(main, 'lab', 'Watch gradient descent learn');
+prose(
+  labSec.body,
+  'Pick a dataset, an algorithm and a learning rate, then train one epoch at a time, ten at a time, or until the network gets there: Train to Convergence stops once 99% of the points are classified correctly or the loss drops below 0.01, and after 500 epochs in all. Train 1 Step and Train 10 Steps also stop early at 99% accuracy. The left picture is the network\'s output over the plane (red near 1, blue near 0) with its decision boundary, the 0.5 contour, in black; the right one is the loss after every epoch, on a log scale.',
+);
+prose(
+  labSec.body,
+  'Reset Network draws 10 random networks (every weight from a normal distribution with standard deviation 0.5) and keeps the one whose loss is lowest before any training. Even so, a 2-2-1 network is a fragile learner: from roughly a third of starting points it settles into a poor valley and never reaches 99%. If the loss flattens out well above zero, reset and try again, and see whether momentum or another learning rate helps.',
+);
+if (seed !== null) {
+  prose(labSec.body, `This page was opened with ?seed=${seed}: reset number k (the first network is number 0) draws its starts after manualSeed(${seed} + k), so the same sequence of resets gives the same networks every time.`);
+}
+
+const datasetLabels = DATASETS.map((d) => DATASET_LABELS[d]);
+const algorithmLabels = ALGORITHMS.map((a) => ALGORITHM_LABELS[a]);
+const lrLabels = LEARNING_RATES.map((lr) => LR_LABELS[lr]!);
+const getDataset = selectControl(labSec.controls, 'Dataset', datasetLabels, DATASET_LABELS.clean, 'xor-dataset');
+const getAlgorithm = selectControl(labSec.controls, 'Algorithm', algorithmLabels, ALGORITHM_LABELS.basic, 'xor-algorithm');
+const getLr = selectControl(labSec.controls, 'Learning rate', lrLabels, LR_LABELS[0.3]!, 'xor-lr');
+const datasetOf = (label: string): DatasetName => DATASETS[datasetLabels.indexOf(label)]!;
+const algorithmOf = (label: string): Algorithm => ALGORITHMS[algorithmLabels.indexOf(label)]!;
+const lrOf = (label: string): number => LEARNING_RATES[lrLabels.indexOf(label)]!;
+
+type Action = 'init' | 'converge' | 'step1' | 'step10' | 'reset' | 'dataset';
+let nextAction: Action = 'converge';
+labSec.runButton.textContent = 'Train to Convergence';
+const actionButtons = [
+  button(labSec.controls, 'Train 1 Step', () => trigger('step1'), 'xor-step1'),
+  button(labSec.controls, 'Train 10 Steps', () => trigger('step10'), 'xor-step10'),
+  button(labSec.controls, 'Reset Network', () => trigger('reset'), 'xor-reset'),
+];
+const selects = ['xor-dataset', 'xor-algorithm', 'xor-lr'].map((id) => document.getElementById(id) as HTMLSelectElement);
+let busy = false;
+function setBusy(on: boolean): void {
+  busy = on;
+  for (const b of actionButtons) b.disabled = on;
+  for (const s of selects) s.disabled = on;
+}
+/** Every button runs through the section, so each one gets Stop, progress and a published result. */
+function trigger(a: Action): void {
+  if (busy) return;
+  nextAction = a;
+  void labSec.run();
+}
+
+const statusLine = el('div', { class: 'lab-status', 'data-lab-status': '' }, 'Starting…');
+const note = el('div', { class: 'lab-note', 'data-lab-note': '' });
+labSec.output.before(statusLine, note);
+const GRID = 81; // -2 .. 2 in steps of 0.05, the lesson's mesh
+const RANGE: [number, number] = [-2, 2];
+const heatmap = new Heatmap(labSec.output, { id: 'xor-boundary', range: RANGE, size: 360 });
+const lossChart = new Chart(labSec.output, { id: 'xor-loss', title: 'Training loss', xLabel: 'epoch', yLabel: 'loss (log scale)', series: [{ label: 'loss' }], logY: true, width: 480, height: 360 });
+const gridPoints = tensor(Heatmap.grid(GRID, RANGE), { shape: [GRID * GRID, 2] });
+
+let lab: XorLab;
+
+function showStatus(epoch: number, loss: number, accuracy: number): void {
+  // As the lesson prints it: f"Epoch {epoch} | Loss: {loss:.6f} | Accuracy: {acc:.2%}"
+  statusLine.textContent = `Epoch ${epoch} | Loss: ${loss.toFixed(6)} | Accuracy: ${(accuracy * 100).toFixed(2)}%`;
+}
+
+async function drawBoundary(): Promise<void> {
+  const values = await lab.outputs(gridPoints);
+  const d = lab.dataset;
+  const points = Array.from({ length: d.n }, (_, i) => ({ x: d.X[i * 2]!, y: d.X[i * 2 + 1]!, label: d.y[i]! }));
+  heatmap.draw(values, GRID, points);
+}
+
+function redrawLoss(): void {
+  lossChart.setData(lab.lossHistory.map((_, i) => i + 1), [lab.lossHistory]);
+}
+
+async function train(ctx: RunContext, action: 'converge' | 'step1' | 'step10'): Promise<void> {
+  const t0 = performance.now();
+  const startEpoch = lab.epoch;
+  const onEpoch = async (r: EpochReport): Promise<void> => {
+    lossChart.append(r.epoch, [r.loss]);
+    showStatus(r.epoch, r.loss, r.accuracy);
+    const done = r.epoch - startEpoch;
+    ctx.stepTime((performance.now() - t0) / done);
+    ctx.progress(action === 'converge' ? r.epoch / MAX_EPOCHS : done / (action === 'step1' ? 1 : 10), `epoch ${r.epoch}`);
+    if (done % 10 === 0) await drawBoundary();
+    if (done % 5 === 0) await nextFrame();
+  };
+  const opts = { signal: ctx.signal, onEpoch };
+  if (action === 'converge') await lab.trainToConvergence(opts);
+  else await lab.trainSteps(action === 'step1' ? 1 : 10, opts);
+}
+
+labSec.onRun(async (ctx) => {
+  const action = nextAction;
+  nextAction = 'converge';
+  setBusy(true);
+  try {
+    note.textContent = '';
+    if (action === 'init') {
+      lab = await XorLab.create({ dataset: datasetOf(getDataset()), algorithm: algorithmOf(getAlgorithm()), lr: lrOf(getLr()), seed });
+    } else if (action === 'reset' || action === 'dataset') {
+      note.textContent = 'Finding a good starting point (10 random trials)…';
+      if (action === 'dataset') await lab.setDataset(datasetOf(getDataset()));
+      else await lab.reset();
+    } else {
+      await train(ctx, action);
+    }
+    if (action === 'init' || action === 'reset' || action === 'dataset') {
+      note.textContent = `Reset! Best of 10 starts: loss ${lab.initLoss.toFixed(4)}, accuracy ${(lab.accuracy * 100).toFixed(2)}%`;
+    }
+    const snap = await lab.snapshot();
+    showStatus(snap.epoch, snap.loss, snap.accuracy);
+    redrawLoss();
+    await drawBoundary();
+    return { action, ...snap };
+  } finally {
+    setBusy(false);
+  }
+});
+
+selects[0]!.addEventListener('change', () => trigger('dataset'));
+selects[1]!.addEventListener('change', () => lab?.setAlgorithm(algorithmOf(getAlgorithm())));
+selects[2]!.addEventListener('change', () => lab?.setLearningRate(lrOf(getLr())));
+
+prose(
+  main,
+  'Things to try: train the clean XOR until it converges, then reset a few times and watch how much the starting loss varies. Switch to the noisy data, where the classes overlap and 99% may be out of reach. Compare the slow and very fast learning rates, with and without momentum, from the same kind of start.',
+);
+
+// ---- many restarts at once ---------------------------------------------------------------
+
+const rSec = section(main, 'restarts', 'A hundred resets at once');
+prose(
+  rSec.body,
+  'How often does Reset Network followed by Train to Convergence actually work, and how long does it take? Rather than clicking a hundred times, this trains a hundred multi-start networks (each the winner of 10 random draws, exactly as Reset picks one) for each algorithm and each learning rate, all at the same time on the GPU. The same hundred starts are used for every setting, so the comparison is fair. All the networks form one batch: every weight is a tensor with a leading dimension of one entry per network, and each epoch is one batched forward and backward pass (the three line-search candidates of every network included) however many networks there are.',
+);
+prose(rSec.body, 'A network counts as converged at the first epoch where it meets the lab\'s stopping rule (accuracy at least 99% or loss below 0.01), within the epoch limit.');
+const getRDataset = selectControl(rSec.controls, 'Dataset', datasetLabels, DATASET_LABELS.clean, 'restarts-dataset');
+const getStarts = numberControl(rSec.controls, 'Starts', 100, { min: 1, max: 1000, step: 1, id: 'restarts-starts' });
+const getEpochs = numberControl(rSec.controls, 'Epochs', MAX_EPOCHS, { min: 1, max: 5000, step: 1, id: 'restarts-epochs' });
+const getSeed = numberControl(rSec.controls, 'Seed', seed ?? 1, { min: 0, step: 1, id: 'restarts-seed' });
+prose(rSec.body, 'On a machine without a GPU driver the browser emulates WebGPU on the CPU, which is far slower: lower the number of starts or epochs there.');
+
+const configs = ALGORITHMS.flatMap((algorithm) => LEARNING_RATES.map((lr) => ({ algorithm, lr })));
+const BLUES = ['#9ecae1', '#6baed6', '#3182bd', '#08519c'];
+const REDS = ['#fcae91', '#fb6a4a', '#de2d26', '#a50f15'];
+const progressChart = new Chart(rSec.output, {
+  id: 'restarts-progress',
+  title: 'Share of starts converged by each epoch',
+  xLabel: 'epoch',
+  yLabel: 'share converged',
+  series: configs.map((c, i) => ({ label: `${c.algorithm} ${c.lr}`, color: (c.algorithm === 'basic' ? BLUES : REDS)[i % 4] })),
+  width: 560,
+  height: 320,
+});
+const shareChart = new Chart(rSec.output, {
+  id: 'restarts-share',
+  title: 'Converged within the epoch limit',
+  xLabel: 'learning rate',
+  yLabel: 'share of starts',
+  series: ALGORITHMS.map((a, i) => ({ label: a, color: i === 0 ? '#3182bd' : '#de2d26' })),
+  width: 360,
+  height: 280,
+});
+const medianChart = new Chart(rSec.output, {
+  id: 'restarts-median',
+  title: 'Median epochs to converge',
+  xLabel: 'learning rate',
+  yLabel: 'epochs',
+  series: ALGORITHMS.map((a, i) => ({ label: a, color: i === 0 ? '#3182bd' : '#de2d26' })),
+  width: 360,
+  height: 280,
+});
+const table = el('table', { class: 'results', id: 'restarts-table' });
+rSec.output.append(table);
+
+function showRestarts(p: Pick<RestartProgress, 'epoch' | 'firstEpochs'>): void {
+  const xs = Array.from({ length: p.epoch + 1 }, (_, e) => e);
+  progressChart.setData(
+    xs,
+    p.firstEpochs.map((row) => {
+      // Cumulative share: how many starts had converged by epoch e.
+      const counts = new Array<number>(p.epoch + 1).fill(0);
+      for (const e of row) if (e > 0 && e <= p.epoch) counts[e]!++;
+      let total = 0;
+      return counts.map((c) => (total += c) / row.length);
+    }),
+  );
+  const summary = summarize(configs, p.firstEpochs);
+  const lrs = [...LEARNING_RATES];
+  const pick = (a: Algorithm, f: (s: (typeof summary)[number]) => number | null): (number | null)[] => lrs.map((lr) => f(summary.find((s) => s.algorithm === a && s.lr === lr)!));
+  shareChart.setData(lrs, ALGORITHMS.map((a) => pick(a, (s) => s.converged)));
+  medianChart.setData(lrs, ALGORITHMS.map((a) => pick(a, (s) => s.medianEpochs)));
+  table.replaceChildren(
+    el('tr', {}, el('th', {}, 'algorithm'), el('th', {}, 'learning rate'), el('th', {}, 'converged'), el('th', {}, 'median epochs')),
+    ...summary.map((s) =>
+      el('tr', {}, el('td', {}, ALGORITHM_LABELS[s.algorithm]), el('td', {}, String(s.lr)), el('td', {}, `${(s.converged * 100).toFixed(0)}%`), el('td', {}, s.medianEpochs === null ? '–' : String(s.medianEpochs))),
+    ),
+  );
+}
+
+rSec.onRun(async (ctx) => {
+  const result = await runRestarts({
+    dataset: datasetOf(getRDataset()),
+    starts: getStarts(),
+    epochs: getEpochs(),
+    seed: getSeed(),
+    signal: ctx.signal,
+    onProgress: async (p) => {
+      showRestarts(p);
+      ctx.stepTime(p.msPerEpoch);
+      ctx.progress(p.epoch / p.epochs, `epoch ${p.epoch} of ${p.epochs} · ${p.configs.length * p.firstEpochs[0]!.length} networks`);
+      await nextFrame();
+    },
+  });
+  showRestarts({ epoch: result.epochsRun, firstEpochs: result.firstEpochs });
+  return result;
+});
+
+// ---- the code that runs ------------------------------------------------------------------
+
+const code = el('section', { class: 'code-panels' }, el('h2', {}, 'The code that runs'));
+main.append(code);
+codePanel(code, 'lab.ts: the lab, its buttons and stopping rules', labSource);
+codePanel(code, 'net.ts: the batched 2-2-1 networks, gradients, line search and momentum', netSource);
+codePanel(code, 'restarts.ts: many restarts as one batch', restartsSource);
+codePanel(code, 'data.ts: the five datasets', dataSource);
+
+// The first network, as the lesson starts: a multi-start reset.
+trigger('init');

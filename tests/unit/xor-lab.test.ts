@@ -1,0 +1,363 @@
+// The XOR lab (lesson 02, "Training a Neural Network") on the CPU backend: its datasets
+// against numpy's legacy RandomState, its gradient, one basic and one momentum step against
+// numbers the lesson's own Python code prints (float64), the three-candidate line search,
+// multi-start, the stopping rules, and the batched restarts (one set of dispatches per epoch).
+//
+// The numbers marked "numpy" were printed by the lesson's code, copied verbatim from the
+// notebook (TinyNetwork, compute_loss, compute_gradients, train_step, train_step_momentum,
+// create_xor_dataset) and run with numpy 2.4 in float64. Our nets run in float32, so those
+// comparisons allow float32 rounding (a few units in the 7th significant digit).
+import { beforeAll, describe, expect, it } from 'vitest';
+import { RandomState, backendStats, manualSeed, randn, setBackend, tensor } from 'shadergrad';
+import type { Tensor } from 'shadergrad';
+import { DATASETS, createXorDataset, noiseFor, toTensors } from '../../demos/xor/data.ts';
+import type { DatasetName } from '../../demos/xor/data.ts';
+import { XorNets, bceLoss, constants, correctCount, forward, gradients, lossesOf, multiStart, paramsFromFlat, paramsToFlat } from '../../demos/xor/net.ts';
+import type { Algorithm, Params } from '../../demos/xor/net.ts';
+import { ACCURACY_GOAL, LOSS_GOAL, MAX_EPOCHS, XorLab } from '../../demos/xor/lab.ts';
+import { median, runRestarts } from '../../demos/xor/restarts.ts';
+
+beforeAll(async () => {
+  await setBackend('cpu');
+});
+
+/** float32 arithmetic against a float64 reference: relative 2e-6 (plus a small absolute floor). */
+function expectClose(actual: ArrayLike<number>, expected: readonly number[], rel = 2e-6, abs = 1e-7): void {
+  expect(actual.length).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    const tol = abs + rel * Math.abs(expected[i]!);
+    if (!(Math.abs(actual[i]! - expected[i]!) <= tol)) throw new Error(`element ${i}: ${actual[i]} vs ${expected[i]} (tolerance ${tol})`);
+  }
+}
+
+// ---- the datasets -----------------------------------------------------------------------------
+
+describe('datasets: create_xor_dataset with np.random.seed(42)', () => {
+  const XOR_CORNERS = [[-1, -1], [1, 1], [-1, 1], [1, -1]];
+  const ONE_CORNER = [[-1, -1], [-1, 1], [1, -1], [1, 1]];
+
+  it('every point is its corner + RandomState(42).randn(100, 2) (row-major) * noise', () => {
+    for (const name of DATASETS) {
+      const d = createXorDataset(name);
+      const noise = new RandomState(42).randn(200); // randn(len(X), 2) fills rows: x1, x2, x1, ...
+      const scale = name === 'corner_noisy' ? 0.2 * 1.5 : name === 'noisy' ? 0.2 * 2.0 : name === 'perfect' ? 0.05 : 0.2;
+      expect(noiseFor(name)).toBe(scale);
+      const corners = name.startsWith('corner') ? ONE_CORNER : XOR_CORNERS;
+      for (const i of [0, 1, 2, 3, 24, 25, 50, 99]) {
+        const c = corners[Math.floor(i / 25)]!;
+        expect(d.X[i * 2]).toBe(c[0]! + noise[i * 2]! * scale);
+        expect(d.X[i * 2 + 1]).toBe(c[1]! + noise[i * 2 + 1]! * scale);
+      }
+    }
+  });
+
+  it('the first points equal what numpy prints for the lesson', () => {
+    // numpy: create_xor_dataset(t)[0][:3] and [-1]
+    const numpy: Record<DatasetName, number[]> = {
+      corner: [-0.9006571693977534, -1.027652860234237, -0.8704622923798615, -0.6953940287183948, -1.0468306749446672, -1.046827391389836, 1.0116417436892, 0.7714059404338753],
+      corner_noisy: [-0.8509857540966301, -1.0414792903513554, -0.8056934385697923, -0.5430910430775924, -1.0702460124170008, -1.070241087084754, 1.0174626155338, 0.657108910650813],
+      clean: [-0.9006571693977534, -1.027652860234237, -0.8704622923798615, -0.6953940287183948, -1.0468306749446672, -1.046827391389836, 1.0116417436892, -1.2285940595661247],
+      noisy: [-0.801314338795507, -1.055305720468474, -0.740924584759723, -0.3907880574367898, -1.0936613498893344, -1.0936547827796723, 1.0232834873784, -1.4571881191322493],
+      perfect: [-0.9751642923494384, -1.0069132150585591, -0.9676155730949654, -0.9238485071795988, -1.0117076687361668, -1.0117068478474591, 1.0029104359223, -1.0571485148915312],
+    };
+    for (const name of DATASETS) {
+      const d = createXorDataset(name);
+      const got = [...d.X.slice(0, 6), d.X[198]!, d.X[199]!];
+      expectClose(got, numpy[name], 1e-14, 0);
+    }
+  });
+
+  it('class counts and clusters: 25 points around each corner, labelled as the lesson labels them', () => {
+    for (const name of DATASETS) {
+      const d = createXorDataset(name);
+      expect(d.n).toBe(100);
+      const ones = d.y.reduce((a, b) => a + b, 0);
+      expect(ones).toBe(name.startsWith('corner') ? 75 : 50);
+      const corners = name.startsWith('corner') ? ONE_CORNER : XOR_CORNERS;
+      const labels = name.startsWith('corner') ? [0, 1, 1, 1] : [0, 0, 1, 1];
+      corners.forEach((c, k) => {
+        let mx = 0;
+        let my = 0;
+        for (let i = k * 25; i < (k + 1) * 25; i++) {
+          expect(d.y[i]).toBe(labels[k]);
+          mx += d.X[i * 2]! / 25;
+          my += d.X[i * 2 + 1]! / 25;
+        }
+        // The cluster mean sits within 4 standard errors of its corner.
+        const se = (4 * noiseFor(name)) / 5;
+        expect(Math.abs(mx - c[0]!)).toBeLessThan(se);
+        expect(Math.abs(my - c[1]!)).toBeLessThan(se);
+      });
+    }
+  });
+
+  it('accuracy >= 99% means at least 99 of 100 points', () => {
+    expect(toTensors(createXorDataset('clean')).minCorrect).toBe(99);
+  });
+});
+
+// ---- the network, one step at a time ------------------------------------------------------------
+
+// A tiny case: the four XOR corners and a fixed set of weights (lesson order).
+const W0 = [0.5, -0.3, 0.1, -0.4, 0.6, 0.2, 0.7, -0.8, 0.05];
+const tiny = () => toTensors({ name: 'clean', X: Float64Array.from([-1, -1, 1, 1, -1, 1, 1, -1]), y: Int32Array.from([0, 0, 1, 1]), n: 4 });
+
+async function flatGrad(g: Params): Promise<number[]> {
+  // The same layout conversion as the weights: lesson order, 9 per net.
+  return Array.from(await paramsToFlat(g));
+}
+
+describe('the 2-2-1 network', () => {
+  it('forward and loss equal the lesson at W0 (numpy: compute_loss, compute_accuracy)', async () => {
+    const d = toTensors(createXorDataset('clean'));
+    const c = constants();
+    const { out } = forward(paramsFromFlat(W0), d.X);
+    expectClose(await bceLoss(out, d, c).data(), [0.7502852187061849]);
+    expect(Array.from(await correctCount(out, d, c).data())).toEqual([57]);
+  });
+
+  it('hand-written gradients equal the lesson (numpy: compute_gradients) and autograd', async () => {
+    const d = tiny();
+    const c = constants();
+    const numpy = [0.052808595207032696, -0.06821491943817366, 0.06021650563563545, -0.001195443449366427, 0.03237174341429069, -0.10907358200667248, 0.08949442934046947, -0.06567858850074604, -0.0023256792334857557];
+    const p = paramsFromFlat(W0);
+    expectClose(await flatGrad(gradients(p, d, c)), numpy, 2e-6, 2e-8);
+
+    // Autograd through the same loss: an independent derivation of the same numbers.
+    const q = paramsFromFlat(W0);
+    for (const t of Object.values(q) as Tensor[]) t.requiresGrad = true;
+    bceLoss(forward(q, d.X).out, d, c).sum().backward();
+    const auto = { W1: q.W1.grad!, b1: q.b1.grad!, W2: q.W2.grad!, b2: q.b2.grad! };
+    expectClose(await flatGrad(auto), numpy, 2e-6, 2e-8);
+  });
+
+  it('one basic step (line search, lr 0.3) equals train_step', async () => {
+    const nets = new XorNets(tiny(), W0, [{ algorithm: 'basic', lr: 0.3 }]);
+    const { loss, correct } = nets.step();
+    expectClose(await loss.data(), [0.7267581636938854]);
+    expect(Array.from(await correct.data())).toEqual([3]); // accuracy 0.75
+    expectClose(await paramsToFlat(nets.params), [0.4683148428757804, -0.2590710483370958, 0.06387009661861873, -0.39928273393038016, 0.5805769539514256, 0.2654441492040035, 0.6463033423957183, -0.7605928468995524, 0.051395407540091455]);
+  });
+
+  it('two momentum steps equal train_step_momentum (v = 0.9 v + 0.1 g from v = 0)', async () => {
+    const nets = new XorNets(tiny(), W0, [{ algorithm: 'momentum', lr: 0.3 }]);
+    const s1 = nets.step();
+    expectClose(await s1.loss.data(), [0.7443645422567041]);
+    expectClose(await paramsToFlat(nets.params), [0.49683148428757806, -0.2959071048337096, 0.09638700966186188, -0.39992827339303805, 0.5980576953951425, 0.20654441492040035, 0.6946303342395718, -0.7960592846899552, 0.05013954075400915]);
+    const s2 = nets.step();
+    expectClose(await s2.loss.data(), [0.7404116351228436]);
+    expectClose(await paramsToFlat(nets.params), [0.490832862080558, -0.28820733619657274, 0.08962850281719635, -0.39985691094293063, 0.5944368628027394, 0.2188771641380163, 0.684527006940583, -0.7886662579888426, 0.05047558974754554]);
+  });
+
+  it('the line search keeps the best of lr, lr/2 and 2 lr', async () => {
+    // numpy: the candidates' losses at W0 for lr 0.3, 5 and 20 are won by 2 lr, lr and lr/2.
+    const d = tiny();
+    const lrs = [0.3, 5, 20];
+    const winners = [2, 0, 1];
+    const flat = lrs.flatMap(() => W0);
+    const nets = new XorNets(d, flat, lrs.map((lr) => ({ algorithm: 'basic' as Algorithm, lr })));
+    const g = await flatGrad(gradients(paramsFromFlat(W0), d, constants()));
+    // Every candidate of every net, evaluated on its own: w - eta g.
+    const etas = lrs.flatMap((lr) => [lr, lr / 2, 2 * lr]);
+    const cand = etas.flatMap((eta) => W0.map((w, k) => Math.fround(w + Math.fround(eta * Math.fround(-g[k]!)))));
+    const candLoss = await lossesOf(d, cand).data();
+    const { loss } = nets.step();
+    const stepLoss = await loss.data();
+    const after = await paramsToFlat(nets.params);
+    lrs.forEach((lr, i) => {
+      const three = [0, 1, 2].map((k) => candLoss[i * 3 + k]!);
+      expect(three.indexOf(Math.min(...three))).toBe(winners[i]);
+      expectClose([stepLoss[i]!], [Math.min(...three)], 1e-6);
+      expectClose(after.slice(i * 9, i * 9 + 9), cand.slice((i * 3 + winners[i]!) * 9, (i * 3 + winners[i]! + 1) * 9), 1e-6, 1e-7);
+    });
+    expectClose(stepLoss, [0.7267581636938854, 0.6803502925407294, 0.6911421670305022]); // numpy
+  });
+});
+
+// ---- multi-start ---------------------------------------------------------------------------------
+
+describe('multi-start initialization', () => {
+  it('draws 10 x 9 weights from N(0, 0.5) with the engine generator and keeps the lowest loss', async () => {
+    const data = createXorDataset('clean');
+    const d = toTensors(data);
+    manualSeed(7);
+    const draws = Array.from((await randn([10, 9]).data()) as Float32Array, (z) => 0.5 * z);
+    // An independent scalar forward in float64 (the lesson's TinyNetwork.forward) for each trial.
+    const lossOf = (w: number[]): number => {
+      let s = 0;
+      for (let i = 0; i < data.n; i++) {
+        const [x1, x2] = [data.X[i * 2]!, data.X[i * 2 + 1]!];
+        const h1 = Math.tanh(w[0]! * x1 + w[1]! * x2 + w[2]!);
+        const h2 = Math.tanh(w[3]! * x1 + w[4]! * x2 + w[5]!);
+        const p = 1 / (1 + Math.exp(-(w[6]! * h1 + w[7]! * h2 + w[8]!)));
+        s += data.y[i]! * Math.log(p + 1e-10) + (1 - data.y[i]!) * Math.log(1 - p + 1e-10);
+      }
+      return -s / data.n;
+    };
+    const losses = Array.from({ length: 10 }, (_, t) => lossOf(draws.slice(t * 9, t * 9 + 9)));
+    const best = losses.indexOf(Math.min(...losses));
+    manualSeed(7);
+    const ms = await multiStart(d, { starts: 1, trials: 10, scale: 0.5 });
+    expect(Array.from(ms.weights)).toEqual(draws.slice(best * 9, best * 9 + 9).map(Math.fround));
+    expectClose(ms.bestLoss, [losses[best]!]);
+  });
+
+  it('a seeded lab repeats its resets, and each reset differs', async () => {
+    const a = await XorLab.create({ seed: 3 });
+    const b = await XorLab.create({ seed: 3 });
+    const wa0 = (await a.snapshot()).weights;
+    expect((await b.snapshot()).weights).toEqual(wa0);
+    await a.reset();
+    await b.reset();
+    const wa1 = (await a.snapshot()).weights;
+    expect((await b.snapshot()).weights).toEqual(wa1);
+    expect(wa1).not.toEqual(wa0);
+    expect(a.resets).toBe(2);
+  });
+});
+
+// ---- the lab and its stopping rules ---------------------------------------------------------------
+
+describe('the lab: buttons and stopping rules', () => {
+  it('Train to Convergence from W0 takes as many epochs as the lesson, on every dataset', async () => {
+    // numpy: epochs, first and last loss of on_train_converge from W0 (lr 0.3).
+    const lesson: [DatasetName, Algorithm, number, number, number][] = [
+      ['clean', 'basic', 59, 0.7303151344447653, 0.33959603005168054],
+      ['clean', 'momentum', 92, 0.7481067577730833, 0.3210726108008386],
+      ['corner', 'basic', 7, NaN, 0.3362375783610902],
+      ['corner', 'momentum', 19, NaN, 0.2502943941804458],
+      ['perfect', 'basic', 54, NaN, 0.36731398689763173],
+      ['perfect', 'momentum', 84, NaN, 0.36411545827873637],
+      ['corner_noisy', 'basic', 8, NaN, 0.3114206363432833],
+      ['corner_noisy', 'momentum', 24, NaN, 0.19065141172135078],
+    ];
+    for (const [dataset, algorithm, epochs, firstLoss, lastLoss] of lesson) {
+      const lab = await XorLab.create({ dataset, algorithm, lr: 0.3, seed: 0 });
+      await lab.setWeights(W0);
+      await lab.trainToConvergence();
+      expect([dataset, algorithm, lab.epoch]).toEqual([dataset, algorithm, epochs]);
+      if (!Number.isNaN(firstLoss)) expectClose([lab.lossHistory[0]!], [firstLoss], 1e-5);
+      expectClose([lab.loss], [lastLoss], 1e-5);
+      expect(lab.accuracy).toBeGreaterThanOrEqual(ACCURACY_GOAL);
+    }
+  });
+
+  it('stops at the first epoch that meets the rule, and not before', async () => {
+    const lab = await XorLab.create({ dataset: 'clean', seed: 0 });
+    await lab.setWeights(W0);
+    const seen: { loss: number; accuracy: number }[] = [];
+    await lab.trainToConvergence({ onEpoch: (r) => void seen.push(r) });
+    expect(seen).toHaveLength(lab.epoch);
+    const met = seen.map((r) => r.accuracy >= ACCURACY_GOAL || r.loss < LOSS_GOAL);
+    expect(met.slice(0, -1).every((m) => !m)).toBe(true);
+    expect(met.at(-1)).toBe(true);
+  });
+
+  it('Train 10 Steps stops early at 99% accuracy; a converged net still takes one step', async () => {
+    const lab = await XorLab.create({ dataset: 'clean', seed: 0 });
+    await lab.setWeights(W0); // converges at epoch 59 (above)
+    const epochs: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      await lab.trainSteps(10);
+      epochs.push(lab.epoch);
+    }
+    expect(epochs).toEqual([10, 20, 30, 40, 50, 59]);
+    await lab.trainSteps(10);
+    expect(lab.epoch).toBe(60);
+    await lab.trainSteps(1);
+    expect(lab.epoch).toBe(61);
+    expect(lab.lossHistory).toHaveLength(61);
+  });
+
+  it('Train to Convergence stops at 500 epochs in all (noisy XOR never reaches 99%)', async () => {
+    const lab = await XorLab.create({ dataset: 'noisy', seed: 0 });
+    await lab.setWeights(W0);
+    for (let i = 0; i < 3; i++) await lab.trainSteps(10);
+    expect(lab.epoch).toBe(30);
+    await lab.trainToConvergence();
+    expect(lab.epoch).toBe(MAX_EPOCHS);
+    expect(lab.accuracy).toBeLessThan(ACCURACY_GOAL);
+    expectClose([lab.loss], [0.09181156372035794], 1e-4); // numpy, after 500 epochs
+    await lab.trainToConvergence(); // at the limit: nothing more
+    expect(lab.epoch).toBe(MAX_EPOCHS);
+  });
+
+  it('Stop: an aborted signal ends training before the next epoch', async () => {
+    const lab = await XorLab.create({ dataset: 'noisy', seed: 0 });
+    const ctl = new AbortController();
+    await lab.trainToConvergence({ signal: ctl.signal, onEpoch: (r) => void (r.epoch === 7 && ctl.abort()) });
+    expect(lab.epoch).toBe(7);
+  });
+
+  it('changing the algorithm restarts the velocity at zero', async () => {
+    const lab = await XorLab.create({ dataset: 'clean', algorithm: 'momentum', seed: 0 });
+    await lab.setWeights(W0);
+    await lab.trainSteps(5);
+    lab.setAlgorithm('basic');
+    lab.setAlgorithm('momentum');
+    const w = (await lab.snapshot()).weights;
+    // From zero velocity the first momentum step equals a fresh net's first step from w.
+    const fresh = new XorNets(toTensors(lab.dataset), w, [{ algorithm: 'momentum', lr: 0.3 }]);
+    const expected = await fresh.step().loss.data();
+    await lab.trainSteps(1);
+    expect(lab.loss).toBe(expected[0]);
+  });
+});
+
+// ---- many restarts as one batch --------------------------------------------------------------------
+
+describe('restarts: every start of every setting trained as one batch', () => {
+  it('dispatches per epoch do not grow with the number of starts (10 vs 100)', async () => {
+    const few = await runRestarts({ starts: 10, epochs: 6, seed: 1 });
+    const many = await runRestarts({ starts: 100, epochs: 6, seed: 1 });
+    expect(few.nets).toBe(80);
+    expect(many.nets).toBe(800);
+    expect(many.dispatchesPerEpoch).toBe(few.dispatchesPerEpoch);
+    expect(many.submitsPerEpoch).toBe(few.submitsPerEpoch);
+    expect(few.dispatchesPerEpoch).toBeGreaterThan(0);
+    expect(few.submitsPerEpoch).toBe(1); // the epoch, its updates and its read-back: one run
+    expect(backendStats().submits).toBeGreaterThan(0);
+  });
+
+  it('each batched net converges at the epoch the lab reaches from the same start', async () => {
+    const opts = { dataset: 'clean' as DatasetName, starts: 3, epochs: 120, seed: 5 };
+    const r = await runRestarts(opts);
+    manualSeed(opts.seed);
+    const init = await multiStart(toTensors(createXorDataset('clean')), { starts: opts.starts, trials: 10, scale: 0.5 });
+    expectClose(r.initLoss, init.bestLoss, 0, 0);
+    let converged = 0;
+    for (const [c, cfg] of r.summary.entries()) {
+      for (let s = 0; s < opts.starts; s++) {
+        const lab = await XorLab.create({ dataset: 'clean', algorithm: cfg.algorithm, lr: cfg.lr, seed: 0 });
+        await lab.setWeights(Array.from(init.weights.slice(s * 9, s * 9 + 9)));
+        // The lab's rule, capped at the run's epochs.
+        while (lab.epoch < opts.epochs) {
+          await lab.trainSteps(1);
+          if (lab.accuracy >= ACCURACY_GOAL || lab.loss < LOSS_GOAL) break;
+        }
+        const done = lab.accuracy >= ACCURACY_GOAL || lab.loss < LOSS_GOAL;
+        expect([cfg.algorithm, cfg.lr, s, r.firstEpochs[c]![s]]).toEqual([cfg.algorithm, cfg.lr, s, done ? lab.epoch : 0]);
+        if (done) converged++;
+      }
+    }
+    expect(converged).toBeGreaterThan(0);
+    expect(r.lossProbe).toHaveLength(3);
+    expect(r.lossProbe[0]).toHaveLength(r.nets);
+  });
+
+  it('summary: share converged and numpy-style median epochs', () => {
+    expect(median([])).toBeNull();
+    expect(median([5])).toBe(5);
+    expect(median([9, 1, 4])).toBe(4);
+    expect(median([4, 1, 9, 2])).toBe(3);
+  });
+});
+
+// Keep the tiny dataset helper's tensors honest: labels are int32, targets float.
+it('toTensors: shapes and dtypes', () => {
+  const d = toTensors(createXorDataset('clean'));
+  expect(d.X.shape).toEqual([100, 2]);
+  expect(d.y.shape).toEqual([100, 1]);
+  expect(d.labels.dtype).toBe('int32');
+  expect(tensor(1).dtype).toBe('float32');
+});
