@@ -1,8 +1,7 @@
 // The identical-random-weights page: DOM wiring only. The experiment is ./seeds.ts.
 import { manualSeed } from 'shadergrad';
 import { Chart, codePanel, el, initPage, math, nextFrame, numberControl, prose, section, seedParam } from '../ui/index.ts';
-import { applyMarkers } from './markers.ts';
-import type { MarkerStyle } from './markers.ts';
+import type { Marker } from '../ui/index.ts';
 import { NET_NAMES, PAIRS, runSeedsExperiment } from './seeds.ts';
 import type { NetName, SeedsProgress } from './seeds.ts';
 import seedsSource from './seeds.ts?raw';
@@ -58,7 +57,7 @@ const seedB = numberControl(ex.controls, 'seed B (net_rs2)', 2, { min: 0, max: N
 const seedC = numberControl(ex.controls, 'seed C (net_rs1b)', 1, { min: 0, max: Number.MAX_SAFE_INTEGER, step: 1, id: 'seed-c' });
 
 // The lesson's plot styles: red circles, black squares, magenta triangles, green plus.
-const STYLES: Record<NetName, MarkerStyle & { label: string; size: number }> = {
+const STYLES: Record<NetName, { label: string; marker: Marker; stroke: string; fill: string; width: number; size: number }> = {
   noseed: { label: 'no seed: red circles', marker: 'circle', stroke: '#d62728', fill: 'rgba(214, 39, 40, 0.6)', width: 1, size: 10 },
   rs1a: { label: 'rs1a (seed A): black squares', marker: 'square', stroke: '#111111', fill: 'rgba(17, 17, 17, 0.6)', width: 1, size: 12 },
   rs2: { label: 'rs2 (seed B): magenta triangles', marker: 'triangle', stroke: '#bf00bf', fill: 'rgba(191, 0, 191, 0.6)', width: 1, size: 12 },
@@ -72,14 +71,17 @@ const scatter = new Chart(ex.output, {
   title: 'Flattened weights of the four networks',
   xLabel: 'weight index (0-15: 0.weight, 16-23: 2.weight)',
   yLabel: 'weight value',
-  series: NET_NAMES.map((n) => ({ label: STYLES[n].label, color: STYLES[n].stroke, points: STYLES[n].size })),
+  series: NET_NAMES.map((n) => ({
+    label: STYLES[n].label,
+    color: STYLES[n].stroke,
+    fill: STYLES[n].fill,
+    points: STYLES[n].size,
+    marker: STYLES[n].marker,
+    markerWidth: STYLES[n].width,
+  })),
   width: 560,
   height: 320,
 });
-applyMarkers(
-  scatter,
-  NET_NAMES.map((n) => STYLES[n]),
-);
 
 const DIFFS = [
   ['rs1a', 'rs1b', '#008000'],

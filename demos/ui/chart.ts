@@ -1,12 +1,19 @@
 // A small wrapper over uPlot: line or scatter series, live appends, optional log scale.
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { markerPaths } from './markers.ts';
+import type { Marker } from './markers.ts';
 
 export interface SeriesSpec {
   label: string;
   color?: string;
   /** Points instead of a line (scatter), with this marker size. */
   points?: number;
+  /** The points' shape (round by default); `fill` colours the inside of closed shapes. */
+  marker?: Marker;
+  fill?: string;
+  /** Outline width of the markers, in CSS pixels. */
+  markerWidth?: number;
   dash?: number[];
 }
 
@@ -17,6 +24,8 @@ export interface ChartOptions {
   yLabel: string;
   series: SeriesSpec[];
   logY?: boolean;
+  /** A fixed y range (e.g. [0, 1] for a share), instead of fitting the data. */
+  yRange?: [number, number];
   width?: number;
   height?: number;
 }
@@ -42,15 +51,16 @@ export class Chart {
         title: opts.title,
         width: opts.width ?? 520,
         height: opts.height ?? 280,
-        scales: { x: { time: false }, y: opts.logY ? { distr: 3 } : {} },
+        scales: { x: { time: false }, y: { ...(opts.logY ? { distr: 3 } : {}), ...(opts.yRange ? { range: opts.yRange } : {}) } },
         axes: [{ label: opts.xLabel }, { label: opts.yLabel }],
         series: [
           { label: opts.xLabel },
           ...opts.series.map((s, i) => {
             const color = s.color ?? PALETTE[i % PALETTE.length]!;
-            return s.points
-              ? { label: s.label, stroke: color, width: 0, points: { show: true, size: s.points, stroke: color, fill: color } }
-              : { label: s.label, stroke: color, width: 2, dash: s.dash };
+            if (!s.points) return { label: s.label, stroke: color, width: 2, dash: s.dash };
+            const points: uPlot.Series.Points = { show: true, size: s.points, stroke: color, fill: s.fill ?? color, width: s.markerWidth ?? 1 };
+            if (s.marker && s.marker !== 'circle') points.paths = markerPaths(s.marker);
+            return { label: s.label, stroke: color, width: 0, points };
           }),
         ],
         legend: { show: true },

@@ -6,3 +6,4 @@ export { Heatmap } from './heatmap.ts';
 export type { Point } from './heatmap.ts';
 export { math, prose, codePanel } from './content.ts';
 export { selectControl, numberControl, button } from './controls.ts';
+export type { Marker } from './markers.ts';

@@ -1,20 +1,8 @@
-// Marker shapes for a scatter Chart (uPlot draws round points only). The shared Chart has
-// no marker option, so after building it we give each points series its own
-// `points.paths` builder, uPlot's documented hook for custom points, and redraw.
+// Marker shapes for scatter series (uPlot draws round points only): a `points.paths`
+// builder per shape, uPlot's documented hook for custom points.
 import uPlot from 'uplot';
-import type { Chart } from '../ui/index.ts';
 
 export type Marker = 'circle' | 'square' | 'triangle' | 'plus';
-
-export interface MarkerStyle {
-  marker: Marker;
-  /** Outline (and the plus's strokes). */
-  stroke: string;
-  /** Inside of closed shapes; ignored for the plus. */
-  fill: string;
-  /** Line width in CSS pixels. */
-  width: number;
-}
 
 function addMarker(path: Path2D, marker: Marker, x: number, y: number, r: number): void {
   switch (marker) {
@@ -42,7 +30,7 @@ function addMarker(path: Path2D, marker: Marker, x: number, y: number, r: number
   }
 }
 
-function markerPaths(marker: Marker): uPlot.Series.Points.PathBuilder {
+export function markerPaths(marker: Marker): uPlot.Series.Points.PathBuilder {
   return (u, seriesIdx, idx0, idx1) => {
     const size = (u.series[seriesIdx]!.points?.size ?? 8) * uPlot.pxRatio;
     const xs = u.data[0];
@@ -59,20 +47,4 @@ function markerPaths(marker: Marker): uPlot.Series.Points.PathBuilder {
     clip.rect(left - size, top - size, width + 2 * size, height + 2 * size);
     return { stroke: path, fill: marker === 'plus' ? null : path, clip, flags: 0 };
   };
-}
-
-/**
- * Give series i of the chart (0 = first data series) style i; the next setData draws them.
- * (No redraw here: called right after the chart is made, before uPlot has sized its axes,
- * a redraw throws inside uPlot.)
- */
-export function applyMarkers(chart: Chart, styles: MarkerStyle[]): void {
-  styles.forEach((st, i) => {
-    const points = chart.plot.series[i + 1]!.points!;
-    points.paths = markerPaths(st.marker);
-    // uPlot calls these per redraw (it wraps plain values in functions at creation).
-    points.stroke = () => st.stroke;
-    points.fill = () => st.fill;
-    points.width = st.width;
-  });
 }
