@@ -5,7 +5,7 @@ import { defineConfig } from 'vite';
 const demos = fileURLToPath(new URL('./demos', import.meta.url));
 
 /** One HTML entry per page: the index and a folder per lesson part. */
-const pageNames = ['index', 'seeds', 'xor'];
+const pageNames = ['index', 'seeds', 'xor', 'activations', 'backprop', 'overfitting', 'dropout', 'mnist'];
 export const pages = Object.fromEntries(
   pageNames.map((n) => [n, n === 'index' ? `${demos}/index.html` : `${demos}/${n}/index.html`]).filter(([, path]) => existsSync(path!)),
 );
