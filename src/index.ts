@@ -22,3 +22,4 @@ export * as nn from './nn/index.ts';
 export * as F from './nn/functional.ts';
 export * as optim from './optim/index.ts';
 export * as init from './init.ts';
+export * as data from './data/idx.ts';

@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'puppeteer';
 import { launchChrome } from '../../scripts/chrome.mjs';
+import { buildMnist } from '../../scripts/build-mnist.mjs';
 import { build, preview } from 'vite';
 import type { PreviewServer } from 'vite';
 
@@ -23,6 +24,7 @@ export interface Site {
 }
 
 export async function startSite(): Promise<Site> {
+  buildMnist({ quiet: true }); // the MNIST page's IDX files (demos/public/data/mnist), as `npm run build` does first
   await build({ configFile: `${root}vite.config.ts`, logLevel: 'error' });
   const server: PreviewServer = await preview({ configFile: `${root}vite.config.ts`, logLevel: 'error', preview: { host: '127.0.0.1', port: 0, strictPort: false } });
   const url = server.resolvedUrls!.local[0]!.replace(/\/$/, '');
