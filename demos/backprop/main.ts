@@ -1,0 +1,336 @@
+// The backpropagation page: DOM wiring only. The work is in worked.ts, flow.ts and
+// vanishing.ts (shown below the exercises), the same modules the Node tests run on the CPU.
+import { manualSeed } from 'shadergrad';
+import { Chart, codePanel, el, initPage, math, nextFrame, numberControl, prose, section, seedParam, selectControl } from '../ui/index.ts';
+import { DEMO_INPUTS, EXERCISE_INPUTS, manualBackprop, sideBySide } from './worked.ts';
+import type { ManualResult, WorkedInputs } from './worked.ts';
+import { FLOW_DEMO, FLOW_EXERCISE, LABEL_RULES, runGradientFlow } from './flow.ts';
+import type { LabelRule } from './flow.ts';
+import { VANISHING_DEMO, VANISHING_EXERCISE, runVanishing } from './vanishing.ts';
+import type { DeepActivation } from './vanishing.ts';
+import workedSource from './worked.ts?raw';
+import flowSource from './flow.ts?raw';
+import vanishingSource from './vanishing.ts?raw';
+
+const main = document.querySelector<HTMLElement>('#main')!;
+await initPage();
+const startSeed = seedParam();
+if (startSeed !== null) manualSeed(startSeed);
+
+/** Set a control made by numberControl/selectControl (they hand back getters only). */
+function setValue(id: string, value: number | string): void {
+  (document.getElementById(id) as HTMLInputElement | HTMLSelectElement).value = String(value);
+}
+const num = (v: number): string => (Number.isInteger(v) ? String(v) : v.toPrecision(8));
+const sci = (v: number): string => (v === 0 ? '0' : v.toExponential(2));
+
+// ---- introduction ------------------------------------------------------------------------
+
+prose(
+  main,
+  'Training needs one number per weight: how much the loss would change if that weight moved a little. Backpropagation gets all of them in a single sweep from the loss back to the inputs. Each operation in the forward pass knows its own local derivative; the chain rule says the derivative of the whole is the product of those local pieces along the path, so the sweep multiplies them together, reusing every partial product on the way down instead of recomputing it for each weight.',
+);
+prose(main, 'Our example is the smallest network that still has a hidden layer: two inputs, two ReLU units, one sigmoid output, no biases, a single training example $x$ with label $y$:');
+math(main, String.raw`z_1 = x\,W_1,\qquad h = \operatorname{relu}(z_1),\qquad z_2 = h\,W_2^{\top},\qquad p = \sigma(z_2)`);
+prose(main, 'Here $x$ is a row $[1 \\times 2]$, $W_1$ is $2 \\times 2$ (entry $W_1[i][j]$ links input $i$ to hidden unit $j$) and $W_2$ is a row $[1 \\times 2]$. The loss is binary cross-entropy, written as the lesson writes it, with a tiny $\\varepsilon = 10^{-7}$ inside both logarithms:');
+math(main, String.raw`L = -\big[\,y \log(p + \varepsilon) + (1 - y)\log(1 - p + \varepsilon)\,\big]`);
+prose(main, 'The chain rule then splits each weight gradient into factors, one per step between the weight and the loss:');
+math(
+  main,
+  String.raw`\frac{\partial L}{\partial W_2} = \frac{\partial L}{\partial p}\cdot\frac{\partial p}{\partial z_2}\cdot\frac{\partial z_2}{\partial W_2},\qquad \frac{\partial L}{\partial W_1} = \frac{\partial L}{\partial p}\cdot\frac{\partial p}{\partial z_2}\cdot\frac{\partial z_2}{\partial h}\cdot\frac{\partial h}{\partial z_1}\cdot\frac{\partial z_1}{\partial W_1}`,
+);
+prose(main, 'The first two factors are shared by both gradients: backpropagation computes them once and passes their product, $\\partial L/\\partial z_2$, down to the layer below.');
+
+// ---- exercise 1: by hand -----------------------------------------------------------------
+
+const manualSec = section(main, 'manual', 'Exercise 1: the gradients by hand');
+prose(
+  manualSec.body,
+  'Change any input or weight and press Run (or just edit: the table follows). Every number below is plain JavaScript arithmetic in double precision, no tensors involved: first the forward pass, then each chain-rule factor in the order the backward pass meets it, and finally the two weight gradients. The defaults are the lesson\'s demo; the Exercise preset is the lesson\'s exercise, where the second hidden unit is switched off ($z_1[1] < 0$), so nothing flows back through it.',
+);
+const presetWorked = selectControl(manualSec.controls, 'Preset:', ['Demo (lesson)', 'Exercise'] as const, 'Demo (lesson)', 'bp-preset');
+const inputIds = ['bp-x0', 'bp-x1', 'bp-w1-00', 'bp-w1-01', 'bp-w1-10', 'bp-w1-11', 'bp-w2-0', 'bp-w2-1', 'bp-y', 'bp-eps'] as const;
+const flatInputs = (inp: WorkedInputs): number[] => [inp.x[0], inp.x[1], inp.W1[0][0], inp.W1[0][1], inp.W1[1][0], inp.W1[1][1], inp.W2[0], inp.W2[1], inp.y, inp.eps];
+const labels = ['x[0]', 'x[1]', 'W1[0][0]', 'W1[0][1]', 'W1[1][0]', 'W1[1][1]', 'W2[0]', 'W2[1]', 'y', 'eps'];
+const getters = inputIds.map((id, i) => numberControl(manualSec.controls, labels[i]!, flatInputs(DEMO_INPUTS)[i]!, { id, ...(id === 'bp-y' ? { min: 0, max: 1 } : id === 'bp-eps' ? { min: 0 } : {}) }));
+function readInputs(): WorkedInputs {
+  const v = getters.map((g) => g());
+  return { x: [v[0]!, v[1]!], W1: [[v[2]!, v[3]!], [v[4]!, v[5]!]], W2: [v[6]!, v[7]!], y: v[8]!, eps: v[9]! };
+}
+const manualTable = el('table', { class: 'results', id: 'bp-manual-table' });
+manualSec.output.append(manualTable);
+
+function row(table: HTMLTableElement, key: string, cells: (string | { tex: string })[]): void {
+  const tr = el('tr', { 'data-row': key });
+  cells.forEach((c, i) => {
+    const td = el('td', { class: i === 0 ? 'name' : i === 1 ? 'formula' : '' });
+    if (typeof c === 'string') td.textContent = c;
+    else math(td, c.tex, false);
+    tr.append(td);
+  });
+  table.append(tr);
+}
+const vec = (v: number[]): string => `[${v.map(num).join(', ')}]`;
+
+function showManual(m: ManualResult): void {
+  const f = m.factors;
+  manualTable.replaceChildren(el('tr', {}, el('th', {}, 'quantity'), el('th', {}, 'formula'), el('th', {}, 'value')));
+  const rows: [string, string, string, string][] = [
+    ['z1', 'z_1', String.raw`x\,W_1 = [x_0 W_{00} + x_1 W_{10},\ x_0 W_{01} + x_1 W_{11}]`, vec(m.z1)],
+    ['h', 'h', String.raw`\max(z_1, 0)`, vec(m.h)],
+    ['z2', 'z_2', String.raw`h_0 W_2[0] + h_1 W_2[1]`, num(m.z2)],
+    ['p', 'p', String.raw`\sigma(z_2) = 1/(1 + e^{-z_2})`, num(m.p)],
+    ['loss', 'L', String.raw`-[y\log(p+\varepsilon) + (1-y)\log(1-p+\varepsilon)]`, num(m.loss)],
+    ['dL_dp', String.raw`\partial L/\partial p`, String.raw`-\frac{y}{p+\varepsilon} + \frac{1-y}{1-p+\varepsilon}`, num(f.dL_dp)],
+    ['dp_dz2', String.raw`\partial p/\partial z_2`, String.raw`p\,(1-p)`, num(f.dp_dz2)],
+    ['dL_dz2', String.raw`\partial L/\partial z_2`, String.raw`\frac{\partial L}{\partial p}\cdot\frac{\partial p}{\partial z_2}\ \ (\approx p - y)`, num(f.dL_dz2)],
+    ['dz2_dW2', String.raw`\partial z_2/\partial W_2`, 'h', vec(f.dz2_dW2)],
+    ['dW2', String.raw`\partial L/\partial W_2`, String.raw`\frac{\partial L}{\partial z_2}\, h`, vec(m.dW2)],
+    ['dz2_dh', String.raw`\partial z_2/\partial h`, 'W_2', vec(f.dz2_dh)],
+    ['dL_dh', String.raw`\partial L/\partial h`, String.raw`\frac{\partial L}{\partial z_2}\, W_2`, vec(f.dL_dh)],
+    ['dh_dz1', String.raw`\partial h/\partial z_1`, String.raw`\operatorname{relu}'(z_1) = [z_1 > 0]`, vec(f.dh_dz1)],
+    ['dL_dz1', String.raw`\partial L/\partial z_1`, String.raw`\frac{\partial L}{\partial h}\odot\operatorname{relu}'(z_1)`, vec(f.dL_dz1)],
+    ['dz1_dW1', String.raw`\partial z_1[j]/\partial W_1[i][j]`, 'x_i', vec(f.dz1_dW1)],
+    ['dW1', String.raw`\partial L/\partial W_1`, String.raw`x^{\top}\,\frac{\partial L}{\partial z_1}\ \ (\text{row } i = x_i \cdot \partial L/\partial z_1)`, `[${vec(m.dW1[0])}, ${vec(m.dW1[1])}]`],
+  ];
+  for (const [key, name, formula, value] of rows) row(manualTable, key, [{ tex: name }, { tex: formula }, value]);
+}
+
+manualSec.onRun(async () => {
+  const inputs = readInputs();
+  const m = manualBackprop(inputs);
+  showManual(m);
+  return { inputs, ...m };
+});
+// The table follows the inputs as they are edited (errors show once Run is pressed).
+manualSec.controls.addEventListener('input', () => {
+  try {
+    showManual(manualBackprop(readInputs()));
+  } catch {
+    // an unfinished number: keep the last table
+  }
+});
+manualSec.controls.querySelector('#bp-preset')!.addEventListener('change', () => {
+  const inp = presetWorked() === 'Exercise' ? EXERCISE_INPUTS : DEMO_INPUTS;
+  flatInputs(inp).forEach((v, i) => setValue(inputIds[i]!, v));
+  showManual(manualBackprop(readInputs()));
+});
+showManual(manualBackprop(DEMO_INPUTS));
+
+// ---- exercise 2: autograd ----------------------------------------------------------------
+
+const autoSec = section(main, 'autograd', 'Exercise 2: the same gradients from loss.backward()');
+prose(
+  autoSec.body,
+  'Now the same network is built from engine tensors: $W_1$ and $W_2$ are created with requiresGrad, the forward pass records a graph, and loss.backward() walks it in reverse, applying each operation\'s own gradient rule. It uses the inputs and weights of Exercise 1 above. The table sets the result next to the hand calculation.',
+);
+prose(
+  autoSec.body,
+  'The two will not agree to the last digit, and should not: the hand calculation runs in 64-bit floating point, while the engine works in 32-bit floats (on your GPU, or on the CPU without WebGPU), which keep about 7 significant digits. Differences around $10^{-8}$ are rounding; anything near $10^{-3}$ would be a wrong formula. We call it a match below $10^{-6}$.',
+);
+const autoTable = el('table', { class: 'results', id: 'bp-autograd-table' });
+const verdict = el('p', { class: 'verdict', id: 'bp-verdict' });
+autoSec.output.append(el('div', {}, autoTable, verdict));
+autoSec.onRun(async () => {
+  const r = await sideBySide(readInputs());
+  autoTable.replaceChildren(el('tr', {}, el('th', {}, 'quantity'), el('th', {}, 'by hand (float64)'), el('th', {}, 'autograd (float32)'), el('th', {}, 'autograd − hand')));
+  for (const rr of r.rows) row(autoTable, rr.name, [rr.name, num(rr.manual), num(rr.autograd), sci(rr.diff)]);
+  const ok = r.maxDiff < 1e-6;
+  verdict.className = `verdict ${ok ? 'ok' : 'bad'}`;
+  verdict.textContent = `Largest difference: ${sci(r.maxDiff)} (gradients: ${sci(r.maxGradDiff)}), ${ok ? 'a match, within float32 rounding' : 'larger than 1e-6: the two disagree'}.`;
+  return r;
+});
+
+// ---- exercise 3: gradient flow -----------------------------------------------------------
+
+const flowSec = section(main, 'flow', 'Exercise 3: gradient flow in a small network');
+prose(
+  flowSec.body,
+  'Backpropagation hands every weight matrix its own gradient, and watching their sizes over training tells you whether each layer is still being pushed. Here a 2-10-2 ReLU network separates random 2-D points by which side of a line they fall on (Adam, full batch, cross-entropy). After each backward pass we take the mean absolute gradient of each weight matrix:',
+);
+math(flowSec.body, String.raw`\overline{|g|}_{\ell} = \frac{1}{|W_\ell|}\sum_{ij}\left|\frac{\partial L}{\partial W_{\ell,ij}}\right|`);
+prose(
+  flowSec.body,
+  'Before any backward pass a parameter has no gradient at all (its grad is null, None in PyTorch); following the lesson\'s correction we count such a parameter as 0 rather than fail, and the result reports how often that happened. Both curves shrink as the loss falls: once most points are classified confidently, there is little left to correct. Defaults are the lesson\'s demo (seed 11, 200 points, x0 + x1 > 0, lr 0.1, 60 epochs); the Exercise preset uses 150 points, the rule x0 − x1 > 0 and 50 epochs.',
+);
+const flowPreset = selectControl(flowSec.controls, 'Preset:', ['Demo (lesson)', 'Exercise'] as const, 'Demo (lesson)', 'flow-preset');
+const flowSeed = numberControl(flowSec.controls, 'seed', FLOW_DEMO.seed, { min: 0, step: 1, id: 'flow-seed' });
+const flowN = numberControl(flowSec.controls, 'points', FLOW_DEMO.n, { min: 1, step: 1, id: 'flow-n' });
+const flowRule = selectControl<LabelRule>(flowSec.controls, 'class 1 when', LABEL_RULES, FLOW_DEMO.rule, 'flow-rule');
+const flowHidden = numberControl(flowSec.controls, 'hidden units', FLOW_DEMO.hidden, { min: 1, step: 1, id: 'flow-hidden' });
+const flowLr = numberControl(flowSec.controls, 'Adam lr', FLOW_DEMO.lr, { min: 0, id: 'flow-lr' });
+const flowEpochs = numberControl(flowSec.controls, 'epochs', FLOW_DEMO.epochs, { min: 1, step: 1, id: 'flow-epochs' });
+document.getElementById('flow-preset')!.addEventListener('change', () => {
+  const p = flowPreset() === 'Exercise' ? FLOW_EXERCISE : FLOW_DEMO;
+  setValue('flow-n', p.n);
+  setValue('flow-rule', p.rule);
+  setValue('flow-hidden', p.hidden);
+  setValue('flow-lr', p.lr);
+  setValue('flow-epochs', p.epochs);
+});
+const flowGradChart = new Chart(flowSec.output, {
+  id: 'flow-grads',
+  title: 'Mean |gradient| of each weight matrix',
+  xLabel: 'epoch',
+  yLabel: 'mean |dL/dW|',
+  series: [{ label: 'fc1.weight (input layer)' }, { label: 'fc2.weight (output layer)' }],
+});
+const flowLossChart = new Chart(flowSec.output, {
+  id: 'flow-loss',
+  title: 'Loss and accuracy',
+  xLabel: 'epoch',
+  yLabel: 'value',
+  series: [{ label: 'cross-entropy loss' }, { label: 'training accuracy', dash: [6, 4] }],
+});
+flowSec.onRun(async (ctx) => {
+  flowGradChart.reset();
+  flowLossChart.reset();
+  const r = await runGradientFlow({
+    seed: flowSeed(),
+    n: flowN(),
+    rule: flowRule(),
+    hidden: flowHidden(),
+    lr: flowLr(),
+    epochs: flowEpochs(),
+    signal: ctx.signal,
+    onProgress: async (p) => {
+      flowGradChart.append(p.epoch, [p.fc1, p.fc2]);
+      flowLossChart.append(p.epoch, [p.loss, p.accuracy]);
+      ctx.stepTime(p.msPerEpoch);
+      ctx.progress(p.epoch / p.epochs, `epoch ${p.epoch} of ${p.epochs}, loss ${p.loss.toFixed(4)}`);
+      await nextFrame();
+    },
+  });
+  return r;
+});
+
+// ---- exercise 4: vanishing gradients -----------------------------------------------------
+
+const vanSec = section(main, 'vanishing', 'Exercise 4: vanishing gradients, and the fix');
+prose(
+  vanSec.body,
+  'Stack six hidden layers with a sigmoid after each and the same chain rule turns against you. Going down one layer, the gradient is multiplied by that layer\'s weights and by the sigmoid\'s slope, and that slope is never more than a quarter:',
+);
+math(vanSec.body, String.raw`\sigma'(z) = \sigma(z)\,\big(1 - \sigma(z)\big) \le \tfrac14,\qquad \frac{\partial L}{\partial a_{\ell-1}} = \Big(\frac{\partial L}{\partial a_\ell}\odot\sigma'(z_\ell)\Big)\,W_\ell`);
+prose(
+  vanSec.body,
+  'With weights of the usual initial size, each layer scales the gradient down by a factor of a few, so by the first layer it is orders of magnitude smaller than at the last: the early layers hardly learn at all. ReLU\'s slope is exactly 1 wherever a unit is active, so the product does not decay layer after layer. Below, the same network (same data, same initial weights: both are built right after the same seed) trains twice, once with sigmoid and once with ReLU, and we plot every hidden layer\'s mean |gradient| on a log scale. Layer 1 is next to the input, layer 6 next to the output. The lesson plots a single curve, the mean over all hidden layers; we draw it too, but it can mislead: the average is dominated by the last layers, whose gradients are not small in the sigmoid net, so the vanishing shows in the per-layer charts, where layer 1 of the sigmoid net sits orders of magnitude below layer 6.',
+);
+prose(
+  vanSec.body,
+  'The fix here is the activation: ReLU keeps gradients of a similar size in every layer and the deep net trains, while the sigmoid one barely moves from its starting loss. Other remedies for deeper networks build on the same idea of keeping the product of slopes near one: initialization scaled to the layer size (Xavier for tanh and sigmoid, Kaiming for ReLU), normalization layers, and residual connections. Defaults are the lesson\'s demo (32 units, lr 0.07, 30 epochs, net seed 21, on the data of Exercise 3\'s demo); the Exercise preset uses 24 units, lr 0.09, 25 epochs and the exercise\'s data (150 points, x0 − x1 > 0).',
+);
+const vanPreset = selectControl(vanSec.controls, 'Preset:', ['Demo (lesson)', 'Exercise'] as const, 'Demo (lesson)', 'van-preset');
+const vanDataSeed = numberControl(vanSec.controls, 'data seed', VANISHING_DEMO.dataSeed, { min: 0, step: 1, id: 'van-data-seed' });
+const vanN = numberControl(vanSec.controls, 'points', VANISHING_DEMO.n, { min: 1, step: 1, id: 'van-n' });
+const vanRule = selectControl<LabelRule>(vanSec.controls, 'class 1 when', LABEL_RULES, VANISHING_DEMO.rule, 'van-rule');
+const vanSeed = numberControl(vanSec.controls, 'net seed', VANISHING_DEMO.seed, { min: 0, step: 1, id: 'van-seed' });
+const vanHidden = numberControl(vanSec.controls, 'hidden units', VANISHING_DEMO.hidden, { min: 1, step: 1, id: 'van-hidden' });
+const vanDepth = numberControl(vanSec.controls, 'hidden layers', VANISHING_DEMO.depth, { min: 2, max: 12, step: 1, id: 'van-depth' });
+const vanLr = numberControl(vanSec.controls, 'Adam lr', VANISHING_DEMO.lr, { min: 0, id: 'van-lr' });
+const vanEpochs = numberControl(vanSec.controls, 'epochs', VANISHING_DEMO.epochs, { min: 1, step: 1, id: 'van-epochs' });
+document.getElementById('van-preset')!.addEventListener('change', () => {
+  const ex = vanPreset() === 'Exercise';
+  const p = ex ? { ...VANISHING_DEMO, ...VANISHING_EXERCISE } : VANISHING_DEMO;
+  setValue('van-n', p.n);
+  setValue('van-rule', p.rule);
+  setValue('van-hidden', p.hidden);
+  setValue('van-depth', p.depth);
+  setValue('van-lr', p.lr);
+  setValue('van-epochs', p.epochs);
+});
+
+// The per-layer charts depend on the depth, so they are rebuilt at the start of each run.
+const LAYER_COLORS = ['#08306b', '#2171b5', '#4292c6', '#6baed6', '#d94801', '#a50f15', '#54278f', '#006d2c', '#7f2704', '#525252', '#e7298a', '#66a61e'];
+const vanCharts = el('div', { class: 'output' });
+vanSec.output.append(vanCharts);
+let live: Chart[] = [];
+function buildVanCharts(depth: number): { layer: Record<DeepActivation, Chart>; mean: Chart; profile: Chart; loss: Chart } {
+  for (const c of live) c.plot.destroy();
+  vanCharts.replaceChildren();
+  const layerSeries = Array.from({ length: depth }, (_, i) => ({ label: `layer ${i + 1}`, color: LAYER_COLORS[i % LAYER_COLORS.length]! }));
+  const layer = {
+    sigmoid: new Chart(vanCharts, { id: 'van-sigmoid-layers', title: 'Sigmoid net: mean |grad| per hidden layer', xLabel: 'epoch', yLabel: 'mean |dL/dW| (log)', series: layerSeries, logY: true }),
+    relu: new Chart(vanCharts, { id: 'van-relu-layers', title: 'ReLU net: mean |grad| per hidden layer', xLabel: 'epoch', yLabel: 'mean |dL/dW| (log)', series: layerSeries, logY: true }),
+  };
+  const profile = new Chart(vanCharts, {
+    id: 'van-profile',
+    title: 'Latest epoch: mean |grad| by depth',
+    xLabel: 'hidden layer (1 = next to the input)',
+    yLabel: 'mean |dL/dW| (log)',
+    series: [
+      { label: 'sigmoid', color: '#d62728', points: 8 },
+      { label: 'ReLU', color: '#1f77b4', points: 8 },
+    ],
+    logY: true,
+  });
+  const mean = new Chart(vanCharts, {
+    id: 'van-mean',
+    title: 'Mean over the hidden layers (the lesson\'s plot)',
+    xLabel: 'epoch',
+    yLabel: 'mean |dL/dW| (log)',
+    series: [
+      { label: 'sigmoid', color: '#d62728' },
+      { label: 'ReLU', color: '#1f77b4' },
+    ],
+    logY: true,
+  });
+  const loss = new Chart(vanCharts, {
+    id: 'van-loss',
+    title: 'Training loss',
+    xLabel: 'epoch',
+    yLabel: 'cross-entropy',
+    series: [
+      { label: 'sigmoid', color: '#d62728' },
+      { label: 'ReLU', color: '#1f77b4' },
+    ],
+  });
+  live = [layer.sigmoid, layer.relu, profile, mean, loss];
+  return { layer, mean, profile, loss };
+}
+buildVanCharts(VANISHING_DEMO.depth);
+const vanSummary = el('p', { id: 'van-summary' });
+vanSec.output.append(vanSummary);
+
+vanSec.onRun(async (ctx) => {
+  const depth = vanDepth();
+  const charts = buildVanCharts(depth);
+  vanSummary.textContent = '';
+  const layersX = Array.from({ length: depth }, (_, i) => i + 1);
+  const r = await runVanishing({
+    dataSeed: vanDataSeed(),
+    n: vanN(),
+    rule: vanRule(),
+    seed: vanSeed(),
+    hidden: vanHidden(),
+    depth,
+    lr: vanLr(),
+    epochs: vanEpochs(),
+    signal: ctx.signal,
+    onProgress: async (p) => {
+      const s = p.records.sigmoid!;
+      const rl = p.records.relu!;
+      charts.layer.sigmoid.append(p.epoch, s.layers);
+      charts.layer.relu.append(p.epoch, rl.layers);
+      charts.profile.setData(layersX, [s.layers, rl.layers]);
+      charts.mean.append(p.epoch, [s.mean, rl.mean]);
+      charts.loss.append(p.epoch, [s.loss, rl.loss]);
+      ctx.stepTime(p.msPerEpoch);
+      ctx.progress(p.epoch / p.epochs, `epoch ${p.epoch} of ${p.epochs}`);
+      await nextFrame();
+    },
+  });
+  const s = r.history.sigmoid;
+  const rl = r.history.relu;
+  if (s && rl && s.loss.length) {
+    vanSummary.textContent =
+      `Averaged over the epochs run, layer 1's mean |grad| is ${sci(r.firstOverLast.sigmoid!)} times layer ${depth}'s in the sigmoid net, ` +
+      `and ${num(r.firstOverLast.relu!)} times in the ReLU net. Final loss: sigmoid ${s.loss.at(-1)!.toFixed(4)}, ReLU ${rl.loss.at(-1)!.toFixed(4)}; ` +
+      `final accuracy: sigmoid ${(100 * s.accuracy.at(-1)!).toFixed(1)}%, ReLU ${(100 * rl.accuracy.at(-1)!).toFixed(1)}%.`;
+  }
+  return r;
+});
+
+codePanel(main, 'The code that runs: exercises 1 and 2 (demos/backprop/worked.ts)', workedSource);
+codePanel(main, 'The code that runs: exercise 3 (demos/backprop/flow.ts)', flowSource);
+codePanel(main, 'The code that runs: exercise 4 (demos/backprop/vanishing.ts)', vanishingSource);
