@@ -1,0 +1,259 @@
+// Part 3.7, dropout and L2: the lesson's data set, its 2-32-32-2 DropNet (or the Exercise
+// code's 2-28-2 RegNet), and one training loop that every exercise on the page runs.
+// No DOM here: the page and the Node tests run these same functions.
+import { F, RandomState, manualSeed, nn, noGrad, optim, tensor } from 'shadergrad';
+import type { Tensor } from 'shadergrad';
+
+// ---------------------------------------------------------------------------------------
+// The data: torch.manual_seed(s); X = torch.randn(N, 2); y = (x0^2 + c*x1 > t)
+// ---------------------------------------------------------------------------------------
+
+export interface DataOptions {
+  /** torch.manual_seed before torch.randn (Demo: 7, Exercise: 11). */
+  seed: number;
+  /** Number of points (Demo: 200, Exercise: 180). */
+  n: number;
+  /** Class 1 where x0^2 + coef * x1 > threshold (Demo: 0.8 and 0.5, Exercise: -0.7 and 0.3). */
+  coef: number;
+  threshold: number;
+  /** The first trainFrac * n points train, the rest validate (Demo: 0.7, Exercise: 0.6). */
+  trainFrac: number;
+}
+
+export const DEMO_DATA: DataOptions = { seed: 7, n: 200, coef: 0.8, threshold: 0.5, trainFrac: 0.7 };
+export const EXERCISE_DATA: DataOptions = { seed: 11, n: 180, coef: -0.7, threshold: 0.3, trainFrac: 0.6 };
+
+const TWO_POW_24 = 16777216;
+
+/**
+ * torch.randn(count) right after torch.manual_seed(seed), on the CPU, in float32.
+ *
+ * torch's CPU generator is the same MT19937 as numpy's RandomState, seeded the same way
+ * (init_genrand) for an integer seed, so RandomState's 32-bit words are torch's. torch makes
+ * a float uniform from the low 24 bits of a word, (w & 0xffffff) / 2^24, which is exactly
+ * RandomState.randint(0, 2^24): the mask is 0xffffff and nothing is ever rejected. For 16 or
+ * more values, torch (normal_fill) first fills the tensor with uniforms, then turns each run
+ * of 16 into normals by Box-Muller: u1 = 1 - d[j], u2 = d[j + 8] for j < 8, radius
+ * sqrt(-2 ln u1), d[j] = radius cos(2 pi u2), d[j + 8] = radius sin(2 pi u2). When the count
+ * is not a multiple of 16, the last 16 values are redone from 16 fresh uniforms.
+ * torch computes the logs and sines in float32 (on AVX2 machines with a vectorized
+ * approximation), so its values and these agree to a few float32 ulps (about 1e-6), far
+ * below anything that could move a label.
+ */
+export function torchRandn(seed: number, count: number): Float32Array {
+  if (!Number.isInteger(count) || count < 16) throw new Error(`torchRandn: count must be an integer >= 16 (torch's normal_fill path), got ${count}`);
+  const extra = count % 16 === 0 ? 0 : 16;
+  const words = new RandomState(seed).randint(0, TWO_POW_24, count + extra);
+  const u = Float32Array.from(words, (w) => w / TWO_POW_24);
+  const out = u.slice(0, count);
+  const fill16 = (d: Float32Array, at: number): void => {
+    for (let j = 0; j < 8; j++) {
+      const u1 = Math.fround(1 - d[at + j]!);
+      const u2 = d[at + j + 8]!;
+      const radius = Math.fround(Math.sqrt(Math.fround(-2 * Math.fround(Math.log(u1)))));
+      const theta = Math.fround(2 * Math.PI * u2);
+      d[at + j] = radius * Math.fround(Math.cos(theta));
+      d[at + j + 8] = radius * Math.fround(Math.sin(theta));
+    }
+  };
+  for (let i = 0; i + 16 <= count; i += 16) fill16(out, i);
+  if (extra) {
+    const tail = u.slice(count, count + 16);
+    fill16(tail, 0);
+    out.set(tail, count - 16);
+  }
+  return out;
+}
+
+export interface Dataset {
+  options: DataOptions;
+  /** [n, 2] row-major, and labels 0/1. */
+  x: Float32Array;
+  y: Int32Array;
+  nTrain: number;
+  nVal: number;
+}
+
+export function makeData(opts: DataOptions = DEMO_DATA): Dataset {
+  const { seed, n, coef, threshold, trainFrac } = opts;
+  if (!Number.isInteger(n) || n < 8) throw new Error(`makeData: n must be an integer >= 8, got ${n}`);
+  if (!(trainFrac > 0 && trainFrac < 1)) throw new Error(`makeData: trainFrac must be in (0, 1), got ${trainFrac}`);
+  const x = torchRandn(seed, 2 * n);
+  const y = new Int32Array(n);
+  // torch evaluates the rule in float32: X[:,0]**2 + 0.8*X[:,1], then > 0.5.
+  const c = Math.fround(coef);
+  for (let i = 0; i < n; i++) {
+    const a = x[2 * i]!;
+    const b = x[2 * i + 1]!;
+    y[i] = Math.fround(Math.fround(a * a) + Math.fround(c * b)) > threshold ? 1 : 0;
+  }
+  // torch.arange(0, int(0.7 * N)): Python's int() truncates.
+  const nTrain = Math.trunc(trainFrac * n);
+  if (nTrain < 1 || nTrain >= n) throw new Error(`makeData: trainFrac ${trainFrac} leaves no train or no validation points of ${n}`);
+  return { options: { ...opts }, x, y, nTrain, nVal: n - nTrain };
+}
+
+// ---------------------------------------------------------------------------------------
+// The nets
+// ---------------------------------------------------------------------------------------
+
+export interface NetOptions {
+  /** Width of each hidden layer (Demo: 32, Exercise: 28). */
+  hidden: number;
+  /** 2: DropNet, Linear-ReLU-Dropout twice (Demo); 1: RegNet, once (Exercise). */
+  hiddenLayers: 1 | 2;
+}
+
+export const DEMO_NET: NetOptions = { hidden: 32, hiddenLayers: 2 };
+export const EXERCISE_NET: NetOptions = { hidden: 28, hiddenLayers: 1 };
+
+/**
+ * DropNet(hidden, pdrop): fc1 -> ReLU -> Dropout -> fc2 -> ReLU -> Dropout -> fc3, or with
+ * one hidden layer RegNet's fc1 -> ReLU -> Dropout -> fc2. With p = 0 the Dropout layers
+ * are the identity, which is the lesson's PlainNet (same layers, same parameter order).
+ */
+export function makeNet(net: NetOptions, pdrop: number): nn.Sequential {
+  const layers: nn.Module[] = [];
+  let width = 2;
+  for (let l = 0; l < net.hiddenLayers; l++) {
+    layers.push(new nn.Linear(width, net.hidden), new nn.ReLU(), new nn.Dropout(pdrop));
+    width = net.hidden;
+  }
+  layers.push(new nn.Linear(width, 2));
+  return new nn.Sequential(...layers);
+}
+
+// ---------------------------------------------------------------------------------------
+// One training run, as the lesson's loop
+// ---------------------------------------------------------------------------------------
+
+export interface TrainOptions {
+  data: Dataset;
+  net: NetOptions;
+  /** Dropout probability p of every Dropout layer. */
+  pdrop: number;
+  /** Adam (Demo: 0.08, Exercise: 0.07). */
+  lr: number;
+  /** Adam's weight_decay, L2 added to the gradient (Demo 2: 0.02). */
+  weightDecay: number;
+  epochs: number;
+  /** manualSeed just before the net is built: its initial weights and its dropout masks. */
+  seed: number;
+  onEpoch?: (e: EpochStats) => void | Promise<void>;
+  /** Checked every epoch; a stop rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+export interface EpochStats {
+  epoch: number;
+  loss: number;
+  trainAcc: number;
+  valAcc: number;
+  /** Wall time of this epoch (training step and evaluation), ms. */
+  ms: number;
+}
+
+export interface RunResult {
+  loss: number[];
+  trainAcc: number[];
+  valAcc: number[];
+}
+
+function split(data: Dataset): { xTrain: Tensor; yTrain: Tensor; xVal: Tensor; yVal: Tensor } {
+  const { x, y, nTrain, nVal } = data;
+  return {
+    xTrain: tensor(x.subarray(0, 2 * nTrain), { shape: [nTrain, 2] }),
+    yTrain: tensor(y.subarray(0, nTrain), { shape: [nTrain], dtype: 'int32' }),
+    xVal: tensor(x.subarray(2 * nTrain), { shape: [nVal, 2] }),
+    yVal: tensor(y.subarray(nTrain), { shape: [nVal], dtype: 'int32' }),
+  };
+}
+
+/** (pred == y).float().mean() */
+const accuracy = (logits: Tensor, labels: Tensor): Tensor => logits.argmax(1).eq(labels).float().mean();
+
+/**
+ * The lesson's loop: each epoch one full-batch Adam step in train() mode (dropout on; the
+ * train accuracy is read from these very logits, dropout and all, as the lesson does), then
+ * the validation accuracy in eval() mode under noGrad (dropout off).
+ */
+export async function trainRun(opts: TrainOptions): Promise<RunResult> {
+  const { data, lr, weightDecay, epochs, pdrop } = opts;
+  if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`trainRun: epochs must be a positive integer, got ${epochs}`);
+  const { xTrain, yTrain, xVal, yVal } = split(data);
+  manualSeed(opts.seed);
+  const net = makeNet(opts.net, pdrop);
+  const opt = new optim.Adam(net.parameters(), { lr, weightDecay });
+  const out: RunResult = { loss: [], trainAcc: [], valAcc: [] };
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    opts.signal?.throwIfAborted();
+    const t0 = performance.now();
+    net.train();
+    const logits = net.forward(xTrain);
+    const loss = F.crossEntropy(logits, yTrain);
+    const trainAcc = accuracy(logits, yTrain);
+    opt.zeroGrad();
+    loss.backward();
+    opt.step();
+    // One submit: the step, the loss and the train accuracy; read both within this step.
+    const lossValue = await loss.item();
+    const trainValue = await trainAcc.item();
+
+    net.eval();
+    const valAcc = noGrad(() => accuracy(net.forward(xVal), yVal));
+    const valValue = await valAcc.item();
+
+    out.loss.push(lossValue);
+    out.trainAcc.push(trainValue);
+    out.valAcc.push(valValue);
+    await opts.onEpoch?.({ epoch, loss: lossValue, trainAcc: trainValue, valAcc: valValue, ms: performance.now() - t0 });
+  }
+  return out;
+}
+
+/** Several runs one after another, each reporting as it goes (Exercises 2-4). */
+export interface Variant {
+  key: string;
+  pdrop: number;
+  weightDecay: number;
+}
+
+export interface CompareOptions extends Omit<TrainOptions, 'pdrop' | 'weightDecay' | 'onEpoch'> {
+  variants: Variant[];
+  onEpoch?: (variant: number, e: EpochStats) => void | Promise<void>;
+}
+
+/**
+ * Every variant starts from manualSeed(seed): the same data and, since Dropout has no
+ * parameters, the very same initial weights, so the curves differ only by regularization.
+ */
+export async function compareRuns(opts: CompareOptions): Promise<Record<string, RunResult>> {
+  const results: Record<string, RunResult> = {};
+  for (const [i, v] of opts.variants.entries()) {
+    results[v.key] = await trainRun({
+      ...opts,
+      pdrop: v.pdrop,
+      weightDecay: v.weightDecay,
+      onEpoch: (e) => opts.onEpoch?.(i, e),
+    });
+  }
+  return results;
+}
+
+/** The Exercise 3 line-up: none, dropout, dropout + L2. */
+export function regularizationVariants(pdrop: number, weightDecay: number): Variant[] {
+  return [
+    { key: 'none', pdrop: 0, weightDecay: 0 },
+    { key: 'dropout', pdrop, weightDecay: 0 },
+    { key: 'dropoutL2', pdrop, weightDecay },
+  ];
+}
+
+export const rateVariants = (rates: number[]): Variant[] => rates.map((p) => ({ key: `p=${p}`, pdrop: p, weightDecay: 0 }));
+
+/** The lesson's numbers per exercise: Demo code (defaults) and Exercise code (preset). */
+export const PRESETS = {
+  demo: { data: DEMO_DATA, net: DEMO_NET, lr: 0.08, seed: 7, pdrop: 0.5, weightDecay: 0.02, epochs: 80, rates: [0, 0.3, 0.5, 0.7], rateEpochs: 60 },
+  exercise: { data: EXERCISE_DATA, net: EXERCISE_NET, lr: 0.07, seed: 11, pdrop: 0.4, weightDecay: 0.02, epochs: 60, rates: [0, 0.2, 0.5, 0.7], rateEpochs: 40 },
+} as const;
+export type PresetName = keyof typeof PRESETS;
