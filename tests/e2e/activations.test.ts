@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'puppeteer';
 import { setBackend } from 'shadergrad';
-import { SCREENSHOTS, chartUpdates, openPage, runExercise, startSite } from './harness.ts';
+import { SCREENSHOTS, chartUpdates, openPage, runExercise, startSite, setInput } from './harness.ts';
 import type { Site } from './harness.ts';
 import { ACTIVATIONS } from '../../demos/activations/nets.ts';
 import { activationCurves } from '../../demos/activations/curves.ts';
@@ -58,10 +58,6 @@ function expectClose(page: number[], node: number[], rel: number, abs: number, w
   console.log(`${what}: worst relative difference ${worst.toExponential(2)}`);
 }
 
-async function setValue(page: Page, id: string, value: string | number): Promise<void> {
-  await page.$eval(`#${id}`, (e, v) => ((e as HTMLInputElement).value = String(v)), value);
-}
-
 /** Run a section and check that every one of its charts was fed at least `min` times. */
 async function runWithCharts(page: Page, id: string, charts: string[], min: number, click?: string): Promise<unknown> {
   const before = await chartUpdates(page);
@@ -98,13 +94,13 @@ it('activations: four sections on WebGPU, live charts, presets, Stop, numbers eq
     expectClose(curves.derivatives![act]!, cpuCurves.derivatives![act]!, 0, CURVE_TOL, `curves ${act}'`);
   }
   // Alpha is editable: the leak's slope follows it.
-  await setValue(page, 'curves-alpha', 0.25);
+  await setInput(page, 'curves-alpha', 0.25);
   const leaky = (await runExercise(page, 'curves')) as CurvesResult;
   expect(leaky.derivatives!.leakyrelu![0]).toBeCloseTo(0.25, 6);
   expect(leaky.values.leakyrelu![0]).toBeCloseTo(-1.25, 5);
 
   // ---- 2. compare: Stop first, then the lesson's run --------------------------------------------
-  await setValue(page, 'compare-epochs', 2000);
+  await setInput(page, 'compare-epochs', 2000);
   await page.evaluate(() => delete window.__results.compare);
   await page.click('[data-run="compare"]');
   await new Promise((r) => setTimeout(r, 1500));
@@ -122,7 +118,7 @@ it('activations: four sections on WebGPU, live charts, presets, Stop, numbers eq
   expect(await page.$eval('[data-status="compare"]', (e) => e.textContent)).toMatch(/^Stopped/);
   expect(await page.$eval('[data-run="compare"]', (b) => (b as HTMLButtonElement).disabled)).toBe(false);
 
-  await setValue(page, 'compare-epochs', DEMO2.epochs);
+  await setInput(page, 'compare-epochs', DEMO2.epochs);
   const compare = (await runWithCharts(page, 'compare', ['compare-loss'], 10)) as CompareResult;
   expect(compare).toMatchObject({ stopped: false, epochsRun: 80 });
   expect(compare.settings).toMatchObject({ seed: 3, n: 100, rule: 'sum', hidden: 8, lr: 0.08, epochs: 80, slope: 0.05 });

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'puppeteer';
 import { setBackend } from 'shadergrad';
-import { SCREENSHOTS, chartUpdates, openPage, runExercise, startSite } from './harness.ts';
+import { SCREENSHOTS, chartUpdates, openPage, runExercise, startSite, setInput } from './harness.ts';
 import type { Site } from './harness.ts';
 import { DEMO_INPUTS, EXERCISE_INPUTS, autogradBackprop, manualBackprop } from '../../demos/backprop/worked.ts';
 import type { ManualResult, SideBySide, WorkedInputs } from '../../demos/backprop/worked.ts';
@@ -43,10 +43,6 @@ function expectAccuracy(page: number[], node: number[], n: number, what: string)
 
 async function setPreset(page: Page, id: string, value: string): Promise<void> {
   await page.select(`#${id}`, value);
-}
-
-async function setNumber(page: Page, id: string, value: number): Promise<void> {
-  await page.$eval(`#${id}`, (e, v) => ((e as HTMLInputElement).value = String(v)), value);
 }
 
 const flat = (m: { dW1: number[][]; dW2: number[] }): number[] => [...m.dW1.flat(), ...m.dW2];
@@ -87,7 +83,7 @@ it('backprop: by hand = autograd to 1e-6, gradient flow and vanishing run live a
   expect(Math.abs(dead.autograd.dW1[0][1])).toBe(0);
   expect(Math.abs(dead.autograd.dW2[1])).toBe(0);
   // An edited weight: the table follows, and Run uses it.
-  await setNumber(page, 'bp-w2-1', 0.25);
+  await setInput(page, 'bp-w2-1', 0.25);
   await checkWorked(page, { ...EXERCISE_INPUTS, W2: [0.6, 0.25] });
   await setPreset(page, 'bp-preset', 'Demo (lesson)');
   await checkWorked(page, DEMO_INPUTS);
@@ -107,7 +103,7 @@ it('backprop: by hand = autograd to 1e-6, gradient flow and vanishing run live a
 
   // Stop: 2000 epochs asked; press Stop after a second and a half; the run must end within a
   // second with what it recorded, and Run must work again.
-  await setNumber(page, 'flow-epochs', 2000);
+  await setInput(page, 'flow-epochs', 2000);
   await page.evaluate(() => delete window.__results.flow);
   await page.click('[data-run="flow"]');
   await new Promise((r) => setTimeout(r, 1500));
@@ -126,7 +122,7 @@ it('backprop: by hand = autograd to 1e-6, gradient flow and vanishing run live a
   // The epochs it did run are the start of the same run.
   const k = Math.min(stopped.epochsRun, FLOW_DEMO.epochs);
   expectSeries(stopped.loss.slice(0, k), flowCpu.loss.slice(0, k), 'stopped flow loss');
-  await setNumber(page, 'flow-epochs', FLOW_DEMO.epochs);
+  await setInput(page, 'flow-epochs', FLOW_DEMO.epochs);
   const again = (await runExercise(page, 'flow')) as FlowResult;
   expect(again.epochsRun).toBe(60);
   expectSeries(again.loss, flowCpu.loss, 'flow loss after Stop');

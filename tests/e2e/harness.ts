@@ -72,3 +72,8 @@ export async function runExercise(page: Page, id: string, timeoutMs = 300_000): 
 export async function chartUpdates(page: Page): Promise<Record<string, number>> {
   return page.evaluate(() => ({ ...window.__chartUpdates }));
 }
+
+/** Set a number or text input (by element id) as a learner would type it. */
+export async function setInput(page: Page, id: string, value: string | number): Promise<void> {
+  await page.$eval(`#${id}`, (e, v) => ((e as HTMLInputElement).value = String(v)), value);
+}

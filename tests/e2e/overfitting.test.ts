@@ -6,7 +6,7 @@ import type { Page } from 'puppeteer';
 import { setBackend } from 'shadergrad';
 import { runComplexity, runNoisy, runSmallVsLarge, runWeightDecay } from '../../demos/overfitting/overfit.ts';
 import type { ComplexityResult, CurveResult, DecayResult, NoisyResult } from '../../demos/overfitting/overfit.ts';
-import { SCREENSHOTS, chartUpdates, openPage, runExercise, startSite } from './harness.ts';
+import { SCREENSHOTS, chartUpdates, openPage, runExercise, startSite, setInput } from './harness.ts';
 import type { Site } from './harness.ts';
 
 let site: Site;
@@ -39,10 +39,6 @@ function expectClose(page: number[], node: number[], what: string, tol = REL): v
     expect(d, `${what}[${i}]: page ${page[i]} vs node ${node[i]}`).toBeLessThanOrEqual(tol);
   }
   console.log(`${what}: worst relative difference ${worst.toExponential(2)}`);
-}
-
-async function setValue(page: Page, id: string, v: number | string): Promise<void> {
-  await page.$eval(`#${id}`, (e, value) => ((e as HTMLInputElement).value = String(value)), v);
 }
 
 /** Run a section and check each chart got at least `min` updates during the run. */
@@ -101,7 +97,7 @@ it('overfitting: four exercises on WebGPU, live charts, Stop, numbers equal a CP
   r4e.r2.forEach((v, i) => expect(Math.abs(v - n4e.r2[i]!), `preset R^2 hidden ${r4e.sizes[i]}`).toBeLessThan(1e-3));
 
   // 5. Stop: a long run (5000 epochs) stopped after a second; the result within a second.
-  await setValue(page, 'svl-epochs', 5000);
+  await setInput(page, 'svl-epochs', 5000);
   await page.evaluate(() => delete window.__results['small-vs-large']);
   await page.click('[data-run="small-vs-large"]');
   await new Promise((r) => setTimeout(r, 1500));
@@ -120,8 +116,8 @@ it('overfitting: four exercises on WebGPU, live charts, Stop, numbers equal a CP
   expect(await page.$eval('[data-status="small-vs-large"]', (e) => e.textContent)).toMatch(/^Stopped/);
 
   // 6. Run again after Stop, with a different seed, against Node.
-  await setValue(page, 'svl-epochs', 100);
-  await setValue(page, 'svl-seed', 4);
+  await setInput(page, 'svl-epochs', 100);
+  await setInput(page, 'svl-seed', 4);
   const r6 = await runWithCharts<CurveResult>(page, 'small-vs-large', ['svl-loss'], 10);
   const n6 = await runSmallVsLarge({ seed: 4 });
   expectClose(r6.test, n6.test, 'svl seed 4 test');

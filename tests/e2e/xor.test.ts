@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'puppeteer';
 import { setBackend } from 'shadergrad';
-import { SCREENSHOTS, chartUpdates, openPage, runExercise, startSite } from './harness.ts';
+import { SCREENSHOTS, chartUpdates, openPage, runExercise, startSite, setInput } from './harness.ts';
 import type { Site } from './harness.ts';
 import { XorLab } from '../../demos/xor/lab.ts';
 import type { LabSnapshot } from '../../demos/xor/lab.ts';
@@ -42,10 +42,6 @@ async function clickAndWait(page: Page, selector: string, id = 'lab'): Promise<L
   await page.click(selector);
   await page.waitForFunction((i) => i in window.__results, { timeout: 300_000, polling: 50 }, id);
   return (await page.evaluate((i) => window.__results[i], id)) as LabResult;
-}
-
-async function setNumber(page: Page, selector: string, value: number): Promise<void> {
-  await page.$eval(selector, (e, v) => ((e as HTMLInputElement).value = String(v)), value);
 }
 
 /** Relative closeness, for float32 results of the same computation on two backends. */
@@ -160,14 +156,14 @@ it('xor: lab buttons train to 99% on WebGPU, Stop works, restarts run, numbers e
   // ---- many restarts at once -------------------------------------------------------------------
   expect(await page.$eval('#restarts-seed', (e) => (e as HTMLInputElement).value)).toBe(String(SEED));
   // A short run of 1 start (8 nets): its dispatches per epoch are compared with 2 starts below.
-  await setNumber(page, '#restarts-starts', 1);
-  await setNumber(page, '#restarts-epochs', 5); // past the 3 probe epochs, which read losses too
+  await setInput(page, 'restarts-starts', 1);
+  await setInput(page, 'restarts-epochs', 5); // past the 3 probe epochs, which read losses too
   const small = (await runExercise(page, 'restarts')) as RestartResult;
   expect(small.nets).toBe(8);
   expect(small.submitsPerEpoch).toBe(1);
 
   // Stop on the restarts: 500 epochs asked, stopped after a second and a half.
-  await setNumber(page, '#restarts-epochs', 500);
+  await setInput(page, 'restarts-epochs', 500);
   await page.evaluate(() => delete window.__results.restarts);
   await page.click('[data-run="restarts"]');
   await new Promise((r) => setTimeout(r, 1500));
@@ -180,8 +176,8 @@ it('xor: lab buttons train to 99% on WebGPU, Stop works, restarts run, numbers e
   expect(stoppedR.epochsRun).toBeLessThan(500);
 
   // The run to compare (and the one the screenshot shows): 2 starts x 8 settings, 30 epochs.
-  await setNumber(page, '#restarts-starts', R_STARTS);
-  await setNumber(page, '#restarts-epochs', R_EPOCHS);
+  await setInput(page, 'restarts-starts', R_STARTS);
+  await setInput(page, 'restarts-epochs', R_EPOCHS);
   const rBefore = await chartUpdates(page);
   const t0 = Date.now();
   const gpuR = (await runExercise(page, 'restarts', 600_000)) as RestartResult;
