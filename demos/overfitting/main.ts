@@ -28,6 +28,23 @@ function timer(ctx: RunContext): (epochs: number) => void {
   return (epochs) => ctx.stepTime((performance.now() - t0) / Math.max(1, epochs));
 }
 
+/**
+ * Train and test losses onto a chart, in batches of DRAW_EVERY epochs (a redraw per epoch
+ * costs more than an epoch here), with the status line and a frame for the browser.
+ */
+function lossDrawer(chart: Chart, ctx: RunContext, epochs: number): (r: { epoch: number; train: number; test: number }) => Promise<void> {
+  const tick = timer(ctx);
+  const pending: [number, number, number][] = [];
+  return async (r) => {
+    pending.push([r.epoch, r.train, r.test]);
+    if (r.epoch % DRAW_EVERY !== 0 && r.epoch !== epochs) return;
+    for (const [e, a, b] of pending.splice(0)) chart.append(e, [a, b]);
+    tick(r.epoch);
+    ctx.progress(r.epoch / epochs, `epoch ${r.epoch}: train ${r.train.toFixed(4)}, test ${r.test.toFixed(4)}`);
+    await nextFrame();
+  };
+}
+
 /** Rename series i (0-based) of a chart, in its legend too. */
 function relabel(chart: Chart, i: number, label: string): void {
   chart.plot.series[i + 1]!.label = label;
@@ -86,9 +103,8 @@ const chart1 = new Chart(s1.output, {
 s1.onRun(async (ctx) => {
   chart1.reset();
   const epochs = c1.epochs();
-  const tick = timer(ctx);
+  const draw = lossDrawer(chart1, ctx, epochs);
   let done = 0;
-  const pending: [number, number, number][] = [];
   return stoppable(ctx, () => done, () =>
     runSmallVsLarge({
       seed: c1.seed(),
@@ -101,13 +117,7 @@ s1.onRun(async (ctx) => {
       signal: ctx.signal,
       onEpoch: async (r) => {
         done = r.epoch;
-        pending.push([r.epoch, r.train, r.test]);
-        if (r.epoch % DRAW_EVERY === 0 || r.epoch === epochs) {
-          for (const [e, a, b] of pending.splice(0)) chart1.append(e, [a, b]);
-          tick(r.epoch);
-          ctx.progress(r.epoch / epochs, `epoch ${r.epoch}: train ${r.train.toFixed(4)}, test ${r.test.toFixed(4)}`);
-          await nextFrame();
-        }
+        await draw(r);
       },
     }),
   );
@@ -158,9 +168,8 @@ s2.onRun(async (ctx) => {
   chart2.reset();
   fitChart.reset();
   const epochs = c2.epochs();
-  const tick = timer(ctx);
+  const draw = lossDrawer(chart2, ctx, epochs);
   let done = 0;
-  const pending: [number, number, number][] = [];
   // The scatter series need the training and test xs; they come with the first fit.
   let layout: { xs: number[]; train: (number | null)[]; test: (number | null)[]; truth: number[] } | null = null;
   const opts = { seed: c2.seed(), noise: c2.noise(), testNoise: c2.testNoise(), hidden: c2.hidden(), epochs, lr: c2.lr(), signal: ctx.signal };
@@ -178,14 +187,8 @@ s2.onRun(async (ctx) => {
       fitEvery: 10,
       onEpoch: async (r) => {
         done = r.epoch;
-        pending.push([r.epoch, r.train, r.test]);
         if (r.fit && layout) fitChart.setData(layout.xs, [layout.train, layout.test, layout.truth, r.fit]);
-        if (r.epoch % DRAW_EVERY === 0 || r.epoch === epochs) {
-          for (const [e, a, b] of pending.splice(0)) chart2.append(e, [a, b]);
-          tick(r.epoch);
-          ctx.progress(r.epoch / epochs, `epoch ${r.epoch}: train ${r.train.toFixed(4)}, test ${r.test.toFixed(4)}`);
-          await nextFrame();
-        }
+        await draw(r);
       },
     }),
   );
