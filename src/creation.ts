@@ -1,7 +1,7 @@
 // Making tensors from host values: data, random draws. Random draws come from the global
 // Philox stream on the host, so every backend receives identical values for a seed.
 import type { DType } from './graph/ir.ts';
-import { assertShape, fmt, sizeOf } from './shape.ts';
+import { assertInt32, assertShape, fmt, sizeOf } from './shape.ts';
 import type { Shape } from './shape.ts';
 import { Tensor, tensorFromHost } from './tensor.ts';
 import type { NestedArray } from './tensor.ts';
@@ -19,7 +19,7 @@ export function tensor(data: NestedArray | ArrayLike<number>, opts: TensorOption
   let shape: number[];
   if (typeof data === 'number') {
     values = [data];
-    shape = [];
+    shape = opts.shape ? [...opts.shape] : [];
   } else if (ArrayBuffer.isView(data)) {
     values = data as unknown as ArrayLike<number>;
     shape = opts.shape ? [...opts.shape] : [values.length];
@@ -39,7 +39,7 @@ export function tensor(data: NestedArray | ArrayLike<number>, opts: TensorOption
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (typeof v !== 'number') throw new Error(`tensor: element ${i} is ${typeof v}, expected a number`);
-    if (dtype === 'int32' && !Number.isInteger(v)) throw new Error(`tensor: element ${i} is ${v}, not an integer, but the dtype is int32`);
+    if (dtype === 'int32') assertInt32('tensor', `element ${i}`, v);
   }
   return tensorFromHost(values, shape, dtype, opts.requiresGrad ?? false);
 }

@@ -66,3 +66,12 @@ export function assertShape(op: string, shape: Shape): void {
     if (!Number.isInteger(d) || d < 0) throw new Error(`${op}: invalid shape ${fmt(shape)}: dimensions must be non-negative integers`);
   }
 }
+
+export const INT32_MIN = -2147483648;
+export const INT32_MAX = 2147483647;
+
+/** An int32 value must be an integer in [-2^31, 2^31 - 1]: an Int32Array store would wrap it silently. */
+export function assertInt32(op: string, what: string, v: number): void {
+  if (!Number.isInteger(v)) throw new Error(`${op}: ${what} is ${v}, not an integer, but the dtype is int32`);
+  if (v < INT32_MIN || v > INT32_MAX) throw new Error(`${op}: ${what} is ${v}, outside the int32 range [-2147483648, 2147483647]`);
+}

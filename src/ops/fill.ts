@@ -2,7 +2,7 @@
 import { apply, currentBackend } from '../runtime.ts';
 import { tensorFromHost } from '../tensor.ts';
 import type { Tensor } from '../tensor.ts';
-import { assertShape, fmt, sizeOf } from '../shape.ts';
+import { assertInt32, assertShape, fmt, sizeOf } from '../shape.ts';
 import type { Shape } from '../shape.ts';
 import type { DType } from '../graph/ir.ts';
 import { defineOp } from './define.ts';
@@ -20,7 +20,7 @@ export const fullDef = defineOp<{ shape: number[]; value: number; dtype: DType }
   shape: (_ins, { shape, value, dtype }) => {
     assertShape('full', shape);
     if (typeof value !== 'number') throw new Error(`full: value must be a number, got ${String(value)}`);
-    if (dtype === 'int32' && !Number.isInteger(value)) throw new Error(`full: value ${value} is not an integer, but the dtype is int32`);
+    if (dtype === 'int32') assertInt32('full', 'the value', value);
     return { shape, dtype };
   },
   cpu: ({ out, attrs }) => out.fill(attrs.value),
@@ -41,7 +41,14 @@ export const arangeDef = defineOp<{ start: number; end: number; step: number; dt
     checkFinite('arange', 'step', step);
     if (step === 0) throw new Error(`arange: step must be non-zero (start ${start}, end ${end})`);
     if ((end - start) / step < 0) throw new Error(`arange: step ${step} moves away from end ${end} (start ${start})`);
-    return { shape: [Math.max(0, Math.ceil((end - start) / step))], dtype };
+    const n = Math.max(0, Math.ceil((end - start) / step));
+    if (dtype === 'int32' && n > 0) {
+      // Every value must fit: the first and the last bound the rest.
+      assertInt32('arange', 'the first value', Math.trunc(start));
+      assertInt32('arange', 'the last value', Math.trunc(start + (n - 1) * step));
+      if (n > 1 && Number.isInteger(start) && Number.isInteger(step)) assertInt32('arange', 'the step', step);
+    }
+    return { shape: [n], dtype };
   },
   cpu: ({ out, attrs }) => {
     for (let i = 0; i < out.length; i++) out[i] = attrs.start + i * attrs.step;
@@ -101,6 +108,7 @@ export function asTensor(v: Tensor | number, like?: Tensor): Tensor {
   if (like?.dtype === 'int32' && !Number.isInteger(v)) {
     throw new Error(`a non-integer ${v} cannot combine with an int32 tensor ${fmt(like.shape)}; cast it with .float() first`);
   }
+  if (like?.dtype === 'int32') assertInt32('a number combined with an int32 tensor', 'the number', v);
   return constant([], v, like?.dtype ?? 'float32');
 }
 
@@ -123,7 +131,7 @@ export function constant(shape: Shape, value: number, dtype: DType = 'float32'):
   const key = `${dtype}[${shape.join(',')}]${Object.is(value, -0) ? '-0' : String(value)}`;
   const cached = constants.get(key);
   if (cached && !cached.variable?.disposed) return cached;
-  if (dtype === 'int32' && !Number.isInteger(value)) throw new Error(`full: value ${value} is not an integer, but the dtype is int32`);
+  if (dtype === 'int32') assertInt32('full', 'the value', value);
   const values = dtype === 'int32' ? new Int32Array(n).fill(value) : new Float32Array(n).fill(value);
   const t = tensorFromHost(values, shape, dtype);
   constants.set(key, t);
