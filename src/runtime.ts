@@ -6,9 +6,10 @@ import { Node, Variable } from './graph/ir.ts';
 import type { DType, Meta } from './graph/ir.ts';
 import { PlanCache } from './graph/plan.ts';
 import type { Plan } from './graph/plan.ts';
-import { schedule } from './graph/plan.ts';
+import { needsCompute, schedule } from './graph/plan.ts';
 import type { OpDef } from './ops/define.ts';
 import { assignDef } from './ops/update.ts';
+import { copyDef } from './ops/layout.ts';
 import { isDifferentiable } from './ops/define.ts';
 import { fmt, sizeOf } from './shape.ts';
 import { Tensor } from './tensor.ts';
@@ -19,10 +20,17 @@ let plans = new PlanCache();
 let pending: Node[] = [];
 let pendingEffects: Node[] = [];
 let gradEnabled = true;
+/** Bumped by every backend switch: tensors of an earlier epoch have lost their memory. */
+let epoch = 0;
+let lastSwitch = '';
 let internalDepth = 0;
 
 export function currentBackend(): Backend {
   return backend;
+}
+
+export function currentEpoch(): number {
+  return epoch;
 }
 
 export interface SetBackendOptions {
@@ -57,7 +65,20 @@ export function registerBackend(name: BackendName, factory: BackendFactory): Bac
  * Switch backends. Tensors made on the old backend cannot be used with the new one.
  * Pending work is run on the old backend first, so nothing recorded is lost.
  */
-export async function setBackend(name: BackendName, opts: SetBackendOptions = {}): Promise<BackendInfo> {
+export function setBackend(name: BackendName, opts: SetBackendOptions = {}): Promise<BackendInfo> {
+  // Calls take effect in call order, so the last call wins: a slow WebGPU start begun
+  // before a quick switch to the CPU must not finish last and replace it.
+  const run = switchQueue.then(() => switchBackend(name, opts));
+  switchQueue = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  return run;
+}
+
+let switchQueue: Promise<void> = Promise.resolve();
+
+async function switchBackend(name: BackendName, opts: SetBackendOptions): Promise<BackendInfo> {
   if (name !== 'cpu' && name !== 'webgpu') throw new Error(`setBackend: unknown backend '${String(name)}'; expected 'cpu' or 'webgpu'`);
   if (opts.precision !== undefined && opts.precision !== 'float32' && opts.precision !== 'float64') {
     throw new Error(`setBackend: precision must be 'float32' or 'float64', got '${String(opts.precision)}'`);
@@ -84,6 +105,8 @@ export async function setBackend(name: BackendName, opts: SetBackendOptions = {}
   // The old backend's tensors are unusable from now on; free its device.
   if (backend !== next) backend.destroy?.();
   backend = next;
+  epoch++;
+  lastSwitch = `setBackend('${name}'${opts.precision ? `, { precision: '${opts.precision}' }` : ''})`;
   plans = new PlanCache();
   pending = [];
   pendingEffects = [];
@@ -124,15 +147,35 @@ export function isGradEnabled(): boolean {
   return gradEnabled;
 }
 
-/** Run `fn` without recording gradients, as `torch.no_grad()`. */
+/**
+ * Run `fn` without recording gradients, as `torch.no_grad()`. `fn` must be synchronous: the
+ * mode is a global flag, and after an await other code runs under whatever mode is current.
+ */
 export function noGrad<T>(fn: () => T): T {
+  if (typeof fn !== 'function') throw new Error(`noGrad: expected a function, got ${fn === null ? 'null' : typeof fn}`);
+  if (fn.constructor?.name === 'AsyncFunction' || fn.constructor?.name === 'AsyncGeneratorFunction') throw asyncNoGradError();
   const prev = gradEnabled;
   gradEnabled = false;
+  let result: T;
   try {
-    return fn();
+    result = fn();
   } finally {
     gradEnabled = prev;
   }
+  // A function that returned a promise ran only up to its first await without gradients.
+  if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
+    (result as unknown as Promise<unknown>).then(undefined, () => {});
+    throw asyncNoGradError();
+  }
+  return result;
+}
+
+function asyncNoGradError(): Error {
+  return new Error(
+    'noGrad: the function is async (or returned a Promise); gradient mode cannot follow it across an await, so ops after ' +
+      'the first await would record gradients again. Pass a synchronous function and await its results outside: ' +
+      'const y = noGrad(() => net.forward(x)); const values = await y.data()',
+  );
 }
 
 /**
@@ -160,12 +203,23 @@ export function expose(t: Tensor): Tensor {
 
 // ---- recording --------------------------------------------------------------------------
 
-function readNode(t: Tensor, op: string): Node {
-  if (!(t instanceof Tensor)) throw new Error(`${op}: expected a Tensor, got ${describeValue(t)}`);
-  t.assertUsable(op);
+/** Throws unless `t` was made by the backend now in use (not before a setBackend call). */
+export function assertCurrentBackend(t: Tensor, op: string): void {
   if (t.backendName !== backend.name) {
     throw new Error(`${op}: a tensor ${fmt(t.shape)} lives on the ${t.backendName} backend but the current backend is ${backend.name}; create it again after setBackend`);
   }
+  if (t.epoch !== epoch) {
+    throw new Error(
+      `${op}: a tensor ${fmt(t.shape)} ${t.dtype} was created before ${lastSwitch} re-initialised the ${backend.name} backend; ` +
+        `its memory is gone: create it again`,
+    );
+  }
+}
+
+function readNode(t: Tensor, op: string): Node {
+  if (!(t instanceof Tensor)) throw new Error(`${op}: expected a Tensor, got ${describeValue(t)}`);
+  t.assertUsable(op);
+  assertCurrentBackend(t, op);
   // Reading a variable with an update still pending: run it first, so this new node does
   // not chain onto last step's graph (see DESIGN.md, "when work is submitted").
   if (t.variable?.pendingWrite) flush();
@@ -182,12 +236,14 @@ function describeValue(v: unknown): string {
 export function apply<A>(def: OpDef<A>, inputs: Tensor[], attrs: A, scalars: readonly number[] = []): Tensor {
   const nodes = inputs.map((t) => readNode(t, def.name));
   const meta = def.shape(nodes.map(metaOf), attrs);
+  checkSize(def.name, meta.shape, meta.dtype);
   const requiresGrad =
     gradEnabled &&
     meta.dtype === 'float32' &&
     isDifferentiable(def) &&
     nodes.some((n, i) => n.requiresGrad && !(def.nondiff ?? []).includes(i));
   const node = new Node(def, nodes, attrs as Record<string, unknown>, scalars, meta.shape, meta.dtype, requiresGrad);
+  node.epoch = epoch;
   node.exposed = internalDepth === 0;
   pending.push(node);
   return Tensor.fromNode(node, backend.name);
@@ -201,9 +257,14 @@ export function applyEffect<A>(def: OpDef<A>, inputs: Tensor[], attrs: A, scalar
     if (!v) throw new Error(`${def.name}: input ${w} must be a leaf tensor (parameter or state) to be updated in place`);
     if (v.pendingWrite) flush();
   }
+  // An effect must not read the memory it writes (WebGPU forbids binding one buffer both
+  // ways, and a kernel would read values it already overwrote): read a copy instead.
+  const written = new Set(writes.map((w) => inputs[w]!.variable));
+  inputs = inputs.map((t, i) => (!writes.includes(i) && t.variable && written.has(t.variable) ? noGrad(() => internal(() => apply(copyDef, [t], {}))) : t));
   const nodes = inputs.map((t) => readNode(t, def.name));
   def.shape(nodes.map(metaOf), attrs);
   const node = new Node(def, nodes, attrs as Record<string, unknown>, scalars, [], 'float32', false);
+  node.epoch = epoch;
   for (const w of writes) inputs[w]!.variable!.pendingWrite = node;
   pendingEffects.push(node);
 }
@@ -212,9 +273,22 @@ function metaOf(n: Node): Meta {
   return { shape: n.shape, dtype: n.dtype };
 }
 
+/** A tensor must fit the backend's largest buffer: checked when recorded, not when run. */
+export function checkSize(op: string, shape: readonly number[], dtype: DType): void {
+  const bytes = sizeOf(shape) * (dtype === 'float32' && backend.precision === 'float64' ? 8 : 4);
+  const limit = backend.maxTensorBytes;
+  if (bytes > limit.bytes) {
+    throw new Error(
+      `${op}: a ${dtype} tensor of shape ${fmt(shape)} has ${sizeOf(shape)} elements (${bytes} bytes), ` +
+        `more than the ${backend.name} backend can hold in one tensor: ${limit.source}`,
+    );
+  }
+}
+
 /** Storage for a new variable from host values: no submit. */
 export function newVariable(data: ArrayLike<number>, shape: readonly number[], dtype: DType): Variable {
-  return new Variable(backend.upload(data, dtype), shape, dtype, backend.name);
+  checkSize('tensor', shape, dtype);
+  return new Variable(backend.upload(data, dtype), shape, dtype, backend.name, epoch);
 }
 
 export function writeVariable(v: Variable, data: ArrayLike<number>): void {
@@ -243,13 +317,23 @@ export type StageTarget = Node | Variable;
  * results (or variables, read after the effects) to copy back in the same submit.
  */
 export function flush(extra: Node[] = [], stage: StageTarget[] = []): Promise<HostArray>[] {
-  const targets = pending.filter((n) => n.state === 'pending' || n.state === 'discarded');
+  let targets = pending.filter((n) => n.state === 'pending' || n.state === 'discarded');
   for (const n of extra) if (n.state !== 'realized') targets.push(n);
-  const effects = pendingEffects;
+  let effects = pendingEffects;
   if (targets.length === 0 && effects.length === 0) return [];
   const wanted = new Set(extra);
   pending = [];
   pendingEffects = [];
+  // Work that cannot run (it reads a failed, evicted or disposed result, or a value since
+  // updated in place) fails on its own: the rest of the pending work is not held up by it.
+  const blocked = blockedBy([...targets, ...effects]);
+  if (blocked.size > 0) {
+    for (const [n, err] of blocked) fail(n, err);
+    const refused = [...extra, ...effects].map((n) => blocked.get(n)).find((e) => e !== undefined);
+    targets = targets.filter((n) => !blocked.has(n));
+    effects = effects.filter((e) => !blocked.has(e));
+    if (refused) return refuse(refused, targets, effects, wanted);
+  }
   let order: Node[] = [];
   try {
     order = schedule(targets, effects);
@@ -287,17 +371,111 @@ export function flush(extra: Node[] = [], stage: StageTarget[] = []): Promise<Ho
     return staged;
   } catch (err) {
     const error = err instanceof Error ? err : new Error(String(err));
-    // Nothing was written (effects run last and a failed plan writes no variable), so drop
-    // the pending updates and mark what this flush should have produced as failed.
-    for (const e of effects) for (const w of e.def!.effect!.writes) e.inputs[w]!.variable!.pendingWrite = null;
-    for (const n of [...targets, ...order]) {
-      if (n.state !== 'realized') {
-        n.state = 'failed';
-        n.error = error;
-      }
+    const step = failedStepOf(error);
+    if (step === null || order[step] === undefined) {
+      // Nothing says which op failed (a device-level error): nothing was written (effects
+      // run last and a failed plan writes no variable), so everything this flush should
+      // have produced fails.
+      for (const n of [...targets, ...order, ...effects]) if (n.state !== 'realized') fail(n, error);
+      throw error;
     }
-    throw error;
+    // One op failed: it and whatever depends on it fail; the rest runs again without it.
+    const failed = new Set<Node>([order[step]!]);
+    for (const n of order) if (n.inputs.some((x) => failed.has(x))) failed.add(n);
+    for (const n of failed) fail(n, error);
+    targets = targets.filter((n) => !failed.has(n));
+    effects = effects.filter((e) => !failed.has(e));
+    if (failed.size < order.length && [...wanted].every((n) => !failed.has(n)) && effects.length === pendingEffectCount(order)) {
+      pending = [...targets, ...pending];
+      pendingEffects = [...effects, ...pendingEffects];
+      return flush(extra, stage);
+    }
+    return refuse(error, targets, effects, wanted);
   }
+}
+
+/** Effects among a schedule's nodes. */
+function pendingEffectCount(order: Node[]): number {
+  return order.filter((n) => n.isEffect).length;
+}
+
+/** Mark a node failed; a failed update leaves its variables as they were. */
+function fail(n: Node, error: Error): void {
+  n.state = 'failed';
+  n.error = error;
+  if (n.isEffect) for (const w of n.def!.effect!.writes) n.inputs[w]!.variable!.pendingWrite = null;
+}
+
+/**
+ * What was asked for failed, or an update the program recorded cannot happen: run the rest
+ * of the pending work (so a failure never leaves unrelated work, or an update that depends
+ * on the failure too, pending), then report the error.
+ */
+function refuse(error: Error, targets: Node[], effects: Node[], wanted: Set<Node>): never {
+  pending = [...targets.filter((n) => n.exposed || !wanted.has(n)), ...pending];
+  pendingEffects = [...effects, ...pendingEffects];
+  try {
+    flush();
+  } catch {
+    // Each failure is recorded on the nodes it failed; their own reads report it.
+  }
+  throw error;
+}
+
+/**
+ * The targets (and effects) that cannot run, each with the error of the first input in its
+ * way: a failed, evicted or disposed result, or a leaf whose value was since updated.
+ */
+function blockedBy(roots: Node[]): Map<Node, Error> {
+  const memo = new Map<Node, Error | null>();
+  const problem = (n: Node): Error | null => {
+    try {
+      needsCompute(n);
+      return null;
+    } catch (err) {
+      return err instanceof Error ? err : new Error(String(err));
+    }
+  };
+  // Iterative post-order: deep chains must not overflow the JS stack.
+  for (const root of roots) {
+    const stack: [Node, number][] = [[root, 0]];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const [node, i] = top;
+      if (i === 0) {
+        if (memo.has(node)) {
+          stack.pop();
+          continue;
+        }
+        const own = node.isEffect ? null : problem(node);
+        if (own || (!node.isEffect && (node.isLeaf || node.state === 'realized'))) {
+          memo.set(node, own);
+          stack.pop();
+          continue;
+        }
+      }
+      if (i < node.inputs.length) {
+        top[1] = i + 1;
+        if (!memo.has(node.inputs[i]!)) stack.push([node.inputs[i]!, 0]);
+        continue;
+      }
+      stack.pop();
+      memo.set(node, node.inputs.map((x) => memo.get(x) ?? null).find((e) => e !== null) ?? null);
+    }
+  }
+  const out = new Map<Node, Error>();
+  for (const [n, e] of memo) if (e && !n.isLeaf && n.state !== 'failed') out.set(n, e);
+  for (const r of roots) {
+    const e = memo.get(r);
+    if (e) out.set(r, e);
+  }
+  return out;
+}
+
+/** Backends tag an error from one op's kernel with its step in the plan (see tagStep). */
+function failedStepOf(err: Error): number | null {
+  const step = (err as Error & { planStep?: unknown }).planStep;
+  return typeof step === 'number' ? step : null;
 }
 
 /**
@@ -330,6 +508,21 @@ function reuseOutputSet(plan: Plan, externals: Node[]): number {
 /** The output set each realized result lives in (absent once it has storage of its own). */
 const ownerSetOf = new WeakMap<Node, (Node | null)[]>();
 
+/**
+ * Free a realized result's memory, unless a cached plan owns it: then it only leaves the
+ * plan's output set (the next run of that plan reuses the memory anyway).
+ */
+export function releaseResult(node: Node): void {
+  const owners = ownerSetOf.get(node);
+  if (owners) {
+    const i = owners.indexOf(node);
+    if (i >= 0) owners[i] = null;
+    ownerSetOf.delete(node);
+    return;
+  }
+  backend.release(node.storage);
+}
+
 /** Give a result storage of its own, out of its plan's reuse cycle (one copy). */
 export function keep(node: Node): void {
   if (node.state !== 'realized') flush([node]);
@@ -343,7 +536,7 @@ export function keep(node: Node): void {
 
 /** A new variable whose first value is a lazy tensor: written at the next flush. */
 export function variableFrom(t: Tensor): Variable {
-  const v = new Variable(backend.upload(new Float32Array(t.size), t.dtype), t.shape, t.dtype, backend.name);
+  const v = new Variable(backend.upload(new Float32Array(t.size), t.dtype), t.shape, t.dtype, backend.name, epoch);
   applyEffectOnVariable(v, t);
   return v;
 }

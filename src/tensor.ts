@@ -60,9 +60,15 @@ export class Tensor {
     const leaf = this._leaf;
     if (leaf && leaf.version === v.version && leaf.requiresGrad === this._requiresGrad) return leaf;
     const fresh = new Node(null, [], {}, [], v.shape, v.dtype, this._requiresGrad, v, v.version);
+    fresh.epoch = v.epoch;
     leafOwner.set(fresh, this);
     this._leaf = fresh;
     return fresh;
+  }
+
+  /** The backend start that made it (each setBackend call begins a new one). */
+  get epoch(): number {
+    return this.variable ? this.variable.epoch : this._node!.epoch;
   }
 
   get shape(): number[] {
@@ -123,7 +129,7 @@ export class Tensor {
   private async read(op: string): Promise<HostArray> {
     this.assertUsable(op);
     const b = rt.currentBackend();
-    if (this.backendName !== b.name) throw new Error(`${op}: the tensor ${fmt(this.shape)} lives on the ${this.backendName} backend, the current one is ${b.name}`);
+    rt.assertCurrentBackend(this, op);
     // When work is pending, its copy back rides in the same submit.
     if (this.variable) {
       if (this.variable.pendingWrite) return rt.flush([], [this.variable])[0]!;
@@ -182,13 +188,16 @@ export class Tensor {
   /** Free the storage now; reading the tensor afterwards throws. */
   dispose(): void {
     if (this._disposed) return;
+    // A tensor from before a backend switch: its memory went with its backend.
+    const current = this.backendName === rt.currentBackend().name && this.epoch === rt.currentEpoch();
     if (this.variable) {
-      if (this.variable.pendingWrite) rt.flush();
-      rt.currentBackend().release(this.variable.storage);
+      if (current && this.variable.pendingWrite) rt.flush();
+      if (current) rt.currentBackend().release(this.variable.storage);
       this.variable.disposed = true;
       this.variable.storage = null;
     } else if (this._node!.state === 'realized') {
-      rt.currentBackend().release(this._node!.storage);
+      // A step's result lives in memory its cached plan reuses: only memory of its own is freed.
+      if (current) rt.releaseResult(this._node!);
       this._node!.storage = null;
       this._node!.state = 'disposed';
     }
@@ -214,8 +223,9 @@ export class Tensor {
 
   // ---- in-place updates (parameters, hand-written optimizers) ----------------------------
 
-  private inPlace(op: string, value: () => Tensor): this {
+  private checkInPlace(op: string): void {
     this.assertUsable(op);
+    rt.assertCurrentBackend(this, op);
     if (rt.isGradEnabled() && this.requiresGrad) {
       throw new Error(
         this.variable
@@ -223,6 +233,10 @@ export class Tensor {
           : `${op}: the result of ${this._node!.opName} ${fmt(this.shape)} takes part in autograd and cannot be updated in place; compute a new tensor instead`,
       );
     }
+  }
+
+  private inPlace(op: string, value: () => Tensor): this {
+    this.checkInPlace(op);
     const v = rt.noGrad(value);
     if (!this.variable) {
       // A lazy result: an in-place update simply records the new value.
@@ -240,6 +254,11 @@ export class Tensor {
     if (typeof src !== 'number') {
       if (!(src instanceof Tensor)) throw new Error(`copy_: expected a Tensor or a number, got ${typeof src}`);
       src.assertUsable('copy_');
+    }
+    // A copy onto itself (w.copy_(w), loadStateDict(stateDict())) changes nothing.
+    if (typeof src !== 'number' && this.variable && src.variable === this.variable) {
+      this.checkInPlace('copy_');
+      return this;
     }
     return this.inPlace('copy_', () => (typeof src === 'number' ? full(this.shape, src, this.dtype) : src));
   }
@@ -333,7 +352,8 @@ export class Tensor {
   mean(axis?: number | number[], keepdim = false): Tensor {
     return red.mean(this, axis, keepdim);
   }
-  argmax(axis = -1, keepdim = false): Tensor {
+  /** As torch.argmax: without an axis, the index into the flattened tensor. */
+  argmax(axis?: number, keepdim = false): Tensor {
     return red.argmax(this, axis, keepdim);
   }
   softmax(axis = -1): Tensor {

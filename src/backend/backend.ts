@@ -36,6 +36,8 @@ export interface Backend {
   /** The float type values are computed and stored in. */
   readonly precision: 'float32' | 'float64';
   readonly stats: BackendStats;
+  /** The largest tensor it can hold, in bytes, and where that limit comes from (for errors). */
+  readonly maxTensorBytes: { bytes: number; source: string };
   /** Copy host values into new storage (no submit). */
   upload(data: ArrayLike<number>, dtype: DType): Storage;
   /** Overwrite existing storage with host values (no submit). */
@@ -67,4 +69,14 @@ export type StageRef = { kind: 'out'; index: number } | { kind: 'storage'; stora
 export interface ExecuteResult {
   outputs: Storage[];
   staged: Promise<HostArray>[];
+}
+
+/**
+ * Mark an error as coming from step `step` of a plan, so the executor fails that op and
+ * what depends on it, and nothing else.
+ */
+export function tagStep(err: unknown, step: number): Error {
+  const e = err instanceof Error ? err : new Error(String(err));
+  (e as Error & { planStep?: number }).planStep = step;
+  return e;
 }

@@ -29,6 +29,8 @@ export class Variable {
     readonly shape: Shape,
     readonly dtype: DType,
     readonly backendName: string,
+    /** Which start of a backend made it: each setBackend call begins a new epoch. */
+    readonly epoch = 0,
   ) {}
 }
 
@@ -47,6 +49,8 @@ export class Node {
   exposed = false;
   /** backward() has run through this node and released its graph (as PyTorch without retain_graph). */
   gradFreed = false;
+  /** The backend epoch it was recorded in (see Variable.epoch). */
+  epoch = 0;
   constructor(
     /** null for a leaf: a read of `variable` at `version`. */
     readonly def: OpDef<any> | null,

@@ -71,7 +71,8 @@ export function schedule(targets: Node[], effects: Node[]): Node[] {
   return order;
 }
 
-function needsCompute(node: Node): boolean {
+/** Whether a node must be computed; throws when it cannot be read (failed, evicted, disposed, stale). */
+export function needsCompute(node: Node): boolean {
   if (node.isLeaf) {
     const v = node.variable!;
     if (v.disposed) throw new Error(`reading a disposed tensor ${fmt(node.shape)} ${node.dtype}: it was freed with dispose()`);
@@ -106,6 +107,21 @@ export interface BoundPlan {
 
 let nextPlanId = 1;
 
+/**
+ * A cache key that tells every attribute value apart. JSON.stringify writes NaN and
+ * +-Infinity as null and -0 as 0, so full([5], -Infinity) and full([5], Infinity) would
+ * share a plan (and the second would return the first's values).
+ */
+export function exactKey(v: unknown): string {
+  if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v);
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v === null || typeof v !== 'object') return String(v);
+  if (Array.isArray(v)) return `[${v.map(exactKey).join(',')}]`;
+  return `{${Object.keys(v)
+    .map((k) => `${k}:${exactKey((v as Record<string, unknown>)[k])}`)
+    .join(',')}}`;
+}
+
 export class PlanCache {
   private readonly plans = new Map<string, Plan>();
   built = 0;
@@ -139,7 +155,7 @@ export class PlanCache {
       }
       const out = n.isEffect ? 'e' : isOutput(n) ? 'o' : 's';
       if (out === 'o') outputs.push(n);
-      keyParts.push(`${n.def!.name}${JSON.stringify(n.attrs)}[${n.shape}]${n.dtype}(${ins})${out}`);
+      keyParts.push(`${n.def!.name}${exactKey(n.attrs)}[${n.shape}]${n.dtype}(${ins})${out}`);
       scalars.push(n.scalars);
     }
     for (const x of externals) keyParts.push(`x[${x.shape}]${x.dtype}`);

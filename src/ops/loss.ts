@@ -176,6 +176,9 @@ export const binaryCrossEntropyBackwardDef = defineOp<Record<string, never>>({
   nondiff: [1],
   shape: pairBackwardShape('binaryCrossEntropyBackward'),
   cpu: ({ ins: [p, y, g], out }) => {
+    // The same check as the forward: the gradient of a loss that failed fails too, and so
+    // does the update that would read it.
+    checkProbabilities('binaryCrossEntropy', p!);
     const scale = g![0]! / p!.length;
     for (let i = 0; i < p!.length; i++) out[i] = (scale * (p![i]! - y![i]!)) / Math.max(p![i]! * (1 - p![i]!), 1e-12);
   },

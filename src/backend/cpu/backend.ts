@@ -5,7 +5,7 @@ import type { Plan, Ref } from '../../graph/plan.ts';
 import { sizeOf } from '../../shape.ts';
 import type { Arr, CpuArgs } from '../../ops/define.ts';
 import type { Backend, BackendStats, ExecuteResult, HostArray, StageRef } from '../backend.ts';
-import { emptyStats } from '../backend.ts';
+import { emptyStats, tagStep } from '../backend.ts';
 
 interface CompiledStep {
   run: (args: CpuArgs<any>) => void;
@@ -30,6 +30,11 @@ export class CpuBackend implements Backend {
   readonly description: string;
   readonly stats: BackendStats = emptyStats();
   private readonly compiled = new WeakMap<Plan, Compiled>();
+  /**
+   * 2 GiB per tensor: about what a browser tab's typed arrays allow, and far past what the
+   * reference backend can compute on in reasonable time.
+   */
+  readonly maxTensorBytes = { bytes: 2 ** 31, source: 'the CPU backend allows 2 GiB per tensor' };
 
   constructor(readonly precision: 'float32' | 'float64' = 'float32') {
     this.description = `CPU (${precision})`;
@@ -84,7 +89,11 @@ export class CpuBackend implements Backend {
       }
       s.args.out = s.out === null ? EMPTY : s.out.kind === 'out' ? outputs[s.out.index]! : s.slotOut!;
       s.args.scalars = scalars[i]!;
-      s.run(s.args);
+      try {
+        s.run(s.args);
+      } catch (err) {
+        throw tagStep(err, i);
+      }
       this.stats.dispatches++;
     }
     const staged = stage.map((r) => (r.kind === 'out' ? this.read(outputs[r.index], plan.outputs[r.index]!.dtype, outputs[r.index]!.length) : this.read(r.storage, r.dtype, r.size)));

@@ -3,10 +3,11 @@
 // with any readback staged in it.
 import type { DType, Storage } from '../../graph/ir.ts';
 import type { Plan, PlanStep, Ref } from '../../graph/plan.ts';
+import { exactKey } from '../../graph/plan.ts';
 import { sizeOf } from '../../shape.ts';
 import type { GpuDispatch, Word } from '../../ops/define.ts';
 import type { Backend, BackendStats, ExecuteResult, HostArray, StageRef } from '../backend.ts';
-import { emptyStats } from '../backend.ts';
+import { emptyStats, tagStep } from '../backend.ts';
 import { entryBindings } from './reflect.ts';
 import { PRELUDE_LINES, shaderSource } from './shaders.ts';
 
@@ -68,10 +69,18 @@ export class WebGpuBackend implements Backend {
   /** GPU timestamps around each run's compute pass, while a benchmark times kernels. */
   private timer: { querySet: GPUQuerySet; resolve: GPUBuffer; pending: Promise<void>[]; ns: number } | null = null;
 
+  readonly maxTensorBytes: { bytes: number; source: string };
+
   constructor(
     readonly device: GPUDevice,
     readonly description: string,
   ) {
+    // A tensor is one buffer, bound whole as storage: both limits apply.
+    const { maxBufferSize, maxStorageBufferBindingSize } = device.limits;
+    this.maxTensorBytes =
+      maxStorageBufferBindingSize <= maxBufferSize
+        ? { bytes: maxStorageBufferBindingSize, source: `the adapter's maxStorageBufferBindingSize is ${maxStorageBufferBindingSize} bytes` }
+        : { bytes: maxBufferSize, source: `the adapter's maxBufferSize is ${maxBufferSize} bytes` };
     this.paramAlign = Math.max(256, device.limits.minStorageBufferOffsetAlignment);
     device.lost.then((info) => {
       this.lostReason = `${info.reason}: ${info.message}`;
@@ -174,18 +183,26 @@ export class WebGpuBackend implements Backend {
     for (const d of c.dispatches) writeWords(u32, f32, d.paramOffset / 4, d.dispatch.words(scalars[d.step]!), d.kernel);
     this.device.queue.writeBuffer(c.params, 0, u32);
 
+    // Bind groups first: a binding error names its op's step, before any error scope opens.
+    const groups = c.dispatches.map((d) => {
+      try {
+        return this.bindGroup(c, d, d.refs.map(resolve), set);
+      } catch (err) {
+        throw tagStep(err, d.step);
+      }
+    });
+
     this.device.pushErrorScope('validation');
     this.device.pushErrorScope('out-of-memory');
     const enc = this.device.createCommandEncoder({ label: planName(plan) });
     const timer = this.timer;
     if (c.dispatches.length > 0) {
       const pass = enc.beginComputePass(timer ? { timestampWrites: { querySet: timer.querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } } : {});
-      for (const d of c.dispatches) {
-        const buffers = d.refs.map(resolve);
+      c.dispatches.forEach((d, k) => {
         pass.setPipeline(d.pipeline);
-        pass.setBindGroup(0, this.bindGroup(c, d, buffers, set));
+        pass.setBindGroup(0, groups[k]!);
         pass.dispatchWorkgroups(...d.dispatch.workgroups);
-      }
+      });
       pass.end();
     }
     let timed: (() => Promise<HostArray>) | null = null;
@@ -271,30 +288,10 @@ export class WebGpuBackend implements Backend {
     if (c) return c;
     const dispatches: CompiledDispatch[] = [];
     plan.steps.forEach((step, index) => {
-      for (const dispatch of gpuDispatches(step)) {
-        const kernel = `${step.def.name} (${dispatch.shader}.${dispatch.entry})`;
-        const writes = step.def.effect?.writes ?? [];
-        const refs = dispatch.bind.map((b) => {
-          if (b === 'out') {
-            if (!step.out) throw new Error(`webgpu: ${kernel} binds 'out' but ${step.def.name} has no output`);
-            return step.out;
-          }
-          const r = step.inputs[b.input];
-          if (!r) throw new Error(`webgpu: ${kernel} binds input ${b.input}, but ${step.def.name} has ${step.inputs.length}`);
-          return r;
-        });
-        const { pipeline, layout } = this.pipeline(dispatch, kernel, writes);
-        dispatches.push({
-          kernel,
-          pipeline,
-          layout,
-          dispatch,
-          step: index,
-          refs,
-          paramOffset: dispatches.length * this.paramAlign,
-          bindGroups: new Map(),
-          writes,
-        });
+      try {
+        this.compileStep(step, index, dispatches);
+      } catch (err) {
+        throw tagStep(err, index);
       }
     });
     const params = this.createBuffer(Math.max(1, dispatches.length) * this.paramAlign, USAGE.STORAGE | USAGE.COPY_DST, `params of plan ${plan.id}`);
@@ -310,11 +307,40 @@ export class WebGpuBackend implements Backend {
     return c;
   }
 
+  /** The dispatches of one plan step, with their pipelines. */
+  private compileStep(step: PlanStep, index: number, dispatches: CompiledDispatch[]): void {
+    for (const dispatch of gpuDispatches(step)) {
+      const kernel = `${step.def.name} (${dispatch.shader}.${dispatch.entry})`;
+      const writes = step.def.effect?.writes ?? [];
+      const refs = dispatch.bind.map((b) => {
+        if (b === 'out') {
+          if (!step.out) throw new Error(`webgpu: ${kernel} binds 'out' but ${step.def.name} has no output`);
+          return step.out;
+        }
+        const r = step.inputs[b.input];
+        if (!r) throw new Error(`webgpu: ${kernel} binds input ${b.input}, but ${step.def.name} has ${step.inputs.length}`);
+        return r;
+      });
+      const { pipeline, layout } = this.pipeline(dispatch, kernel, writes);
+      dispatches.push({
+        kernel,
+        pipeline,
+        layout,
+        dispatch,
+        step: index,
+        refs,
+        paramOffset: dispatches.length * this.paramAlign,
+        bindGroups: new Map(),
+        writes,
+      });
+    }
+  }
+
   /** A pipeline per (family, entry, constants), with its layout built from the WGSL. */
   private pipeline(d: GpuDispatch, kernel: string, writes: readonly number[]): { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout } {
     const declared = entryBindings(d.shader, d.entry);
     checkBindings(kernel, d, declared, writes);
-    const key = `${d.shader}.${d.entry}${JSON.stringify(d.constants ?? {})}`;
+    const key = `${d.shader}.${d.entry}${exactKey(d.constants ?? {})}`;
     let p = this.pipelines.get(key);
     if (p) return p;
     const module = this.module(d.shader);
