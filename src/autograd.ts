@@ -53,6 +53,12 @@ export function backward(root: Tensor, gradient?: Tensor, opts: BackwardOptions 
   if (gradient === undefined && root.size !== 1) {
     throw new Error(`backward: a gradient can be implied only for a one-element output; tensor ${fmt(root.shape)} needs backward(gradient)`);
   }
+  if (gradient !== undefined && !(gradient instanceof Tensor)) {
+    throw new Error(`backward: gradient must be a Tensor of shape ${fmt(root.shape)}, got ${gradient === null ? 'null' : typeof gradient}`);
+  }
+  if (gradient !== undefined && gradient.dtype !== 'float32') {
+    throw new Error(`backward: gradient ${fmt(gradient.shape)} is ${gradient.dtype}; it must be float32 like the output ${fmt(root.shape)} (cast it with .float())`);
+  }
   if (gradient !== undefined && !sameShape(gradient.shape, root.shape)) {
     throw new Error(`backward: gradient ${fmt(gradient.shape)} does not match the output ${fmt(root.shape)}`);
   }

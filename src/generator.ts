@@ -22,7 +22,10 @@ function streamFor(s: number): PhiloxStream {
 
 /** Seed the generator, as `torch.manual_seed`: the same seed gives the same draws. */
 export function manualSeed(s: number): void {
-  if (!Number.isSafeInteger(s) || s < 0) throw new Error(`manualSeed: seed must be a non-negative integer below 2**53, got ${s}`);
+  if (!Number.isSafeInteger(s) || s < 0) {
+    const got = typeof s === 'number' ? String(s) : typeof s === 'string' ? `the string ${JSON.stringify(s)}` : s === null ? 'null' : typeof s;
+    throw new Error(`manualSeed: seed must be a non-negative integer below 2**53, got ${got}`);
+  }
   seed = s;
   stream = streamFor(s);
 }

@@ -23,7 +23,8 @@ export interface RunStepsOptions {
  */
 export async function runSteps(steps: number, step: (i: number) => StepScalars, opts: RunStepsOptions = {}): Promise<Record<string, Float32Array>> {
   if (!Number.isInteger(steps) || steps < 0) throw new Error(`runSteps: steps must be a non-negative integer, got ${steps}`);
-  const readEvery = opts.readEvery ?? steps;
+  if (typeof step !== 'function') throw new Error(`runSteps: the step must be a function (i) => tensors, got ${step === null ? 'null' : typeof step}`);
+  const readEvery = opts.readEvery ?? Math.max(steps, 1);
   if (!Number.isInteger(readEvery) || readEvery < 1) throw new Error(`runSteps: readEvery must be a positive integer, got ${opts.readEvery}`);
   let names: string[] | null = null;
   let history: Tensor | null = null;
@@ -41,6 +42,15 @@ export async function runSteps(steps: number, step: (i: number) => StepScalars, 
   for (let i = 0; i < steps; i++) {
     if (opts.signal?.aborted) break;
     const out = step(i);
+    if (out && typeof (out as { then?: unknown }).then === 'function') {
+      throw new Error(
+        `runSteps: step ${i} returned a Promise: the step function must record its ops synchronously and return the tensors ` +
+          `(no async and no await inside it; the values are read back for you every readEvery steps)`,
+      );
+    }
+    if (!(out instanceof Tensor) && (out === null || typeof out !== 'object')) {
+      throw new Error(`runSteps: step ${i} returned ${out === null ? 'null' : typeof out}; return a one-element tensor or { name: tensor, ... }`);
+    }
     const named: Record<string, Tensor> = out instanceof Tensor ? { value: out } : out;
     const keys = Object.keys(named);
     if (names === null) {

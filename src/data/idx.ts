@@ -26,8 +26,8 @@ export interface IdxLabels {
 const UBYTE = 0x08;
 
 /** Parse any unsigned-byte IDX file; `what` names it in errors. */
-export function parseIdx(buffer: ArrayBuffer | ArrayBufferView, what = 'IDX file'): IdxArray {
-  const bytes = buffer instanceof ArrayBuffer ? new Uint8Array(buffer) : new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+export function parseIdx(buffer: ArrayBuffer | SharedArrayBuffer | ArrayBufferView, what = 'IDX file'): IdxArray {
+  const bytes = asBytes(buffer, what);
   if (bytes.length < 4) throw new Error(`${what}: ${bytes.length} bytes is too short for an IDX header (at least 4)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = view.getUint32(0);
@@ -45,14 +45,14 @@ export function parseIdx(buffer: ArrayBuffer | ArrayBufferView, what = 'IDX file
 }
 
 /** Parse an images file: magic 0x00000803, dims [count, rows, cols]. */
-export function parseIdxImages(buffer: ArrayBuffer | ArrayBufferView, what = 'IDX images'): IdxImages {
+export function parseIdxImages(buffer: ArrayBuffer | SharedArrayBuffer | ArrayBufferView, what = 'IDX images'): IdxImages {
   expectMagic(buffer, 0x00000803, what, 'images (3 dimensions)');
   const { dims, data } = parseIdx(buffer, what);
   return { count: dims[0]!, rows: dims[1]!, cols: dims[2]!, pixels: data };
 }
 
 /** Parse a labels file: magic 0x00000801, dims [count]. */
-export function parseIdxLabels(buffer: ArrayBuffer | ArrayBufferView, what = 'IDX labels'): IdxLabels {
+export function parseIdxLabels(buffer: ArrayBuffer | SharedArrayBuffer | ArrayBufferView, what = 'IDX labels'): IdxLabels {
   expectMagic(buffer, 0x00000801, what, 'labels (1 dimension)');
   const { dims, data } = parseIdx(buffer, what);
   return { count: dims[0]!, labels: data };
@@ -66,10 +66,19 @@ export function parseIdxPair(images: ArrayBuffer | ArrayBufferView, labels: Arra
   return { images: im, labels: lb };
 }
 
-function expectMagic(buffer: ArrayBuffer | ArrayBufferView, magic: number, what: string, kind: string): void {
-  const n = buffer.byteLength;
+/** The file's bytes, without a copy; anything that is not binary data is a clear error. */
+function asBytes(buffer: unknown, what: string): Uint8Array {
+  if (buffer instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer)) return new Uint8Array(buffer);
+  if (ArrayBuffer.isView(buffer)) return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  const got = buffer === null ? 'null' : Array.isArray(buffer) ? 'an array of numbers (wrap it with Uint8Array.from(...))' : typeof buffer === 'string' ? 'a string (fetch the file as bytes, e.g. with fetchBytes or response.arrayBuffer())' : typeof buffer;
+  throw new Error(`${what}: expected the file's bytes (an ArrayBuffer, SharedArrayBuffer, typed array or DataView), got ${got}`);
+}
+
+function expectMagic(buffer: ArrayBuffer | SharedArrayBuffer | ArrayBufferView, magic: number, what: string, kind: string): void {
+  const bytes = asBytes(buffer, what);
+  const n = bytes.byteLength;
   if (n < 4) throw new Error(`${what}: ${n} bytes is too short for an IDX header (at least 4)`);
-  const view = buffer instanceof ArrayBuffer ? new DataView(buffer) : new DataView(buffer.buffer, buffer.byteOffset, n);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, n);
   const got = view.getUint32(0);
   if (got !== magic) throw new Error(`${what}: bad magic number 0x${hex(got)}, expected 0x${hex(magic)} for ${kind}`);
 }
@@ -151,8 +160,20 @@ export async function fetchIdxPair(imagesUrl: string, labelsUrl: string, opts: F
 
 /** Write IDX bytes (unsigned bytes, the given dims): what tests and build scripts need. */
 export function encodeIdx(dims: readonly number[], data: ArrayLike<number>): Uint8Array {
+  if (!Array.isArray(dims) || dims.length === 0 || dims.length > 255) {
+    throw new Error(`encodeIdx: dims must be a list of 1 to 255 dimensions, got ${Array.isArray(dims) ? `[${dims.join(', ')}]` : typeof dims}`);
+  }
+  dims.forEach((d, i) => {
+    // The header stores each dimension as a big-endian uint32.
+    if (!Number.isInteger(d) || d < 0 || d > 0xffffffff) throw new Error(`encodeIdx: dimension ${i} is ${d}; dims must be integers in [0, 4294967295]`);
+  });
   const size = dims.reduce((a, b) => a * b, 1);
   if (data.length !== size) throw new Error(`encodeIdx: dims [${dims.join(', ')}] hold ${size} values, got ${data.length}`);
+  for (let i = 0; i < size; i++) {
+    const v = data[i]!;
+    // Type 0x08 is unsigned bytes: a Uint8Array store would wrap 256 to 0 and -1 to 255.
+    if (!Number.isInteger(v) || v < 0 || v > 255) throw new Error(`encodeIdx: value ${i} is ${v}; unsigned-byte IDX values must be integers in [0, 255]`);
+  }
   const out = new Uint8Array(4 + 4 * dims.length + size);
   const view = new DataView(out.buffer);
   view.setUint32(0, (UBYTE << 8) | dims.length);

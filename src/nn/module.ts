@@ -21,6 +21,7 @@ export type StateDictValue = Tensor | NestedArray | Float32Array | number[];
 export abstract class Module {
   training = true;
 
+  /** The computation; every module defines it (as PyTorch's forward). */
   abstract forward(x: Tensor): Tensor;
 
   /** Sub-modules in declaration order; arrays of modules are numbered (as nn.ModuleList). */
@@ -81,6 +82,10 @@ export abstract class Module {
    * written, so a bad dict leaves the module untouched.
    */
   loadStateDict(state: Record<string, StateDictValue>, opts: { strict?: boolean } = {}): void {
+    if (state === null || typeof state !== 'object' || Array.isArray(state) || state instanceof Tensor) {
+      const got = state === null ? 'null' : Array.isArray(state) ? 'an array' : state instanceof Tensor ? 'a Tensor' : typeof state;
+      throw new Error(`loadStateDict: expected an object of parameter name -> values (as stateDict() returns), got ${got}`);
+    }
     const strict = opts.strict ?? true;
     const params = new Map(this.namedParameters());
     const missing = [...params.keys()].filter((k) => !(k in state));
@@ -95,7 +100,12 @@ export abstract class Module {
     for (const [name, p] of params) {
       if (!(name in state)) continue;
       const raw = state[name]!;
-      const value = raw instanceof Tensor ? raw : tensor(raw as NestedArray, raw instanceof Float32Array ? { shape: p.shape } : {});
+      let value: Tensor;
+      try {
+        value = raw instanceof Tensor ? raw : tensor(raw as NestedArray, raw instanceof Float32Array ? { shape: p.shape } : {});
+      } catch (err) {
+        throw new Error(`loadStateDict: ${name} (expected ${fmt(p.shape)} float32): ${err instanceof Error ? err.message : String(err)}`);
+      }
       if (!sameShape(value.shape, p.shape) || value.dtype !== 'float32') {
         throw new Error(`loadStateDict: ${name} has shape ${fmt(value.shape)} ${value.dtype}, expected ${fmt(p.shape)} float32`);
       }
@@ -132,6 +142,12 @@ export abstract class Module {
     return '';
   }
 }
+
+// TypeScript checks that subclasses define forward; this fallback gives JavaScript callers
+// (or a misspelt method) a clear error instead of "forward is not a function".
+(Module.prototype as unknown as { forward: () => never }).forward = function forward(this: Module): never {
+  throw new Error(`${this.constructor.name}: this module has no forward(x) method; a Module subclass must define forward(x: Tensor): Tensor`);
+};
 
 /** A parameter made straight from host values: no copy, no submit. */
 export function parameterFromValues(values: Float32Array, shape: readonly number[]): Tensor {

@@ -291,7 +291,7 @@ export function stack(tensors: Tensor[], axis = 0): Tensor {
   for (const t of tensors) {
     if (!sameShape(t.shape, first.shape)) throw new Error(`stack: every tensor must have the same shape, got ${tensors.map((u) => fmt(u.shape)).join(', ')}`);
   }
-  const a = normAxis('stack', axis, first.ndim + 1);
+  const a = insertAxis('stack', axis, first.ndim);
   return apply(catDef, tensors.map((t) => unsqueeze(t, a)), { axis: a });
 }
 
@@ -309,8 +309,16 @@ export function squeeze(x: Tensor, axis?: number): Tensor {
   return reshape(x, x.shape.filter((_, i) => i !== a));
 }
 
+/** A new axis goes at one of ndim + 1 places: -(ndim + 1) .. ndim, as PyTorch. */
+function insertAxis(op: string, axis: number, ndim: number): number {
+  if (!Number.isInteger(axis) || axis < -(ndim + 1) || axis > ndim) {
+    throw new Error(`${op}: axis ${axis} is out of range for tensors of ${ndim} dimension${ndim === 1 ? '' : 's'} (a new axis goes at -${ndim + 1} .. ${ndim})`);
+  }
+  return axis < 0 ? axis + ndim + 1 : axis;
+}
+
 export function unsqueeze(x: Tensor, axis: number): Tensor {
-  const a = normAxis('unsqueeze', axis, x.ndim + 1);
+  const a = insertAxis('unsqueeze', axis, x.ndim);
   const s = [...x.shape];
   s.splice(a, 0, 1);
   return reshape(x, s);

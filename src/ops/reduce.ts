@@ -189,7 +189,8 @@ export const biasAddDef = defineOp<Record<string, never>>({
 // ---- functional API -----------------------------------------------------------------------
 
 function normAxes(op: string, axis: number | number[] | undefined, ndim: number): number[] {
-  if (axis === undefined) return [...Array(ndim).keys()];
+  // An empty list reduces every axis, as PyTorch's sum(dim=[]).
+  if (axis === undefined || axis === null || (Array.isArray(axis) && axis.length === 0)) return [...Array(ndim).keys()];
   const list = (Array.isArray(axis) ? axis : [axis]).map((a) => normAxis(op, a, ndim));
   if (new Set(list).size !== list.length) throw new Error(`${op}: axis ${JSON.stringify(axis)} repeats an axis`);
   return list.sort((a, b) => a - b);
@@ -210,7 +211,16 @@ export function broadcastTo(x: Tensor, shape: Shape): Tensor {
   return apply(broadcastToDef, [x], { shape: [...shape] });
 }
 
-export function argmax(x: Tensor, axis = -1, keepdim = false): Tensor {
+/**
+ * Index of the largest value along `axis`. Without an axis, as PyTorch: the index into the
+ * flattened tensor, a single value (of shape [1, 1, ...] with keepdim).
+ */
+export function argmax(x: Tensor, axis?: number, keepdim = false): Tensor {
+  if (axis === undefined || axis === null) {
+    if (x.size === 0) throw new Error(`argmax: tensor ${fmt(x.shape)} is empty; there is no largest value`);
+    const flat = apply(argmaxDef, [reshape(x, [x.size])], { axis: 0, keepdim: false });
+    return keepdim ? reshape(flat, x.shape.map(() => 1)) : flat;
+  }
   return apply(argmaxDef, [x], { axis: normAxis('argmax', axis, x.ndim), keepdim });
 }
 

@@ -16,12 +16,26 @@ export abstract class Optimizer<O extends object> {
   ) {
     const list = [...(params as Iterable<unknown>)];
     const groups = (list.length > 0 && !isTensorLike(list[0]) ? list : [{ params: list }]) as ({ params: Iterable<Tensor> } & Partial<O>)[];
+    // Where each parameter (its storage) was first listed: one listed twice would be updated twice per step.
+    const seen = new Map<unknown, string>();
     this.paramGroups = groups.map((g, i) => {
+      if (g === null || typeof g !== 'object' || g.params === undefined || g.params === null) {
+        throw new Error(`${name}: parameter group ${i} must be an object with a 'params' list, got ${g === null ? 'null' : typeof g}`);
+      }
       const ps = [...g.params];
       if (ps.length === 0) throw new Error(`${name}: parameter group ${i} is empty`);
       ps.forEach((p, j) => {
         if (!isTensorLike(p)) throw new Error(`${name}: parameter ${j} of group ${i} is not a Tensor`);
         if (!p.variable || !p.requiresGrad) throw new Error(`${name}: parameter ${j} ${fmt(p.shape)} must be a leaf tensor that requires grad`);
+        const where = `parameter ${j} of group ${i}`;
+        const first = seen.get(p.variable);
+        if (first !== undefined) {
+          throw new Error(
+            `${name}: ${where} ${fmt(p.shape)} is the same tensor as ${first}; each parameter may be listed once ` +
+              `(in one group only), or a step would update it twice`,
+          );
+        }
+        seen.set(p.variable, where);
       });
       const group = { ...defaults, ...g, params: ps } as ParamGroup<O>;
       this.validate(group);

@@ -3,6 +3,7 @@
 // the engine still usable afterwards.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerBackend } from '../../src/runtime.ts';
+import { rejectsWith, throwsWith } from '../support/expect-error.ts';
 import {
   F,
   Tensor,
@@ -20,43 +21,6 @@ import {
 } from '../../src/index.ts';
 
 // ---- helpers ------------------------------------------------------------------------------
-
-type Part = string | RegExp;
-
-function expectParts(msg: string, parts: Part[]): void {
-  for (const p of parts) {
-    if (typeof p === 'string') expect(msg).toContain(p);
-    else expect(msg).toMatch(p);
-  }
-}
-
-/** Runs `fn`, expects it to throw an Error whose message contains every part; returns the message. */
-function throwsWith(fn: () => unknown, ...parts: Part[]): string {
-  let err: unknown = null;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, 'expected a thrown Error').toBeInstanceOf(Error);
-  const msg = (err as Error).message;
-  expectParts(msg, parts);
-  return msg;
-}
-
-/** As throwsWith, for a promise that must reject. */
-async function rejectsWith(fn: () => Promise<unknown>, ...parts: Part[]): Promise<string> {
-  let err: unknown = null;
-  try {
-    await fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, 'expected a rejected promise with an Error').toBeInstanceOf(Error);
-  const msg = (err as Error).message;
-  expectParts(msg, parts);
-  return msg;
-}
 
 const int32 = (data: number[]): Tensor => tensor(data, { dtype: 'int32' });
 

@@ -200,7 +200,7 @@ function sample(input: Input): { values: Float64Array | Int32Array; dtype: 'floa
 }
 
 /** Scalar objective: a fixed random weighting of the output, so every output element counts. */
-async function objective(c: GradCase, values: (Float64Array | Int32Array)[], inputs: Input[], weights: Float64Array, requiresGrad: boolean[]) {
+function objective(c: GradCase, values: (Float64Array | Int32Array)[], inputs: Input[], weights: Float64Array, requiresGrad: boolean[]) {
   manualSeed(7);
   const xs = values.map((v, i) => tensor(v, { shape: inputs[i]!.shape, dtype: v instanceof Int32Array ? 'int32' : 'float32', requiresGrad: requiresGrad[i] }));
   const y = c.fn(...xs);
@@ -260,7 +260,7 @@ describe('gradient checks (float64 CPU, central differences)', () => {
             minus[j] -= h;
             const at = async (v: Float64Array) => {
               const vs = values.map((x, q) => (q === i ? v : x));
-              const { loss: l } = await noGrad(() => objective(c, vs, inputs, weights, requiresGrad.map(() => false)));
+              const { loss: l } = noGrad(() => objective(c, vs, inputs, weights, requiresGrad.map(() => false)));
               return (await l.data64())[0]!;
             };
             const numeric = ((await at(plus)) - (await at(minus))) / (2 * h);
