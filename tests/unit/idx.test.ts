@@ -137,3 +137,26 @@ it('fetchIdxPair fetches both files with combined progress; HTTP and length erro
   ctl.abort();
   await expect(data.fetchBytes('/im', { fetch: (u, init) => (init?.signal?.throwIfAborted(), fakeFetch(u)), signal: ctl.signal })).rejects.toThrow();
 });
+
+it('encodeIdx refuses values and dims an unsigned-byte IDX file cannot hold, instead of wrapping them', () => {
+  expect(() => data.encodeIdx([3], [0, 256, 1])).toThrow('encodeIdx: value 1 is 256; unsigned-byte IDX values must be integers in [0, 255]');
+  expect(() => data.encodeIdx([2], [-1, 0])).toThrow('value 0 is -1');
+  expect(() => data.encodeIdx([2], [0.5, 0])).toThrow('value 0 is 0.5');
+  expect(() => data.encodeIdx([2 ** 32, 0], [])).toThrow('encodeIdx: dimension 0 is 4294967296; dims must be integers in [0, 4294967295]');
+  expect(() => data.encodeIdx([-1], [])).toThrow('dimension 0 is -1');
+  expect(() => data.encodeIdx([], [])).toThrow('dims must be a list of 1 to 255 dimensions');
+  // The edges are fine.
+  expect(data.parseIdx(data.encodeIdx([2], [0, 255])).data).toEqual(new Uint8Array([0, 255]));
+});
+
+it('parseIdx takes any binary buffer and names what it got otherwise', () => {
+  const bytes = data.encodeIdx([2, 2], [1, 2, 3, 4]);
+  const shared = new SharedArrayBuffer(bytes.length);
+  new Uint8Array(shared).set(bytes);
+  expect(data.parseIdx(shared).dims).toEqual([2, 2]);
+  expect(Array.from(data.parseIdx(new DataView(bytes.buffer)).data)).toEqual([1, 2, 3, 4]);
+  expect(() => data.parseIdx(Array.from(bytes) as never)).toThrow('expected the file\'s bytes (an ArrayBuffer, SharedArrayBuffer, typed array or DataView), got an array of numbers');
+  expect(() => data.parseIdx('\u0000\u0000\u0008\u0001' as never)).toThrow('got a string');
+  expect(() => data.parseIdxImages(null as never)).toThrow('IDX images: expected the file\'s bytes');
+  expect(() => data.parseIdxLabels(42 as never)).toThrow('got number');
+});
