@@ -20,21 +20,164 @@ override OP: u32 = 0;
 // 0 eq, 1 gt, 2 lt
 override CMP: u32 = 0;
 
+// Edge values (NaN, +-inf, +-0, subnormals, overflow) give the CPU reference's answer (IEEE
+// arithmetic; pow as C and PyTorch) by construction: WGSL lets an implementation assume no
+// NaN or infinity reaches float math, bounds division's error only for |divisor| in
+// [2^-126, 2^126], leaves pow undefined for x < 0 and at x = 0, and GPUs (SwiftShader among
+// them) flush subnormal operands to zero. So special cases are decided on the bits first,
+// and subnormals are rebuilt from their bits (m * 2^-149, m < 2^23 an exact f32).
+const SIGN: u32 = 0x80000000u;
+const ABS: u32 = 0x7fffffffu;
+const INF_BITS: u32 = 0x7f800000u;
+const ONE_BITS: u32 = 0x3f800000u;
+const MIN_NORMAL_BITS: u32 = 0x00800000u;
+const TWO_POW_M24: f32 = 5.9604644775390625e-8;
+
+// NaN and infinity must be made at run time: as const-expressions they fail to compile.
+fn nan_f32() -> f32 {
+  return bitcast<f32>(0x7fc00000u | (P[0] & 0u));
+}
+
+fn inf_f32(sign: u32) -> f32 {
+  return bitcast<f32>(INF_BITS | sign | (P[0] & 0u));
+}
+
+fn is_subnormal(bits: u32) -> bool {
+  return (bits & INF_BITS) == 0u && (bits & ABS) != 0u;
+}
+
+// v * 2^24 for a finite v: exact for subnormals, which are rebuilt from their bits (m * 2^-125).
+fn scale_up(v: f32) -> f32 {
+  let b = bitcast<u32>(v);
+  if ((b & INF_BITS) == 0u) {
+    let m = f32(b & 0x7fffffu) * 2.350988701644575e-38;
+    return bitcast<f32>(bitcast<u32>(m) | (b & SIGN));
+  }
+  return v * 16777216.0;
+}
+
+fn add_f32(a: f32, b: f32) -> f32 {
+  if (is_nan(a) || is_nan(b)) { return nan_f32(); }
+  let ab = bitcast<u32>(a);
+  let bb = bitcast<u32>(b);
+  let a_inf = (ab & ABS) == INF_BITS;
+  let b_inf = (bb & ABS) == INF_BITS;
+  if (a_inf && b_inf && ab != bb) { return nan_f32(); } // inf - inf
+  if (a_inf) { return a; }
+  if (b_inf) { return b; }
+  return a + b;
+}
+
+fn mul_f32(a: f32, b: f32) -> f32 {
+  if (is_nan(a) || is_nan(b)) { return nan_f32(); }
+  let ab = bitcast<u32>(a);
+  let bb = bitcast<u32>(b);
+  let sign = (ab ^ bb) & SIGN;
+  let am = ab & ABS;
+  let bm = bb & ABS;
+  if (am == INF_BITS || bm == INF_BITS) { return select(inf_f32(sign), nan_f32(), am == 0u || bm == 0u); }
+  if (am == 0u || bm == 0u) { return bitcast<f32>(sign); }
+  let a_sub = am < MIN_NORMAL_BITS;
+  let b_sub = bm < MIN_NORMAL_BITS;
+  // A subnormal times anything finite is below 2^-126 * 2^128: scaled up by 2^24 first, the
+  // product cannot overflow and rounds once. Two subnormals round to zero.
+  if (a_sub && b_sub) { return bitcast<f32>(sign); }
+  if (a_sub) { return (scale_up(a) * b) * TWO_POW_M24; }
+  if (b_sub) { return (a * scale_up(b)) * TWO_POW_M24; }
+  return a * b;
+}
+
+fn div_f32(a: f32, b: f32) -> f32 {
+  if (is_nan(a) || is_nan(b)) { return nan_f32(); }
+  let ab = bitcast<u32>(a);
+  let bb = bitcast<u32>(b);
+  let sign = (ab ^ bb) & SIGN;
+  let am = ab & ABS;
+  let bm = bb & ABS;
+  // x / +-0 = +-inf with the sign of x * b (so 1 / -0 = -inf), 0 / 0 = NaN.
+  if (bm == 0u) { return select(inf_f32(sign), nan_f32(), am == 0u); }
+  if (bm == INF_BITS) { return select(bitcast<f32>(sign), nan_f32(), am == INF_BITS); }
+  if (am == INF_BITS) { return inf_f32(sign); }
+  if (am == 0u) { return bitcast<f32>(sign); }
+  // Finite and nonzero: divide the magnitudes with the divisor inside [2^-126, 2^126].
+  let x = bitcast<f32>(am);
+  let y = bitcast<f32>(bm);
+  var q: f32;
+  if (bm < MIN_NORMAL_BITS) {
+    // x / y = (x / (y 2^24)) 2^24; if the quotient overflows, so does the true one.
+    q = select((x / scale_up(y)) * 16777216.0, scale_up(x) / scale_up(y), am < MIN_NORMAL_BITS);
+  } else if (am < MIN_NORMAL_BITS) {
+    q = (scale_up(x) / y) * TWO_POW_M24;
+  } else if (bm >= 0x7e800000u) {
+    q = (x * 0.25) / (y * 0.25);
+  } else {
+    q = x / y;
+  }
+  return bitcast<f32>(bitcast<u32>(q) | sign);
+}
+
+// Whether a finite y is an integer, from its bits: 0 not an integer, 1 even, 2 odd. Every f32
+// of magnitude 2^24 or more is an even integer; a subnormal is not an integer.
+fn int_class(yb: u32) -> u32 {
+  let ym = yb & ABS;
+  if (ym == 0u) { return 1u; }
+  let e = i32(ym >> 23u) - 127;
+  if (e < 0) { return 0u; }
+  if (e >= 24) { return 1u; }
+  let significand = (ym & 0x7fffffu) | 0x800000u;
+  let frac_bits = u32(23 - e);
+  if ((significand & ((1u << frac_bits) - 1u)) != 0u) { return 0u; }
+  return select(1u, 2u, ((significand >> frac_bits) & 1u) == 1u);
+}
+
+// x^y for finite x > 0 and finite y != 0. A subnormal x is rebuilt from its bits:
+// log2(m 2^-149) = log2(m) - 149. Overflow and underflow are decided before exp2 or pow
+// see an exponent outside their range.
+fn pow_positive(x: f32, y: f32) -> f32 {
+  let xb = bitcast<u32>(x);
+  let subnormal = xb < MIN_NORMAL_BITS;
+  let t = y * select(log2(x), log2(f32(xb)) - 149.0, subnormal);
+  if (t >= 129.0) { return inf_f32(0u); }
+  if (t <= -151.0) { return 0.0; }
+  if (subnormal) { return exp2(t); }
+  return pow(x, y);
+}
+
+// pow as C's pow (and PyTorch's): x^0 = 1 and 1^y = 1 even for NaN; (-1)^+-inf = 1; a
+// negative finite base takes integer exponents only (the sign from odd ones), NaN otherwise;
+// 0^y and inf^y are 0 or inf by the sign of y, keeping a negative base's sign for odd y;
+// |x| < 1 and |x| > 1 go to 0 or inf as y goes to +-inf; any other NaN propagates.
+fn pow_f32(x: f32, y: f32) -> f32 {
+  let xb = bitcast<u32>(x);
+  let yb = bitcast<u32>(y);
+  let xm = xb & ABS;
+  let ym = yb & ABS;
+  if (ym == 0u || xb == ONE_BITS) { return 1.0; }
+  if (xm > INF_BITS || ym > INF_BITS) { return nan_f32(); }
+  let y_negative = yb >= SIGN;
+  if (ym == INF_BITS) {
+    if (xm == ONE_BITS) { return 1.0; }
+    return select(0.0, inf_f32(0u), (xm > ONE_BITS) != y_negative);
+  }
+  let y_class = int_class(yb);
+  let sign = select(0u, xb & SIGN, y_class == 2u);
+  if (xm == 0u || xm == INF_BITS) {
+    let infinite = (xm == 0u) == y_negative;
+    return bitcast<f32>(select(0u, INF_BITS, infinite) | sign | (P[0] & 0u));
+  }
+  if (xb >= SIGN && y_class == 0u) { return nan_f32(); }
+  return bitcast<f32>(bitcast<u32>(pow_positive(bitcast<f32>(xm), y)) | sign);
+}
+
 fn apply_f32(a: f32, b: f32) -> f32 {
   switch OP {
-    case 0u: { return a + b; }
-    case 1u: { return a - b; }
-    case 2u: { return a * b; }
-    case 3u: { return a / b; }
-    default: {
-      // WGSL's pow is undefined for a negative base; follow Math.pow for integer exponents.
-      if (a < 0.0 && b == round(b)) {
-        let m = pow(-a, b);
-        return select(m, -m, (i32(b) & 1) == 1);
-      }
-      if (a == 0.0 && b == 0.0) { return 1.0; }
-      return pow(a, b);
-    }
+    case 0u: { return add_f32(a, b); }
+    // a - b is a + (-b), signed zeros included.
+    case 1u: { return add_f32(a, bitcast<f32>(bitcast<u32>(b) ^ SIGN)); }
+    case 2u: { return mul_f32(a, b); }
+    case 3u: { return div_f32(a, b); }
+    case 4u: { return pow_f32(a, b); }
+    default: { return nan_f32(); }
   }
 }
 
@@ -60,11 +203,23 @@ fn binary_i32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
   Oi[i] = r;
 }
 
+// A float's order as an i32: monotonic over non-NaN values, -0 equal to +0, and exact for
+// subnormals (which a flushing comparison would call equal to zero).
+fn order_key(v: f32) -> i32 {
+  let i = bitcast<i32>(v);
+  if ((i & 0x7fffffff) == 0) { return 0; }
+  return select(i, i ^ 0x7fffffff, i < 0);
+}
+
+// IEEE comparisons: false whenever an operand is NaN.
 fn compare(a: f32, b: f32) -> i32 {
+  if (is_nan(a) || is_nan(b)) { return 0; }
+  let ka = order_key(a);
+  let kb = order_key(b);
   switch CMP {
-    case 0u: { return select(0, 1, a == b); }
-    case 1u: { return select(0, 1, a > b); }
-    default: { return select(0, 1, a < b); }
+    case 0u: { return select(0, 1, ka == kb); }
+    case 1u: { return select(0, 1, ka > kb); }
+    default: { return select(0, 1, ka < kb); }
   }
 }
 
@@ -90,13 +245,14 @@ fn compare_i32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
   Oi[i] = r;
 }
 
-// The condition's dtype is in P[26]: 1 when it is f32 (nonzero test on the float value).
+// The condition's dtype is in P[26]: 1 when it is f32, true when nonzero by its bits (so a
+// subnormal and NaN are true, -0 false, as on the CPU).
 @compute @workgroup_size(WG)
 fn where_select(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
   if (i >= P[0]) { return; }
   let c = Cw[strided_offset(i, 1u, 0u)];
-  let take_a = select(c != 0u, bitcast<f32>(c) != 0.0, P[26] == 1u);
+  let take_a = select(c != 0u, (c & ABS) != 0u, P[26] == 1u);
   Ow[i] = select(Bw[strided_offset(i, 1u, 2u)], Aw[strided_offset(i, 1u, 1u)], take_a);
 }
 
@@ -108,8 +264,20 @@ fn where_select(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
 fn cast_to_i32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
   if (i >= P[0]) { return; }
-  // Truncation toward zero, as PyTorch's .int().
-  CastI[i] = i32(A[i]);
+  // Truncation toward zero, saturating at the int32 range, NaN -> 0 (as the CPU's
+  // castToInt32). Decided on the bits: WGSL's i32(f32) is only defined inside the range.
+  let v = A[i];
+  let b = bitcast<u32>(v);
+  let m = b & ABS;
+  var r: i32;
+  if (m > INF_BITS) {
+    r = 0;
+  } else if (m >= 0x4f000000u) { // |v| >= 2^31
+    r = select(2147483647, bitcast<i32>(SIGN), b >= SIGN);
+  } else {
+    r = i32(v);
+  }
+  CastI[i] = r;
 }
 
 @compute @workgroup_size(WG)

@@ -1,6 +1,15 @@
 // Elementwise math, activations and their backward ops. One thread per element; the
 // override OP picks the function, so each op is its own pipeline with no branching at run
 // time. Parameter block: P[0] = element count, P[1] = leakyRelu's slope (f32).
+//
+// Edge values (NaN, +-inf, +-0, subnormals, overflow) give the CPU reference's answer, by
+// construction rather than by luck: WGSL leaves the builtins undefined outside their domain
+// (on SwiftShader log(-1) and log(0) come back finite, exp(NaN) infinite, tanh(NaN) -1, sin
+// of 1e30 infinite), lets `v != v`, min, max and
+// clamp do anything with NaN, and GPUs (SwiftShader among them) flush subnormal operands to
+// zero. So every special case is decided on the bits before any float math runs, and a
+// subnormal is rebuilt from its bits (m * 2^-149, with m < 2^23 an exact f32) where flushing
+// it would change the answer's class.
 
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<storage, read_write> O: array<f32>;
@@ -14,14 +23,124 @@
 // 10 tanh, 11 relu, 12 leakyRelu. backward: 0 sigmoid, 1 tanh, 2 relu, 3 leakyRelu.
 override OP: u32 = 0;
 
+const SIGN: u32 = 0x80000000u;
+const ABS: u32 = 0x7fffffffu;
+const INF_BITS: u32 = 0x7f800000u;
+const MIN_NORMAL_BITS: u32 = 0x00800000u;
+
+// NaN and infinity must be made at run time: as const-expressions they fail to compile.
+fn nan_f32() -> f32 {
+  return bitcast<f32>(0x7fc00000u | (P[0] & 0u));
+}
+
+fn inf_f32(sign: u32) -> f32 {
+  return bitcast<f32>(INF_BITS | sign | (P[0] & 0u));
+}
+
+// x > 0, by bits: true for a positive subnormal even where the hardware flushes it to 0;
+// false for +-0 and NaN.
+fn is_positive(x: f32) -> bool {
+  let b = bitcast<u32>(x);
+  return b < SIGN && b != 0u && !is_nan(x);
+}
+
+// exp for any x: +inf past the largest x with a finite result (88.72283172607422, the f32
+// below ln(FLT_MAX)), 0 below -104 (where the true value rounds to 0), NaN for NaN. Near the
+// top, exp(x - 1) * e keeps drivers whose exp(x) is exp2(x * log2(e)) from rounding the
+// exponent up to 128 and overflowing; the result there is finite, so any infinity from the
+// product is rounding, clamped to FLT_MAX.
+fn exp_f32(x: f32) -> f32 {
+  if (is_nan(x)) { return x; }
+  if (x > 88.72283172607422) { return inf_f32(0u); }
+  if (x < -104.0) { return 0.0; }
+  if (x > 88.0) {
+    let r = exp(x - 1.0) * 2.7182817459106445;
+    return select(3.40282346638528859812e38, r, is_finite(r));
+  }
+  return exp(x);
+}
+
+fn log_f32(x: f32) -> f32 {
+  let b = bitcast<u32>(x);
+  if (is_nan(x)) { return x; }
+  if ((b & ABS) == 0u) { return inf_f32(SIGN); } // log(+-0) = -inf
+  if (b >= SIGN) { return nan_f32(); } // negative, -inf included
+  if (b == INF_BITS) { return x; }
+  // Subnormal: log(m * 2^-149) = log(m) - 149 ln 2.
+  if (b < MIN_NORMAL_BITS) { return log(f32(b)) - 103.27892990343184; }
+  return log(x);
+}
+
+fn sqrt_f32(x: f32) -> f32 {
+  let b = bitcast<u32>(x);
+  if (is_nan(x) || (b & ABS) == 0u) { return x; } // NaN, and sqrt(-0) = -0
+  if (b >= SIGN) { return nan_f32(); }
+  if (b == INF_BITS) { return x; }
+  // Subnormal: sqrt(m * 2^-149) = sqrt(2m) * 2^-75.
+  if (b < MIN_NORMAL_BITS) { return sqrt(f32(b) * 2.0) * 2.6469779601696886e-23; }
+  return sqrt(x);
+}
+
 // sin and cos: WGSL's builtins promise only 2^-11 absolute error, on [-pi, pi] alone (and
-// SwiftShader is that coarse), so they are computed here. x = q pi/2 + r with |r| <= pi/4,
-// pi/2 subtracted in three parts (Cody-Waite: PIO2_A and PIO2_B have 8 and 11 mantissa bits,
-// so q * PIO2_A and q * PIO2_B are exact for |q| < 2^13), then Cephes' sinf/cosf polynomials
-// on r; the quadrant q mod 4 picks which one and its sign.
+// SwiftShader is that coarse), so they are computed here: x = q pi/2 + r with |r| <= pi/4,
+// then Cephes' sinf/cosf polynomials on r, the quadrant q mod 4 picking which one and its
+// sign. For |x| < 8192, pi/2 is subtracted in three parts (Cody-Waite: PIO2_A and PIO2_B
+// have 8 and 11 mantissa bits, so q * PIO2_A and q * PIO2_B are exact for |q| < 2^13).
+// Larger x (up to FLT_MAX) take the Payne-Hanek reduction below: its remainder is off by
+// about 2^-61 before it is rounded to f32, so sin and cos stay as accurate as for small x.
 const PIO2_A: f32 = 1.5703125;
 const PIO2_B: f32 = 4.837512969970703125e-4;
 const PIO2_C: f32 = 7.549789948768648e-8;
+
+// Bits of 2/pi: entry k is floor(2/pi * 2^(8k + 8)) mod 2^32.
+const TWO_OVER_PI = array<u32, 24>(
+  0xa2u, 0xa2f9u, 0xa2f983u, 0xa2f9836eu, 0xf9836e4eu, 0x836e4e44u, 0x6e4e4415u, 0x4e441529u,
+  0x441529fcu, 0x1529fc27u, 0x29fc2757u, 0xfc2757d1u, 0x2757d1f5u, 0x57d1f534u, 0xd1f534ddu, 0xf534ddc0u,
+  0x34ddc0dbu, 0xddc0db62u, 0xc0db6295u, 0xdb629599u, 0x6295993cu, 0x95993c43u, 0x993c4390u, 0x3c439041u,
+);
+
+// The full 64-bit product a * b as (low word, high word): WGSL has no 64-bit integers.
+fn mul_wide(a: u32, b: u32) -> vec2<u32> {
+  let a0 = a & 0xffffu;
+  let a1 = a >> 16u;
+  let b0 = b & 0xffffu;
+  let b1 = b >> 16u;
+  let p00 = a0 * b0;
+  let p01 = a0 * b1;
+  let p10 = a1 * b0;
+  let mid = (p00 >> 16u) + (p01 & 0xffffu) + (p10 & 0xffffu);
+  return vec2<u32>((p00 & 0xffffu) | (mid << 16u), a1 * b1 + (p01 >> 16u) + (p10 >> 16u) + (mid >> 16u));
+}
+
+struct Reduced {
+  q: u32, // quadrant, mod 4
+  r: f32, // remainder in [-pi/4, pi/4]
+}
+
+// Payne-Hanek for |x| >= 2 given as its bits (sign cleared), after ARM's optimized-routines
+// sinf: |x| = m 2^(8j - 22) with m the 24-bit significand shifted by the exponent's low 3
+// bits, so x * 2/pi mod 4 is m times 96 bits of 2/pi starting at byte j (higher bits only add
+// multiples of 4), in fixed point with 62 fraction bits. The quadrant is its rounded top; the
+// signed rest times pi/2 * 2^-62 is r (at most 29 leading zero bits for any f32, so the
+// conversion keeps full f32 precision).
+fn reduce_large(xm: u32) -> Reduced {
+  let j = (xm >> 26u) & 15u;
+  let m = ((xm & 0x7fffffu) | 0x800000u) << ((xm >> 23u) & 7u);
+  let top = m * TWO_OVER_PI[j]; // only its low word matters (mod 4 after the scaling)
+  let mid = mul_wide(m, TWO_OVER_PI[j + 4u]);
+  let low = mul_wide(m, TWO_OVER_PI[j + 8u]);
+  var lo = low.y + mid.x;
+  var hi = top + mid.y + select(0u, 1u, lo < low.y);
+  let q = (hi + 0x20000000u) >> 30u;
+  hi -= q << 30u;
+  let negative = hi >= SIGN;
+  if (negative) {
+    lo = ~lo + 1u;
+    hi = ~hi + select(0u, 1u, lo == 0u);
+  }
+  let r = (f32(hi) * 4294967296.0 + f32(lo)) * 3.4061215800865545e-19;
+  return Reduced(q & 3u, select(r, -r, negative));
+}
 
 fn sin_poly(r: f32) -> f32 {
   let z = r * r;
@@ -34,38 +153,63 @@ fn cos_poly(r: f32) -> f32 {
 }
 
 // sin(x + shift * pi/2): shift 0 gives sin, 1 gives cos.
-fn sin_quadrant(x: f32, shift: i32) -> f32 {
-  let q = round(x * 0.63661977); // 2 / pi
-  let r = ((x - q * PIO2_A) - q * PIO2_B) - q * PIO2_C;
-  let k = (i32(q) + shift) & 3;
-  let v = select(sin_poly(r), cos_poly(r), (k & 1) == 1);
-  return select(v, -v, k >= 2);
+fn sin_quadrant(x: f32, shift: u32) -> f32 {
+  let b = bitcast<u32>(x);
+  let xm = b & ABS;
+  if (xm >= INF_BITS) { return nan_f32(); } // NaN and +-inf
+  // |x| < 2^-12: sin x rounds to x (keeping -0 and subnormals), cos x to 1.
+  if (xm < 0x39800000u) { return select(x, 1.0, shift == 1u); }
+  var red: Reduced;
+  if (xm < 0x46000000u) { // |x| < 8192
+    let q = round(x * 0.63661977); // 2 / pi
+    red = Reduced(u32(i32(q)) & 3u, ((x - q * PIO2_A) - q * PIO2_B) - q * PIO2_C);
+  } else {
+    red = reduce_large(xm);
+    // sin(-x) = -sin(x): the quadrant and the remainder change sign.
+    if (b >= SIGN) { red = Reduced((4u - red.q) & 3u, -red.r); }
+  }
+  let k = (red.q + shift) & 3u;
+  let v = select(sin_poly(red.r), cos_poly(red.r), (k & 1u) == 1u);
+  return select(v, -v, k >= 2u);
 }
 
 fn apply_unary(x: f32) -> f32 {
+  let b = bitcast<u32>(x);
   switch OP {
-    case 0u: { return -x; }
-    case 1u: { return exp(x); }
-    case 2u: { return log(x); }
-    case 3u: { return x * x; }
-    case 4u: { return abs(x); }
-    case 5u: { return sqrt(x); }
-    case 6u: { return sin_quadrant(x, 0); }
-    case 7u: { return sin_quadrant(x, 1); }
-    case 8u: { return select(select(0.0, -1.0, x < 0.0), 1.0, x > 0.0); }
+    case 0u: { return bitcast<f32>(b ^ SIGN); }
+    case 1u: { return exp_f32(x); }
+    case 2u: { return log_f32(x); }
+    case 3u: { return select(x * x, x, is_nan(x)); }
+    case 4u: { return bitcast<f32>(b & ABS); }
+    case 5u: { return sqrt_f32(x); }
+    case 6u: { return sin_quadrant(x, 0u); }
+    case 7u: { return sin_quadrant(x, 1u); }
+    // sign(NaN) = 0 and sign(-0) = 0, as PyTorch; subnormals keep their sign.
+    case 8u: {
+      if (is_nan(x) || (b & ABS) == 0u) { return 0.0; }
+      return select(1.0, -1.0, b >= SIGN);
+    }
     case 9u: {
+      if (is_nan(x)) { return x; }
       // Stable for any x: exp only ever sees -|x|, so it never overflows.
-      let e = exp(-abs(x));
-      return select(e / (1.0 + e), 1.0 / (1.0 + e), x >= 0.0);
+      let e = exp_f32(bitcast<f32>(b | SIGN));
+      return select(e / (1.0 + e), 1.0 / (1.0 + e), b < SIGN);
     }
     case 10u: {
-      // Some drivers compute tanh as a ratio of exponentials that overflows to NaN for
-      // large |x|; in f32 tanh(15) already rounds to 1, so clamping changes nothing else.
-      return tanh(clamp(x, -15.0, 15.0));
+      if (is_nan(x)) { return x; }
+      // |x| < 2^-12: tanh x rounds to x (keeping -0 and subnormals). |x| > 15: tanh x rounds
+      // to +-1 in f32, and some drivers compute tanh as a ratio of exponentials that
+      // overflows to NaN for large |x|.
+      let xm = b & ABS;
+      if (xm < 0x39800000u) { return x; }
+      if (xm > 0x41700000u) { return bitcast<f32>(0x3f800000u | (b & SIGN)); }
+      return tanh(x);
     }
-    // select, not max: the CPU maps NaN to 0, and WGSL's max may return either operand for NaN.
-    case 11u: { return select(0.0, x, x > 0.0); }
-    default: { return select(pf(1u) * x, x, x > 0.0); }
+    // relu(NaN) = NaN, as PyTorch (select, not max: WGSL's max may return either for NaN).
+    case 11u: { return select(0.0, x, is_positive(x) || is_nan(x)); }
+    // leakyRelu(NaN) = NaN.
+    case 12u: { return select(pf(1u) * x, x, is_positive(x) || is_nan(x)); }
+    default: { return nan_f32(); }
   }
 }
 
@@ -78,12 +222,25 @@ fn unary(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
 
 // Same order of operations as the CPU kernels: (g * y) * (1 - y), g * (1 - y * y).
 fn apply_backward(s: f32, g: f32) -> f32 {
+  let sb = bitcast<u32>(s);
   switch OP {
-    case 0u: { return g * s * (1.0 - s); }
-    case 1u: { return g * (1.0 - s * s); }
-    // relu'(0) = 0, as PyTorch.
-    case 2u: { return select(0.0, g, s > 0.0); }
-    default: { return select(pf(1u) * g, g, s > 0.0); }
+    case 0u: {
+      if (is_nan(s) || is_nan(g)) { return nan_f32(); }
+      // A subnormal y (sigmoid of x < -87) would be flushed, turning g * y into 0 and inf * y
+      // into NaN: g * y is (g * (y 2^24)) 2^-24 with y 2^24 rebuilt from its bits (at most
+      // 2^-102, so the product cannot overflow), and 1 - y rounds to 1.
+      if ((sb & ABS) != 0u && (sb & ABS) < MIN_NORMAL_BITS) {
+        let scaled = bitcast<f32>(bitcast<u32>(f32(sb & 0x7fffffu) * 2.350988701644575e-38) | (sb & SIGN));
+        return (g * scaled) * 5.9604644775390625e-8;
+      }
+      return g * s * (1.0 - s);
+    }
+    case 1u: { return select(g * (1.0 - s * s), nan_f32(), is_nan(s) || is_nan(g)); }
+    // PyTorch's threshold_backward: 0 where s <= 0 (relu'(0) = 0), g elsewhere, NaN included.
+    case 2u: { return select(0.0, g, is_positive(s) || is_nan(s)); }
+    // leaky_relu_backward: g where s > 0, slope * g elsewhere (s = NaN included).
+    case 3u: { return select(pf(1u) * g, g, is_positive(s) || is_nan(g)); }
+    default: { return nan_f32(); }
   }
 }
 

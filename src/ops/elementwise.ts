@@ -63,7 +63,9 @@ export const mulDef = defineOp<NoAttrs>({
   family: 'elementwise',
   gpu: binaryGpu('mul', 2),
   shape: broadcastRule('mul'),
-  cpu: binaryKernel((x, y) => x * y),
+  // int32 products wrap modulo 2^32, as WGSL's i32 and PyTorch: Math.imul, since a float64
+  // product past 2^53 has already lost the low bits the wrap keeps.
+  cpu: (args) => (args.out instanceof Int32Array ? binaryKernel(Math.imul)(args) : binaryKernel((x, y) => x * y)(args)),
   grad: ({ g, inputs: [a, b] }) => [sumTo(mul(g, b!), a!.shape), sumTo(mul(g, a!), b!.shape)],
 });
 
@@ -80,6 +82,19 @@ export const divDef = defineOp<NoAttrs>({
   grad: ({ g, inputs: [a, b], out }) => [sumTo(div(g, b!), a!.shape), sumTo(neg(mul(g, div(out, b!))), b!.shape)],
 });
 
+/**
+ * C's pow (C99 Annex F, which PyTorch follows). JavaScript's Math.pow agrees except that
+ * it gives NaN for 1^y with y NaN or +-inf and for (-1)^+-inf, where C gives 1. The rest, for
+ * the record: x^0 = 1 for every x (NaN too); a negative finite base with a non-integer
+ * exponent is NaN; (+-0)^y is +inf for y < 0 and +0 for y > 0, with 0's sign for odd
+ * integer y; (+-inf)^y the reverse; x^-inf is +inf for |x| < 1 and 0 for |x| > 1, x^+inf the
+ * reverse; NaN otherwise propagates.
+ */
+export function powC(x: number, y: number): number {
+  if (x === 1 || (x === -1 && (y === Infinity || y === -Infinity))) return 1;
+  return Math.pow(x, y);
+}
+
 export const powDef = defineOp<NoAttrs>({
   name: 'pow',
   family: 'elementwise',
@@ -88,12 +103,18 @@ export const powDef = defineOp<NoAttrs>({
     floatOnly('pow', ins, ['base', 'exponent']);
     return broadcastRule('pow')(ins);
   },
-  cpu: binaryKernel((x, y) => Math.pow(x, y)),
-  // d/da = b a^(b-1); d/db = a^b ln a (defined for a > 0, as PyTorch; NaN otherwise).
-  grad: ({ g, inputs: [a, b], out }) => [
-    sumTo(mul(g, mul(b!, pow(a!, sub(b!, 1)))), a!.shape),
-    sumTo(mul(g, mul(out, log(a!))), b!.shape),
-  ],
+  cpu: binaryKernel(powC),
+  // PyTorch's pow_backward_self and pow_backward_exponent, edge values included:
+  //   d/da = g * where(b == 0, 0, b * a^(b-1))           (d/da a^0 = 0, even at a = 0)
+  //   d/db = g * where(a == 0 && b >= 0, 0, out * ln a)  (d/db 0^b = 0 for b >= 0)
+  // so d/db is NaN for a negative base, as PyTorch's. b >= 0 is gt + eq (int32 0/1 flags,
+  // multiplied for the and), not 1 - lt, so that a NaN exponent is not >= 0.
+  grad: ({ g, inputs: [a, b], out }) => {
+    const gradA = mul(g, where(eq(b!, 0), 0, mul(b!, pow(a!, sub(b!, 1)))));
+    const zeroBase = mul(eq(a!, 0), add(gt(b!, 0), eq(b!, 0)));
+    const gradB = mul(g, where(zeroBase, 0, mul(out, log(a!))));
+    return [sumTo(gradA, a!.shape), sumTo(gradB, b!.shape)];
+  },
 });
 
 const comparison = (name: string, cmpCode: number, f: (x: number, y: number) => boolean): OpDef<NoAttrs> =>
@@ -142,6 +163,19 @@ export const whereDef = defineOp<NoAttrs>({
   },
 });
 
+/**
+ * float32 -> int32: truncate toward zero, saturate at the int32 range
+ * [-2147483648, 2147483647] (infinities included), NaN -> 0. C and PyTorch leave an
+ * out-of-range value undefined; a plain Int32Array store would wrap it modulo 2^32 and
+ * WGSL's i32() clamps at 2147483520, so both backends implement this rule explicitly.
+ */
+export function castToInt32(v: number): number {
+  if (Number.isNaN(v)) return 0;
+  if (v >= 2147483647) return 2147483647;
+  if (v <= -2147483648) return -2147483648;
+  return Math.trunc(v);
+}
+
 export const castDef = defineOp<{ dtype: DType }>({
   name: 'cast',
   family: 'elementwise',
@@ -149,8 +183,7 @@ export const castDef = defineOp<{ dtype: DType }>({
     if (dtype !== 'float32' && dtype !== 'int32') throw new Error(`cast: unknown dtype '${String(dtype)}' for ${fmt(x!.shape)}; expected 'float32' or 'int32'`);
     return { shape: x!.shape, dtype };
   },
-  // float -> int truncates toward zero, as PyTorch's .int()
-  cpu: ({ ins: [x], out, attrs }) => cpu.unary(x!, out, attrs.dtype === 'int32' ? Math.trunc : (v) => v),
+  cpu: ({ ins: [x], out, attrs }) => cpu.unary(x!, out, attrs.dtype === 'int32' ? castToInt32 : (v) => v),
   gpu: ({ outShape, attrs }) => {
     const n = outShape.reduce((a, b) => a * b, 1);
     return [perElement('elementwise', attrs.dtype === 'int32' ? 'cast_to_i32' : 'cast_to_f32', n, [{ input: 0 }, 'out'], () => [])];

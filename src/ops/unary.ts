@@ -57,6 +57,7 @@ export const absDef = unaryOp('abs', Math.abs, ({ g, inputs: [x] }) => [mul(g, s
 export const sqrtDef = unaryOp('sqrt', Math.sqrt, ({ g, out }) => [div(g, mul(out, 2))]);
 export const sinDef = unaryOp('sin', Math.sin, ({ g, inputs: [x] }) => [mul(g, cos(x!))]);
 export const cosDef = unaryOp('cos', Math.cos, ({ g, inputs: [x] }) => [neg(mul(g, sin(x!)))]);
+// sign(NaN) = 0, as PyTorch (NumPy gives NaN).
 export const signDef = unaryOp('sign', (x) => (x > 0 ? 1 : x < 0 ? -1 : 0), {
   notDifferentiable: 'sign is piecewise constant; it serves the gradient of abs',
 });
@@ -64,8 +65,8 @@ export const signDef = unaryOp('sign', (x) => (x > 0 ? 1 : x < 0 ? -1 : 0), {
 export const sigmoidDef = unaryOp('sigmoid', sigmoidScalar, ({ g, out }) => [apply(sigmoidBackwardDef, [out, g], {})]);
 // Math.tanh saturates to +-1 for large |x| instead of overflowing.
 export const tanhDef = unaryOp('tanh', Math.tanh, ({ g, out }) => [apply(tanhBackwardDef, [out, g], {})]);
-// relu'(0) = 0, as PyTorch.
-export const reluDef = unaryOp('relu', (x) => (x > 0 ? x : 0), ({ g, inputs: [x] }) => [apply(reluBackwardDef, [x!, g], {})]);
+// relu(NaN) = NaN and relu'(0) = 0, as PyTorch.
+export const reluDef = unaryOp('relu', (x) => (x > 0 || Number.isNaN(x) ? x : 0), ({ g, inputs: [x] }) => [apply(reluBackwardDef, [x!, g], {})]);
 
 export const leakyReluDef = defineOp<{ alpha: number }>({
   name: 'leakyRelu',
@@ -106,7 +107,8 @@ function backwardOp(name: keyof typeof BACKWARD_OP, f: (saved: number, g: number
 
 export const sigmoidBackwardDef = backwardOp('sigmoidBackward', (y, g) => g * y * (1 - y));
 export const tanhBackwardDef = backwardOp('tanhBackward', (y, g) => g * (1 - y * y));
-export const reluBackwardDef = backwardOp('reluBackward', (x, g) => (x > 0 ? g : 0));
+// PyTorch's threshold_backward: 0 where x <= 0, g elsewhere, so g where x is NaN.
+export const reluBackwardDef = backwardOp('reluBackward', (x, g) => (x <= 0 ? 0 : g));
 export const leakyReluBackwardDef = defineOp<{ alpha: number }>({
   name: 'leakyReluBackward',
   family: 'unary',
