@@ -26,21 +26,10 @@ override CMP: u32 = 0;
 // [2^-126, 2^126], leaves pow undefined for x < 0 and at x = 0, and GPUs (SwiftShader among
 // them) flush subnormal operands to zero. So special cases are decided on the bits first,
 // and subnormals are rebuilt from their bits (m * 2^-149, m < 2^23 an exact f32).
-const SIGN: u32 = 0x80000000u;
-const ABS: u32 = 0x7fffffffu;
-const INF_BITS: u32 = 0x7f800000u;
 const ONE_BITS: u32 = 0x3f800000u;
-const MIN_NORMAL_BITS: u32 = 0x00800000u;
 const TWO_POW_M24: f32 = 5.9604644775390625e-8;
 
-// NaN and infinity must be made at run time: as const-expressions they fail to compile.
-fn nan_f32() -> f32 {
-  return bitcast<f32>(0x7fc00000u | (P[0] & 0u));
-}
 
-fn inf_f32(sign: u32) -> f32 {
-  return bitcast<f32>(INF_BITS | sign | (P[0] & 0u));
-}
 
 fn is_subnormal(bits: u32) -> bool {
   return (bits & INF_BITS) == 0u && (bits & ABS) != 0u;

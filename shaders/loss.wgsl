@@ -19,11 +19,6 @@ override LOSS: u32 = 0;
 
 var<workgroup> sh: array<f32, WG>;
 
-// A runtime NaN: a NaN literal does not compile, and 0/0 is not guaranteed to be NaN.
-fn nan() -> f32 {
-  return bitcast<f32>(0x7fc00000u | (P[0] & 0u));
-}
-
 // PyTorch clamps each log at -100, so p = 0 or 1 gives a finite loss. log(0) is not
 // guaranteed to be -inf in WGSL: p <= 0 takes the clamp directly.
 fn clamped_log(p: f32) -> f32 {
@@ -33,13 +28,14 @@ fn clamped_log(p: f32) -> f32 {
 fn term(a: f32, b: f32) -> f32 {
   switch LOSS {
     case 0u: {
-      // !(a >= 0 && a <= 1) is also true for NaN.
-      if (!(a >= 0.0 && a <= 1.0)) { return nan(); }
+      if (is_nan(a) || is_nan(b) || a < 0.0 || a > 1.0) { return nan_f32(); }
       return -(b * clamped_log(a) + (1.0 - b) * clamped_log(1.0 - a));
     }
     case 1u: {
       // max(x, 0) - x y + log(1 + exp(-|x|)): never exponentiates a large positive number.
-      return max(a, 0.0) - a * b + log(1.0 + exp(-abs(a)));
+      // NaN is said explicitly: max, exp and log may do anything with it.
+      if (is_nan(a) || is_nan(b)) { return nan_f32(); }
+      return max(a, 0.0) - a * b + log_f32(1.0 + exp_f32(-abs(a)));
     }
     default: {
       let d = a - b;
@@ -63,7 +59,7 @@ fn pair_loss(@builtin(local_invocation_index) t: u32) {
     workgroupBarrier();
   }
   // The mean of nothing is NaN, as on the CPU.
-  if (t == 0u) { O[0] = select(sh[0] / f32(n), nan(), n == 0u); }
+  if (t == 0u) { O[0] = select(sh[0] / f32(n), nan_f32(), n == 0u); }
 }
 
 // g (p - y) / max(p (1 - p), 1e-12) / N: PyTorch's formula, its epsilon included.
@@ -73,14 +69,10 @@ fn bce_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
   let i = flat_index(gid, nwg);
   if (i >= P[0]) { return; }
   let p = A[i];
+  // As the forward: an input outside [0, 1] (NaN included) gives NaN, not a number.
+  if (is_nan(p) || p < 0.0 || p > 1.0) { DX[i] = nan_f32(); return; }
   let scale = G[0] / f32(P[0]);
   DX[i] = scale * (p - B[i]) / max(p * (1.0 - p), 1e-12);
-}
-
-fn sigmoid(x: f32) -> f32 {
-  // Stable on both sides: exp of a non-positive number only.
-  let e = exp(-abs(x));
-  return select(e / (1.0 + e), 1.0 / (1.0 + e), x >= 0.0);
 }
 
 // (sigmoid(x) - y) g / N. P[0] = element count.
@@ -88,5 +80,5 @@ fn sigmoid(x: f32) -> f32 {
 fn bce_logits_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
   if (i >= P[0]) { return; }
-  DX[i] = (sigmoid(A[i]) - B[i]) * (G[0] / f32(P[0]));
+  DX[i] = (sigmoid_f32(A[i]) - B[i]) * (G[0] / f32(P[0]));
 }

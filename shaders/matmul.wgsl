@@ -131,14 +131,13 @@ fn matmul(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) w
   }
 }
 
+// The same functions as the separate activation ops (common.wgsl), edge values included.
 fn activate(z: f32) -> f32 {
   switch ACT {
-    case 1u: { return max(z, 0.0); }
-    // Stable for any z: exp of a non-positive number only.
-    case 2u: { let e = exp(-abs(z)); return select(e / (1.0 + e), 1.0 / (1.0 + e), z >= 0.0); }
-    // tanh saturates to +-1 long before 15; clamping keeps drivers' formulas finite.
-    case 3u: { return tanh(clamp(z, -15.0, 15.0)); }
-    case 4u: { return select(pf(6u) * z, z, z > 0.0); }
+    case 1u: { return relu_f32(z); }
+    case 2u: { return sigmoid_f32(z); }
+    case 3u: { return tanh_f32(z); }
+    case 4u: { return leaky_relu_f32(z, pf(6u)); }
     default: { return z; }
   }
 }

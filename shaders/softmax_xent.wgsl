@@ -17,11 +17,6 @@
 
 var<workgroup> sh: array<f32, WG>;
 
-// A runtime NaN: a NaN literal does not compile, and 0/0 is not guaranteed to be NaN.
-fn nan() -> f32 {
-  return bitcast<f32>(0x7fc00000u | (P[0] & 0u));
-}
-
 fn label_ok(l: i32, c: u32) -> bool {
   return l >= 0 && u32(l) < c;
 }
@@ -54,7 +49,7 @@ fn xent_loss(@builtin(local_invocation_index) t: u32) {
   let c = P[1];
   if (n == 0u || c == 0u) {
     // CPU: NaN for an empty batch; with no classes every label is out of range.
-    if (t == 0u) { O[0] = nan(); }
+    if (t == 0u) { O[0] = nan_f32(); }
     return;
   }
   var g = 1u;
@@ -89,7 +84,7 @@ fn xent_loss(@builtin(local_invocation_index) t: u32) {
       if (label_ok(l, c) && is_finite(mx)) {
         acc += mx + log(sh[t]) - X[row + u32(l)];
       } else {
-        acc = nan();
+        acc = nan_f32();
       }
     }
     workgroupBarrier();
@@ -126,6 +121,6 @@ fn xent_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups)
   for (var j = t; j < c; j += WG) {
     let p = exp(X[row + j] - mx - lse);
     let onehot = select(0.0, 1.0, ok && u32(l) == j);
-    DX[row + j] = select(nan(), (p - onehot) * scale, ok);
+    DX[row + j] = select(nan_f32(), (p - onehot) * scale, ok);
   }
 }

@@ -23,53 +23,11 @@
 // 10 tanh, 11 relu, 12 leakyRelu. backward: 0 sigmoid, 1 tanh, 2 relu, 3 leakyRelu.
 override OP: u32 = 0;
 
-const SIGN: u32 = 0x80000000u;
-const ABS: u32 = 0x7fffffffu;
-const INF_BITS: u32 = 0x7f800000u;
-const MIN_NORMAL_BITS: u32 = 0x00800000u;
 
-// NaN and infinity must be made at run time: as const-expressions they fail to compile.
-fn nan_f32() -> f32 {
-  return bitcast<f32>(0x7fc00000u | (P[0] & 0u));
-}
 
-fn inf_f32(sign: u32) -> f32 {
-  return bitcast<f32>(INF_BITS | sign | (P[0] & 0u));
-}
 
-// x > 0, by bits: true for a positive subnormal even where the hardware flushes it to 0;
-// false for +-0 and NaN.
-fn is_positive(x: f32) -> bool {
-  let b = bitcast<u32>(x);
-  return b < SIGN && b != 0u && !is_nan(x);
-}
 
-// exp for any x: +inf past the largest x with a finite result (88.72283172607422, the f32
-// below ln(FLT_MAX)), 0 below -104 (where the true value rounds to 0), NaN for NaN. Near the
-// top, exp(x - 1) * e keeps drivers whose exp(x) is exp2(x * log2(e)) from rounding the
-// exponent up to 128 and overflowing; the result there is finite, so any infinity from the
-// product is rounding, clamped to FLT_MAX.
-fn exp_f32(x: f32) -> f32 {
-  if (is_nan(x)) { return x; }
-  if (x > 88.72283172607422) { return inf_f32(0u); }
-  if (x < -104.0) { return 0.0; }
-  if (x > 88.0) {
-    let r = exp(x - 1.0) * 2.7182817459106445;
-    return select(3.40282346638528859812e38, r, is_finite(r));
-  }
-  return exp(x);
-}
 
-fn log_f32(x: f32) -> f32 {
-  let b = bitcast<u32>(x);
-  if (is_nan(x)) { return x; }
-  if ((b & ABS) == 0u) { return inf_f32(SIGN); } // log(+-0) = -inf
-  if (b >= SIGN) { return nan_f32(); } // negative, -inf included
-  if (b == INF_BITS) { return x; }
-  // Subnormal: log(m * 2^-149) = log(m) - 149 ln 2.
-  if (b < MIN_NORMAL_BITS) { return log(f32(b)) - 103.27892990343184; }
-  return log(x);
-}
 
 fn sqrt_f32(x: f32) -> f32 {
   let b = bitcast<u32>(x);
@@ -189,26 +147,10 @@ fn apply_unary(x: f32) -> f32 {
       if (is_nan(x) || (b & ABS) == 0u) { return 0.0; }
       return select(1.0, -1.0, b >= SIGN);
     }
-    case 9u: {
-      if (is_nan(x)) { return x; }
-      // Stable for any x: exp only ever sees -|x|, so it never overflows.
-      let e = exp_f32(bitcast<f32>(b | SIGN));
-      return select(e / (1.0 + e), 1.0 / (1.0 + e), b < SIGN);
-    }
-    case 10u: {
-      if (is_nan(x)) { return x; }
-      // |x| < 2^-12: tanh x rounds to x (keeping -0 and subnormals). |x| > 15: tanh x rounds
-      // to +-1 in f32, and some drivers compute tanh as a ratio of exponentials that
-      // overflows to NaN for large |x|.
-      let xm = b & ABS;
-      if (xm < 0x39800000u) { return x; }
-      if (xm > 0x41700000u) { return bitcast<f32>(0x3f800000u | (b & SIGN)); }
-      return tanh(x);
-    }
-    // relu(NaN) = NaN, as PyTorch (select, not max: WGSL's max may return either for NaN).
-    case 11u: { return select(0.0, x, is_positive(x) || is_nan(x)); }
-    // leakyRelu(NaN) = NaN.
-    case 12u: { return select(pf(1u) * x, x, is_positive(x) || is_nan(x)); }
+    case 9u: { return sigmoid_f32(x); }
+    case 10u: { return tanh_f32(x); }
+    case 11u: { return relu_f32(x); }
+    case 12u: { return leaky_relu_f32(x, pf(1u)); }
     default: { return nan_f32(); }
   }
 }

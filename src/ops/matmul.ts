@@ -129,7 +129,8 @@ const ACT_CODE: Record<LinearActivation, number> = { none: 0, relu: 1, sigmoid: 
 function activation(act: LinearActivation, alpha: number): (z: number) => number {
   switch (act) {
     case 'relu':
-      return (z) => (z > 0 ? z : 0);
+      // relu(NaN) = NaN, as the relu op and PyTorch.
+      return (z) => (z > 0 || Number.isNaN(z) ? z : 0);
     case 'sigmoid':
       return sigmoidScalar;
     case 'tanh':
