@@ -89,7 +89,8 @@ export function backward(root: Tensor, gradient?: Tensor, opts: BackwardOptions 
         const def = node.def!;
         if (!isDifferentiable(def)) continue;
         const inputs = node.inputs.map(wrap);
-        const parts = def.grad({ g, inputs, out: wrap(node), attrs: node.attrs as never, scalars: node.scalars });
+        const needsGrad = node.inputs.map((x, i) => x.requiresGrad && !(def.nondiff ?? []).includes(i));
+        const parts = def.grad({ g, inputs, out: wrap(node), attrs: node.attrs as never, scalars: node.scalars, needsGrad });
         parts.forEach((gi, i) => {
           const input = node.inputs[i]!;
           if (!gi || !input.requiresGrad || (def.nondiff ?? []).includes(i)) return;

@@ -317,7 +317,10 @@ export type StageTarget = Node | Variable;
  * results (or variables, read after the effects) to copy back in the same submit.
  */
 export function flush(extra: Node[] = [], stage: StageTarget[] = []): Promise<HostArray>[] {
-  let targets = pending.filter((n) => n.state === 'pending' || n.state === 'discarded');
+  // Only what can be observed runs: results the program was handed (exposed), what is read
+  // (`extra`), and the effects. A node made inside a gradient rule or a composite that
+  // nothing observable reads (the gradient of an input that needs none) is never computed.
+  let targets = pending.filter((n) => n.exposed && (n.state === 'pending' || n.state === 'discarded'));
   for (const n of extra) if (n.state !== 'realized') targets.push(n);
   let effects = pendingEffects;
   if (targets.length === 0 && effects.length === 0) return [];

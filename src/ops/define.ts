@@ -24,6 +24,11 @@ export interface GradArgs<A> {
   out: Tensor;
   attrs: A;
   scalars: readonly number[];
+  /**
+   * Per input: whether a gradient is wanted (PyTorch's needs_input_grad). A rule may
+   * return null for the others and build nothing for them.
+   */
+  needsGrad: readonly boolean[];
 }
 
 /** One entry per input: a gradient with the input's shape, or null (no gradient flows there). */

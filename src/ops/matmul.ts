@@ -111,10 +111,10 @@ export const matmulDef = defineOp<MatmulAttrs>({
   gpu: ({ inShapes, attrs }) => matmulGpu(inShapes, attrs),
   // C = op(A) op(B). Each gradient is one more matmul with flags chosen so nothing is
   // transposed explicitly; a 2-D operand shared across a batch sums its batch gradients.
-  grad: ({ g, inputs: [a, b], attrs: { transA, transB } }) => {
-    const ga = transA ? matmul(b!, g, { transA: transB, transB: true }) : matmul(g, b!, { transB: !transB });
-    const gb = transB ? matmul(g, a!, { transA: true, transB: transA }) : matmul(a!, g, { transA: !transA });
-    return [sumTo(ga, a!.shape), sumTo(gb, b!.shape)];
+  grad: ({ g, inputs: [a, b], attrs: { transA, transB }, needsGrad: [needA, needB] }) => {
+    const ga = !needA ? null : transA ? matmul(b!, g, { transA: transB, transB: true }) : matmul(g, b!, { transB: !transB });
+    const gb = !needB ? null : transB ? matmul(g, a!, { transA: true, transB: transA }) : matmul(a!, g, { transA: !transA });
+    return [ga && sumTo(ga, a!.shape), gb && sumTo(gb, b!.shape)];
   },
 });
 
@@ -181,7 +181,7 @@ export const linearDef = defineOp<LinearAttrs>({
   },
   // The activation's gradient is read off the output (so no pre-activation is kept):
   // relu and a leaky ReLU with slope >= 0 are positive exactly where their input is.
-  grad: ({ g, inputs: [x, w, b], out, attrs }) => {
+  grad: ({ g, inputs: [x, w, b], out, attrs, needsGrad: [needX, needW, needB] }) => {
     const gz =
       attrs.act === 'relu'
         ? apply(reluBackwardDef, [out, g], {})
@@ -192,7 +192,9 @@ export const linearDef = defineOp<LinearAttrs>({
             : attrs.act === 'tanh'
               ? apply(tanhBackwardDef, [out, g], {})
               : g;
-    return [matmul(gz, w!), sumTo(matmul(gz, x!, { transA: true }), w!.shape), sumTo(gz, b!.shape)];
+    // The input's gradient (one of the step's three large products) only when it is wanted:
+    // a network's input batch needs none.
+    return [needX ? matmul(gz, w!) : null, needW ? sumTo(matmul(gz, x!, { transA: true }), w!.shape) : null, needB ? sumTo(gz, b!.shape) : null];
   },
 });
 
