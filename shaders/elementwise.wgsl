@@ -119,17 +119,38 @@ fn int_class(yb: u32) -> u32 {
   return select(1u, 2u, ((significand >> frac_bits) & 1u) == 1u);
 }
 
-// x^y for finite x > 0 and finite y != 0. A subnormal x is rebuilt from its bits:
-// log2(m 2^-149) = log2(m) - 149. Overflow and underflow are decided before exp2 or pow
-// see an exponent outside their range.
+// ln x for finite x > 0, accurate to a few ulp relative to the result: WGSL's log2 promises
+// only 2^-21 absolute error, which near x = 1 (where ln x is tiny) is no accuracy at all, and
+// pow(0.99999994, 2^24) = e^-1 needs ln x to full relative precision. x = 2^e m with m in
+// [sqrt(1/2), sqrt(2)) (a subnormal rebuilt from its bits: 2^-149 times an exact integer);
+// ln m = 2 atanh(s), s = (m - 1) / (m + 1), |s| < 0.172, by its series to s^13; e ln 2 in two
+// parts so the sum rounds once.
+fn ln_positive(x: f32) -> f32 {
+  var b = bitcast<u32>(x);
+  var e = 0i;
+  if (b < MIN_NORMAL_BITS) {
+    b = bitcast<u32>(f32(b)); // the significand as an exact integer: x = that * 2^-149
+    e = -149;
+  }
+  e += i32(b >> 23u) - 127;
+  var m = bitcast<f32>((b & 0x7fffffu) | 0x3f800000u); // [1, 2)
+  if (m > 1.4142135) {
+    m *= 0.5;
+    e += 1;
+  }
+  let f = m - 1.0; // exact (Sterbenz)
+  let s = f / (2.0 + f);
+  let z = s * s;
+  let series = z * (0.6666666666666735 + z * (0.3999999999940942 + z * (0.2857142874366239 + z * (0.22222198432149784 + z * (0.1818357216161805 + z * 0.15384615384615385)))));
+  let ln_m = 2.0 * s + s * series;
+  let fe = f32(e);
+  return fe * 0.693145751953125 + (fe * 1.4286068203094172e-6 + ln_m);
+}
+
+// x^y for finite x > 0 and finite y != 0, as e^(y ln x) with both parts accurate (see
+// ln_positive): overflow and underflow are decided by exp_f32 (common.wgsl).
 fn pow_positive(x: f32, y: f32) -> f32 {
-  let xb = bitcast<u32>(x);
-  let subnormal = xb < MIN_NORMAL_BITS;
-  let t = y * select(log2(x), log2(f32(xb)) - 149.0, subnormal);
-  if (t >= 129.0) { return inf_f32(0u); }
-  if (t <= -151.0) { return 0.0; }
-  if (subnormal) { return exp2(t); }
-  return pow(x, y);
+  return exp_f32(y * ln_positive(x));
 }
 
 // pow as C's pow (and PyTorch's): x^0 = 1 and 1^y = 1 even for NaN; (-1)^+-inf = 1; a

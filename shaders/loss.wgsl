@@ -32,10 +32,11 @@ fn term(a: f32, b: f32) -> f32 {
       return -(b * clamped_log(a) + (1.0 - b) * clamped_log(1.0 - a));
     }
     case 1u: {
-      // max(x, 0) - x y + log(1 + exp(-|x|)): never exponentiates a large positive number.
-      // NaN is said explicitly: max, exp and log may do anything with it.
+      // PyTorch's (1 - y) x - min(x, 0) + log(1 + exp(-|x|)), as the CPU: no exp of a large
+      // positive number, no cancellation for large x. NaN is said explicitly: min, exp and
+      // log may do anything with it.
       if (is_nan(a) || is_nan(b)) { return nan_f32(); }
-      return max(a, 0.0) - a * b + log_f32(1.0 + exp_f32(-abs(a)));
+      return (1.0 - b) * a - min(a, 0.0) + log_f32(1.0 + exp_f32(-abs(a)));
     }
     default: {
       let d = a - b;

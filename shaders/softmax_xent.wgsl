@@ -1,5 +1,5 @@
 // Softmax cross-entropy: logits [N, C] (f32), labels [N] (i32).
-// loss = mean_r (max_r + log sum_j exp(x_rj - max_r) - x_r[label_r]), and its backward
+// loss = mean_r (log sum_j exp(x_rj - max_r) - (x_r[label_r] - max_r)), and its backward
 // (softmax(x) - onehot(label)) * g / N.
 //
 // Labels cannot throw on a GPU. The engine checks labels it knows on the host before
@@ -74,7 +74,7 @@ fn xent_loss(@builtin(local_invocation_index) t: u32) {
     workgroupBarrier();
     var s = 0.0;
     if (live) {
-      for (var j = lane; j < c; j += g) { s += exp(X[row + j] - mx); }
+      for (var j = lane; j < c; j += g) { s += exp_f32(X[row + j] - mx); }
     }
     sh[t] = s;
     seg_tree(t, g, false);
@@ -82,7 +82,9 @@ fn xent_loss(@builtin(local_invocation_index) t: u32) {
       let l = L[r];
       // A NaN or infinite maximum makes the row NaN, as on the CPU (see is_nan).
       if (label_ok(l, c) && is_finite(mx)) {
-        acc += mx + log(sh[t]) - X[row + u32(l)];
+        // -logSoftmax at the label, the max subtracted first (as the CPU): large logits
+        // must not cancel.
+        acc += log_f32(sh[t]) - (X[row + u32(l)] - mx);
       } else {
         acc = nan_f32();
       }
@@ -111,15 +113,15 @@ fn xent_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups)
   let mx = sh[0];
   workgroupBarrier();
   var s = 0.0;
-  for (var j = t; j < c; j += WG) { s += exp(X[row + j] - mx); }
+  for (var j = t; j < c; j += WG) { s += exp_f32(X[row + j] - mx); }
   sh[t] = s;
   seg_tree(t, whole(), false);
-  let lse = log(sh[0]);
+  let lse = log_f32(sh[0]);
   let scale = G[0] / f32(n);
   let l = L[r];
   let ok = label_ok(l, c) && is_finite(mx);
   for (var j = t; j < c; j += WG) {
-    let p = exp(X[row + j] - mx - lse);
+    let p = exp_f32((X[row + j] - mx) - lse);
     let onehot = select(0.0, 1.0, ok && u32(l) == j);
     DX[row + j] = select(nan_f32(), (p - onehot) * scale, ok);
   }

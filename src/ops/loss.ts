@@ -69,14 +69,16 @@ export const softmaxCrossEntropyDef = defineOp<Record<string, never>>({
     xentShape('softmaxCrossEntropy', logits!, labels!);
     return { shape: [], dtype: 'float32' };
   },
-  // loss = mean_r (logsumexp(x_r) - x_r[label_r])
+  // loss = mean_r (log sum_j exp(x_rj - max_r) - (x_r[label_r] - max_r)): PyTorch's
+  // -logSoftmax at the label. Shifting x_r[label] by the max first keeps large logits from
+  // cancelling (max + lse - x[label] rounds 1e10 + 0.69 - 1e10 to 0 in float32).
   cpu: ({ ins: [x, labels], inShapes: [s], out }) => {
     const [n, c] = [s![0]!, s![1]!];
     checkLabels('softmaxCrossEntropy', labels!, c, s!);
     let total = 0;
     for (let r = 0; r < n; r++) {
       const { max, lse } = rowLogSumExp(x!, r, c);
-      total += max + lse - x![r * c + labels![r]!]!;
+      total += lse - (x![r * c + labels![r]!]! - max);
     }
     out[0] = n === 0 ? NaN : total / n;
   },
@@ -191,12 +193,13 @@ export const bceWithLogitsDef = defineOp<Record<string, never>>({
   family: 'loss',
   nondiff: [1],
   shape: pairShape('bceWithLogits', ['input', 'target']),
-  // max(x, 0) - x y + log(1 + exp(-|x|)): never exponentiates a large positive number.
+  // PyTorch's form, (1 - y) x - min(x, 0) + log(1 + exp(-|x|)): it never exponentiates a
+  // large positive number, and unlike max(x, 0) - x y it does not cancel for large x.
   cpu: ({ ins: [x, y], out }) => {
     let total = 0;
     for (let i = 0; i < x!.length; i++) {
       const v = x![i]!;
-      total += Math.max(v, 0) - v * y![i]! + Math.log1p(Math.exp(-Math.abs(v)));
+      total += (1 - y![i]!) * v - Math.min(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
     }
     out[0] = total / x!.length;
   },

@@ -165,7 +165,10 @@ export const linearDef = defineOp<LinearAttrs>({
     const d = matmulDims(sx!, sw!, { transA: false, transB: true });
     cpu.matmul(x!, w!, out, d.batch, d.m, d.k, d.n, false, true, d.aBatched, false);
     const f = activation(attrs.act, attrs.alpha);
-    for (let i = 0; i < out.length; i++) out[i] = f(out[i]! + b![i % d.n]!);
+    // Round the biased sum to the output's precision before the activation, as the
+    // separate matmul, add and activation ops would (-2e38 - 3e38 is -Infinity in float32).
+    const round = out instanceof Float32Array ? Math.fround : (v: number) => v;
+    for (let i = 0; i < out.length; i++) out[i] = f(round(out[i]! + b![i % d.n]!));
   },
   gpu: ({ inShapes, attrs }) => {
     const [mm] = matmulGpu([inShapes[0]!, inShapes[1]!], { transA: false, transB: true });

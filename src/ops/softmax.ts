@@ -9,6 +9,7 @@ import type { Arr, GpuRule } from './define.ts';
 import type { Shape } from '../shape.ts';
 import { sum } from './reduce.ts';
 import { exp } from './unary.ts';
+import { reshape } from './layout.ts';
 
 function softmaxRows(x: Arr, shape: Shape, axis: number, out: Arr, log: boolean): void {
   const { outer, len, inner } = cpu.axisSplit(shape, axis);
@@ -71,9 +72,14 @@ export const logSoftmaxDef = defineOp<{ axis: number }>({
 });
 
 export function softmax(x: Tensor, axis = -1): Tensor {
-  return apply(softmaxDef, [x], { axis: normAxis('softmax', axis, x.ndim) });
+  const a = normAxis('softmax', axis, x.ndim);
+  // A 0-d tensor is a row of one (PyTorch: softmax 1, logSoftmax 0).
+  if (x.ndim === 0) return reshape(apply(softmaxDef, [reshape(x, [1])], { axis: 0 }), []);
+  return apply(softmaxDef, [x], { axis: a });
 }
 
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
-  return apply(logSoftmaxDef, [x], { axis: normAxis('logSoftmax', axis, x.ndim) });
+  const a = normAxis('logSoftmax', axis, x.ndim);
+  if (x.ndim === 0) return reshape(apply(logSoftmaxDef, [reshape(x, [1])], { axis: 0 }), []);
+  return apply(logSoftmaxDef, [x], { axis: a });
 }

@@ -9,12 +9,14 @@ import {
   argmax,
   backendStats,
   full,
+  logSoftmax,
   manualSeed,
   nn,
   noGrad,
   optim,
   runSteps,
   setBackend,
+  softmax,
   stack,
   tensor,
   zeros,
@@ -22,6 +24,7 @@ import {
 import type { BackendName } from '../../src/index.ts';
 import { applyEffect, currentBackend } from '../../src/runtime.ts';
 import { assignDef } from '../../src/ops/update.ts';
+import { linear } from '../../src/ops/matmul.ts';
 import { rejectsWith, throwsWith } from '../support/expect-error.ts';
 
 afterAll(async () => {
@@ -116,6 +119,47 @@ for (const name of ['cpu', 'webgpu'] as BackendName[]) {
       expect(t.sum([]).shape).toEqual([]);
       expect(await t.sum([]).item()).toBe(21);
       expect(await t.mean([]).item()).toBe(3.5);
+    });
+  });
+
+  describe(`${name}: divergences the fuzz test found (tests/gpu/fuzz.test.ts)`, () => {
+    it('starts the backend', async () => {
+      await setBackend(name);
+    });
+
+    const close = (got: number, want: number): void => {
+      expect(Math.abs(got - want), `got ${got}, want ${want}`).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(want)));
+    };
+
+    it('softmax and logSoftmax of a 0-d tensor, as PyTorch', async () => {
+      expect(softmax(tensor(-1.25)).shape).toEqual([]);
+      expect(await softmax(tensor(-1.25)).item()).toBe(1);
+      expect(await logSoftmax(tensor(-1.25), 0).item()).toBe(0);
+    });
+
+    it('crossEntropy does not cancel for large logits', async () => {
+      close(await F.crossEntropy(tensor([[1e10, 1e10]]), tensor([0], { dtype: 'int32' })).item(), Math.log(2));
+      close(await F.crossEntropy(tensor([[-1e30, -1e30, -1e30]]), tensor([1], { dtype: 'int32' })).item(), Math.log(3));
+    });
+
+    it('bceWithLogits does not cancel for large logits', async () => {
+      const y = Math.fround(0.99999994);
+      close(await F.bceWithLogits(tensor([1e10]), tensor([y])).item(), (1 - y) * 1e10);
+    });
+
+    it('pow near 1 with a large exponent keeps its precision', async () => {
+      close(await tensor([0.99999994]).pow(16777216).item(), Math.pow(Math.fround(0.99999994), 16777216));
+    });
+
+    it('the fused linear rounds to float32 before its activation, as the separate ops', async () => {
+      const out = await linear(tensor([[1]]), tensor([[-2e38]]), tensor([-3e38]), 'leakyRelu', 0.01).item();
+      expect(out).toBe(-Infinity);
+    });
+
+    it('broadcasting to more than six dimensions works when the layout needs fewer', async () => {
+      expect(await values(tensor([5]).broadcastTo([2, 1, 1, 1, 1, 1, 3]))).toEqual(Array(6).fill(5));
+      const a = tensor([1, 2, 3]).reshape([1, 1, 1, 1, 1, 1, 3]);
+      expect(await values(a.add(tensor([10, 20]).reshape([2, 1, 1, 1, 1, 1, 1])))).toEqual([11, 12, 13, 21, 22, 23]);
     });
   });
 
