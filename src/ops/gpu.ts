@@ -7,34 +7,42 @@ import { grid } from './define.ts';
 export const MAX_DIMS = 6;
 
 /**
- * [ndim, shape x6, then strides x6 per input]: strided_offset() in common.wgsl reads it.
- * Dimensions are merged first where no input can tell them apart (size-1 dimensions drop;
- * neighbours merge where every input's strides run on contiguously), so a tensor of any rank
- * whose layout needs at most six dimensions runs: [2,1,1,1,1,1,3] is [2,3].
+ * Merge dimensions that no stride list can tell apart: size-1 dimensions drop, and a
+ * dimension merges into the one before it where every list's strides run on contiguously.
+ * So a tensor of any rank whose layout needs at most six dimensions runs on the kernels'
+ * six: [2,1,1,1,1,1,3] is [2,3].
  */
-export function stridedWords(op: string, outShape: Shape, inShapes: Shape[]): number[] {
-  const strides = inShapes.map((s) => broadcastStrides(s, outShape));
+export function mergeDims(shape: Shape, strideLists: number[][]): { dims: number[]; strides: number[][] } {
   const dims: number[] = [];
-  const merged: number[][] = inShapes.map(() => []);
-  outShape.forEach((d, i) => {
+  const strides: number[][] = strideLists.map(() => []);
+  shape.forEach((d, i) => {
     if (d === 1) return;
     const last = dims.length - 1;
-    // Dimension i continues the previous kept one for every input: one dimension of both sizes.
-    if (last >= 0 && strides.every((st, k) => merged[k]![last] === st[i]! * d)) {
+    if (last >= 0 && strideLists.every((st, k) => strides[k]![last] === st[i]! * d)) {
       dims[last] = dims[last]! * d;
-      strides.forEach((st, k) => (merged[k]![last] = st[i]!));
+      strideLists.forEach((st, k) => (strides[k]![last] = st[i]!));
       return;
     }
     dims.push(d);
-    strides.forEach((st, k) => merged[k]!.push(st[i]!));
+    strideLists.forEach((st, k) => strides[k]!.push(st[i]!));
   });
+  return { dims, strides };
+}
+
+/** [ndim, dims x6, then strides x6 per list], after mergeDims; throws past six dimensions. */
+export function layoutWords(op: string, shape: Shape, strideLists: number[][], what: string): number[] {
+  const { dims, strides } = mergeDims(shape, strideLists);
   if (dims.length > MAX_DIMS) {
-    throw new Error(`${op}: the WebGPU kernels handle layouts of up to ${MAX_DIMS} dimensions (after merging), got ${fmt(outShape)} from ${inShapes.map(fmt).join(', ')}`);
+    throw new Error(`${op}: the WebGPU kernels handle layouts of up to ${MAX_DIMS} dimensions (after merging), got ${fmt(shape)} (${what})`);
   }
   const pad = (xs: number[]): number[] => [...xs, ...Array<number>(MAX_DIMS - xs.length).fill(0)];
-  const words = [dims.length, ...pad(dims)];
-  for (const st of merged) words.push(...pad(st));
-  return words;
+  return [dims.length, ...pad(dims), ...strides.flatMap(pad)];
+}
+
+/** [ndim, shape x6, then strides x6 per input]: strided_offset() in common.wgsl reads it. */
+export function stridedWords(op: string, outShape: Shape, inShapes: Shape[]): number[] {
+  const strides = inShapes.map((s) => broadcastStrides(s, outShape));
+  return layoutWords(op, outShape, strides, `broadcasting ${inShapes.map(fmt).join(', ')}`);
 }
 
 /** One thread per output element, with `words` after the element count. */

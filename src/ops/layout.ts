@@ -7,7 +7,7 @@ import type { Shape } from '../shape.ts';
 import * as cpu from '../backend/cpu/kernels.ts';
 import { defineOp } from './define.ts';
 import type { Arr, GpuDispatch } from './define.ts';
-import { MAX_DIMS, perElement } from './gpu.ts';
+import { layoutWords, perElement } from './gpu.ts';
 import type { Meta } from '../graph/ir.ts';
 import { full } from './fill.ts';
 
@@ -82,11 +82,9 @@ export const transposeDef = defineOp<{ dim0: number; dim1: number }>({
   },
   // A gather: output element i reads the input at the output's index through permuted strides.
   gpu: ({ inShapes: [s], outShape, attrs: { dim0, dim1 } }) => {
-    if (s!.length > MAX_DIMS) throw new Error(`transpose: the WebGPU kernels handle up to ${MAX_DIMS} dimensions, got ${fmt(s!)}`);
     const strides = stridesOf(s!);
     [strides[dim0], strides[dim1]] = [strides[dim1]!, strides[dim0]!];
-    const pad = (xs: number[]): number[] => [...xs, ...Array<number>(MAX_DIMS - xs.length).fill(0)];
-    const words = [outShape.length, ...pad([...outShape]), ...pad(strides)];
+    const words = layoutWords('transpose', outShape, [strides], `axes ${dim0} and ${dim1} swapped`);
     return [perElement('layout', 'gather_strided', sizeOf(outShape), [{ input: 0 }, 'out'], () => words)];
   },
   grad: ({ g, attrs }) => [transpose(g, attrs.dim0, attrs.dim1)],
