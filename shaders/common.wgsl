@@ -30,6 +30,20 @@ fn strided_offset(i: u32, base: u32, k: u32) -> u32 {
   return off;
 }
 
+// The full 64-bit product a * b as (low word, high word): WGSL has no 64-bit integers, and
+// 16-bit halves keep every partial sum below 2^32 (as mulhi32 in src/random.ts).
+fn mul_wide(a: u32, b: u32) -> vec2<u32> {
+  let a0 = a & 0xffffu;
+  let a1 = a >> 16u;
+  let b0 = b & 0xffffu;
+  let b1 = b >> 16u;
+  let p00 = a0 * b0;
+  let p01 = a0 * b1;
+  let p10 = a1 * b0;
+  let mid = (p00 >> 16u) + (p01 & 0xffffu) + (p10 & 0xffffu);
+  return vec2<u32>((p00 & 0xffffu) | (mid << 16u), a1 * b1 + (p01 >> 16u) + (p10 >> 16u) + (mid >> 16u));
+}
+
 // NaN-aware max and finiteness, by bits: WGSL leaves max(NaN, x), exp(NaN) and `v != v`
 // to the implementation (SwiftShader's exp(inf - inf) is not NaN).
 fn is_nan(v: f32) -> bool {

@@ -15,19 +15,9 @@ const PHILOX_M1: u32 = 0xcd9e8d57u;
 const PHILOX_W0: u32 = 0x9e3779b9u;
 const PHILOX_W1: u32 = 0xbb67ae85u;
 
-// High word of the 32x32 -> 64-bit product (WGSL has no u64): 16-bit halves keep every
-// partial sum below 2^32, as mulhi32 in src/random.ts.
+// High word of the 32x32 -> 64-bit product (mul_wide in common.wgsl), as mulhi32 in src/random.ts.
 fn mulhi32(a: u32, b: u32) -> u32 {
-  let a_lo = a & 0xffffu;
-  let a_hi = a >> 16u;
-  let b_lo = b & 0xffffu;
-  let b_hi = b >> 16u;
-  let lo_lo = a_lo * b_lo;
-  let hi_lo = a_hi * b_lo;
-  let lo_hi = a_lo * b_hi;
-  let hi_hi = a_hi * b_hi;
-  let cross = (lo_lo >> 16u) + (hi_lo & 0xffffu) + lo_hi;
-  return hi_hi + (hi_lo >> 16u) + (cross >> 16u);
+  return mul_wide(a, b).y;
 }
 
 // Philox4x32-10 (Random123): the key is bumped between rounds, not before the first.
