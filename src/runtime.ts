@@ -29,10 +29,6 @@ export function currentBackend(): Backend {
   return backend;
 }
 
-export function currentEpoch(): number {
-  return epoch;
-}
-
 export interface SetBackendOptions {
   /** Fall back to the CPU backend (and report why) instead of throwing. */
   fallback?: boolean;
@@ -203,6 +199,11 @@ export function expose(t: Tensor): Tensor {
 
 // ---- recording --------------------------------------------------------------------------
 
+/** Whether `t` was made by the backend now in use (not before a setBackend call). */
+export function isOnCurrentBackend(t: Tensor): boolean {
+  return t.backendName === backend.name && t.epoch === epoch;
+}
+
 /** Throws unless `t` was made by the backend now in use (not before a setBackend call). */
 export function assertCurrentBackend(t: Tensor, op: string): void {
   if (t.backendName !== backend.name) {
@@ -335,7 +336,10 @@ export function flush(extra: Node[] = [], stage: StageTarget[] = []): Promise<Ho
     const refused = [...extra, ...effects].map((n) => blocked.get(n)).find((e) => e !== undefined);
     targets = targets.filter((n) => !blocked.has(n));
     effects = effects.filter((e) => !blocked.has(e));
-    if (refused) return refuse(refused, targets, effects, wanted);
+    if (refused) {
+      requeue(targets, effects, wanted);
+      return refuse(refused);
+    }
   }
   let order: Node[] = [];
   try {
@@ -386,20 +390,21 @@ export function flush(extra: Node[] = [], stage: StageTarget[] = []): Promise<Ho
     const failed = new Set<Node>([order[step]!]);
     for (const n of order) if (n.inputs.some((x) => failed.has(x))) failed.add(n);
     for (const n of failed) fail(n, error);
-    targets = targets.filter((n) => !failed.has(n));
-    effects = effects.filter((e) => !failed.has(e));
-    if (failed.size < order.length && [...wanted].every((n) => !failed.has(n)) && effects.length === pendingEffectCount(order)) {
-      pending = [...targets, ...pending];
-      pendingEffects = [...effects, ...pendingEffects];
-      return flush(extra, stage);
-    }
-    return refuse(error, targets, effects, wanted);
+    const refused = [...extra, ...effects].some((n) => failed.has(n));
+    requeue(
+      targets.filter((n) => !failed.has(n)),
+      effects.filter((e) => !failed.has(e)),
+      wanted,
+    );
+    if (refused) return refuse(error);
+    return flush(extra, stage);
   }
 }
 
-/** Effects among a schedule's nodes. */
-function pendingEffectCount(order: Node[]): number {
-  return order.filter((n) => n.isEffect).length;
+/** Put work back in front of what is pending; the reads in `wanted` are asked for again. */
+function requeue(targets: Node[], effects: Node[], wanted: Set<Node>): void {
+  pending = [...targets.filter((n) => n.exposed || !wanted.has(n)), ...pending];
+  pendingEffects = [...effects, ...pendingEffects];
 }
 
 /** Mark a node failed; a failed update leaves its variables as they were. */
@@ -414,9 +419,7 @@ function fail(n: Node, error: Error): void {
  * of the pending work (so a failure never leaves unrelated work, or an update that depends
  * on the failure too, pending), then report the error.
  */
-function refuse(error: Error, targets: Node[], effects: Node[], wanted: Set<Node>): never {
-  pending = [...targets.filter((n) => n.exposed || !wanted.has(n)), ...pending];
-  pendingEffects = [...effects, ...pendingEffects];
+function refuse(error: Error): never {
   try {
     flush();
   } catch {
@@ -466,12 +469,9 @@ function blockedBy(roots: Node[]): Map<Node, Error> {
       memo.set(node, node.inputs.map((x) => memo.get(x) ?? null).find((e) => e !== null) ?? null);
     }
   }
+  // Leaves are never marked: their problem is charged to the nodes that read them.
   const out = new Map<Node, Error>();
-  for (const [n, e] of memo) if (e && !n.isLeaf && n.state !== 'failed') out.set(n, e);
-  for (const r of roots) {
-    const e = memo.get(r);
-    if (e) out.set(r, e);
-  }
+  for (const [n, e] of memo) if (e && !n.isLeaf) out.set(n, e);
   return out;
 }
 

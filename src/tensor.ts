@@ -189,7 +189,7 @@ export class Tensor {
   dispose(): void {
     if (this._disposed) return;
     // A tensor from before a backend switch: its memory went with its backend.
-    const current = this.backendName === rt.currentBackend().name && this.epoch === rt.currentEpoch();
+    const current = rt.isOnCurrentBackend(this);
     if (this.variable) {
       if (current && this.variable.pendingWrite) rt.flush();
       if (current) rt.currentBackend().release(this.variable.storage);

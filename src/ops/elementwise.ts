@@ -2,7 +2,7 @@
 // Gradients of broadcast inputs are summed back to the input's shape (sumTo).
 import { apply } from '../runtime.ts';
 import type { Tensor } from '../tensor.ts';
-import { broadcastShapes, fmt } from '../shape.ts';
+import { INT32_MAX, INT32_MIN, broadcastShapes, fmt } from '../shape.ts';
 import * as cpu from '../backend/cpu/kernels.ts';
 import { defineOp, floatOnly } from './define.ts';
 import type { CpuArgs, GpuRule, OpDef } from './define.ts';
@@ -58,6 +58,9 @@ export const subDef = defineOp<NoAttrs>({
   grad: ({ g, inputs: [a, b] }) => [sumTo(g, a!.shape), sumTo(neg(g), b!.shape)],
 });
 
+const mulInt32 = binaryKernel(Math.imul);
+const mulFloat = binaryKernel((x, y) => x * y);
+
 export const mulDef = defineOp<NoAttrs>({
   name: 'mul',
   family: 'elementwise',
@@ -65,7 +68,7 @@ export const mulDef = defineOp<NoAttrs>({
   shape: broadcastRule('mul'),
   // int32 products wrap modulo 2^32, as WGSL's i32 and PyTorch: Math.imul, since a float64
   // product past 2^53 has already lost the low bits the wrap keeps.
-  cpu: (args) => (args.out instanceof Int32Array ? binaryKernel(Math.imul)(args) : binaryKernel((x, y) => x * y)(args)),
+  cpu: (args) => (args.out instanceof Int32Array ? mulInt32(args) : mulFloat(args)),
   grad: ({ g, inputs: [a, b] }) => [sumTo(mul(g, b!), a!.shape), sumTo(mul(g, a!), b!.shape)],
 });
 
@@ -171,8 +174,8 @@ export const whereDef = defineOp<NoAttrs>({
  */
 export function castToInt32(v: number): number {
   if (Number.isNaN(v)) return 0;
-  if (v >= 2147483647) return 2147483647;
-  if (v <= -2147483648) return -2147483648;
+  if (v >= INT32_MAX) return INT32_MAX;
+  if (v <= INT32_MIN) return INT32_MIN;
   return Math.trunc(v);
 }
 

@@ -72,14 +72,16 @@ export const logSoftmaxDef = defineOp<{ axis: number }>({
 });
 
 export function softmax(x: Tensor, axis = -1): Tensor {
-  const a = normAxis('softmax', axis, x.ndim);
-  // A 0-d tensor is a row of one (PyTorch: softmax 1, logSoftmax 0).
-  if (x.ndim === 0) return reshape(apply(softmaxDef, [reshape(x, [1])], { axis: 0 }), []);
-  return apply(softmaxDef, [x], { axis: a });
+  return alongAxis(softmaxDef, x, axis);
 }
 
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
-  const a = normAxis('logSoftmax', axis, x.ndim);
-  if (x.ndim === 0) return reshape(apply(logSoftmaxDef, [reshape(x, [1])], { axis: 0 }), []);
-  return apply(logSoftmaxDef, [x], { axis: a });
+  return alongAxis(logSoftmaxDef, x, axis);
+}
+
+/** Apply a row-wise op along `axis`; a 0-d tensor is a row of one (PyTorch: softmax 1, logSoftmax 0). */
+function alongAxis(def: typeof softmaxDef, x: Tensor, axis: number): Tensor {
+  const a = normAxis(def.name, axis, x.ndim);
+  if (x.ndim === 0) return reshape(apply(def, [reshape(x, [1])], { axis: 0 }), []);
+  return apply(def, [x], { axis: a });
 }
