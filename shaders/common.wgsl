@@ -140,3 +140,30 @@ fn relu_f32(x: f32) -> f32 {
 fn leaky_relu_f32(x: f32, slope: f32) -> f32 {
   return select(slope * x, x, is_positive(x) || is_nan(x));
 }
+
+// An activation's backward from its saved value s (0 sigmoid, 1 tanh: the output; 2 relu,
+// 3 leaky relu: input or output, positive at the same places), shared by the backward
+// kernels (unary.wgsl) and the matmul that folds it in (matmul.wgsl). Same order of
+// operations as the CPU kernels: (g * y) * (1 - y), g * (1 - y * y).
+fn act_backward(op: u32, s: f32, g: f32, slope: f32) -> f32 {
+  let sb = bitcast<u32>(s);
+  switch op {
+    case 0u: {
+      if (is_nan(s) || is_nan(g)) { return nan_f32(); }
+      // A subnormal y (sigmoid of x < -87) would be flushed, turning g * y into 0 and inf * y
+      // into NaN: g * y is (g * (y 2^24)) 2^-24 with y 2^24 rebuilt from its bits (at most
+      // 2^-102, so the product cannot overflow), and 1 - y rounds to 1.
+      if ((sb & ABS) != 0u && (sb & ABS) < MIN_NORMAL_BITS) {
+        let scaled = bitcast<f32>(bitcast<u32>(f32(sb & 0x7fffffu) * 2.350988701644575e-38) | (sb & SIGN));
+        return (g * scaled) * 5.9604644775390625e-8;
+      }
+      return g * s * (1.0 - s);
+    }
+    case 1u: { return select(g * (1.0 - s * s), nan_f32(), is_nan(s) || is_nan(g)); }
+    // PyTorch's threshold_backward: 0 where s <= 0 (relu'(0) = 0), g elsewhere, NaN included.
+    case 2u: { return select(0.0, g, is_positive(s) || is_nan(s)); }
+    // leaky_relu_backward: g where s > 0, slope * g elsewhere (s = NaN included).
+    case 3u: { return select(slope * g, g, is_positive(s) || is_nan(g)); }
+    default: { return nan_f32(); }
+  }
+}

@@ -10,18 +10,32 @@
 // operand is never copied), and each thread accumulates a REG_M x REG_N register block.
 // Loads outside the matrix read 0 and stores outside it are skipped: any M, N, K works.
 //
-// `linear` is the same product with an epilogue: Y = act(op(A) @ op(B) + bias), one
-// dispatch where a Linear layer and its activation would take three.
+// Entry points that add an epilogue to the same product, one dispatch each where separate
+// ops would take two or three (the plan's fusion pass, src/graph/fuse.ts, picks them):
+// - linear: Y = act(op(A) @ op(B) + E), E the bias [N]; linear_pre also stores the
+//   pre-activation in Z (a hand-written forward that holds on to it);
+// - matmul_act_backward: Y = act'(E, op(A) @ op(B)), an activation's backward with E its
+//   saved values [batch, M, N] (the gradient flowing into a layer below an activation);
+// - matmul_colsum: C = op(A) @ B and Y = the row sums of op(A) [M], computed as one more
+//   column of B that is all ones (a Linear layer's weight and bias gradients, gᵀx and the
+//   column sums of g).
 
 @group(0) @binding(1) var<storage, read> A: array<f32>;
 @group(0) @binding(2) var<storage, read> B: array<f32>;
 @group(0) @binding(3) var<storage, read_write> C: array<f32>;
 
-// linear: bias [N] at binding 3, the output at binding 4.
-@group(0) @binding(3) var<storage, read> Bias: array<f32>;
+// The epilogue's operand at binding 3 (linear's bias, or the saved activation), its output
+// at binding 4; matmul_colsum writes C at binding 3 and the row sums at binding 4.
+@group(0) @binding(3) var<storage, read> E: array<f32>;
 @group(0) @binding(4) var<storage, read_write> Y: array<f32>;
-// 0 none, 1 relu, 2 sigmoid, 3 tanh, 4 leaky relu (slope in P[6])
+// linear: 0 none, 1 relu, 2 sigmoid, 3 tanh, 4 leaky relu (slope in P[6])
 override ACT: u32 = 0;
+// matmul_act_backward: act_backward's code (common.wgsl), the leaky slope in P[6]
+override ACT_BWD: u32 = 2;
+// matmul_colsum: op(B) has one more column, all ones, at column N
+override ONES_COL: bool = false;
+// linear_pre: also the pre-activation, op(A) @ op(B) + E, kept for a reader that needs it
+@group(0) @binding(5) var<storage, read_write> Z: array<f32>;
 
 // Threads per workgroup along N (x) and M (y); outputs per thread along M and N (each at
 // most MAX_REG); the K-step. Tunable by benchmarks: the TypeScript side passes the same
@@ -93,6 +107,8 @@ fn tile_product(lid: vec3<u32>, wid: vec3<u32>) {
       var v = 0.0;
       if (gc < N && gk < K) {
         v = B[bBase + select(gk * N + gc, gc * K + gk, TRANS_B)];
+      } else if (ONES_COL && gc == N && gk < K) {
+        v = 1.0;
       }
       Bs[kk * B_STRIDE + c] = v;
     }
@@ -143,6 +159,40 @@ fn activate(z: f32) -> f32 {
 }
 
 @compute @workgroup_size(WG_N, WG_M)
+fn matmul_act_backward(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  if (wid.z >= P[5]) { return; }
+  tile_product(lid, wid);
+  let M = P[0];
+  let N = P[1];
+  let cBase = wid.z * M * N;
+  for (var i = 0u; i < REG_M; i++) {
+    let r = wid.y * TILE_M + lid.y + i * WG_M;
+    if (r >= M) { break; }
+    for (var j = 0u; j < REG_N; j++) {
+      let c = wid.x * TILE_N + lid.x + j * WG_N;
+      let at = cBase + r * N + c;
+      if (c < N) { Y[at] = act_backward(ACT_BWD, E[at], acc[i * REG_N + j], pf(6u)); }
+    }
+  }
+}
+
+// Dispatched over N + 1 columns (ONES_COL): column N of the product is the row sum.
+@compute @workgroup_size(WG_N, WG_M)
+fn matmul_colsum(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  tile_product(lid, wid);
+  let M = P[0];
+  let N = P[1];
+  for (var i = 0u; i < REG_M; i++) {
+    let r = wid.y * TILE_M + lid.y + i * WG_M;
+    if (r >= M) { break; }
+    for (var j = 0u; j < REG_N; j++) {
+      let c = wid.x * TILE_N + lid.x + j * WG_N;
+      if (c < N) { C[r * N + c] = acc[i * REG_N + j]; } else if (c == N) { Y[r] = acc[i * REG_N + j]; }
+    }
+  }
+}
+
+@compute @workgroup_size(WG_N, WG_M)
 fn linear(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   if (wid.z >= P[5]) { return; }
   tile_product(lid, wid);
@@ -154,7 +204,28 @@ fn linear(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) w
     if (r >= M) { break; }
     for (var j = 0u; j < REG_N; j++) {
       let c = wid.x * TILE_N + lid.x + j * WG_N;
-      if (c < N) { Y[cBase + r * N + c] = activate(acc[i * REG_N + j] + Bias[c]); }
+      if (c < N) { Y[cBase + r * N + c] = activate(acc[i * REG_N + j] + E[c]); }
+    }
+  }
+}
+
+@compute @workgroup_size(WG_N, WG_M)
+fn linear_pre(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  if (wid.z >= P[5]) { return; }
+  tile_product(lid, wid);
+  let M = P[0];
+  let N = P[1];
+  let cBase = wid.z * M * N;
+  for (var i = 0u; i < REG_M; i++) {
+    let r = wid.y * TILE_M + lid.y + i * WG_M;
+    if (r >= M) { break; }
+    for (var j = 0u; j < REG_N; j++) {
+      let c = wid.x * TILE_N + lid.x + j * WG_N;
+      if (c < N) {
+        let z = acc[i * REG_N + j] + E[c];
+        Z[cBase + r * N + c] = z;
+        Y[cBase + r * N + c] = activate(z);
+      }
     }
   }
 }
@@ -195,5 +266,45 @@ fn linear_small(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
   if (i >= MN * P[5]) { return; }
   let rc = i % MN;
   let c = rc % P[1];
-  Y[i] = activate(small_dot(rc / P[1], c, i / MN) + Bias[c]);
+  Y[i] = activate(small_dot(rc / P[1], c, i / MN) + E[c]);
+}
+
+@compute @workgroup_size(WG)
+fn linear_pre_small(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flat_index(gid, nwg);
+  let MN = P[0] * P[1];
+  if (i >= MN * P[5]) { return; }
+  let rc = i % MN;
+  let c = rc % P[1];
+  let z = small_dot(rc / P[1], c, i / MN) + E[c];
+  Z[i] = z;
+  Y[i] = activate(z);
+}
+
+@compute @workgroup_size(WG)
+fn matmul_act_backward_small(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flat_index(gid, nwg);
+  let MN = P[0] * P[1];
+  if (i >= MN * P[5]) { return; }
+  let rc = i % MN;
+  Y[i] = act_backward(ACT_BWD, E[i], small_dot(rc / P[1], rc % P[1], i / MN), pf(6u));
+}
+
+// One thread per element of C plus one per row for its sum (the ones column): M x (N + 1).
+@compute @workgroup_size(WG)
+fn matmul_colsum_small(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flat_index(gid, nwg);
+  let M = P[0];
+  let N = P[1];
+  let K = P[2];
+  if (i >= M * (N + 1u)) { return; }
+  let r = i / (N + 1u);
+  let c = i % (N + 1u);
+  if (c < N) {
+    C[r * N + c] = small_dot(r, c, 0u);
+    return;
+  }
+  var s = 0.0;
+  for (var k = 0u; k < K; k++) { s += A[select(r * K + k, k * M + r, TRANS_A)]; }
+  Y[r] = s;
 }

@@ -14,6 +14,8 @@
 // backward: g (one element), then the gradient [N, C]
 @group(0) @binding(3) var<storage, read> G: array<f32>;
 @group(0) @binding(4) var<storage, read_write> DX: array<f32>;
+// fused: the backward's bindings, then the scalar loss
+@group(0) @binding(5) var<storage, read_write> LossOut: array<f32>;
 
 var<workgroup> sh: array<f32, WG>;
 
@@ -39,10 +41,63 @@ fn whole() -> u32 {
   return s;
 }
 
-// The loss: one workgroup (a scalar output). Threads form groups of G lanes, G the smallest
-// power of two >= C (capped at the largest power of two <= WG), so WG / G rows are in
-// flight at once: wide rows use the whole workgroup, narrow rows (10 classes) many rows per
-// pass. Each group's first lane keeps its rows' losses; a final tree sums them.
+// Rows are processed by groups of G lanes, G the smallest power of two >= C (capped at the
+// largest power of two <= WG), so WG / G rows are in flight at once: wide rows use the
+// whole workgroup, narrow rows (10 classes) many rows per pass.
+fn lanes_per_row(c: u32) -> u32 {
+  var g = 1u;
+  while (g < c && g * 2u <= WG) { g <<= 1u; }
+  return g;
+}
+
+// Row r's max and sum of exp(x - max), for every lane of its group of g lanes (called by
+// the whole workgroup: it has barriers). A lane of a group past the last row passes live = false.
+fn row_stats(t: u32, g: u32, r: u32, live: bool) -> vec2<f32> {
+  let c = P[1];
+  let row = r * c;
+  let lane = t & (g - 1u);
+  let leader = t - lane;
+  var m = 0.0;
+  if (live) {
+    m = X[row];
+    for (var j = lane; j < c; j += g) { m = max_nan(m, X[row + j]); }
+  }
+  sh[t] = m;
+  seg_tree(t, g, true);
+  let mx = sh[leader];
+  workgroupBarrier();
+  var s = 0.0;
+  if (live) {
+    for (var j = lane; j < c; j += g) { s += exp_f32(X[row + j] - mx); }
+  }
+  sh[t] = s;
+  seg_tree(t, g, false);
+  let total = sh[leader];
+  workgroupBarrier();
+  return vec2<f32>(mx, total);
+}
+
+// The row's label, when it is in range and the row's max finite (a NaN or infinite maximum
+// makes the row NaN, as on the CPU); -1 otherwise.
+fn row_label(r: u32, mx: f32) -> i32 {
+  let l = L[r];
+  return select(-1, l, label_ok(l, P[1]) && is_finite(mx));
+}
+
+// -logSoftmax at the label, the max subtracted first (as the CPU): large logits must not cancel.
+fn row_loss(r: u32, l: i32, st: vec2<f32>) -> f32 {
+  if (l < 0) { return nan_f32(); }
+  return log_f32(st.y) - (X[r * P[1] + u32(l)] - st.x);
+}
+
+// The mean of the rows' losses kept by each group's first lane (acc), by a final tree.
+fn mean_loss(t: u32, acc: f32) -> f32 {
+  sh[t] = acc;
+  seg_tree(t, whole(), false);
+  return sh[0] / f32(P[0]);
+}
+
+// The loss: one workgroup (a scalar output).
 @compute @workgroup_size(WG)
 fn xent_loss(@builtin(local_invocation_index) t: u32) {
   let n = P[0];
@@ -52,48 +107,52 @@ fn xent_loss(@builtin(local_invocation_index) t: u32) {
     if (t == 0u) { O[0] = nan_f32(); }
     return;
   }
-  var g = 1u;
-  while (g < c && g * 2u <= WG) { g <<= 1u; }
-  let rows_per_pass = WG / g;
+  let g = lanes_per_row(c);
+  let group = t / g;
+  var acc = 0.0;
+  for (var r0 = 0u; r0 < n; r0 += WG / g) {
+    let r = r0 + group;
+    let live = group < WG / g && r < n;
+    let st = row_stats(t, g, r, live);
+    if (live && (t & (g - 1u)) == 0u) { acc += row_loss(r, row_label(r, st.x), st); }
+  }
+  let loss = mean_loss(t, acc);
+  if (t == 0u) { O[0] = loss; }
+}
+
+// Loss and gradient in one dispatch, for a step that needs both (src/graph/fuse.ts picks it
+// for batches small enough for one workgroup): the gradient at binding 4, the loss at 5.
+// The gradient as xent_backward computes it, from the same row statistics.
+@compute @workgroup_size(WG)
+fn xent_fused(@builtin(local_invocation_index) t: u32) {
+  let n = P[0];
+  let c = P[1];
+  if (n == 0u || c == 0u) {
+    if (t == 0u) { LossOut[0] = nan_f32(); }
+    return;
+  }
+  let g = lanes_per_row(c);
   let group = t / g;
   let lane = t & (g - 1u);
-  let leader = t - lane;
+  let scale = G[0] / f32(n);
   var acc = 0.0;
-  for (var r0 = 0u; r0 < n; r0 += rows_per_pass) {
+  for (var r0 = 0u; r0 < n; r0 += WG / g) {
     let r = r0 + group;
-    let live = group < rows_per_pass && r < n;
-    let row = r * c;
-    var m = 0.0;
+    let live = group < WG / g && r < n;
+    let st = row_stats(t, g, r, live);
     if (live) {
-      m = X[row];
-      for (var j = lane; j < c; j += g) { m = max_nan(m, X[row + j]); }
-    }
-    sh[t] = m;
-    seg_tree(t, g, true);
-    let mx = sh[leader];
-    workgroupBarrier();
-    var s = 0.0;
-    if (live) {
-      for (var j = lane; j < c; j += g) { s += exp_f32(X[row + j] - mx); }
-    }
-    sh[t] = s;
-    seg_tree(t, g, false);
-    if (live && lane == 0u) {
-      let l = L[r];
-      // A NaN or infinite maximum makes the row NaN, as on the CPU (see is_nan).
-      if (label_ok(l, c) && is_finite(mx)) {
-        // -logSoftmax at the label, the max subtracted first (as the CPU): large logits
-        // must not cancel.
-        acc += log_f32(sh[t]) - (X[row + u32(l)] - mx);
-      } else {
-        acc = nan_f32();
+      let l = row_label(r, st.x);
+      if (lane == 0u) { acc += row_loss(r, l, st); }
+      let lse = log_f32(st.y);
+      for (var j = lane; j < c; j += g) {
+        let p = exp_f32((X[r * c + j] - st.x) - lse);
+        let onehot = select(0.0, 1.0, l >= 0 && u32(l) == j);
+        DX[r * c + j] = select(nan_f32(), (p - onehot) * scale, l >= 0);
       }
     }
-    workgroupBarrier();
   }
-  sh[t] = acc;
-  seg_tree(t, whole(), false);
-  if (t == 0u) { O[0] = sh[0] / f32(n); }
+  let loss = mean_loss(t, acc);
+  if (t == 0u) { LossOut[0] = loss; }
 }
 
 // The gradient: one workgroup per row (folded to 2-D past 65535 groups), threads striding

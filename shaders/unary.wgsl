@@ -149,33 +149,9 @@ fn unary(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
   O[i] = apply_unary(X[i]);
 }
 
-// Same order of operations as the CPU kernels: (g * y) * (1 - y), g * (1 - y * y).
-fn apply_backward(s: f32, g: f32) -> f32 {
-  let sb = bitcast<u32>(s);
-  switch OP {
-    case 0u: {
-      if (is_nan(s) || is_nan(g)) { return nan_f32(); }
-      // A subnormal y (sigmoid of x < -87) would be flushed, turning g * y into 0 and inf * y
-      // into NaN: g * y is (g * (y 2^24)) 2^-24 with y 2^24 rebuilt from its bits (at most
-      // 2^-102, so the product cannot overflow), and 1 - y rounds to 1.
-      if ((sb & ABS) != 0u && (sb & ABS) < MIN_NORMAL_BITS) {
-        let scaled = bitcast<f32>(bitcast<u32>(f32(sb & 0x7fffffu) * 2.350988701644575e-38) | (sb & SIGN));
-        return (g * scaled) * 5.9604644775390625e-8;
-      }
-      return g * s * (1.0 - s);
-    }
-    case 1u: { return select(g * (1.0 - s * s), nan_f32(), is_nan(s) || is_nan(g)); }
-    // PyTorch's threshold_backward: 0 where s <= 0 (relu'(0) = 0), g elsewhere, NaN included.
-    case 2u: { return select(0.0, g, is_positive(s) || is_nan(s)); }
-    // leaky_relu_backward: g where s > 0, slope * g elsewhere (s = NaN included).
-    case 3u: { return select(pf(1u) * g, g, is_positive(s) || is_nan(g)); }
-    default: { return nan_f32(); }
-  }
-}
-
 @compute @workgroup_size(WG)
 fn backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
   if (i >= P[0]) { return; }
-  OG[i] = apply_backward(S[i], G[i]);
+  OG[i] = act_backward(OP, S[i], G[i], pf(1u));
 }

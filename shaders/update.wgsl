@@ -6,13 +6,6 @@
 @group(0) @binding(1) var<storage, read_write> Dst: array<u32>;
 @group(0) @binding(2) var<storage, read> Src: array<u32>;
 
-// Optimizers: parameter, gradient, then state buffers.
-@group(0) @binding(1) var<storage, read_write> Param: array<f32>;
-@group(0) @binding(2) var<storage, read> Grad: array<f32>;
-@group(0) @binding(3) var<storage, read_write> Buf: array<f32>;
-@group(0) @binding(3) var<storage, read_write> M: array<f32>;
-@group(0) @binding(4) var<storage, read_write> V: array<f32>;
-
 // historyWrite: up to six one-element values per dispatch (binding 0 and the history take
 // two of the eight storage buffers a stage may bind).
 @group(0) @binding(1) var<storage, read_write> History: array<f32>;
@@ -23,52 +16,25 @@
 @group(0) @binding(6) var<storage, read> V4: array<f32>;
 @group(0) @binding(7) var<storage, read> V5: array<f32>;
 
+// Multi-tensor optimizer steps: one dispatch updates up to four parameters. The optimizer's
+// state (Adam's moments, SGD's momentum buffers) lives in one arena at binding 1; then each
+// parameter and its gradient (with binding 0, ten storage buffers for four parameters).
+@group(0) @binding(1) var<storage, read_write> State: array<f32>;
+@group(0) @binding(2) var<storage, read_write> Param0: array<f32>;
+@group(0) @binding(3) var<storage, read> Grad0: array<f32>;
+@group(0) @binding(4) var<storage, read_write> Param1: array<f32>;
+@group(0) @binding(5) var<storage, read> Grad1: array<f32>;
+@group(0) @binding(6) var<storage, read_write> Param2: array<f32>;
+@group(0) @binding(7) var<storage, read> Grad2: array<f32>;
+@group(0) @binding(8) var<storage, read_write> Param3: array<f32>;
+@group(0) @binding(9) var<storage, read> Grad3: array<f32>;
+
 // P[0] = element count.
 @compute @workgroup_size(WG)
 fn assign(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
   if (i >= P[0]) { return; }
   Dst[i] = Src[i];
-}
-
-// p -= lr (g + wd p). P[1] = lr, P[2] = weight decay.
-@compute @workgroup_size(WG)
-fn sgd_step(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg);
-  if (i >= P[0]) { return; }
-  let p = Param[i];
-  Param[i] = p - pf(1u) * (Grad[i] + pf(2u) * p);
-}
-
-// g' = g + wd p; buf = momentum buf + (1 - dampening) g' (buf = g' on the first step);
-// p -= lr (nesterov ? g' + momentum buf : buf). P[1] = lr, P[2] = momentum,
-// P[3] = 1 - dampening, P[4] = weight decay, P[5] = first step (0/1), P[6] = nesterov (0/1).
-@compute @workgroup_size(WG)
-fn sgd_momentum_step(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg);
-  if (i >= P[0]) { return; }
-  let momentum = pf(2u);
-  let p = Param[i];
-  let d = Grad[i] + pf(4u) * p;
-  let b = select(momentum * Buf[i] + pf(3u) * d, d, P[5] != 0u);
-  Buf[i] = b;
-  Param[i] = p - pf(1u) * select(b, d + momentum * b, P[6] != 0u);
-}
-
-// Adam with L2 weight decay: g' = g + wd p; m = b1 m + (1 - b1) g'; v = b2 v + (1 - b2) g'^2;
-// p -= stepSize m / (sqrt(v) / sqrt(bc2) + eps). P[1] = stepSize = lr / bc1, P[2] = b1,
-// P[3] = 1 - b1, P[4] = b2, P[5] = 1 - b2, P[6] = eps, P[7] = weight decay, P[8] = sqrt(bc2).
-@compute @workgroup_size(WG)
-fn adam_step(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg);
-  if (i >= P[0]) { return; }
-  let p = Param[i];
-  let d = Grad[i] + pf(7u) * p;
-  let m = pf(2u) * M[i] + pf(3u) * d;
-  let v = pf(4u) * V[i] + pf(5u) * d * d;
-  M[i] = m;
-  V[i] = v;
-  Param[i] = p - (pf(1u) * m) / (sqrt(v) / pf(8u) + pf(6u));
 }
 
 // history[P[0] + j] := value j, for the values bound in this dispatch; P[1] = history size
@@ -121,4 +87,104 @@ fn history_write_6() {
   history_put(3u, V3[0]);
   history_put(4u, V4[0]);
   history_put(5u, V5[0]);
+}
+
+// ---- multi-tensor steps ------------------------------------------------------------------
+// One thread per element of all the parameters together: P[0] = their total size, P[1..7]
+// the shared hyperparameters, and from word 8 five words per parameter j: where its elements
+// start in the thread range, its size, where its state starts in the arena, then two f32
+// words of its own (Adam: step size and sqrt(bc2), which depend on its step count; SGD: the
+// learning rate and whether its momentum buffer starts now).
+
+fn seg(j: u32) -> u32 {
+  return 8u + 5u * j;
+}
+
+// The parameter that element i belongs to.
+fn which(i: u32, count: u32) -> u32 {
+  var j = 0u;
+  while (j + 1u < count && i >= P[seg(j + 1u)]) { j++; }
+  return j;
+}
+
+// Adam (same operations in the same order as the CPU's): P[1] = b1, P[2] = 1 - b1,
+// P[3] = b2, P[4] = 1 - b2, P[5] = eps, P[6] = weight decay; the arena holds m then v.
+fn adam_update(j: u32, l: u32, p: f32, g: f32) -> f32 {
+  let b = seg(j);
+  let mo = P[b + 2u] + l;
+  let vo = mo + P[b + 1u];
+  let d = g + pf(6u) * p;
+  let m = pf(1u) * State[mo] + pf(2u) * d;
+  let v = pf(3u) * State[vo] + pf(4u) * d * d;
+  State[mo] = m;
+  State[vo] = v;
+  return p - (pf(b + 3u) * m) / (sqrt(v) / pf(b + 4u) + pf(5u));
+}
+
+// SGD, plain or with momentum: P[1] = momentum, P[2] = 1 - dampening, P[3] = weight
+// decay, P[4] = nesterov (0/1), P[5] = momentum on (0/1: plain SGD touches no state).
+fn sgd_update(j: u32, l: u32, p: f32, g: f32) -> f32 {
+  let b = seg(j);
+  let lr = pf(b + 3u);
+  let d = g + pf(3u) * p;
+  if (P[5] == 0u) { return p - lr * d; }
+  let at = P[b + 2u] + l;
+  let momentum = pf(1u);
+  let buf = select(momentum * State[at] + pf(2u) * d, d, P[b + 4u] != 0u);
+  State[at] = buf;
+  return p - lr * select(buf, d + momentum * buf, P[4] != 0u);
+}
+
+// OPT: 0 Adam, 1 SGD.
+override OPT: u32 = 0;
+
+fn update(j: u32, l: u32, p: f32, g: f32) -> f32 {
+  if (OPT == 0u) { return adam_update(j, l, p, g); }
+  return sgd_update(j, l, p, g);
+}
+
+@compute @workgroup_size(WG)
+fn step_multi_1(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flat_index(gid, nwg);
+  if (i >= P[0]) { return; }
+  Param0[i] = update(0u, i, Param0[i], Grad0[i]);
+}
+
+@compute @workgroup_size(WG)
+fn step_multi_2(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flat_index(gid, nwg);
+  if (i >= P[0]) { return; }
+  let j = which(i, 2u);
+  let l = i - P[seg(j)];
+  switch j {
+    case 0u: { Param0[l] = update(j, l, Param0[l], Grad0[l]); }
+    default: { Param1[l] = update(j, l, Param1[l], Grad1[l]); }
+  }
+}
+
+@compute @workgroup_size(WG)
+fn step_multi_3(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flat_index(gid, nwg);
+  if (i >= P[0]) { return; }
+  let j = which(i, 3u);
+  let l = i - P[seg(j)];
+  switch j {
+    case 0u: { Param0[l] = update(j, l, Param0[l], Grad0[l]); }
+    case 1u: { Param1[l] = update(j, l, Param1[l], Grad1[l]); }
+    default: { Param2[l] = update(j, l, Param2[l], Grad2[l]); }
+  }
+}
+
+@compute @workgroup_size(WG)
+fn step_multi_4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flat_index(gid, nwg);
+  if (i >= P[0]) { return; }
+  let j = which(i, 4u);
+  let l = i - P[seg(j)];
+  switch j {
+    case 0u: { Param0[l] = update(j, l, Param0[l], Grad0[l]); }
+    case 1u: { Param1[l] = update(j, l, Param1[l], Grad1[l]); }
+    case 2u: { Param2[l] = update(j, l, Param2[l], Grad2[l]); }
+    default: { Param3[l] = update(j, l, Param3[l], Grad3[l]); }
+  }
 }

@@ -5,12 +5,14 @@ import { CpuBackend } from './backend/cpu/backend.ts';
 import { Node, Variable } from './graph/ir.ts';
 import type { DType, Meta } from './graph/ir.ts';
 import { PlanCache } from './graph/plan.ts';
-import type { Plan } from './graph/plan.ts';
+import type { Group, Plan } from './graph/plan.ts';
+import { fuse } from './graph/fuse.ts';
 import { needsCompute, schedule } from './graph/plan.ts';
 import type { OpDef } from './ops/define.ts';
 import { assignDef } from './ops/update.ts';
 import { copyDef } from './ops/layout.ts';
-import { isDifferentiable } from './ops/define.ts';
+import { extraOutputDef } from './ops/fused.ts';
+import { effectWrites, isDifferentiable } from './ops/define.ts';
 import { fmt, sizeOf } from './shape.ts';
 import { Tensor } from './tensor.ts';
 
@@ -132,6 +134,13 @@ export async function gpuTimeMs(fn: () => Promise<void> | void): Promise<number 
   return backend.stopTimer!();
 }
 
+let lastRun: Plan | null = null;
+
+/** The plan the last flush ran (for the docs, the engine view and tests); null before any. */
+export function lastPlan(): Plan | null {
+  return lastRun;
+}
+
 /** Counters since the current backend started: submits, dispatches, readbacks, plans, ... */
 export function backendStats(): BackendStats {
   return { ...backend.stats, plans: plans.built };
@@ -217,13 +226,14 @@ export function assertCurrentBackend(t: Tensor, op: string): void {
   }
 }
 
-function readNode(t: Tensor, op: string): Node {
+function readNode(t: Tensor, op: string, written = false): Node {
   if (!(t instanceof Tensor)) throw new Error(`${op}: expected a Tensor, got ${describeValue(t)}`);
   t.assertUsable(op);
   assertCurrentBackend(t, op);
   // Reading a variable with an update still pending: run it first, so this new node does
-  // not chain onto last step's graph (see DESIGN.md, "when work is submitted").
-  if (t.variable?.pendingWrite) flush();
+  // not chain onto last step's graph (see DESIGN.md, "when work is submitted"). An update
+  // of it is the exception: effects run in the order recorded, in the same flush.
+  if (t.variable?.pendingWrite && !written) flush();
   return t.node;
 }
 
@@ -250,19 +260,40 @@ export function apply<A>(def: OpDef<A>, inputs: Tensor[], attrs: A, scalars: rea
   return Tensor.fromNode(node, backend.name);
 }
 
+/**
+ * Record an op with extra outputs (OpDef.extraOutputs), all of them computed by one kernel:
+ * its results in order. The fusion pass makes these itself; this is for running one directly.
+ */
+export function applyMulti<A>(def: OpDef<A>, inputs: Tensor[], attrs: A, scalars: readonly number[] = []): Tensor[] {
+  const first = apply(def, inputs, attrs, scalars);
+  const node = first.node;
+  // All of them are results of the program: computed (and kept) together.
+  node.exposed = true;
+  const metas = def.extraOutputs?.(inputs.map((t) => ({ shape: t.shape, dtype: t.dtype })), attrs) ?? [];
+  node.extras = metas.map((m, k) => {
+    checkSize(def.name, m.shape, m.dtype);
+    const extra = new Node(extraOutputDef, [node], { index: k + 1 }, [], m.shape, m.dtype, false);
+    extra.epoch = epoch;
+    extra.exposed = true;
+    extra.extraOf = { node, index: k + 1 };
+    pending.push(extra);
+    return extra;
+  });
+  return [first, ...node.extras.map((n) => Tensor.fromNode(n, backend.name))];
+}
+
 /** Record an effect: writes `def.effect.writes` inputs (variables) in place at the next flush. */
 export function applyEffect<A>(def: OpDef<A>, inputs: Tensor[], attrs: A, scalars: readonly number[] = []): void {
-  const writes = def.effect!.writes;
+  const writes = effectWrites(def as OpDef<any>, inputs.length);
   for (const w of writes) {
     const v = inputs[w]?.variable;
     if (!v) throw new Error(`${def.name}: input ${w} must be a leaf tensor (parameter or state) to be updated in place`);
-    if (v.pendingWrite) flush();
   }
   // An effect must not read the memory it writes (WebGPU forbids binding one buffer both
   // ways, and a kernel would read values it already overwrote): read a copy instead.
   const written = new Set(writes.map((w) => inputs[w]!.variable));
   inputs = inputs.map((t, i) => (!writes.includes(i) && t.variable && written.has(t.variable) ? noGrad(() => internal(() => apply(copyDef, [t], {}))) : t));
-  const nodes = inputs.map((t) => readNode(t, def.name));
+  const nodes = inputs.map((t, i) => readNode(t, def.name, writes.includes(i)));
   def.shape(nodes.map(metaOf), attrs);
   const node = new Node(def, nodes, attrs as Record<string, unknown>, scalars, [], 'float32', false);
   node.epoch = epoch;
@@ -342,10 +373,14 @@ export function flush(extra: Node[] = [], stage: StageTarget[] = []): Promise<Ho
     }
   }
   let order: Node[] = [];
+  let groups: Group[] = [];
   try {
     order = schedule(targets, effects);
     if (order.length === 0) return [];
-    const bound = plans.bind(order, (n) => n.exposed || wanted.has(n));
+    const isOutput = (n: Node): boolean => n.exposed || wanted.has(n);
+    groups = fuse(order, isOutput);
+    const bound = plans.bind(groups, isOutput);
+    lastRun = bound.plan;
     const externals = bound.externals.map((x) => (x.isLeaf ? x.variable!.storage : x.storage));
     const set = reuseOutputSet(bound.plan, bound.externals);
     const outIndex = new Map(bound.outputs.map((n, i) => [n, i]));
@@ -367,7 +402,7 @@ export function flush(extra: Node[] = [], stage: StageTarget[] = []): Promise<Ho
     });
     for (const n of order) if (n.state === 'pending') n.state = 'discarded';
     for (const e of effects) {
-      for (const w of e.def!.effect!.writes) {
+      for (const w of effectWrites(e.def!, e.inputs.length)) {
         const v = e.inputs[w]!.variable!;
         v.version++;
         v.pendingWrite = null;
@@ -379,15 +414,16 @@ export function flush(extra: Node[] = [], stage: StageTarget[] = []): Promise<Ho
   } catch (err) {
     const error = err instanceof Error ? err : new Error(String(err));
     const step = failedStepOf(error);
-    if (step === null || order[step] === undefined) {
+    const group = step === null ? undefined : groups[step];
+    if (group === undefined) {
       // Nothing says which op failed (a device-level error): nothing was written (effects
       // run last and a failed plan writes no variable), so everything this flush should
       // have produced fails.
       for (const n of [...targets, ...order, ...effects]) if (n.state !== 'realized') fail(n, error);
       throw error;
     }
-    // One op failed: it and whatever depends on it fail; the rest runs again without it.
-    const failed = new Set<Node>([order[step]!]);
+    // One kernel failed: its ops and whatever depends on them fail; the rest runs again without them.
+    const failed = new Set<Node>([...group.members, ...group.outputs]);
     for (const n of order) if (n.inputs.some((x) => failed.has(x))) failed.add(n);
     for (const n of failed) fail(n, error);
     const refused = [...extra, ...effects].some((n) => failed.has(n));
@@ -411,7 +447,7 @@ function requeue(targets: Node[], effects: Node[], wanted: Set<Node>): void {
 function fail(n: Node, error: Error): void {
   n.state = 'failed';
   n.error = error;
-  if (n.isEffect) for (const w of n.def!.effect!.writes) n.inputs[w]!.variable!.pendingWrite = null;
+  if (n.isEffect) for (const w of effectWrites(n.def!, n.inputs.length)) n.inputs[w]!.variable!.pendingWrite = null;
 }
 
 /**

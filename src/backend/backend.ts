@@ -36,6 +36,8 @@ export interface Backend {
   /** The float type values are computed and stored in. */
   readonly precision: 'float32' | 'float64';
   readonly stats: BackendStats;
+  /** Storage buffers one dispatch may bind (the parameter block included); Infinity on the CPU. */
+  readonly storageBuffersPerStage: number;
   /** The largest tensor it can hold, in bytes, and where that limit comes from (for errors). */
   readonly maxTensorBytes: { bytes: number; source: string };
   /** Copy host values into new storage (no submit). */

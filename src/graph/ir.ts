@@ -51,6 +51,10 @@ export class Node {
   gradFreed = false;
   /** The backend epoch it was recorded in (see Variable.epoch). */
   epoch = 0;
+  /** An op with extra outputs (OpDef.extraOutputs): the nodes that stand for them. */
+  extras: Node[] | null = null;
+  /** Stands for extra output `index` (1, 2, ...) of `node`: computed by the same kernel. */
+  extraOf: { node: Node; index: number } | null = null;
   constructor(
     /** null for a leaf: a read of `variable` at `version`. */
     readonly def: OpDef<any> | null,
@@ -67,6 +71,7 @@ export class Node {
   ) {}
 
   get opName(): string {
+    if (this.extraOf) return `${this.extraOf.node.opName} output ${this.extraOf.index}`;
     return this.def ? this.def.name : 'leaf';
   }
   get isLeaf(): boolean {

@@ -21,6 +21,29 @@ export interface PlanStep {
   dtype: DType;
   /** null for effects, which write their `def.effect.writes` inputs in place. */
   out: Ref | null;
+  /** The further outputs of an op with `extraOutputs` (a fused kernel), in order. */
+  extraOuts: Ref[];
+  extraShapes: Shape[];
+}
+
+/**
+ * One step of a plan before buffers are placed: usually one node, or a fused kernel that
+ * computes several nodes (`outputs`, the first one primary) and replaces `members` (the
+ * outputs and the intermediates it makes unnecessary). See src/graph/fuse.ts.
+ */
+export interface Group {
+  def: OpDef<any>;
+  attrs: Record<string, unknown>;
+  scalars: readonly number[];
+  inputs: Node[];
+  /** The nodes whose values it produces; for an effect, the effect node. */
+  outputs: Node[];
+  members: Node[];
+}
+
+/** The group of one node, unfused. */
+export function single(n: Node): Group {
+  return { def: n.def!, attrs: n.attrs, scalars: n.scalars, inputs: n.inputs, outputs: [n], members: [n] };
 }
 
 export interface Plan {
@@ -128,21 +151,21 @@ export class PlanCache {
 
   constructor(private readonly limit = 256) {}
 
-  /** Turn a schedule into a plan (from the cache when the structure was seen before). */
-  bind(order: Node[], isOutput: (n: Node) => boolean): BoundPlan {
-    const index = new Map<Node, number>();
+  /** Turn a schedule (grouped into kernels) into a plan, from the cache when its structure was seen before. */
+  bind(groups: Group[], isOutput: (n: Node) => boolean): BoundPlan {
+    const producer = new Map<Node, string>();
     const externals: Node[] = [];
     const extIndex = new Map<Node, number>();
     const outputs: Node[] = [];
     const keyParts: string[] = [];
     const scalars: (readonly number[])[] = [];
-    order.forEach((n, i) => index.set(n, i));
-    for (const n of order) {
+    groups.forEach((g, i) => g.outputs.forEach((n, k) => producer.set(n, k === 0 ? `n${i}` : `n${i}.${k}`)));
+    for (const g of groups) {
       const ins: string[] = [];
-      for (const input of n.inputs) {
-        const j = index.get(input);
-        if (j !== undefined) {
-          ins.push(`n${j}`);
+      for (const input of g.inputs) {
+        const p = producer.get(input);
+        if (p !== undefined) {
+          ins.push(p);
           continue;
         }
         let e = extIndex.get(input);
@@ -153,10 +176,11 @@ export class PlanCache {
         }
         ins.push(`x${e}`);
       }
-      const out = n.isEffect ? 'e' : isOutput(n) ? 'o' : 's';
-      if (out === 'o') outputs.push(n);
-      keyParts.push(`${n.def!.name}${exactKey(n.attrs)}[${n.shape}]${n.dtype}(${ins})${out}`);
-      scalars.push(n.scalars);
+      const outs = g.outputs.map((n) => (n.isEffect ? 'e' : isOutput(n) ? 'o' : 's'));
+      for (const n of g.outputs) if (!n.isEffect && isOutput(n)) outputs.push(n);
+      const shapes = g.outputs.map((n) => `[${n.shape}]${n.dtype}`).join('');
+      keyParts.push(`${g.def.name}${exactKey(g.attrs)}${shapes}(${ins})${outs.join('')}`);
+      scalars.push(g.scalars);
     }
     for (const x of externals) keyParts.push(`x[${x.shape}]${x.dtype}`);
     const key = keyParts.join(';');
@@ -166,7 +190,7 @@ export class PlanCache {
       this.plans.delete(key);
       this.plans.set(key, plan);
     } else {
-      plan = buildPlan(key, order, index, extIndex, isOutput);
+      plan = buildPlan(key, groups, extIndex, isOutput);
       this.built++;
       this.plans.set(key, plan);
       if (this.plans.size > this.limit) this.plans.delete(this.plans.keys().next().value!);
@@ -175,15 +199,9 @@ export class PlanCache {
   }
 }
 
-function buildPlan(
-  key: string,
-  order: Node[],
-  index: Map<Node, number>,
-  extIndex: Map<Node, number>,
-  isOutput: (n: Node) => boolean,
-): Plan {
+function buildPlan(key: string, groups: Group[], extIndex: Map<Node, number>, isOutput: (n: Node) => boolean): Plan {
   const lastUse = new Map<Node, number>();
-  order.forEach((n, i) => n.inputs.forEach((input) => lastUse.set(input, i)));
+  groups.forEach((g, i) => g.inputs.forEach((input) => lastUse.set(input, i)));
   const slots: { dtype: DType; size: number }[] = [];
   const free: number[] = [];
   const slotOf = new Map<Node, number>();
@@ -192,44 +210,51 @@ function buildPlan(
   const steps: PlanStep[] = [];
 
   const refFor = (input: Node): Ref => refOf.get(input) ?? { kind: 'ext', index: extIndex.get(input)! };
-
-  order.forEach((n, i) => {
-    const inputs = n.inputs.map(refFor);
-    let out: Ref | null = null;
-    if (!n.isEffect) {
-      if (isOutput(n)) {
-        out = { kind: 'out', index: outputs.length };
-        outputs.push({ shape: n.shape, dtype: n.dtype });
-      } else {
-        out = { kind: 'slot', index: takeSlot(slots, free, n.dtype, sizeOf(n.shape)) };
-        slotOf.set(n, out.index);
-      }
-      refOf.set(n, out);
+  const place = (n: Node): Ref => {
+    let out: Ref;
+    if (isOutput(n)) {
+      out = { kind: 'out', index: outputs.length };
+      outputs.push({ shape: n.shape, dtype: n.dtype });
+    } else {
+      out = { kind: 'slot', index: takeSlot(slots, free, n.dtype, sizeOf(n.shape)) };
+      slotOf.set(n, out.index);
     }
+    refOf.set(n, out);
+    return out;
+  };
+
+  groups.forEach((g, i) => {
+    const inputs = g.inputs.map(refFor);
+    const [first, ...extra] = g.outputs as [Node, ...Node[]];
+    const out = first.isEffect ? null : place(first);
+    const extraOuts = extra.map(place);
     steps.push({
-      def: n.def!,
-      attrs: n.attrs,
+      def: g.def,
+      attrs: g.attrs,
       inputs,
-      inShapes: n.inputs.map((x) => x.shape),
-      inDtypes: n.inputs.map((x) => x.dtype),
-      outShape: n.shape,
-      dtype: n.dtype,
+      inShapes: g.inputs.map((x) => x.shape),
+      inDtypes: g.inputs.map((x) => x.dtype),
+      outShape: first.shape,
+      dtype: first.dtype,
       out,
+      extraOuts,
+      extraShapes: extra.map((n) => n.shape),
     });
-    // Release scratch whose last reader has now run (after the output was placed: a
+    // Release scratch whose last reader has now run (after the outputs were placed: a
     // kernel must never write the buffer it is reading).
     const released = new Set<number>();
-    for (const input of n.inputs) {
+    for (const input of g.inputs) {
       const s = slotOf.get(input);
       if (s !== undefined && lastUse.get(input) === i && !released.has(s)) {
         released.add(s);
         free.push(s);
       }
     }
-    const own = slotOf.get(n);
-    if (own !== undefined && !lastUse.has(n)) free.push(own);
+    for (const n of g.outputs) {
+      const own = slotOf.get(n);
+      if (own !== undefined && !lastUse.has(n)) free.push(own);
+    }
   });
-  void index;
   return {
     id: nextPlanId++,
     key,
@@ -268,6 +293,10 @@ function takeSlot(slots: { dtype: DType; size: number }[], free: number[], dtype
 export function describePlan(plan: Plan): string {
   const ref = (r: Ref | null): string => (r === null ? '(in place)' : `${r.kind}${r.index}`);
   return plan.steps
-    .map((s, i) => `${String(i).padStart(3)} ${ref(s.out).padEnd(10)} = ${s.def.name}(${s.inputs.map(ref).join(', ')}) ${fmt(s.outShape)} ${s.dtype}`)
+    .map((s, i) => {
+      const outs = [ref(s.out), ...s.extraOuts.map(ref)].join(', ');
+      const shapes = [s.outShape, ...s.extraShapes].map(fmt).join(', ');
+      return `${String(i).padStart(3)} ${outs.padEnd(10)} = ${s.def.name}(${s.inputs.map(ref).join(', ')}) ${shapes} ${s.dtype}`;
+    })
     .join('\n');
 }

@@ -13,6 +13,8 @@ export interface CpuArgs<A> {
   /** The output array; effects (which write inputs in place) get an empty one. */
   out: Arr;
   outShape: Shape;
+  /** An op with `extraOutputs`: its further output arrays, in order. */
+  extraOuts?: Arr[];
   attrs: A;
   scalars: readonly number[];
 }
@@ -42,8 +44,11 @@ export interface NotDifferentiable {
 /** A word of a dispatch's parameter block: a number is a u32 (or i32 via `| 0`), {f} an f32. */
 export type Word = number | { f: number };
 
-/** What one dispatch binds after the parameter block (binding 0), in binding order. */
-export type Binding = { input: number } | 'out';
+/**
+ * What one dispatch binds after the parameter block (binding 0), in binding order: an
+ * input, the output, or extra output k (k >= 1) of an op with `extraOutputs`.
+ */
+export type Binding = { input: number } | 'out' | { out: number };
 
 /**
  * One compute dispatch. Bindings: 0 is the parameter block (`P: array<u32>`), then `bind`
@@ -78,10 +83,18 @@ export interface OpDef<A = Record<string, never>> {
   family: string;
   /** Input positions that never take a gradient (labels, indices, masks). */
   nondiff?: readonly number[];
-  /** An effect writes the listed inputs (variables) in place and has no output. */
+  /**
+   * An effect writes the listed inputs (variables) in place and has no output. Positions
+   * past an op's inputs are ignored: a multi-tensor step lists its largest form.
+   */
   effect?: { writes: readonly number[] };
   /** Validates inputs; throws an Error naming the op and the shapes. */
   shape(ins: Meta[], attrs: A): Meta;
+  /**
+   * Outputs beyond the first, for the kernels that compute several results in one pass
+   * (the fusions of src/ops/fused.ts): their metas, in order (extra output k is k + 1).
+   */
+  extraOutputs?(ins: Meta[], attrs: A): Meta[];
   cpu(args: CpuArgs<A>): void;
   /** The WGSL kernel(s) it binds (shaders/<family>.wgsl). */
   gpu: GpuRule<A>;
@@ -90,6 +103,16 @@ export interface OpDef<A = Record<string, never>> {
 
 export function defineOp<A>(def: OpDef<A>): OpDef<A> {
   return def;
+}
+
+/** The inputs an effect with `inputs` inputs writes (none for an op that is not an effect). */
+export function effectWrites(def: OpDef<any>, inputs: number): readonly number[] {
+  return (def.effect?.writes ?? []).filter((w) => w < inputs);
+}
+
+/** Whether a binding writes: the output, an extra output, or an input the effect writes. */
+export function bindsOutput(b: Binding): boolean {
+  return b === 'out' || 'out' in b;
 }
 
 export function isDifferentiable<A>(def: OpDef<A>): def is OpDef<A> & { grad: GradRule<A> } {

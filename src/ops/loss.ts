@@ -12,7 +12,7 @@ import { sigmoidScalar } from './unary.ts';
 type NoAttrs = Record<string, never>;
 
 /** Workgroup size of the single-workgroup loss reductions (WG override). */
-const LOSS_WG = 256;
+export const LOSS_WG = 256;
 
 /** A loss of shaders/loss.wgsl: one workgroup reduces every element; LOSS picks the formula. */
 function pairLossGpu(loss: number): GpuRule<NoAttrs> {

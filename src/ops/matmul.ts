@@ -58,7 +58,7 @@ export const SMALL_TILES = 4;
 /** ... and also when fewer than 1 in SPARSE_TILES of its tiles' outputs are real. */
 export const SPARSE_TILES = 8;
 
-function matmulGpu(inShapes: Shape[], attrs: MatmulAttrs): GpuDispatch[] {
+export function matmulGpu(inShapes: Shape[], attrs: MatmulAttrs): GpuDispatch[] {
   const d = matmulDims(inShapes[0]!, inShapes[1]!, attrs);
   const t = matmulTile;
   const tileM = t.WG_M * t.REG_M;
@@ -124,9 +124,9 @@ export interface LinearAttrs {
   /** The leaky ReLU's slope (0 otherwise); must be >= 0 so the gradient can be read off the output. */
   alpha: number;
 }
-const ACT_CODE: Record<LinearActivation, number> = { none: 0, relu: 1, sigmoid: 2, tanh: 3, leakyRelu: 4 };
+export const ACT_CODE: Record<LinearActivation, number> = { none: 0, relu: 1, sigmoid: 2, tanh: 3, leakyRelu: 4 };
 
-function activation(act: LinearActivation, alpha: number): (z: number) => number {
+export function activation(act: LinearActivation, alpha: number): (z: number) => number {
   switch (act) {
     case 'relu':
       // relu(NaN) = NaN, as the relu op and PyTorch.

@@ -25,7 +25,7 @@ function reduceShape(op: string) {
   };
 }
 
-function reduceFlags(shape: Shape, axes: number[]): boolean[] {
+export function reduceFlags(shape: Shape, axes: number[]): boolean[] {
   return shape.map((_, i) => axes.includes(i));
 }
 

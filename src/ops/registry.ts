@@ -11,6 +11,7 @@ import * as sm from './softmax.ts';
 import * as loss from './loss.ts';
 import * as drop from './dropout.ts';
 import * as upd from './update.ts';
+import * as fused from './fused.ts';
 
 export const registry = {
   matmul: mm.matmulDef,
@@ -69,9 +70,12 @@ export const registry = {
   arange: fill.arangeDef,
   linspace: fill.linspaceDef,
   assign: upd.assignDef,
-  sgdStep: upd.sgdStepDef,
-  sgdMomentumStep: upd.sgdMomentumStepDef,
-  adamStep: upd.adamStepDef,
+  sgdMulti: upd.sgdMultiDef,
+  adamMulti: upd.adamMultiDef,
+  linearPre: fused.linearPreDef,
+  matmulActBackward: fused.matmulActBackwardDef,
+  linearParamGrad: fused.linearParamGradDef,
+  softmaxCrossEntropyFused: fused.softmaxCrossEntropyFusedDef,
   historyWrite: upd.historyWriteDef,
 } satisfies Record<string, OpDef<any>>;
 

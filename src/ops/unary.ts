@@ -18,7 +18,7 @@ const sameAsInput = (op: string) => (ins: Meta[]): Meta => {
 
 /** shaders/unary.wgsl's OP codes: the `unary` entry, then the `backward` entry. */
 const UNARY_OP = { neg: 0, exp: 1, log: 2, square: 3, abs: 4, sqrt: 5, sin: 6, cos: 7, sign: 8, sigmoid: 9, tanh: 10, relu: 11, leakyRelu: 12 };
-const BACKWARD_OP = { sigmoidBackward: 0, tanhBackward: 1, reluBackward: 2, leakyReluBackward: 3 };
+export const BACKWARD_OP = { sigmoidBackward: 0, tanhBackward: 1, reluBackward: 2, leakyReluBackward: 3 };
 
 /** One thread per element; P[1] is leakyRelu's slope (unused by the other functions). */
 function unaryGpu<A extends { alpha?: number }>(entry: 'unary' | 'backward', op: number): GpuRule<A> {
@@ -65,8 +65,10 @@ export const signDef = unaryOp('sign', (x) => (x > 0 ? 1 : x < 0 ? -1 : 0), {
 export const sigmoidDef = unaryOp('sigmoid', sigmoidScalar, ({ g, out }) => [apply(sigmoidBackwardDef, [out, g], {})]);
 // Math.tanh saturates to +-1 for large |x| instead of overflowing.
 export const tanhDef = unaryOp('tanh', Math.tanh, ({ g, out }) => [apply(tanhBackwardDef, [out, g], {})]);
-// relu(NaN) = NaN and relu'(0) = 0, as PyTorch.
-export const reluDef = unaryOp('relu', (x) => (x > 0 || Number.isNaN(x) ? x : 0), ({ g, inputs: [x] }) => [apply(reluBackwardDef, [x!, g], {})]);
+// relu(NaN) = NaN and relu'(0) = 0, as PyTorch. The gradient is read off the output, which
+// is positive (or NaN) exactly where the input is: so the pre-activation need not be kept,
+// and a Linear layer before it fuses with it (src/graph/fuse.ts).
+export const reluDef = unaryOp('relu', (x) => (x > 0 || Number.isNaN(x) ? x : 0), ({ g, out }) => [apply(reluBackwardDef, [out, g], {})]);
 
 export const leakyReluDef = defineOp<{ alpha: number }>({
   name: 'leakyRelu',
@@ -92,29 +94,37 @@ function backwardShape(op: string) {
   };
 }
 
-function backwardOp(name: keyof typeof BACKWARD_OP, f: (saved: number, g: number) => number): OpDef<NoAttrs> {
+function backwardOp(name: keyof typeof BACKWARD_OP, f: (saved: number, g: number, alpha: number) => number): OpDef<NoAttrs> {
   return defineOp<NoAttrs>({
     name,
     family: 'unary',
     shape: backwardShape(name),
     cpu: ({ ins: [s, g], out }) => {
-      for (let i = 0; i < out.length; i++) out[i] = f(s![i]!, g![i]!);
+      for (let i = 0; i < out.length; i++) out[i] = f(s![i]!, g![i]!, 0);
     },
     gpu: unaryGpu('backward', BACKWARD_OP[name]),
     grad: secondOrder,
   });
 }
 
-export const sigmoidBackwardDef = backwardOp('sigmoidBackward', (y, g) => g * y * (1 - y));
-export const tanhBackwardDef = backwardOp('tanhBackward', (y, g) => g * (1 - y * y));
-// PyTorch's threshold_backward: 0 where x <= 0, g elsewhere, so g where x is NaN.
-export const reluBackwardDef = backwardOp('reluBackward', (x, g) => (x <= 0 ? 0 : g));
+/** The activations' backward on one element, from the saved value (shared with the fused matmul). */
+export const actBackward: Record<keyof typeof BACKWARD_OP, (saved: number, g: number, alpha: number) => number> = {
+  sigmoidBackward: (y, g) => g * y * (1 - y),
+  tanhBackward: (y, g) => g * (1 - y * y),
+  // PyTorch's threshold_backward: 0 where x <= 0, g elsewhere, so g where x is NaN.
+  reluBackward: (x, g) => (x <= 0 ? 0 : g),
+  leakyReluBackward: (x, g, alpha) => (x > 0 ? g : alpha * g),
+};
+
+export const sigmoidBackwardDef = backwardOp('sigmoidBackward', actBackward.sigmoidBackward);
+export const tanhBackwardDef = backwardOp('tanhBackward', actBackward.tanhBackward);
+export const reluBackwardDef = backwardOp('reluBackward', actBackward.reluBackward);
 export const leakyReluBackwardDef = defineOp<{ alpha: number }>({
   name: 'leakyReluBackward',
   family: 'unary',
   shape: backwardShape('leakyReluBackward'),
   cpu: ({ ins: [x, g], out, attrs: { alpha } }) => {
-    for (let i = 0; i < out.length; i++) out[i] = x![i]! > 0 ? g![i]! : alpha * g![i]!;
+    for (let i = 0; i < out.length; i++) out[i] = actBackward.leakyReluBackward(x![i]!, g![i]!, alpha);
   },
   gpu: unaryGpu('backward', BACKWARD_OP.leakyReluBackward),
   grad: secondOrder,

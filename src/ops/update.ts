@@ -5,6 +5,7 @@ import { fmt, sameShape, sizeOf } from '../shape.ts';
 import { defineOp, grid } from './define.ts';
 import type { Binding, GpuDispatch, Word } from './define.ts';
 import type { Meta } from '../graph/ir.ts';
+import type { Arr } from './define.ts';
 
 const inPlace = { notDifferentiable: 'an in-place update, run under noGrad' };
 
@@ -35,84 +36,144 @@ export const assignDef = defineOp<Record<string, never>>({
   grad: inPlace,
 });
 
-/** torch.optim.SGD without momentum: p -= lr (g + wd p). Scalars: [lr, weightDecay]. */
-export const sgdStepDef = defineOp<Record<string, never>>({
-  name: 'sgdStep',
+function sgdCpu(p: Arr, g: Arr, lr: number, wd: number): void {
+  for (let i = 0; i < p.length; i++) p[i] = p[i]! - lr * (g[i]! + wd * p[i]!);
+}
+
+function sgdMomentumCpu(p: Arr, g: Arr, buf: Arr, lr: number, momentum: number, dampening: number, wd: number, first: number, nesterov: boolean): void {
+  for (let i = 0; i < p.length; i++) {
+    const d = g[i]! + wd * p[i]!;
+    const b = first ? d : momentum * buf[i]! + (1 - dampening) * d;
+    buf[i] = b;
+    p[i] = p[i]! - lr * (nesterov ? d + momentum * b : b);
+  }
+}
+
+function adamCpu(p: Arr, g: Arr, m: Arr, v: Arr, lr: number, b1: number, b2: number, eps: number, wd: number, bc1: number, bc2: number): void {
+  const stepSize = lr / bc1;
+  const sqrtBc2 = Math.sqrt(bc2);
+  for (let i = 0; i < p.length; i++) {
+    const d = g[i]! + wd * p[i]!;
+    const mi = b1 * m[i]! + (1 - b1) * d;
+    const vi = b2 * v[i]! + (1 - b2) * d * d;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] = p[i]! - (stepSize * mi) / (Math.sqrt(vi) / sqrtBc2 + eps);
+  }
+}
+
+// ---- multi-tensor steps -------------------------------------------------------------------
+// One effect (one dispatch) updates up to MULTI_MAX parameters: inputs [state, p0, g0, p1,
+// g1, ...], the state an arena the optimizer owns (Adam: m then v of each parameter; SGD:
+// its momentum buffers) at the offsets in attrs.offsets.
+
+/** The most parameters one dispatch updates (shaders/update.wgsl: step_multi_1 .. _4). */
+export const MULTI_MAX = 4;
+
+export interface MultiAttrs {
+  /** Where each parameter's state starts in the arena (elements). */
+  offsets: number[];
+}
+
+function multiShape(op: string, perParam: number) {
+  return (ins: Meta[], attrs: MultiAttrs): Meta => {
+    const [state, ...pairs] = ins;
+    const count = pairs.length / 2;
+    if (!Number.isInteger(count) || count < 1 || count > MULTI_MAX) {
+      throw new Error(`${op}: expected a state arena then 1 to ${MULTI_MAX} (parameter, gradient) pairs, got ${ins.length} inputs`);
+    }
+    if (attrs.offsets.length !== count) throw new Error(`${op}: ${attrs.offsets.length} state offsets for ${count} parameters`);
+    for (let j = 0; j < count; j++) {
+      sameShapes(op, [pairs[2 * j]!, pairs[2 * j + 1]!], [`parameter ${j}`, `gradient ${j}`]);
+      if (pairs[2 * j]!.dtype !== 'float32') throw new Error(`${op}: parameter ${j} must be float32, got ${pairs[2 * j]!.dtype}`);
+      const end = attrs.offsets[j]! + perParam * sizeOf(pairs[2 * j]!.shape);
+      if (perParam > 0 && end > sizeOf(state!.shape)) {
+        throw new Error(`${op}: the state of parameter ${j} ${fmt(pairs[2 * j]!.shape)} ends at ${end}, past the arena's ${sizeOf(state!.shape)} elements`);
+      }
+    }
+    return state!;
+  };
+}
+
+/** The per-parameter words of step_multi: start, size, state offset, then two f32 words. */
+function multiDispatch(opt: number, inShapes: readonly (readonly number[])[], attrs: MultiAttrs, shared: (s: readonly number[]) => Word[], own: (s: readonly number[], j: number) => [number, number]): GpuDispatch[] {
+  const count = attrs.offsets.length;
+  const sizes = Array.from({ length: count }, (_, j) => sizeOf(inShapes[1 + 2 * j]!));
+  const starts = sizes.map((_, j) => sizes.slice(0, j).reduce((a, b) => a + b, 0));
+  const total = starts[count - 1]! + sizes[count - 1]!;
+  const bind: Binding[] = [{ input: 0 }];
+  for (let j = 0; j < count; j++) bind.push({ input: 1 + 2 * j }, { input: 2 + 2 * j });
+  const words = (s: readonly number[]): Word[] => {
+    const w: Word[] = [total, ...shared(s)];
+    while (w.length < 8) w.push(0);
+    for (let j = 0; j < count; j++) {
+      const [a, b] = own(s, j);
+      w.push(starts[j]!, sizes[j]!, attrs.offsets[j]!, { f: a }, { f: b });
+    }
+    return w;
+  };
+  return [{ shader: 'update', entry: `step_multi_${count}`, constants: { OPT: opt }, bind, words, workgroups: grid(total) }];
+}
+
+const MULTI_WRITES = [0, ...Array.from({ length: MULTI_MAX }, (_, j) => 1 + 2 * j)];
+
+/**
+ * torch.optim.Adam (L2 weight decay added to the gradient, not AdamW) for several
+ * parameters at once: g' = g + wd p; m = b1 m + (1 - b1) g'; v = b2 v + (1 - b2) g'^2;
+ * p -= (lr / bc1) m / (sqrt(v) / sqrt(bc2) + eps), with bc_i = 1 - b_i^t. Scalars: [lr, beta1, beta2,
+ * eps, weightDecay, then bc1, bc2 of each parameter] (their step counts may differ).
+ */
+export const adamMultiDef = defineOp<MultiAttrs>({
+  name: 'adamMulti',
   family: 'update',
-  effect: { writes: [0] },
-  shape: (ins) => sameShapes('sgdStep', ins, ['parameter', 'gradient']),
-  cpu: ({ ins: [p, g], scalars: [lr, wd] }) => {
-    for (let i = 0; i < p!.length; i++) p![i] = p![i]! - lr! * (g![i]! + wd! * p![i]!);
+  effect: { writes: MULTI_WRITES },
+  shape: multiShape('adamMulti', 2),
+  cpu: ({ ins: [state, ...pairs], attrs, scalars: [lr, b1, b2, eps, wd, ...bc] }) => {
+    attrs.offsets.forEach((o, j) => {
+      const p = pairs[2 * j]!;
+      const n = p.length;
+      adamCpu(p, pairs[2 * j + 1]!, state!.subarray(o, o + n), state!.subarray(o + n, o + 2 * n), lr!, b1!, b2!, eps!, wd!, bc[2 * j]!, bc[2 * j + 1]!);
+    });
   },
-  gpu: ({ inShapes: [s] }) => updateKernel('sgd_step', s!, [{ input: 0 }, { input: 1 }], ([lr, wd]) => [{ f: lr! }, { f: wd! }]),
+  // The step size and sqrt(bc2) computed here as the CPU kernel computes them, rounded once to f32.
+  gpu: ({ inShapes, attrs }) =>
+    multiDispatch(
+      0,
+      inShapes,
+      attrs,
+      ([, b1, b2, eps, wd]) => [{ f: b1! }, { f: 1 - b1! }, { f: b2! }, { f: 1 - b2! }, { f: eps! }, { f: wd! }],
+      ([lr, , , , , ...bc], j) => [lr! / bc[2 * j]!, Math.sqrt(bc[2 * j + 1]!)],
+    ),
   grad: inPlace,
 });
 
 /**
- * torch.optim.SGD with momentum: g' = g + wd p; buf = momentum buf + (1 - dampening) g'
- * (buf = g' on the first step); p -= lr (nesterov ? g' + momentum buf : buf).
- * Scalars: [lr, momentum, dampening, weightDecay, firstStep].
+ * torch.optim.SGD for several parameters at once: g' = g + wd p; without momentum
+ * p -= lr g'; with momentum buf = momentum buf + (1 - dampening) g' (buf = g' on its first
+ * step) and p -= lr (nesterov ? g' + momentum buf : buf). Scalars: [lr, momentum, dampening, weightDecay, then whether
+ * each parameter's momentum buffer starts at this step].
  */
-export const sgdMomentumStepDef = defineOp<{ nesterov: boolean }>({
-  name: 'sgdMomentumStep',
+export const sgdMultiDef = defineOp<MultiAttrs & { momentum: boolean; nesterov: boolean }>({
+  name: 'sgdMulti',
   family: 'update',
-  effect: { writes: [0, 2] },
-  shape: (ins) => sameShapes('sgdMomentumStep', ins, ['parameter', 'gradient', 'momentum buffer']),
-  cpu: ({ ins: [p, g, buf], attrs, scalars: [lr, momentum, dampening, wd, first] }) => {
-    for (let i = 0; i < p!.length; i++) {
-      const d = g![i]! + wd! * p![i]!;
-      const b = first ? d : momentum! * buf![i]! + (1 - dampening!) * d;
-      buf![i] = b;
-      p![i] = p![i]! - lr! * (attrs.nesterov ? d + momentum! * b : b);
-    }
+  effect: { writes: MULTI_WRITES },
+  shape: (ins, attrs) => multiShape('sgdMulti', attrs.momentum ? 1 : 0)(ins, attrs),
+  cpu: ({ ins: [state, ...pairs], attrs, scalars: [lr, momentum, dampening, wd, ...first] }) => {
+    attrs.offsets.forEach((o, j) => {
+      const p = pairs[2 * j]!;
+      const g = pairs[2 * j + 1]!;
+      if (!attrs.momentum) sgdCpu(p, g, lr!, wd!);
+      else sgdMomentumCpu(p, g, state!.subarray(o, o + p.length), lr!, momentum!, dampening!, wd!, first[j]!, attrs.nesterov);
+    });
   },
-  gpu: ({ inShapes: [s], attrs }) =>
-    updateKernel('sgd_momentum_step', s!, [{ input: 0 }, { input: 1 }, { input: 2 }], ([lr, momentum, dampening, wd, first]) => [
-      { f: lr! },
-      { f: momentum! },
-      { f: 1 - dampening! },
-      { f: wd! },
-      first ? 1 : 0,
-      attrs.nesterov ? 1 : 0,
-    ]),
-  grad: inPlace,
-});
-
-/**
- * torch.optim.Adam (L2 weight decay added to the gradient, not AdamW):
- * g' = g + wd p; m = b1 m + (1 - b1) g'; v = b2 v + (1 - b2) g'^2;
- * p -= (lr / bc1) m / (sqrt(v) / sqrt(bc2) + eps), with bc_i = 1 - b_i^t.
- * Scalars: [lr, beta1, beta2, eps, weightDecay, bc1, bc2].
- */
-export const adamStepDef = defineOp<Record<string, never>>({
-  name: 'adamStep',
-  family: 'update',
-  effect: { writes: [0, 2, 3] },
-  shape: (ins) => sameShapes('adamStep', ins, ['parameter', 'gradient', 'first moment', 'second moment']),
-  cpu: ({ ins: [p, g, m, v], scalars: [lr, b1, b2, eps, wd, bc1, bc2] }) => {
-    const stepSize = lr! / bc1!;
-    const sqrtBc2 = Math.sqrt(bc2!);
-    for (let i = 0; i < p!.length; i++) {
-      const d = g![i]! + wd! * p![i]!;
-      const mi = b1! * m![i]! + (1 - b1!) * d;
-      const vi = b2! * v![i]! + (1 - b2!) * d * d;
-      m![i] = mi;
-      v![i] = vi;
-      p![i] = p![i]! - (stepSize * mi) / (Math.sqrt(vi) / sqrtBc2 + eps!);
-    }
-  },
-  // stepSize and sqrt(bc2) computed here as the CPU kernel computes them, rounded once to f32.
-  gpu: ({ inShapes: [s] }) =>
-    updateKernel('adam_step', s!, [{ input: 0 }, { input: 1 }, { input: 2 }, { input: 3 }], ([lr, b1, b2, eps, wd, bc1, bc2]) => [
-      { f: lr! / bc1! },
-      { f: b1! },
-      { f: 1 - b1! },
-      { f: b2! },
-      { f: 1 - b2! },
-      { f: eps! },
-      { f: wd! },
-      { f: Math.sqrt(bc2!) },
-    ]),
+  gpu: ({ inShapes, attrs }) =>
+    multiDispatch(
+      1,
+      inShapes,
+      attrs,
+      ([, momentum, dampening, wd]) => [{ f: momentum! }, { f: 1 - dampening! }, { f: wd! }, attrs.nesterov ? 1 : 0, attrs.momentum ? 1 : 0],
+      ([lr, , , , ...first], j) => [lr!, first[j]!],
+    ),
   grad: inPlace,
 });
 

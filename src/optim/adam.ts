@@ -1,8 +1,6 @@
 import type { Tensor } from '../tensor.ts';
-import { applyEffect, flush, noGrad } from '../runtime.ts';
-import { tensorFromHost } from '../tensor.ts';
-import { adamStepDef } from '../ops/update.ts';
-import { Optimizer, checkNumber } from './optimizer.ts';
+import { adamMultiDef } from '../ops/update.ts';
+import { Optimizer, StateArena, checkNumber } from './optimizer.ts';
 import type { ParamGroup } from './optimizer.ts';
 
 export interface AdamOptions {
@@ -12,14 +10,12 @@ export interface AdamOptions {
   weightDecay: number;
 }
 
-interface AdamState {
-  m: Tensor;
-  v: Tensor;
-}
-
-/** torch.optim.Adam with bias correction; weightDecay is L2 added to the gradient (not AdamW). */
+/**
+ * torch.optim.Adam with bias correction; weightDecay is L2 added to the gradient (not AdamW).
+ * Every parameter's moments live in one arena, so one dispatch updates several parameters.
+ */
 export class Adam extends Optimizer<AdamOptions> {
-  private readonly state = new Map<Tensor, AdamState>();
+  private readonly arena = new StateArena('optim.Adam', 2);
 
   constructor(params: Iterable<Tensor>, opts: Partial<AdamOptions> = {}) {
     super('optim.Adam', params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, ...opts });
@@ -34,21 +30,10 @@ export class Adam extends Optimizer<AdamOptions> {
     checkNumber('optim.Adam', 'weightDecay', g.weightDecay, 0);
   }
 
-  protected update(p: Tensor, grad: Tensor, g: ParamGroup<AdamOptions>): void {
-    let s = this.state.get(p);
-    if (!s) {
-      // State starts as host zeros: no submit, no pending write to wait for.
-      s = { m: tensorFromHost(new Float32Array(p.size), p.shape, 'float32'), v: tensorFromHost(new Float32Array(p.size), p.shape, 'float32') };
-      this.state.set(p, s);
-    }
-    // The step count is the number of updates that landed, read off m's version (only
-    // this update writes m): a step whose flush failed is not counted, as in PyTorch,
-    // where a failing loss raises before step() runs.
-    const m = s.m.variable!;
-    if (m.pendingWrite) flush();
-    const t = m.version + 1;
+  protected updateGroup(params: Tensor[], g: ParamGroup<AdamOptions>): void {
     const [b1, b2] = g.betas;
-    const scalars = [g.lr, b1, b2, g.eps, g.weightDecay, 1 - b1 ** t, 1 - b2 ** t];
-    noGrad(() => applyEffect(adamStepDef, [p, grad, s.m, s.v], {}, scalars));
+    // Each parameter's step count is the number of its updates that landed (a step whose
+    // flush failed is not counted, as in PyTorch, where a failing loss raises before step()).
+    this.arena.record(this.paramGroups, params, adamMultiDef, {}, [g.lr, b1, b2, g.eps, g.weightDecay], (t) => [1 - b1 ** t, 1 - b2 ** t]);
   }
 }

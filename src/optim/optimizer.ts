@@ -1,8 +1,14 @@
 // Optimizers as torch.optim: parameter groups with their own hyperparameters, zeroGrad
-// and step. step() records one update effect per parameter; hyperparameters travel as
+// and step. step() records one multi-tensor update effect per group and per MULTI_MAX
+// parameters (one dispatch each), their state in one arena; hyperparameters travel as
 // dynamic scalars, so changing lr between steps never builds a new plan.
 import type { Tensor } from '../tensor.ts';
+import { tensorFromHost } from '../tensor.ts';
 import { fmt } from '../shape.ts';
+import { applyEffect, currentBackend, flush, isOnCurrentBackend, noGrad } from '../runtime.ts';
+import { MULTI_MAX } from '../ops/update.ts';
+import type { MultiAttrs } from '../ops/update.ts';
+import type { OpDef } from '../ops/define.ts';
 
 export type ParamGroup<O> = O & { params: Tensor[] };
 
@@ -61,10 +67,83 @@ export abstract class Optimizer<O extends object> {
         if (p.grad.dtype !== 'float32') throw new Error(`${this.name}: gradient of parameter ${fmt(p.shape)} is ${p.grad.dtype}`);
       }
     }
-    for (const g of this.paramGroups) for (const p of g.params) if (p.grad !== null) this.update(p, p.grad, g);
+    for (const g of this.paramGroups) {
+      const params = g.params.filter((p) => p.grad !== null);
+      if (params.length > 0) this.updateGroup(params, g);
+    }
   }
 
-  protected abstract update(p: Tensor, grad: Tensor, group: ParamGroup<O>): void;
+  /** Record the update of `params` (those of `group` that have a gradient). */
+  protected abstract updateGroup(params: Tensor[], group: ParamGroup<O>): void;
+}
+
+/**
+ * An optimizer's per-parameter state (`perParam` values per element: Adam's m and v, SGD's
+ * momentum buffer) in one variable, made at the first step, so that one dispatch can update
+ * several parameters; and each parameter's count of updates that landed.
+ */
+export class StateArena {
+  private state: Tensor | null = null;
+  private readonly offsets = new Map<Tensor, number>();
+  /** Per parameter: updates that landed, and the arena version its pending update was recorded at. */
+  private readonly counts = new Map<Tensor, { landed: number; recordedAt: number }>();
+
+  constructor(
+    readonly name: string,
+    readonly perParam: number,
+  ) {}
+
+  /**
+   * Record `def` over `params` in chunks of as many as one dispatch binds. `scalars` are
+   * shared; `own(t)` gives a parameter's own scalars from its step count t (1 at its first).
+   */
+  record<A>(groups: { params: Tensor[] }[], params: Tensor[], def: OpDef<MultiAttrs & A>, attrs: A, scalars: number[], own: (t: number) => number[]): void {
+    const state = this.arenaFor(groups);
+    const v = state.variable!;
+    // The counts below read which updates landed: run a pending one first.
+    if (v.pendingWrite) flush();
+    const chunk = multiChunk();
+    for (let i = 0; i < params.length; i += chunk) {
+      const part = params.slice(i, i + chunk);
+      const perParam = part.flatMap((p) => own(this.stepOf(p, v.version)));
+      const inputs = [state, ...part.flatMap((p) => [p, p.grad!])];
+      noGrad(() => applyEffect(def, inputs, { ...attrs, offsets: part.map((p) => this.offsets.get(p)!) }, [...scalars, ...perParam]));
+    }
+  }
+
+  private stepOf(p: Tensor, version: number): number {
+    let c = this.counts.get(p);
+    if (!c) {
+      c = { landed: 0, recordedAt: -1 };
+      this.counts.set(p, c);
+    }
+    // Effects bump the arena's version when they land; a failed flush leaves it unchanged.
+    if (c.recordedAt >= 0 && version > c.recordedAt) c.landed++;
+    c.recordedAt = version;
+    return c.landed + 1;
+  }
+
+  private arenaFor(groups: { params: Tensor[] }[]): Tensor {
+    if (this.state && isOnCurrentBackend(this.state)) return this.state;
+    let size = 0;
+    this.offsets.clear();
+    this.counts.clear();
+    for (const g of groups) {
+      for (const p of g.params) {
+        this.offsets.set(p, size);
+        size += this.perParam * p.size;
+      }
+    }
+    // Host zeros: no submit, no pending write to wait for. Plain SGD keeps one unused word.
+    this.state = tensorFromHost(new Float32Array(Math.max(1, size)), [Math.max(1, size)], 'float32');
+    return this.state;
+  }
+}
+
+/** Parameters per dispatch: binding 0, the arena, then a parameter and its gradient each. */
+function multiChunk(): number {
+  const bindings = currentBackend().storageBuffersPerStage;
+  return Math.max(1, Math.min(MULTI_MAX, Math.floor((bindings - 2) / 2)));
 }
 
 function isTensorLike(x: unknown): x is Tensor {

@@ -1,8 +1,6 @@
 import type { Tensor } from '../tensor.ts';
-import { applyEffect, flush, noGrad } from '../runtime.ts';
-import { tensorFromHost } from '../tensor.ts';
-import { sgdMomentumStepDef, sgdStepDef } from '../ops/update.ts';
-import { Optimizer, checkNumber } from './optimizer.ts';
+import { sgdMultiDef } from '../ops/update.ts';
+import { Optimizer, StateArena, checkNumber } from './optimizer.ts';
 import type { ParamGroup } from './optimizer.ts';
 
 export interface SGDOptions {
@@ -13,9 +11,12 @@ export interface SGDOptions {
   nesterov: boolean;
 }
 
-/** torch.optim.SGD: weight decay added to the gradient; momentum buffer starts as the first gradient. */
+/**
+ * torch.optim.SGD: weight decay added to the gradient; momentum buffer starts as the first
+ * gradient. The buffers live in one arena, so one dispatch updates several parameters.
+ */
 export class SGD extends Optimizer<SGDOptions> {
-  private readonly buffers = new Map<Tensor, Tensor>();
+  private readonly arena = new StateArena('optim.SGD', 1);
 
   constructor(params: Iterable<Tensor>, opts: Partial<SGDOptions> = {}) {
     super('optim.SGD', params, { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, ...opts });
@@ -29,21 +30,9 @@ export class SGD extends Optimizer<SGDOptions> {
     if (g.nesterov && (g.momentum <= 0 || g.dampening !== 0)) throw new Error('optim.SGD: nesterov momentum needs momentum > 0 and dampening 0');
   }
 
-  protected update(p: Tensor, grad: Tensor, g: ParamGroup<SGDOptions>): void {
-    noGrad(() => {
-      if (g.momentum === 0) {
-        applyEffect(sgdStepDef, [p, grad], {}, [g.lr, g.weightDecay]);
-        return;
-      }
-      let buf = this.buffers.get(p);
-      if (!buf) {
-        buf = tensorFromHost(new Float32Array(p.size), p.shape, 'float32');
-        this.buffers.set(p, buf);
-      }
-      // First step = no update has landed in the buffer yet (a failed flush does not count).
-      if (buf.variable!.pendingWrite) flush();
-      const first = buf.variable!.version === 0;
-      applyEffect(sgdMomentumStepDef, [p, grad, buf], { nesterov: g.nesterov }, [g.lr, g.momentum, g.dampening, g.weightDecay, first ? 1 : 0]);
-    });
+  protected updateGroup(params: Tensor[], g: ParamGroup<SGDOptions>): void {
+    // A momentum buffer starts (as the gradient) at a parameter's first update that lands.
+    const attrs = { momentum: g.momentum !== 0, nesterov: g.nesterov };
+    this.arena.record(this.paramGroups, params, sgdMultiDef, attrs, [g.lr, g.momentum, g.dampening, g.weightDecay], (t) => [t === 1 ? 1 : 0]);
   }
 }

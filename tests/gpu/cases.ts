@@ -97,20 +97,42 @@ const cases: Record<OpName, OpCase[]> = {
     { label: 'batched tA tB [2,5,7]@[2,4,5]', inputs: [f([2, 5, 7]), f([2, 4, 5])], attrs: { transA: true, transB: true } },
     { label: 'shared [3,7,5]@[4,5]ᵀ', inputs: [f([3, 7, 5]), f([4, 5])], attrs: { transA: false, transB: true } },
   ],
-  linear: (['none', 'relu', 'sigmoid', 'tanh', 'leakyRelu'] as const).flatMap((act) =>
-    [
-      [[1, 1], 1],
-      [[7, 13], 5],
-      [[65, 33], 17],
-      [[3, 7, 5], 4],
-      // Tiled: 3 x 3 tiles.
-      [[130, 70], 129],
-    ].map(([x, out]) => ({
-      label: `${act} ${show(x as number[])} -> ${out}`,
-      inputs: [f(x as number[]), f([out as number, (x as number[]).at(-1)!]), f([out as number])],
-      attrs: { act, alpha: act === 'leakyRelu' ? 0.05 : 0 },
-    })),
+  linear: linearCases(['none', 'relu', 'sigmoid', 'tanh', 'leakyRelu']),
+  linearPre: linearCases(['relu', 'sigmoid', 'tanh', 'leakyRelu']),
+  matmulActBackward: (['reluBackward', 'sigmoidBackward', 'tanhBackward', 'leakyReluBackward'] as const).flatMap((act) =>
+    (
+      [
+        [[1, 1], [1, 1], false, false],
+        [[7, 5], [5, 13], false, false],
+        [[7, 13], [5, 13], false, true],
+        [[5, 7], [5, 13], true, false],
+        // Tiled: 3 x 2 tiles, the layer below a 129-wide one.
+        [[130, 129], [129, 70], false, false],
+        [[130, 129], [70, 129], false, true],
+      ] as [number[], number[], boolean, boolean][]
+    ).map(([a, b, transA, transB]) => {
+      const out = [transA ? a[1]! : a[0]!, transB ? b[0]! : b[1]!];
+      return {
+        label: `${act} ${show(a)}${transA ? 'ᵀ' : ''}@${show(b)}${transB ? 'ᵀ' : ''}`,
+        inputs: [f(a), f(b), f(out, act === 'sigmoidBackward' ? 'prob' : act === 'tanhBackward' ? 'unit' : 'any')],
+        attrs: { transA, transB, act, alpha: act === 'leakyReluBackward' ? 0.05 : 0 },
+      };
+    }),
   ),
+  linearParamGrad: [
+    [1, 1, 1],
+    [7, 5, 13],
+    [13, 1, 7],
+    [65, 17, 33],
+    // Tiled, the ones column past a tile edge (129 + 1 = 130 columns).
+    [130, 70, 129],
+    [128, 10, 128],
+  ].map(([n, o, i]) => ({ label: `g [${n},${o}], x [${n},${i}]`, inputs: [f([n!, o!]), f([n!, i!])], attrs: {} })),
+  softmaxCrossEntropyFused: [...SHAPES.filter((s) => s.length === 2), [128, 10]].map((s) => ({
+    label: show(s),
+    inputs: [f(s), i32([s[0]!], { labels: s[1]! }), f([], 'any')],
+    attrs: {},
+  })),
   add: [...binary(), ...each((s) => ({ inputs: [i32(s, 'small-int'), i32(s, 'small-int')], attrs: {} }))],
   sub: binary(),
   mul: binary(),
@@ -210,21 +232,55 @@ const cases: Record<OpName, OpCase[]> = {
     { label: '2..-3 x 7', inputs: [], attrs: { start: 2, end: -3, steps: 7 } },
   ],
   assign: each((s) => ({ inputs: [f(s), f(s)], attrs: {} })),
-  sgdStep: each((s) => ({ inputs: [f(s), f(s)], attrs: {}, scalars: [0.1, 0.01] })),
-  sgdMomentumStep: each((s) => [
-    { inputs: [f(s), f(s), f(s)], attrs: { nesterov: false }, scalars: [0.1, 0.9, 0.1, 0.01, 0] },
-    { inputs: [f(s), f(s), f(s)], attrs: { nesterov: true }, scalars: [0.1, 0.9, 0, 0, 1] },
-  ]),
-  adamStep: each((s) => ({
-    inputs: [f(s), f(s), f(s), f(s, 'positive')],
-    attrs: {},
-    scalars: [0.01, 0.9, 0.999, 1e-8, 0.01, 1 - 0.9 ** 3, 1 - 0.999 ** 3],
-  })),
+  sgdMulti: [
+    ...multiCases([[1, 1]]).map((c) => ({ ...c, attrs: { ...c.attrs, momentum: false, nesterov: false }, scalars: [0.1, 0, 0, 0.01, 0] })),
+    ...multiCases([[3, 5], [7]]).map((c) => ({ ...c, attrs: { ...c.attrs, momentum: true, nesterov: false }, scalars: [0.1, 0.9, 0.1, 0.01, 1, 0] })),
+    ...multiCases([[1, 1000], [65, 33], [2], [7, 13]]).map((c) => ({ ...c, attrs: { ...c.attrs, momentum: true, nesterov: true }, scalars: [0.1, 0.9, 0, 0, 0, 1, 0, 0] })),
+    ...multiCases([[64, 64], [3], [5, 1]]).map((c) => ({ ...c, attrs: { ...c.attrs, momentum: false, nesterov: false }, scalars: [0.05, 0, 0, 0, 0, 0, 0] })),
+  ],
+  adamMulti: [[[1, 1]], [[3, 5], [7]], [[65, 33], [1, 1000], [3]], [[7, 13], [64, 64], [2], [1, 1]]].flatMap((shapes) =>
+    multiCases(shapes, 2).map((c) => ({
+      ...c,
+      // Step counts 3, 1, 7, 2: each parameter's bias corrections are its own.
+      scalars: [0.01, 0.9, 0.999, 1e-8, 0.01, ...shapes.flatMap((_, j) => [1 - 0.9 ** [3, 1, 7, 2][j]!, 1 - 0.999 ** [3, 1, 7, 2][j]!])],
+    })),
+  ),
   historyWrite: [
     { label: '[5,2] row 3', inputs: [f([5, 2]), f([]), f([1])], attrs: {}, scalars: [3] },
     { label: '[1,1] row 0', inputs: [f([1, 1]), f([])], attrs: {}, scalars: [0] },
   ],
 };
+
+function linearCases(acts: ('none' | 'relu' | 'sigmoid' | 'tanh' | 'leakyRelu')[]): OpCase[] {
+  return acts.flatMap((act) =>
+    [
+      [[1, 1], 1],
+      [[7, 13], 5],
+      [[65, 33], 17],
+      [[3, 7, 5], 4],
+      // Tiled: 3 x 3 tiles.
+      [[130, 70], 129],
+    ].map(([x, out]) => ({
+      label: `${act} ${show(x as number[])} -> ${out}`,
+      inputs: [f(x as number[]), f([out as number, (x as number[]).at(-1)!]), f([out as number])],
+      attrs: { act, alpha: act === 'leakyRelu' ? 0.05 : 0 },
+    })),
+  );
+}
+
+/** A multi-tensor step's inputs: the state arena, then each parameter and its gradient. */
+function multiCases(shapes: number[][], perParam = 1): OpCase[] {
+  const sizes = shapes.map((s) => s.reduce((a, b) => a * b, 1));
+  const offsets = sizes.map((_, j) => perParam * sizes.slice(0, j).reduce((a, b) => a + b, 0));
+  const arena = Math.max(1, perParam * sizes.reduce((a, b) => a + b, 0));
+  return [
+    {
+      label: shapes.map(show).join(' '),
+      inputs: [f([arena], 'positive'), ...shapes.flatMap((s) => [f(s), f(s)])],
+      attrs: { offsets },
+    },
+  ];
+}
 
 /** An op's cases, each label unique (an input dtype variant repeats a shape). */
 export function casesFor(name: OpName): OpCase[] {

@@ -658,6 +658,11 @@ const effect: Rule = (n) => {
   throw new Error(`fuzz bound model: the effect ${n.def!.name} never appears in a fuzz graph`);
 };
 
+/** The fused kernels are chosen by the plan (src/graph/fuse.ts); the graph records the ops they replace. */
+const planOnly: Rule = (n) => {
+  throw new Error(`fuzz bound model: the fused kernel ${n.def!.name} is never recorded in a graph`);
+};
+
 // Critical points: where an op turns (so its extremes over an interval are not at the ends),
 // or where a factor vanishes (an infinite other factor then makes NaN there only).
 const critAt = (points: number[]): Crit => (k) => (k === 0 ? points : []);
@@ -765,10 +770,13 @@ const RULES: Record<OpName, Rule> = {
   arange: noInputRule('approx'),
   linspace: noInputRule('approx'),
   assign: effect,
-  sgdStep: effect,
-  sgdMomentumStep: effect,
-  adamStep: effect,
+  sgdMulti: effect,
+  adamMulti: effect,
   historyWrite: effect,
+  linearPre: planOnly,
+  matmulActBackward: planOnly,
+  linearParamGrad: planOnly,
+  softmaxCrossEntropyFused: planOnly,
 };
 
 /** Walk the recorded graph (before anything runs: a run drops a node's inputs) and bound every node. */

@@ -61,6 +61,9 @@ it('300 steps of the 2-8-2 lesson loop: one submit each, nothing new after warm-
   expect(d.bindGroups).toBe(0);
   expect(d.buffersAllocated).toBe(0);
   expect(d.bytesAllocated).toBe(0);
+  // Forward 2 (linear+relu, linear), loss and its gradient 1, the layers' parameter
+  // gradients 2 and the hidden layer's input gradient through relu 1, Adam 1.
+  expect(d.dispatches).toBe(7 * 300);
   console.log(`2-8-2 Adam step on WebGPU: ${d.dispatches / 300} dispatches, ${d.submits / 300} submit per step`);
 });
 
@@ -73,7 +76,49 @@ it('a 784-128-10 step at batch 128: one submit, counted dispatches', async () =>
   expect(d.submits).toBe(5);
   expect(d.bytesAllocated).toBe(0);
   expect(d.bindGroups).toBe(0);
+  expect(d.dispatches).toBe(7 * 5);
   console.log(`784-128-10 Adam step (batch 128) on WebGPU: ${d.dispatches / 5} dispatches, ${d.submits / 5} submit per step`);
+});
+
+it('a forward written by hand (the README TinyNet) takes as few dispatches as nn.Sequential', async () => {
+  manualSeed(1);
+  class TinyNet extends nn.Module {
+    fc1 = new nn.Linear(2, 8);
+    fc2 = new nn.Linear(8, 2);
+    forward(x: Tensor): Tensor {
+      return this.fc2.forward(F.relu(this.fc1.forward(x)));
+    }
+  }
+  const net = new TinyNet();
+  const X = randn([100, 2]);
+  const y = randint(0, 2, [100]);
+  const opt = new optim.Adam(net.parameters(), { lr: 0.01 });
+  const step = (): Tensor => {
+    const loss = F.crossEntropy(net.forward(X), y);
+    opt.zeroGrad();
+    loss.backward();
+    opt.step();
+    return loss;
+  };
+  for (let i = 0; i < 3; i++) await step().item();
+  const before = backendStats();
+  for (let i = 0; i < 5; i++) await step().item();
+  const d = diff(before, backendStats());
+  expect(d.submits).toBe(5);
+  expect(d.dispatches).toBe(7 * 5);
+  expect(d.bytesAllocated).toBe(0);
+});
+
+it('a model with more parameters than one optimizer dispatch binds: still one submit per step', async () => {
+  const step = lessonStep([6, 16, 16, 16, 3], 32, 3);
+  for (let i = 0; i < 3; i++) await step().item();
+  const before = backendStats();
+  for (let i = 0; i < 5; i++) await step().item();
+  const d = diff(before, backendStats());
+  expect(d.submits).toBe(5);
+  expect(d.bytesAllocated).toBe(0);
+  // Eight parameter tensors: two Adam dispatches of four (ten storage buffers a stage).
+  console.log(`6-16-16-16-3 Adam step on WebGPU: ${d.dispatches / 5} dispatches`);
 });
 
 it('the loop helper: no readbacks between read points, one submit per step', async () => {

@@ -5,7 +5,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { F, backendStats, flush, manualSeed, nn, ones, optim, randn, runSteps, setBackend, tensor } from '../../src/index.ts';
 import type { Tensor } from '../../src/index.ts';
-import { PlanCache, schedule } from '../../src/graph/plan.ts';
+import { PlanCache, schedule, single } from '../../src/graph/plan.ts';
 import type { Plan } from '../../src/graph/plan.ts';
 import type { Node } from '../../src/graph/ir.ts';
 import { internal } from '../../src/runtime.ts';
@@ -318,7 +318,7 @@ function scratchChain(shape: number[], last: 'tanh' | 'sigmoid' = 'tanh'): { x: 
 
 function bindChain(cache: PlanCache, out: Tensor): { plan: Plan; order: Node[] } {
   const order = schedule([out.node], []);
-  const { plan } = cache.bind(order, (n) => n.exposed || n === out.node);
+  const { plan } = cache.bind(order.map(single), (n) => n.exposed || n === out.node);
   return { plan, order };
 }
 

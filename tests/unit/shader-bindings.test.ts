@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { registry } from '../../src/ops/registry.ts';
 import type { OpDef } from '../../src/ops/define.ts';
+import { effectWrites } from '../../src/ops/define.ts';
 import { entryBindings, reflectFamily } from '../../src/backend/webgpu/reflect.ts';
 import { shaderFamilies } from '../../src/backend/webgpu/shaders.ts';
 import { checkBindings } from '../../src/backend/webgpu/backend.ts';
@@ -28,9 +29,10 @@ describe('shader bindings', () => {
         expect(dispatches.length, `${name} ${c.label}`).toBeGreaterThan(0);
         for (const d of dispatches) {
           const kernel = `${name} (${d.shader}.${d.entry}) ${c.label}`;
-          checkBindings(kernel, d, entryBindings(d.shader, d.entry), def.effect?.writes ?? []);
+          checkBindings(kernel, d, entryBindings(d.shader, d.entry), effectWrites(def, c.inputs.length));
           for (const b of d.bind) {
             if (b === 'out') expect(def.effect, `${kernel}: an effect has no output`).toBeUndefined();
+            else if ('out' in b) expect(b.out, `${kernel}: extra output`).toBeLessThanOrEqual(def.extraOutputs?.(metas, c.attrs).length ?? 0);
             else expect(b.input, kernel).toBeLessThan(c.inputs.length);
           }
           const words = d.words(c.scalars ?? []);

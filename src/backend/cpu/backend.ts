@@ -15,6 +15,8 @@ interface CompiledStep {
   /** Views of plan-owned scratch, made once: a slot is shared by steps of different sizes. */
   slotIns: (Arr | null)[];
   slotOut: Arr | null;
+  extraOuts: Ref[];
+  slotExtras: (Arr | null)[];
 }
 
 interface Compiled {
@@ -34,6 +36,7 @@ export class CpuBackend implements Backend {
    * 2 GiB per tensor: about what a browser tab's typed arrays allow, and far past what the
    * reference backend can compute on in reasonable time.
    */
+  readonly storageBuffersPerStage = Infinity;
   readonly maxTensorBytes = { bytes: 2 ** 31, source: 'the CPU backend allows 2 GiB per tensor' };
 
   constructor(readonly precision: 'float32' | 'float64' = 'float32') {
@@ -88,6 +91,10 @@ export class CpuBackend implements Backend {
         s.args.ins[k] = r.kind === 'ext' ? (externals[r.index] as Arr) : r.kind === 'out' ? outputs[r.index]! : s.slotIns[k]!;
       }
       s.args.out = s.out === null ? EMPTY : s.out.kind === 'out' ? outputs[s.out.index]! : s.slotOut!;
+      for (let k = 0; k < s.extraOuts.length; k++) {
+        const r = s.extraOuts[k]!;
+        s.args.extraOuts![k] = r.kind === 'out' ? outputs[r.index]! : s.slotExtras[k]!;
+      }
       s.args.scalars = scalars[i]!;
       try {
         s.run(s.args);
@@ -115,7 +122,9 @@ export class CpuBackend implements Backend {
       out: s.out,
       slotIns: s.inputs.map((r, k) => view(r, s.inShapes[k]!)),
       slotOut: view(s.out, s.outShape),
-      args: { ins: new Array(s.inputs.length), inShapes: s.inShapes, out: EMPTY, outShape: s.outShape, attrs: s.attrs, scalars: [] },
+      extraOuts: s.extraOuts,
+      slotExtras: s.extraOuts.map((r, k) => view(r, s.extraShapes[k]!)),
+      args: { ins: new Array(s.inputs.length), inShapes: s.inShapes, out: EMPTY, outShape: s.outShape, extraOuts: new Array(s.extraOuts.length), attrs: s.attrs, scalars: [] },
     }));
     c = { steps, outputSets: [] };
     this.compiled.set(plan, c);

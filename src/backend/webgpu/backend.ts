@@ -5,7 +5,8 @@ import type { DType, Storage } from '../../graph/ir.ts';
 import type { Plan, PlanStep, Ref } from '../../graph/plan.ts';
 import { exactKey } from '../../graph/plan.ts';
 import { sizeOf } from '../../shape.ts';
-import type { GpuDispatch, Word } from '../../ops/define.ts';
+import type { Binding, GpuDispatch, Word } from '../../ops/define.ts';
+import { bindsOutput, effectWrites } from '../../ops/define.ts';
 import type { Backend, BackendStats, ExecuteResult, HostArray, StageRef } from '../backend.ts';
 import { emptyStats, tagStep } from '../backend.ts';
 import { entryBindings } from './reflect.ts';
@@ -70,6 +71,7 @@ export class WebGpuBackend implements Backend {
   private timer: { querySet: GPUQuerySet; resolve: GPUBuffer; pending: Promise<void>[]; ns: number } | null = null;
 
   readonly maxTensorBytes: { bytes: number; source: string };
+  readonly storageBuffersPerStage: number;
 
   constructor(
     readonly device: GPUDevice,
@@ -82,6 +84,7 @@ export class WebGpuBackend implements Backend {
         ? { bytes: maxStorageBufferBindingSize, source: `the adapter's maxStorageBufferBindingSize is ${maxStorageBufferBindingSize} bytes` }
         : { bytes: maxBufferSize, source: `the adapter's maxBufferSize is ${maxBufferSize} bytes` };
     this.paramAlign = Math.max(256, device.limits.minStorageBufferOffsetAlignment);
+    this.storageBuffersPerStage = device.limits.maxStorageBuffersPerShaderStage;
     device.lost.then((info) => {
       this.lostReason = `${info.reason}: ${info.message}`;
     });
@@ -255,11 +258,10 @@ export class WebGpuBackend implements Backend {
     const written = new Set<GPUBuffer>();
     const entries = d.dispatch.bind;
     buffers.forEach((b, i) => {
-      const w = entries[i] === 'out' || this.isWritten(d, i);
-      if (w) written.add(b);
+      if (this.isWritten(d, i)) written.add(b);
     });
     buffers.forEach((b, i) => {
-      if (!(entries[i] === 'out' || this.isWritten(d, i)) && written.has(b)) {
+      if (!this.isWritten(d, i) && written.has(b)) {
         throw new Error(`webgpu: ${d.kernel}: the same buffer is bound both read-only (binding ${i + 1}) and written; WebGPU forbids that aliasing`);
       }
     });
@@ -279,8 +281,7 @@ export class WebGpuBackend implements Backend {
   }
 
   private isWritten(d: CompiledDispatch, i: number): boolean {
-    const b = d.dispatch.bind[i]!;
-    return b !== 'out' && d.writes.includes(b.input);
+    return writesBinding(d.dispatch.bind[i]!, d.writes);
   }
 
   private compile(plan: Plan): Compiled {
@@ -311,11 +312,16 @@ export class WebGpuBackend implements Backend {
   private compileStep(step: PlanStep, index: number, dispatches: CompiledDispatch[]): void {
     for (const dispatch of gpuDispatches(step)) {
       const kernel = `${step.def.name} (${dispatch.shader}.${dispatch.entry})`;
-      const writes = step.def.effect?.writes ?? [];
+      const writes = effectWrites(step.def, step.inputs.length);
       const refs = dispatch.bind.map((b) => {
         if (b === 'out') {
           if (!step.out) throw new Error(`webgpu: ${kernel} binds 'out' but ${step.def.name} has no output`);
           return step.out;
+        }
+        if ('out' in b) {
+          const r = step.extraOuts[b.out - 1];
+          if (!r) throw new Error(`webgpu: ${kernel} binds output ${b.out}, but ${step.def.name} has ${1 + step.extraOuts.length}`);
+          return r;
         }
         const r = step.inputs[b.input];
         if (!r) throw new Error(`webgpu: ${kernel} binds input ${b.input}, but ${step.def.name} has ${step.inputs.length}`);
@@ -426,10 +432,15 @@ function gpuDispatches(step: PlanStep): GpuDispatch[] {
 
 /** The TypeScript side must bind exactly what the entry point declares, with matching access. */
 export function checkBindings(kernel: string, d: GpuDispatch, declared: { binding: number; access: string; name: string }[], writes: readonly number[]): void {
-  const expected = [{ binding: 0, access: 'read' }, ...d.bind.map((b, i) => ({ binding: i + 1, access: b === 'out' || writes.includes(b.input) ? 'read_write' : 'read' }))];
+  const expected = [{ binding: 0, access: 'read' }, ...d.bind.map((b, i) => ({ binding: i + 1, access: writesBinding(b, writes) ? 'read_write' : 'read' }))];
   const got = declared.map((b) => `${b.binding}:${b.access}`).join(' ');
   const want = expected.map((b) => `${b.binding}:${b.access}`).join(' ');
   if (got !== want) throw new Error(`webgpu: ${kernel} binds [${want}] but the shader declares [${got}] (${declared.map((b) => b.name).join(', ')})`);
+}
+
+/** Whether a binding is written: an output, or an input the effect writes. */
+function writesBinding(b: Binding, writes: readonly number[]): boolean {
+  return bindsOutput(b) || writes.includes((b as { input: number }).input);
 }
 
 function writeWords(u32: Uint32Array, f32: Float32Array, at: number, words: Word[], kernel: string): void {

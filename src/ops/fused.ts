@@ -1,0 +1,176 @@
+// Fused kernels: one dispatch where a training step would spend two or three. Nothing in
+// the API records them; the plan's fusion pass (src/graph/fuse.ts) puts them in place of
+// the patterns it recognizes, whatever code built the graph. Each one computes exactly
+// what the ops it replaces compute, on the CPU bit for bit (the same kernels, in the same
+// order), so fusing never changes a CPU result.
+import type { Meta } from '../graph/ir.ts';
+import { fmt, sameShape } from '../shape.ts';
+import * as cpu from '../backend/cpu/kernels.ts';
+import { defineOp, f, floatOnly } from './define.ts';
+import { activation, linearDef, matmulDef, matmulDims, matmulGpu } from './matmul.ts';
+import type { LinearAttrs, MatmulAttrs } from './matmul.ts';
+import { BACKWARD_OP, actBackward } from './unary.ts';
+import { reduceFlags } from './reduce.ts';
+import { LOSS_WG, softmaxCrossEntropyBackwardDef, softmaxCrossEntropyDef } from './loss.ts';
+
+const planOnly = { notDifferentiable: 'a fused kernel of the plan, put in place of ops that have their own gradients' };
+
+/**
+ * linear with an activation that also stores the pre-activation (extra output 1): for a
+ * forward written by hand, act(linear(x, W, b)), whose code may still read the linear
+ * layer's result. One dispatch either way.
+ */
+export const linearPreDef = defineOp<LinearAttrs>({
+  name: 'linearPre',
+  family: 'matmul',
+  shape: (ins, attrs) => linearDef.shape(ins, attrs),
+  extraOutputs: (ins, attrs) => [linearDef.shape(ins, attrs)],
+  cpu: (args) => {
+    linearDef.cpu({ ...args, attrs: { act: 'none', alpha: 0 } });
+    const { out, extraOuts, attrs } = args;
+    const z = extraOuts![0]!;
+    const act = activation(attrs.act, attrs.alpha);
+    for (let i = 0; i < out.length; i++) {
+      z[i] = out[i]!;
+      out[i] = act(z[i]!);
+    }
+  },
+  gpu: (args) => {
+    const [d] = linearDef.gpu(args);
+    return [{ ...d!, entry: d!.entry === 'linear_small' ? 'linear_pre_small' : 'linear_pre', bind: [...d!.bind, { out: 1 }] }];
+  },
+  grad: planOnly,
+});
+
+export type ActBackward = keyof typeof BACKWARD_OP;
+
+export interface MatmulActBackwardAttrs extends MatmulAttrs {
+  act: ActBackward;
+  /** The leaky ReLU's slope (0 otherwise). */
+  alpha: number;
+}
+
+/**
+ * act'(saved, op(A) @ op(B)): the gradient flowing into a layer below an activation, where
+ * the product (g @ W of the layer above) and the activation's backward would be two ops.
+ * Inputs: A, B, the activation's saved value (its output, for these four).
+ */
+export const matmulActBackwardDef = defineOp<MatmulActBackwardAttrs>({
+  name: 'matmulActBackward',
+  family: 'matmul',
+  shape: (ins, attrs) => {
+    floatOnly('matmulActBackward', ins, ['left operand', 'right operand', 'saved activation']);
+    if (!(attrs.act in BACKWARD_OP)) throw new Error(`matmulActBackward: unknown activation backward '${String(attrs.act)}'`);
+    const out = matmulDef.shape(ins.slice(0, 2), attrs);
+    if (!sameShape(out.shape, ins[2]!.shape)) {
+      throw new Error(`matmulActBackward: saved activation ${fmt(ins[2]!.shape)} does not match the product ${fmt(out.shape)}`);
+    }
+    return out;
+  },
+  cpu: (args) => {
+    matmulDef.cpu(args);
+    const { ins, out, attrs } = args;
+    const saved = ins[2]!;
+    const back = actBackward[attrs.act];
+    for (let i = 0; i < out.length; i++) out[i] = back(saved[i]!, out[i]!, attrs.alpha);
+  },
+  gpu: ({ inShapes, attrs }) => {
+    const [mm] = matmulGpu([inShapes[0]!, inShapes[1]!], attrs);
+    return [
+      {
+        ...mm!,
+        entry: mm!.entry === 'matmul_small' ? 'matmul_act_backward_small' : 'matmul_act_backward',
+        constants: { ...mm!.constants, ACT_BWD: BACKWARD_OP[attrs.act] },
+        bind: [{ input: 0 }, { input: 1 }, { input: 2 }, 'out'],
+        words: (s) => [...mm!.words(s), f(attrs.alpha)],
+      },
+    ];
+  },
+  grad: planOnly,
+});
+
+/**
+ * A Linear layer's parameter gradients from its output gradient g [N, out] and input x
+ * [N, in]: gᵀx [out, in] (the weight's) and, as extra output 1, the column sums of g [out]
+ * (the bias's): one pass over g instead of a product and a strided column sum.
+ */
+export const linearParamGradDef = defineOp<Record<string, never>>({
+  name: 'linearParamGrad',
+  family: 'matmul',
+  shape: (ins) => {
+    floatOnly('linearParamGrad', ins, ['output gradient', 'input']);
+    const [g, x] = ins as [Meta, Meta];
+    if (g.shape.length !== 2 || x.shape.length !== 2) throw new Error(`linearParamGrad: gradient ${fmt(g.shape)} and input ${fmt(x.shape)} must be 2-D`);
+    return matmulDef.shape(ins, { transA: true, transB: false });
+  },
+  extraOutputs: ([g]) => [{ shape: [g!.shape[1]!], dtype: 'float32' }],
+  cpu: (args) => {
+    matmulDef.cpu({ ...args, attrs: { transA: true, transB: false } });
+    const [g] = args.ins;
+    const shape = args.inShapes[0]!;
+    cpu.reduceSum(g!, shape, reduceFlags(shape, [0]), args.extraOuts![0]!);
+  },
+  gpu: ({ inShapes: [gs, xs] }) => {
+    const d = matmulDims(gs!, xs!, { transA: true, transB: false });
+    // The product with one more column of B (all ones): its grid and kernel choice.
+    const [mm] = matmulGpu([gs!, [xs![0]!, xs![1]! + 1]], { transA: true, transB: false });
+    const small = mm!.entry === 'matmul_small';
+    return [
+      {
+        ...mm!,
+        entry: small ? 'matmul_colsum_small' : 'matmul_colsum',
+        constants: small ? mm!.constants : { ...mm!.constants, ONES_COL: 1 },
+        bind: [{ input: 0 }, { input: 1 }, 'out', { out: 1 }],
+        words: () => [d.m, d.n, d.k, 0, 0, 1],
+      },
+    ];
+  },
+  grad: planOnly,
+});
+
+/**
+ * Softmax cross-entropy's gradient and, as extra output 1, the loss: one pass over the
+ * logits when a step needs both. Inputs: logits [N, C], labels [N], the loss's gradient.
+ * One workgroup (as the loss alone), so the fusion pass uses it for small batches only.
+ */
+export const softmaxCrossEntropyFusedDef = defineOp<Record<string, never>>({
+  name: 'softmaxCrossEntropyFused',
+  family: 'softmax_xent',
+  nondiff: [1],
+  shape: (ins, attrs) => softmaxCrossEntropyBackwardDef.shape(ins, attrs),
+  extraOutputs: () => [{ shape: [], dtype: 'float32' }],
+  cpu: (args) => {
+    softmaxCrossEntropyBackwardDef.cpu(args);
+    softmaxCrossEntropyDef.cpu({ ...args, ins: args.ins.slice(0, 2), out: args.extraOuts![0]!, outShape: [] });
+  },
+  gpu: ({ inShapes: [s] }) => [
+    {
+      shader: 'softmax_xent',
+      entry: 'xent_fused',
+      constants: { WG: LOSS_WG },
+      bind: [{ input: 0 }, { input: 1 }, { input: 2 }, 'out', { out: 1 }],
+      words: () => [s![0]!, s![1]!],
+      workgroups: [1, 1, 1],
+    },
+  ],
+  grad: planOnly,
+});
+
+/**
+ * Stands for extra output k of a multi-output op (src/runtime.ts applyMulti): never a step
+ * of its own, its value comes from the op's kernel (the fusion pass groups them).
+ */
+export const extraOutputDef = defineOp<{ index: number }>({
+  name: 'extraOutput',
+  family: 'layout',
+  shape: () => {
+    throw new Error('extraOutput: recorded only by applyMulti');
+  },
+  cpu: () => {
+    throw new Error('extraOutput: computed by the kernel of the op it belongs to, never alone');
+  },
+  gpu: () => {
+    throw new Error('extraOutput: computed by the kernel of the op it belongs to, never alone');
+  },
+  grad: { notDifferentiable: 'stands for an output of another op' },
+});
