@@ -37,6 +37,14 @@ fn assign(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   Dst[i] = Src[i];
 }
 
+// P[0] = element count of Src, P[1] = where they go in Dst (a view's offset).
+@compute @workgroup_size(WG)
+fn assign_range(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flat_index(gid, nwg);
+  if (i >= P[0]) { return; }
+  Dst[P[1] + i] = Src[i];
+}
+
 // history[P[0] + j] := value j, for the values bound in this dispatch; P[1] = history size
 // (a row past the end writes nothing). One thread: a handful of words.
 fn history_put(j: u32, v: f32) {

@@ -7,7 +7,8 @@ import type { DType, Meta } from './graph/ir.ts';
 import { PlanCache } from './graph/plan.ts';
 import type { Group, Plan } from './graph/plan.ts';
 import { fuse } from './graph/fuse.ts';
-import { needsCompute, schedule } from './graph/plan.ts';
+import { needsCompute, schedule, viewsOf } from './graph/plan.ts';
+import { staleView, viewOwner, viewsOfOwner } from './graph/views.ts';
 import type { OpDef } from './ops/define.ts';
 import { assignDef } from './ops/update.ts';
 import { copyDef } from './ops/layout.ts';
@@ -233,8 +234,9 @@ function readNode(t: Tensor, op: string, written = false): Node {
   // Reading a variable with an update still pending: run it first, so this new node does
   // not chain onto last step's graph (see DESIGN.md, "when work is submitted"). An update
   // of it is the exception: effects run in the order recorded, in the same flush.
-  if (t.variable?.pendingWrite && !written) flush();
-  return t.node;
+  if (!written && (t.variable ?? viewBase(t)?.variable)?.pendingWrite) flush();
+  const n = t.node;
+  return n.state === 'realized' && staleView(n) ? freshView(n) : n;
 }
 
 function describeValue(v: unknown): string {
@@ -292,7 +294,7 @@ export function applyEffect<A>(def: OpDef<A>, inputs: Tensor[], attrs: A, scalar
   // An effect must not read the memory it writes (WebGPU forbids binding one buffer both
   // ways, and a kernel would read values it already overwrote): read a copy instead.
   const written = new Set(writes.map((w) => inputs[w]!.variable));
-  inputs = inputs.map((t, i) => (!writes.includes(i) && t.variable && written.has(t.variable) ? noGrad(() => internal(() => apply(copyDef, [t], {}))) : t));
+  inputs = inputs.map((t, i) => (!writes.includes(i) && written.has(variableUnder(t)) ? noGrad(() => internal(() => apply(copyDef, [t], {}))) : t));
   const nodes = inputs.map((t, i) => readNode(t, def.name, writes.includes(i)));
   def.shape(nodes.map(metaOf), attrs);
   const node = new Node(def, nodes, attrs as Record<string, unknown>, scalars, [], 'float32', false);
@@ -381,14 +383,20 @@ export function flush(extra: Node[] = [], stage: StageTarget[] = []): Promise<Ho
     groups = fuse(order, isOutput);
     const bound = plans.bind(groups, isOutput);
     lastRun = bound.plan;
-    const externals = bound.externals.map((x) => (x.isLeaf ? x.variable!.storage : x.storage));
+    // The output set first: a result it evicts that this run reads is copied out, and the
+    // copy is what this run binds.
     const set = reuseOutputSet(bound.plan, bound.externals);
+    const externals = bound.externals.map((x) => (x.isLeaf ? x.variable!.storage : x.storage));
     const outIndex = new Map(bound.outputs.map((n, i) => [n, i]));
-    const stageRefs: StageRef[] = stage.map((t) =>
-      t instanceof Node
-        ? { kind: 'out', index: outIndex.get(t)! }
-        : { kind: 'storage', storage: t.storage, dtype: t.dtype, size: sizeOf(t.shape) },
-    );
+    // A view read in this flush is read after it, from its root's memory (one more copy back).
+    const later = stage.filter((t): t is Node => t instanceof Node && !outIndex.has(t));
+    const stageRefs: StageRef[] = stage
+      .filter((t) => !later.includes(t as Node))
+      .map((t) =>
+        t instanceof Node
+          ? { kind: 'out', index: outIndex.get(t)! }
+          : { kind: 'storage', storage: t.storage, dtype: t.dtype, size: sizeOf(t.shape) },
+      );
     const { outputs, staged } = backend.execute(bound.plan, externals, bound.scalars, set, stageRefs);
     const owners = planRuns.get(bound.plan)!.owners[set]!;
     bound.outputs.forEach((n, i) => {
@@ -400,6 +408,15 @@ export function flush(extra: Node[] = [], stage: StageTarget[] = []): Promise<Ho
       // drop them, so last step's graph can be collected.
       if (!n.requiresGrad || n.gradFreed) n.inputs = [];
     });
+    if (bound.views.length > 0) {
+      const at = viewsOf(bound.plan, bound.scalars);
+      for (const { node, step } of bound.views) {
+        const { root, offset } = at.get(step)!;
+        const owner = root.kind === 'ext' ? bound.externals[root.index]! : bound.outputs[root.index]!;
+        realizeView(node, owner.isLeaf ? owner.variable! : owner, offset);
+        if (!node.requiresGrad || node.gradFreed) node.inputs = [];
+      }
+    }
     for (const n of order) if (n.state === 'pending') n.state = 'discarded';
     for (const e of effects) {
       for (const w of effectWrites(e.def!, e.inputs.length)) {
@@ -409,6 +426,10 @@ export function flush(extra: Node[] = [], stage: StageTarget[] = []): Promise<Ho
       }
       e.state = 'realized';
       e.inputs = [];
+    }
+    if (later.length > 0) {
+      let k = 0;
+      return stage.map((t) => (t instanceof Node && later.includes(t) ? backend.read(t.storage, t.dtype, sizeOf(t.shape)) : staged[k++]!));
     }
     return staged;
   } catch (err) {
@@ -533,15 +554,106 @@ function reuseOutputSet(plan: Plan, externals: Node[]): number {
   owners.forEach((prev, i) => {
     if (!prev || prev.state !== 'realized') return;
     ownerSetOf.delete(prev);
-    if (inputs.has(prev)) {
+    if (inputs.has(prev) || [...(viewsOfOwner.get(prev) ?? [])].some((v) => inputs.has(v))) {
       prev.storage = backend.clone(prev.storage, prev.dtype, sizeOf(prev.shape));
+      moveViews(prev);
     } else {
       prev.state = 'evicted';
       prev.storage = null;
+      dropViews(prev, 'evicted');
     }
     owners[i] = null;
   });
   return set;
+}
+
+// ---- views -------------------------------------------------------------------------------
+
+function realizeView(node: Node, owner: Node | Variable, offset: number): void {
+  node.storage = backend.view(owner.storage, offset, sizeOf(node.shape), node.dtype);
+  node.state = 'realized';
+  viewOwner.set(node, { owner, offset, version: owner instanceof Variable ? owner.version : 0 });
+  let set = viewsOfOwner.get(owner);
+  if (!set) viewsOfOwner.set(owner, (set = new Set()));
+  set.add(node);
+}
+
+/** The owner's memory moved (a copy of its own): its views (and theirs) now read the copy. */
+function moveViews(owner: Node | Variable): void {
+  for (const v of viewsOfOwner.get(owner) ?? []) {
+    if (v.state !== 'realized') continue;
+    v.storage = backend.view(owner.storage, viewOwner.get(v)!.offset, sizeOf(v.shape), v.dtype);
+    moveViews(v);
+  }
+}
+
+/** A view of the same memory, made now: what a new op reads of a view whose variable changed. */
+function freshView(node: Node): Node {
+  const { owner, offset } = viewOwner.get(node)!;
+  const fresh = new Node(node.def, node.inputs, node.attrs, node.scalars, node.shape, node.dtype, node.requiresGrad);
+  fresh.epoch = node.epoch;
+  fresh.exposed = node.exposed;
+  realizeView(fresh, owner instanceof Variable ? owner : freshViewOf(owner), offset);
+  return fresh;
+}
+
+function freshViewOf(owner: Node): Node {
+  return staleView(owner) ? freshView(owner) : owner;
+}
+
+/** The owner's memory is gone: its views are too (`how` says why, for their reads). */
+function dropViews(owner: Node | Variable, how: 'evicted' | 'disposed'): void {
+  const views = viewsOfOwner.get(owner);
+  if (!views) return;
+  viewsOfOwner.delete(owner);
+  for (const v of views) {
+    if (v.state !== 'realized') continue;
+    viewOwner.delete(v);
+    v.storage = null;
+    if (how === 'evicted') {
+      v.state = 'evicted';
+    } else {
+      v.state = 'failed';
+      v.error = new Error(`${v.opName} ${fmt(v.shape)}: a view of a tensor that was freed with dispose(); its memory is gone (keep() the view, or read it, before disposing)`);
+    }
+    dropViews(v, how);
+  }
+}
+
+/** The variable whose memory `t` is (or is a view of), if any. */
+function variableUnder(t: Tensor): Variable | null {
+  return t.variable ?? viewBase(t)?.variable ?? null;
+}
+
+/**
+ * For a view of a variable's memory (a chain of reshape, narrow of rows, detach, lazy or
+ * realized): the variable, and where the view starts in it (elements). null otherwise.
+ */
+export function viewBase(t: Tensor): { variable: Variable; offset: number } | null {
+  if (t.variable) return { variable: t.variable, offset: 0 };
+  let n: Node | undefined = t.node;
+  let offset = 0;
+  while (n) {
+    const realized = viewOwner.get(n);
+    if (realized) {
+      offset += realized.offset;
+      if (realized.owner instanceof Variable) return { variable: realized.owner, offset };
+      n = realized.owner;
+      continue;
+    }
+    if (n.isLeaf) return { variable: n.variable!, offset };
+    const alias = n.def!.alias;
+    if (n.state !== 'pending' && n.state !== 'discarded') return null;
+    if (!alias || !(alias.when?.(n.inputs[0]!.shape, n.attrs as never) ?? true)) return null;
+    offset += alias.offset(n.inputs[0]!.shape, n.attrs as never, n.scalars);
+    n = n.inputs[0];
+  }
+  return null;
+}
+
+/** A variable was freed: its views go with its memory. */
+export function variableDisposed(v: Variable): void {
+  dropViews(v, 'disposed');
 }
 
 /** The output set each realized result lives in (absent once it has storage of its own). */
@@ -552,6 +664,13 @@ const ownerSetOf = new WeakMap<Node, (Node | null)[]>();
  * plan's output set (the next run of that plan reuses the memory anyway).
  */
 export function releaseResult(node: Node): void {
+  dropViews(node, 'disposed');
+  const view = viewOwner.get(node);
+  if (view) {
+    viewsOfOwner.get(view.owner)?.delete(node);
+    viewOwner.delete(node);
+    return;
+  }
   const owners = ownerSetOf.get(node);
   if (owners) {
     const i = owners.indexOf(node);
@@ -565,12 +684,22 @@ export function releaseResult(node: Node): void {
 /** Give a result storage of its own, out of its plan's reuse cycle (one copy). */
 export function keep(node: Node): void {
   if (node.state !== 'realized') flush([node]);
+  // A view: memory of its own, out of its owner's reach.
+  const view = viewOwner.get(node);
+  if (view) {
+    viewsOfOwner.get(view.owner)?.delete(node);
+    viewOwner.delete(node);
+    node.storage = backend.clone(node.storage, node.dtype, sizeOf(node.shape));
+    moveViews(node);
+    return;
+  }
   const owners = ownerSetOf.get(node);
   const i = owners ? owners.indexOf(node) : -1;
   if (i < 0) return;
   node.storage = backend.clone(node.storage, node.dtype, sizeOf(node.shape));
   owners![i] = null;
   ownerSetOf.delete(node);
+  moveViews(node);
 }
 
 /** A new variable whose first value is a lazy tensor: written at the next flush. */

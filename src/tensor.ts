@@ -17,7 +17,7 @@ import * as lay from './ops/layout.ts';
 import { matmul } from './ops/matmul.ts';
 import type { MatmulAttrs } from './ops/matmul.ts';
 import { softmax, logSoftmax } from './ops/softmax.ts';
-import { assignDef } from './ops/update.ts';
+import { assignDef, assignRangeDef } from './ops/update.ts';
 import { asTensor, full } from './ops/fill.ts';
 
 /** The Tensor that owns each leaf node, so backward() knows whose .grad to fill. */
@@ -137,6 +137,9 @@ export class Tensor {
     }
     const node = this._node!;
     if (node.state === 'evicted') throw evictedError(`${op}: ${node.opName}`, node.shape);
+    if (node.state === 'failed') throw node.error!;
+    // A view of a variable reads its memory as it is after the updates already recorded.
+    if (node.state === 'realized' && rt.viewBase(this)?.variable.pendingWrite) rt.flush();
     if (node.state !== 'realized') {
       const staged = rt.flush([node], [node]);
       if (staged.length > 0) return staged[0]!;
@@ -193,6 +196,7 @@ export class Tensor {
     if (this.variable) {
       if (current && this.variable.pendingWrite) rt.flush();
       if (current) rt.currentBackend().release(this.variable.storage);
+      rt.variableDisposed(this.variable);
       this.variable.disposed = true;
       this.variable.storage = null;
     } else if (this._node!.state === 'realized') {
@@ -213,7 +217,8 @@ export class Tensor {
   /** The same values, cut from the graph: no gradient flows through. */
   detach(): Tensor {
     if (this.variable) return Tensor.fromVariable(this.variable, false);
-    return rt.noGrad(() => lay.copy(this));
+    // Shares this tensor's memory, as PyTorch's detach(): no copy.
+    return lay.detach(this);
   }
 
   /** A copy that takes part in autograd (gradient flows to the original). */
@@ -238,6 +243,15 @@ export class Tensor {
   private inPlace(op: string, value: () => Tensor): this {
     this.checkInPlace(op);
     const v = rt.noGrad(value);
+    const base = this.variable ? null : rt.viewBase(this);
+    if (base) {
+      // A view of a variable's memory (reshape, view, narrow of rows, detach): the update
+      // lands in that memory, as through a PyTorch view, and the view reads it from there.
+      if (this._node!.state !== 'realized') rt.flush([this._node!]);
+      const src = rt.noGrad(() => red.broadcastTo(v.dtype === this.dtype ? v : ew.cast(v, this.dtype), this.shape));
+      rt.applyEffect(assignRangeDef, [Tensor.fromVariable(base.variable), src], {}, [base.offset]);
+      return this;
+    }
     if (!this.variable) {
       // A lazy result: an in-place update simply records the new value.
       if (v.dtype !== this.dtype) throw new Error(`${op}: result dtype ${v.dtype} differs from ${this.dtype}`);

@@ -53,6 +53,8 @@ export interface Backend {
    * host in the same submit (counted as readbacks).
    */
   execute(plan: Plan, externals: Storage[], scalars: (readonly number[])[], set: number, stage: StageRef[]): ExecuteResult;
+  /** `size` elements of `storage` from `offset`: the same memory (a view), no copy. */
+  view(storage: Storage, offset: number, size: number, dtype: DType): Storage;
   /** A standalone copy that no plan will overwrite (keep(), or an output about to be reused). */
   clone(storage: Storage, dtype: DType, size: number): Storage;
   release(storage: Storage): void;

@@ -5,11 +5,13 @@ import type { Shape } from '../shape.ts';
 import { fmt, sizeOf } from '../shape.ts';
 import type { OpDef } from '../ops/define.ts';
 import type { DType, Meta, Node } from './ir.ts';
+import { staleView } from './views.ts';
 
 export type Ref =
   | { kind: 'ext'; index: number } // bound at run time: a variable or an earlier result
   | { kind: 'slot'; index: number } // plan-owned scratch, reused once its last reader ran
-  | { kind: 'out'; index: number }; // fresh storage handed back to the node
+  | { kind: 'out'; index: number } // fresh storage handed back to the node
+  | { kind: 'view'; step: number }; // a run of the memory of step `step`'s input (see viewsOf)
 
 export interface PlanStep {
   def: OpDef<any>;
@@ -49,7 +51,10 @@ export function single(n: Node): Group {
 export interface Plan {
   readonly id: number;
   readonly key: string;
+  /** Steps whose def.alias holds are views: no kernel, their output aliases their input. */
   readonly steps: PlanStep[];
+  /** The view steps, in order. */
+  readonly viewSteps: number[];
   readonly slots: { dtype: DType; size: number }[];
   readonly outputs: Meta[];
   readonly externals: Meta[];
@@ -108,6 +113,12 @@ export function needsCompute(node: Node): boolean {
     return false;
   }
   if (node.state === 'failed') throw node.error!;
+  if (node.state === 'realized' && node.def!.alias && staleView(node)) {
+    throw new Error(
+      `a lazy result needs the value a view ${fmt(node.shape)} had before an in-place update of the tensor it views; ` +
+        `read it (await t.data()) before updating, or recompute it`,
+    );
+  }
   if (node.state === 'evicted') throw evictedError(node.opName, node.shape);
   if (node.state === 'disposed') throw new Error(`${node.opName}: reading a disposed tensor ${fmt(node.shape)} ${node.dtype}`);
   return node.state !== 'realized';
@@ -125,7 +136,38 @@ export interface BoundPlan {
   plan: Plan;
   externals: Node[];
   outputs: Node[];
+  /** Views the program can read, with their steps: realized as aliases of their roots' memory. */
+  views: { node: Node; step: number }[];
   scalars: (readonly number[])[];
+}
+
+/** Whether a group is a view in a plan: a single shape-only op whose output is contiguous. */
+export function isView(g: Group): boolean {
+  const a = g.def.alias;
+  return a !== undefined && g.members.length === 1 && g.outputs.length === 1 && (a.when?.(g.inputs[0]!.shape, g.attrs as never) ?? true);
+}
+
+/** Where a view step's memory starts: a run of `root` (never a view itself) from `offset` elements. */
+export interface ViewAt {
+  root: Exclude<Ref, { kind: 'view' }>;
+  offset: number;
+}
+
+/** Resolve every view step of a run (offsets may come from dynamic scalars, as narrow's start). */
+export function viewsOf(plan: Plan, scalars: (readonly number[])[]): Map<number, ViewAt> {
+  const at = new Map<number, ViewAt>();
+  for (const i of plan.viewSteps) {
+    const s = plan.steps[i]!;
+    const base = s.inputs[0]!;
+    const own = s.def.alias!.offset(s.inShapes[0]!, s.attrs as never, scalars[i]!);
+    if (base.kind === 'view') {
+      const prior = at.get(base.step)!;
+      at.set(i, { root: prior.root, offset: prior.offset + own });
+    } else {
+      at.set(i, { root: base, offset: own });
+    }
+  }
+  return at;
 }
 
 let nextPlanId = 1;
@@ -157,10 +199,12 @@ export class PlanCache {
     const externals: Node[] = [];
     const extIndex = new Map<Node, number>();
     const outputs: Node[] = [];
+    const views: { node: Node; step: number }[] = [];
     const keyParts: string[] = [];
     const scalars: (readonly number[])[] = [];
     groups.forEach((g, i) => g.outputs.forEach((n, k) => producer.set(n, k === 0 ? `n${i}` : `n${i}.${k}`)));
-    for (const g of groups) {
+    const kept = keptNodes(groups, isOutput);
+    groups.forEach((g, i) => {
       const ins: string[] = [];
       for (const input of g.inputs) {
         const p = producer.get(input);
@@ -176,12 +220,19 @@ export class PlanCache {
         }
         ins.push(`x${e}`);
       }
-      const outs = g.outputs.map((n) => (n.isEffect ? 'e' : isOutput(n) ? 'o' : 's'));
-      for (const n of g.outputs) if (!n.isEffect && isOutput(n)) outputs.push(n);
+      let outs: string;
+      if (isView(g)) {
+        const n = g.outputs[0]!;
+        outs = isOutput(n) ? 'V' : 'v';
+        if (isOutput(n)) views.push({ node: n, step: i });
+      } else {
+        outs = g.outputs.map((n) => (n.isEffect ? 'e' : kept.has(n) ? 'o' : 's')).join('');
+        for (const n of g.outputs) if (!n.isEffect && kept.has(n)) outputs.push(n);
+      }
       const shapes = g.outputs.map((n) => `[${n.shape}]${n.dtype}`).join('');
-      keyParts.push(`${g.def.name}${exactKey(g.attrs)}${shapes}(${ins})${outs.join('')}`);
+      keyParts.push(`${g.def.name}${exactKey(g.attrs)}${shapes}(${ins})${outs}`);
       scalars.push(g.scalars);
-    }
+    });
     for (const x of externals) keyParts.push(`x[${x.shape}]${x.dtype}`);
     const key = keyParts.join(';');
     let plan = this.plans.get(key);
@@ -190,24 +241,53 @@ export class PlanCache {
       this.plans.delete(key);
       this.plans.set(key, plan);
     } else {
-      plan = buildPlan(key, groups, extIndex, isOutput);
+      plan = buildPlan(key, groups, extIndex, (n) => kept.has(n));
       this.built++;
       this.plans.set(key, plan);
       if (this.plans.size > this.limit) this.plans.delete(this.plans.keys().next().value!);
     }
-    return { plan, externals, outputs, scalars };
+    return { plan, externals, outputs, views, scalars };
   }
 }
 
+/**
+ * The nodes a plan hands back with memory of their own: the outputs, and the roots of the
+ * views the program can read (a view is a run of its root's memory, so the root must live).
+ */
+function keptNodes(groups: Group[], isOutput: (n: Node) => boolean): Set<Node> {
+  const viewInput = new Map<Node, Node>();
+  for (const g of groups) if (isView(g)) viewInput.set(g.outputs[0]!, g.inputs[0]!);
+  const kept = new Set<Node>();
+  for (const g of groups) {
+    for (const n of g.outputs) {
+      if (n.isEffect || !isOutput(n)) continue;
+      let root = n;
+      while (viewInput.has(root)) root = viewInput.get(root)!;
+      kept.add(root);
+    }
+  }
+  return kept;
+}
+
 function buildPlan(key: string, groups: Group[], extIndex: Map<Node, number>, isOutput: (n: Node) => boolean): Plan {
+  // A view's readers read its root's memory: the root lives until the last of them.
+  const viewInput = new Map<Node, Node>();
+  groups.forEach((g) => {
+    if (isView(g)) viewInput.set(g.outputs[0]!, g.inputs[0]!);
+  });
+  const rootOf = (n: Node): Node => {
+    while (viewInput.has(n)) n = viewInput.get(n)!;
+    return n;
+  };
   const lastUse = new Map<Node, number>();
-  groups.forEach((g, i) => g.inputs.forEach((input) => lastUse.set(input, i)));
+  groups.forEach((g, i) => g.inputs.forEach((input) => lastUse.set(rootOf(input), i)));
   const slots: { dtype: DType; size: number }[] = [];
   const free: number[] = [];
   const slotOf = new Map<Node, number>();
   const refOf = new Map<Node, Ref>();
   const outputs: Meta[] = [];
   const steps: PlanStep[] = [];
+  const viewSteps: number[] = [];
 
   const refFor = (input: Node): Ref => refOf.get(input) ?? { kind: 'ext', index: extIndex.get(input)! };
   const place = (n: Node): Ref => {
@@ -226,8 +306,16 @@ function buildPlan(key: string, groups: Group[], extIndex: Map<Node, number>, is
   groups.forEach((g, i) => {
     const inputs = g.inputs.map(refFor);
     const [first, ...extra] = g.outputs as [Node, ...Node[]];
-    const out = first.isEffect ? null : place(first);
-    const extraOuts = extra.map(place);
+    let out: Ref | null = null;
+    let extraOuts: Ref[] = [];
+    if (isView(g)) {
+      out = { kind: 'view', step: i };
+      refOf.set(first, out);
+      viewSteps.push(i);
+    } else {
+      out = first.isEffect ? null : place(first);
+      extraOuts = extra.map(place);
+    }
     steps.push({
       def: g.def,
       attrs: g.attrs,
@@ -244,8 +332,9 @@ function buildPlan(key: string, groups: Group[], extIndex: Map<Node, number>, is
     // kernel must never write the buffer it is reading).
     const released = new Set<number>();
     for (const input of g.inputs) {
-      const s = slotOf.get(input);
-      if (s !== undefined && lastUse.get(input) === i && !released.has(s)) {
+      const root = rootOf(input);
+      const s = slotOf.get(root);
+      if (s !== undefined && lastUse.get(root) === i && !released.has(s)) {
         released.add(s);
         free.push(s);
       }
@@ -259,6 +348,7 @@ function buildPlan(key: string, groups: Group[], extIndex: Map<Node, number>, is
     id: nextPlanId++,
     key,
     steps,
+    viewSteps,
     slots,
     outputs,
     externals: [...extIndex.keys()].map((x) => ({ shape: x.shape, dtype: x.dtype })),
@@ -291,7 +381,7 @@ function takeSlot(slots: { dtype: DType; size: number }[], free: number[], dtype
 
 /** A readable listing of a plan, for debugging and for the docs. */
 export function describePlan(plan: Plan): string {
-  const ref = (r: Ref | null): string => (r === null ? '(in place)' : `${r.kind}${r.index}`);
+  const ref = (r: Ref | null): string => (r === null ? '(in place)' : r.kind === 'view' ? `view${r.step}` : `${r.kind}${r.index}`);
   return plan.steps
     .map((s, i) => {
       const outs = [ref(s.out), ...s.extraOuts.map(ref)].join(', ');

@@ -91,6 +91,15 @@ export interface OpDef<A = Record<string, never>> {
   /** Validates inputs; throws an Error naming the op and the shapes. */
   shape(ins: Meta[], attrs: A): Meta;
   /**
+   * A shape-only op whose output is a contiguous run of its input's elements: in a plan it
+   * is an alias of the input's memory (no kernel, no bytes), when `when` holds (decided by
+   * shapes and attributes only); `offset` is where the run starts, in elements.
+   */
+  alias?: {
+    when?(inShape: Shape, attrs: A): boolean;
+    offset(inShape: Shape, attrs: A, scalars: readonly number[]): number;
+  };
+  /**
    * Outputs beyond the first, for the kernels that compute several results in one pass
    * (the fusions of src/ops/fused.ts): their metas, in order (extra output k is k + 1).
    */

@@ -33,9 +33,23 @@ export const reshapeDef = defineOp<{ shape: number[] }>({
     }
     return { shape, dtype: x!.dtype };
   },
+  // A plan aliases the input's memory; the kernels run only where a backend is asked to
+  // compute the op on its own (the registry walk).
+  alias: { offset: () => 0 },
   cpu: ({ ins: [x], out }) => out.set(x!),
   gpu: ({ outShape }) => [copyWords(sizeOf(outShape))],
   grad: ({ g, inputs: [x] }) => [reshape(g, x!.shape)],
+});
+
+/** The same values cut from autograd: Tensor.detach(). In a plan, an alias of its input. */
+export const detachDef = defineOp<Record<string, never>>({
+  name: 'detach',
+  family: 'layout',
+  shape: ([x]) => x!,
+  alias: { offset: () => 0 },
+  cpu: ({ ins: [x], out }) => out.set(x!),
+  gpu: ({ outShape }) => [copyWords(sizeOf(outShape))],
+  grad: { notDifferentiable: 'detach() cuts the graph: no gradient flows through it' },
 });
 
 export const copyDef = defineOp<Record<string, never>>({
@@ -154,6 +168,11 @@ export const narrowDef = defineOp<{ axis: number; length: number }>({
     const shape = [...x!.shape];
     shape[axis] = length;
     return { shape, dtype: x!.dtype };
+  },
+  // Contiguous when nothing comes before the axis (the first axis: a mini-batch of rows).
+  alias: {
+    when: (s, { axis }) => s.slice(0, axis).every((d) => d === 1),
+    offset: (s, { axis }, [start]) => start! * sizeOf(s.slice(axis + 1)),
   },
   cpu: ({ ins: [x], inShapes: [s], out, attrs: { axis, length }, scalars: [start] }) => {
     const { outer, len, inner } = cpu.axisSplit(s!, axis);
@@ -327,6 +346,10 @@ export function indexSelect(x: Tensor, idx: Tensor): Tensor {
   const host = idx.hostValues();
   if (host) checkIndex('indexSelect', host, x.shape[0] ?? 0, x.shape);
   return apply(indexSelectDef, [x, idx], {});
+}
+
+export function detach(x: Tensor): Tensor {
+  return apply(detachDef, [x], {});
 }
 
 export function copy(x: Tensor): Tensor {

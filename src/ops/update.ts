@@ -36,6 +36,30 @@ export const assignDef = defineOp<Record<string, never>>({
   grad: inPlace,
 });
 
+/**
+ * dst[offset .. offset + n) := src (n elements): an in-place update through a view (a
+ * reshape or a narrow of rows) lands in the memory of the tensor it views. Scalar: [offset].
+ */
+export const assignRangeDef = defineOp<Record<string, never>>({
+  name: 'assignRange',
+  family: 'update',
+  effect: { writes: [0] },
+  shape: ([dst, src]) => {
+    if (dst!.dtype !== src!.dtype) throw new Error(`assignRange: source ${fmt(src!.shape)} ${src!.dtype} does not match destination ${fmt(dst!.shape)} ${dst!.dtype}`);
+    if (sizeOf(src!.shape) > sizeOf(dst!.shape)) throw new Error(`assignRange: source ${fmt(src!.shape)} is larger than destination ${fmt(dst!.shape)}`);
+    return dst!;
+  },
+  cpu: ({ ins: [dst, src], scalars: [offset] }) => {
+    if (offset! < 0 || offset! + src!.length > dst!.length) throw new Error(`assignRange: [${offset}, ${offset! + src!.length}) is outside the destination's ${dst!.length} elements`);
+    dst!.set(src!, offset!);
+  },
+  gpu: ({ inShapes: [, s] }) => {
+    const n = sizeOf(s!);
+    return [{ shader: 'update', entry: 'assign_range', bind: [{ input: 0 }, { input: 1 }], words: ([offset]) => [n, offset!], workgroups: grid(n) }];
+  },
+  grad: inPlace,
+});
+
 function sgdCpu(p: Arr, g: Arr, lr: number, wd: number): void {
   for (let i = 0; i < p.length; i++) p[i] = p[i]! - lr * (g[i]! + wd * p[i]!);
 }

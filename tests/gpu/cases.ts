@@ -204,6 +204,7 @@ const cases: Record<OpName, OpCase[]> = {
   dropoutBackward: each((s) => dropoutScalars.map((scalars) => ({ inputs: [f(s)], attrs: { p: 0.5 }, scalars }))),
   reshape: each((s) => ({ inputs: [f(s)], attrs: { shape: [s.reduce((a, b) => a * b, 1)] } })),
   copy: [...unary(), ...each((s) => ({ inputs: [i32(s, 'small-int')], attrs: {} }))],
+  detach: [...unary(), ...each((s) => ({ inputs: [i32(s, 'small-int')], attrs: {} }))],
   transpose: [
     ...each((s) => ({ inputs: [f(s)], attrs: { dim0: 0, dim1: s.length - 1 } })),
     { label: '[3,7,5] (1,2)', inputs: [f([3, 7, 5])], attrs: { dim0: 1, dim1: 2 } },
@@ -232,6 +233,12 @@ const cases: Record<OpName, OpCase[]> = {
     { label: '2..-3 x 7', inputs: [], attrs: { start: 2, end: -3, steps: 7 } },
   ],
   assign: each((s) => ({ inputs: [f(s), f(s)], attrs: {} })),
+  assignRange: [
+    { label: '[7,13] rows 2..4', inputs: [f([7, 13]), f([3, 13])], attrs: {}, scalars: [26] },
+    { label: '[1000] at 999', inputs: [f([1000]), f([1])], attrs: {}, scalars: [999] },
+    { label: '[65,33] whole', inputs: [f([65, 33]), f([65, 33])], attrs: {}, scalars: [0] },
+    { label: 'int32 [3,5] row 1', inputs: [i32([3, 5], 'small-int'), i32([5], 'small-int')], attrs: {}, scalars: [5] },
+  ],
   sgdMulti: [
     ...multiCases([[1, 1]]).map((c) => ({ ...c, attrs: { ...c.attrs, momentum: false, nesterov: false }, scalars: [0.1, 0, 0, 0.01, 0] })),
     ...multiCases([[3, 5], [7]]).map((c) => ({ ...c, attrs: { ...c.attrs, momentum: true, nesterov: false }, scalars: [0.1, 0.9, 0.1, 0.01, 1, 0] })),

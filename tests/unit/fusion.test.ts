@@ -86,7 +86,7 @@ describe('a training step as fused kernels', () => {
     const X = randn([4, 3]);
     const opt = new optim.SGD(net.parameters(), { lr: 0.1 });
     const W1 = await net.fc1.weight.data();
-    const b1 = await net.fc1.bias.data();
+    const b1 = await net.fc1.bias!.data();
     const x = await X.data();
     const loss = F.crossEntropy(net.forward(X), tensor([0, 1, 1, 0], { dtype: 'int32' }));
     opt.zeroGrad();

@@ -1,7 +1,8 @@
 // The reference backend: each op's CPU kernel on typed arrays, in float32 (as the GPU) or
 // float64 (for finite-difference gradient checks).
 import type { DType, Storage } from '../../graph/ir.ts';
-import type { Plan, Ref } from '../../graph/plan.ts';
+import type { Plan, Ref, ViewAt } from '../../graph/plan.ts';
+import { viewsOf } from '../../graph/plan.ts';
 import { sizeOf } from '../../shape.ts';
 import type { Arr, CpuArgs } from '../../ops/define.ts';
 import type { Backend, BackendStats, ExecuteResult, HostArray, StageRef } from '../backend.ts';
@@ -21,6 +22,7 @@ interface CompiledStep {
 
 interface Compiled {
   steps: CompiledStep[];
+  slotArrays: Arr[];
   /** Output arrays per output set, made on first use and reused by every later run. */
   outputSets: Arr[][];
 }
@@ -68,6 +70,10 @@ export class CpuBackend implements Backend {
     return (storage as Arr).slice(0, size);
   }
 
+  view(storage: Storage, offset: number, size: number): Storage {
+    return (storage as Arr).subarray(offset, offset + size);
+  }
+
   release(): void {
     // Typed arrays are reclaimed by the JS garbage collector.
   }
@@ -84,11 +90,19 @@ export class CpuBackend implements Backend {
       return this.alloc(m.dtype, sizeOf(m.shape));
     }));
     this.stats.submits++;
+    const views = plan.viewSteps.length > 0 ? viewsOf(plan, scalars) : null;
+    const whole = (r: ViewAt['root']): Arr => (r.kind === 'ext' ? (externals[r.index] as Arr) : r.kind === 'out' ? outputs[r.index]! : c.slotArrays[r.index]!);
     for (let i = 0; i < c.steps.length; i++) {
       const s = c.steps[i]!;
+      if (s.out?.kind === 'view') continue;
       for (let k = 0; k < s.inputs.length; k++) {
         const r = s.inputs[k]!;
-        s.args.ins[k] = r.kind === 'ext' ? (externals[r.index] as Arr) : r.kind === 'out' ? outputs[r.index]! : s.slotIns[k]!;
+        if (r.kind === 'view') {
+          const at = views!.get(r.step)!;
+          s.args.ins[k] = whole(at.root).subarray(at.offset, at.offset + sizeOf(s.args.inShapes[k]!));
+        } else {
+          s.args.ins[k] = r.kind === 'ext' ? (externals[r.index] as Arr) : r.kind === 'out' ? outputs[r.index]! : s.slotIns[k]!;
+        }
       }
       s.args.out = s.out === null ? EMPTY : s.out.kind === 'out' ? outputs[s.out.index]! : s.slotOut!;
       for (let k = 0; k < s.extraOuts.length; k++) {
@@ -126,7 +140,7 @@ export class CpuBackend implements Backend {
       slotExtras: s.extraOuts.map((r, k) => view(r, s.extraShapes[k]!)),
       args: { ins: new Array(s.inputs.length), inShapes: s.inShapes, out: EMPTY, outShape: s.outShape, extraOuts: new Array(s.extraOuts.length), attrs: s.attrs, scalars: [] },
     }));
-    c = { steps, outputSets: [] };
+    c = { steps, slotArrays, outputSets: [] };
     this.compiled.set(plan, c);
     return c;
   }

@@ -2,8 +2,8 @@
 // parameter buffer and cached bind groups; each run is one command buffer and one submit,
 // with any readback staged in it.
 import type { DType, Storage } from '../../graph/ir.ts';
-import type { Plan, PlanStep, Ref } from '../../graph/plan.ts';
-import { exactKey } from '../../graph/plan.ts';
+import type { Plan, PlanStep, Ref, ViewAt } from '../../graph/plan.ts';
+import { exactKey, viewsOf } from '../../graph/plan.ts';
 import { sizeOf } from '../../shape.ts';
 import type { Binding, GpuDispatch, Word } from '../../ops/define.ts';
 import { bindsOutput, effectWrites } from '../../ops/define.ts';
@@ -35,11 +35,44 @@ interface CompiledDispatch {
 
 interface Compiled {
   dispatches: CompiledDispatch[];
+  /** Scratch for views bound at offsets WebGPU cannot bind from (see bindable). */
+  unaligned: Map<string, GPUBuffer>;
   slots: GPUBuffer[];
   outputSets: GPUBuffer[][];
-  params: GPUBuffer;
+  /** null for a plan of views only: nothing to dispatch. */
+  params: GPUBuffer | null;
   paramWords: ArrayBuffer;
   kernels: string[];
+}
+
+/**
+ * A run of another tensor's memory (a view: reshape, a narrow of rows), in bytes. Storage on
+ * this backend is a GPUBuffer or a GpuSlice of one.
+ */
+export class GpuSlice {
+  constructor(
+    readonly buffer: GPUBuffer,
+    readonly offset: number,
+    readonly size: number,
+  ) {}
+}
+
+/** A view copied to an aligned place before the dispatch that binds it. */
+interface Copy {
+  from: Span;
+  to: GPUBuffer;
+  bytes: number;
+}
+
+/** A binding: a buffer, or a run of one. */
+interface Span {
+  buffer: GPUBuffer;
+  offset: number;
+  size?: number;
+}
+
+function spanOf(storage: Storage): Span {
+  return storage instanceof GpuSlice ? storage : { buffer: storage as GPUBuffer, offset: 0 };
 }
 
 let nextBufferId = 1;
@@ -67,6 +100,7 @@ export class WebGpuBackend implements Backend {
   /** Checks still in flight (shader compilation, pipeline creation): a read waits for them. */
   private readonly checks = new Set<Promise<void>>();
   private lostReason: string | null = null;
+  private emptyBuffer: GPUBuffer | null = null;
   /** GPU timestamps around each run's compute pass, while a benchmark times kernels. */
   private timer: { querySet: GPUQuerySet; resolve: GPUBuffer; pending: Promise<void>[]; ns: number } | null = null;
 
@@ -128,10 +162,18 @@ export class WebGpuBackend implements Backend {
   write(storage: Storage, data: ArrayLike<number>, dtype: DType): void {
     this.checkHealthy('write');
     const arr = dtype === 'int32' ? Int32Array.from(data) : data instanceof Float32Array ? data : Float32Array.from(data);
-    if (arr.length > 0) this.device.queue.writeBuffer(storage as GPUBuffer, 0, arr.buffer, arr.byteOffset, arr.byteLength);
+    const { buffer, offset } = spanOf(storage);
+    if (arr.length > 0) this.device.queue.writeBuffer(buffer, offset, arr.buffer, arr.byteOffset, arr.byteLength);
+  }
+
+  view(storage: Storage, offset: number, size: number): Storage {
+    const span = spanOf(storage);
+    return new GpuSlice(span.buffer, span.offset + offset * 4, size * 4);
   }
 
   release(storage: Storage): void {
+    // A view's memory belongs to the tensor it is a view of.
+    if (storage instanceof GpuSlice) return;
     (storage as GPUBuffer | null)?.destroy();
   }
 
@@ -140,7 +182,8 @@ export class WebGpuBackend implements Backend {
     this.checkHealthy('clone');
     const copy = this.storageBuffer(size, 'kept result');
     const enc = this.device.createCommandEncoder();
-    if (size > 0) enc.copyBufferToBuffer(storage as GPUBuffer, 0, copy, 0, size * 4);
+    const { buffer, offset } = spanOf(storage);
+    if (size > 0) enc.copyBufferToBuffer(buffer, offset, copy, 0, size * 4);
     this.device.queue.submit([enc.finish()]);
     this.stats.submits++;
     return copy;
@@ -149,20 +192,21 @@ export class WebGpuBackend implements Backend {
   read(storage: Storage, dtype: DType, size: number): Promise<HostArray> {
     this.checkHealthy('read');
     const enc = this.device.createCommandEncoder();
-    const done = this.stage(enc, storage as GPUBuffer, dtype, size);
+    const done = this.stage(enc, storage, dtype, size);
     this.device.queue.submit([enc.finish()]);
     this.stats.submits++;
     return done();
   }
 
   /** Record a copy into a staging buffer; the returned function maps it after the submit. */
-  private stage(enc: GPUCommandEncoder, src: GPUBuffer, dtype: DType, size: number): () => Promise<HostArray> {
+  private stage(enc: GPUCommandEncoder, src: Storage, dtype: DType, size: number): () => Promise<HostArray> {
     this.stats.readbacks++;
     const bytes = Math.max(4, size * 4);
     const pool = this.staging.get(bytes) ?? [];
     this.staging.set(bytes, pool);
     const buf = pool.pop() ?? this.createBuffer(bytes, USAGE.MAP_READ | USAGE.COPY_DST, 'staging');
-    if (size > 0) enc.copyBufferToBuffer(src, 0, buf, 0, size * 4);
+    const { buffer, offset } = spanOf(src);
+    if (size > 0) enc.copyBufferToBuffer(buffer, offset, buf, 0, size * 4);
     return async () => {
       await buf.mapAsync(MAP_READ);
       const raw = buf.getMappedRange(0, bytes).slice(0, size * 4);
@@ -177,19 +221,27 @@ export class WebGpuBackend implements Backend {
     this.checkHealthy(`running ${planName(plan)}`);
     const c = this.compile(plan);
     const outputs = (c.outputSets[set] ??= plan.outputs.map((m, i) => this.storageBuffer(sizeOf(m.shape), `output ${i} of plan ${plan.id}`)));
-    const resolve = (r: Ref): GPUBuffer =>
-      r.kind === 'ext' ? (externals[r.index] as GPUBuffer) : r.kind === 'slot' ? c.slots[r.index]! : outputs[r.index]!;
+    const views = plan.viewSteps.length > 0 ? viewsOf(plan, scalars) : null;
+    const whole = (r: ViewAt['root']): Span =>
+      r.kind === 'ext' ? spanOf(externals[r.index]) : { buffer: r.kind === 'slot' ? c.slots[r.index]! : outputs[r.index]!, offset: 0 };
+    const resolve = (r: Ref): Span => {
+      if (r.kind !== 'view') return whole(r);
+      const at = views!.get(r.step)!;
+      const root = whole(at.root);
+      return { buffer: root.buffer, offset: root.offset + at.offset * 4, size: sizeOf(plan.steps[r.step]!.outShape) * 4 };
+    };
 
     // One write of every dispatch's parameter block.
     const u32 = new Uint32Array(c.paramWords);
     const f32 = new Float32Array(c.paramWords);
     for (const d of c.dispatches) writeWords(u32, f32, d.paramOffset / 4, d.dispatch.words(scalars[d.step]!), d.kernel);
-    this.device.queue.writeBuffer(c.params, 0, u32);
+    if (c.params) this.device.queue.writeBuffer(c.params, 0, u32);
 
     // Bind groups first: a binding error names its op's step, before any error scope opens.
-    const groups = c.dispatches.map((d) => {
+    const copies: Copy[][] = c.dispatches.map(() => []);
+    const groups = c.dispatches.map((d, k) => {
       try {
-        return this.bindGroup(c, d, d.refs.map(resolve), set);
+        return this.bindGroup(c, d, d.refs.map((r, i) => this.bindable(c, resolve(r), k, i, copies[k]!)), set);
       } catch (err) {
         throw tagStep(err, d.step);
       }
@@ -200,13 +252,27 @@ export class WebGpuBackend implements Backend {
     const enc = this.device.createCommandEncoder({ label: planName(plan) });
     const timer = this.timer;
     if (c.dispatches.length > 0) {
-      const pass = enc.beginComputePass(timer ? { timestampWrites: { querySet: timer.querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } } : {});
+      // One compute pass, split where a view must be copied to an aligned place first (a
+      // copy cannot be recorded inside a pass); timestamps at the first start and last end.
+      const last = c.dispatches.length - 1;
+      let pass: GPUComputePassEncoder | null = null;
       c.dispatches.forEach((d, k) => {
+        if (copies[k]!.length > 0 && pass) {
+          pass.end();
+          pass = null;
+        }
+        for (const cp of copies[k]!) enc.copyBufferToBuffer(cp.from.buffer, cp.from.offset, cp.to, 0, cp.bytes);
+        if (!pass) {
+          const first = k === 0;
+          const ends = timer && !copies.slice(k + 1).some((x) => x.length > 0);
+          const writes = timer && (first || ends) ? { querySet: timer.querySet, ...(first ? { beginningOfPassWriteIndex: 0 } : {}), ...(ends ? { endOfPassWriteIndex: 1 } : {}) } : undefined;
+          pass = enc.beginComputePass(writes ? { timestampWrites: writes } : {});
+        }
         pass.setPipeline(d.pipeline);
         pass.setBindGroup(0, groups[k]!);
         pass.dispatchWorkgroups(...d.dispatch.workgroups);
+        if (k === last) pass.end();
       });
-      pass.end();
     }
     let timed: (() => Promise<HostArray>) | null = null;
     if (timer && c.dispatches.length > 0) {
@@ -218,7 +284,7 @@ export class WebGpuBackend implements Backend {
     const reads = stage.map((r) =>
       r.kind === 'out'
         ? this.stage(enc, outputs[r.index]!, plan.outputs[r.index]!.dtype, sizeOf(plan.outputs[r.index]!.shape))
-        : this.stage(enc, r.storage as GPUBuffer, r.dtype, r.size),
+        : this.stage(enc, r.storage, r.dtype, r.size),
     );
     this.device.queue.submit([enc.finish()]);
     this.stats.submits++;
@@ -251,8 +317,31 @@ export class WebGpuBackend implements Backend {
     return { outputs, staged };
   }
 
-  private bindGroup(c: Compiled, d: CompiledDispatch, buffers: GPUBuffer[], set: number): GPUBindGroup {
-    const key = `${set}:${buffers.map(idOf).join(',')}`;
+  /**
+   * A span a dispatch can bind: WebGPU binds a buffer from an offset that is a multiple of
+   * minStorageBufferOffsetAlignment (256 bytes). A view that starts elsewhere (a narrow
+   * whose rows do not start on that boundary) is first copied, in the same command buffer
+   * and after the dispatches that write it, into scratch memory the plan keeps for that
+   * binding: no kernel, but bytes.
+   */
+  private bindable(c: Compiled, span: Span, dispatch: number, binding: number, copies: Copy[]): Span {
+    // A binding of zero bytes is invalid: an empty view binds a word nothing reads.
+    if (span.size === 0) return { buffer: (this.emptyBuffer ??= this.storageBuffer(1, 'empty view')), offset: 0 };
+    if (span.offset % this.device.limits.minStorageBufferOffsetAlignment === 0) return span;
+    const key = `${dispatch}:${binding}`;
+    const bytes = span.size!;
+    let scratch = c.unaligned.get(key);
+    if (!scratch || scratch.size < bytes) {
+      scratch = this.storageBuffer(bytes / 4, `unaligned view ${key}`);
+      c.unaligned.set(key, scratch);
+    }
+    copies.push({ from: span, to: scratch, bytes });
+    return { buffer: scratch, offset: 0, size: bytes };
+  }
+
+  private bindGroup(c: Compiled, d: CompiledDispatch, spans: Span[], set: number): GPUBindGroup {
+    const buffers = spans.map((b) => b.buffer);
+    const key = `${set}:${spans.map((b) => `${idOf(b.buffer)}+${b.offset}/${b.size ?? ''}`).join(',')}`;
     let bg = d.bindGroups.get(key);
     if (bg) return bg;
     const written = new Set<GPUBuffer>();
@@ -269,8 +358,8 @@ export class WebGpuBackend implements Backend {
       label: d.kernel,
       layout: d.layout,
       entries: [
-        { binding: 0, resource: { buffer: c.params, offset: d.paramOffset, size: MAX_WORDS * 4 } },
-        ...buffers.map((buffer, i) => ({ binding: i + 1, resource: { buffer } })),
+        { binding: 0, resource: { buffer: c.params!, offset: d.paramOffset, size: MAX_WORDS * 4 } },
+        ...spans.map((b, i) => ({ binding: i + 1, resource: b.size === undefined ? { buffer: b.buffer } : { buffer: b.buffer, offset: b.offset, size: b.size } })),
       ],
     });
     this.stats.bindGroups++;
@@ -289,15 +378,18 @@ export class WebGpuBackend implements Backend {
     if (c) return c;
     const dispatches: CompiledDispatch[] = [];
     plan.steps.forEach((step, index) => {
+      // A view is no kernel: its readers bind a run of its root's memory.
+      if (step.out?.kind === 'view') return;
       try {
         this.compileStep(step, index, dispatches);
       } catch (err) {
         throw tagStep(err, index);
       }
     });
-    const params = this.createBuffer(Math.max(1, dispatches.length) * this.paramAlign, USAGE.STORAGE | USAGE.COPY_DST, `params of plan ${plan.id}`);
+    const params = dispatches.length === 0 ? null : this.createBuffer(dispatches.length * this.paramAlign, USAGE.STORAGE | USAGE.COPY_DST, `params of plan ${plan.id}`);
     c = {
       dispatches,
+      unaligned: new Map(),
       slots: plan.slots.map((s, i) => this.storageBuffer(s.size, `slot ${i} of plan ${plan.id}`)),
       outputSets: [],
       params,
