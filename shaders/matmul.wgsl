@@ -3,12 +3,16 @@
 // stride of B (0 when a 2-D operand is shared across the batch), P[5] = batch count.
 // A is [M,K] row-major, or [K,M] when TRANS_A; B is [K,N], or [N,K] when TRANS_B; C is [M,N].
 //
-// Each workgroup computes a TILE_M x TILE_N tile of C (TILE_M = WG_M * REG_M, TILE_N =
-// WG_N * REG_N) for batch entry workgroup_id.z, walking K in steps of TILE_K. Per step the
-// workgroup stages op(A)'s TILE_M x TILE_K panel and op(B)'s TILE_K x TILE_N panel in
-// workgroup memory, reading the operands in whichever layout they have (so a transposed
-// operand is never copied), and each thread accumulates a REG_M x REG_N register block.
-// Loads outside the matrix read 0 and stores outside it are skipped: any M, N, K works.
+// Each workgroup computes a TILE_M x TILE_N tile of C (TILE_M = 4 WG_M, TILE_N = 4 WG_N)
+// for batch entry workgroup_id.z, walking K in steps of TILE_K. Per step the workgroup
+// stages op(A)'s TILE_M x TILE_K panel and op(B)'s TILE_K x TILE_N panel in workgroup
+// memory, reading the operands in whichever layout they have (so a transposed operand is
+// never copied), and each thread accumulates a 4 x 4 block of C: four adjacent rows, four
+// adjacent columns, held in four vec4 accumulators that the code indexes only by
+// constants. (A register block in an array indexed by loop variables stays in memory on
+// drivers that do not unroll loops, SwiftShader's among them: five memory operations per
+// multiply-add instead of one.) Loads outside the matrix read 0 and stores outside it are
+// skipped: any M, N, K works.
 //
 // Entry points that add an epilogue to the same product, one dispatch each where separate
 // ops would take two or three (the plan's fusion pass, src/graph/fuse.ts, picks them):
@@ -37,96 +41,100 @@ override ONES_COL: bool = false;
 // linear_pre: also the pre-activation, op(A) @ op(B) + E, kept for a reader that needs it
 @group(0) @binding(5) var<storage, read_write> Z: array<f32>;
 
-// Threads per workgroup along N (x) and M (y); outputs per thread along M and N (each at
-// most MAX_REG); the K-step. Tunable by benchmarks: the TypeScript side passes the same
-// values, and derives the grid from them.
+// Threads per workgroup along N (x) and M (y), and the K-step. Tunable by benchmarks: the
+// TypeScript side passes the same values (src/ops/matmul.ts matmulTile) and derives the grid.
 override WG_N: u32 = 16;
 override WG_M: u32 = 16;
-override REG_M: u32 = 4;
-override REG_N: u32 = 4;
-override TILE_K: u32 = 16;
+override TILE_K: u32 = 32;
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
 
-// Function-scope arrays need a constant size, so the register block has a fixed capacity;
-// the loops run to REG_M / REG_N, which are constants once the pipeline is built, so a
-// driver unrolls them and keeps the block in registers.
-const MAX_REG: u32 = 8;
+override TILE_M: u32 = WG_M * 4u;
+override TILE_N: u32 = WG_N * 4u;
 
-override TILE_M: u32 = WG_M * REG_M;
-override TILE_N: u32 = WG_N * REG_N;
-// Panels are stored k-major (row kk holds TILE_M values of op(A)'s column kk), padded by one
-// so that the loads of a non-transposed operand, which walk k fastest, spread over banks.
-override A_STRIDE: u32 = TILE_M + 1;
-override B_STRIDE: u32 = TILE_N + 1;
+// Panels, k-major, four rows (columns) of a k per vec4: As[kk * WG_M + t] holds op(A)'s rows
+// 4t .. 4t+3 at column kk of the step, so a thread reads its four rows in one load.
+var<workgroup> As: array<vec4<f32>, TILE_K * WG_M>;
+var<workgroup> Bs: array<vec4<f32>, TILE_K * WG_N>;
 
-var<workgroup> As: array<f32, TILE_K * A_STRIDE>;
-var<workgroup> Bs: array<f32, TILE_K * B_STRIDE>;
+// The thread's block: row i of it in acc<i>, its four columns in the components.
+var<private> acc0: vec4<f32>;
+var<private> acc1: vec4<f32>;
+var<private> acc2: vec4<f32>;
+var<private> acc3: vec4<f32>;
 
-// The thread's register block, filled by tile_product and stored by each entry point.
-var<private> acc: array<f32, MAX_REG * MAX_REG>;
-
-// Accumulates this thread's REG_M x REG_N block of op(A) @ op(B) for batch entry wid.z
-// into `acc`. Called by whole workgroups only (it has barriers).
-fn tile_product(lid: vec3<u32>, wid: vec3<u32>) {
+fn load_a(base: u32, r: u32, k: u32) -> f32 {
   let M = P[0];
+  let K = P[2];
+  if (r < M && k < K) { return A[base + select(r * K + k, k * M + r, TRANS_A)]; }
+  return 0.0;
+}
+
+fn load_b(base: u32, k: u32, c: u32) -> f32 {
   let N = P[1];
   let K = P[2];
-  let batch = wid.z;
-  let aBase = batch * P[3];
-  let bBase = batch * P[4];
+  if (c < N && k < K) { return B[base + select(k * N + c, c * K + k, TRANS_B)]; }
+  if (ONES_COL && c == N && k < K) { return 1.0; }
+  return 0.0;
+}
+
+// Accumulates this thread's 4 x 4 block of op(A) @ op(B) for batch entry wid.z into
+// acc0..acc3. Called by whole workgroups only (it has barriers).
+fn tile_product(lid: vec3<u32>, wid: vec3<u32>) {
+  let K = P[2];
+  let aBase = wid.z * P[3];
+  let bBase = wid.z * P[4];
   let row0 = wid.y * TILE_M;
   let col0 = wid.x * TILE_N;
   let threads = WG_M * WG_N;
   let tid = lid.y * WG_N + lid.x;
 
-  var aReg: array<f32, MAX_REG>;
-  var bReg: array<f32, MAX_REG>;
-
   for (var k0 = 0u; k0 < K; k0 += TILE_K) {
-    // op(A)[r, k]: consecutive threads take consecutive addresses of A in either layout.
-    for (var idx = tid; idx < TILE_M * TILE_K; idx += threads) {
-      var r: u32;
+    // One vec4 of four rows per (kk, t); consecutive threads walk the operand's contiguous
+    // direction (k for a row-major A, rows for a transposed one), so loads coalesce.
+    for (var idx = tid; idx < TILE_K * WG_M; idx += threads) {
+      var t: u32;
       var kk: u32;
-      if (TRANS_A) { kk = idx / TILE_M; r = idx % TILE_M; } else { r = idx / TILE_K; kk = idx % TILE_K; }
-      let gr = row0 + r;
-      let gk = k0 + kk;
-      var v = 0.0;
-      if (gr < M && gk < K) {
-        v = A[aBase + select(gr * K + gk, gk * M + gr, TRANS_A)];
-      }
-      As[kk * A_STRIDE + r] = v;
+      if (TRANS_A) { kk = idx / WG_M; t = idx % WG_M; } else { t = idx / TILE_K; kk = idx % TILE_K; }
+      let r = row0 + 4u * t;
+      let k = k0 + kk;
+      As[kk * WG_M + t] = vec4<f32>(load_a(aBase, r, k), load_a(aBase, r + 1u, k), load_a(aBase, r + 2u, k), load_a(aBase, r + 3u, k));
     }
-    // op(B)[k, c]
-    for (var idx = tid; idx < TILE_K * TILE_N; idx += threads) {
-      var c: u32;
+    for (var idx = tid; idx < TILE_K * WG_N; idx += threads) {
+      var t: u32;
       var kk: u32;
-      if (TRANS_B) { c = idx / TILE_K; kk = idx % TILE_K; } else { kk = idx / TILE_N; c = idx % TILE_N; }
-      let gc = col0 + c;
-      let gk = k0 + kk;
-      var v = 0.0;
-      if (gc < N && gk < K) {
-        v = B[bBase + select(gk * N + gc, gc * K + gk, TRANS_B)];
-      } else if (ONES_COL && gc == N && gk < K) {
-        v = 1.0;
-      }
-      Bs[kk * B_STRIDE + c] = v;
+      if (TRANS_B) { t = idx / TILE_K; kk = idx % TILE_K; } else { kk = idx / WG_N; t = idx % WG_N; }
+      let c = col0 + 4u * t;
+      let k = k0 + kk;
+      Bs[kk * WG_N + t] = vec4<f32>(load_b(bBase, k, c), load_b(bBase, k, c + 1u), load_b(bBase, k, c + 2u), load_b(bBase, k, c + 3u));
     }
     workgroupBarrier();
 
-    // A thread's rows are lid.y + i * WG_M and columns lid.x + j * WG_N: strided, so
-    // neighbouring threads read neighbouring panel entries and write neighbouring outputs.
     for (var kk = 0u; kk < TILE_K; kk++) {
-      for (var i = 0u; i < REG_M; i++) { aReg[i] = As[kk * A_STRIDE + lid.y + i * WG_M]; }
-      for (var j = 0u; j < REG_N; j++) { bReg[j] = Bs[kk * B_STRIDE + lid.x + j * WG_N]; }
-      for (var i = 0u; i < REG_M; i++) {
-        for (var j = 0u; j < REG_N; j++) {
-          acc[i * REG_N + j] = fma(aReg[i], bReg[j], acc[i * REG_N + j]);
-        }
-      }
+      let a = As[kk * WG_M + lid.y];
+      let b = Bs[kk * WG_N + lid.x];
+      acc0 = fma(vec4<f32>(a.x), b, acc0);
+      acc1 = fma(vec4<f32>(a.y), b, acc1);
+      acc2 = fma(vec4<f32>(a.z), b, acc2);
+      acc3 = fma(vec4<f32>(a.w), b, acc3);
     }
     workgroupBarrier();
   }
+}
+
+// Row i (0..3) of the thread's block.
+fn acc_row(i: u32) -> vec4<f32> {
+  switch i {
+    case 0u: { return acc0; }
+    case 1u: { return acc1; }
+    case 2u: { return acc2; }
+    default: { return acc3; }
+  }
+}
+
+// The thread's first row and column of C.
+fn block_origin(lid: vec3<u32>, wid: vec3<u32>) -> vec2<u32> {
+  return vec2<u32>(wid.y * TILE_M + 4u * lid.y, wid.x * TILE_N + 4u * lid.x);
 }
 
 @compute @workgroup_size(WG_N, WG_M)
@@ -137,12 +145,14 @@ fn matmul(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) w
   let M = P[0];
   let N = P[1];
   let cBase = wid.z * M * N;
-  for (var i = 0u; i < REG_M; i++) {
-    let r = wid.y * TILE_M + lid.y + i * WG_M;
+  let o = block_origin(lid, wid);
+  for (var i = 0u; i < 4u; i++) {
+    let r = o.x + i;
     if (r >= M) { break; }
-    for (var j = 0u; j < REG_N; j++) {
-      let c = wid.x * TILE_N + lid.x + j * WG_N;
-      if (c < N) { C[cBase + r * N + c] = acc[i * REG_N + j]; }
+    let row = acc_row(i);
+    for (var j = 0u; j < 4u; j++) {
+      let c = o.y + j;
+      if (c < N) { C[cBase + r * N + c] = row[j]; }
     }
   }
 }
@@ -165,13 +175,15 @@ fn matmul_act_backward(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(wo
   let M = P[0];
   let N = P[1];
   let cBase = wid.z * M * N;
-  for (var i = 0u; i < REG_M; i++) {
-    let r = wid.y * TILE_M + lid.y + i * WG_M;
+  let o = block_origin(lid, wid);
+  for (var i = 0u; i < 4u; i++) {
+    let r = o.x + i;
     if (r >= M) { break; }
-    for (var j = 0u; j < REG_N; j++) {
-      let c = wid.x * TILE_N + lid.x + j * WG_N;
+    let row = acc_row(i);
+    for (var j = 0u; j < 4u; j++) {
+      let c = o.y + j;
       let at = cBase + r * N + c;
-      if (c < N) { Y[at] = act_backward(ACT_BWD, E[at], acc[i * REG_N + j], pf(6u)); }
+      if (c < N) { Y[at] = act_backward(ACT_BWD, E[at], row[j], pf(6u)); }
     }
   }
 }
@@ -182,12 +194,14 @@ fn matmul_colsum(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgrou
   tile_product(lid, wid);
   let M = P[0];
   let N = P[1];
-  for (var i = 0u; i < REG_M; i++) {
-    let r = wid.y * TILE_M + lid.y + i * WG_M;
+  let o = block_origin(lid, wid);
+  for (var i = 0u; i < 4u; i++) {
+    let r = o.x + i;
     if (r >= M) { break; }
-    for (var j = 0u; j < REG_N; j++) {
-      let c = wid.x * TILE_N + lid.x + j * WG_N;
-      if (c < N) { C[r * N + c] = acc[i * REG_N + j]; } else if (c == N) { Y[r] = acc[i * REG_N + j]; }
+    let row = acc_row(i);
+    for (var j = 0u; j < 4u; j++) {
+      let c = o.y + j;
+      if (c < N) { C[r * N + c] = row[j]; } else if (c == N) { Y[r] = row[j]; }
     }
   }
 }
@@ -199,12 +213,14 @@ fn linear(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) w
   let M = P[0];
   let N = P[1];
   let cBase = wid.z * M * N;
-  for (var i = 0u; i < REG_M; i++) {
-    let r = wid.y * TILE_M + lid.y + i * WG_M;
+  let o = block_origin(lid, wid);
+  for (var i = 0u; i < 4u; i++) {
+    let r = o.x + i;
     if (r >= M) { break; }
-    for (var j = 0u; j < REG_N; j++) {
-      let c = wid.x * TILE_N + lid.x + j * WG_N;
-      if (c < N) { Y[cBase + r * N + c] = activate(acc[i * REG_N + j] + E[c]); }
+    let row = acc_row(i);
+    for (var j = 0u; j < 4u; j++) {
+      let c = o.y + j;
+      if (c < N) { Y[cBase + r * N + c] = activate(row[j] + E[c]); }
     }
   }
 }
@@ -216,13 +232,15 @@ fn linear_pre(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_i
   let M = P[0];
   let N = P[1];
   let cBase = wid.z * M * N;
-  for (var i = 0u; i < REG_M; i++) {
-    let r = wid.y * TILE_M + lid.y + i * WG_M;
+  let o = block_origin(lid, wid);
+  for (var i = 0u; i < 4u; i++) {
+    let r = o.x + i;
     if (r >= M) { break; }
-    for (var j = 0u; j < REG_N; j++) {
-      let c = wid.x * TILE_N + lid.x + j * WG_N;
+    let row = acc_row(i);
+    for (var j = 0u; j < 4u; j++) {
+      let c = o.y + j;
       if (c < N) {
-        let z = acc[i * REG_N + j] + E[c];
+        let z = row[j] + E[c];
         Z[cBase + r * N + c] = z;
         Y[cBase + r * N + c] = activate(z);
       }

@@ -45,12 +45,14 @@ export function matmulDims(a: Shape, b: Shape, { transA, transB }: MatmulAttrs):
 
 /**
  * Tile shape of the WebGPU kernel (the override constants of shaders/matmul.wgsl): WG_N x WG_M
- * threads, each computing REG_M x REG_N outputs (at most 8 x 8), so a workgroup covers a
- * (WG_M*REG_M) x (WG_N*REG_N) tile of C, stepping K by TILE_K. Benchmarks may change these
- * before plans are compiled; WG_M*WG_N must stay within the device's 256 invocations and the
- * two panels, TILE_K*(TILE_M+1 + TILE_N+1) floats, within its 16 KiB of workgroup memory.
+ * threads, each computing a 4 x 4 block of C, so a workgroup covers a (4 WG_M) x (4 WG_N)
+ * tile, stepping K by TILE_K. Benchmarks may change these before plans are compiled;
+ * WG_M * WG_N must stay within the device's 256 invocations and the two panels,
+ * 4 TILE_K (WG_M + WG_N) floats, within its 16 KiB of workgroup memory.
  */
-export const matmulTile = { WG_N: 16, WG_M: 16, REG_M: 4, REG_N: 4, TILE_K: 16 };
+export const matmulTile = { WG_N: 16, WG_M: 16, TILE_K: 32 };
+/** Outputs per thread along M and along N (the kernel's vec4 accumulators). */
+const REG = 4;
 
 const MAX_GROUPS = 65535;
 /** Below this many 64x64 tiles a product uses the one-thread-per-output kernel. */
@@ -61,9 +63,8 @@ export const SPARSE_TILES = 8;
 export function matmulGpu(inShapes: Shape[], attrs: MatmulAttrs): GpuDispatch[] {
   const d = matmulDims(inShapes[0]!, inShapes[1]!, attrs);
   const t = matmulTile;
-  const tileM = t.WG_M * t.REG_M;
-  const tileN = t.WG_N * t.REG_N;
-  if (t.REG_M > 8 || t.REG_N > 8) throw new Error(`matmul: register block ${t.REG_M}x${t.REG_N} exceeds the kernel's 8x8 (MAX_REG in shaders/matmul.wgsl)`);
+  const tileM = t.WG_M * REG;
+  const tileN = t.WG_N * REG;
   // At least one group per axis: the kernel bounds-checks rows, columns and the batch, so
   // empty products dispatch a no-op instead of relying on zero-sized dispatches.
   const groups: [number, number, number] = [
