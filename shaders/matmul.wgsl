@@ -3,16 +3,18 @@
 // stride of B (0 when a 2-D operand is shared across the batch), P[5] = batch count.
 // A is [M,K] row-major, or [K,M] when TRANS_A; B is [K,N], or [N,K] when TRANS_B; C is [M,N].
 //
-// Each workgroup computes a TILE_M x TILE_N tile of C (TILE_M = 4 WG_M, TILE_N = 4 WG_N)
+// Each workgroup computes a TILE_M x TILE_N tile of C (TILE_M = 8 WG_M, TILE_N = 8 WG_N)
 // for batch entry workgroup_id.z, walking K in steps of TILE_K. Per step the workgroup
 // stages op(A)'s TILE_M x TILE_K panel and op(B)'s TILE_K x TILE_N panel in workgroup
 // memory, reading the operands in whichever layout they have (so a transposed operand is
-// never copied), and each thread accumulates a 4 x 4 block of C: four adjacent rows, four
-// adjacent columns, held in four vec4 accumulators that the code indexes only by
+// never copied), and each thread accumulates an 8 x 8 block of C: eight adjacent rows,
+// eight adjacent columns, held in sixteen vec4 accumulators that the code indexes only by
 // constants. (A register block in an array indexed by loop variables stays in memory on
 // drivers that do not unroll loops, SwiftShader's among them: five memory operations per
-// multiply-add instead of one.) Loads outside the matrix read 0 and stores outside it are
-// skipped: any M, N, K works.
+// multiply-add instead of one. And an 8 x 8 block needs a quarter of the threads of a 4 x 4
+// one for the same tile: on SwiftShader each thread group of a workgroup with barriers is
+// a coroutine, and setting those up is much of a small product's time.) Loads outside the
+// matrix read 0 and stores outside it are skipped: any M, N, K works.
 //
 // Entry points that add an epilogue to the same product, one dispatch each where separate
 // ops would take two or three (the plan's fusion pass, src/graph/fuse.ts, picks them):
@@ -43,25 +45,40 @@ override ONES_COL: bool = false;
 
 // Threads per workgroup along N (x) and M (y), and the K-step. Tunable by benchmarks: the
 // TypeScript side passes the same values (src/ops/matmul.ts matmulTile) and derives the grid.
-override WG_N: u32 = 16;
-override WG_M: u32 = 16;
+override WG_N: u32 = 8;
+override WG_M: u32 = 8;
 override TILE_K: u32 = 32;
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
 
-override TILE_M: u32 = WG_M * 4u;
-override TILE_N: u32 = WG_N * 4u;
+override TILE_M: u32 = WG_M * 8u;
+override TILE_N: u32 = WG_N * 8u;
+// vec4s per k of a panel
+override QM: u32 = TILE_M / 4u;
+override QN: u32 = TILE_N / 4u;
 
-// Panels, k-major, four rows (columns) of a k per vec4: As[kk * WG_M + t] holds op(A)'s rows
-// 4t .. 4t+3 at column kk of the step, so a thread reads its four rows in one load.
-var<workgroup> As: array<vec4<f32>, TILE_K * WG_M>;
-var<workgroup> Bs: array<vec4<f32>, TILE_K * WG_N>;
+// Panels, k-major, four rows (columns) of a k per vec4: As[kk * QM + q] holds op(A)'s rows
+// 4q .. 4q+3 of the tile at column kk of the step, so a thread reads its rows in two loads.
+var<workgroup> As: array<vec4<f32>, TILE_K * QM>;
+var<workgroup> Bs: array<vec4<f32>, TILE_K * QN>;
 
-// The thread's block: row i of it in acc<i>, its four columns in the components.
-var<private> acc0: vec4<f32>;
-var<private> acc1: vec4<f32>;
-var<private> acc2: vec4<f32>;
-var<private> acc3: vec4<f32>;
+// The thread's 8 x 8 block: row i in acc<i>l (columns 0..3) and acc<i>h (columns 4..7).
+var<private> acc0l: vec4<f32>;
+var<private> acc0h: vec4<f32>;
+var<private> acc1l: vec4<f32>;
+var<private> acc1h: vec4<f32>;
+var<private> acc2l: vec4<f32>;
+var<private> acc2h: vec4<f32>;
+var<private> acc3l: vec4<f32>;
+var<private> acc3h: vec4<f32>;
+var<private> acc4l: vec4<f32>;
+var<private> acc4h: vec4<f32>;
+var<private> acc5l: vec4<f32>;
+var<private> acc5h: vec4<f32>;
+var<private> acc6l: vec4<f32>;
+var<private> acc6h: vec4<f32>;
+var<private> acc7l: vec4<f32>;
+var<private> acc7h: vec4<f32>;
 
 fn load_a(base: u32, r: u32, k: u32) -> f32 {
   let M = P[0];
@@ -78,8 +95,8 @@ fn load_b(base: u32, k: u32, c: u32) -> f32 {
   return 0.0;
 }
 
-// Accumulates this thread's 4 x 4 block of op(A) @ op(B) for batch entry wid.z into
-// acc0..acc3. Called by whole workgroups only (it has barriers).
+// Accumulates this thread's 8 x 8 block of op(A) @ op(B) for batch entry wid.z. Called by
+// whole workgroups only (it has barriers).
 fn tile_product(lid: vec3<u32>, wid: vec3<u32>) {
   let K = P[2];
   let aBase = wid.z * P[3];
@@ -90,70 +107,97 @@ fn tile_product(lid: vec3<u32>, wid: vec3<u32>) {
   let tid = lid.y * WG_N + lid.x;
 
   for (var k0 = 0u; k0 < K; k0 += TILE_K) {
-    // One vec4 of four rows per (kk, t); consecutive threads walk the operand's contiguous
+    // One vec4 of four rows per (kk, q); consecutive threads walk the operand's contiguous
     // direction (k for a row-major A, rows for a transposed one), so loads coalesce.
-    for (var idx = tid; idx < TILE_K * WG_M; idx += threads) {
-      var t: u32;
+    for (var idx = tid; idx < TILE_K * QM; idx += threads) {
+      var q: u32;
       var kk: u32;
-      if (TRANS_A) { kk = idx / WG_M; t = idx % WG_M; } else { t = idx / TILE_K; kk = idx % TILE_K; }
-      let r = row0 + 4u * t;
+      if (TRANS_A) { kk = idx / QM; q = idx % QM; } else { q = idx / TILE_K; kk = idx % TILE_K; }
+      let r = row0 + 4u * q;
       let k = k0 + kk;
-      As[kk * WG_M + t] = vec4<f32>(load_a(aBase, r, k), load_a(aBase, r + 1u, k), load_a(aBase, r + 2u, k), load_a(aBase, r + 3u, k));
+      As[kk * QM + q] = vec4<f32>(load_a(aBase, r, k), load_a(aBase, r + 1u, k), load_a(aBase, r + 2u, k), load_a(aBase, r + 3u, k));
     }
-    for (var idx = tid; idx < TILE_K * WG_N; idx += threads) {
-      var t: u32;
+    for (var idx = tid; idx < TILE_K * QN; idx += threads) {
+      var q: u32;
       var kk: u32;
-      if (TRANS_B) { t = idx / TILE_K; kk = idx % TILE_K; } else { kk = idx / WG_N; t = idx % WG_N; }
-      let c = col0 + 4u * t;
+      if (TRANS_B) { q = idx / TILE_K; kk = idx % TILE_K; } else { kk = idx / QN; q = idx % QN; }
+      let c = col0 + 4u * q;
       let k = k0 + kk;
-      Bs[kk * WG_N + t] = vec4<f32>(load_b(bBase, k, c), load_b(bBase, k, c + 1u), load_b(bBase, k, c + 2u), load_b(bBase, k, c + 3u));
+      Bs[kk * QN + q] = vec4<f32>(load_b(bBase, k, c), load_b(bBase, k, c + 1u), load_b(bBase, k, c + 2u), load_b(bBase, k, c + 3u));
     }
     workgroupBarrier();
 
     for (var kk = 0u; kk < TILE_K; kk++) {
-      let a = As[kk * WG_M + lid.y];
-      let b = Bs[kk * WG_N + lid.x];
-      acc0 = fma(vec4<f32>(a.x), b, acc0);
-      acc1 = fma(vec4<f32>(a.y), b, acc1);
-      acc2 = fma(vec4<f32>(a.z), b, acc2);
-      acc3 = fma(vec4<f32>(a.w), b, acc3);
+      let a0 = As[kk * QM + 2u * lid.y];
+      let a1 = As[kk * QM + 2u * lid.y + 1u];
+      let bl = Bs[kk * QN + 2u * lid.x];
+      let bh = Bs[kk * QN + 2u * lid.x + 1u];
+      acc0l = fma(vec4<f32>(a0.x), bl, acc0l);
+      acc0h = fma(vec4<f32>(a0.x), bh, acc0h);
+      acc1l = fma(vec4<f32>(a0.y), bl, acc1l);
+      acc1h = fma(vec4<f32>(a0.y), bh, acc1h);
+      acc2l = fma(vec4<f32>(a0.z), bl, acc2l);
+      acc2h = fma(vec4<f32>(a0.z), bh, acc2h);
+      acc3l = fma(vec4<f32>(a0.w), bl, acc3l);
+      acc3h = fma(vec4<f32>(a0.w), bh, acc3h);
+      acc4l = fma(vec4<f32>(a1.x), bl, acc4l);
+      acc4h = fma(vec4<f32>(a1.x), bh, acc4h);
+      acc5l = fma(vec4<f32>(a1.y), bl, acc5l);
+      acc5h = fma(vec4<f32>(a1.y), bh, acc5h);
+      acc6l = fma(vec4<f32>(a1.z), bl, acc6l);
+      acc6h = fma(vec4<f32>(a1.z), bh, acc6h);
+      acc7l = fma(vec4<f32>(a1.w), bl, acc7l);
+      acc7h = fma(vec4<f32>(a1.w), bh, acc7h);
     }
     workgroupBarrier();
   }
 }
 
-// Row i (0..3) of the thread's block.
-fn acc_row(i: u32) -> vec4<f32> {
-  switch i {
-    case 0u: { return acc0; }
-    case 1u: { return acc1; }
-    case 2u: { return acc2; }
-    default: { return acc3; }
+// Element e (0..63) of the thread's block: where it goes in C, and its value.
+struct Out {
+  r: u32,
+  c: u32,
+  // (batch entry wid.z, r, c) in C
+  at: u32,
+  v: f32,
+}
+
+fn block_out(lid: vec3<u32>, wid: vec3<u32>, e: u32) -> Out {
+  let i = e / 8u;
+  let j = e % 8u;
+  var half: vec4<f32>;
+  switch i * 2u + j / 4u {
+    case 0u: { half = acc0l; }
+    case 1u: { half = acc0h; }
+    case 2u: { half = acc1l; }
+    case 3u: { half = acc1h; }
+    case 4u: { half = acc2l; }
+    case 5u: { half = acc2h; }
+    case 6u: { half = acc3l; }
+    case 7u: { half = acc3h; }
+    case 8u: { half = acc4l; }
+    case 9u: { half = acc4h; }
+    case 10u: { half = acc5l; }
+    case 11u: { half = acc5h; }
+    case 12u: { half = acc6l; }
+    case 13u: { half = acc6h; }
+    case 14u: { half = acc7l; }
+    default: { half = acc7h; }
   }
+  let r = wid.y * TILE_M + 8u * lid.y + i;
+  let c = wid.x * TILE_N + 8u * lid.x + j;
+  return Out(r, c, (wid.z * P[0] + r) * P[1] + c, half[j % 4u]);
 }
 
-// The thread's first row and column of C.
-fn block_origin(lid: vec3<u32>, wid: vec3<u32>) -> vec2<u32> {
-  return vec2<u32>(wid.y * TILE_M + 4u * lid.y, wid.x * TILE_N + 4u * lid.x);
-}
-
+// Each entry point: the product (an early return past the batch is uniform per workgroup,
+// so the barriers stay in uniform control flow), then its 64 outputs, those inside C stored.
 @compute @workgroup_size(WG_N, WG_M)
 fn matmul(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  // Uniform per workgroup, so returning here keeps the barriers in uniform control flow.
   if (wid.z >= P[5]) { return; }
   tile_product(lid, wid);
-  let M = P[0];
-  let N = P[1];
-  let cBase = wid.z * M * N;
-  let o = block_origin(lid, wid);
-  for (var i = 0u; i < 4u; i++) {
-    let r = o.x + i;
-    if (r >= M) { break; }
-    let row = acc_row(i);
-    for (var j = 0u; j < 4u; j++) {
-      let c = o.y + j;
-      if (c < N) { C[cBase + r * N + c] = row[j]; }
-    }
+  for (var e = 0u; e < 64u; e++) {
+    let o = block_out(lid, wid, e);
+    if (o.r < P[0] && o.c < P[1]) { C[o.at] = o.v; }
   }
 }
 
@@ -172,19 +216,9 @@ fn activate(z: f32) -> f32 {
 fn matmul_act_backward(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   if (wid.z >= P[5]) { return; }
   tile_product(lid, wid);
-  let M = P[0];
-  let N = P[1];
-  let cBase = wid.z * M * N;
-  let o = block_origin(lid, wid);
-  for (var i = 0u; i < 4u; i++) {
-    let r = o.x + i;
-    if (r >= M) { break; }
-    let row = acc_row(i);
-    for (var j = 0u; j < 4u; j++) {
-      let c = o.y + j;
-      let at = cBase + r * N + c;
-      if (c < N) { Y[at] = act_backward(ACT_BWD, E[at], row[j], pf(6u)); }
-    }
+  for (var e = 0u; e < 64u; e++) {
+    let o = block_out(lid, wid, e);
+    if (o.r < P[0] && o.c < P[1]) { Y[o.at] = act_backward(ACT_BWD, E[o.at], o.v, pf(6u)); }
   }
 }
 
@@ -192,17 +226,9 @@ fn matmul_act_backward(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(wo
 @compute @workgroup_size(WG_N, WG_M)
 fn matmul_colsum(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   tile_product(lid, wid);
-  let M = P[0];
-  let N = P[1];
-  let o = block_origin(lid, wid);
-  for (var i = 0u; i < 4u; i++) {
-    let r = o.x + i;
-    if (r >= M) { break; }
-    let row = acc_row(i);
-    for (var j = 0u; j < 4u; j++) {
-      let c = o.y + j;
-      if (c < N) { C[r * N + c] = row[j]; } else if (c == N) { Y[r] = row[j]; }
-    }
+  for (var e = 0u; e < 64u; e++) {
+    let o = block_out(lid, wid, e);
+    if (o.r < P[0] && o.c < P[1]) { C[o.at] = o.v; } else if (o.r < P[0] && o.c == P[1]) { Y[o.r] = o.v; }
   }
 }
 
@@ -210,18 +236,9 @@ fn matmul_colsum(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgrou
 fn linear(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   if (wid.z >= P[5]) { return; }
   tile_product(lid, wid);
-  let M = P[0];
-  let N = P[1];
-  let cBase = wid.z * M * N;
-  let o = block_origin(lid, wid);
-  for (var i = 0u; i < 4u; i++) {
-    let r = o.x + i;
-    if (r >= M) { break; }
-    let row = acc_row(i);
-    for (var j = 0u; j < 4u; j++) {
-      let c = o.y + j;
-      if (c < N) { Y[cBase + r * N + c] = activate(row[j] + E[c]); }
-    }
+  for (var e = 0u; e < 64u; e++) {
+    let o = block_out(lid, wid, e);
+    if (o.r < P[0] && o.c < P[1]) { Y[o.at] = activate(o.v + E[o.c]); }
   }
 }
 
@@ -229,21 +246,12 @@ fn linear(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) w
 fn linear_pre(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   if (wid.z >= P[5]) { return; }
   tile_product(lid, wid);
-  let M = P[0];
-  let N = P[1];
-  let cBase = wid.z * M * N;
-  let o = block_origin(lid, wid);
-  for (var i = 0u; i < 4u; i++) {
-    let r = o.x + i;
-    if (r >= M) { break; }
-    let row = acc_row(i);
-    for (var j = 0u; j < 4u; j++) {
-      let c = o.y + j;
-      if (c < N) {
-        let z = row[j] + E[c];
-        Z[cBase + r * N + c] = z;
-        Y[cBase + r * N + c] = activate(z);
-      }
+  for (var e = 0u; e < 64u; e++) {
+    let o = block_out(lid, wid, e);
+    if (o.r < P[0] && o.c < P[1]) {
+      let z = o.v + E[o.c];
+      Z[o.at] = z;
+      Y[o.at] = activate(z);
     }
   }
 }

@@ -45,14 +45,14 @@ export function matmulDims(a: Shape, b: Shape, { transA, transB }: MatmulAttrs):
 
 /**
  * Tile shape of the WebGPU kernel (the override constants of shaders/matmul.wgsl): WG_N x WG_M
- * threads, each computing a 4 x 4 block of C, so a workgroup covers a (4 WG_M) x (4 WG_N)
+ * threads, each computing an 8 x 8 block of C, so a workgroup covers a (8 WG_M) x (8 WG_N)
  * tile, stepping K by TILE_K. Benchmarks may change these before plans are compiled;
  * WG_M * WG_N must stay within the device's 256 invocations and the two panels,
- * 4 TILE_K (WG_M + WG_N) floats, within its 16 KiB of workgroup memory.
+ * 8 TILE_K (WG_M + WG_N) floats, within its 16 KiB of workgroup memory.
  */
-export const matmulTile = { WG_N: 16, WG_M: 16, TILE_K: 32 };
-/** Outputs per thread along M and along N (the kernel's vec4 accumulators). */
-const REG = 4;
+export const matmulTile = { WG_N: 8, WG_M: 8, TILE_K: 32 };
+/** Outputs per thread along M and along N (the kernel's sixteen vec4 accumulators). */
+const REG = 8;
 
 const MAX_GROUPS = 65535;
 /** Below this many 64x64 tiles a product uses the one-thread-per-output kernel. */

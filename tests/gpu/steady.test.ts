@@ -67,12 +67,16 @@ it('300 steps of the 2-8-2 lesson loop: one submit each, nothing new after warm-
   console.log(`2-8-2 Adam step on WebGPU: ${d.dispatches / 300} dispatches, ${d.submits / 300} submit per step`);
 });
 
-it('a 784-128-10 step at batch 128: one submit, counted dispatches', async () => {
-  const step = lessonStep([784, 128, 10], 128, 10);
+/** Five steps after three of warm-up: what they cost. */
+async function fiveSteps(step: () => Tensor): Promise<ReturnType<typeof diff>> {
   for (let i = 0; i < 3; i++) await step().item();
   const before = backendStats();
   for (let i = 0; i < 5; i++) await step().item();
-  const d = diff(before, backendStats());
+  return diff(before, backendStats());
+}
+
+it('a 784-128-10 step at batch 128: one submit, counted dispatches', async () => {
+  const d = await fiveSteps(lessonStep([784, 128, 10], 128, 10));
   expect(d.submits).toBe(5);
   expect(d.bytesAllocated).toBe(0);
   expect(d.bindGroups).toBe(0);
@@ -100,21 +104,14 @@ it('a forward written by hand (the README TinyNet) takes as few dispatches as nn
     opt.step();
     return loss;
   };
-  for (let i = 0; i < 3; i++) await step().item();
-  const before = backendStats();
-  for (let i = 0; i < 5; i++) await step().item();
-  const d = diff(before, backendStats());
+  const d = await fiveSteps(step);
   expect(d.submits).toBe(5);
   expect(d.dispatches).toBe(7 * 5);
   expect(d.bytesAllocated).toBe(0);
 });
 
 it('a model with more parameters than one optimizer dispatch binds: still one submit per step', async () => {
-  const step = lessonStep([6, 16, 16, 16, 3], 32, 3);
-  for (let i = 0; i < 3; i++) await step().item();
-  const before = backendStats();
-  for (let i = 0; i < 5; i++) await step().item();
-  const d = diff(before, backendStats());
+  const d = await fiveSteps(lessonStep([6, 16, 16, 16, 3], 32, 3));
   expect(d.submits).toBe(5);
   expect(d.bytesAllocated).toBe(0);
   // Eight parameter tensors: two Adam dispatches of four (ten storage buffers a stage).
