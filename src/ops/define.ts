@@ -46,9 +46,26 @@ export type Word = number | { f: number };
 
 /**
  * What one dispatch binds after the parameter block (binding 0), in binding order: an
- * input, the output, or extra output k (k >= 1) of an op with `extraOutputs`.
+ * input, the output, extra output k (k >= 1) of an op with `extraOutputs`, or scratch
+ * memory of the op's own.
  */
-export type Binding = { input: number } | 'out' | { out: number };
+export type Binding = { input: number } | 'out' | { out: number } | ScratchBinding;
+
+/**
+ * Scratch k of a step: `size` float32 words that the plan owns and its dispatches share,
+ * for a kernel that runs in passes (partial sums written by one dispatch and read by the
+ * next: split-K products, multi-workgroup reductions). Its contents are undefined when a
+ * step starts; `write` binds it read_write.
+ */
+export interface ScratchBinding {
+  scratch: number;
+  size: number;
+  write?: boolean;
+}
+
+export function isScratch(b: Binding): b is ScratchBinding {
+  return typeof b === 'object' && 'scratch' in b;
+}
 
 /**
  * One compute dispatch. Bindings: 0 is the parameter block (`P: array<u32>`), then `bind`
@@ -122,6 +139,12 @@ export function effectWrites(def: OpDef<any>, inputs: number): readonly number[]
 /** Whether a binding writes: the output, an extra output, or an input the effect writes. */
 export function bindsOutput(b: Binding): boolean {
   return b === 'out' || 'out' in b;
+}
+
+/** Whether a dispatch writes a binding: an output, scratch it fills, or an input the effect writes. */
+export function writesBinding(b: Binding, writes: readonly number[]): boolean {
+  if (isScratch(b)) return b.write === true;
+  return bindsOutput(b) || writes.includes((b as { input: number }).input);
 }
 
 export function isDifferentiable<A>(def: OpDef<A>): def is OpDef<A> & { grad: GradRule<A> } {

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { registry } from '../../src/ops/registry.ts';
 import type { OpDef } from '../../src/ops/define.ts';
-import { effectWrites } from '../../src/ops/define.ts';
+import { effectWrites, isScratch } from '../../src/ops/define.ts';
 import { entryBindings, reflectFamily } from '../../src/backend/webgpu/reflect.ts';
 import { shaderFamilies } from '../../src/backend/webgpu/shaders.ts';
 import { checkBindings } from '../../src/backend/webgpu/backend.ts';
@@ -33,6 +33,7 @@ describe('shader bindings', () => {
           for (const b of d.bind) {
             if (b === 'out') expect(def.effect, `${kernel}: an effect has no output`).toBeUndefined();
             else if ('out' in b) expect(b.out, `${kernel}: extra output`).toBeLessThanOrEqual(def.extraOutputs?.(metas, c.attrs).length ?? 0);
+            else if (isScratch(b)) expect(b.size, `${kernel}: scratch ${b.scratch}`).toBeGreaterThan(0);
             else expect(b.input, kernel).toBeLessThan(c.inputs.length);
           }
           const words = d.words(c.scalars ?? []);

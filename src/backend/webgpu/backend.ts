@@ -6,7 +6,7 @@ import type { Plan, PlanStep, Ref, ViewAt } from '../../graph/plan.ts';
 import { exactKey, viewsOf } from '../../graph/plan.ts';
 import { sizeOf } from '../../shape.ts';
 import type { Binding, GpuDispatch, Word } from '../../ops/define.ts';
-import { bindsOutput, effectWrites } from '../../ops/define.ts';
+import { effectWrites, isScratch, writesBinding } from '../../ops/define.ts';
 import type { Backend, BackendStats, ExecuteResult, HostArray, StageRef } from '../backend.ts';
 import { emptyStats, tagStep } from '../backend.ts';
 import { entryBindings } from './reflect.ts';
@@ -24,8 +24,8 @@ interface CompiledDispatch {
   layout: GPUBindGroupLayout;
   dispatch: GpuDispatch;
   step: number;
-  /** The plan refs bound at bindings 1..k. */
-  refs: Ref[];
+  /** What is bound at bindings 1..k: plan refs, or the plan's scratch buffer i. */
+  refs: (Ref | { kind: 'scratch'; index: number })[];
   paramOffset: number;
   /** Bind groups by the identity of the buffers bound (externals may change between runs). */
   bindGroups: Map<string, GPUBindGroup>;
@@ -38,6 +38,8 @@ interface Compiled {
   /** Scratch for views bound at offsets WebGPU cannot bind from (see bindable). */
   unaligned: Map<string, GPUBuffer>;
   slots: GPUBuffer[];
+  /** Scratch k of the steps' multi-pass kernels (ScratchBinding), shared by all steps. */
+  scratch: GPUBuffer[];
   outputSets: GPUBuffer[][];
   /** null for a plan of views only: nothing to dispatch. */
   params: GPUBuffer | null;
@@ -224,7 +226,8 @@ export class WebGpuBackend implements Backend {
     const views = plan.viewSteps.length > 0 ? viewsOf(plan, scalars) : null;
     const whole = (r: ViewAt['root']): Span =>
       r.kind === 'ext' ? spanOf(externals[r.index]) : { buffer: r.kind === 'slot' ? c.slots[r.index]! : outputs[r.index]!, offset: 0 };
-    const resolve = (r: Ref): Span => {
+    const resolve = (r: CompiledDispatch['refs'][number]): Span => {
+      if (r.kind === 'scratch') return { buffer: c.scratch[r.index]!, offset: 0 };
       if (r.kind !== 'view') return whole(r);
       const at = views!.get(r.step)!;
       const root = whole(at.root);
@@ -377,11 +380,12 @@ export class WebGpuBackend implements Backend {
     let c = this.compiled.get(plan);
     if (c) return c;
     const dispatches: CompiledDispatch[] = [];
+    const scratch: number[] = [];
     plan.steps.forEach((step, index) => {
       // A view is no kernel: its readers bind a run of its root's memory.
       if (step.out?.kind === 'view') return;
       try {
-        this.compileStep(step, index, dispatches);
+        this.compileStep(step, index, dispatches, scratch);
       } catch (err) {
         throw tagStep(err, index);
       }
@@ -391,6 +395,7 @@ export class WebGpuBackend implements Backend {
       dispatches,
       unaligned: new Map(),
       slots: plan.slots.map((s, i) => this.storageBuffer(s.size, `slot ${i} of plan ${plan.id}`)),
+      scratch: Array.from(scratch, (size, i) => this.storageBuffer(size ?? 1, `scratch ${i} of plan ${plan.id}`)),
       outputSets: [],
       params,
       paramWords: new ArrayBuffer(Math.max(1, dispatches.length) * this.paramAlign),
@@ -401,11 +406,17 @@ export class WebGpuBackend implements Backend {
   }
 
   /** The dispatches of one plan step, with their pipelines. */
-  private compileStep(step: PlanStep, index: number, dispatches: CompiledDispatch[]): void {
+  private compileStep(step: PlanStep, index: number, dispatches: CompiledDispatch[], scratch: number[]): void {
     for (const dispatch of gpuDispatches(step)) {
       const kernel = `${step.def.name} (${dispatch.shader}.${dispatch.entry})`;
       const writes = effectWrites(step.def, step.inputs.length);
-      const refs = dispatch.bind.map((b) => {
+      const refs = dispatch.bind.map((b): CompiledDispatch['refs'][number] => {
+        // Scratch k is one buffer for the whole plan, as large as its largest binding: its
+        // contents matter only between the dispatches of one step.
+        if (isScratch(b)) {
+          scratch[b.scratch] = Math.max(scratch[b.scratch] ?? 1, b.size);
+          return { kind: 'scratch', index: b.scratch };
+        }
         if (b === 'out') {
           if (!step.out) throw new Error(`webgpu: ${kernel} binds 'out' but ${step.def.name} has no output`);
           return step.out;
@@ -530,10 +541,6 @@ export function checkBindings(kernel: string, d: GpuDispatch, declared: { bindin
   if (got !== want) throw new Error(`webgpu: ${kernel} binds [${want}] but the shader declares [${got}] (${declared.map((b) => b.name).join(', ')})`);
 }
 
-/** Whether a binding is written: an output, or an input the effect writes. */
-function writesBinding(b: Binding, writes: readonly number[]): boolean {
-  return bindsOutput(b) || writes.includes((b as { input: number }).input);
-}
 
 function writeWords(u32: Uint32Array, f32: Float32Array, at: number, words: Word[], kernel: string): void {
   if (words.length > MAX_WORDS) throw new Error(`webgpu: ${kernel}: ${words.length} parameter words, more than the ${MAX_WORDS} a dispatch has`);
