@@ -5,6 +5,7 @@ import { setBackend } from 'shadergrad';
 import { createOursEngine } from './ours.ts';
 import { PLANS, collectRows } from './rows.ts';
 import type { Mode, Result } from './rows.ts';
+import { tune } from './tune.ts';
 
 export async function run(mode: Mode): Promise<Result> {
   const log = (msg: string): void => console.error(`bench: ${msg}`);
@@ -18,4 +19,10 @@ export async function run(mode: Mode): Promise<Result> {
 export function save(result: Result): void {
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/latest.json', `${JSON.stringify(result, null, 2)}\n`);
+}
+
+/** `--tune --node`: the matmul candidates on Dawn's adapter (see tune.ts). */
+export async function runTune(mode: Mode): Promise<Awaited<ReturnType<typeof tune>>> {
+  const gpu = await setBackend('webgpu');
+  return tune(gpu.description, mode === 'full', mode === 'full' ? 5 : 3, (msg) => console.error(`bench: ${msg}`));
 }

@@ -4,7 +4,10 @@
 //   --quick   fewer sizes and repetitions (minutes on SwiftShader)
 //   --smoke   every row at toy sizes; checks the result's schema, not the speed (npm test)
 //   --node    no browser: our rows only, in Node on Dawn (a GPU server without Chrome)
-import { mkdirSync, writeFileSync } from 'node:fs';
+//   --tune    instead of the rows: measure the matmul kernel candidates per size class and
+//             write the winners to src/backend/webgpu/tuning/<vendor>-<architecture>.json
+//             (with --quick, the largest classes take the next class's winner)
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'vite';
 
@@ -58,11 +61,13 @@ function save(result) {
   writeFileSync(`${root}bench/results/latest.json`, `${JSON.stringify(result, null, 2)}\n`);
 }
 
+const tuning = args.includes('--tune');
+
 async function runNode() {
   const server = await createServer({ root, configFile: false, logLevel: 'error', appType: 'custom', resolve: { alias }, server: { middlewareMode: true, hmr: false, ws: false } });
   try {
     const node = await server.ssrLoadModule('/bench/node.ts');
-    return await node.run(mode);
+    return tuning ? await node.runTune(mode) : await node.run(mode);
   } finally {
     await server.close();
   }
@@ -91,6 +96,11 @@ async function runBrowser() {
     page.on('pageerror', (e) => errors.push(String(e)));
     await page.goto(url, { waitUntil: 'load' });
     await page.waitForFunction(() => typeof window.runBench === 'function', { timeout: 120_000 });
+    if (tuning) {
+      const tuned = await page.evaluate((m) => window.runTune(m), mode);
+      if (errors.length > 0) throw new Error(`bench --tune: console errors in the page: ${errors.slice(0, 5).join(' | ')}`);
+      return tuned;
+    }
     const result = await page.evaluate((m) => window.runBench(m), mode);
     if (errors.length > 0) result.notes.push(`console errors in the page: ${errors.slice(0, 5).join(' | ')}`);
     return result;
@@ -101,6 +111,17 @@ async function runBrowser() {
 }
 
 const result = args.includes('--node') ? await runNode() : await runBrowser();
+if (tuning) {
+  const { table, entries } = result;
+  const file = `src/backend/webgpu/tuning/${table.match.join('-')}.json`;
+  const existed = existsSync(`${root}${file}`);
+  writeFileSync(`${root}${file}`, `${JSON.stringify(table, null, 2)}\n`);
+  const lines = ['| class | shape | candidate | GFLOP/s | timing |', '|---|---|---|---:|---|'];
+  for (const e of entries) lines.push(`| ${e.sizeClass} | ${e.shape} | ${e.candidate} | ${e.gflops.toPrecision(3)} | ${e.timing} |`);
+  console.log(`\nmatmul candidates on ${table.adapter}:\n\n${lines.join('\n')}\n`);
+  console.log(`${existed ? 'rewrote' : 'wrote'} ${file} (${table.source}); the backend uses it for adapters whose description has the words ${table.match.join(', ')}`);
+  process.exit(0);
+}
 save(result);
 console.log(`\n${table(result)}\n\nwritten to bench/results/latest.json`);
 const errs = schemaErrors(result);

@@ -141,6 +141,20 @@ fn leaky_relu_f32(x: f32, slope: f32) -> f32 {
   return select(slope * x, x, is_positive(x) || is_nan(x));
 }
 
+// An activation by code (0 none, 1 relu, 2 sigmoid, 3 tanh, 4 leaky relu with `slope`): the
+// epilogue of the fused linear kernels (matmul.wgsl, matmul_sum.wgsl), the same functions
+// as the separate activation ops, edge values included.
+fn act_forward(op: u32, z: f32, slope: f32) -> f32 {
+  switch op {
+    case 1u: { return relu_f32(z); }
+    case 2u: { return sigmoid_f32(z); }
+    case 3u: { return tanh_f32(z); }
+    case 4u: { return leaky_relu_f32(z, slope); }
+    case 0u: { return z; }
+    default: { return nan_f32(); }
+  }
+}
+
 // An activation's backward from its saved value s (0 sigmoid, 1 tanh: the output; 2 relu,
 // 3 leaky relu: input or output, positive at the same places), shared by the backward
 // kernels (unary.wgsl) and the matmul that folds it in (matmul.wgsl). Same order of

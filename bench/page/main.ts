@@ -6,6 +6,7 @@ import { createOursEngine } from '../ours.ts';
 import { createTfjsEngine } from '../peer-tfjs.ts';
 import { PLANS, collectRows } from '../rows.ts';
 import type { Mode, Result, Row } from '../rows.ts';
+import { tune } from '../tune.ts';
 
 const log = (msg: string): void => {
   console.log(`bench: ${msg}`);
@@ -15,6 +16,7 @@ const log = (msg: string): void => {
 declare global {
   interface Window {
     runBench: (mode: Mode) => Promise<Result>;
+    runTune: (mode: Mode) => ReturnType<typeof tune>;
   }
 }
 
@@ -37,6 +39,12 @@ window.runBench = async (mode: Mode): Promise<Result> => {
     out.push(...(await collectRows('cpu/', createOursEngine('shadergrad-cpu'), peerCpu, plan, log)));
   }
   return { adapter: gpu.description, date: new Date().toISOString(), mode, rows: out, notes };
+};
+
+window.runTune = async (mode: Mode) => {
+  const gpu = await setBackend('webgpu');
+  log(`adapter: ${gpu.description}`);
+  return tune(gpu.description, mode === 'full', mode === 'full' ? 5 : 3, log);
 };
 
 log('ready');

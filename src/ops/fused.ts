@@ -7,7 +7,7 @@ import type { Meta } from '../graph/ir.ts';
 import { fmt, sameShape } from '../shape.ts';
 import * as cpu from '../backend/cpu/kernels.ts';
 import { defineOp, f, floatOnly } from './define.ts';
-import { activation, linearDef, matmulDef, matmulDims, matmulGpu } from './matmul.ts';
+import { ACT_CODE, activation, linearDef, matmulDef, productDispatches } from './matmul.ts';
 import type { LinearAttrs, MatmulAttrs } from './matmul.ts';
 import { BACKWARD_OP, actBackward } from './unary.ts';
 import { reduceFlags } from './reduce.ts';
@@ -35,10 +35,8 @@ export const linearPreDef = defineOp<LinearAttrs>({
       out[i] = act(z[i]!);
     }
   },
-  gpu: (args) => {
-    const [d] = linearDef.gpu(args);
-    return [{ ...d!, entry: d!.entry === 'linear_small' ? 'linear_pre_small' : 'linear_pre', bind: [...d!.bind, { out: 1 }] }];
-  },
+  gpu: ({ inShapes, attrs }) =>
+    productDispatches(inShapes[0]!, inShapes[1]!, { transA: false, transB: true }, { kind: 'linear', act: ACT_CODE[attrs.act], alpha: attrs.alpha, pre: true }),
   grad: planOnly,
 });
 
@@ -74,18 +72,8 @@ export const matmulActBackwardDef = defineOp<MatmulActBackwardAttrs>({
     const back = actBackward[attrs.act];
     for (let i = 0; i < out.length; i++) out[i] = back(saved[i]!, out[i]!, attrs.alpha);
   },
-  gpu: ({ inShapes, attrs }) => {
-    const [mm] = matmulGpu([inShapes[0]!, inShapes[1]!], attrs);
-    return [
-      {
-        ...mm!,
-        entry: mm!.entry === 'matmul_small' ? 'matmul_act_backward_small' : 'matmul_act_backward',
-        constants: { ...mm!.constants, ACT_BWD: BACKWARD_OP[attrs.act] },
-        bind: [{ input: 0 }, { input: 1 }, { input: 2 }, 'out'],
-        words: (s) => [...mm!.words(s), f(attrs.alpha)],
-      },
-    ];
-  },
+  gpu: ({ inShapes, attrs }) =>
+    productDispatches(inShapes[0]!, inShapes[1]!, { transA: attrs.transA, transB: attrs.transB }, { kind: 'actBackward', code: BACKWARD_OP[attrs.act], alpha: attrs.alpha }),
   grad: planOnly,
 });
 
@@ -110,21 +98,8 @@ export const linearParamGradDef = defineOp<Record<string, never>>({
     const shape = args.inShapes[0]!;
     cpu.reduceSum(g!, shape, reduceFlags(shape, [0]), args.extraOuts![0]!);
   },
-  gpu: ({ inShapes: [gs, xs] }) => {
-    const d = matmulDims(gs!, xs!, { transA: true, transB: false });
-    // The product with one more column of B (all ones): its grid and kernel choice.
-    const [mm] = matmulGpu([gs!, [xs![0]!, xs![1]! + 1]], { transA: true, transB: false });
-    const small = mm!.entry === 'matmul_small';
-    return [
-      {
-        ...mm!,
-        entry: small ? 'matmul_colsum_small' : 'matmul_colsum',
-        constants: small ? mm!.constants : { ...mm!.constants, ONES_COL: 1 },
-        bind: [{ input: 0 }, { input: 1 }, 'out', { out: 1 }],
-        words: () => [d.m, d.n, d.k, 0, 0, 1],
-      },
-    ];
-  },
+  // The product with one more column of B, all ones: column N of the result is the row sums.
+  gpu: ({ inShapes: [gs, xs] }) => productDispatches(gs!, xs!, { transA: true, transB: false }, { kind: 'colsum' }),
   grad: planOnly,
 });
 

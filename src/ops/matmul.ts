@@ -6,7 +6,9 @@ import { fmt } from '../shape.ts';
 import * as cpu from '../backend/cpu/kernels.ts';
 import { defineOp, f, floatOnly, grid } from './define.ts';
 import { leakyReluBackwardDef, reluBackwardDef, sigmoidBackwardDef, sigmoidScalar, tanhBackwardDef } from './unary.ts';
-import type { GpuDispatch } from './define.ts';
+import type { Binding, GpuDispatch, Word } from './define.ts';
+import { chooseMatmul, groupsProblem, matmulTuning } from './matmul-choice.ts';
+import type { MatmulTuning } from './matmul-choice.ts';
 import type { Meta } from '../graph/ir.ts';
 import type { Shape } from '../shape.ts';
 import { sumTo } from './reduce.ts';
@@ -44,54 +46,92 @@ export function matmulDims(a: Shape, b: Shape, { transA, transB }: MatmulAttrs):
 }
 
 /**
- * Tile shape of the WebGPU kernel (the override constants of shaders/matmul.wgsl): WG_N x WG_M
- * threads, each computing an 8 x 8 block of C, so a workgroup covers a (8 WG_M) x (8 WG_N)
- * tile, stepping K by TILE_K. Benchmarks may change these before plans are compiled;
- * WG_M * WG_N must stay within the device's 256 invocations and the two panels,
- * 8 TILE_K (WG_M + WG_N) floats, within its 16 KiB of workgroup memory.
+ * What a product kernel does with its result (the fused entry points of shaders/matmul.wgsl):
+ * store it; add a bias [N] and apply an activation (linear; `pre` also stores the sum);
+ * apply an activation's backward with saved values [batch, M, N] (input 2); or, as a
+ * layer's weight gradient, also store the row sums of op(A) (a ones column of B).
  */
-export const matmulTile = { WG_N: 8, WG_M: 8, TILE_K: 32 };
-/** Outputs per thread along M and along N (the kernel's sixteen vec4 accumulators). */
-const REG = 8;
+export type Epilogue =
+  | { kind: 'none' }
+  | { kind: 'linear'; act: number; alpha: number; pre: boolean }
+  | { kind: 'actBackward'; code: number; alpha: number }
+  | { kind: 'colsum' };
 
-const MAX_GROUPS = 65535;
-/** Below this many 64x64 tiles a product uses the one-thread-per-output kernel. */
-export const SMALL_TILES = 4;
-/** ... and also when fewer than 1 in SPARSE_TILES of its tiles' outputs are real. */
-export const SPARSE_TILES = 8;
+/** Entry points per epilogue: the tiled kernel, one thread per output, and split-K's second pass. */
+function entries(e: Epilogue): { tiled: string; small: string; sum: string; bind: Binding[]; sumBind: Binding[]; constants: Record<string, number> } {
+  switch (e.kind) {
+    case 'none':
+      return { tiled: 'matmul', small: 'matmul_small', sum: 'sum_matmul', bind: [{ input: 0 }, { input: 1 }, 'out'], sumBind: ['out'], constants: {} };
+    case 'linear': {
+      const extra: Binding[] = e.pre ? [{ out: 1 }] : [];
+      const pre = e.pre ? '_pre' : '';
+      return {
+        tiled: `linear${pre}`,
+        small: `linear${pre}_small`,
+        sum: `sum_linear${pre}`,
+        bind: [{ input: 0 }, { input: 1 }, { input: 2 }, 'out', ...extra],
+        sumBind: [{ input: 2 }, 'out', ...extra],
+        constants: { ACT: e.act },
+      };
+    }
+    case 'actBackward':
+      return {
+        tiled: 'matmul_act_backward',
+        small: 'matmul_act_backward_small',
+        sum: 'sum_act_backward',
+        bind: [{ input: 0 }, { input: 1 }, { input: 2 }, 'out'],
+        sumBind: [{ input: 2 }, 'out'],
+        constants: { ACT_BWD: e.code },
+      };
+    case 'colsum':
+      return { tiled: 'matmul_colsum', small: 'matmul_colsum_small', sum: 'sum_colsum', bind: [{ input: 0 }, { input: 1 }, 'out', { out: 1 }], sumBind: ['out', { out: 1 }], constants: {} };
+  }
+}
 
-export function matmulGpu(inShapes: Shape[], attrs: MatmulAttrs): GpuDispatch[] {
-  const d = matmulDims(inShapes[0]!, inShapes[1]!, attrs);
-  const t = matmulTile;
-  const tileM = t.WG_M * REG;
-  const tileN = t.WG_N * REG;
-  // At least one group per axis: the kernel bounds-checks rows, columns and the batch, so
-  // empty products dispatch a no-op instead of relying on zero-sized dispatches.
-  const groups: [number, number, number] = [
-    Math.max(1, Math.ceil(d.n / tileN)),
-    Math.max(1, Math.ceil(d.m / tileM)),
-    Math.max(1, d.batch),
-  ];
-  const words = (): number[] => [d.m, d.n, d.k, d.aBatched ? d.m * d.k : 0, d.bBatched ? d.k * d.n : 0, d.batch];
+/**
+ * The dispatches of op(A) @ op(B) with an epilogue: the kernel chooseMatmul picks for the
+ * shape under the adapter's tuning table, as one dispatch, or two for split-K (the partial
+ * products into scratch, then their sum with the epilogue).
+ */
+export function productDispatches(a: Shape, b: Shape, attrs: MatmulAttrs, epilogue: Epilogue, tuning: MatmulTuning = matmulTuning()): GpuDispatch[] {
+  const d = matmulDims(a, b, attrs);
+  const onesCol = epilogue.kind === 'colsum';
+  const choice = chooseMatmul({ ...d, ...attrs, onesCol }, tuning);
+  const alpha = epilogue.kind === 'linear' || epilogue.kind === 'actBackward' ? epilogue.alpha : 0;
+  const kChunk = choice.kernel === 'tiled' ? choice.kChunk : d.k;
+  const words = (): Word[] => [d.m, d.n, d.k, d.aBatched ? d.m * d.k : 0, d.bBatched ? d.k * d.n : 0, d.batch, f(alpha), kChunk];
   const flags = { TRANS_A: attrs.transA ? 1 : 0, TRANS_B: attrs.transB ? 1 : 0 };
-  // One thread per output beats staging panels in workgroup memory when there are too few
-  // tiles to keep a GPU busy (the lesson nets' layers), or when most of every tile would be
-  // padding (a batch of many tiny products: the XOR lab's hundred 2-2-1 nets).
-  const tiles = groups[0] * groups[1] * groups[2];
-  if (tiles < SMALL_TILES || d.m * d.n * d.batch * SPARSE_TILES < tiles * tileM * tileN) {
-    return [{ shader: 'matmul', entry: 'matmul_small', constants: flags, bind: [{ input: 0 }, { input: 1 }, 'out'], words, workgroups: grid(d.m * d.n * d.batch) }];
+  const e = entries(epilogue);
+  if (choice.kernel === 'small') {
+    const threads = onesCol ? d.m * (d.n + 1) : d.m * d.n * d.batch;
+    return [{ shader: 'matmul', entry: e.small, constants: { ...flags, ...e.constants }, bind: e.bind, words, workgroups: grid(threads) }];
   }
-  if (groups.some((g) => g > MAX_GROUPS)) {
-    throw new Error(`matmul: ${fmt(inShapes[0]!)} @ ${fmt(inShapes[1]!)}: needs ${groups.join('x')} workgroups of ${tileM}x${tileN}, past WebGPU's ${MAX_GROUPS} per dimension`);
-  }
+  const problem = groupsProblem(choice.groups);
+  if (problem) throw new Error(`matmul: ${fmt(a)} @ ${fmt(b)}: ${problem} of ${choice.tile.wgM * choice.tile.reg}x${choice.tile.wgN * choice.tile.reg}`);
+  const t = choice.tile;
+  const constants = {
+    ...flags,
+    WG_M: t.wgM,
+    WG_N: t.wgN,
+    REG: t.reg,
+    TILE_K: t.tileK,
+    VEC_A: choice.vecA ? 1 : 0,
+    VEC_B: choice.vecB ? 1 : 0,
+    CHECK: choice.check ? 1 : 0,
+    ...(onesCol ? { ONES_COL: 1 } : {}),
+  };
+  if (choice.splits === 1) return [{ shader: 'matmul', entry: e.tiled, constants: { ...constants, ...e.constants }, bind: e.bind, words, workgroups: choice.groups }];
+  const cols = d.n + (onesCol ? 1 : 0);
+  const partials: Binding = { scratch: 0, size: d.batch * choice.splits * d.m * cols };
   return [
+    { shader: 'matmul', entry: 'matmul_partial', constants: { ...constants, SPLIT_K: choice.splits }, bind: [{ input: 0 }, { input: 1 }, { ...partials, write: true }], words, workgroups: choice.groups },
     {
-      shader: 'matmul',
-      entry: 'matmul',
-      constants: { ...t, ...flags },
-      bind: [{ input: 0 }, { input: 1 }, 'out'],
+      shader: 'matmul_sum',
+      entry: e.sum,
+      constants: { SPLIT_K: choice.splits, ...e.constants },
+      bind: [partials, ...e.sumBind],
       words,
-      workgroups: groups,
+      workgroups: grid(onesCol ? d.m * cols : d.m * d.n * d.batch),
     },
   ];
 }
@@ -108,8 +148,8 @@ export const matmulDef = defineOp<MatmulAttrs>({
     const d = matmulDims(sa!, sb!, attrs);
     cpu.matmul(a!, b!, out, d.batch, d.m, d.k, d.n, attrs.transA, attrs.transB, d.aBatched, d.bBatched);
   },
-  // One tiled dispatch; the transpose flags pick how panels are loaded (4 pipelines).
-  gpu: ({ inShapes, attrs }) => matmulGpu(inShapes, attrs),
+  // The transpose flags pick how panels are loaded; the shape picks the kernel.
+  gpu: ({ inShapes, attrs }) => productDispatches(inShapes[0]!, inShapes[1]!, attrs, { kind: 'none' }),
   // C = op(A) op(B). Each gradient is one more matmul with flags chosen so nothing is
   // transposed explicitly; a 2-D operand shared across a batch sums its batch gradients.
   grad: ({ g, inputs: [a, b], attrs: { transA, transB }, needsGrad: [needA, needB] }) => {
@@ -171,18 +211,8 @@ export const linearDef = defineOp<LinearAttrs>({
     const round = out instanceof Float32Array ? Math.fround : (v: number) => v;
     for (let i = 0; i < out.length; i++) out[i] = f(round(out[i]! + b![i % d.n]!));
   },
-  gpu: ({ inShapes, attrs }) => {
-    const [mm] = matmulGpu([inShapes[0]!, inShapes[1]!], { transA: false, transB: true });
-    return [
-      {
-        ...mm!,
-        entry: mm!.entry === 'matmul_small' ? 'linear_small' : 'linear',
-        constants: { ...mm!.constants, ACT: ACT_CODE[attrs.act] },
-        bind: [{ input: 0 }, { input: 1 }, { input: 2 }, 'out'],
-        words: (s) => [...mm!.words(s), f(attrs.alpha)],
-      },
-    ];
-  },
+  gpu: ({ inShapes, attrs }) =>
+    productDispatches(inShapes[0]!, inShapes[1]!, { transA: false, transB: true }, { kind: 'linear', act: ACT_CODE[attrs.act], alpha: attrs.alpha, pre: false }),
   // The activation's gradient is read off the output (so no pre-activation is kept):
   // relu and a leaky ReLU with slope >= 0 are positive exactly where their input is.
   grad: ({ g, inputs: [x, w, b], out, attrs, needsGrad: [needX, needW, needB] }) => {

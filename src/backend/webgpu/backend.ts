@@ -10,6 +10,8 @@ import { effectWrites, isScratch, writesBinding } from '../../ops/define.ts';
 import type { Backend, BackendStats, ExecuteResult, HostArray, StageRef } from '../backend.ts';
 import { emptyStats, tagStep } from '../backend.ts';
 import { entryBindings } from './reflect.ts';
+import { setMatmulTuning, tuningGeneration } from '../../ops/matmul-choice.ts';
+import { tuningFor } from './tuning.ts';
 import { PRELUDE_LINES, shaderSource } from './shaders.ts';
 
 // Literal flags: GPUBufferUsage and friends are undefined in Node until Dawn is loaded.
@@ -41,6 +43,8 @@ interface Compiled {
   /** Scratch k of the steps' multi-pass kernels (ScratchBinding), shared by all steps. */
   scratch: GPUBuffer[];
   outputSets: GPUBuffer[][];
+  /** The matmul tuning table's generation the dispatches were chosen under. */
+  generation: number;
   /** null for a plan of views only: nothing to dispatch. */
   params: GPUBuffer | null;
   paramWords: ArrayBuffer;
@@ -121,6 +125,7 @@ export class WebGpuBackend implements Backend {
         : { bytes: maxBufferSize, source: `the adapter's maxBufferSize is ${maxBufferSize} bytes` };
     this.paramAlign = Math.max(256, device.limits.minStorageBufferOffsetAlignment);
     this.storageBuffersPerStage = device.limits.maxStorageBuffersPerShaderStage;
+    setMatmulTuning(tuningFor(description));
     device.lost.then((info) => {
       this.lostReason = `${info.reason}: ${info.message}`;
     });
@@ -145,7 +150,9 @@ export class WebGpuBackend implements Backend {
   }
 
   private createBuffer(bytes: number, usage: number, label: string): GPUBuffer {
-    const size = Math.max(4, Math.ceil(bytes / 4) * 4);
+    // Whole 16-byte units: the matmul kernels read their operands as vec4 arrays, which
+    // reach the last element only if the binding covers its whole vec4.
+    const size = Math.max(16, Math.ceil(bytes / 16) * 16);
     this.stats.buffersAllocated++;
     this.stats.bytesAllocated += size;
     return this.device.createBuffer({ size, usage, label });
@@ -362,7 +369,7 @@ export class WebGpuBackend implements Backend {
       layout: d.layout,
       entries: [
         { binding: 0, resource: { buffer: c.params!, offset: d.paramOffset, size: MAX_WORDS * 4 } },
-        ...spans.map((b, i) => ({ binding: i + 1, resource: b.size === undefined ? { buffer: b.buffer } : { buffer: b.buffer, offset: b.offset, size: b.size } })),
+        ...spans.map((b, i) => ({ binding: i + 1, resource: b.size === undefined ? { buffer: b.buffer } : { buffer: b.buffer, offset: b.offset, size: vec4Size(b) } })),
       ],
     });
     this.stats.bindGroups++;
@@ -378,7 +385,10 @@ export class WebGpuBackend implements Backend {
 
   private compile(plan: Plan): Compiled {
     let c = this.compiled.get(plan);
-    if (c) return c;
+    if (c && c.generation === tuningGeneration()) return c;
+    // A new kernel-choice table (the tuner tries candidates) recompiles; the plan's outputs
+    // keep their buffers, which results may hold.
+    const outputSets = c?.outputSets ?? [];
     const dispatches: CompiledDispatch[] = [];
     const scratch: number[] = [];
     plan.steps.forEach((step, index) => {
@@ -396,7 +406,8 @@ export class WebGpuBackend implements Backend {
       unaligned: new Map(),
       slots: plan.slots.map((s, i) => this.storageBuffer(s.size, `slot ${i} of plan ${plan.id}`)),
       scratch: Array.from(scratch, (size, i) => this.storageBuffer(size ?? 1, `scratch ${i} of plan ${plan.id}`)),
-      outputSets: [],
+      outputSets,
+      generation: tuningGeneration(),
       params,
       paramWords: new ArrayBuffer(Math.max(1, dispatches.length) * this.paramAlign),
       kernels: [...new Set(dispatches.map((d) => d.kernel))],
@@ -523,6 +534,15 @@ export class WebGpuBackend implements Backend {
   destroy(): void {
     this.device.destroy();
   }
+}
+
+/**
+ * A view's binding size in whole 16-byte units where its buffer has them (it always does:
+ * buffers are sized in those units and views start 256-byte aligned), so vec4 readers see
+ * its last elements. The extra bytes belong to no other view a dispatch could write.
+ */
+function vec4Size(b: Span): number {
+  return Math.min(Math.ceil(b.size! / 16) * 16, b.buffer.size - b.offset);
 }
 
 function planName(plan: Plan): string {

@@ -1,0 +1,90 @@
+// `npm run bench -- --tune`: measures the matmul kernel candidates on the current adapter,
+// one representative product per size class (src/ops/matmul-choice.ts), and returns the
+// winners as a tuning table that run.mjs writes to src/backend/webgpu/tuning/, where the
+// WebGPU backend picks it up for this adapter.
+import { matmulTuning, setMatmulTuning, SIZE_CLASSES, chooseMatmul, sizeClass } from '../src/ops/matmul-choice.ts';
+import type { ClassChoice, MatmulTuning, SizeClass } from '../src/ops/matmul-choice.ts';
+import { adapterWords } from '../src/backend/webgpu/tuning.ts';
+import type { TuningFile } from '../src/backend/webgpu/tuning.ts';
+import { createOursEngine } from './ours.ts';
+
+/** [m, k, n, products per timed run] of each class; the l classes only in a full run. */
+const REPRESENTATIVE: Record<SizeClass, [number, number, number, number]> = {
+  'xs-flat': [32, 32, 32, 16],
+  'xs-deep': [16, 512, 16, 16],
+  's-flat': [128, 128, 128, 4],
+  's-deep': [64, 784, 128, 4],
+  'm-flat': [512, 512, 512, 1],
+  'm-deep': [384, 2048, 384, 1],
+  'l-flat': [1024, 1024, 1024, 1],
+  'l-deep': [1024, 4096, 1024, 1],
+};
+
+const TILES: Omit<Extract<ClassChoice, { kernel: 'tiled' }>, 'kernel' | 'minGroups'>[] = [
+  { wgM: 8, wgN: 8, reg: 8, tileK: 32 },
+  { wgM: 8, wgN: 8, reg: 4, tileK: 32 },
+  { wgM: 4, wgN: 4, reg: 8, tileK: 32 },
+  { wgM: 16, wgN: 16, reg: 4, tileK: 16 },
+  { wgM: 16, wgN: 16, reg: 8, tileK: 8 },
+];
+const MIN_GROUPS = [1, 8, 32, 128];
+
+export interface TuneEntry {
+  sizeClass: SizeClass;
+  shape: string;
+  candidate: string;
+  gflops: number;
+  /** 'kernel' from GPU timestamps, 'wall' from the median wall time of a run. */
+  timing: 'kernel' | 'wall';
+}
+
+const label = (c: ClassChoice): string => (c.kernel === 'small' ? 'small' : `${c.wgM}x${c.wgN} threads, reg ${c.reg}, tileK ${c.tileK}, minGroups ${c.minGroups}`);
+
+export async function tune(adapter: string, full: boolean, reps: number, log: (msg: string) => void): Promise<{ table: TuningFile; entries: TuneEntry[] }> {
+  const before = matmulTuning();
+  const engine = createOursEngine('shadergrad-webgpu');
+  const entries: TuneEntry[] = [];
+  const winners = {} as Record<SizeClass, ClassChoice>;
+  const notes: string[] = [];
+  try {
+    for (const cls of SIZE_CLASSES) {
+      const [m, k, n, batch] = REPRESENTATIVE[cls];
+      if (sizeClass({ batch: 1, m, n, k }) !== cls) throw new Error(`tune: the representative ${m}x${k}x${n} of ${cls} is in class ${sizeClass({ batch: 1, m, n, k })}`);
+      if (!full && cls.startsWith('l-')) {
+        winners[cls] = winners[cls.replace('l-', 'm-') as SizeClass];
+        notes.push(`${cls} not measured (a quick run): it takes the m class's winner`);
+        continue;
+      }
+      const candidates: ClassChoice[] = [...(cls.startsWith('xs') || cls.startsWith('s-') ? [{ kernel: 'small' } as const] : []), ...TILES.flatMap((t) => MIN_GROUPS.map((g) => ({ kernel: 'tiled' as const, ...t, minGroups: g })))];
+      // Candidates that make the same kernel choice for this shape are measured once.
+      const seen = new Map<string, ClassChoice>();
+      for (const c of candidates) {
+        const table: MatmulTuning = { adapter, source: 'a candidate', classes: Object.fromEntries(SIZE_CLASSES.map((s) => [s, c])) as MatmulTuning['classes'] };
+        const key = JSON.stringify(chooseMatmul({ batch: 1, m, n, k, transA: false, transB: false }, table));
+        if (!seen.has(key)) seen.set(key, c);
+      }
+      let best: { c: ClassChoice; gflops: number } | null = null;
+      for (const c of seen.values()) {
+        setMatmulTuning({ adapter, source: 'a candidate', classes: Object.fromEntries(SIZE_CLASSES.map((s) => [s, c])) as MatmulTuning['classes'] });
+        const f = await engine.matmul(m, k, n, batch, reps);
+        const gflops = f.kernelGflops ?? f.gflops;
+        entries.push({ sizeClass: cls, shape: `${m}x${k}x${n}`, candidate: label(c), gflops, timing: f.kernelGflops !== undefined ? 'kernel' : 'wall' });
+        log(`tune ${cls} ${m}x${k}x${n}: ${label(c)}: ${gflops.toPrecision(3)} GFLOP/s`);
+        if (!best || gflops > best.gflops) best = { c, gflops };
+      }
+      winners[cls] = best!.c;
+      log(`tune ${cls}: ${label(best!.c)} wins`);
+    }
+  } finally {
+    setMatmulTuning(before);
+  }
+  const date = new Date().toISOString().slice(0, 10);
+  const table: TuningFile = {
+    adapter,
+    // The vendor and architecture words (the description's first two): what the backend matches.
+    match: adapterWords(adapter).slice(0, 2),
+    source: `measured by npm run bench -- --tune${full ? '' : ' --quick'} on ${date}${notes.length ? `; ${notes.join('; ')}` : ''}`,
+    classes: winners,
+  };
+  return { table, entries };
+}

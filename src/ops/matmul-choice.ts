@@ -1,0 +1,180 @@
+// Which matmul kernel runs for a shape: a pure function of the product's dimensions and a
+// tuning table per adapter (size class -> kernel), so it is tested without a GPU and a
+// contributor can read why a shape got the kernel it got. `npm run bench -- --tune`
+// measures the candidates on an adapter and writes its table (src/backend/webgpu/tuning/).
+
+/** Threads per workgroup along M and N, outputs per thread along each, and the K-step. */
+export interface TileConfig {
+  wgM: number;
+  wgN: number;
+  reg: 4 | 8;
+  tileK: number;
+}
+
+/**
+ * A size class's kernel: one thread per output ('small'), or the tiled kernel with a tile
+ * configuration; a tiled product with fewer than `minGroups` workgroups splits K (up to
+ * MAX_SPLITS chunks of at least MIN_CHUNK) until it has about that many.
+ */
+export type ClassChoice = { kernel: 'small' } | ({ kernel: 'tiled'; minGroups: number } & TileConfig);
+
+export const SIZE_CLASSES = ['xs-flat', 'xs-deep', 's-flat', 's-deep', 'm-flat', 'm-deep', 'l-flat', 'l-deep'] as const;
+export type SizeClass = (typeof SIZE_CLASSES)[number];
+
+export interface MatmulTuning {
+  /** The adapter the table is for, as the backend describes it. */
+  adapter: string;
+  /** How the table was made: measured by `bench --tune` on a date, or chosen by hand. */
+  source: string;
+  classes: Record<SizeClass, ClassChoice>;
+}
+
+export interface ProductDims {
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+  /** matmul_colsum: op(B) gets one more column, all ones (a layer's bias gradient). */
+  onesCol?: boolean;
+}
+
+export type MatmulChoice =
+  | { kernel: 'small'; sizeClass: SizeClass }
+  | {
+      kernel: 'tiled';
+      sizeClass: SizeClass;
+      tile: TileConfig;
+      /** Workgroups along N (x), M (y) and batch x splits (z). */
+      groups: [number, number, number];
+      /** K-chunks (1: no split), each kChunk values of K, a multiple of tileK. */
+      splits: number;
+      kChunk: number;
+      /** Whether loads and stores need bounds tests (the shape is not a multiple of the tile). */
+      check: boolean;
+      /** Whether op(A) / op(B) panels are read in vec4 loads. */
+      vecA: boolean;
+      vecB: boolean;
+    };
+
+/** Split-K never makes chunks shorter than this many values of K, nor more than MAX_SPLITS. */
+export const MIN_CHUNK = 64;
+export const MAX_SPLITS = 16;
+/** A batch of products whose tiles would be mostly padding (fewer than 1 in SPARSE_TILES outputs real) runs one thread per output. */
+export const SPARSE_TILES = 8;
+const MAX_GROUPS = 65535;
+
+/**
+ * Output elements (all batch entries) up to 4K: xs, 64K: s, below 1M: m, from 1M: l; 'deep' when
+ * K is at least 4 times the side of a square with the output's area (a skinny product).
+ */
+export function sizeClass(d: Pick<ProductDims, 'batch' | 'm' | 'n' | 'k'>): SizeClass {
+  const out = d.batch * d.m * d.n;
+  const size = out <= 4096 ? 'xs' : out <= 65536 ? 's' : out < 1 << 20 ? 'm' : 'l';
+  return `${size}-${d.k >= 4 * Math.sqrt(out) ? 'deep' : 'flat'}` as SizeClass;
+}
+
+/** Why a tile configuration cannot run (WebGPU's default limits), or null. */
+export function tileProblem(t: TileConfig): string | null {
+  if (t.reg !== 4 && t.reg !== 8) return `reg must be 4 or 8, got ${t.reg}`;
+  if (![t.wgM, t.wgN, t.tileK].every((v) => Number.isInteger(v) && v >= 1)) return `wgM, wgN and tileK must be positive integers`;
+  if (t.wgM * t.wgN > 256) return `${t.wgM}x${t.wgN} threads is more than the 256 a workgroup may have`;
+  if (t.tileK % 4 !== 0) return `tileK must be a multiple of 4 (vec4 panel loads), got ${t.tileK}`;
+  const bytes = 4 * t.tileK * t.reg * (t.wgM + t.wgN);
+  if (bytes > 16384) return `panels of ${bytes} bytes exceed the 16384 bytes of workgroup memory`;
+  return null;
+}
+
+export function chooseMatmul(d: ProductDims, tuning: MatmulTuning): MatmulChoice {
+  const cls = sizeClass(d);
+  const c = tuning.classes[cls];
+  if (c.kernel === 'small') return { kernel: 'small', sizeClass: cls };
+  const tile: TileConfig = { wgM: c.wgM, wgN: c.wgN, reg: c.reg, tileK: c.tileK };
+  const tileM = c.wgM * c.reg;
+  const tileN = c.wgN * c.reg;
+  const cols = d.n + (d.onesCol ? 1 : 0);
+  const gx = Math.max(1, Math.ceil(cols / tileN));
+  const gy = Math.max(1, Math.ceil(d.m / tileM));
+  const batch = Math.max(1, d.batch);
+  const tiles = gx * gy * batch;
+  // A batch of tiny products (the XOR lab's hundred 2-2-1 nets): the tiles would be padding.
+  if (d.m * cols * d.batch * SPARSE_TILES < tiles * tileM * tileN) return { kernel: 'small', sizeClass: cls };
+  let splits = 1;
+  let kChunk = d.k;
+  if (tiles < c.minGroups && d.k >= 2 * MIN_CHUNK) {
+    const want = Math.min(MAX_SPLITS, Math.ceil(c.minGroups / tiles), Math.floor(d.k / MIN_CHUNK));
+    kChunk = Math.ceil(d.k / want / c.tileK) * c.tileK;
+    splits = Math.ceil(d.k / kChunk);
+    if (splits === 1) kChunk = d.k;
+  }
+  const groups: [number, number, number] = [gx, gy, batch * splits];
+  const fits = d.m % tileM === 0 && cols % tileN === 0 && d.k % c.tileK === 0 && (splits === 1 || kChunk % c.tileK === 0);
+  return {
+    kernel: 'tiled',
+    sizeClass: cls,
+    tile,
+    groups,
+    splits,
+    kChunk,
+    check: !fits,
+    // The operand's contiguous direction must come in whole vec4s: K for a row-major A,
+    // M for a transposed one; N for a row-major B (the ones column then starts a vec4), K for
+    // a transposed one. Batch strides (M K, K N) are multiples of 4 then too.
+    vecA: (d.transA ? d.m : d.k) % 4 === 0,
+    vecB: (d.transB ? d.k : d.n) % 4 === 0,
+  };
+}
+
+export function groupsProblem(groups: readonly number[]): string | null {
+  return groups.some((g) => g > MAX_GROUPS) ? `needs ${groups.join('x')} workgroups, past WebGPU's ${MAX_GROUPS} per dimension` : null;
+}
+
+/**
+ * For an adapter without a measured table: configurations chosen by hand for GPUs with many
+ * compute units (a tile of 64 or 256 threads, split-K up to 128 workgroups). Not measured;
+ * run `npm run bench -- --tune` on the adapter to replace it.
+ */
+export const DEFAULT_TUNING: MatmulTuning = {
+  adapter: 'any',
+  source: 'chosen by hand, not measured',
+  classes: {
+    'xs-flat': { kernel: 'small' },
+    'xs-deep': { kernel: 'tiled', wgM: 8, wgN: 8, reg: 4, tileK: 32, minGroups: 64 },
+    's-flat': { kernel: 'tiled', wgM: 8, wgN: 8, reg: 4, tileK: 32, minGroups: 64 },
+    's-deep': { kernel: 'tiled', wgM: 8, wgN: 8, reg: 4, tileK: 32, minGroups: 128 },
+    'm-flat': { kernel: 'tiled', wgM: 16, wgN: 16, reg: 4, tileK: 16, minGroups: 128 },
+    'm-deep': { kernel: 'tiled', wgM: 16, wgN: 16, reg: 4, tileK: 16, minGroups: 128 },
+    'l-flat': { kernel: 'tiled', wgM: 16, wgN: 16, reg: 8, tileK: 8, minGroups: 1 },
+    'l-deep': { kernel: 'tiled', wgM: 16, wgN: 16, reg: 8, tileK: 8, minGroups: 128 },
+  },
+};
+
+let current: MatmulTuning = DEFAULT_TUNING;
+let generation = 0;
+
+/** The table the WebGPU rules use now; plans compiled before a change recompile. */
+export function matmulTuning(): MatmulTuning {
+  return current;
+}
+
+export function tuningGeneration(): number {
+  return generation;
+}
+
+/** Install a table (the backend does, for its adapter; the tuner does, per candidate). */
+export function setMatmulTuning(t: MatmulTuning): void {
+  for (const cls of SIZE_CLASSES) {
+    const c = t.classes[cls];
+    if (!c) throw new Error(`matmul tuning for ${t.adapter}: no entry for size class ${cls}`);
+    if (c.kernel === 'tiled') {
+      const p = tileProblem(c);
+      if (p) throw new Error(`matmul tuning for ${t.adapter}, class ${cls}: ${p}`);
+      if (!(c.minGroups >= 1)) throw new Error(`matmul tuning for ${t.adapter}, class ${cls}: minGroups must be >= 1, got ${c.minGroups}`);
+    } else if (c.kernel !== 'small') {
+      throw new Error(`matmul tuning for ${t.adapter}, class ${cls}: kernel must be 'small' or 'tiled', got ${String((c as { kernel: unknown }).kernel)}`);
+    }
+  }
+  current = t;
+  generation++;
+}

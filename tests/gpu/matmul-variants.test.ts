@@ -1,0 +1,161 @@
+// Every matmul kernel variant against the CPU reference: one thread per output, the tiled
+// kernel with each tile configuration (4x4 and 8x8 register blocks, 16 to 256 threads),
+// vec4 and scalar panel loads, with and without bounds tests, and split-K below and above
+// its threshold; for the plain product and each fused epilogue. A variant is forced by
+// installing a tuning table that gives every size class the same choice, and the pure
+// choice function (src/ops/matmul-choice.ts) says which variant each shape then takes, so
+// the test fails if a variant it means to cover is never reached.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setBackend } from '../../src/index.ts';
+import type { OpName } from '../../src/ops/registry.ts';
+import { SIZE_CLASSES, chooseMatmul, matmulTuning, setMatmulTuning } from '../../src/ops/matmul-choice.ts';
+import type { ClassChoice, MatmulChoice, MatmulTuning } from '../../src/ops/matmul-choice.ts';
+import { matmulDims } from '../../src/ops/matmul.ts';
+import { sampleInputs } from './cases.ts';
+import type { OpCase } from './cases.ts';
+import { runCase } from './run-case.ts';
+
+const configs: Record<string, ClassChoice> = {
+  small: { kernel: 'small' },
+  '32x32 reg4 (64 threads)': { kernel: 'tiled', wgM: 8, wgN: 8, reg: 4, tileK: 32, minGroups: 1 },
+  '64x64 reg8 (64 threads)': { kernel: 'tiled', wgM: 8, wgN: 8, reg: 8, tileK: 32, minGroups: 1 },
+  '32x64 reg8 (32 threads)': { kernel: 'tiled', wgM: 4, wgN: 8, reg: 8, tileK: 16, minGroups: 1 },
+  '64x64 reg4 (256 threads)': { kernel: 'tiled', wgM: 16, wgN: 16, reg: 4, tileK: 16, minGroups: 1 },
+  '128x128 reg8 (256 threads)': { kernel: 'tiled', wgM: 16, wgN: 16, reg: 8, tileK: 8, minGroups: 1 },
+  'split-K 32x32 reg4': { kernel: 'tiled', wgM: 8, wgN: 8, reg: 4, tileK: 32, minGroups: 64 },
+  'split-K 64x64 reg8': { kernel: 'tiled', wgM: 8, wgN: 8, reg: 8, tileK: 32, minGroups: 64 },
+};
+
+const table = (c: ClassChoice): MatmulTuning => ({
+  adapter: 'test',
+  source: 'forced by the test',
+  classes: Object.fromEntries(SIZE_CLASSES.map((k) => [k, c])) as MatmulTuning['classes'],
+});
+
+const f = (shape: number[]) => ({ shape, kind: 'any' as const });
+
+/** [m, k, n]: 1x1, primes, exact multiples of 32, 64 and 128, and K below (127) and above (200, 256) the split threshold. */
+const SIZES: [number, number, number][] = [
+  [1, 1, 1],
+  [7, 13, 5],
+  [37, 127, 29],
+  [64, 64, 64],
+  [65, 200, 33],
+  [128, 256, 128],
+  [12, 256, 8],
+];
+
+interface Case {
+  op: OpName;
+  c: OpCase;
+  /** The product's dims as the op's GPU rule sees them. */
+  dims: { batch: number; m: number; n: number; k: number; transA: boolean; transB: boolean; onesCol?: boolean };
+}
+
+function casesFor(): Case[] {
+  const out: Case[] = [];
+  for (const [m, k, n] of SIZES) {
+    for (const [transA, transB] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
+      out.push({
+        op: 'matmul',
+        c: { label: `matmul ${m}x${k}x${n} tA=${transA} tB=${transB}`, inputs: [f(transA ? [k, m] : [m, k]), f(transB ? [n, k] : [k, n])], attrs: { transA, transB } },
+        dims: { batch: 1, m, n, k, transA, transB },
+      });
+    }
+    out.push({
+      op: 'linear',
+      c: { label: `linear relu ${m}x${k}->${n}`, inputs: [f([m, k]), f([n, k]), f([n])], attrs: { act: 'relu', alpha: 0 } },
+      dims: { batch: 1, m, n, k, transA: false, transB: true },
+    });
+    out.push({
+      op: 'linearPre',
+      c: { label: `linearPre leakyRelu ${m}x${k}->${n}`, inputs: [f([m, k]), f([n, k]), f([n])], attrs: { act: 'leakyRelu', alpha: 0.1 } },
+      dims: { batch: 1, m, n, k, transA: false, transB: true },
+    });
+    out.push({
+      op: 'matmulActBackward',
+      c: { label: `matmulActBackward tanh ${m}x${k}x${n}`, inputs: [f([m, k]), f([n, k]), { shape: [m, n], kind: 'unit' }], attrs: { transA: false, transB: true, act: 'tanhBackward', alpha: 0 } },
+      dims: { batch: 1, m, n, k, transA: false, transB: true },
+    });
+    // gᵀx: g [k, m], x [k, n]; the ones column makes n + 1 columns.
+    out.push({
+      op: 'linearParamGrad',
+      c: { label: `linearParamGrad g [${k},${m}] x [${k},${n}]`, inputs: [f([k, m]), f([k, n])], attrs: {} },
+      dims: { batch: 1, m, n, k, transA: true, transB: false, onesCol: true },
+    });
+  }
+  out.push({
+    op: 'matmul',
+    c: { label: 'batched [3,37,70]@[3,70,29]', inputs: [f([3, 37, 70]), f([3, 70, 29])], attrs: { transA: false, transB: false } },
+    dims: { ...matmulDims([3, 37, 70], [3, 70, 29], { transA: false, transB: false }), transA: false, transB: false },
+  });
+  out.push({
+    op: 'matmul',
+    c: { label: 'shared, split [12,256]@[3,256,8]', inputs: [f([12, 256]), f([3, 256, 8])], attrs: { transA: false, transB: false } },
+    dims: { batch: 3, m: 12, n: 8, k: 256, transA: false, transB: false },
+  });
+  return out;
+}
+
+const CASES = casesFor();
+const reference = new Map<string, (Float32Array | Int32Array)[]>();
+let installed: MatmulTuning;
+
+beforeAll(async () => {
+  await setBackend('cpu');
+  for (const { op, c } of CASES) reference.set(c.label, await runCase(op, c, sampleInputs(op, c)));
+  await setBackend('webgpu');
+  installed = matmulTuning();
+});
+
+afterAll(async () => {
+  setMatmulTuning(installed);
+  await setBackend('cpu');
+});
+
+const describeChoice = (ch: MatmulChoice): string =>
+  ch.kernel === 'small' ? 'small' : `tiled splits=${ch.splits} check=${ch.check} vecA=${ch.vecA} vecB=${ch.vecB}`;
+
+describe('matmul kernel variants equal the cpu reference', () => {
+  for (const [name, config] of Object.entries(configs)) {
+    it(name, async () => {
+      setMatmulTuning(table(config));
+      const seen = new Set<string>();
+      for (const { op, c, dims } of CASES) {
+        const choice = chooseMatmul(dims, matmulTuning());
+        seen.add(describeChoice(choice));
+        const got = await runCase(op, c, sampleInputs(op, c));
+        const ref = reference.get(c.label)!;
+        got.forEach((g, o) => {
+          const r = ref[o]!;
+          let maxRef = 0;
+          for (const v of r) maxRef = Math.max(maxRef, Math.abs(v));
+          const tol = 1e-4 * Math.max(1, maxRef);
+          let worst = 0;
+          for (let i = 0; i < r.length; i++) worst = Math.max(worst, Math.abs(g[i]! - r[i]!));
+          expect(worst, `${name}: ${c.label} output ${o} (${describeChoice(choice)}) max |gpu - cpu|`).toBeLessThanOrEqual(tol);
+        });
+      }
+      const kinds = [...seen].join('; ');
+      if (config.kernel === 'small') {
+        expect(kinds).toBe('small');
+      } else {
+        // The variants this configuration must reach on the shapes above.
+        expect(kinds, kinds).toMatch(/check=true/);
+        expect(kinds, kinds).toMatch(/vecA=true/);
+        expect(kinds, kinds).toMatch(/vecA=false/);
+        expect(kinds, kinds).toMatch(/vecB=false/);
+        if (config.minGroups > 1) {
+          expect(kinds, kinds).toMatch(/splits=1 /);
+          expect(kinds, kinds).toMatch(/splits=[2-9]/);
+        }
+        if (config.wgM * config.reg <= 64) expect(kinds, kinds).toMatch(/check=false/);
+      }
+    });
+  }
+});

@@ -1,0 +1,141 @@
+// The matmul kernel choice without a GPU: size classes, split-K, bounds tests and vec4
+// loads as a pure function of the shape and a tuning table; the tables' validation; and
+// which table an adapter gets.
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_TUNING, MAX_SPLITS, MIN_CHUNK, SIZE_CLASSES, chooseMatmul, matmulTuning, setMatmulTuning, sizeClass, tileProblem } from '../../src/ops/matmul-choice.ts';
+import type { ClassChoice, MatmulTuning } from '../../src/ops/matmul-choice.ts';
+import { productDispatches } from '../../src/ops/matmul.ts';
+import { tuningFor } from '../../src/backend/webgpu/tuning.ts';
+
+const all = (c: ClassChoice): MatmulTuning => ({ adapter: 'test', source: 'test', classes: Object.fromEntries(SIZE_CLASSES.map((k) => [k, c])) as MatmulTuning['classes'] });
+const tiled = (minGroups = 1): ClassChoice => ({ kernel: 'tiled', wgM: 8, wgN: 8, reg: 8, tileK: 32, minGroups });
+const dims = (m: number, k: number, n: number, more: Partial<{ batch: number; transA: boolean; transB: boolean; onesCol: boolean }> = {}) => ({
+  batch: 1,
+  m,
+  k,
+  n,
+  transA: false,
+  transB: false,
+  ...more,
+});
+
+const original = matmulTuning();
+afterEach(() => setMatmulTuning(original));
+
+describe('size classes', () => {
+  it('split by output elements and by how deep K is', () => {
+    expect(sizeClass(dims(64, 64, 64))).toBe('xs-flat');
+    expect(sizeClass(dims(16, 512, 16))).toBe('xs-deep');
+    expect(sizeClass(dims(128, 128, 128))).toBe('s-flat');
+    expect(sizeClass(dims(128, 784, 128))).toBe('s-deep');
+    expect(sizeClass(dims(256, 256, 256))).toBe('s-flat');
+    expect(sizeClass(dims(512, 512, 512))).toBe('m-flat');
+    expect(sizeClass(dims(1024, 1024, 1024))).toBe('l-flat');
+    expect(sizeClass(dims(1024, 4096, 1024))).toBe('l-deep');
+    // The batch counts toward the output.
+    expect(sizeClass(dims(64, 64, 64, { batch: 2 }))).toBe('s-flat');
+  });
+});
+
+describe('chooseMatmul', () => {
+  it('takes the class table: one thread per output, or the tiled kernel', () => {
+    expect(chooseMatmul(dims(128, 128, 128), all({ kernel: 'small' })).kernel).toBe('small');
+    const c = chooseMatmul(dims(128, 128, 128), all(tiled()));
+    expect(c).toMatchObject({ kernel: 'tiled', groups: [2, 2, 1], splits: 1, check: false, vecA: true, vecB: true });
+  });
+
+  it('runs a batch of tiny products one thread per output (the tiles would be padding)', () => {
+    expect(chooseMatmul(dims(2, 2, 1, { batch: 100 }), all(tiled())).kernel).toBe('small');
+  });
+
+  it('tests bounds only where the shape is not a multiple of the tile, the ones column included', () => {
+    const fit = chooseMatmul(dims(64, 96, 128), all(tiled()));
+    expect(fit.kernel === 'tiled' && fit.check).toBe(false);
+    for (const d of [dims(65, 96, 128), dims(64, 95, 128), dims(64, 96, 127), dims(64, 96, 128, { onesCol: true })]) {
+      const c = chooseMatmul(d, all(tiled()));
+      expect(c.kernel === 'tiled' && c.check, JSON.stringify(d)).toBe(true);
+    }
+    // 127 columns and the ones column fill two 64-wide tiles exactly.
+    const ones = chooseMatmul(dims(64, 96, 127, { onesCol: true }), all(tiled()));
+    expect(ones).toMatchObject({ check: false, groups: [2, 1, 1] });
+  });
+
+  it('reads a panel in vec4s when its contiguous direction comes in whole vec4s', () => {
+    const pick = (m: number, k: number, n: number, transA: boolean, transB: boolean) => {
+      const c = chooseMatmul(dims(m, k, n, { transA, transB }), all(tiled()));
+      return c.kernel === 'tiled' ? [c.vecA, c.vecB] : null;
+    };
+    // Row-major A runs along K, transposed A along M; row-major B along N, transposed B along K.
+    expect(pick(130, 68, 130, false, false)).toEqual([true, false]);
+    expect(pick(130, 68, 130, true, false)).toEqual([false, false]);
+    expect(pick(132, 66, 130, true, true)).toEqual([true, false]);
+    expect(pick(130, 68, 132, false, true)).toEqual([true, true]);
+  });
+
+  it('splits K into chunks of whole K-steps when there are too few tiles', () => {
+    const c = chooseMatmul(dims(64, 784, 128), all(tiled(64)));
+    if (c.kernel !== 'tiled') throw new Error('tiled expected');
+    // 2 tiles want 32 chunks; K = 784 allows 12 of at least MIN_CHUNK.
+    expect(c.splits).toBeGreaterThan(1);
+    expect(c.splits).toBeLessThanOrEqual(Math.min(MAX_SPLITS, Math.floor(784 / MIN_CHUNK)));
+    expect(c.kChunk % 32).toBe(0);
+    expect(c.kChunk * c.splits).toBeGreaterThanOrEqual(784);
+    expect(c.kChunk * (c.splits - 1)).toBeLessThan(784);
+    expect(c.groups).toEqual([2, 1, c.splits]);
+    expect(c.check).toBe(true);
+  });
+
+  it('does not split below two minimum chunks of K, nor when the tiles suffice', () => {
+    const below = chooseMatmul(dims(64, 2 * MIN_CHUNK - 1, 64), all(tiled(64)));
+    expect(below.kernel === 'tiled' && below.splits).toBe(1);
+    const above = chooseMatmul(dims(64, 2 * MIN_CHUNK, 64), all(tiled(64)));
+    expect(above.kernel === 'tiled' && above.splits).toBe(2);
+    const enough = chooseMatmul(dims(512, 4096, 512), all(tiled(64)));
+    expect(enough.kernel === 'tiled' && enough.splits).toBe(1);
+  });
+
+  it('a split product is two dispatches: partials into scratch, then their sum with the epilogue', () => {
+    setMatmulTuning(all(tiled(64)));
+    const ds = productDispatches([64, 784], [128, 784], { transA: false, transB: true }, { kind: 'linear', act: 1, alpha: 0, pre: false });
+    expect(ds.map((d) => `${d.shader}.${d.entry}`)).toEqual(['matmul.matmul_partial', 'matmul_sum.sum_linear']);
+    const c = chooseMatmul(dims(64, 784, 128, { transB: true }), all(tiled(64)));
+    const splits = c.kernel === 'tiled' ? c.splits : 0;
+    expect(ds[0]!.bind[2]).toEqual({ scratch: 0, size: splits * 64 * 128, write: true });
+    expect(ds[1]!.bind[0]).toEqual({ scratch: 0, size: splits * 64 * 128 });
+    expect(ds[1]!.constants).toMatchObject({ SPLIT_K: splits, ACT: 1 });
+  });
+});
+
+describe('tuning tables', () => {
+  it('tileProblem names what a configuration breaks', () => {
+    expect(tileProblem({ wgM: 8, wgN: 8, reg: 8, tileK: 32 })).toBeNull();
+    expect(tileProblem({ wgM: 32, wgN: 16, reg: 4, tileK: 16 })).toMatch(/512 threads|more than the 256/);
+    expect(tileProblem({ wgM: 16, wgN: 16, reg: 8, tileK: 32 })).toMatch(/32768 bytes exceed the 16384/);
+    expect(tileProblem({ wgM: 8, wgN: 8, reg: 8, tileK: 30 })).toMatch(/multiple of 4/);
+    expect(tileProblem({ wgM: 8, wgN: 8, reg: 6 as 8, tileK: 32 })).toMatch(/reg must be 4 or 8/);
+  });
+
+  it('setMatmulTuning refuses a table that could not run, naming the class', () => {
+    const bad = all(tiled());
+    bad.classes['m-deep'] = { kernel: 'tiled', wgM: 16, wgN: 32, reg: 4, tileK: 16, minGroups: 1 };
+    expect(() => setMatmulTuning(bad)).toThrow(/class m-deep: 16x32 threads/);
+    const missing = all(tiled());
+    delete (missing.classes as Partial<MatmulTuning['classes']>)['xs-flat'];
+    expect(() => setMatmulTuning(missing)).toThrow(/no entry for size class xs-flat/);
+    expect(matmulTuning()).toBe(original);
+  });
+
+  it('the default table and every committed table are valid', () => {
+    expect(() => setMatmulTuning(DEFAULT_TUNING)).not.toThrow();
+    const swiftshader = tuningFor('google swiftshader');
+    expect(swiftshader).not.toBe(DEFAULT_TUNING);
+    expect(() => setMatmulTuning(swiftshader)).not.toThrow();
+    expect(swiftshader.source).toMatch(/measured by npm run bench -- --tune/);
+  });
+
+  it('an adapter gets the table whose words its description has, else the default', () => {
+    // Chrome's and Dawn's descriptions of the same adapter.
+    expect(tuningFor('google swiftshader')).toBe(tuningFor('google swiftshader swiftshader-device-subzero- SwiftShader driver 5.0.0'));
+    expect(tuningFor('nvidia hopper NVIDIA H200')).toBe(DEFAULT_TUNING);
+  });
+});
