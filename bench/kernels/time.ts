@@ -146,7 +146,7 @@ async function submitRepeated(device: GPUDevice, work: Recordable, count: number
   return { wallMs, gpuMs: Number(end! - begin!) / 1e6 };
 }
 
-export function median(xs: number[]): number {
+function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
 }
