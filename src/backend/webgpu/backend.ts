@@ -109,6 +109,8 @@ export class WebGpuBackend implements Backend {
   private emptyBuffer: GPUBuffer | null = null;
   /** GPU timestamps around each run's compute pass, while a benchmark times kernels. */
   private timer: { querySet: GPUQuerySet; resolve: GPUBuffer; pending: Promise<void>[]; ns: number } | null = null;
+  /** The last run's compiled dispatches and bind groups, for lastRunDispatches (kernel benchmarks). */
+  private lastRun: { c: Compiled; groups: GPUBindGroup[]; copied: boolean } | null = null;
 
   readonly maxTensorBytes: { bytes: number; source: string };
   readonly storageBuffersPerStage: number;
@@ -257,6 +259,7 @@ export class WebGpuBackend implements Backend {
       }
     });
 
+    this.lastRun = { c, groups, copied: copies.some((x) => x.length > 0) };
     this.device.pushErrorScope('validation');
     this.device.pushErrorScope('out-of-memory');
     const enc = this.device.createCommandEncoder({ label: planName(plan) });
@@ -523,6 +526,32 @@ export class WebGpuBackend implements Backend {
     await Promise.all(timer.pending);
     this.timer = null;
     return timer.ns / 1e6;
+  }
+
+  /**
+   * Kernel benchmarks (bench/kernels/time.ts): the last execute()'s dispatches, as a function
+   * that records them again into a compute pass (as many times as the caller likes, in one
+   * command buffer), with the same pipelines, bind groups and parameter block: the same
+   * kernels on the same buffers, without a run's own work (parameter writes, bind-group
+   * lookups, a submit per run). The buffers hold whatever the last run left; inputs must
+   * stay alive while it is used. Not for a run that first copied unaligned views: a copy
+   * cannot be recorded inside a pass.
+   */
+  lastRunDispatches(): { kernels: string[]; dispatches: number; record(pass: GPUComputePassEncoder): void } {
+    const run = this.lastRun;
+    if (!run) throw new Error('webgpu: lastRunDispatches: no plan has run on this device yet');
+    if (run.copied) throw new Error(`webgpu: lastRunDispatches: the last run [${run.c.kernels.join(', ')}] copied unaligned views first; time kernels on whole tensors`);
+    const { c, groups } = run;
+    return {
+      kernels: c.kernels,
+      dispatches: c.dispatches.length,
+      record: (pass) =>
+        c.dispatches.forEach((d, k) => {
+          pass.setPipeline(d.pipeline);
+          pass.setBindGroup(0, groups[k]!);
+          pass.dispatchWorkgroups(...d.dispatch.workgroups);
+        }),
+    };
   }
 
   /** Wait until the device has finished everything submitted (benchmarks). */

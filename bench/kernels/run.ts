@@ -1,0 +1,106 @@
+// The per-kernel benchmark itself, the same in the browser page and in Node on Dawn: the
+// adapter's ceilings first, then each op and shape, timed alone (time.ts).
+import { setBackend } from 'shadergrad';
+import { CEILING_SIZES, measureCeilings } from './ceilings.ts';
+import type { Ceilings } from './ceilings.ts';
+import { KERNEL_OPS } from './ops.ts';
+import type { Mode } from './ops.ts';
+import type { KernelPlan } from './options.ts';
+import { timeOp, webgpuBackend } from './time.ts';
+import type { TimeOptions, TimingMethod } from './time.ts';
+
+export interface KernelRow {
+  op: string;
+  /** What ran, "op (shader.entry)", in dispatch order. */
+  kernels: string[];
+  shape: string;
+  ms: number;
+  gflops: number;
+  gbs: number;
+  /** GFLOP/s and GB/s as fractions of the measured ceilings. */
+  flopShare: number;
+  bandwidthShare: number;
+  /** The work model's counts for one run (ops.ts). */
+  flop: number;
+  bytes: number;
+  method: TimingMethod;
+  dispatches: number;
+  repeats: number;
+}
+
+export interface KernelResult {
+  adapter: string;
+  date: string;
+  mode: Mode;
+  runtime: 'browser' | 'node';
+  timestampQuery: boolean;
+  ceilings: Ceilings;
+  /** How each op's FLOP and bytes are counted. */
+  model: Record<string, string>;
+  rows: KernelRow[];
+  notes: string[];
+}
+
+const TIMING: Record<Mode, TimeOptions> = {
+  // Enough to exercise every path (calibration, several submits), not to measure well.
+  smoke: { targetMs: 5, submits: 2, maxRepeats: 8 },
+  full: { targetMs: 100, submits: 5, maxRepeats: 2000 },
+};
+
+export async function runKernels(plan: Pick<KernelPlan, 'mode' | 'runs'>, runtime: KernelResult['runtime'], log: (msg: string) => void): Promise<KernelResult> {
+  const gpu = await setBackend('webgpu');
+  const backend = webgpuBackend('bench:kernels');
+  const timing = TIMING[plan.mode];
+  log(`adapter: ${gpu.description}`);
+  try {
+    const ceilings = await measureCeilings(backend.device, CEILING_SIZES[plan.mode], timing);
+    log(`ceilings: copy ${ceilings.bandwidthGBs.toPrecision(4)} GB/s, FMA ${ceilings.gflops.toPrecision(4)} GFLOP/s`);
+    const rows: KernelRow[] = [];
+    for (const { op, shapes } of plan.runs) {
+      const spec = KERNEL_OPS[op];
+      for (const d of shapes) {
+        const shape = d.join('x');
+        log(`${op} ${shape} ...`);
+        const t = await timeOp(spec.setup(d), timing);
+        const flop = spec.flop(d);
+        const bytes = spec.bytes(d);
+        const gflops = flop / (t.ms * 1e6);
+        const gbs = bytes / (t.ms * 1e6);
+        rows.push({
+          op,
+          kernels: t.kernels,
+          shape,
+          ms: t.ms,
+          gflops,
+          gbs,
+          flopShare: gflops / ceilings.gflops,
+          bandwidthShare: gbs / ceilings.bandwidthGBs,
+          flop,
+          bytes,
+          method: t.method,
+          dispatches: t.dispatches,
+          repeats: t.repeats,
+        });
+        log(`${op} ${shape}: ${t.ms.toPrecision(4)} ms (${t.kernels.join(' + ')})`);
+      }
+    }
+    const notes: string[] = [];
+    if (/swiftshader/i.test(gpu.description)) {
+      notes.push('SwiftShader is a CPU Vulkan driver: these are CPU figures (per-dispatch overhead, emulated workgroups), not GPU results');
+    }
+    return {
+      adapter: gpu.description,
+      date: new Date().toISOString(),
+      mode: plan.mode,
+      runtime,
+      timestampQuery: backend.device.features.has('timestamp-query'),
+      ceilings,
+      model: Object.fromEntries(plan.runs.map(({ op }) => [op, `${KERNEL_OPS[op].about}: ${KERNEL_OPS[op].model}`])),
+      rows,
+      notes,
+    };
+  } finally {
+    // Frees the device (Dawn in Node would otherwise keep the process alive).
+    await setBackend('cpu');
+  }
+}
