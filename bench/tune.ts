@@ -6,18 +6,19 @@ import { matmulTuning, setMatmulTuning, SIZE_CLASSES, chooseMatmul, sizeClass } 
 import type { ClassChoice, MatmulTuning, SizeClass } from '../src/ops/matmul-choice.ts';
 import { adapterWords } from '../src/backend/webgpu/tuning.ts';
 import type { TuningFile } from '../src/backend/webgpu/tuning.ts';
-import { createOursEngine } from './ours.ts';
+import { randn } from 'shadergrad';
+import { timeOp } from './kernels/time.ts';
 
-/** [m, k, n, products per timed run] of each class; the l classes only in a full run. */
-const REPRESENTATIVE: Record<SizeClass, [number, number, number, number]> = {
-  'xs-flat': [32, 32, 32, 16],
-  'xs-deep': [16, 512, 16, 16],
-  's-flat': [128, 128, 128, 4],
-  's-deep': [64, 784, 128, 4],
-  'm-flat': [512, 512, 512, 1],
-  'm-deep': [384, 2048, 384, 1],
-  'l-flat': [1024, 1024, 1024, 1],
-  'l-deep': [1024, 4096, 1024, 1],
+/** [m, k, n] of each class; the l classes only in a full run. */
+const REPRESENTATIVE: Record<SizeClass, [number, number, number]> = {
+  'xs-flat': [32, 32, 32],
+  'xs-deep': [16, 512, 16],
+  's-flat': [128, 128, 128],
+  's-deep': [64, 784, 128],
+  'm-flat': [512, 512, 512],
+  'm-deep': [384, 2048, 384],
+  'l-flat': [1024, 1024, 1024],
+  'l-deep': [1024, 4096, 1024],
 };
 
 const TILES: Omit<Extract<ClassChoice, { kernel: 'tiled' }>, 'kernel' | 'minGroups'>[] = [
@@ -34,21 +35,24 @@ export interface TuneEntry {
   shape: string;
   candidate: string;
   gflops: number;
-  /** 'kernel' from GPU timestamps, 'wall' from the median wall time of a run. */
-  timing: 'kernel' | 'wall';
+  /** How the kernels were timed alone (bench/kernels/time.ts). */
+  timing: string;
 }
 
 const label = (c: ClassChoice): string => (c.kernel === 'small' ? 'small' : `${c.wgM}x${c.wgN} threads, reg ${c.reg}, tileK ${c.tileK}, minGroups ${c.minGroups}`);
 
-export async function tune(adapter: string, full: boolean, reps: number, log: (msg: string) => void): Promise<{ table: TuningFile; entries: TuneEntry[] }> {
+/**
+ * Each candidate's kernels for the class's product, timed alone (repeated in one submit,
+ * GPU timestamps where offered; the median of `submits` submits): the fastest wins.
+ */
+export async function tune(adapter: string, full: boolean, submits: number, log: (msg: string) => void): Promise<{ table: TuningFile; entries: TuneEntry[] }> {
   const before = matmulTuning();
-  const engine = createOursEngine('shadergrad-webgpu');
   const entries: TuneEntry[] = [];
   const winners = {} as Record<SizeClass, ClassChoice>;
   const notes: string[] = [];
   try {
     for (const cls of SIZE_CLASSES) {
-      const [m, k, n, batch] = REPRESENTATIVE[cls];
+      const [m, k, n] = REPRESENTATIVE[cls];
       if (sizeClass({ batch: 1, m, n, k }) !== cls) throw new Error(`tune: the representative ${m}x${k}x${n} of ${cls} is in class ${sizeClass({ batch: 1, m, n, k })}`);
       if (!full && cls.startsWith('l-')) {
         winners[cls] = winners[cls.replace('l-', 'm-') as SizeClass];
@@ -64,11 +68,13 @@ export async function tune(adapter: string, full: boolean, reps: number, log: (m
         if (!seen.has(key)) seen.set(key, c);
       }
       let best: { c: ClassChoice; gflops: number } | null = null;
+      const a = randn([m, k]);
+      const b = randn([k, n]);
       for (const c of seen.values()) {
         setMatmulTuning({ adapter, source: 'a candidate', classes: Object.fromEntries(SIZE_CLASSES.map((s) => [s, c])) as MatmulTuning['classes'] });
-        const f = await engine.matmul(m, k, n, batch, reps);
-        const gflops = f.kernelGflops ?? f.gflops;
-        entries.push({ sizeClass: cls, shape: `${m}x${k}x${n}`, candidate: label(c), gflops, timing: f.kernelGflops !== undefined ? 'kernel' : 'wall' });
+        const t = await timeOp(() => a.matmul(b), { submits, targetMs: 50 });
+        const gflops = (2 * m * n * k) / (t.ms / 1000) / 1e9;
+        entries.push({ sizeClass: cls, shape: `${m}x${k}x${n}`, candidate: label(c), gflops, timing: `${t.method} x${t.repeats}` });
         log(`tune ${cls} ${m}x${k}x${n}: ${label(c)}: ${gflops.toPrecision(3)} GFLOP/s`);
         if (!best || gflops > best.gflops) best = { c, gflops };
       }

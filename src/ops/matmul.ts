@@ -1,5 +1,6 @@
 // Matrix multiply with transpose flags, optionally batched. The flags let the gradient
-// rules (and the GPU kernels later) read operands transposed instead of copying them.
+// rules and the kernels read operands transposed instead of copying them. Which WebGPU
+// kernel runs for a shape is chooseMatmul's decision (matmul-choice.ts).
 import { apply } from '../runtime.ts';
 import type { Tensor } from '../tensor.ts';
 import { fmt } from '../shape.ts';
