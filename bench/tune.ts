@@ -9,10 +9,14 @@ import type { TuningFile } from '../src/backend/webgpu/tuning.ts';
 import { randn } from 'shadergrad';
 import { timeOp } from './kernels/time.ts';
 
-/** [m, k, n] of each class; the l classes only in a full run. */
+/**
+ * [m, k, n] of each class; the l classes only in a full run. The xs products are the
+ * lessons' own: a batch of 100 points through a 2-8 layer, and a 128-wide layer into 10
+ * classes at batch 64.
+ */
 const REPRESENTATIVE: Record<SizeClass, [number, number, number]> = {
-  'xs-flat': [32, 32, 32],
-  'xs-deep': [16, 512, 16],
+  'xs-flat': [100, 2, 8],
+  'xs-deep': [64, 128, 10],
   's-flat': [128, 128, 128],
   's-deep': [64, 784, 128],
   'm-flat': [512, 512, 512],
