@@ -4,6 +4,8 @@ import { registry } from '../../src/ops/registry.ts';
 import type { OpName } from '../../src/ops/registry.ts';
 import type { DType } from '../../src/graph/ir.ts';
 import { RandomState } from '../../src/random.ts';
+import { MIN_CHUNK } from '../../src/ops/reduce.ts';
+import { LOSS_MIN_CHUNK } from '../../src/ops/loss.ts';
 
 export type Kind = 'any' | 'positive' | 'prob' | 'target' | 'unit' | 'small-int' | { labels: number } | { index: number } | 'mask';
 
@@ -56,9 +58,32 @@ const reduceCases: OpCase[] = [
   ]),
   { label: '[3,7,5] axes 0,2', inputs: [f([3, 7, 5])], attrs: { axes: [0, 2], keepdim: false } },
   { label: '[1,0] empty', inputs: [f([2, 0])], attrs: { axes: [1], keepdim: false } },
+  // Full and few-output reductions around the split into chunks (two from 2 MIN_CHUNK
+  // elements per output), a prime count, several outputs, a strided (non-contiguous) split.
+  ...[[2 * MIN_CHUNK - 1], [2 * MIN_CHUNK], [40009], [1, 2 * MIN_CHUNK + 3]].map((s) => ({ label: `split ${show(s)}`, inputs: [f(s)], attrs: { axes: s.map((_, i) => i), keepdim: false } })),
+  { label: `split [3,${4 * MIN_CHUNK + 1}] axis 1`, inputs: [f([3, 4 * MIN_CHUNK + 1])], attrs: { axes: [1], keepdim: true } },
+  { label: 'split [16411,2,3] axes 0,2', inputs: [f([16411, 2, 3])], attrs: { axes: [0, 2], keepdim: false } },
+  // Column sums (col_sum) one chunk and split (two from 2 MIN_CHUNK elements of a column
+  // block: 64 columns wide, or the next power of two), narrow and wide, partial blocks.
+  ...[[65, 1000], [511, 100], [512, 100], [8191, 3], [8192, 3], [4099, 5], [300, 130], [1031, 130]].map((s) => ({ label: `columns ${show(s)}`, inputs: [f(s)], attrs: { axes: [0], keepdim: false } })),
+  { label: 'columns [3,70,5] axes 0,1', inputs: [f([3, 70, 5])], attrs: { axes: [0, 1], keepdim: false } },
 ];
-const lossPair = (ka: Kind, kb: Kind): OpCase[] => each((s) => ({ inputs: [f(s, ka), f(s, kb)], attrs: {} }));
+/** int32 sums take the same kernels (INT): one per path. */
+const intReduceCases: OpCase[] = [
+  ...each((s) => ({ inputs: [i32(s, 'small-int')], attrs: { axes: [s.length - 1], keepdim: false } })),
+  { label: 'int32 split [40009]', inputs: [i32([40009], 'small-int')], attrs: { axes: [0], keepdim: false } },
+  { label: 'int32 columns [300,130]', inputs: [i32([300, 130], 'small-int')], attrs: { axes: [0], keepdim: false } },
+  { label: 'int32 columns [8192,3]', inputs: [i32([8192, 3], 'small-int')], attrs: { axes: [0], keepdim: false } },
+];
+/** Around the split of a loss into chunks (two from 2 LOSS_MIN_CHUNK elements), and primes past it. */
+const SPLIT_LOSS_SHAPES = [[2 * LOSS_MIN_CHUNK - 1], [2 * LOSS_MIN_CHUNK], [181, 191]];
+const lossPair = (ka: Kind, kb: Kind): OpCase[] => [
+  ...each((s) => ({ inputs: [f(s, ka), f(s, kb)], attrs: {} })),
+  ...SPLIT_LOSS_SHAPES.map((s) => ({ label: `split ${show(s)}`, inputs: [f(s, ka), f(s, kb)], attrs: {} })),
+];
 const lossBackward = (ka: Kind, kb: Kind): OpCase[] => each((s) => ({ inputs: [f(s, ka), f(s, kb), f([], 'any')], attrs: {} }));
+/** Logits around the loss split: just below and above 2 LOSS_MIN_CHUNK, a prime batch, wide rows. */
+const SPLIT_XENT_SHAPES = [[(2 * LOSS_MIN_CHUNK) / 4 - 1, 4], [(2 * LOSS_MIN_CHUNK) / 4 + 1, 4], [4099, 10], [101, 331]];
 const dropoutScalars = [
   [7, 0, 123, 0],
   // A start block just below 2^32: the block index must carry into the high word.
@@ -128,7 +153,7 @@ const cases: Record<OpName, OpCase[]> = {
     [130, 70, 129],
     [128, 10, 128],
   ].map(([n, o, i]) => ({ label: `g [${n},${o}], x [${n},${i}]`, inputs: [f([n!, o!]), f([n!, i!])], attrs: {} })),
-  softmaxCrossEntropyFused: [...SHAPES.filter((s) => s.length === 2), [128, 10]].map((s) => ({
+  softmaxCrossEntropyFused: [...SHAPES.filter((s) => s.length === 2), [128, 10], ...SPLIT_XENT_SHAPES].map((s) => ({
     label: show(s),
     inputs: [f(s), i32([s[0]!], { labels: s[1]! }), f([], 'any')],
     attrs: {},
@@ -166,7 +191,7 @@ const cases: Record<OpName, OpCase[]> = {
   tanhBackward: backwardPair('unit'),
   reluBackward: backwardPair(),
   leakyReluBackward: each((s) => ({ inputs: [f(s), f(s)], attrs: { alpha: 0.05 } })),
-  sum: [...reduceCases, ...each((s) => ({ inputs: [i32(s, 'small-int')], attrs: { axes: [s.length - 1], keepdim: false } }))],
+  sum: [...reduceCases, ...intReduceCases],
   mean: reduceCases.filter((c) => !c.label.includes('empty')),
   broadcastTo: [
     ...each((s) => ({ inputs: [f([...s.slice(0, -1), 1])], attrs: { shape: s } })),
@@ -185,7 +210,7 @@ const cases: Record<OpName, OpCase[]> = {
     { inputs: [f(s)], attrs: { axis: s.length - 1 } },
     { inputs: [f(s)], attrs: { axis: 0 } },
   ]),
-  softmaxCrossEntropy: SHAPES.filter((s) => s.length === 2).map((s) => ({
+  softmaxCrossEntropy: [...SHAPES.filter((s) => s.length === 2), ...SPLIT_XENT_SHAPES].map((s) => ({
     label: show(s),
     inputs: [f(s), i32([s[0]!], { labels: s[1]! })],
     attrs: {},
