@@ -45,9 +45,16 @@ const binary = (ka: Kind = 'any', kb: Kind = 'any'): OpCase[] =>
     { inputs: [f(s, ka), f(s, kb)], attrs: {} },
     // Broadcasting: a column against a row.
     { inputs: [f([...s.slice(0, -1), 1], ka), f([last(s)], kb)], attrs: {} },
+    // One operand with the output's shape (read at its own index), the other broadcast; and
+    // a leading 1 (the same elements, another rank).
+    { inputs: [f(s, ka), f([last(s)], kb)], attrs: {} },
+    { inputs: [f([1], ka), f(s, kb)], attrs: {} },
+    { inputs: [f([1, ...s], ka), f(s, kb)], attrs: {} },
   ]);
 const compare: OpCase[] = [
   ...each((s) => ({ inputs: [f(s, 'small-int'), f(s, 'small-int')], attrs: {} })),
+  ...each((s) => ({ inputs: [f([last(s)], 'small-int'), f(s, 'small-int')], attrs: {} })),
+  ...each((s) => ({ inputs: [i32(s, 'small-int'), i32(s, 'small-int')], attrs: {} })),
   ...each((s) => ({ inputs: [i32(s, 'small-int'), i32([last(s)], 'small-int')], attrs: {} })),
 ];
 const reduceCases: OpCase[] = [
@@ -169,6 +176,7 @@ const cases: Record<OpName, OpCase[]> = {
   where: each((s) => [
     { inputs: [i32(s, 'mask'), f(s), f(s)], attrs: {} },
     { inputs: [f(s, 'small-int'), f([last(s)]), f([...s.slice(0, -1), 1])], attrs: {} },
+    { inputs: [i32([last(s)], 'mask'), f(s), f([1])], attrs: {} },
   ]),
   cast: [
     ...each((s) => ({ inputs: [f(s)], attrs: { dtype: 'int32' } })),
