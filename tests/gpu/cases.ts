@@ -249,7 +249,23 @@ const cases: Record<OpName, OpCase[]> = {
   ],
   narrow: each((s) => ({ inputs: [f(s)], attrs: { axis: s.length - 1, length: Math.ceil(last(s) / 2) }, scalars: [Math.floor(last(s) / 3)] })),
   indexSelect: each((s) => ({ inputs: [f(s), i32([11], { index: s[0]! })], attrs: {} })),
-  indexSelectBackward: each((s) => ({ inputs: [f([11, ...s.slice(1)]), i32([11], { index: s[0]! })], attrs: { rows: s[0]! } })),
+  indexSelectBackward: [
+    ...each((s) => ({ inputs: [f([11, ...s.slice(1)]), i32([11], { index: s[0]! })], attrs: { rows: s[0]! } })),
+    // Per-row lists past 8192 index reads (src/ops/layout.ts INDEX_SCAN_WORK): just below
+    // and above, across blocks of 64 positions, one long list, mostly empty lists, 3-D rows.
+    ...([
+      [128, [9], 7],
+      [129, [8], 8],
+      [65, [64], 3],
+      [1000, [9], 1],
+      [130, [1], 1000],
+      [257, [3, 7], 13],
+    ] as [number, number[], number][]).map(([n, w, rows]) => ({
+      label: `${n} indices into [${rows},${w.join(',')}]`,
+      inputs: [f([n, ...w]), i32([n], { index: rows })],
+      attrs: { rows },
+    })),
+  ],
   full: [
     { label: 'f32 [7,13]', inputs: [], attrs: { shape: [7, 13], value: -2.5, dtype: 'float32' } },
     { label: 'i32 [65,33]', inputs: [], attrs: { shape: [65, 33], value: -7, dtype: 'int32' } },

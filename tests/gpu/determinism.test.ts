@@ -1,10 +1,13 @@
 // Split reductions are deterministic: a large sum, column sum or loss runs its partial sums
 // through scratch and adds them in a fixed order (no float atomics), so two runs give the
-// same bits. And the large ones really take two dispatches.
+// same bits. And the large ones really take two dispatches. So is the scatter-add of
+// indexSelectBackward through per-row lists, which adds in index order as the CPU does.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendStats, randn, setBackend, F } from '../../src/index.ts';
 import type { Tensor } from '../../src/tensor.ts';
 import { tensorFromHost } from '../../src/tensor.ts';
+import { apply } from '../../src/runtime.ts';
+import { indexSelectBackwardDef } from '../../src/ops/layout.ts';
 import { startWebGpu } from './setup.ts';
 
 beforeAll(startWebGpu);
@@ -49,5 +52,21 @@ describe('split reductions on WebGPU', () => {
     await Promise.all([a.data(), b.data(), logits.data()]);
     await expectDeterministic(() => F.mseLoss(a, b), 2);
     await expectDeterministic(() => F.crossEntropy(logits, labels), 2);
+  });
+
+  it('indexSelectBackward over 5000 indices: per-row lists, the CPU\'s bits every run', async () => {
+    const n = 5000;
+    const rows = 300;
+    // Repeats, gaps and a row every block: index 7919 i mod 300, and row 0 at every 97th.
+    const idx = Int32Array.from({ length: n }, (_, i) => (i % 97 === 0 ? 0 : (i * 7919) % rows));
+    const g = Float32Array.from({ length: n * 17 }, (_, i) => Math.sin(i) * 3);
+    const make = () => apply(indexSelectBackwardDef, [tensorFromHost(g, [n, 17], 'float32'), tensorFromHost(idx, [n], 'int32')], { rows });
+    await expectDeterministic(make, 3);
+    const gpu = await run(make);
+    await setBackend('cpu');
+    const cpu = await run(make);
+    await startWebGpu();
+    // The same additions in the same order: float32 sums are equal bit for bit.
+    expect(Array.from(gpu.bits)).toEqual(Array.from(cpu.bits));
   });
 });

@@ -1,6 +1,7 @@
-// Without a GPU: which kernels a reduction or a loss dispatches on WebGPU. A long reduction
-// with few outputs takes two passes through scratch (many workgroups, then the partial
-// sums in order); below the threshold it stays one dispatch, so small nets pay nothing.
+// Without a GPU: which kernels an op dispatches on WebGPU. A long reduction with few outputs
+// takes two passes through scratch (many workgroups, then the partial sums in order); below
+// the threshold it stays one dispatch, so small nets pay nothing. Same-shape elementwise
+// operands skip the strided indexing; many scatter-add indices go through per-row lists.
 import { describe, expect, it } from 'vitest';
 import type { GpuDispatch, OpDef } from '../../src/ops/define.ts';
 import { isScratch } from '../../src/ops/define.ts';
@@ -8,6 +9,8 @@ import type { DType } from '../../src/graph/ir.ts';
 import { MIN_CHUNK, sumDef } from '../../src/ops/reduce.ts';
 import { LOSS_MIN_CHUNK, mseLossDef, softmaxCrossEntropyDef } from '../../src/ops/loss.ts';
 import { softmaxCrossEntropyFusedDef } from '../../src/ops/fused.ts';
+import { addDef, whereDef } from '../../src/ops/elementwise.ts';
+import { indexSelectBackwardDef } from '../../src/ops/layout.ts';
 
 function dispatches(def: OpDef<any>, shapes: number[][], attrs: Record<string, unknown> = {}, dtypes?: DType[]): GpuDispatch[] {
   const metas = shapes.map((shape, i) => ({ shape, dtype: dtypes?.[i] ?? ('float32' as DType) }));
@@ -71,5 +74,31 @@ describe('reduction paths on WebGPU', () => {
     const fused = dispatches(softmaxCrossEntropyFusedDef, [logits, [logits[0]!], []], {}, ['float32', 'int32', 'float32']);
     expectTwoPass(fused, { out: 1 });
     expect(fused[0]!.bind).toContain('out');
+  });
+});
+
+describe('elementwise paths on WebGPU', () => {
+  const mask = (def: OpDef<any>, shapes: number[][], dtypes?: DType[]) => dispatches(def, shapes, {}, dtypes)[0]!.constants!.SAME_SHAPE;
+  it('an operand with the output\'s shape is read at its own index; a broadcast one is strided', () => {
+    expect(mask(addDef, [[7, 13], [7, 13]])).toBe(0b11);
+    expect(mask(addDef, [[7, 13], [13]])).toBe(0b01);
+    expect(mask(addDef, [[1], [1, 7, 13]])).toBe(0b10);
+    expect(mask(addDef, [[7, 1], [13]])).toBe(0);
+    // A leading 1 changes the rank, not the layout.
+    expect(mask(addDef, [[1, 7, 13], [7, 13]])).toBe(0b11);
+    expect(mask(whereDef, [[7, 13], [13], [7, 13]], ['int32', 'float32', 'float32'])).toBe(0b101);
+  });
+});
+
+describe('indexSelectBackward paths on WebGPU', () => {
+  const run = (n: number, rows: number, w: number) => entries(dispatches(indexSelectBackwardDef, [[n, w], [n]], { rows }, ['float32', 'int32']));
+  it('scans the indices while that is cheap, links per-row lists beyond', () => {
+    expect(run(11, 7, 5)).toEqual(['index_add_rows']);
+    expect(run(128, 8, 8)).toEqual(['index_add_rows']);
+    expect(run(129, 8, 8)).toEqual(['index_lists_init', 'index_lists_link', 'index_add_listed']);
+    // The lists live in scratch: head and tail per row, next per index.
+    const ds = dispatches(indexSelectBackwardDef, [[5000, 3], [5000]], { rows: 300 }, ['float32', 'int32']);
+    expect(ds[0]!.bind).toEqual([{ scratch: 0, size: 2 * 300 + 5000, write: true }]);
+    expect(ds[2]!.bind[1]).toEqual({ scratch: 0, size: 2 * 300 + 5000 });
   });
 });
