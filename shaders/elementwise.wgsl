@@ -1,5 +1,6 @@
 // Elementwise ops with broadcasting. Parameter block: P[0] = element count, then the
 // strided layout of common.wgsl at base 1 (output shape, one stride list per input).
+// An input with the output's shape is read at the element's own index (SAME_SHAPE).
 
 @group(0) @binding(1) var<storage, read> A: array<f32>;
 @group(0) @binding(2) var<storage, read> B: array<f32>;
@@ -19,6 +20,14 @@
 override OP: u32 = 0;
 // 0 eq, 1 gt, 2 lt
 override CMP: u32 = 0;
+// Bit k set: input k has the output's shape (the op rule decides, per input), so element i
+// reads its index i, not a div/mod per dimension; a broadcast operand keeps the strided path.
+override SAME_SHAPE: u32 = 0;
+
+fn input_offset(i: u32, k: u32) -> u32 {
+  if (((SAME_SHAPE >> k) & 1u) == 1u) { return i; }
+  return strided_offset(i, 1u, k);
+}
 
 // Edge values (NaN, +-inf, +-0, subnormals, overflow) give the CPU reference's answer (IEEE
 // arithmetic; pow as C and PyTorch) by construction: WGSL lets an implementation assume no
@@ -195,15 +204,15 @@ fn apply_f32(a: f32, b: f32) -> f32 {
 fn binary(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
   if (i >= P[0]) { return; }
-  O[i] = apply_f32(A[strided_offset(i, 1u, 0u)], B[strided_offset(i, 1u, 1u)]);
+  O[i] = apply_f32(A[input_offset(i, 0u)], B[input_offset(i, 1u)]);
 }
 
 @compute @workgroup_size(WG)
 fn binary_i32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
   if (i >= P[0]) { return; }
-  let a = Ai[strided_offset(i, 1u, 0u)];
-  let b = Bi[strided_offset(i, 1u, 1u)];
+  let a = Ai[input_offset(i, 0u)];
+  let b = Bi[input_offset(i, 1u)];
   var r: i32;
   switch OP {
     case 0u: { r = a + b; }
@@ -237,15 +246,15 @@ fn compare(a: f32, b: f32) -> i32 {
 fn compare_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
   if (i >= P[0]) { return; }
-  Oi[i] = compare(A[strided_offset(i, 1u, 0u)], B[strided_offset(i, 1u, 1u)]);
+  Oi[i] = compare(A[input_offset(i, 0u)], B[input_offset(i, 1u)]);
 }
 
 @compute @workgroup_size(WG)
 fn compare_i32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
   if (i >= P[0]) { return; }
-  let a = Ai[strided_offset(i, 1u, 0u)];
-  let b = Bi[strided_offset(i, 1u, 1u)];
+  let a = Ai[input_offset(i, 0u)];
+  let b = Bi[input_offset(i, 1u)];
   var r: i32;
   switch CMP {
     case 0u: { r = select(0, 1, a == b); }
@@ -261,9 +270,9 @@ fn compare_i32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
 fn where_select(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
   if (i >= P[0]) { return; }
-  let c = Cw[strided_offset(i, 1u, 0u)];
+  let c = Cw[input_offset(i, 0u)];
   let take_a = select(c != 0u, (c & ABS) != 0u, P[26] == 1u);
-  Ow[i] = select(Bw[strided_offset(i, 1u, 2u)], Aw[strided_offset(i, 1u, 1u)], take_a);
+  Ow[i] = select(Bw[input_offset(i, 2u)], Aw[input_offset(i, 1u)], take_a);
 }
 
 // Casts: one input, the output at binding 2.

@@ -55,10 +55,10 @@ fn index_select(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
   OI[i] = v;
 }
 
-// indexSelectBackward: one thread per OUTPUT element sums the gradient rows whose index is
-// its row, in index order as the CPU does. WebGPU has no float atomics, so a scatter with
-// repeated indices cannot write in parallel; this gathers instead. P[0] = element count,
-// P[1] = row width, P[2] = number of indices.
+// indexSelectBackward, few indices: one thread per OUTPUT element sums the gradient rows
+// whose index is its row, in index order as the CPU does. WebGPU has no float atomics, so a
+// scatter with repeated indices cannot write in parallel; this gathers instead. P[0] =
+// element count, P[1] = row width, P[2] = number of indices.
 @compute @workgroup_size(WG)
 fn index_add_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
@@ -70,5 +70,82 @@ fn index_add_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
   for (var k = 0u; k < P[2]; k++) {
     if (Idx[k] == row) { acc += G[k * w + col]; }
   }
+  OG[i] = acc;
+}
+
+// indexSelectBackward, many indices: rather than every output element scanning every index,
+// the positions k with Idx[k] == r are linked into one list per row r in increasing k, and
+// each output element walks its row's list: the same additions in the same order as the CPU
+// (and as index_add_rows), without atomics. Scratch (u32): head[R], tail[R], next[n], NONE
+// ending a list. P[0] = rows R, P[1] = number of indices n.
+const NONE = 0xffffffffu;
+@group(0) @binding(1) var<storage, read_write> Lists: array<u32>;
+@group(0) @binding(2) var<storage, read> ListsIn: array<u32>;
+
+var<workgroup> block_rows: array<i32, WG>;
+
+// Every row's list starts empty.
+@compute @workgroup_size(WG)
+fn index_lists_init(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let r = flat_index(gid, nwg);
+  if (r >= P[0]) { return; }
+  Lists[r] = NONE;
+  Lists[P[0] + r] = NONE;
+}
+
+// One workgroup takes the positions WG at a time, in order. A position links from the
+// nearest earlier position of its row in its block, or else from its row's tail (the last
+// position of earlier blocks); the last of its row in the block becomes the tail. An index
+// outside [0, R) (which the CPU rejects) joins no list, so its gradient row is dropped.
+@compute @workgroup_size(WG)
+fn index_lists_link(@builtin(local_invocation_index) t: u32) {
+  let rows = P[0];
+  let n = P[1];
+  let next = 2u * rows;
+  for (var k0 = 0u; k0 < n; k0 += WG) {
+    let k = k0 + t;
+    var r = -1;
+    if (k < n && Idx[k] >= 0 && u32(Idx[k]) < rows) { r = Idx[k]; }
+    block_rows[t] = r;
+    workgroupBarrier();
+    var last = r >= 0;
+    if (r >= 0) {
+      var prev = NONE;
+      for (var j = t; j > 0u; j--) {
+        if (block_rows[j - 1u] == r) { prev = k0 + j - 1u; break; }
+      }
+      for (var j = t + 1u; j < WG; j++) {
+        if (block_rows[j] == r) { last = false; break; }
+      }
+      if (prev != NONE) {
+        Lists[next + prev] = k;
+      } else if (Lists[rows + u32(r)] == NONE) {
+        Lists[u32(r)] = k;
+      } else {
+        Lists[next + Lists[rows + u32(r)]] = k;
+      }
+    }
+    // Tails are read above and moved below: a barrier between.
+    storageBarrier();
+    if (last) {
+      Lists[next + k] = NONE;
+      Lists[rows + u32(r)] = k;
+    }
+    storageBarrier();
+    workgroupBarrier();
+  }
+}
+
+// One thread per output element: its row's gradient rows, in index order. P[0] = element
+// count, P[1] = row width, P[2] = rows R.
+@compute @workgroup_size(WG)
+fn index_add_listed(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flat_index(gid, nwg);
+  if (i >= P[0]) { return; }
+  let w = P[1];
+  let col = i % w;
+  let next = 2u * P[2];
+  var acc = 0.0;
+  for (var k = ListsIn[i / w]; k != NONE; k = ListsIn[next + k]) { acc += G[k * w + col]; }
   OG[i] = acc;
 }

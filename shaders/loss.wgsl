@@ -1,14 +1,16 @@
 // Pairwise losses (mean over all elements) and their backward kernels.
-// A loss is one reduction to a scalar: one workgroup whose WG threads stride over all
-// elements, then a tree in workgroup memory (the lesson sizes are small; the op rule picks
-// a wide WG). The backward kernels are one thread per element.
+// A loss is one reduction to a scalar: a workgroup's WG threads stride over a chunk of the
+// elements, then a tree in workgroup memory adds them (the op rule picks a wide WG). A small
+// loss is one chunk, one workgroup; a large one is split over many workgroups whose sums
+// reduce.wgsl's reduce_sum adds in order (src/ops/loss.ts). The backward kernels are one
+// thread per element.
 //
 // Inputs the CPU checks cannot throw on a GPU: a binaryCrossEntropy input outside [0, 1]
 // (NaN included) makes the loss NaN instead.
 
 @group(0) @binding(1) var<storage, read> A: array<f32>;
 @group(0) @binding(2) var<storage, read> B: array<f32>;
-// forward: the scalar loss
+// forward: the scalar loss, or one chunk's sum per workgroup (scratch)
 @group(0) @binding(3) var<storage, read_write> O: array<f32>;
 // backward: g (one element), then the gradient with the input's shape
 @group(0) @binding(3) var<storage, read> G: array<f32>;
@@ -45,12 +47,14 @@ fn term(a: f32, b: f32) -> f32 {
   }
 }
 
-// P[0] = element count.
+// P[0] = element count, P[1] = chunk length, P[2] = divisor (f32): the count for a whole
+// loss (0: the mean of nothing is NaN, as on the CPU), 1 for a chunk's sum.
 @compute @workgroup_size(WG)
-fn pair_loss(@builtin(local_invocation_index) t: u32) {
-  let n = P[0];
+fn pair_loss(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+  let start = wid.x * P[1];
+  let end = min(P[0], start + P[1]);
   var acc = 0.0;
-  for (var i = t; i < n; i += WG) { acc += term(A[i], B[i]); }
+  for (var i = start + t; i < end; i += WG) { acc += term(A[i], B[i]); }
   sh[t] = acc;
   workgroupBarrier();
   var s = 1u;
@@ -59,8 +63,8 @@ fn pair_loss(@builtin(local_invocation_index) t: u32) {
     if (t < s && t + s < WG) { sh[t] += sh[t + s]; }
     workgroupBarrier();
   }
-  // The mean of nothing is NaN, as on the CPU.
-  if (t == 0u) { O[0] = select(sh[0] / f32(n), nan_f32(), n == 0u); }
+  let divisor = pf(2u);
+  if (t == 0u) { O[wid.x] = select(sh[0] / divisor, nan_f32(), divisor == 0.0); }
 }
 
 // g (p - y) / max(p (1 - p), 1e-12) / N: PyTorch's formula, its epsilon included.

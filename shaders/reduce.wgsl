@@ -1,26 +1,33 @@
 // Reductions (sum, mean, argmax), broadcastTo and biasAdd.
 //
-// sum / mean / argmax run one workgroup per output element (workgroup_id folded to 2-D past
-// 65535 groups): its WG threads stride over the reduced elements, then a tree reduction in
-// workgroup memory combines their partial results. WG is common.wgsl's override; the trees
-// accept any WG, a power of two is what the op rules pick.
+// argmax, and sum / mean of long runs, take one workgroup per output element, or for a long
+// sum per chunk of one (workgroup_id folded to 2-D past 65535 groups): its WG threads stride
+// over the reduced elements, then a tree reduction in workgroup memory combines their
+// partial results. WG is common.wgsl's override; the trees accept any WG, a power of two is
+// what the op rules pick. Column sums and short sums take one thread per output column.
 
-// sum, mean (f32) and argmax (f32 input)
+// argmax (f32 input)
 @group(0) @binding(1) var<storage, read> X: array<f32>;
-@group(0) @binding(2) var<storage, read_write> O: array<f32>;
-// sum on int32
+// argmax on int32, into its int32 output
 @group(0) @binding(1) var<storage, read> Xi: array<i32>;
 @group(0) @binding(2) var<storage, read_write> Oi: array<i32>;
-// broadcastTo moves raw words, so one kernel serves f32 and i32.
+// sum, mean and broadcastTo move raw words: INT picks sum's arithmetic, so one kernel serves
+// f32 and i32, and a two-pass sum keeps its partial sums in (f32) scratch as bits.
 @group(0) @binding(1) var<storage, read> Xw: array<u32>;
 @group(0) @binding(2) var<storage, read_write> Ow: array<u32>;
 // biasAdd: x, b, out
 @group(0) @binding(2) var<storage, read> Bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> Ob: array<f32>;
 
+override INT: bool = false;
+// sum / mean: each output's reduced elements are one contiguous run (row and full sums), so
+// element j sits at j past the output's base: no div/mod per element.
+override CONTIGUOUS: bool = false;
+
 var<workgroup> sh_f: array<f32, WG>;
 var<workgroup> sh_i: array<i32, WG>;
 var<workgroup> sh_k: array<u32, WG>;
+var<workgroup> sh_w: array<u32, WG>;
 
 // The first stride of a tree over WG slots: half of WG rounded up to a power of two.
 fn tree_start() -> u32 {
@@ -34,79 +41,104 @@ fn output_index(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
 }
 
 // ---- sum / mean -------------------------------------------------------------------------
-// P[0] = output count, P[1] = reduced count (elements per output),
+
+// a + b on words holding i32 (INT: wrapping modulo 2^32, as the CPU's store into an
+// Int32Array) or f32 values. The bits of 0 are 0 and 0.0 alike.
+fn add_words(a: u32, b: u32) -> u32 {
+  if (INT) { return bitcast<u32>(bitcast<i32>(a) + bitcast<i32>(b)); }
+  return bitcast<u32>(bitcast<f32>(a) + bitcast<f32>(b));
+}
+
+// A sum as stored: an f32 divided by the divisor (1 for sum and for partial sums, the count
+// for mean; 0, an empty mean, gives NaN: 0/0 is not guaranteed to be NaN in WGSL).
+fn finish(acc: u32, divisor: f32) -> u32 {
+  if (INT) { return acc; }
+  return bitcast<u32>(select(bitcast<f32>(acc) / divisor, nan_f32(), divisor == 0.0));
+}
+
+// Offset of reduced element j from its output's base (P[15..27] is the reduced layout).
+fn reduced_offset(j: u32) -> u32 {
+  if (CONTIGUOUS) { return j; }
+  return strided_offset(j, 15u, 0u);
+}
+
+// P[0] = workgroups (outputs x chunks), P[1] = reduced count (elements per output),
 // P[2] = kept ndim, P[3..8] kept dims, P[9..14] their strides in the input,
 // P[15] = reduced ndim, P[16..21] reduced dims, P[22..27] their strides in the input,
-// P[28] = divisor (f32): 1 for sum, the reduced count for mean (0: an empty mean, NaN).
+// P[28] = divisor (f32), P[29] = chunks per output, P[30] = chunk length.
 // The host merges adjacent dims of the same kind and drops size-1 dims, so a row sum is
 // one kept and one reduced dim however many axes the tensor has.
-
-
+//
+// Workgroup g reduces chunk g % P[29] of output g / P[29] into Ow[g]. With one chunk that
+// is the result; with several (a long reduction with few outputs, so that many workgroups
+// run), Ow is scratch and a second dispatch of this kernel adds each output's chunk sums in
+// order: the same bits every run, where float atomics would not be.
 @compute @workgroup_size(WG)
 fn reduce_sum(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
               @builtin(local_invocation_index) t: u32) {
-  let o = output_index(wid, nwg);
-  if (o >= P[0]) { return; }
-  let base = strided_offset(o, 2u, 0u);
-  var acc = 0.0;
-  for (var j = t; j < P[1]; j += WG) {
-    acc += X[base + strided_offset(j, 15u, 0u)];
+  let g = output_index(wid, nwg);
+  if (g >= P[0]) { return; }
+  let start = (g % P[29]) * P[30];
+  let end = min(P[1], start + P[30]);
+  let base = strided_offset(g / P[29], 2u, 0u);
+  var acc = 0u;
+  for (var j = start + t; j < end; j += WG) {
+    acc = add_words(acc, Xw[base + reduced_offset(j)]);
   }
-  sh_f[t] = acc;
+  sh_w[t] = acc;
   workgroupBarrier();
   for (var s = tree_start(); s > 0u; s >>= 1u) {
-    if (t < s && t + s < WG) { sh_f[t] += sh_f[t + s]; }
+    if (t < s && t + s < WG) { sh_w[t] = add_words(sh_w[t], sh_w[t + s]); }
     workgroupBarrier();
   }
-  if (t == 0u) {
-    let divisor = pf(28u);
-    // 0/0 is not guaranteed to be NaN in WGSL, and a NaN literal does not compile.
-    O[o] = select(sh_f[0] / divisor, bitcast<f32>(0x7fc00000u | (P[0] & 0u)), divisor == 0.0);
-  }
-}
-
-// int32 sum: wraps modulo 2^32, as the CPU's store into an Int32Array.
-@compute @workgroup_size(WG)
-fn reduce_sum_i32(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                  @builtin(local_invocation_index) t: u32) {
-  let o = output_index(wid, nwg);
-  if (o >= P[0]) { return; }
-  let base = strided_offset(o, 2u, 0u);
-  var acc = 0i;
-  for (var j = t; j < P[1]; j += WG) {
-    acc += Xi[base + strided_offset(j, 15u, 0u)];
-  }
-  sh_i[t] = acc;
-  workgroupBarrier();
-  for (var s = tree_start(); s > 0u; s >>= 1u) {
-    if (t < s && t + s < WG) { sh_i[t] += sh_i[t + s]; }
-    workgroupBarrier();
-  }
-  if (t == 0u) { Oi[o] = sh_i[0]; }
+  if (t == 0u) { Ow[g] = finish(sh_w[0], pf(28u)); }
 }
 
 // One thread per output, for short reductions (a few elements each, many outputs): a
-// workgroup tree over WG threads would leave most of them idle. Same parameter block.
+// workgroup tree over WG threads would leave most of them idle. Same parameter block (one
+// chunk); it also adds up the chunk sums of col_sum, in order.
 @compute @workgroup_size(WG)
 fn reduce_sum_short(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let o = flat_index(gid, nwg);
   if (o >= P[0]) { return; }
   let base = strided_offset(o, 2u, 0u);
-  var acc = 0.0;
-  for (var j = 0u; j < P[1]; j++) { acc += X[base + strided_offset(j, 15u, 0u)]; }
-  let divisor = pf(28u);
-  // An empty mean is NaN (as the tree kernel: WGSL has no NaN literal).
-  O[o] = select(acc / divisor, bitcast<f32>(0x7fc00000u | (P[0] & 0u)), divisor == 0.0);
+  var acc = 0u;
+  for (var j = 0u; j < P[1]; j++) { acc = add_words(acc, Xw[base + reduced_offset(j)]); }
+  Ow[o] = finish(acc, pf(28u));
 }
 
+// Column sums: the sums over the rows of an [R, C] input (its leading axes merged: a bias
+// gradient), threads reading adjacent columns of a row, so a warp's loads are one run of
+// memory where one workgroup per column would read with a stride of C. A workgroup is TX
+// columns (a power of two, below WG only for narrow inputs) by WG / TX row lanes, over one
+// chunk of rows; a fixed tree adds its lanes. With one chunk it writes the result; with
+// several (tall inputs, so that enough workgroups run), chunk k's sums go to row k of
+// scratch and reduce_sum_short adds each column's in order.
+// P[0] = R, P[1] = C, P[2] = TX, P[3] = rows per chunk, P[4] = column blocks,
+// P[5] = workgroups (column blocks x chunks), P[6] = divisor (f32).
 @compute @workgroup_size(WG)
-fn reduce_sum_short_i32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let o = flat_index(gid, nwg);
-  if (o >= P[0]) { return; }
-  let base = strided_offset(o, 2u, 0u);
-  var acc = 0i;
-  for (var j = 0u; j < P[1]; j++) { acc += Xi[base + strided_offset(j, 15u, 0u)]; }
-  Oi[o] = acc;
+fn col_sum(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+           @builtin(local_invocation_index) t: u32) {
+  let g = output_index(wid, nwg);
+  if (g >= P[5]) { return; }
+  let c = P[1];
+  let tx = P[2];
+  let lanes = WG / tx;
+  let lane = t / tx;
+  let col = (g % P[4]) * tx + t % tx;
+  let chunk = g / P[4];
+  let end = min(P[0], (chunk + 1u) * P[3]);
+  var acc = 0u;
+  if (col < c) {
+    for (var r = chunk * P[3] + lane; r < end; r += lanes) { acc = add_words(acc, Xw[r * c + col]); }
+  }
+  sh_w[t] = acc;
+  workgroupBarrier();
+  for (var s = lanes >> 1u; s > 0u; s >>= 1u) {
+    if (lane < s) { sh_w[t] = add_words(sh_w[t], sh_w[t + s * tx]); }
+    workgroupBarrier();
+  }
+  if (lane == 0u && col < c) { Ow[chunk * c + col] = finish(sh_w[t], pf(6u)); }
 }
 
 // ---- argmax -----------------------------------------------------------------------------

@@ -5,16 +5,18 @@
 // Labels cannot throw on a GPU. The engine checks labels it knows on the host before
 // recording; a label computed on the device that is out of [0, C) makes the loss NaN (and
 // its row of the gradient NaN), so a bad label shows up rather than reading past a row.
-// P[0] = N, P[1] = C.
+// P[0] = N, P[1] = C. The loss kernels take a chunk of rows per workgroup: P[2] = rows per
+// chunk, P[3] = divisor (f32). One chunk is the whole loss (divisor N); with several, each
+// workgroup's sum goes to scratch (divisor 1) and reduce.wgsl's reduce_sum adds them in order.
 
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<storage, read> L: array<i32>;
-// forward: the scalar loss
+// forward: the scalar loss, or one chunk's sum per workgroup (scratch)
 @group(0) @binding(3) var<storage, read_write> O: array<f32>;
 // backward: g (one element), then the gradient [N, C]
 @group(0) @binding(3) var<storage, read> G: array<f32>;
 @group(0) @binding(4) var<storage, read_write> DX: array<f32>;
-// fused: the backward's bindings, then the scalar loss
+// fused: the backward's bindings, then the scalar loss (or the chunks' sums)
 @group(0) @binding(5) var<storage, read_write> LossOut: array<f32>;
 
 var<workgroup> sh: array<f32, WG>;
@@ -90,55 +92,59 @@ fn row_loss(r: u32, l: i32, st: vec2<f32>) -> f32 {
   return log_f32(st.y) - (X[r * P[1] + u32(l)] - st.x);
 }
 
-// The mean of the rows' losses kept by each group's first lane (acc), by a final tree.
-fn mean_loss(t: u32, acc: f32) -> f32 {
+// The sum of the rows' losses kept by each group's first lane (acc), by a final tree,
+// divided by P[3] (NaN for an empty batch, divisor 0).
+fn chunk_loss(t: u32, acc: f32) -> f32 {
   sh[t] = acc;
   seg_tree(t, whole(), false);
-  return sh[0] / f32(P[0]);
+  return select(sh[0] / pf(3u), nan_f32(), pf(3u) == 0.0);
 }
 
-// The loss: one workgroup (a scalar output).
+// The loss of rows [wid.x P[2], (wid.x + 1) P[2]).
 @compute @workgroup_size(WG)
-fn xent_loss(@builtin(local_invocation_index) t: u32) {
-  let n = P[0];
+fn xent_loss(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let c = P[1];
-  if (n == 0u || c == 0u) {
-    // CPU: NaN for an empty batch; with no classes every label is out of range.
-    if (t == 0u) { O[0] = nan_f32(); }
+  if (c == 0u) {
+    // With no classes every label is out of range.
+    if (t == 0u) { O[wid.x] = nan_f32(); }
     return;
   }
+  let start = wid.x * P[2];
+  let end = min(P[0], start + P[2]);
   let g = lanes_per_row(c);
   let group = t / g;
   var acc = 0.0;
-  for (var r0 = 0u; r0 < n; r0 += WG / g) {
+  for (var r0 = start; r0 < end; r0 += WG / g) {
     let r = r0 + group;
-    let live = group < WG / g && r < n;
+    let live = group < WG / g && r < end;
     let st = row_stats(t, g, r, live);
     if (live && (t & (g - 1u)) == 0u) { acc += row_loss(r, row_label(r, st.x), st); }
   }
-  let loss = mean_loss(t, acc);
-  if (t == 0u) { O[0] = loss; }
+  let loss = chunk_loss(t, acc);
+  if (t == 0u) { O[wid.x] = loss; }
 }
 
-// Loss and gradient in one dispatch, for a step that needs both (src/graph/fuse.ts picks it
-// for batches small enough for one workgroup): the gradient at binding 4, the loss at 5.
-// The gradient as xent_backward computes it, from the same row statistics.
+// Loss and gradient in one dispatch, for a step that needs both (src/graph/fuse.ts picks
+// it): the gradient at binding 4, the loss (or the chunk's sum) at 5. The gradient as
+// xent_backward computes it, from the same row statistics.
 @compute @workgroup_size(WG)
-fn xent_fused(@builtin(local_invocation_index) t: u32) {
+fn xent_fused(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let n = P[0];
   let c = P[1];
-  if (n == 0u || c == 0u) {
-    if (t == 0u) { LossOut[0] = nan_f32(); }
+  if (c == 0u) {
+    if (t == 0u) { LossOut[wid.x] = nan_f32(); }
     return;
   }
+  let start = wid.x * P[2];
+  let end = min(n, start + P[2]);
   let g = lanes_per_row(c);
   let group = t / g;
   let lane = t & (g - 1u);
   let scale = G[0] / f32(n);
   var acc = 0.0;
-  for (var r0 = 0u; r0 < n; r0 += WG / g) {
+  for (var r0 = start; r0 < end; r0 += WG / g) {
     let r = r0 + group;
-    let live = group < WG / g && r < n;
+    let live = group < WG / g && r < end;
     let st = row_stats(t, g, r, live);
     if (live) {
       let l = row_label(r, st.x);
@@ -151,8 +157,8 @@ fn xent_fused(@builtin(local_invocation_index) t: u32) {
       }
     }
   }
-  let loss = mean_loss(t, acc);
-  if (t == 0u) { LossOut[0] = loss; }
+  let loss = chunk_loss(t, acc);
+  if (t == 0u) { LossOut[wid.x] = loss; }
 }
 
 // The gradient: one workgroup per row (folded to 2-D past 65535 groups), threads striding

@@ -2,7 +2,8 @@
 // Gradients of broadcast inputs are summed back to the input's shape (sumTo).
 import { apply } from '../runtime.ts';
 import type { Tensor } from '../tensor.ts';
-import { INT32_MAX, INT32_MIN, broadcastShapes, fmt } from '../shape.ts';
+import { INT32_MAX, INT32_MIN, broadcastShapes, fmt, sizeOf } from '../shape.ts';
+import type { Shape } from '../shape.ts';
 import * as cpu from '../backend/cpu/kernels.ts';
 import { defineOp, floatOnly } from './define.ts';
 import type { CpuArgs, GpuRule, OpDef } from './define.ts';
@@ -22,16 +23,26 @@ function broadcastRule(op: string, dtype?: DType) {
   };
 }
 
+/**
+ * shaders/elementwise.wgsl's SAME_SHAPE: bit k for each input with as many elements as the
+ * output (broadcasting only stretches, so it has the output's layout, leading 1s aside).
+ */
+function sameShapeMask(inShapes: Shape[], outShape: Shape): number {
+  const n = sizeOf(outShape);
+  return inShapes.reduce((mask, s, k) => (sizeOf(s) === n ? mask | (1 << k) : mask), 0);
+}
+
 /** The `binary` kernel (or `binary_i32` for int32 add, sub and mul) with operator OP. */
 function binaryGpu(name: string, op: number): GpuRule<NoAttrs> {
   return ({ inShapes, inDtypes, outShape }) => {
-    const n = outShape.reduce((a, b) => a * b, 1);
+    const n = sizeOf(outShape);
     const words = stridedWords(name, outShape, inShapes);
+    const constants = { OP: op, SAME_SHAPE: sameShapeMask(inShapes, outShape) };
     if (inDtypes[0] === 'int32') {
       if (op > 2) throw new Error(`${name}: int32 operands are not supported on WebGPU; cast with .float() first`);
-      return [perElement('elementwise', 'binary_i32', n, [{ input: 0 }, { input: 1 }, 'out'], () => words, { OP: op })];
+      return [perElement('elementwise', 'binary_i32', n, [{ input: 0 }, { input: 1 }, 'out'], () => words, constants)];
     }
-    return [perElement('elementwise', 'binary', n, [{ input: 0 }, { input: 1 }, 'out'], () => words, { OP: op })];
+    return [perElement('elementwise', 'binary', n, [{ input: 0 }, { input: 1 }, 'out'], () => words, constants)];
   };
 }
 
@@ -131,7 +142,7 @@ const comparison = (name: string, cmpCode: number, f: (x: number, y: number) => 
       const n = outShape.reduce((a, b) => a * b, 1);
       const words = stridedWords(name, outShape, inShapes);
       const entry = inDtypes[0] === 'int32' ? 'compare_i32' : 'compare_f32';
-      return [perElement('elementwise', entry, n, [{ input: 0 }, { input: 1 }, 'out'], () => words, { CMP: cmpCode })];
+      return [perElement('elementwise', entry, n, [{ input: 0 }, { input: 1 }, 'out'], () => words, { CMP: cmpCode, SAME_SHAPE: sameShapeMask(inShapes, outShape) })];
     },
     grad: { notDifferentiable: 'a comparison is piecewise constant: its gradient is zero wherever it exists' },
   });
@@ -158,7 +169,7 @@ export const whereDef = defineOp<NoAttrs>({
   gpu: ({ inShapes, inDtypes, outShape }) => {
     const n = outShape.reduce((a, b) => a * b, 1);
     const words = [...stridedWords('where', outShape, inShapes), inDtypes[0] === 'float32' ? 1 : 0];
-    return [perElement('elementwise', 'where_select', n, [{ input: 0 }, { input: 1 }, { input: 2 }, 'out'], () => words)];
+    return [perElement('elementwise', 'where_select', n, [{ input: 0 }, { input: 1 }, { input: 2 }, 'out'], () => words, { SAME_SHAPE: sameShapeMask(inShapes, outShape) })];
   },
   grad: ({ g, inputs: [c, a, b] }) => {
     const zero = asTensor(0);

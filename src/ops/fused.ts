@@ -11,7 +11,7 @@ import { ACT_CODE, activation, linearDef, matmulDef, productDispatches } from '.
 import type { LinearAttrs, MatmulAttrs } from './matmul.ts';
 import { BACKWARD_OP, actBackward } from './unary.ts';
 import { reduceFlags } from './reduce.ts';
-import { LOSS_WG, softmaxCrossEntropyBackwardDef, softmaxCrossEntropyDef } from './loss.ts';
+import { softmaxCrossEntropyBackwardDef, softmaxCrossEntropyDef, xentLossGpu } from './loss.ts';
 
 const planOnly = { notDifferentiable: 'a fused kernel of the plan, put in place of ops that have their own gradients' };
 
@@ -106,7 +106,7 @@ export const linearParamGradDef = defineOp<Record<string, never>>({
 /**
  * Softmax cross-entropy's gradient and, as extra output 1, the loss: one pass over the
  * logits when a step needs both. Inputs: logits [N, C], labels [N], the loss's gradient.
- * One workgroup (as the loss alone), so the fusion pass uses it for small batches only.
+ * Rows in chunks, as the loss alone (xentLossGpu): one workgroup for a small batch.
  */
 export const softmaxCrossEntropyFusedDef = defineOp<Record<string, never>>({
   name: 'softmaxCrossEntropyFused',
@@ -118,16 +118,7 @@ export const softmaxCrossEntropyFusedDef = defineOp<Record<string, never>>({
     softmaxCrossEntropyBackwardDef.cpu(args);
     softmaxCrossEntropyDef.cpu({ ...args, ins: args.ins.slice(0, 2), out: args.extraOuts![0]!, outShape: [] });
   },
-  gpu: ({ inShapes: [s] }) => [
-    {
-      shader: 'softmax_xent',
-      entry: 'xent_fused',
-      constants: { WG: LOSS_WG },
-      bind: [{ input: 0 }, { input: 1 }, { input: 2 }, 'out', { out: 1 }],
-      words: () => [s![0]!, s![1]!],
-      workgroups: [1, 1, 1],
-    },
-  ],
+  gpu: ({ inShapes: [s] }) => xentLossGpu(s![0]!, s![1]!, 'xent_fused', [{ input: 0 }, { input: 1 }, { input: 2 }, 'out'], { out: 1 }),
   grad: planOnly,
 });
 

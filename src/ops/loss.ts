@@ -3,27 +3,67 @@
 import { apply } from '../runtime.ts';
 import type { Tensor } from '../tensor.ts';
 import { fmt, sameShape, sizeOf } from '../shape.ts';
-import { defineOp, floatOnly, grid } from './define.ts';
-import type { Arr, GpuRule } from './define.ts';
+import { defineOp, f, floatOnly, grid } from './define.ts';
+import type { Arr, Binding, GpuDispatch, GpuRule } from './define.ts';
 import { perElement } from './gpu.ts';
+import { chunksFor, partials, sumPartials } from './reduce.ts';
 import type { Meta } from '../graph/ir.ts';
 import { sigmoidScalar } from './unary.ts';
 
 type NoAttrs = Record<string, never>;
 
-/** Workgroup size of the single-workgroup loss reductions (WG override). */
-export const LOSS_WG = 256;
+/** Workgroup size of a loss reduced by one workgroup (WG override). */
+const LOSS_WG = 256;
 
-/** A loss of shaders/loss.wgsl: one workgroup reduces every element; LOSS picks the formula. */
+/**
+ * A loss over at least twice this many elements (logits for cross-entropy) is split into
+ * chunks (chunksFor), one workgroup of SPLIT_WG threads each: on a GPU one workgroup over a
+ * large loss leaves all but one core idle. Below, one workgroup is one dispatch and as fast
+ * (measured on SwiftShader, where each extra workgroup costs a fixed amount: 256-thread ones
+ * several times more than 64-thread ones).
+ */
+export const LOSS_MIN_CHUNK = 16384;
+const SPLIT_WG = 64;
+
+/**
+ * A loss of shaders/loss.wgsl (LOSS picks the formula): one workgroup reduces every
+ * element; a large loss, chunks of them into scratch and a second pass their sum.
+ */
 function pairLossGpu(loss: number): GpuRule<NoAttrs> {
-  return ({ inShapes: [s] }) => [{
-    shader: 'loss',
-    entry: 'pair_loss',
-    constants: { WG: LOSS_WG, LOSS: loss },
-    bind: [{ input: 0 }, { input: 1 }, 'out'],
-    words: () => [sizeOf(s!)],
-    workgroups: [1, 1, 1],
-  }];
+  return ({ inShapes: [s] }) => {
+    const n = sizeOf(s!);
+    const chunk = Math.max(1, Math.ceil(n / chunksFor(1, n, LOSS_MIN_CHUNK)));
+    const chunks = Math.max(1, Math.ceil(n / chunk));
+    const pass1 = (dest: Binding, divisor: number): GpuDispatch => ({
+      shader: 'loss',
+      entry: 'pair_loss',
+      constants: { WG: chunks === 1 ? LOSS_WG : SPLIT_WG, LOSS: loss },
+      bind: [{ input: 0 }, { input: 1 }, dest],
+      words: () => [n, chunk, f(divisor)],
+      workgroups: [chunks, 1, 1],
+    });
+    if (chunks === 1) return [pass1('out', n)];
+    return [pass1(partials(chunks), 1), sumPartials(1, chunks, n, false, 'out')];
+  };
+}
+
+/**
+ * Softmax cross-entropy's loss kernels (xent_loss, and xent_fused with its gradient): rows
+ * in chunks, one workgroup each, as for the pairwise losses; `loss` is where the loss goes.
+ */
+export function xentLossGpu(n: number, c: number, entry: string, bind: Binding[], loss: Binding): GpuDispatch[] {
+  const rows = Math.max(1, Math.ceil(n / chunksFor(1, n * c, LOSS_MIN_CHUNK)));
+  const chunks = Math.max(1, Math.ceil(n / rows));
+  const pass1 = (dest: Binding, divisor: number): GpuDispatch => ({
+    shader: 'softmax_xent',
+    entry,
+    constants: { WG: chunks === 1 ? LOSS_WG : SPLIT_WG },
+    bind: [...bind, dest],
+    words: () => [n, c, rows, f(divisor)],
+    workgroups: [chunks, 1, 1],
+  });
+  if (chunks === 1) return [pass1(loss, n)];
+  return [pass1(partials(chunks), 1), sumPartials(1, chunks, n, false, loss)];
 }
 
 /** A loss backward of shaders/loss.wgsl: one thread per element, binding (input, target, g). */
@@ -82,16 +122,9 @@ export const softmaxCrossEntropyDef = defineOp<Record<string, never>>({
     }
     out[0] = n === 0 ? NaN : total / n;
   },
-  // One workgroup; a label out of [0, C) (a device-computed one: the engine checks host
-  // labels before recording) makes the loss NaN, since a kernel cannot throw.
-  gpu: ({ inShapes: [s] }) => [{
-    shader: 'softmax_xent',
-    entry: 'xent_loss',
-    constants: { WG: LOSS_WG },
-    bind: [{ input: 0 }, { input: 1 }, 'out'],
-    words: () => [s![0]!, s![1]!],
-    workgroups: [1, 1, 1],
-  }],
+  // A label out of [0, C) (a device-computed one: the engine checks host labels before
+  // recording) makes the loss NaN, since a kernel cannot throw.
+  gpu: ({ inShapes: [s] }) => xentLossGpu(s![0]!, s![1]!, 'xent_loss', [{ input: 0 }, { input: 1 }], 'out'),
   grad: ({ g, inputs: [logits, labels] }) => [apply(softmaxCrossEntropyBackwardDef, [logits!, labels!, g], {}), null],
 });
 

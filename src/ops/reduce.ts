@@ -5,8 +5,8 @@ import type { Tensor } from '../tensor.ts';
 import { broadcastShapes, fmt, normAxis, sameShape, sizeOf } from '../shape.ts';
 import type { Shape } from '../shape.ts';
 import * as cpu from '../backend/cpu/kernels.ts';
-import { defineOp, floatOnly, grid } from './define.ts';
-import type { GpuDispatch, GpuRule } from './define.ts';
+import { WG, defineOp, f, floatOnly, grid } from './define.ts';
+import type { Binding, GpuDispatch, GpuRule } from './define.ts';
 import { MAX_DIMS, perElement, stridedWords } from './gpu.ts';
 import type { Meta } from '../graph/ir.ts';
 import { reshape } from './layout.ts';
@@ -29,18 +29,74 @@ export function reduceFlags(shape: Shape, axes: number[]): boolean[] {
   return shape.map((_, i) => axes.includes(i));
 }
 
-/**
- * The parameter block of shaders/reduce.wgsl's reduce_sum: [outputs, reduced count, kept dims
- * (ndim, dims x6, strides x6), reduced dims (the same), divisor]. Adjacent dims of the same
- * kind merge (the input is row-major) and size-1 dims drop, so most reductions need 1-2 dims.
- */
 /** Reductions of at most this many elements per output run one thread per output. */
 const SHORT_REDUCTION = 64;
 
+/**
+ * A long reduction with few outputs splits each output's elements into chunks of at least
+ * MIN_CHUNK, one workgroup each, up to about TARGET_GROUPS workgroups, and a second pass
+ * adds each output's chunk sums in a fixed order (the same bits every run). On a GPU one
+ * workgroup per output leaves all but a few cores idle; below two chunks it is one dispatch
+ * and fast enough. Measured on SwiftShader (a CPU driver: workgroups share two cores, and
+ * each costs about 50 us), where a chunk of 16384 elements keeps a split within about 20%
+ * of one workgroup, and a 4096-element chunk would double the time.
+ */
+export const MIN_CHUNK = 16384;
+const TARGET_GROUPS = 128;
+
+/** Chunks per output for a reduction of `count` elements into each of `outputs`: 1 is one pass. */
+export function chunksFor(outputs: number, count: number, minChunk = MIN_CHUNK): number {
+  return Math.max(1, Math.min(Math.floor(count / minChunk), Math.ceil(TARGET_GROUPS / Math.max(outputs, 1))));
+}
+
+interface Dim {
+  dim: number;
+  stride: number;
+}
+
+/** The sum kernels' override constants: the dtype's arithmetic, and whether each output's elements are one run. */
+function sumConstants(int: boolean, reduced: Dim[]): Record<string, number> {
+  const live = reduced.filter((x) => x.dim !== 1);
+  return { INT: int ? 1 : 0, CONTIGUOUS: live.length === 0 || (live.length === 1 && live[0]!.stride === 1) ? 1 : 0 };
+}
+
+/** [ndim, dims x6, strides x6] of a kept or reduced dim list, size-1 dims dropped. */
+function dimBlock(list: Dim[]): number[] {
+  const live = list.filter((x) => x.dim !== 1);
+  const pad = Array<number>(MAX_DIMS - live.length).fill(0);
+  return [live.length, ...live.map((x) => x.dim), ...pad, ...live.map((x) => x.stride), ...pad];
+}
+
+/**
+ * A reduce_sum dispatch (shaders/reduce.wgsl): each of `outs` outputs sums `count` input
+ * elements at the kept and reduced layouts, in `chunks` chunks (one workgroup each) whose
+ * sums, divided by `divisor`, land in `dest`, [outs, chunks] row-major.
+ */
+function reduceSumDispatch(src: Binding, dest: Binding, int: boolean, kept: Dim[], reduced: Dim[], outs: number, count: number, divisor: number, chunks: number): GpuDispatch {
+  const chunk = Math.ceil(count / chunks);
+  const words = [outs * chunks, count, ...dimBlock(kept), ...dimBlock(reduced), f(divisor), chunks, chunk];
+  return { shader: 'reduce', entry: 'reduce_sum', constants: sumConstants(int, reduced), bind: [src, dest], words: () => words, workgroups: grid(outs * chunks, 1) };
+}
+
+/**
+ * The second pass of a split reduction: each of `outs` outputs adds its `chunks` partial
+ * sums (scratch 0, [outs, chunks]) in order, divides by `divisor` and writes `dest`. The
+ * losses' split reductions end with it too.
+ */
+export function sumPartials(outs: number, chunks: number, divisor: number, int: boolean, dest: Binding): GpuDispatch {
+  const partials = { scratch: 0, size: outs * chunks };
+  return reduceSumDispatch(partials, dest, int, [{ dim: outs, stride: chunks }], [{ dim: chunks, stride: 1 }], outs, chunks, divisor, 1);
+}
+
+/** Partial sums of a split reduction, written by its first pass. */
+export const partials = (size: number): Binding => ({ scratch: 0, size, write: true });
+
 function reduceGpu(op: string, mean: boolean): GpuRule<ReduceAttrs> {
   return ({ inShapes: [s], inDtypes: [dtype], attrs }) => {
-    const kept: { dim: number; stride: number }[] = [];
-    const reduced: { dim: number; stride: number }[] = [];
+    // Adjacent dims of the same kind merge (the input is row-major) and size-1 dims drop,
+    // so most reductions need one or two dims.
+    const kept: Dim[] = [];
+    const reduced: Dim[] = [];
     let last: boolean | null = null;
     let stride = 1;
     for (let i = s!.length - 1; i >= 0; i--) {
@@ -57,25 +113,50 @@ function reduceGpu(op: string, mean: boolean): GpuRule<ReduceAttrs> {
     if (kept.length > MAX_DIMS || reduced.length > MAX_DIMS) {
       throw new Error(`${op}: the WebGPU kernel handles up to ${MAX_DIMS} alternating kept and reduced dimensions, got ${fmt(s!)} over axes ${fmt(attrs.axes)}`);
     }
-    const block = (list: { dim: number; stride: number }[]): number[] => {
-      const pad = Array<number>(MAX_DIMS - list.length).fill(0);
-      return [list.length, ...list.map((x) => x.dim), ...pad, ...list.map((x) => x.stride), ...pad];
-    };
     const outs = kept.reduce((n, x) => n * x.dim, 1);
     const count = reduced.reduce((n, x) => n * x.dim, 1);
-    const words = [outs, count, ...block(kept), ...block(reduced), { f: mean ? count : 1 }];
+    const divisor = mean ? count : 1;
+    const int = dtype === 'int32';
     // A short reduction (a bias gradient over a small batch, the XOR lab's batched nets)
-    // takes one thread per output; a long one, a workgroup per output with a tree.
-    const short = count <= SHORT_REDUCTION;
-    const d: GpuDispatch = {
-      shader: 'reduce',
-      entry: (short ? 'reduce_sum_short' : 'reduce_sum') + (dtype === 'int32' ? '_i32' : ''),
-      bind: [{ input: 0 }, 'out'],
-      words: () => words,
-      workgroups: short ? grid(outs) : grid(outs, 1),
-    };
-    return [d];
+    // takes one thread per output, adjacent threads reading adjacent elements for a column
+    // sum; so does a reduction into nothing.
+    if (count <= SHORT_REDUCTION || outs === 0) {
+      const words = [outs, count, ...dimBlock(kept), ...dimBlock(reduced), f(divisor)];
+      return [{ shader: 'reduce', entry: 'reduce_sum_short', constants: sumConstants(int, reduced), bind: [{ input: 0 }, 'out'], words: () => words, workgroups: grid(outs) }];
+    }
+    const [k, r] = [kept[0], reduced[0]];
+    if (kept.length === 1 && reduced.length === 1 && k!.stride === 1 && r!.stride === k!.dim) return colSum(r!.dim, k!.dim, divisor, int);
+    const chunks = chunksFor(outs, count);
+    if (chunks === 1) return [reduceSumDispatch({ input: 0 }, 'out', int, kept, reduced, outs, count, divisor, 1)];
+    return [
+      reduceSumDispatch({ input: 0 }, partials(outs * chunks), int, kept, reduced, outs, count, 1, chunks),
+      sumPartials(outs, chunks, divisor, int, 'out'),
+    ];
   };
+}
+
+/**
+ * Sums over the rows of [rows, cols] (col_sum): TX adjacent columns per workgroup, and when
+ * too few column blocks run, chunks of rows (at least MIN_CHUNK elements of a block each)
+ * in a first pass whose sums a second adds up.
+ */
+function colSum(rows: number, cols: number, divisor: number, int: boolean): GpuDispatch[] {
+  let tx = 1;
+  while (tx < cols && tx < WG) tx *= 2;
+  const blocks = Math.ceil(cols / tx);
+  const chunks = Math.max(1, Math.min(Math.floor((rows * tx) / MIN_CHUNK), Math.ceil(TARGET_GROUPS / blocks)));
+  const perChunk = Math.ceil(rows / chunks);
+  const pass1 = (dest: Binding, div: number): GpuDispatch => {
+    const words = [rows, cols, tx, perChunk, blocks, blocks * chunks, f(div)];
+    return { shader: 'reduce', entry: 'col_sum', constants: { INT: int ? 1 : 0 }, bind: [{ input: 0 }, dest], words: () => words, workgroups: grid(blocks * chunks, 1) };
+  };
+  if (chunks === 1) return [pass1('out', divisor)];
+  // Chunk k's sums are row k of [chunks, cols]: one thread per column adds its column.
+  const words = [cols, chunks, ...dimBlock([{ dim: cols, stride: 1 }]), ...dimBlock([{ dim: chunks, stride: cols }]), f(divisor)];
+  return [
+    pass1(partials(chunks * cols), 1),
+    { shader: 'reduce', entry: 'reduce_sum_short', constants: sumConstants(int, [{ dim: chunks, stride: cols }]), bind: [{ scratch: 0, size: chunks * cols }, 'out'], words: () => words, workgroups: grid(cols) },
+  ];
 }
 
 export const sumDef = defineOp<ReduceAttrs>({

@@ -4,6 +4,8 @@ import { registry } from '../../src/ops/registry.ts';
 import type { OpName } from '../../src/ops/registry.ts';
 import type { DType } from '../../src/graph/ir.ts';
 import { RandomState } from '../../src/random.ts';
+import { MIN_CHUNK } from '../../src/ops/reduce.ts';
+import { LOSS_MIN_CHUNK } from '../../src/ops/loss.ts';
 
 export type Kind = 'any' | 'positive' | 'prob' | 'target' | 'unit' | 'small-int' | { labels: number } | { index: number } | 'mask';
 
@@ -43,9 +45,16 @@ const binary = (ka: Kind = 'any', kb: Kind = 'any'): OpCase[] =>
     { inputs: [f(s, ka), f(s, kb)], attrs: {} },
     // Broadcasting: a column against a row.
     { inputs: [f([...s.slice(0, -1), 1], ka), f([last(s)], kb)], attrs: {} },
+    // One operand with the output's shape (read at its own index), the other broadcast; and
+    // a leading 1 (the same elements, another rank).
+    { inputs: [f(s, ka), f([last(s)], kb)], attrs: {} },
+    { inputs: [f([1], ka), f(s, kb)], attrs: {} },
+    { inputs: [f([1, ...s], ka), f(s, kb)], attrs: {} },
   ]);
 const compare: OpCase[] = [
   ...each((s) => ({ inputs: [f(s, 'small-int'), f(s, 'small-int')], attrs: {} })),
+  ...each((s) => ({ inputs: [f([last(s)], 'small-int'), f(s, 'small-int')], attrs: {} })),
+  ...each((s) => ({ inputs: [i32(s, 'small-int'), i32(s, 'small-int')], attrs: {} })),
   ...each((s) => ({ inputs: [i32(s, 'small-int'), i32([last(s)], 'small-int')], attrs: {} })),
 ];
 const reduceCases: OpCase[] = [
@@ -56,9 +65,32 @@ const reduceCases: OpCase[] = [
   ]),
   { label: '[3,7,5] axes 0,2', inputs: [f([3, 7, 5])], attrs: { axes: [0, 2], keepdim: false } },
   { label: '[1,0] empty', inputs: [f([2, 0])], attrs: { axes: [1], keepdim: false } },
+  // Full and few-output reductions around the split into chunks (two from 2 MIN_CHUNK
+  // elements per output), a prime count, several outputs, a strided (non-contiguous) split.
+  ...[[2 * MIN_CHUNK - 1], [2 * MIN_CHUNK], [40009], [1, 2 * MIN_CHUNK + 3]].map((s) => ({ label: `split ${show(s)}`, inputs: [f(s)], attrs: { axes: s.map((_, i) => i), keepdim: false } })),
+  { label: `split [3,${4 * MIN_CHUNK + 1}] axis 1`, inputs: [f([3, 4 * MIN_CHUNK + 1])], attrs: { axes: [1], keepdim: true } },
+  { label: 'split [16411,2,3] axes 0,2', inputs: [f([16411, 2, 3])], attrs: { axes: [0, 2], keepdim: false } },
+  // Column sums (col_sum) one chunk and split (two from 2 MIN_CHUNK elements of a column
+  // block: 64 columns wide, or the next power of two), narrow and wide, partial blocks.
+  ...[[65, 1000], [511, 100], [512, 100], [8191, 3], [8192, 3], [4099, 5], [300, 130], [1031, 130]].map((s) => ({ label: `columns ${show(s)}`, inputs: [f(s)], attrs: { axes: [0], keepdim: false } })),
+  { label: 'columns [3,70,5] axes 0,1', inputs: [f([3, 70, 5])], attrs: { axes: [0, 1], keepdim: false } },
 ];
-const lossPair = (ka: Kind, kb: Kind): OpCase[] => each((s) => ({ inputs: [f(s, ka), f(s, kb)], attrs: {} }));
+/** int32 sums take the same kernels (INT): one per path. */
+const intReduceCases: OpCase[] = [
+  ...each((s) => ({ inputs: [i32(s, 'small-int')], attrs: { axes: [s.length - 1], keepdim: false } })),
+  { label: 'int32 split [40009]', inputs: [i32([40009], 'small-int')], attrs: { axes: [0], keepdim: false } },
+  { label: 'int32 columns [300,130]', inputs: [i32([300, 130], 'small-int')], attrs: { axes: [0], keepdim: false } },
+  { label: 'int32 columns [8192,3]', inputs: [i32([8192, 3], 'small-int')], attrs: { axes: [0], keepdim: false } },
+];
+/** Around the split of a loss into chunks (two from 2 LOSS_MIN_CHUNK elements), and primes past it. */
+const SPLIT_LOSS_SHAPES = [[2 * LOSS_MIN_CHUNK - 1], [2 * LOSS_MIN_CHUNK], [181, 191]];
+const lossPair = (ka: Kind, kb: Kind): OpCase[] => [
+  ...each((s) => ({ inputs: [f(s, ka), f(s, kb)], attrs: {} })),
+  ...SPLIT_LOSS_SHAPES.map((s) => ({ label: `split ${show(s)}`, inputs: [f(s, ka), f(s, kb)], attrs: {} })),
+];
 const lossBackward = (ka: Kind, kb: Kind): OpCase[] => each((s) => ({ inputs: [f(s, ka), f(s, kb), f([], 'any')], attrs: {} }));
+/** Logits around the loss split: just below and above 2 LOSS_MIN_CHUNK, a prime batch, wide rows. */
+const SPLIT_XENT_SHAPES = [[(2 * LOSS_MIN_CHUNK) / 4 - 1, 4], [(2 * LOSS_MIN_CHUNK) / 4 + 1, 4], [4099, 10], [101, 331]];
 const dropoutScalars = [
   [7, 0, 123, 0],
   // A start block just below 2^32: the block index must carry into the high word.
@@ -128,7 +160,7 @@ const cases: Record<OpName, OpCase[]> = {
     [130, 70, 129],
     [128, 10, 128],
   ].map(([n, o, i]) => ({ label: `g [${n},${o}], x [${n},${i}]`, inputs: [f([n!, o!]), f([n!, i!])], attrs: {} })),
-  softmaxCrossEntropyFused: [...SHAPES.filter((s) => s.length === 2), [128, 10]].map((s) => ({
+  softmaxCrossEntropyFused: [...SHAPES.filter((s) => s.length === 2), [128, 10], ...SPLIT_XENT_SHAPES].map((s) => ({
     label: show(s),
     inputs: [f(s), i32([s[0]!], { labels: s[1]! }), f([], 'any')],
     attrs: {},
@@ -144,6 +176,7 @@ const cases: Record<OpName, OpCase[]> = {
   where: each((s) => [
     { inputs: [i32(s, 'mask'), f(s), f(s)], attrs: {} },
     { inputs: [f(s, 'small-int'), f([last(s)]), f([...s.slice(0, -1), 1])], attrs: {} },
+    { inputs: [i32([last(s)], 'mask'), f(s), f([1])], attrs: {} },
   ]),
   cast: [
     ...each((s) => ({ inputs: [f(s)], attrs: { dtype: 'int32' } })),
@@ -166,7 +199,7 @@ const cases: Record<OpName, OpCase[]> = {
   tanhBackward: backwardPair('unit'),
   reluBackward: backwardPair(),
   leakyReluBackward: each((s) => ({ inputs: [f(s), f(s)], attrs: { alpha: 0.05 } })),
-  sum: [...reduceCases, ...each((s) => ({ inputs: [i32(s, 'small-int')], attrs: { axes: [s.length - 1], keepdim: false } }))],
+  sum: [...reduceCases, ...intReduceCases],
   mean: reduceCases.filter((c) => !c.label.includes('empty')),
   broadcastTo: [
     ...each((s) => ({ inputs: [f([...s.slice(0, -1), 1])], attrs: { shape: s } })),
@@ -185,7 +218,7 @@ const cases: Record<OpName, OpCase[]> = {
     { inputs: [f(s)], attrs: { axis: s.length - 1 } },
     { inputs: [f(s)], attrs: { axis: 0 } },
   ]),
-  softmaxCrossEntropy: SHAPES.filter((s) => s.length === 2).map((s) => ({
+  softmaxCrossEntropy: [...SHAPES.filter((s) => s.length === 2), ...SPLIT_XENT_SHAPES].map((s) => ({
     label: show(s),
     inputs: [f(s), i32([s[0]!], { labels: s[1]! })],
     attrs: {},
@@ -216,7 +249,23 @@ const cases: Record<OpName, OpCase[]> = {
   ],
   narrow: each((s) => ({ inputs: [f(s)], attrs: { axis: s.length - 1, length: Math.ceil(last(s) / 2) }, scalars: [Math.floor(last(s) / 3)] })),
   indexSelect: each((s) => ({ inputs: [f(s), i32([11], { index: s[0]! })], attrs: {} })),
-  indexSelectBackward: each((s) => ({ inputs: [f([11, ...s.slice(1)]), i32([11], { index: s[0]! })], attrs: { rows: s[0]! } })),
+  indexSelectBackward: [
+    ...each((s) => ({ inputs: [f([11, ...s.slice(1)]), i32([11], { index: s[0]! })], attrs: { rows: s[0]! } })),
+    // Per-row lists past 8192 index reads (src/ops/layout.ts INDEX_SCAN_WORK): just below
+    // and above, across blocks of 64 positions, one long list, mostly empty lists, 3-D rows.
+    ...([
+      [128, [9], 7],
+      [129, [8], 8],
+      [65, [64], 3],
+      [1000, [9], 1],
+      [130, [1], 1000],
+      [257, [3, 7], 13],
+    ] as [number, number[], number][]).map(([n, w, rows]) => ({
+      label: `${n} indices into [${rows},${w.join(',')}]`,
+      inputs: [f([n, ...w]), i32([n], { index: rows })],
+      attrs: { rows },
+    })),
+  ],
   full: [
     { label: 'f32 [7,13]', inputs: [], attrs: { shape: [7, 13], value: -2.5, dtype: 'float32' } },
     { label: 'i32 [65,33]', inputs: [], attrs: { shape: [65, 33], value: -7, dtype: 'int32' } },
