@@ -2,7 +2,7 @@
 // one representative product per size class (src/ops/matmul-choice.ts), and returns the
 // winners as a tuning table that run.mjs writes to src/backend/webgpu/tuning/, where the
 // WebGPU backend picks it up for this adapter.
-import { matmulTuning, setMatmulTuning, SIZE_CLASSES, chooseMatmul, sizeClass } from '../src/ops/matmul-choice.ts';
+import { SMALL_FLOP, SIZE_CLASSES, chooseMatmul, matmulTuning, setMatmulTuning, sizeClass } from '../src/ops/matmul-choice.ts';
 import type { ClassChoice, MatmulTuning, SizeClass } from '../src/ops/matmul-choice.ts';
 import { adapterWords } from '../src/backend/webgpu/tuning.ts';
 import type { TuningFile } from '../src/backend/webgpu/tuning.ts';
@@ -10,13 +10,12 @@ import { randn } from 'shadergrad';
 import { timeOp } from './kernels/time.ts';
 
 /**
- * [m, k, n] of each class; the l classes only in a full run. The xs products are the
- * lessons' own: a batch of 100 points through a 2-8 layer, and a 128-wide layer into 10
- * classes at batch 64.
+ * [m, k, n] of each class, above the table's smallFlop (smaller products run one thread per
+ * output whatever the class); the l classes only in a full run.
  */
 const REPRESENTATIVE: Record<SizeClass, [number, number, number]> = {
-  'xs-flat': [100, 2, 8],
-  'xs-deep': [64, 128, 10],
+  'xs-flat': [64, 200, 64],
+  'xs-deep': [32, 1024, 32],
   's-flat': [128, 128, 128],
   's-deep': [64, 784, 128],
   'm-flat': [512, 512, 512],
@@ -57,6 +56,7 @@ export async function tune(adapter: string, full: boolean, submits: number, log:
   try {
     for (const cls of SIZE_CLASSES) {
       const [m, k, n] = REPRESENTATIVE[cls];
+      if (2 * m * n * k <= SMALL_FLOP) throw new Error(`tune: the representative ${m}x${k}x${n} of ${cls} is below smallFlop`);
       if (sizeClass({ batch: 1, m, n, k }) !== cls) throw new Error(`tune: the representative ${m}x${k}x${n} of ${cls} is in class ${sizeClass({ batch: 1, m, n, k })}`);
       if (!full && cls.startsWith('l-')) {
         winners[cls] = winners[cls.replace('l-', 'm-') as SizeClass];
@@ -67,7 +67,7 @@ export async function tune(adapter: string, full: boolean, submits: number, log:
       // Candidates that make the same kernel choice for this shape are measured once.
       const seen = new Map<string, ClassChoice>();
       for (const c of candidates) {
-        const table: MatmulTuning = { adapter, source: 'a candidate', classes: Object.fromEntries(SIZE_CLASSES.map((s) => [s, c])) as MatmulTuning['classes'] };
+        const table: MatmulTuning = { adapter, source: 'a candidate', smallFlop: SMALL_FLOP, classes: Object.fromEntries(SIZE_CLASSES.map((s) => [s, c])) as MatmulTuning['classes'] };
         const key = JSON.stringify(chooseMatmul({ batch: 1, m, n, k, transA: false, transB: false }, table));
         if (!seen.has(key)) seen.set(key, c);
       }
@@ -75,7 +75,7 @@ export async function tune(adapter: string, full: boolean, submits: number, log:
       const a = randn([m, k]);
       const b = randn([k, n]);
       for (const c of seen.values()) {
-        setMatmulTuning({ adapter, source: 'a candidate', classes: Object.fromEntries(SIZE_CLASSES.map((s) => [s, c])) as MatmulTuning['classes'] });
+        setMatmulTuning({ adapter, source: 'a candidate', smallFlop: SMALL_FLOP, classes: Object.fromEntries(SIZE_CLASSES.map((s) => [s, c])) as MatmulTuning['classes'] });
         const t = await timeOp(() => a.matmul(b), { submits, targetMs: 50 });
         const gflops = (2 * m * n * k) / (t.ms / 1000) / 1e9;
         entries.push({ sizeClass: cls, shape: `${m}x${k}x${n}`, candidate: label(c), gflops, timing: `${t.method} x${t.repeats}` });
@@ -94,6 +94,7 @@ export async function tune(adapter: string, full: boolean, submits: number, log:
     // The vendor and architecture words (the description's first two): what the backend matches.
     match: adapterWords(adapter).slice(0, 2),
     source: `measured by npm run bench -- --tune${full ? '' : ' --quick'} on ${date}${notes.length ? `; ${notes.join('; ')}` : ''}`,
+    smallFlop: SMALL_FLOP,
     classes: winners,
   };
   return { table, entries };

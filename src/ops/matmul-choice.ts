@@ -26,6 +26,13 @@ export interface MatmulTuning {
   adapter: string;
   /** How the table was made: measured by `bench --tune` on a date, or chosen by hand. */
   source: string;
+  /**
+   * Products of at most this many FLOP (2 batch m n k) run one thread per output whatever
+   * their class: their kernels take microseconds on any adapter, while a tiled kernel is
+   * another pipeline to compile on first use (about a second each on SwiftShader, where it
+   * stalled the lesson pages). The lessons' layers are all below 2^20.
+   */
+  smallFlop: number;
   classes: Record<SizeClass, ClassChoice>;
 }
 
@@ -58,6 +65,8 @@ export type MatmulChoice =
       vecB: boolean;
     };
 
+/** The default smallFlop (see MatmulTuning). */
+export const SMALL_FLOP = 2 ** 20;
 /** Split-K never makes chunks shorter than this many values of K, nor more than MAX_SPLITS. */
 export const MIN_CHUNK = 64;
 export const MAX_SPLITS = 16;
@@ -89,7 +98,7 @@ export function tileProblem(t: TileConfig): string | null {
 export function chooseMatmul(d: ProductDims, tuning: MatmulTuning): MatmulChoice {
   const cls = sizeClass(d);
   const c = tuning.classes[cls];
-  if (c.kernel === 'small') return { kernel: 'small', sizeClass: cls };
+  if (c.kernel === 'small' || 2 * d.batch * d.m * d.n * d.k <= tuning.smallFlop) return { kernel: 'small', sizeClass: cls };
   const tile: TileConfig = { wgM: c.wgM, wgN: c.wgN, reg: c.reg, tileK: c.tileK };
   const tileM = c.wgM * c.reg;
   const tileN = c.wgN * c.reg;
@@ -138,6 +147,7 @@ export function groupsProblem(groups: readonly number[]): string | null {
 export const DEFAULT_TUNING: MatmulTuning = {
   adapter: 'any',
   source: 'chosen by hand, not measured',
+  smallFlop: SMALL_FLOP,
   classes: {
     'xs-flat': { kernel: 'small' },
     'xs-deep': { kernel: 'tiled', wgM: 8, wgN: 8, reg: 4, tileK: 32, minGroups: 64 },
@@ -164,6 +174,7 @@ export function tuningGeneration(): number {
 
 /** Install a table (the backend does, for its adapter; the tuner does, per candidate). */
 export function setMatmulTuning(t: MatmulTuning): void {
+  if (!(t.smallFlop >= 0)) throw new Error(`matmul tuning for ${t.adapter}: smallFlop must be a number >= 0, got ${t.smallFlop}`);
   for (const cls of SIZE_CLASSES) {
     const c = t.classes[cls];
     if (!c) throw new Error(`matmul tuning for ${t.adapter}: no entry for size class ${cls}`);

@@ -29,6 +29,8 @@ const configs: Record<string, ClassChoice> = {
 const table = (c: ClassChoice): MatmulTuning => ({
   adapter: 'test',
   source: 'forced by the test',
+  // No floor: the shapes here are small, and each must reach the configuration under test.
+  smallFlop: 0,
   classes: Object.fromEntries(SIZE_CLASSES.map((k) => [k, c])) as MatmulTuning['classes'],
 });
 

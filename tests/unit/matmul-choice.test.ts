@@ -7,7 +7,7 @@ import type { ClassChoice, MatmulTuning } from '../../src/ops/matmul-choice.ts';
 import { productDispatches } from '../../src/ops/matmul.ts';
 import { tuningFor } from '../../src/backend/webgpu/tuning.ts';
 
-const all = (c: ClassChoice): MatmulTuning => ({ adapter: 'test', source: 'test', classes: Object.fromEntries(SIZE_CLASSES.map((k) => [k, c])) as MatmulTuning['classes'] });
+const all = (c: ClassChoice, smallFlop = 0): MatmulTuning => ({ adapter: 'test', source: 'test', smallFlop, classes: Object.fromEntries(SIZE_CLASSES.map((k) => [k, c])) as MatmulTuning['classes'] });
 const tiled = (minGroups = 1): ClassChoice => ({ kernel: 'tiled', wgM: 8, wgN: 8, reg: 8, tileK: 32, minGroups });
 const dims = (m: number, k: number, n: number, more: Partial<{ batch: number; transA: boolean; transB: boolean; onesCol: boolean }> = {}) => ({
   batch: 1,
@@ -42,6 +42,14 @@ describe('chooseMatmul', () => {
     expect(chooseMatmul(dims(128, 128, 128), all({ kernel: 'small' })).kernel).toBe('small');
     const c = chooseMatmul(dims(128, 128, 128), all(tiled()));
     expect(c).toMatchObject({ kernel: 'tiled', groups: [2, 2, 1], splits: 1, check: false, vecA: true, vecB: true });
+  });
+
+  it('runs products of at most smallFlop FLOP one thread per output, whatever their class', () => {
+    // 2 x 140 x 32 x 32 = 286720 FLOP: a lesson net's hidden layer.
+    expect(chooseMatmul(dims(140, 32, 32), all(tiled(), 2 ** 20)).kernel).toBe('small');
+    expect(chooseMatmul(dims(140, 32, 32), all(tiled(), 286719)).kernel).toBe('tiled');
+    expect(chooseMatmul(dims(140, 32, 32), all(tiled(), 286720)).kernel).toBe('small');
+    expect(() => setMatmulTuning({ ...all(tiled()), smallFlop: -1 })).toThrow(/smallFlop must be a number >= 0, got -1/);
   });
 
   it('runs a batch of tiny products one thread per output (the tiles would be padding)', () => {
