@@ -11,27 +11,12 @@ const alias = { shadergrad: `${root}src/index.ts` };
 const log = (msg) => console.error(`bench: ${msg}`);
 
 async function runBrowser(server, plan) {
-  const { launchChrome } = await import('../scripts/chrome.mjs');
+  const { callInPage } = await import('../scripts/chrome.mjs');
   await server.listen();
   const url = `${server.resolvedUrls.local[0]}bench/kernels/page/index.html`;
-  const browser = await launchChrome();
-  try {
-    const page = await browser.newPage();
-    const errors = [];
-    page.on('console', (m) => {
-      const t = m.text();
-      if (t.startsWith('bench: ')) console.error(t);
-      else if (m.type() === 'error') errors.push(t);
-    });
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(url, { waitUntil: 'load' });
-    await page.waitForFunction(() => typeof window.runKernelBench === 'function', { timeout: 120_000 });
-    const result = await page.evaluate((p) => window.runKernelBench(p), { mode: plan.mode, runs: plan.runs });
-    if (errors.length > 0) result.notes.push(`console errors in the page: ${errors.slice(0, 5).join(' | ')}`);
-    return result;
-  } finally {
-    await browser.close();
-  }
+  const { result, errors } = await callInPage(url, 'runKernelBench', { mode: plan.mode, runs: plan.runs });
+  if (errors.length > 0) result.notes.push(`console errors in the page: ${errors.slice(0, 5).join(' | ')}`);
+  return result;
 }
 
 const server = await createServer({

@@ -74,7 +74,7 @@ async function runNode() {
 }
 
 async function runBrowser() {
-  const { launchChrome } = await import('../scripts/chrome.mjs');
+  const { callInPage } = await import('../scripts/chrome.mjs');
   const server = await createServer({
     root: `${root}bench/page`,
     configFile: false,
@@ -83,29 +83,13 @@ async function runBrowser() {
     server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, fs: { allow: [root] } },
   });
   await server.listen();
-  const url = server.resolvedUrls.local[0];
-  const browser = await launchChrome();
   try {
-    const page = await browser.newPage();
-    const errors = [];
-    page.on('console', (m) => {
-      const t = m.text();
-      if (t.startsWith('bench: ')) console.error(t);
-      else if (m.type() === 'error') errors.push(t);
-    });
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(url, { waitUntil: 'load' });
-    await page.waitForFunction(() => typeof window.runBench === 'function', { timeout: 120_000 });
-    if (tuning) {
-      const tuned = await page.evaluate((m) => window.runTune(m), mode);
-      if (errors.length > 0) throw new Error(`bench --tune: console errors in the page: ${errors.slice(0, 5).join(' | ')}`);
-      return tuned;
-    }
-    const result = await page.evaluate((m) => window.runBench(m), mode);
-    if (errors.length > 0) result.notes.push(`console errors in the page: ${errors.slice(0, 5).join(' | ')}`);
+    const { result, errors } = await callInPage(server.resolvedUrls.local[0], tuning ? 'runTune' : 'runBench', mode);
+    const shown = errors.slice(0, 5).join(' | ');
+    if (tuning && errors.length > 0) throw new Error(`bench --tune: console errors in the page: ${shown}`);
+    if (!tuning && errors.length > 0) result.notes.push(`console errors in the page: ${shown}`);
     return result;
   } finally {
-    await browser.close();
     await server.close();
   }
 }

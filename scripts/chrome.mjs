@@ -29,3 +29,28 @@ export function launchChrome(protocolTimeout = 0) {
     ],
   });
 }
+
+/**
+ * A benchmark page's work: open `url` in headless Chrome, wait for `window[fn]`, call it
+ * with `arg` and return what it returns, with the page's console errors. Lines the page logs
+ * starting "bench: " are its progress and go to stderr.
+ */
+export async function callInPage(url, fn, arg) {
+  const browser = await launchChrome();
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on('console', (m) => {
+      const t = m.text();
+      if (t.startsWith('bench: ')) console.error(t);
+      else if (m.type() === 'error') errors.push(t);
+    });
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(url, { waitUntil: 'load' });
+    await page.waitForFunction((f) => typeof window[f] === 'function', { timeout: 120_000 }, fn);
+    const result = await page.evaluate((f, a) => window[f](a), fn, arg);
+    return { result, errors };
+  } finally {
+    await browser.close();
+  }
+}
