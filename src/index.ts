@@ -14,7 +14,7 @@ export { setBackend, backendStats, noGrad, flush, gpuTimeMs } from './runtime.ts
 export type { BackendInfo, SetBackendOptions } from './runtime.ts';
 export type { BackendStats, BackendName } from './backend/backend.ts';
 export { manualSeed, initialSeed } from './generator.ts';
-export { RandomState } from './random.ts';
+export { RandomState } from './numpy-random.ts';
 export { runSteps } from './loop.ts';
 export type { RunStepsOptions, StepScalars } from './loop.ts';
 export type { DType } from './graph/ir.ts';

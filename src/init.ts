@@ -1,7 +1,7 @@
 // torch.nn.init, drawing from the global Philox generator on the host and writing the
 // values straight into the parameter (no graph, no submit).
 import type { Tensor } from './tensor.ts';
-import { fmt } from './shape.ts';
+import { fmt, sizeOf } from './shape.ts';
 import { generator } from './generator.ts';
 import { writeVariable } from './runtime.ts';
 
@@ -18,7 +18,7 @@ function finite(fn: string, name: string, v: number): void {
 export function calculateFans(fn: string, t: Tensor): { fanIn: number; fanOut: number } {
   const s = t.shape;
   if (s.length < 2) throw new Error(`init.${fn}: fan in and fan out need at least 2 dimensions, got ${fmt(s)}`);
-  const receptive = s.slice(2).reduce((a, b) => a * b, 1);
+  const receptive = sizeOf(s.slice(2));
   return { fanIn: s[1]! * receptive, fanOut: s[0]! * receptive };
 }
 

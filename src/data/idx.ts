@@ -3,6 +3,7 @@
 //   then one uint32 per dimension, then the values, row-major.
 // MNIST images are magic 0x00000803 with dims [count, 28, 28]; labels 0x00000801 with [count].
 // Only unsigned bytes (0x08) are read here: every MNIST-style file uses them.
+import { sizeOf } from '../shape.ts';
 
 /** An IDX file's dimensions and its bytes (a view into the buffer given, not a copy). */
 export interface IdxArray {
@@ -37,7 +38,7 @@ export function parseIdx(buffer: ArrayBuffer | SharedArrayBuffer | ArrayBufferVi
   const header = 4 + 4 * ndims;
   if (bytes.length < header) throw new Error(`${what}: truncated header: ${ndims} dimensions need ${header} bytes, got ${bytes.length}`);
   const dims = Array.from({ length: ndims }, (_, i) => view.getUint32(4 + 4 * i));
-  const size = dims.reduce((a, b) => a * b, 1);
+  const size = sizeOf(dims);
   const body = bytes.length - header;
   if (body < size) throw new Error(`${what}: truncated: dims [${dims.join(', ')}] need ${size} bytes of data, got ${body}`);
   if (body > size) throw new Error(`${what}: ${body - size} bytes after the data of dims [${dims.join(', ')}] (expected exactly ${size})`);
@@ -167,7 +168,7 @@ export function encodeIdx(dims: readonly number[], data: ArrayLike<number>): Uin
     // The header stores each dimension as a big-endian uint32.
     if (!Number.isInteger(d) || d < 0 || d > 0xffffffff) throw new Error(`encodeIdx: dimension ${i} is ${d}; dims must be integers in [0, 4294967295]`);
   });
-  const size = dims.reduce((a, b) => a * b, 1);
+  const size = sizeOf(dims);
   if (data.length !== size) throw new Error(`encodeIdx: dims [${dims.join(', ')}] hold ${size} values, got ${data.length}`);
   for (let i = 0; i < size; i++) {
     const v = data[i]!;

@@ -50,7 +50,6 @@ export function single(n: Node): Group {
 
 export interface Plan {
   readonly id: number;
-  readonly key: string;
   /** Steps whose def.alias holds are views: no kernel, their output aliases their input. */
   readonly steps: PlanStep[];
   /** The view steps, in order. */
@@ -241,7 +240,7 @@ export class PlanCache {
       this.plans.delete(key);
       this.plans.set(key, plan);
     } else {
-      plan = buildPlan(key, groups, extIndex, (n) => kept.has(n));
+      plan = buildPlan(groups, extIndex, (n) => kept.has(n));
       this.built++;
       this.plans.set(key, plan);
       if (this.plans.size > this.limit) this.plans.delete(this.plans.keys().next().value!);
@@ -269,7 +268,7 @@ function keptNodes(groups: Group[], isOutput: (n: Node) => boolean): Set<Node> {
   return kept;
 }
 
-function buildPlan(key: string, groups: Group[], extIndex: Map<Node, number>, isOutput: (n: Node) => boolean): Plan {
+function buildPlan(groups: Group[], extIndex: Map<Node, number>, isOutput: (n: Node) => boolean): Plan {
   // A view's readers read its root's memory: the root lives until the last of them.
   const viewInput = new Map<Node, Node>();
   groups.forEach((g) => {
@@ -346,7 +345,6 @@ function buildPlan(key: string, groups: Group[], extIndex: Map<Node, number>, is
   });
   return {
     id: nextPlanId++,
-    key,
     steps,
     viewSteps,
     slots,
@@ -377,16 +375,4 @@ function takeSlot(slots: { dtype: DType; size: number }[], free: number[], dtype
   const slot = free.splice(best, 1)[0]!;
   slots[slot]!.size = Math.max(slots[slot]!.size, size);
   return slot;
-}
-
-/** A readable listing of a plan, for debugging and for the docs. */
-export function describePlan(plan: Plan): string {
-  const ref = (r: Ref | null): string => (r === null ? '(in place)' : r.kind === 'view' ? `view${r.step}` : `${r.kind}${r.index}`);
-  return plan.steps
-    .map((s, i) => {
-      const outs = [ref(s.out), ...s.extraOuts.map(ref)].join(', ');
-      const shapes = [s.outShape, ...s.extraShapes].map(fmt).join(', ');
-      return `${String(i).padStart(3)} ${outs.padEnd(10)} = ${s.def.name}(${s.inputs.map(ref).join(', ')}) ${shapes} ${s.dtype}`;
-    })
-    .join('\n');
 }

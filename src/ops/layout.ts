@@ -66,19 +66,9 @@ function permute(x: Arr, shape: Shape, perm: number[], out: Arr): void {
   const inStrides = stridesOf(shape);
   const outShape = perm.map((p) => shape[p]!);
   const strides = perm.map((p) => inStrides[p]!);
-  const n = outShape.length;
-  const idx = new Int32Array(n);
-  let off = 0;
-  for (let o = 0; o < out.length; o++) {
-    out[o] = x[off]!;
-    for (let d = n - 1; d >= 0; d--) {
-      idx[d]!++;
-      off += strides[d]!;
-      if (idx[d]! < outShape[d]!) break;
-      off -= strides[d]! * outShape[d]!;
-      idx[d] = 0;
-    }
-  }
+  cpu.forEachOffset(outShape, [strides], (o, offs) => {
+    out[o] = x[offs[0]!]!;
+  });
 }
 
 export const transposeDef = defineOp<{ dim0: number; dim1: number }>({

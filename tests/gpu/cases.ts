@@ -3,7 +3,7 @@
 import { registry } from '../../src/ops/registry.ts';
 import type { OpName } from '../../src/ops/registry.ts';
 import type { DType } from '../../src/graph/ir.ts';
-import { RandomState } from '../../src/random.ts';
+import { RandomState } from '../../src/numpy-random.ts';
 import { MIN_CHUNK } from '../../src/ops/reduce.ts';
 import { LOSS_MIN_CHUNK } from '../../src/ops/loss.ts';
 

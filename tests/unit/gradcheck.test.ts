@@ -5,7 +5,7 @@ import { registry } from '../../src/ops/registry.ts';
 import type { OpName } from '../../src/ops/registry.ts';
 import { isDifferentiable } from '../../src/ops/define.ts';
 import type { OpDef } from '../../src/ops/define.ts';
-import { RandomState } from '../../src/random.ts';
+import { RandomState } from '../../src/numpy-random.ts';
 import {
   F,
   Tensor,

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { philox4x32, PhiloxStream, RandomState, uniformFromWord } from '../../src/random.ts';
+import { philox4x32, PhiloxStream, uniformFromWord } from '../../src/random.ts';
+import { RandomState } from '../../src/numpy-random.ts';
 
 const hex = (words: Uint32Array): number[] => Array.from(words);
 

@@ -10,25 +10,33 @@ export function unary(a: Arr, out: Arr, f: (x: number) => number): void {
 }
 
 /**
- * Visit every element of `outShape` with the matching flat offsets of inputs broadcast
- * to it (NumPy rules). Walks a multi-index counter instead of dividing per element.
+ * Visit every element of `shape` in row-major order with its flat offset in each of the
+ * layouts `strides` describes. Walks a multi-index counter instead of dividing per element.
  */
-export function forEachBroadcast(outShape: Shape, inShapes: Shape[], visit: (o: number, offs: Int32Array) => void): void {
-  const n = outShape.length;
-  const total = sizeOf(outShape);
-  const strides = inShapes.map((s) => broadcastStrides(s, outShape));
-  const offs = new Int32Array(inShapes.length);
+export function forEachOffset(shape: Shape, strides: readonly (readonly number[])[], visit: (i: number, offs: Int32Array) => void): void {
+  const n = shape.length;
+  const total = sizeOf(shape);
+  const offs = new Int32Array(strides.length);
   const idx = new Int32Array(n);
-  for (let o = 0; o < total; o++) {
-    visit(o, offs);
+  for (let i = 0; i < total; i++) {
+    visit(i, offs);
     for (let d = n - 1; d >= 0; d--) {
       idx[d]!++;
       for (let k = 0; k < strides.length; k++) offs[k]! += strides[k]![d]!;
-      if (idx[d]! < outShape[d]!) break;
-      for (let k = 0; k < strides.length; k++) offs[k]! -= strides[k]![d]! * outShape[d]!;
+      if (idx[d]! < shape[d]!) break;
+      for (let k = 0; k < strides.length; k++) offs[k]! -= strides[k]![d]! * shape[d]!;
       idx[d] = 0;
     }
   }
+}
+
+/** Every element of `outShape` with the flat offsets of inputs broadcast to it (NumPy rules). */
+export function forEachBroadcast(outShape: Shape, inShapes: Shape[], visit: (o: number, offs: Int32Array) => void): void {
+  forEachOffset(
+    outShape,
+    inShapes.map((s) => broadcastStrides(s, outShape)),
+    visit,
+  );
 }
 
 /** out = f(a, b) with broadcasting; fast paths for equal shapes and scalars. */
@@ -53,19 +61,9 @@ export function reduceSum(x: Arr, shape: Shape, reduce: boolean[], out: Arr): vo
   const outShape = shape.map((d, i) => (reduce[i] ? 1 : d));
   const acc = new Float64Array(out.length);
   const oStrides = stridesOf(outShape).map((s, i) => (reduce[i] ? 0 : s));
-  const n = shape.length;
-  const idx = new Int32Array(n);
-  let o = 0;
-  for (let i = 0; i < x.length; i++) {
-    acc[o] += x[i]!;
-    for (let d = n - 1; d >= 0; d--) {
-      idx[d]!++;
-      o += oStrides[d]!;
-      if (idx[d]! < shape[d]!) break;
-      o -= oStrides[d]! * shape[d]!;
-      idx[d] = 0;
-    }
-  }
+  forEachOffset(shape, [oStrides], (i, offs) => {
+    acc[offs[0]!] += x[i]!;
+  });
   for (let i = 0; i < out.length; i++) out[i] = acc[i]!;
 }
 

@@ -15,9 +15,10 @@ import { tuningFor } from './tuning.ts';
 import { PRELUDE_LINES, shaderSource } from './shaders.ts';
 
 // Literal flags: GPUBufferUsage and friends are undefined in Node until Dawn is loaded.
-const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80, QUERY_RESOLVE: 0x200 };
+const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, STORAGE: 0x80, QUERY_RESOLVE: 0x200 };
 const STAGE_COMPUTE = 0x4;
-const MAP_READ = 0x1;
+// GPUMapMode.READ (a map mode, not the buffer usage of the same value)
+const MAP_MODE_READ = 0x1;
 const MAX_WORDS = 64;
 
 interface CompiledDispatch {
@@ -219,7 +220,7 @@ export class WebGpuBackend implements Backend {
     const { buffer, offset } = spanOf(src);
     if (size > 0) enc.copyBufferToBuffer(buffer, offset, buf, 0, size * 4);
     return async () => {
-      await buf.mapAsync(MAP_READ);
+      await buf.mapAsync(MAP_MODE_READ);
       const raw = buf.getMappedRange(0, bytes).slice(0, size * 4);
       buf.unmap();
       pool.push(buf);
