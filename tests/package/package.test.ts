@@ -47,7 +47,8 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'shadergrad-package-'));
   project = join(work, 'project');
   await run(npm, ['run', 'build:lib'], root);
-  const packed = JSON.parse((await run(npm, ['pack', '--json', '--pack-destination', work], root)).stdout) as { filename: string; files: { path: string }[] }[];
+  // Built just above: prepack would build again, and its output would break the JSON.
+  const packed = JSON.parse((await run(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', work], root)).stdout) as { filename: string; files: { path: string }[] }[];
   const { filename, files } = packed[0]!;
   const stray = files.map((f) => f.path).filter((p) => !/^(dist\/.*\.(js|d\.ts)|README\.md|LICENSE|package\.json)$/.test(p));
   expect(stray, 'npm pack ships only dist/, the README and the licence').toEqual([]);
