@@ -10,13 +10,14 @@ export const pages = Object.fromEntries(
   pageNames.map((n) => [n, n === 'index' ? `${demos}/index.html` : `${demos}/${n}/index.html`]).filter(([, path]) => existsSync(path!)),
 );
 
-// The demo site: demos/ is the root, and pages import the engine as 'shadergrad'.
+// The demo site: demos/ is the root, and pages import the engine as 'shadergrad' (the
+// source). It builds into dist-site/, since dist/ is the library that npm ships.
 export default defineConfig({
   root: demos,
   resolve: { alias: { shadergrad: fileURLToPath(new URL('./src/index.ts', import.meta.url)) } },
   server: { open: false, fs: { allow: [fileURLToPath(new URL('.', import.meta.url))] } },
   build: {
-    outDir: fileURLToPath(new URL('./dist', import.meta.url)),
+    outDir: fileURLToPath(new URL('./dist-site', import.meta.url)),
     emptyOutDir: true,
     target: 'es2022',
     rollupOptions: { input: pages },

@@ -18,6 +18,17 @@ export default defineConfig({
         },
       },
       {
+        test: {
+          // Builds, packs and installs the library, then runs it as a user would
+          // (tests/package/package.test.ts): minutes, not seconds, on a slow machine.
+          name: 'package',
+          include: ['tests/package/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
         resolve: { alias },
         test: {
           name: 'gpu',

@@ -11,7 +11,7 @@ import { MAX_DIMS, perElement, stridedWords } from './gpu.ts';
 import type { Meta } from '../graph/ir.ts';
 import { reshape } from './layout.ts';
 
-interface ReduceAttrs {
+export interface ReduceAttrs {
   /** Axes reduced, normalized and sorted; all axes when the op was called without one. */
   axes: number[];
   keepdim: boolean;

@@ -1,4 +1,4 @@
-// The e2e harness: build the demo site, serve dist/ on a free port, and drive headless
+// The e2e harness: build the demo site, serve dist-site/ on a free port, and drive headless
 // Chromium (WebGPU on, SwiftShader where there is no GPU) with Puppeteer.
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

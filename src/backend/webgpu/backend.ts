@@ -9,7 +9,7 @@ import type { Binding, GpuDispatch, Word } from '../../ops/define.ts';
 import { effectWrites, isScratch, writesBinding } from '../../ops/define.ts';
 import type { Backend, BackendStats, ExecuteResult, HostArray, StageRef } from '../backend.ts';
 import { emptyStats, tagStep } from '../backend.ts';
-import { entryBindings } from './reflect.ts';
+import { entryBindings } from './bindings.ts';
 import { setMatmulTuning, tuningGeneration } from '../../ops/matmul-choice.ts';
 import { tuningFor } from './tuning.ts';
 import { PRELUDE_LINES, shaderSource } from './shaders.ts';

@@ -23,7 +23,7 @@ async function nodeGpu(): Promise<GPU> {
   try {
     mod = await import(/* @vite-ignore */ name);
   } catch (err) {
-    throw new Error(`the 'webgpu' package (Dawn for Node) could not be loaded: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`the 'webgpu' package (Dawn for Node, an optional peer dependency: npm install webgpu) could not be loaded: ${err instanceof Error ? err.message : String(err)}`);
   }
   // GPUBufferUsage, GPUMapMode, ... are globals in a browser; Dawn provides them.
   for (const [k, v] of Object.entries(mod.globals)) if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;

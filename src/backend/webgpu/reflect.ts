@@ -1,5 +1,7 @@
 // Bind group layouts read from the WGSL itself (wgsl_reflect), so the TypeScript side can
-// be checked against exactly what each entry point declares.
+// be checked against exactly what each entry point declares. The library build
+// (scripts/build-lib.mjs) runs this at build time and ships its answers in place of this
+// module, so the parser never reaches a user's bundle.
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import { shaderSource } from './shaders.ts';
 
@@ -30,11 +32,4 @@ export function reflectFamily(family: string): Map<string, EntryBinding[]> {
   }
   cache.set(family, entries);
   return entries;
-}
-
-/** The bindings an entry point declares; throws when the family or the entry is missing. */
-export function entryBindings(family: string, entry: string): EntryBinding[] {
-  const b = reflectFamily(family).get(entry);
-  if (!b) throw new Error(`webgpu: shaders/${family}.wgsl has no compute entry point '${entry}'`);
-  return b;
 }
