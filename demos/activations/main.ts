@@ -1,10 +1,10 @@
 // The activations page (Part 3.4): DOM wiring only. The work is in curves.ts, compare.ts
 // and swap.ts (shown in the code panels), the same modules the Node tests run on the CPU.
-import { Chart, button, codePanel, el, initPage, math, nextFrame, numberControl, prose, section, seedParam, selectControl } from '../ui/index.ts';
+import { Chart, button, codePanel, el, initPage, linspaceValues, math, nextFrame, numberControl, prose, section, seedParam, selectControl } from '../ui/index.ts';
 import type { RunContext } from '../ui/index.ts';
 import { ACTIVATIONS, ACTIVATION_LABELS, LABEL_RULES, RULE_TEXT } from './nets.ts';
 import type { Activation, LabelRule } from './nets.ts';
-import { activationCurves, linspaceValues } from './curves.ts';
+import { activationCurves } from './curves.ts';
 import { DEMO2, DEMO3, EXERCISE2, EXERCISE3, compareActivations } from './compare.ts';
 import type { CompareEpoch, CompareResult } from './compare.ts';
 import { DEMO4, EXERCISE4, swapActivation } from './swap.ts';
@@ -119,7 +119,7 @@ button(curves.controls, 'Show derivatives', () => {
   void curves.run();
 }, 'curves-show-derivatives');
 // The module's 200 points on [-5, 5] (its defaults), the x axis of both charts.
-const Z = Array.from(linspaceValues(-5, 5, 200));
+const Z = linspaceValues(-5, 5, 200);
 const valueChart = new Chart(curves.output, { id: 'curves-values', title: 'Activation functions', xLabel: 'z', yLabel: 'f(z)', series: SERIES });
 const derivHolder = el('div', { id: 'curves-derivative-panel', hidden: '' });
 curves.output.append(derivHolder);

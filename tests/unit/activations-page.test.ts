@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { manualSeed, setBackend } from 'shadergrad';
 import { ACTIVATIONS, TinyNet, makeData } from '../../demos/activations/nets.ts';
 import type { Activation } from '../../demos/activations/nets.ts';
-import { activationCurves, linspaceValues } from '../../demos/activations/curves.ts';
+import { activationCurves } from '../../demos/activations/curves.ts';
 import { DEMO2, DEMO3, EXERCISE2, EXERCISE3, compareActivations } from '../../demos/activations/compare.ts';
 import { DEMO4, EXERCISE4, swapActivation } from '../../demos/activations/swap.ts';
 
@@ -61,7 +61,6 @@ describe('curves (Exercise 1)', () => {
     const s = await activationCurves({ signal: ctl.signal, onCurve: (p) => (p.done === 2 ? ctl.abort() : undefined) });
     expect(s.stopped).toBe(true);
     expect(Object.keys(s.values)).toEqual(['sigmoid', 'tanh']);
-    expect(Array.from(linspaceValues(0, 1, 3))).toEqual([0, 0.5, 1]);
   });
 });
 

@@ -5,12 +5,12 @@
 import { describe, expect, it } from 'vitest';
 import { F, manualSeed, optim, setBackend, tensor } from 'shadergrad';
 import { philox4x32 } from '../../src/random.ts';
+import { linspaceValues } from '../../demos/ui/linspace.ts';
 import {
   DEFAULTS,
   EXERCISE_PRESET,
   TinyNet,
   genData,
-  linspaceValues,
   makeData,
   mergedXs,
   rSquared,
@@ -57,12 +57,12 @@ const rel = (a: number, b: number): number => Math.abs(a - b) / Math.max(Math.ab
 
 describe('overfitting: data', () => {
   it('linspace(-3, 3, n) as torch: both ends, even steps', () => {
-    const x = linspaceValues(20);
+    const x = linspaceValues(-3, 3, 20);
     expect(x).toHaveLength(20);
     expect(x[0]).toBe(-3);
     expect(x[19]).toBe(3);
     for (let i = 0; i < 20; i++) expect(x[i]).toBeCloseTo(-3 + (6 / 19) * i, 6);
-    expect(() => linspaceValues(1)).toThrow(/n must be an integer >= 2/);
+    expect(() => linspaceValues(-3, 3, 1)).toThrow(/n must be an integer >= 2/);
   });
 
   it('gen_data: y = sin(x) + 0.5x + noise * z, z the Philox normals after the seed', async () => {
@@ -82,7 +82,7 @@ describe('overfitting: data', () => {
     manualSeed(0);
     const d = await genData(7, 0);
     d.x.forEach((x, i) => expect(d.y[i]).toBe(Math.fround(Math.sin(x) + 0.5 * x)));
-    const m = mergedXs(linspaceValues(20), linspaceValues(100));
+    const m = mergedXs(linspaceValues(-3, 3, 20), linspaceValues(-3, 3, 100));
     expect(m).toHaveLength(118); // the ends -3 and 3 are shared
     for (let i = 1; i < m.length; i++) expect(m[i]!).toBeGreaterThan(m[i - 1]!);
   });
