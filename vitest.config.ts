@@ -48,6 +48,8 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['tests/e2e/**/*.test.ts'],
+          // Builds and serves the site once for every file.
+          globalSetup: ['tests/e2e/global-setup.ts'],
           environment: 'node',
           pool: 'forks',
           maxWorkers: 1,

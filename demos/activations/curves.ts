@@ -5,6 +5,7 @@
 import { tensor } from 'shadergrad';
 import { ACTIVATIONS, activate } from './nets.ts';
 import type { Activation } from './nets.ts';
+import { linspaceValues } from '../ui/linspace.ts';
 
 export interface CurvesOptions {
   /** LeakyReLU's negative slope (the lesson's Demo and Exercise 1: 0.1). */
@@ -37,13 +38,6 @@ export interface CurvesResult {
   stopped: boolean;
 }
 
-/** numpy/torch linspace: lo + (hi - lo) i / (n - 1), rounded once to float32. */
-export function linspaceValues(lo: number, hi: number, n: number): Float32Array {
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = n === 1 ? lo : lo + ((hi - lo) * i) / (n - 1);
-  return out;
-}
-
 export async function activationCurves(opts: CurvesOptions = {}): Promise<CurvesResult> {
   const alpha = opts.alpha ?? 0.1;
   const n = opts.points ?? 200;
@@ -73,5 +67,5 @@ export async function activationCurves(opts: CurvesOptions = {}): Promise<Curves
     }
     await opts.onCurve?.({ activation: act, done: i + 1, total: ACTIVATIONS.length, values: { ...values }, derivatives: derivatives && { ...derivatives } });
   }
-  return { alpha, z: Array.from(zs), values, derivatives, stopped };
+  return { alpha, z: zs, values, derivatives, stopped };
 }

@@ -1,10 +1,10 @@
 // The activations page (Part 3.4): DOM wiring only. The work is in curves.ts, compare.ts
 // and swap.ts (shown in the code panels), the same modules the Node tests run on the CPU.
-import { Chart, button, codePanel, el, initPage, math, nextFrame, numberControl, prose, section, seedParam, selectControl } from '../ui/index.ts';
+import { Chart, button, codePanel, el, initPage, linspaceValues, math, nextFrame, numberControl, prose, section, seedParam, selectControl } from '../ui/index.ts';
 import type { RunContext } from '../ui/index.ts';
 import { ACTIVATIONS, ACTIVATION_LABELS, LABEL_RULES, RULE_TEXT } from './nets.ts';
 import type { Activation, LabelRule } from './nets.ts';
-import { activationCurves, linspaceValues } from './curves.ts';
+import { activationCurves } from './curves.ts';
 import { DEMO2, DEMO3, EXERCISE2, EXERCISE3, compareActivations } from './compare.ts';
 import type { CompareEpoch, CompareResult } from './compare.ts';
 import { DEMO4, EXERCISE4, swapActivation } from './swap.ts';
@@ -23,10 +23,6 @@ const SERIES = ACTIVATIONS.map((a) => ({ label: ACTIVATION_LABELS[a], color: COL
 
 // ---- helpers -------------------------------------------------------------------------------
 
-function input(id: string): HTMLInputElement | HTMLSelectElement {
-  return document.getElementById(id) as HTMLInputElement | HTMLSelectElement;
-}
-
 interface TrainingPreset {
   seed: number;
   n: number;
@@ -43,7 +39,7 @@ function trainingControls(parent: HTMLElement, prefix: string, presets: Record<s
   const names = Object.keys(presets);
   const first = { ...presets[names[0]!]!, seed: urlSeed ?? presets[names[0]!]!.seed };
   const preset = selectControl(parent, 'Preset', names, names[0]!, `${prefix}-preset`);
-  const get = {
+  const ctl = {
     seed: numberControl(parent, 'seed', first.seed, { min: 0, max: Number.MAX_SAFE_INTEGER, step: 1, id: `${prefix}-seed` }),
     n: numberControl(parent, 'points', first.n, { min: 2, max: 100000, step: 1, id: `${prefix}-n` }),
     rule: selectControl(parent, `label (sum: ${RULE_TEXT.sum}; tilted: ${RULE_TEXT.tilted})`, Object.keys(LABEL_RULES) as LabelRule[], first.rule, `${prefix}-rule`),
@@ -53,22 +49,26 @@ function trainingControls(parent: HTMLElement, prefix: string, presets: Record<s
     slope: numberControl(parent, 'LeakyReLU slope', first.slope, { min: -10, max: 10, id: `${prefix}-slope` }),
     swapAfter: first.swapAfter === undefined ? null : numberControl(parent, 'swap after epoch', first.swapAfter, { min: 0, max: 100000, step: 1, id: `${prefix}-swap` }),
   };
-  input(`${prefix}-preset`).addEventListener('change', () => {
-    const p = presets[preset()]!;
-    for (const key of ['seed', 'n', 'rule', 'hidden', 'lr', 'epochs', 'slope', 'swapAfter'] as const) {
-      const v = key === 'seed' ? (urlSeed ?? p.seed) : p[key];
-      if (v !== undefined) input(`${prefix}-${key === 'swapAfter' ? 'swap' : key}`).value = String(v);
-    }
+  preset.onChange(() => {
+    const p = presets[preset.get()]!;
+    ctl.seed.set(urlSeed ?? p.seed);
+    ctl.n.set(p.n);
+    ctl.rule.set(p.rule);
+    ctl.hidden.set(p.hidden);
+    ctl.lr.set(p.lr);
+    ctl.epochs.set(p.epochs);
+    ctl.slope.set(p.slope);
+    if (p.swapAfter !== undefined) ctl.swapAfter?.set(p.swapAfter);
   });
   return () => ({
-    seed: get.seed(),
-    n: get.n(),
-    rule: get.rule(),
-    hidden: get.hidden(),
-    lr: get.lr(),
-    epochs: get.epochs(),
-    slope: get.slope(),
-    swapAfter: get.swapAfter?.() ?? 0,
+    seed: ctl.seed.get(),
+    n: ctl.n.get(),
+    rule: ctl.rule.get(),
+    hidden: ctl.hidden.get(),
+    lr: ctl.lr.get(),
+    epochs: ctl.epochs.get(),
+    slope: ctl.slope.get(),
+    swapAfter: ctl.swapAfter?.get() ?? 0,
   });
 }
 
@@ -112,26 +112,26 @@ prose(
   curves.body,
   'The slopes (press Show derivatives) are not typed in from the formulas above: the engine computes them. It puts 200 evenly spaced points $z_i$ in a tensor that requires gradients, applies the activation, sums the outputs and calls backward(). Since each $f(z_i)$ depends only on its own $z_i$, the gradient of the sum with respect to $z_i$ is exactly $f\'(z_i)$. At $z = 0$, where ReLU has a corner, autograd has to pick a value (PyTorch and this engine use 0); none of the 200 points lands exactly on 0.',
 );
-const alphaGet = numberControl(curves.controls, 'LeakyReLU α', 0.1, { min: -10, max: 10, id: 'curves-alpha' });
-const derivGet = selectControl(curves.controls, 'derivatives', ['hide', 'show'] as const, 'hide', 'curves-derivatives');
+const alphaCtl = numberControl(curves.controls, 'LeakyReLU α', 0.1, { min: -10, max: 10, id: 'curves-alpha' });
+const derivCtl = selectControl(curves.controls, 'derivatives', ['hide', 'show'] as const, 'hide', 'curves-derivatives');
 button(curves.controls, 'Show derivatives', () => {
-  input('curves-derivatives').value = 'show';
+  derivCtl.set('show');
   void curves.run();
 }, 'curves-show-derivatives');
 // The module's 200 points on [-5, 5] (its defaults), the x axis of both charts.
-const Z = Array.from(linspaceValues(-5, 5, 200));
+const Z = linspaceValues(-5, 5, 200);
 const valueChart = new Chart(curves.output, { id: 'curves-values', title: 'Activation functions', xLabel: 'z', yLabel: 'f(z)', series: SERIES });
 const derivHolder = el('div', { id: 'curves-derivative-panel', hidden: '' });
 curves.output.append(derivHolder);
 const derivChart = new Chart(derivHolder, { id: 'curves-derivatives', title: 'Derivatives by autograd', xLabel: 'z', yLabel: "f'(z)", series: SERIES });
 
 curves.onRun(async (ctx) => {
-  const derivatives = derivGet() === 'show';
+  const derivatives = derivCtl.get() === 'show';
   derivHolder.hidden = !derivatives;
   valueChart.reset();
   if (derivatives) derivChart.reset();
   const result = await activationCurves({
-    alpha: alphaGet(),
+    alpha: alphaCtl.get(),
     derivatives,
     signal: ctx.signal,
     onCurve: async (p) => {
@@ -164,14 +164,13 @@ const compareTable = el('div');
 compare.output.append(compareTable);
 
 async function trainSection(ctx: RunContext, recordGrad: boolean, o: ReturnType<typeof compareOpts>, onEpoch: (e: CompareEpoch) => void): Promise<CompareResult> {
-  const t0 = performance.now();
   return compareActivations({
     ...o,
     recordGrad,
     signal: ctx.signal,
     onEpoch: async (e) => {
       onEpoch(e);
-      ctx.stepTime((performance.now() - t0) / (e.epoch * ACTIVATIONS.length));
+      ctx.stepsDone(e.epoch * ACTIVATIONS.length);
       ctx.progress(e.epoch / e.epochs, `epoch ${e.epoch} of ${e.epochs}`);
       await nextFrame();
     },
@@ -231,7 +230,7 @@ prose(
   'The lesson\'s Demo swaps after epoch $k = 35$ of 60 (Adam, learning rate 0.08, the 2-8-2 net and data from section 2); its Exercise swaps after epoch 30 with learning rate 0.11 on the Exercise data (6 hidden units). Epochs are counted from 0 here, as in the lesson\'s plot, and the dashed vertical line marks the swap. The dashed curve is the same network, from the same starting weights, trained with tanh throughout, for comparison.',
 );
 const swapOpts = trainingControls(swap.controls, 'swap', { 'Demo 4': DEMO4, 'Exercise 4': EXERCISE4 });
-const baselineGet = selectControl(swap.controls, 'compare with tanh throughout', ['yes', 'no'] as const, 'yes', 'swap-baseline');
+const baselineCtl = selectControl(swap.controls, 'compare with tanh throughout', ['yes', 'no'] as const, 'yes', 'swap-baseline');
 const swapMark: { x: number | null } = { x: null };
 const swapChart = new Chart(swap.output, {
   id: 'swap-loss',
@@ -275,15 +274,14 @@ swap.onRun(async (ctx) => {
   swapMark.x = o.swapAfter;
   swapChart.reset();
   swapInfo.textContent = '';
-  const t0 = performance.now();
-  const baseline = baselineGet() === 'yes';
+  const baseline = baselineCtl.get() === 'yes';
   const r = await swapActivation({
     ...o,
     baseline,
     signal: ctx.signal,
     onEpoch: async (e) => {
       swapChart.append(e.epoch, [e.loss, e.baseline]);
-      ctx.stepTime((performance.now() - t0) / ((e.epoch + 1) * (baseline ? 2 : 1)));
+      ctx.stepsDone((e.epoch + 1) * (baseline ? 2 : 1));
       ctx.progress((e.epoch + 1) / e.epochs, `epoch ${e.epoch} (${e.activation}): loss ${e.loss.toFixed(4)}`);
       await nextFrame();
     },

@@ -17,10 +17,6 @@ await initPage();
 const startSeed = seedParam();
 if (startSeed !== null) manualSeed(startSeed);
 
-/** Set a control made by numberControl/selectControl (they hand back getters only). */
-function setValue(id: string, value: number | string): void {
-  (document.getElementById(id) as HTMLInputElement | HTMLSelectElement).value = String(value);
-}
 const num = (v: number): string => (Number.isInteger(v) ? String(v) : v.toPrecision(8));
 const sci = (v: number): string => (v === 0 ? '0' : v.toExponential(2));
 
@@ -52,9 +48,9 @@ const presetWorked = selectControl(manualSec.controls, 'Preset:', ['Demo (lesson
 const inputIds = ['bp-x0', 'bp-x1', 'bp-w1-00', 'bp-w1-01', 'bp-w1-10', 'bp-w1-11', 'bp-w2-0', 'bp-w2-1', 'bp-y', 'bp-eps'] as const;
 const flatInputs = (inp: WorkedInputs): number[] => [inp.x[0], inp.x[1], inp.W1[0][0], inp.W1[0][1], inp.W1[1][0], inp.W1[1][1], inp.W2[0], inp.W2[1], inp.y, inp.eps];
 const labels = ['x[0]', 'x[1]', 'W1[0][0]', 'W1[0][1]', 'W1[1][0]', 'W1[1][1]', 'W2[0]', 'W2[1]', 'y', 'eps'];
-const getters = inputIds.map((id, i) => numberControl(manualSec.controls, labels[i]!, flatInputs(DEMO_INPUTS)[i]!, { id, ...(id === 'bp-y' ? { min: 0, max: 1 } : id === 'bp-eps' ? { min: 0 } : {}) }));
+const inputControls = inputIds.map((id, i) => numberControl(manualSec.controls, labels[i]!, flatInputs(DEMO_INPUTS)[i]!, { id, ...(id === 'bp-y' ? { min: 0, max: 1 } : id === 'bp-eps' ? { min: 0 } : {}) }));
 function readInputs(): WorkedInputs {
-  const v = getters.map((g) => g());
+  const v = inputControls.map((c) => c.get());
   return { x: [v[0]!, v[1]!], W1: [[v[2]!, v[3]!], [v[4]!, v[5]!]], W2: [v[6]!, v[7]!], y: v[8]!, eps: v[9]! };
 }
 const manualTable = el('table', { class: 'results', id: 'bp-manual-table' });
@@ -110,9 +106,9 @@ manualSec.controls.addEventListener('input', () => {
     // an unfinished number: keep the last table
   }
 });
-manualSec.controls.querySelector('#bp-preset')!.addEventListener('change', () => {
-  const inp = presetWorked() === 'Exercise' ? EXERCISE_INPUTS : DEMO_INPUTS;
-  flatInputs(inp).forEach((v, i) => setValue(inputIds[i]!, v));
+presetWorked.onChange(() => {
+  const inp = presetWorked.get() === 'Exercise' ? EXERCISE_INPUTS : DEMO_INPUTS;
+  flatInputs(inp).forEach((v, i) => inputControls[i]!.set(v));
   showManual(manualBackprop(readInputs()));
 });
 showManual(manualBackprop(DEMO_INPUTS));
@@ -160,13 +156,13 @@ const flowRule = selectControl<LabelRule>(flowSec.controls, 'class 1 when', LABE
 const flowHidden = numberControl(flowSec.controls, 'hidden units', FLOW_DEMO.hidden, { min: 1, step: 1, id: 'flow-hidden' });
 const flowLr = numberControl(flowSec.controls, 'Adam lr', FLOW_DEMO.lr, { min: 0, id: 'flow-lr' });
 const flowEpochs = numberControl(flowSec.controls, 'epochs', FLOW_DEMO.epochs, { min: 1, step: 1, id: 'flow-epochs' });
-document.getElementById('flow-preset')!.addEventListener('change', () => {
-  const p = flowPreset() === 'Exercise' ? FLOW_EXERCISE : FLOW_DEMO;
-  setValue('flow-n', p.n);
-  setValue('flow-rule', p.rule);
-  setValue('flow-hidden', p.hidden);
-  setValue('flow-lr', p.lr);
-  setValue('flow-epochs', p.epochs);
+flowPreset.onChange(() => {
+  const p = flowPreset.get() === 'Exercise' ? FLOW_EXERCISE : FLOW_DEMO;
+  flowN.set(p.n);
+  flowRule.set(p.rule);
+  flowHidden.set(p.hidden);
+  flowLr.set(p.lr);
+  flowEpochs.set(p.epochs);
 });
 const flowGradChart = new Chart(flowSec.output, {
   id: 'flow-grads',
@@ -186,12 +182,12 @@ flowSec.onRun(async (ctx) => {
   flowGradChart.reset();
   flowLossChart.reset();
   const r = await runGradientFlow({
-    seed: flowSeed(),
-    n: flowN(),
-    rule: flowRule(),
-    hidden: flowHidden(),
-    lr: flowLr(),
-    epochs: flowEpochs(),
+    seed: flowSeed.get(),
+    n: flowN.get(),
+    rule: flowRule.get(),
+    hidden: flowHidden.get(),
+    lr: flowLr.get(),
+    epochs: flowEpochs.get(),
     signal: ctx.signal,
     onProgress: async (p) => {
       flowGradChart.append(p.epoch, [p.fc1, p.fc2]);
@@ -229,15 +225,15 @@ const vanHidden = numberControl(vanSec.controls, 'hidden units', VANISHING_DEMO.
 const vanDepth = numberControl(vanSec.controls, 'hidden layers', VANISHING_DEMO.depth, { min: 2, max: 12, step: 1, id: 'van-depth' });
 const vanLr = numberControl(vanSec.controls, 'Adam lr', VANISHING_DEMO.lr, { min: 0, id: 'van-lr' });
 const vanEpochs = numberControl(vanSec.controls, 'epochs', VANISHING_DEMO.epochs, { min: 1, step: 1, id: 'van-epochs' });
-document.getElementById('van-preset')!.addEventListener('change', () => {
-  const ex = vanPreset() === 'Exercise';
+vanPreset.onChange(() => {
+  const ex = vanPreset.get() === 'Exercise';
   const p = ex ? { ...VANISHING_DEMO, ...VANISHING_EXERCISE } : VANISHING_DEMO;
-  setValue('van-n', p.n);
-  setValue('van-rule', p.rule);
-  setValue('van-hidden', p.hidden);
-  setValue('van-depth', p.depth);
-  setValue('van-lr', p.lr);
-  setValue('van-epochs', p.epochs);
+  vanN.set(p.n);
+  vanRule.set(p.rule);
+  vanHidden.set(p.hidden);
+  vanDepth.set(p.depth);
+  vanLr.set(p.lr);
+  vanEpochs.set(p.epochs);
 });
 
 // The per-layer charts depend on the depth, so they are rebuilt at the start of each run.
@@ -293,19 +289,19 @@ const vanSummary = el('p', { id: 'van-summary' });
 vanSec.output.append(vanSummary);
 
 vanSec.onRun(async (ctx) => {
-  const depth = vanDepth();
+  const depth = vanDepth.get();
   const charts = buildVanCharts(depth);
   vanSummary.textContent = '';
   const layersX = Array.from({ length: depth }, (_, i) => i + 1);
   const r = await runVanishing({
-    dataSeed: vanDataSeed(),
-    n: vanN(),
-    rule: vanRule(),
-    seed: vanSeed(),
-    hidden: vanHidden(),
+    dataSeed: vanDataSeed.get(),
+    n: vanN.get(),
+    rule: vanRule.get(),
+    seed: vanSeed.get(),
+    hidden: vanHidden.get(),
     depth,
-    lr: vanLr(),
-    epochs: vanEpochs(),
+    lr: vanLr.get(),
+    epochs: vanEpochs.get(),
     signal: ctx.signal,
     onProgress: async (p) => {
       const s = p.records.sigmoid!;

@@ -1,7 +1,7 @@
 // The dropout page (Part 3.7): DOM wiring only. The data, the nets and the training loop
 // are in ./dropout.ts, the module the Node tests run on the CPU backend.
 import { Chart, codePanel, el, initPage, math, nextFrame, numberControl, prose, section, selectControl } from '../ui/index.ts';
-import type { RunContext } from '../ui/index.ts';
+import type { Control, RunContext } from '../ui/index.ts';
 import { PRESETS, compareRuns, makeData, rateVariants, regularizationVariants, trainRun } from './dropout.ts';
 import type { CompareOptions, Dataset, EpochStats, NetOptions, PresetName, RunResult, Variant } from './dropout.ts';
 import dropoutSource from './dropout.ts?raw';
@@ -63,10 +63,10 @@ const dataSummary = el('p', { class: 'data-summary', id: 'do-data-summary' });
 setup.append(dataSummary);
 
 function readData(): Dataset {
-  return makeData({ seed: dataSeed(), n: nPoints(), coef: coef(), threshold: threshold(), trainFrac: trainFrac() });
+  return makeData({ seed: dataSeed.get(), n: nPoints.get(), coef: coef.get(), threshold: threshold.get(), trainFrac: trainFrac.get() });
 }
 function readNet(): NetOptions {
-  return { hidden: hidden(), hiddenLayers: hiddenLayers() === '1' ? 1 : 2 };
+  return { hidden: hidden.get(), hiddenLayers: hiddenLayers.get() === '1' ? 1 : 2 };
 }
 function summarize(): void {
   try {
@@ -81,26 +81,25 @@ setupControls.addEventListener('change', summarize);
 
 // ---- per-exercise controls, set by the preset ----------------------------------------------
 
-/** Each exercise's inputs (by id) and the preset value each one takes. */
-const presetSetters: { ids: Record<string, (p: (typeof PRESETS)[PresetName]) => number> }[] = [];
-
-function setInput(id: string, value: number | string): void {
-  const e = document.getElementById(id) as HTMLInputElement | HTMLSelectElement;
-  e.value = String(value);
+type Preset = (typeof PRESETS)[PresetName];
+/** Each exercise's controls and the preset value each one takes. */
+const presetSetters: ((p: Preset) => void)[] = [];
+function follows(control: Control<number>, value: (p: Preset) => number): void {
+  presetSetters.push((p) => control.set(value(p)));
 }
 
-document.getElementById('do-preset')!.addEventListener('change', () => {
-  const p = PRESETS[preset()];
-  setInput('do-data-seed', p.data.seed);
-  setInput('do-n', p.data.n);
-  setInput('do-coef', p.data.coef);
-  setInput('do-threshold', p.data.threshold);
-  setInput('do-train-frac', p.data.trainFrac);
-  setInput('do-hidden', p.net.hidden);
-  setInput('do-hidden-layers', String(p.net.hiddenLayers));
-  setInput('do-lr', p.lr);
-  setInput('do-init-seed', p.seed);
-  for (const s of presetSetters) for (const [id, f] of Object.entries(s.ids)) setInput(id, f(p));
+preset.onChange(() => {
+  const p = PRESETS[preset.get()];
+  dataSeed.set(p.data.seed);
+  nPoints.set(p.data.n);
+  coef.set(p.data.coef);
+  threshold.set(p.data.threshold);
+  trainFrac.set(p.data.trainFrac);
+  hidden.set(p.net.hidden);
+  hiddenLayers.set(p.net.hiddenLayers === 1 ? '1' : '2');
+  lr.set(p.lr);
+  initSeed.set(p.seed);
+  for (const set of presetSetters) set(p);
   summarize();
 });
 summarize();
@@ -139,8 +138,8 @@ async function runVariants(
   const opts: CompareOptions = {
     data: readData(),
     net: readNet(),
-    lr: lr(),
-    seed: initSeed(),
+    lr: lr.get(),
+    seed: initSeed.get(),
     epochs,
     variants,
     signal: ctx.signal,
@@ -152,12 +151,7 @@ async function runVariants(
       await tick(ctx, done, epochs * variants.length, e, `${names[v]}: `);
     },
   };
-  try {
-    return await compareRuns(opts);
-  } catch (err) {
-    if (ctx.signal.aborted) return { stopped: true, epochsRun: done };
-    throw err;
-  }
+  return ctx.stoppable(compareRuns(opts), () => ({ epochsRun: done }));
 }
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf'];
@@ -171,7 +165,8 @@ prose(
 );
 const ex1P = numberControl(ex1.controls, 'dropout p', PRESETS.demo.pdrop, { min: 0, max: 0.99, id: 'do1-p' });
 const ex1Epochs = numberControl(ex1.controls, 'epochs', PRESETS.demo.epochs, { min: 1, max: 10000, step: 1, id: 'do1-epochs' });
-presetSetters.push({ ids: { 'do1-p': (p) => p.pdrop, 'do1-epochs': (p) => p.epochs } });
+follows(ex1P, (p) => p.pdrop);
+follows(ex1Epochs, (p) => p.epochs);
 const ex1Chart = accuracyChart(ex1.output, 'dropout-accuracy-chart', 'Dropout: train vs. validation accuracy', [
   { label: 'train accuracy', color: COLORS[0] },
   { label: 'validation accuracy', color: COLORS[1] },
@@ -179,32 +174,27 @@ const ex1Chart = accuracyChart(ex1.output, 'dropout-accuracy-chart', 'Dropout: t
 const ex1Loss = new Chart(ex1.output, { id: 'dropout-loss-chart', title: 'Training loss (train mode)', xLabel: 'epoch', yLabel: 'cross-entropy', series: [{ label: 'loss', color: COLORS[2] }], width: 620, height: 240 });
 
 ex1.onRun(async (ctx) => {
-  const epochs = ex1Epochs();
+  const epochs = ex1Epochs.get();
   ex1Chart.reset();
   ex1Loss.reset();
   let done = 0;
-  try {
-    const r: RunResult = await trainRun({
-      data: readData(),
-      net: readNet(),
-      pdrop: ex1P(),
-      lr: lr(),
-      weightDecay: 0,
-      epochs,
-      seed: initSeed(),
-      signal: ctx.signal,
-      onEpoch: async (e) => {
-        ex1Chart.append(e.epoch + 1, [e.trainAcc, e.valAcc]);
-        ex1Loss.append(e.epoch + 1, [e.loss]);
-        done++;
-        await tick(ctx, done, epochs, e, '');
-      },
-    });
-    return r;
-  } catch (err) {
-    if (ctx.signal.aborted) return { stopped: true, epochsRun: done };
-    throw err;
-  }
+  const run: Promise<RunResult> = trainRun({
+    data: readData(),
+    net: readNet(),
+    pdrop: ex1P.get(),
+    lr: lr.get(),
+    weightDecay: 0,
+    epochs,
+    seed: initSeed.get(),
+    signal: ctx.signal,
+    onEpoch: async (e) => {
+      ex1Chart.append(e.epoch + 1, [e.trainAcc, e.valAcc]);
+      ex1Loss.append(e.epoch + 1, [e.loss]);
+      done++;
+      await tick(ctx, done, epochs, e, '');
+    },
+  });
+  return ctx.stoppable(run, () => ({ epochsRun: done }));
 });
 
 // ---- Exercise 2: weight decay --------------------------------------------------------------------
@@ -217,19 +207,21 @@ prose(
 const ex2P = numberControl(ex2.controls, 'dropout p', PRESETS.demo.pdrop, { min: 0, max: 0.99, id: 'do2-p' });
 const ex2Wd = numberControl(ex2.controls, 'weight decay', PRESETS.demo.weightDecay, { min: 0, max: 10, id: 'do2-wd' });
 const ex2Epochs = numberControl(ex2.controls, 'epochs', PRESETS.demo.epochs, { min: 1, max: 10000, step: 1, id: 'do2-epochs' });
-presetSetters.push({ ids: { 'do2-p': (p) => p.pdrop, 'do2-wd': (p) => p.weightDecay, 'do2-epochs': (p) => p.epochs } });
+follows(ex2P, (p) => p.pdrop);
+follows(ex2Wd, (p) => p.weightDecay);
+follows(ex2Epochs, (p) => p.epochs);
 const ex2Names = ['dropout', 'dropout + L2'];
 const ex2Chart = accuracyChart(ex2.output, 'weight-decay-chart', 'Effect of dropout and L2 (weight decay)', [
   ...ex2Names.map((n, i) => ({ label: `val (${n})`, color: COLORS[i] })),
   ...ex2Names.map((n, i) => ({ label: `train (${n})`, color: COLORS[i], dash: [6, 4] })),
 ]);
 ex2.onRun(async (ctx) => {
-  const p = ex2P();
+  const p = ex2P.get();
   const variants: Variant[] = [
     { key: 'dropout', pdrop: p, weightDecay: 0 },
-    { key: 'dropoutL2', pdrop: p, weightDecay: ex2Wd() },
+    { key: 'dropoutL2', pdrop: p, weightDecay: ex2Wd.get() },
   ];
-  return runVariants(ctx, ex2Chart, variants, ex2Epochs(), true, ex2Names);
+  return runVariants(ctx, ex2Chart, variants, ex2Epochs.get(), true, ex2Names);
 });
 
 // ---- Exercise 3: none, dropout, dropout + L2 ----------------------------------------------------
@@ -242,13 +234,15 @@ prose(
 const ex3P = numberControl(ex3.controls, 'dropout p', PRESETS.demo.pdrop, { min: 0, max: 0.99, id: 'do3-p' });
 const ex3Wd = numberControl(ex3.controls, 'weight decay', PRESETS.demo.weightDecay, { min: 0, max: 10, id: 'do3-wd' });
 const ex3Epochs = numberControl(ex3.controls, 'epochs', PRESETS.demo.epochs, { min: 1, max: 10000, step: 1, id: 'do3-epochs' });
-presetSetters.push({ ids: { 'do3-p': (p) => p.pdrop, 'do3-wd': (p) => p.weightDecay, 'do3-epochs': (p) => p.epochs } });
+follows(ex3P, (p) => p.pdrop);
+follows(ex3Wd, (p) => p.weightDecay);
+follows(ex3Epochs, (p) => p.epochs);
 const ex3Names = ['no regularization', 'dropout', 'dropout + L2'];
 const ex3Chart = accuracyChart(ex3.output, 'regularization-chart', 'Regularization vs. no regularization', [
   ...ex3Names.map((n, i) => ({ label: `val (${n})`, color: COLORS[i] })),
   ...ex3Names.map((n, i) => ({ label: `train (${n})`, color: COLORS[i], dash: [6, 4] })),
 ]);
-ex3.onRun(async (ctx) => runVariants(ctx, ex3Chart, regularizationVariants(ex3P(), ex3Wd()), ex3Epochs(), true, ex3Names));
+ex3.onRun(async (ctx) => runVariants(ctx, ex3Chart, regularizationVariants(ex3P.get(), ex3Wd.get()), ex3Epochs.get(), true, ex3Names));
 
 // ---- Exercise 4: dropout rates ---------------------------------------------------------------------
 
@@ -259,12 +253,8 @@ prose(
 );
 const ex4Rates = PRESETS.demo.rates.map((r, i) => numberControl(ex4.controls, `rate ${i + 1}`, r, { min: 0, max: 0.99, id: `do4-rate-${i}` }));
 const ex4Epochs = numberControl(ex4.controls, 'epochs', PRESETS.demo.rateEpochs, { min: 1, max: 10000, step: 1, id: 'do4-epochs' });
-presetSetters.push({
-  ids: {
-    ...Object.fromEntries(PRESETS.demo.rates.map((_, i) => [`do4-rate-${i}`, (p: (typeof PRESETS)[PresetName]) => p.rates[i]!])),
-    'do4-epochs': (p) => p.rateEpochs,
-  },
-});
+ex4Rates.forEach((c, i) => follows(c, (p) => p.rates[i]!));
+follows(ex4Epochs, (p) => p.rateEpochs);
 // The legend names the rates, so the chart is rebuilt when a run uses other rates.
 const rateChart = (labels: string[]): Chart =>
   accuracyChart(ex4.output, 'dropout-rates-chart', 'Validation accuracy vs. dropout rate', labels.map((label, i) => ({ label, color: COLORS[i] })), 'validation accuracy');
@@ -272,14 +262,14 @@ const rateLabels = (rates: readonly number[]): string[] => rates.map((p) => `dro
 let ex4Labels = rateLabels(PRESETS.demo.rates);
 let ex4Chart = rateChart(ex4Labels);
 ex4.onRun(async (ctx) => {
-  const rates = ex4Rates.map((r) => r());
+  const rates = ex4Rates.map((c) => c.get());
   const labels = rateLabels(rates);
   if (labels.join('|') !== ex4Labels.join('|')) {
     ex4.output.replaceChildren();
     ex4Chart = rateChart(labels);
     ex4Labels = labels;
   }
-  return runVariants(ctx, ex4Chart, rateVariants(rates), ex4Epochs(), false, labels);
+  return runVariants(ctx, ex4Chart, rateVariants(rates), ex4Epochs.get(), false, labels);
 });
 
 codePanel(main, 'The code that runs (demos/dropout/dropout.ts)', dropoutSource);

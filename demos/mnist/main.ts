@@ -73,8 +73,8 @@ async function loadRaw(progress: (f: number, text: string) => void, signal: Abor
 const digitPixels = (file: number): Uint8Array => raw!.pixels.subarray(file * PIXELS, (file + 1) * PIXELS);
 
 async function ensureSplit(progress: (f: number, text: string) => void, signal: AbortSignal): Promise<MnistSplit> {
-  const seed = splitSeed();
-  const trainSize = trainSizeCtl();
+  const seed = splitSeed.get();
+  const trainSize = trainSizeCtl.get();
   await loadRaw(progress, signal);
   if (!split || split.seed !== seed || split.train.y.length !== trainSize) split = splitMnist(raw!, { seed, trainSize });
   const counts = (y: Int32Array): number[] => {
@@ -91,13 +91,8 @@ async function ensureSplit(progress: (f: number, text: string) => void, signal: 
 }
 
 dataSec.onRun(async (ctx) => {
-  let s: MnistSplit;
-  try {
-    s = await ensureSplit(ctx.progress, ctx.signal);
-  } catch (err) {
-    if (ctx.signal.aborted) return { stopped: true };
-    throw err;
-  }
+  const s = await ctx.stoppable(ensureSplit(ctx.progress, ctx.signal), () => ({}));
+  if ('stopped' in s) return s;
   const tally = (y: Int32Array): number[] => Array.from({ length: CLASSES }, (_, d) => y.filter((v) => v === d).length);
   return {
     count: raw!.count,
@@ -134,10 +129,10 @@ const lrCtl = numberControl(trainSec.controls, 'learning rate (Adam)', 0.001, { 
 const batchCtl = numberControl(trainSec.controls, 'batch size', 128, { min: 1, max: 9999, step: 1, id: 'mnist-batch' });
 const epochsCtl = numberControl(trainSec.controls, 'epochs', 5, { min: 1, max: 200, step: 1, id: 'mnist-epochs' });
 const seedCtl = numberControl(trainSec.controls, 'init seed', pageSeed, { min: 0, max: 2 ** 32 - 1, step: 1, id: 'mnist-seed' });
-document.getElementById('mnist-preset')!.addEventListener('change', () => {
-  const p = PRESETS[presetSel()];
-  (document.getElementById('mnist-hidden') as HTMLInputElement).value = String(p.hidden);
-  (document.getElementById('mnist-epochs') as HTMLInputElement).value = String(p.epochs);
+presetSel.onChange(() => {
+  const p = PRESETS[presetSel.get()];
+  hiddenCtl.set(p.hidden);
+  epochsCtl.set(p.epochs);
 });
 
 const lossChart = new Chart(trainSec.output, {
@@ -195,10 +190,11 @@ const tiles = (list: Example[], tone: 'right' | 'wrong'): { pixels: Uint8Array; 
   list.map((e) => ({ pixels: digitPixels(e.file), caption: `P${e.pred}, T${e.label}`, tone }));
 
 trainSec.onRun(async (ctx) => {
-  const opts = { hidden: hiddenCtl(), lr: lrCtl(), batchSize: batchCtl(), epochs: epochsCtl(), seed: seedCtl() };
+  const opts = { hidden: hiddenCtl.get(), lr: lrCtl.get(), batchSize: batchCtl.get(), epochs: epochsCtl.get(), seed: seedCtl.get() };
   lossChart.reset();
   accChart.reset();
-  const s = await ensureSplit(ctx.progress, ctx.signal);
+  const s = await ctx.stoppable(ensureSplit(ctx.progress, ctx.signal), () => ({ epochsRun: 0 }));
+  if ('stopped' in s) return s;
   let shownLosses = 0;
   let lastYield = performance.now();
   const onProgress = async (p: TrainProgress): Promise<void> => {

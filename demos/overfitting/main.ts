@@ -12,34 +12,17 @@ const startSeed = seedParam() ?? DEFAULTS.seed;
 /** Redraw every this many epochs (and yield a frame, so Stop can be clicked). */
 const DRAW_EVERY = 5;
 
-/** Run an experiment; on Stop keep what was drawn and publish how far it got. */
-async function stoppable<T>(ctx: RunContext, epochsDone: () => number, fn: () => Promise<T>): Promise<T | { stopped: true; epochs: number }> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (ctx.signal.aborted) return { stopped: true, epochs: epochsDone() };
-    throw err;
-  }
-}
-
-/** Per-epoch timing for the status line. */
-function timer(ctx: RunContext): (epochs: number) => void {
-  const t0 = performance.now();
-  return (epochs) => ctx.stepTime((performance.now() - t0) / Math.max(1, epochs));
-}
-
 /**
  * Train and test losses onto a chart, in batches of DRAW_EVERY epochs (a redraw per epoch
  * costs more than an epoch here), with the status line and a frame for the browser.
  */
 function lossDrawer(chart: Chart, ctx: RunContext, epochs: number): (r: { epoch: number; train: number; test: number }) => Promise<void> {
-  const tick = timer(ctx);
   const pending: [number, number, number][] = [];
   return async (r) => {
     pending.push([r.epoch, r.train, r.test]);
     if (r.epoch % DRAW_EVERY !== 0 && r.epoch !== epochs) return;
     for (const [e, a, b] of pending.splice(0)) chart.append(e, [a, b]);
-    tick(r.epoch);
+    ctx.stepsDone(r.epoch);
     ctx.progress(r.epoch / epochs, `epoch ${r.epoch}: train ${r.train.toFixed(4)}, test ${r.test.toFixed(4)}`);
     await nextFrame();
   };
@@ -51,10 +34,6 @@ function relabel(chart: Chart, i: number, label: string): void {
   const cell = chart.plot.root.querySelectorAll('.u-legend .u-series')[i + 1]?.querySelector('.u-label');
   if (cell) cell.textContent = label;
 }
-
-const setInput = (id: string, v: number): void => {
-  (document.getElementById(id) as HTMLInputElement).value = String(v);
-};
 
 // ---- introduction ------------------------------------------------------------------------
 
@@ -102,24 +81,25 @@ const chart1 = new Chart(s1.output, {
 });
 s1.onRun(async (ctx) => {
   chart1.reset();
-  const epochs = c1.epochs();
+  const epochs = c1.epochs.get();
   const draw = lossDrawer(chart1, ctx, epochs);
   let done = 0;
-  return stoppable(ctx, () => done, () =>
+  return ctx.stoppable(
     runSmallVsLarge({
-      seed: c1.seed(),
-      nTrain: c1.nTrain(),
-      nTest: c1.nTest(),
-      noise: c1.noise(),
-      hidden: c1.hidden(),
+      seed: c1.seed.get(),
+      nTrain: c1.nTrain.get(),
+      nTest: c1.nTest.get(),
+      noise: c1.noise.get(),
+      hidden: c1.hidden.get(),
       epochs,
-      lr: c1.lr(),
+      lr: c1.lr.get(),
       signal: ctx.signal,
       onEpoch: async (r) => {
         done = r.epoch;
         await draw(r);
       },
     }),
+    () => ({ epochs: done }),
   );
 });
 
@@ -167,12 +147,12 @@ const fitChart = new Chart(s2.output, {
 s2.onRun(async (ctx) => {
   chart2.reset();
   fitChart.reset();
-  const epochs = c2.epochs();
+  const epochs = c2.epochs.get();
   const draw = lossDrawer(chart2, ctx, epochs);
   let done = 0;
   // The scatter series need the training and test xs; they come with the first fit.
   let layout: { xs: number[]; train: (number | null)[]; test: (number | null)[]; truth: number[] } | null = null;
-  const opts = { seed: c2.seed(), noise: c2.noise(), testNoise: c2.testNoise(), hidden: c2.hidden(), epochs, lr: c2.lr(), signal: ctx.signal };
+  const opts = { seed: c2.seed.get(), noise: c2.noise.get(), testNoise: c2.testNoise.get(), hidden: c2.hidden.get(), epochs, lr: c2.lr.get(), signal: ctx.signal };
   {
     // Draw the data before training starts (the same draws runNoisy makes after reseeding).
     const { train, test } = await makeData(opts);
@@ -181,7 +161,7 @@ s2.onRun(async (ctx) => {
     layout = { xs, train: at(train), test: at(test), truth: xs.map(trueFunction) };
     fitChart.setData(xs, [layout.train, layout.test, layout.truth, xs.map(() => null)]);
   }
-  return stoppable(ctx, () => done, () =>
+  return ctx.stoppable(
     runNoisy({
       ...opts,
       fitEvery: 10,
@@ -191,6 +171,7 @@ s2.onRun(async (ctx) => {
         await draw(r);
       },
     }),
+    () => ({ epochs: done }),
   );
 });
 
@@ -233,35 +214,35 @@ function showDecayTable(decays: number[], rows: { finalTrain: number; finalTest:
   table3.replaceChildren(t);
 }
 s3.onRun(async (ctx) => {
-  const decays = c3.l2.map((g) => g());
-  const epochs = c3.epochs();
+  const decays = c3.l2.map((c) => c.get());
+  const epochs = c3.epochs.get();
   const xs = Array.from({ length: epochs }, (_, i) => i + 1);
   const curves: (number | null)[][] = decays.map(() => xs.map(() => null));
   chart3.reset();
   decays.forEach((d, i) => relabel(chart3, i, `λ = ${d}`));
   table3.replaceChildren();
-  const tick = timer(ctx);
   let done = 0;
-  const result = await stoppable(ctx, () => done, () =>
+  const result = await ctx.stoppable(
     runWeightDecay({
-      seed: c3.seed(),
+      seed: c3.seed.get(),
       decays,
-      noise: c3.noise(),
-      hidden: c3.hidden(),
+      noise: c3.noise.get(),
+      hidden: c3.hidden.get(),
       epochs,
-      lr: c3.lr(),
+      lr: c3.lr.get(),
       signal: ctx.signal,
       onEpoch: async (r) => {
         curves[r.run]![r.epoch - 1] = r.test;
         done = r.run * epochs + r.epoch;
         if (r.epoch % DRAW_EVERY === 0 || r.epoch === epochs) {
           chart3.setData(xs, curves);
-          tick(done);
+          ctx.stepsDone(done);
           ctx.progress(done / (epochs * decays.length), `λ = ${r.l2}, epoch ${r.epoch}: test ${r.test.toFixed(4)}`);
           await nextFrame();
         }
       },
     }),
+    () => ({ epochs: done }),
   );
   if ('runs' in result) showDecayTable(result.decays, result.runs.map((r, i) => ({ ...r, sumSquares: result.sumSquares[i]! })));
   return result;
@@ -286,10 +267,10 @@ const c4 = {
   epochs: numberControl(s4.controls, 'epochs', DEFAULTS.epochs, { min: 1, max: 100000, step: 1, id: 'cx-epochs' }),
   lr: numberControl(s4.controls, 'learning rate', DEFAULTS.lr, { min: 0, id: 'cx-lr' }),
 };
-document.getElementById('cx-preset')!.addEventListener('change', () => {
-  const p = preset() === 'Exercise' ? { sizes: EXERCISE_PRESET.sizes, epochs: EXERCISE_PRESET.complexityEpochs } : { sizes: DEFAULTS.sizes, epochs: DEFAULTS.epochs };
-  p.sizes.forEach((h, i) => setInput(`cx-size-${i}`, h));
-  setInput('cx-epochs', p.epochs);
+preset.onChange(() => {
+  const p = preset.get() === 'Exercise' ? { sizes: EXERCISE_PRESET.sizes, epochs: EXERCISE_PRESET.complexityEpochs } : { sizes: DEFAULTS.sizes, epochs: DEFAULTS.epochs };
+  p.sizes.forEach((h, i) => c4.sizes[i]!.set(h));
+  c4.epochs.set(p.epochs);
 });
 const chart4curves = new Chart(s4.output, {
   id: 'cx-test',
@@ -307,29 +288,28 @@ const chart4 = new Chart(s4.output, {
   series: [{ label: 'test R²', color: '#d62728' }],
 });
 s4.onRun(async (ctx) => {
-  const sizes = c4.sizes.map((g) => g());
-  const epochs = c4.epochs();
+  const sizes = c4.sizes.map((c) => c.get());
+  const epochs = c4.epochs.get();
   const xs = Array.from({ length: epochs }, (_, i) => i + 1);
   const curves: (number | null)[][] = sizes.map(() => xs.map(() => null));
   chart4curves.reset();
   chart4.reset();
   sizes.forEach((h, i) => relabel(chart4curves, i, `hidden ${h}`));
   const r2: [number, number][] = [];
-  const tick = timer(ctx);
   let done = 0;
-  return stoppable(ctx, () => done, () =>
+  return ctx.stoppable(
     runComplexity({
-      seed: c4.seed(),
+      seed: c4.seed.get(),
       sizes,
       epochs,
-      lr: c4.lr(),
+      lr: c4.lr.get(),
       signal: ctx.signal,
       onEpoch: async (r) => {
         curves[r.run]![r.epoch - 1] = r.test;
         done = r.run * epochs + r.epoch;
         if (r.epoch % DRAW_EVERY === 0 || r.epoch === epochs) {
           chart4curves.setData(xs, curves);
-          tick(done);
+          ctx.stepsDone(done);
           ctx.progress(done / (epochs * sizes.length), `hidden ${r.hidden}, epoch ${r.epoch}: test ${r.test.toFixed(4)}`);
           await nextFrame();
         }
@@ -340,6 +320,7 @@ s4.onRun(async (ctx) => {
         chart4.setData(sorted.map((p) => p[0]), [sorted.map((p) => p[1])]);
       },
     }),
+    () => ({ epochs: done }),
   );
 });
 

@@ -3,6 +3,7 @@
 // these same functions.
 import { F, manualSeed, nn, noGrad, optim, randn, tensor } from 'shadergrad';
 import type { Tensor } from 'shadergrad';
+import { linspaceValues } from '../ui/linspace.ts';
 
 /** The lesson's numbers: TinyNet(hidden=12), Adam lr 0.05, 100 epochs, 20 vs 100 points. */
 export const DEFAULTS = {
@@ -29,19 +30,12 @@ export interface Dataset {
   y: number[];
 }
 
-/** torch.linspace(-3, 3, n): n evenly spaced float32 values, both ends included. */
-export function linspaceValues(n: number, start = -3, end = 3): number[] {
-  if (!Number.isInteger(n) || n < 2) throw new Error(`linspaceValues: n must be an integer >= 2, got ${n}`);
-  const step = (end - start) / (n - 1);
-  return Array.from({ length: n }, (_, i) => Math.fround(i === n - 1 ? end : start + i * step));
-}
-
 /**
  * gen_data(N, noise): y = sin(x) + 0.5x + noise * randn(N). The draws come from the engine's
  * generator (torch.randn's role in the lesson), so a seed fixes them on every backend.
  */
 export async function genData(n: number, noise: number): Promise<Dataset> {
-  const x = linspaceValues(n);
+  const x = linspaceValues(-3, 3, n); // torch.linspace(-3, 3, n), as gen_data
   const z = await randn([n]).data();
   return { x, y: x.map((xi, i) => Math.fround(trueFunction(xi) + noise * z[i]!)) };
 }

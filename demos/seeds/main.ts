@@ -143,7 +143,7 @@ function draw(weights: Partial<Record<NetName, number[]>>): void {
 }
 
 ex.onRun(async (ctx) => {
-  const seeds = { rs1a: seedA(), rs2: seedB(), rs1b: seedC() };
+  const seeds = { rs1a: seedA.get(), rs2: seedB.get(), rs1b: seedC.get() };
   scatter.reset();
   diffChart.reset();
   showReport({}, seeds);
@@ -155,20 +155,14 @@ ex.onRun(async (ctx) => {
     await nextFrame();
   };
   let built = 0;
-  try {
-    const result = await runSeedsExperiment({
-      seedA: seeds.rs1a,
-      seedB: seeds.rs2,
-      seedC: seeds.rs1b,
-      signal: ctx.signal,
-      onProgress: (p) => ((built = p.built), onProgress(p)),
-    });
-    return result;
-  } catch (err) {
-    // Stop: keep what was drawn, and publish how far it got.
-    if (ctx.signal.aborted) return { stopped: true, built };
-    throw err;
-  }
+  const run = runSeedsExperiment({
+    seedA: seeds.rs1a,
+    seedB: seeds.rs2,
+    seedC: seeds.rs1b,
+    signal: ctx.signal,
+    onProgress: (p) => ((built = p.built), onProgress(p)),
+  });
+  return ctx.stoppable(run, () => ({ built }));
 });
 
 prose(

@@ -6,4 +6,6 @@ export { Heatmap } from './heatmap.ts';
 export type { Point } from './heatmap.ts';
 export { math, prose, codePanel } from './content.ts';
 export { selectControl, numberControl, button } from './controls.ts';
+export type { Control } from './controls.ts';
+export { linspaceValues } from './linspace.ts';
 export type { Marker } from './markers.ts';

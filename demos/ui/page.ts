@@ -44,12 +44,22 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<
   return e;
 }
 
+/**
+ * What a run gets. The Stop protocol: Stop aborts `signal`, and the run ends by resolving
+ * with a result that says `stopped: true` and how far it got, so the charts keep what was
+ * drawn and the e2e tests can read it. A lesson module either returns such a result itself
+ * or rejects with the signal's reason; `stoppable` turns that rejection into the result.
+ */
 export interface RunContext {
   signal: AbortSignal;
   /** Fraction done (0..1) and an optional line of text. */
   progress(fraction: number, text?: string): void;
-  /** Milliseconds per training step, shown beside the progress. */
+  /** Milliseconds per training step as the module measured it, shown beside the progress. */
   stepTime(ms: number): void;
+  /** The page's step timer: `steps` steps done since Run, shown as their mean ms/step. */
+  stepsDone(steps: number): void;
+  /** `run`'s result, or on Stop `{ stopped: true, ...soFar() }` instead of its rejection. */
+  stoppable<T, P extends object>(run: Promise<T>, soFar: () => P): Promise<T | ({ stopped: true } & P)>;
 }
 
 export interface Section {
@@ -87,6 +97,7 @@ export function section(parent: HTMLElement, id: string, title: string): Section
   const run = async (): Promise<void> => {
     if (!handler || controller) return;
     controller = new AbortController();
+    const { signal } = controller;
     const started = performance.now();
     runButton.disabled = true;
     stopButton.disabled = false;
@@ -95,7 +106,7 @@ export function section(parent: HTMLElement, id: string, title: string): Section
     // A progress bar only for runs that last: shown after the first second.
     const showBar = setTimeout(() => bar.removeAttribute('hidden'), 1000);
     const ctx: RunContext = {
-      signal: controller.signal,
+      signal,
       progress: (fraction, text) => {
         bar.value = Math.max(0, Math.min(1, fraction));
         status.textContent = `${text ?? `${Math.round(fraction * 100)}%`}${msText(timing.stepMs)}`;
@@ -103,12 +114,23 @@ export function section(parent: HTMLElement, id: string, title: string): Section
       stepTime: (ms) => {
         timing.stepMs = ms;
       },
+      stepsDone: (steps) => {
+        timing.stepMs = (performance.now() - started) / Math.max(1, steps);
+      },
+      stoppable: async (work, soFar) => {
+        try {
+          return await work;
+        } catch (err) {
+          if (signal.aborted) return { stopped: true as const, ...soFar() };
+          throw err;
+        }
+      },
     };
     try {
       const result = await handler(ctx);
       window.__results[id] = result;
       const secs = ((performance.now() - started) / 1000).toFixed(1);
-      status.textContent = `${controller.signal.aborted ? 'Stopped' : 'Done'} in ${secs} s${msText(timing.stepMs)}`;
+      status.textContent = `${signal.aborted ? 'Stopped' : 'Done'} in ${secs} s${msText(timing.stepMs)}`;
     } catch (err) {
       status.textContent = `Error: ${err instanceof Error ? err.message : String(err)}`;
       console.error(err);

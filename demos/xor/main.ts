@@ -59,9 +59,9 @@ if (seed !== null) {
 const datasetLabels = DATASETS.map((d) => DATASET_LABELS[d]);
 const algorithmLabels = ALGORITHMS.map((a) => ALGORITHM_LABELS[a]);
 const lrLabels = LEARNING_RATES.map((lr) => LR_LABELS[lr]!);
-const getDataset = selectControl(labSec.controls, 'Dataset', datasetLabels, DATASET_LABELS.clean, 'xor-dataset');
-const getAlgorithm = selectControl(labSec.controls, 'Algorithm', algorithmLabels, ALGORITHM_LABELS.basic, 'xor-algorithm');
-const getLr = selectControl(labSec.controls, 'Learning rate', lrLabels, LR_LABELS[0.3]!, 'xor-lr');
+const datasetCtl = selectControl(labSec.controls, 'Dataset', datasetLabels, DATASET_LABELS.clean, 'xor-dataset');
+const algorithmCtl = selectControl(labSec.controls, 'Algorithm', algorithmLabels, ALGORITHM_LABELS.basic, 'xor-algorithm');
+const lrCtl = selectControl(labSec.controls, 'Learning rate', lrLabels, LR_LABELS[0.3]!, 'xor-lr');
 const datasetOf = (label: string): DatasetName => DATASETS[datasetLabels.indexOf(label)]!;
 const algorithmOf = (label: string): Algorithm => ALGORITHMS[algorithmLabels.indexOf(label)]!;
 const lrOf = (label: string): number => LEARNING_RATES[lrLabels.indexOf(label)]!;
@@ -74,12 +74,12 @@ const actionButtons = [
   button(labSec.controls, 'Train 10 Steps', () => trigger('step10'), 'xor-step10'),
   button(labSec.controls, 'Reset Network', () => trigger('reset'), 'xor-reset'),
 ];
-const selects = ['xor-dataset', 'xor-algorithm', 'xor-lr'].map((id) => document.getElementById(id) as HTMLSelectElement);
+const selects = [datasetCtl, algorithmCtl, lrCtl];
 let busy = false;
 function setBusy(on: boolean): void {
   busy = on;
   for (const b of actionButtons) b.disabled = on;
-  for (const s of selects) s.disabled = on;
+  for (const s of selects) s.element.disabled = on;
 }
 /** Every button runs through the section, so each one gets Stop, progress and a published result. */
 function trigger(a: Action): void {
@@ -116,13 +116,12 @@ function redrawLoss(): void {
 }
 
 async function train(ctx: RunContext, action: 'converge' | 'step1' | 'step10'): Promise<void> {
-  const t0 = performance.now();
   const startEpoch = lab.epoch;
   const onEpoch = async (r: EpochReport): Promise<void> => {
     lossChart.append(r.epoch, [r.loss]);
     showStatus(r.epoch, r.loss, r.accuracy);
     const done = r.epoch - startEpoch;
-    ctx.stepTime((performance.now() - t0) / done);
+    ctx.stepsDone(done);
     ctx.progress(action === 'converge' ? r.epoch / MAX_EPOCHS : done / (action === 'step1' ? 1 : 10), `epoch ${r.epoch}`);
     if (done % 10 === 0) await drawBoundary();
     if (done % 5 === 0) await nextFrame();
@@ -139,10 +138,10 @@ labSec.onRun(async (ctx) => {
   try {
     note.textContent = '';
     if (action === 'init') {
-      lab = await XorLab.create({ dataset: datasetOf(getDataset()), algorithm: algorithmOf(getAlgorithm()), lr: lrOf(getLr()), seed });
+      lab = await XorLab.create({ dataset: datasetOf(datasetCtl.get()), algorithm: algorithmOf(algorithmCtl.get()), lr: lrOf(lrCtl.get()), seed });
     } else if (action === 'reset' || action === 'dataset') {
       note.textContent = 'Finding a good starting point (10 random trials)…';
-      if (action === 'dataset') await lab.setDataset(datasetOf(getDataset()));
+      if (action === 'dataset') await lab.setDataset(datasetOf(datasetCtl.get()));
       else await lab.reset();
     } else {
       await train(ctx, action);
@@ -160,9 +159,9 @@ labSec.onRun(async (ctx) => {
   }
 });
 
-selects[0]!.addEventListener('change', () => trigger('dataset'));
-selects[1]!.addEventListener('change', () => lab?.setAlgorithm(algorithmOf(getAlgorithm())));
-selects[2]!.addEventListener('change', () => lab?.setLearningRate(lrOf(getLr())));
+datasetCtl.onChange(() => trigger('dataset'));
+algorithmCtl.onChange(() => lab?.setAlgorithm(algorithmOf(algorithmCtl.get())));
+lrCtl.onChange(() => lab?.setLearningRate(lrOf(lrCtl.get())));
 
 prose(
   main,
@@ -177,10 +176,10 @@ prose(
   'How often does Reset Network followed by Train to Convergence actually work, and how long does it take? Rather than clicking a hundred times, this trains a hundred multi-start networks (each the winner of 10 random draws, exactly as Reset picks one) for each algorithm and each learning rate, all at the same time on the GPU. The same hundred starts are used for every setting, so the comparison is fair. All the networks form one batch: every weight is a tensor with a leading dimension of one entry per network, and each epoch is one batched forward and backward pass (the three line-search candidates of every network included) however many networks there are.',
 );
 prose(rSec.body, 'A network counts as converged at the first epoch where it meets the lab\'s stopping rule (accuracy at least 99% or loss below 0.01), within the epoch limit.');
-const getRDataset = selectControl(rSec.controls, 'Dataset', datasetLabels, DATASET_LABELS.clean, 'restarts-dataset');
-const getStarts = numberControl(rSec.controls, 'Starts', 100, { min: 1, max: 1000, step: 1, id: 'restarts-starts' });
-const getEpochs = numberControl(rSec.controls, 'Epochs', MAX_EPOCHS, { min: 1, max: 5000, step: 1, id: 'restarts-epochs' });
-const getSeed = numberControl(rSec.controls, 'Seed', seed ?? 1, { min: 0, step: 1, id: 'restarts-seed' });
+const rDatasetCtl = selectControl(rSec.controls, 'Dataset', datasetLabels, DATASET_LABELS.clean, 'restarts-dataset');
+const startsCtl = numberControl(rSec.controls, 'Starts', 100, { min: 1, max: 1000, step: 1, id: 'restarts-starts' });
+const epochsCtl = numberControl(rSec.controls, 'Epochs', MAX_EPOCHS, { min: 1, max: 5000, step: 1, id: 'restarts-epochs' });
+const seedCtl = numberControl(rSec.controls, 'Seed', seed ?? 1, { min: 0, step: 1, id: 'restarts-seed' });
 prose(rSec.body, 'On a machine without a GPU driver the browser emulates WebGPU on the CPU, which is far slower: lower the number of starts or epochs there.');
 
 const configs = ALGORITHMS.flatMap((algorithm) => LEARNING_RATES.map((lr) => ({ algorithm, lr })));
@@ -245,10 +244,10 @@ function showRestarts(p: Pick<RestartProgress, 'epoch' | 'firstEpochs'>): void {
 
 rSec.onRun(async (ctx) => {
   const result = await runRestarts({
-    dataset: datasetOf(getRDataset()),
-    starts: getStarts(),
-    epochs: getEpochs(),
-    seed: getSeed(),
+    dataset: datasetOf(rDatasetCtl.get()),
+    starts: startsCtl.get(),
+    epochs: epochsCtl.get(),
+    seed: seedCtl.get(),
     signal: ctx.signal,
     onProgress: async (p) => {
       showRestarts(p);

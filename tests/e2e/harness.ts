@@ -1,12 +1,10 @@
-// The e2e harness: build the demo site, serve dist-site/ on a free port, and drive headless
-// Chromium (WebGPU on, SwiftShader where there is no GPU) with Puppeteer.
+// The e2e harness: drive headless Chromium (WebGPU on, SwiftShader where there is no GPU)
+// with Puppeteer over the demo site that global-setup.ts built and serves.
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'puppeteer';
+import { inject } from 'vitest';
 import { launchChrome } from '../../scripts/chrome.mjs';
-import { buildMnist } from '../../scripts/build-mnist.mjs';
-import { build, preview } from 'vite';
-import type { PreviewServer } from 'vite';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 export const SCREENSHOTS = `${root}tests/e2e/screenshots`;
@@ -23,21 +21,11 @@ export interface Site {
   close(): Promise<void>;
 }
 
+/** A browser of this file's own, on the site the global setup serves. */
 export async function startSite(): Promise<Site> {
-  buildMnist({ quiet: true }); // the MNIST page's IDX files (demos/public/data/mnist), as `npm run build` does first
-  await build({ configFile: `${root}vite.config.ts`, logLevel: 'error' });
-  const server: PreviewServer = await preview({ configFile: `${root}vite.config.ts`, logLevel: 'error', preview: { host: '127.0.0.1', port: 0, strictPort: false } });
-  const url = server.resolvedUrls!.local[0]!.replace(/\/$/, '');
   const browser = await launchChrome(600_000);
   mkdirSync(SCREENSHOTS, { recursive: true });
-  return {
-    url,
-    browser,
-    close: async () => {
-      await browser.close();
-      await new Promise<void>((r) => server.httpServer.close(() => r()));
-    },
-  };
+  return { url: inject('siteUrl'), browser, close: () => browser.close() };
 }
 
 export interface OpenedPage {

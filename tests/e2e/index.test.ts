@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { setBackend } from '../../src/index.ts';
 import { engineCheck } from '../../demos/engine-check.ts';
-import { SCREENSHOTS, chartUpdates, openPage, runExercise, startSite } from './harness.ts';
+import { SCREENSHOTS, chartUpdates, openPage, runExercise, setInput, startSite } from './harness.ts';
 import type { Site } from './harness.ts';
 
 /** The lesson pages built so far, in the index's order. */
@@ -49,16 +49,22 @@ it('index: lessons listed, engine check trains on WebGPU', async () => {
 
 it('index: Stop ends a run within a second, and Run works again', async () => {
   const { page, problems } = await openPage(site, '/');
+  // A run far longer than any GPU finishes before Stop, stopped once a few epochs are drawn
+  // (the reset is one chart update, each epoch another): the Stop always lands mid-run.
+  const LONG = 100_000;
+  await setInput(page, 'engine-check-epochs', LONG);
   await page.evaluate(() => delete window.__results['engine-check']);
   await page.click('[data-run="engine-check"]');
-  await new Promise((r) => setTimeout(r, 300));
+  await page.waitForFunction(() => window.__chartUpdates['engine-check-loss']! >= 4, { timeout: 60_000, polling: 20 });
   const stoppedAt = Date.now();
   await page.click('[data-stop="engine-check"]');
   await page.waitForFunction(() => 'engine-check' in window.__results, { timeout: 1000, polling: 20 });
   expect(Date.now() - stoppedAt).toBeLessThan(1000);
   const partial = (await page.evaluate(() => window.__results['engine-check'])) as { losses: number[] };
-  expect(partial.losses.length).toBeLessThan(80);
+  expect(partial.losses.length).toBeGreaterThanOrEqual(3);
+  expect(partial.losses.length).toBeLessThan(LONG);
   expect(await page.$eval('[data-status="engine-check"]', (e) => e.textContent)).toMatch(/^Stopped/);
+  await setInput(page, 'engine-check-epochs', 80);
   const again = (await runExercise(page, 'engine-check')) as { losses: number[] };
   expect(again.losses).toHaveLength(80);
   expect(problems).toEqual([]);

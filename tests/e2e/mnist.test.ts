@@ -18,7 +18,7 @@ type PageTrain = Omit<TrainResult, 'final'> & { splitSeed: number; finalTestAccu
 
 let site: Site;
 beforeAll(async () => {
-  site = await startSite(); // writes the IDX files first (scripts/build-mnist.mjs)
+  site = await startSite(); // the global setup wrote the IDX files (scripts/build-mnist.mjs)
   await setBackend('cpu');
 });
 afterAll(async () => {

@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { manualSeed, setBackend } from 'shadergrad';
 import { ACTIVATIONS, TinyNet, makeData } from '../../demos/activations/nets.ts';
 import type { Activation } from '../../demos/activations/nets.ts';
-import { activationCurves, linspaceValues } from '../../demos/activations/curves.ts';
+import { activationCurves } from '../../demos/activations/curves.ts';
 import { DEMO2, DEMO3, EXERCISE2, EXERCISE3, compareActivations } from '../../demos/activations/compare.ts';
-import { DEMO4, EXERCISE4, swapActivation } from '../../demos/activations/swap.ts';
+import { EXERCISE4, swapActivation } from '../../demos/activations/swap.ts';
 
 await setBackend('cpu');
 
@@ -61,7 +61,6 @@ describe('curves (Exercise 1)', () => {
     const s = await activationCurves({ signal: ctl.signal, onCurve: (p) => (p.done === 2 ? ctl.abort() : undefined) });
     expect(s.stopped).toBe(true);
     expect(Object.keys(s.values)).toEqual(['sigmoid', 'tanh']);
-    expect(Array.from(linspaceValues(0, 1, 3))).toEqual([0, 0.5, 1]);
   });
 });
 
@@ -144,7 +143,6 @@ describe('compare (Exercises 2 and 3)', () => {
   });
 
   it('Exercise 2 preset, Stop mid-run, and bad input', async () => {
-    expect(EXERCISE2).toMatchObject({ n: 120, hidden: 6, lr: 0.1, epochs: 60, slope: 0.08, rule: 'tilted' });
     const r = await compareActivations({ ...EXERCISE2 });
     for (const act of ACTIVATIONS) expect(r.losses[act]![59]!, act).toBeLessThan(0.15);
     const ctl = new AbortController();
@@ -176,11 +174,9 @@ describe('swap (Exercise 4)', () => {
   });
 
   it('Exercise 4 preset and Stop', async () => {
-    expect(EXERCISE4).toMatchObject({ lr: 0.11, epochs: 60, swapAfter: 30, hidden: 6, n: 120 });
     const r = await swapActivation({ ...EXERCISE4 });
     expect(r.losses.slice(0, 31)).toEqual(r.baseline!.slice(0, 31));
     expect(r.losses[31]).not.toBe(r.baseline![31]);
-    expect(DEMO4.swapAfter).toBe(35);
     const ctl = new AbortController();
     const s = await swapActivation({ signal: ctl.signal, onEpoch: (e) => (e.epoch === 9 ? ctl.abort() : undefined) });
     expect(s).toMatchObject({ stopped: true, epochsRun: 10 });

@@ -5,12 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { F, manualSeed, optim, setBackend, tensor } from 'shadergrad';
 import { philox4x32 } from '../../src/random.ts';
+import { linspaceValues } from '../../demos/ui/linspace.ts';
 import {
   DEFAULTS,
-  EXERCISE_PRESET,
   TinyNet,
   genData,
-  linspaceValues,
   makeData,
   mergedXs,
   rSquared,
@@ -57,12 +56,12 @@ const rel = (a: number, b: number): number => Math.abs(a - b) / Math.max(Math.ab
 
 describe('overfitting: data', () => {
   it('linspace(-3, 3, n) as torch: both ends, even steps', () => {
-    const x = linspaceValues(20);
+    const x = linspaceValues(-3, 3, 20);
     expect(x).toHaveLength(20);
     expect(x[0]).toBe(-3);
     expect(x[19]).toBe(3);
     for (let i = 0; i < 20; i++) expect(x[i]).toBeCloseTo(-3 + (6 / 19) * i, 6);
-    expect(() => linspaceValues(1)).toThrow(/n must be an integer >= 2/);
+    expect(() => linspaceValues(-3, 3, 1)).toThrow(/n must be an integer >= 2/);
   });
 
   it('gen_data: y = sin(x) + 0.5x + noise * z, z the Philox normals after the seed', async () => {
@@ -82,7 +81,7 @@ describe('overfitting: data', () => {
     manualSeed(0);
     const d = await genData(7, 0);
     d.x.forEach((x, i) => expect(d.y[i]).toBe(Math.fround(Math.sin(x) + 0.5 * x)));
-    const m = mergedXs(linspaceValues(20), linspaceValues(100));
+    const m = mergedXs(linspaceValues(-3, 3, 20), linspaceValues(-3, 3, 100));
     expect(m).toHaveLength(118); // the ends -3 and 3 are shared
     for (let i = 1; i < m.length; i++) expect(m[i]!).toBeGreaterThan(m[i - 1]!);
   });
@@ -189,11 +188,10 @@ describe("overfitting: the lesson's experiments at the default seed", () => {
     expect(r.sumSquares[1]!).toBeLessThan(r.sumSquares[0]!);
   });
 
-  it('4. hidden 2, 8, 24, 64: the 2-unit net underfits (lowest R^2); the Exercise preset differs', async () => {
+  it('4. hidden 2, 8, 24, 64: the 2-unit net underfits (lowest R^2)', async () => {
     const r = await runComplexity();
     expect(r.sizes).toEqual([2, 8, 24, 64]);
     expect(r.r2[0]!).toBeLessThan(Math.min(...r.r2.slice(1)));
     expect(Math.max(...r.r2)).toBeGreaterThan(0.9);
-    expect(EXERCISE_PRESET).toEqual({ sizes: [2, 8, 32, 64], complexityEpochs: 90 });
   });
 });
