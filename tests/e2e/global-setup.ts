@@ -1,4 +1,4 @@
-// Build the demo site once for the whole e2e suite and serve dist/ while it runs; each test
+// Build the demo site once for the whole e2e suite and serve it (dist-site/, vite.config.ts) while it runs; each test
 // file reads the address with inject('siteUrl') (harness.ts). Building per file cost every
 // file a full Vite build, and eight builds of the same sources prove nothing more than one.
 import { fileURLToPath } from 'node:url';
