@@ -54,15 +54,19 @@ interface Switch {
   defaultBody: string | null;
 }
 
+/** The text inside the braces that open just before `start`. */
+function braced(text: string, start: number): string {
+  let depth = 1;
+  let i = start;
+  while (depth > 0) depth += text[i] === '{' ? 1 : text[i] === '}' ? -1 : 0, i++;
+  return text.slice(start, i - 1);
+}
+
 function switches(): Switch[] {
   const out: Switch[] = [];
   for (const [file, text] of code) {
     for (const m of text.matchAll(/\bswitch\s+([^{]+?)\s*\{/g)) {
-      let depth = 1;
-      let i = m.index! + m[0].length;
-      const start = i;
-      while (depth > 0) depth += text[i] === '{' ? 1 : text[i] === '}' ? -1 : 0, i++;
-      const body = text.slice(start, i - 1);
+      const body = braced(text, m.index! + m[0].length);
       // Only this switch's own arms: labels at the switch's top level.
       const cases: string[] = [];
       let defaultBody: string | null = null;
@@ -77,11 +81,7 @@ function switches(): Switch[] {
             cases.push(...c[1]!.split(',').map((s) => s.trim()).filter((s) => s.length > 0));
             k += c[0].length - 1;
           } else if (/^default\b/.test(rest)) {
-            const open = body.indexOf('{', k);
-            let d = 1;
-            let e = open + 1;
-            while (d > 0) d += body[e] === '{' ? 1 : body[e] === '}' ? -1 : 0, e++;
-            defaultBody = body.slice(open + 1, e - 1);
+            defaultBody = braced(body, body.indexOf('{', k) + 1);
           }
         }
       }
