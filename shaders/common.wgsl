@@ -1,8 +1,10 @@
-// Prepended to every kernel family. Binding 0 of every dispatch is its parameter block:
-// sizes, strides and scalars as u32 words (f32 values stored as their bits).
+// Prepended to every kernel family, after the consts generated from src/ops/contract.ts (op
+// codes, parameter-block offsets, MAX_DIMS, WG_DEFAULT). Binding 0 of every dispatch is its
+// parameter block: sizes, strides and scalars as u32 words (f32 values stored as their bits),
+// at the offsets the contract's layouts give.
 @group(0) @binding(0) var<storage, read> P: array<u32>;
 
-override WG: u32 = 64;
+override WG: u32 = WG_DEFAULT;
 
 fn pf(i: u32) -> f32 {
   return bitcast<f32>(P[i]);
@@ -13,19 +15,20 @@ fn flat_index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
   return gid.x + gid.y * nwg.x * WG;
 }
 
-// Up to 6 dimensions: P[base] = ndim, P[base+1..] = output shape, then one stride list
-// per input. Returns the flat offset of output element i in input k (broadcasting: a
-// stretched dimension has stride 0).
+// The strided layout at word `base` (src/ops/gpu.ts layoutWords): up to MAX_DIMS output
+// dims, then one stride list per input. Returns the flat offset of output element i in
+// input k (broadcasting: a stretched dimension has stride 0).
 fn strided_offset(i: u32, base: u32, k: u32) -> u32 {
-  let nd = P[base];
+  let nd = P[base + STRIDED_NDIM];
+  let strides = base + STRIDED_STRIDES + MAX_DIMS * k;
   var r = i;
   var off = 0u;
   for (var d = 0u; d < nd; d++) {
     let axis = nd - 1u - d;
-    let dim = P[base + 1u + axis];
+    let dim = P[base + STRIDED_DIMS + axis];
     let idx = r % dim;
     r = r / dim;
-    off += idx * P[base + 1u + 6u * (k + 1u) + axis];
+    off += idx * P[strides + axis];
   }
   return off;
 }
@@ -141,28 +144,27 @@ fn leaky_relu_f32(x: f32, slope: f32) -> f32 {
   return select(slope * x, x, is_positive(x) || is_nan(x));
 }
 
-// An activation by code (0 none, 1 relu, 2 sigmoid, 3 tanh, 4 leaky relu with `slope`): the
-// epilogue of the fused linear kernels (matmul.wgsl, matmul_sum.wgsl), the same functions
+// An activation by its ACT code (leaky relu with `slope`): the epilogue of the fused linear kernels (matmul.wgsl, matmul_sum.wgsl), the same functions
 // as the separate activation ops, edge values included.
 fn act_forward(op: u32, z: f32, slope: f32) -> f32 {
   switch op {
-    case 1u: { return relu_f32(z); }
-    case 2u: { return sigmoid_f32(z); }
-    case 3u: { return tanh_f32(z); }
-    case 4u: { return leaky_relu_f32(z, slope); }
-    case 0u: { return z; }
+    case ACT_NONE: { return z; }
+    case ACT_RELU: { return relu_f32(z); }
+    case ACT_SIGMOID: { return sigmoid_f32(z); }
+    case ACT_TANH: { return tanh_f32(z); }
+    case ACT_LEAKY_RELU: { return leaky_relu_f32(z, slope); }
     default: { return nan_f32(); }
   }
 }
 
-// An activation's backward from its saved value s (0 sigmoid, 1 tanh: the output; 2 relu,
-// 3 leaky relu: input or output, positive at the same places), shared by the backward
+// An activation's backward by its ACT_BWD code, from its saved value s (sigmoid, tanh: the
+// output; relu, leaky relu: input or output, positive at the same places), shared by the backward
 // kernels (unary.wgsl) and the matmul that folds it in (matmul.wgsl). Same order of
 // operations as the CPU kernels: (g * y) * (1 - y), g * (1 - y * y).
 fn act_backward(op: u32, s: f32, g: f32, slope: f32) -> f32 {
   let sb = bitcast<u32>(s);
   switch op {
-    case 0u: {
+    case ACT_BWD_SIGMOID: {
       if (is_nan(s) || is_nan(g)) { return nan_f32(); }
       // A subnormal y (sigmoid of x < -87) would be flushed, turning g * y into 0 and inf * y
       // into NaN: g * y is (g * (y 2^24)) 2^-24 with y 2^24 rebuilt from its bits (at most
@@ -173,11 +175,11 @@ fn act_backward(op: u32, s: f32, g: f32, slope: f32) -> f32 {
       }
       return g * s * (1.0 - s);
     }
-    case 1u: { return select(g * (1.0 - s * s), nan_f32(), is_nan(s) || is_nan(g)); }
+    case ACT_BWD_TANH: { return select(g * (1.0 - s * s), nan_f32(), is_nan(s) || is_nan(g)); }
     // PyTorch's threshold_backward: 0 where s <= 0 (relu'(0) = 0), g elsewhere, NaN included.
-    case 2u: { return select(0.0, g, is_positive(s) || is_nan(s)); }
+    case ACT_BWD_RELU: { return select(0.0, g, is_positive(s) || is_nan(s)); }
     // leaky_relu_backward: g where s > 0, slope * g elsewhere (s = NaN included).
-    case 3u: { return select(slope * g, g, is_positive(s) || is_nan(g)); }
+    case ACT_BWD_LEAKY_RELU: { return select(slope * g, g, is_positive(s) || is_nan(g)); }
     default: { return nan_f32(); }
   }
 }

@@ -2,8 +2,8 @@
 // element-to-word mapping as PhiloxStream.uniform in src/random.ts, so CPU and GPU drop the
 // same elements: element i uses word (i mod 4) of block start + floor(i / 4).
 //
-// Parameter block: P[0] = element count, P[1..2] = key (lo, hi), P[3..4] = start block
-// (lo, hi), P[5] = drop threshold T = ceil(p * 2^24), P[6] = scale 1 / (1 - p) (f32).
+// Parameter block: the DROPOUT layout: element count, the key and the start block (each as
+// lo, hi words), the drop threshold T = ceil(p * 2^24), the scale 1 / (1 - p) (f32).
 // u = (w >> 8) * 2^-24 < p exactly when (w >> 8) < T, so the test is an integer compare
 // and no f32 rounding of p can move it.
 
@@ -41,14 +41,14 @@ fn philox4x32(ctr: vec4<u32>, key: vec2<u32>) -> vec4<u32> {
 @compute @workgroup_size(WG)
 fn dropout(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let b = flat_index(gid, nwg);
-  let n = P[0];
+  let n = P[DROPOUT_COUNT];
   if (b >= (n + 3u) / 4u) { return; }
   // The 64-bit block index start + b, with the carry into the high word.
-  let lo = P[3] + b;
-  let hi = P[4] + select(0u, 1u, lo < b);
-  let words = philox4x32(vec4<u32>(lo, hi, 0u, 0u), vec2<u32>(P[1], P[2]));
-  let threshold = P[5];
-  let scale = pf(6u);
+  let lo = P[DROPOUT_START_LO] + b;
+  let hi = P[DROPOUT_START_HI] + select(0u, 1u, lo < b);
+  let words = philox4x32(vec4<u32>(lo, hi, 0u, 0u), vec2<u32>(P[DROPOUT_KEY_LO], P[DROPOUT_KEY_HI]));
+  let threshold = P[DROPOUT_THRESHOLD];
+  let scale = pf(DROPOUT_SCALE);
   for (var k = 0u; k < 4u; k++) {
     let i = b * 4u + k;
     if (i >= n) { break; }

@@ -1,5 +1,6 @@
-// Elementwise ops with broadcasting. Parameter block: P[0] = element count, then the
-// strided layout of common.wgsl at base 1 (output shape, one stride list per input).
+// Elementwise ops with broadcasting. Parameter block: the ELEMENTWISE layout (element count,
+// where's condition dtype, then the strided layout of common.wgsl: output shape, one stride
+// list per input).
 // An input with the output's shape is read at the element's own index (SAME_SHAPE).
 
 @group(0) @binding(1) var<storage, read> A: array<f32>;
@@ -16,17 +17,17 @@
 @group(0) @binding(3) var<storage, read> Bw: array<u32>;
 @group(0) @binding(4) var<storage, read_write> Ow: array<u32>;
 
-// 0 add, 1 sub, 2 mul, 3 div, 4 pow
-override OP: u32 = 0;
-// 0 eq, 1 gt, 2 lt
-override CMP: u32 = 0;
+// A BINARY code (binary, binary_i32)
+override OP: u32 = BINARY_ADD;
+// A COMPARE code
+override CMP: u32 = COMPARE_EQ;
 // Bit k set: input k has the output's shape (the op rule decides, per input), so element i
 // reads its index i, not a div/mod per dimension; a broadcast operand keeps the strided path.
 override SAME_SHAPE: u32 = 0;
 
 fn input_offset(i: u32, k: u32) -> u32 {
   if (((SAME_SHAPE >> k) & 1u) == 1u) { return i; }
-  return strided_offset(i, 1u, k);
+  return strided_offset(i, ELEMENTWISE_STRIDES, k);
 }
 
 // Edge values (NaN, +-inf, +-0, subnormals, overflow) give the CPU reference's answer (IEEE
@@ -190,12 +191,12 @@ fn pow_f32(x: f32, y: f32) -> f32 {
 
 fn apply_f32(a: f32, b: f32) -> f32 {
   switch OP {
-    case 0u: { return add_f32(a, b); }
+    case BINARY_ADD: { return add_f32(a, b); }
     // a - b is a + (-b), signed zeros included.
-    case 1u: { return add_f32(a, bitcast<f32>(bitcast<u32>(b) ^ SIGN)); }
-    case 2u: { return mul_f32(a, b); }
-    case 3u: { return div_f32(a, b); }
-    case 4u: { return pow_f32(a, b); }
+    case BINARY_SUB: { return add_f32(a, bitcast<f32>(bitcast<u32>(b) ^ SIGN)); }
+    case BINARY_MUL: { return mul_f32(a, b); }
+    case BINARY_DIV: { return div_f32(a, b); }
+    case BINARY_POW: { return pow_f32(a, b); }
     default: { return nan_f32(); }
   }
 }
@@ -203,21 +204,23 @@ fn apply_f32(a: f32, b: f32) -> f32 {
 @compute @workgroup_size(WG)
 fn binary(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
-  if (i >= P[0]) { return; }
+  if (i >= P[ELEMENTWISE_COUNT]) { return; }
   O[i] = apply_f32(A[input_offset(i, 0u)], B[input_offset(i, 1u)]);
 }
 
 @compute @workgroup_size(WG)
 fn binary_i32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
-  if (i >= P[0]) { return; }
+  if (i >= P[ELEMENTWISE_COUNT]) { return; }
   let a = Ai[input_offset(i, 0u)];
   let b = Bi[input_offset(i, 1u)];
   var r: i32;
   switch OP {
-    case 0u: { r = a + b; }
-    case 1u: { r = a - b; }
-    default: { r = a * b; }
+    case BINARY_ADD: { r = a + b; }
+    case BINARY_SUB: { r = a - b; }
+    case BINARY_MUL: { r = a * b; }
+    // Not an int32 op (the host allows only BINARY_INT32 here); i32 has no NaN.
+    default: { r = 0; }
   }
   Oi[i] = r;
 }
@@ -236,42 +239,45 @@ fn compare(a: f32, b: f32) -> i32 {
   let ka = order_key(a);
   let kb = order_key(b);
   switch CMP {
-    case 0u: { return select(0, 1, ka == kb); }
-    case 1u: { return select(0, 1, ka > kb); }
-    default: { return select(0, 1, ka < kb); }
+    case COMPARE_EQ: { return select(0, 1, ka == kb); }
+    case COMPARE_GT: { return select(0, 1, ka > kb); }
+    case COMPARE_LT: { return select(0, 1, ka < kb); }
+    // Not a comparison: neither true nor false, so a missing case shows.
+    default: { return -1; }
   }
 }
 
 @compute @workgroup_size(WG)
 fn compare_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
-  if (i >= P[0]) { return; }
+  if (i >= P[ELEMENTWISE_COUNT]) { return; }
   Oi[i] = compare(A[input_offset(i, 0u)], B[input_offset(i, 1u)]);
 }
 
 @compute @workgroup_size(WG)
 fn compare_i32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
-  if (i >= P[0]) { return; }
+  if (i >= P[ELEMENTWISE_COUNT]) { return; }
   let a = Ai[input_offset(i, 0u)];
   let b = Bi[input_offset(i, 1u)];
   var r: i32;
   switch CMP {
-    case 0u: { r = select(0, 1, a == b); }
-    case 1u: { r = select(0, 1, a > b); }
-    default: { r = select(0, 1, a < b); }
+    case COMPARE_EQ: { r = select(0, 1, a == b); }
+    case COMPARE_GT: { r = select(0, 1, a > b); }
+    case COMPARE_LT: { r = select(0, 1, a < b); }
+    default: { r = -1; }
   }
   Oi[i] = r;
 }
 
-// The condition's dtype is in P[26]: 1 when it is f32, true when nonzero by its bits (so a
-// subnormal and NaN are true, -0 false, as on the CPU).
+// The condition's dtype is in P[ELEMENTWISE_COND_IS_FLOAT]: 1 when it is f32, true when
+// nonzero by its bits (so a subnormal and NaN are true, -0 false, as on the CPU).
 @compute @workgroup_size(WG)
 fn where_select(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
-  if (i >= P[0]) { return; }
+  if (i >= P[ELEMENTWISE_COUNT]) { return; }
   let c = Cw[input_offset(i, 0u)];
-  let take_a = select(c != 0u, (c & ABS) != 0u, P[26] == 1u);
+  let take_a = select(c != 0u, (c & ABS) != 0u, P[ELEMENTWISE_COND_IS_FLOAT] == 1u);
   Ow[i] = select(Bw[input_offset(i, 2u)], Aw[input_offset(i, 1u)], take_a);
 }
 
@@ -282,7 +288,7 @@ fn where_select(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
 @compute @workgroup_size(WG)
 fn cast_to_i32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
-  if (i >= P[0]) { return; }
+  if (i >= P[ELEMENTWISE_COUNT]) { return; }
   // Truncation toward zero, saturating at the int32 range, NaN -> 0 (as the CPU's
   // castToInt32). Decided on the bits: WGSL's i32(f32) is only defined inside the range.
   let v = A[i];
@@ -302,6 +308,6 @@ fn cast_to_i32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
 @compute @workgroup_size(WG)
 fn cast_to_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
-  if (i >= P[0]) { return; }
+  if (i >= P[ELEMENTWISE_COUNT]) { return; }
   CastF[i] = f32(Ai[i]);
 }

@@ -12,62 +12,63 @@
 @group(0) @binding(1) var<storage, read> G: array<f32>;
 @group(0) @binding(3) var<storage, read_write> OG: array<f32>;
 
-// reshape, copy: O[i] = X[i]. P[0] = element count.
+// reshape, copy: O[i] = X[i]. P[COPY_COUNT] = element count.
 @compute @workgroup_size(WG)
 fn copy(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
-  if (i >= P[0]) { return; }
+  if (i >= P[COPY_COUNT]) { return; }
   O[i] = X[i];
 }
 
-// transpose: a gather through permuted strides (the strided layout of common.wgsl at base 1,
+// transpose: a gather through permuted strides (the GATHER layout: the strided layout of common.wgsl,
 // whose stride list holds the input's strides reordered to the output's axes).
 @compute @workgroup_size(WG)
 fn gather_strided(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
-  if (i >= P[0]) { return; }
-  O[i] = X[strided_offset(i, 1u, 0u)];
+  if (i >= P[GATHER_COUNT]) { return; }
+  O[i] = X[strided_offset(i, GATHER_STRIDES, 0u)];
 }
 
-// narrow and cat: copy P[0] words arranged as rows of width P[1], from rows of P[2] words
-// starting at word P[3] of each, into rows of P[4] words starting at word P[5] of each.
+// narrow and cat (the BLOCK_COPY layout): copy `count` words arranged as rows of `width`,
+// from rows of `src_row` words starting at word `src_start` of each, into rows of `dst_row`
+// words starting at word `dst_start` of each.
 // narrow reads a window of each input row; cat writes each input into a window of the output
 // rows (one dispatch per input).
 @compute @workgroup_size(WG)
 fn block_copy(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
-  if (i >= P[0]) { return; }
-  let row = i / P[1];
-  let col = i % P[1];
-  O[row * P[4] + P[5] + col] = X[row * P[2] + P[3] + col];
+  if (i >= P[BLOCK_COPY_COUNT]) { return; }
+  let row = i / P[BLOCK_COPY_WIDTH];
+  let col = i % P[BLOCK_COPY_WIDTH];
+  O[row * P[BLOCK_COPY_DST_ROW] + P[BLOCK_COPY_DST_START] + col] = X[row * P[BLOCK_COPY_SRC_ROW] + P[BLOCK_COPY_SRC_START] + col];
 }
 
-// indexSelect: P[0] = element count, P[1] = row width, P[2] = input rows. An index out of
+// indexSelect: the INDEX layout: element count, row width, input rows. An index out of
 // range (which the CPU rejects) writes zeros instead of reading out of bounds.
 @compute @workgroup_size(WG)
 fn index_select(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
-  if (i >= P[0]) { return; }
-  let w = P[1];
+  if (i >= P[INDEX_COUNT]) { return; }
+  let w = P[INDEX_WIDTH];
   let r = Idx[i / w];
   var v = 0u;
-  if (r >= 0 && u32(r) < P[2]) { v = X[u32(r) * w + i % w]; }
+  if (r >= 0 && u32(r) < P[INDEX_ROWS]) { v = X[u32(r) * w + i % w]; }
   OI[i] = v;
 }
 
 // indexSelectBackward, few indices: one thread per OUTPUT element sums the gradient rows
 // whose index is its row, in index order as the CPU does. WebGPU has no float atomics, so a
-// scatter with repeated indices cannot write in parallel; this gathers instead. P[0] =
-// element count, P[1] = row width, P[2] = number of indices.
+// scatter with repeated indices cannot write in parallel; this gathers instead. The
+// INDEX_ADD layout: element count, row width, number of indices.
 @compute @workgroup_size(WG)
 fn index_add_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
-  if (i >= P[0]) { return; }
-  let w = P[1];
+  if (i >= P[INDEX_ADD_COUNT]) { return; }
+  let w = P[INDEX_ADD_WIDTH];
   let row = i32(i / w);
   let col = i % w;
   var acc = 0.0;
-  for (var k = 0u; k < P[2]; k++) {
+  for (var k = 0u; k < P[INDEX_ADD_INDICES]; k++) {
     if (Idx[k] == row) { acc += G[k * w + col]; }
   }
   OG[i] = acc;
@@ -77,7 +78,7 @@ fn index_add_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
 // the positions k with Idx[k] == r are linked into one list per row r in increasing k, and
 // each output element walks its row's list: the same additions in the same order as the CPU
 // (and as index_add_rows), without atomics. Scratch (u32): head[R], tail[R], next[n], NONE
-// ending a list. P[0] = rows R, P[1] = number of indices n.
+// ending a list. The INDEX_LISTS layout: rows R, number of indices n.
 const NONE = 0xffffffffu;
 @group(0) @binding(1) var<storage, read_write> Lists: array<u32>;
 @group(0) @binding(2) var<storage, read> ListsIn: array<u32>;
@@ -88,9 +89,9 @@ var<workgroup> block_rows: array<i32, WG>;
 @compute @workgroup_size(WG)
 fn index_lists_init(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let r = flat_index(gid, nwg);
-  if (r >= P[0]) { return; }
+  if (r >= P[INDEX_LISTS_ROWS]) { return; }
   Lists[r] = NONE;
-  Lists[P[0] + r] = NONE;
+  Lists[P[INDEX_LISTS_ROWS] + r] = NONE;
 }
 
 // One workgroup takes the positions WG at a time, in order. A position links from the
@@ -99,8 +100,8 @@ fn index_lists_init(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_
 // outside [0, R) (which the CPU rejects) joins no list, so its gradient row is dropped.
 @compute @workgroup_size(WG)
 fn index_lists_link(@builtin(local_invocation_index) t: u32) {
-  let rows = P[0];
-  let n = P[1];
+  let rows = P[INDEX_LISTS_ROWS];
+  let n = P[INDEX_LISTS_INDICES];
   let next = 2u * rows;
   for (var k0 = 0u; k0 < n; k0 += WG) {
     let k = k0 + t;
@@ -136,15 +137,15 @@ fn index_lists_link(@builtin(local_invocation_index) t: u32) {
   }
 }
 
-// One thread per output element: its row's gradient rows, in index order. P[0] = element
-// count, P[1] = row width, P[2] = rows R.
+// One thread per output element: its row's gradient rows, in index order. The INDEX
+// layout: element count, row width, rows R.
 @compute @workgroup_size(WG)
 fn index_add_listed(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
-  if (i >= P[0]) { return; }
-  let w = P[1];
+  if (i >= P[INDEX_COUNT]) { return; }
+  let w = P[INDEX_WIDTH];
   let col = i % w;
-  let next = 2u * P[2];
+  let next = 2u * P[INDEX_ROWS];
   var acc = 0.0;
   for (var k = ListsIn[i / w]; k != NONE; k = ListsIn[next + k]) { acc += G[k * w + col]; }
   OG[i] = acc;

@@ -16,8 +16,8 @@
 @group(0) @binding(3) var<storage, read> G: array<f32>;
 @group(0) @binding(4) var<storage, read_write> DX: array<f32>;
 
-// 0: binaryCrossEntropy(p, y), 1: bceWithLogits(x, y), 2: mseLoss(a, b)
-override LOSS: u32 = 0;
+// A LOSS code: binaryCrossEntropy(p, y), bceWithLogits(x, y) or mseLoss(a, b)
+override LOSS: u32 = LOSS_MSE_LOSS;
 
 var<workgroup> sh: array<f32, WG>;
 
@@ -29,30 +29,31 @@ fn clamped_log(p: f32) -> f32 {
 
 fn term(a: f32, b: f32) -> f32 {
   switch LOSS {
-    case 0u: {
+    case LOSS_BINARY_CROSS_ENTROPY: {
       if (is_nan(a) || is_nan(b) || a < 0.0 || a > 1.0) { return nan_f32(); }
       return -(b * clamped_log(a) + (1.0 - b) * clamped_log(1.0 - a));
     }
-    case 1u: {
+    case LOSS_BCE_WITH_LOGITS: {
       // PyTorch's (1 - y) x - min(x, 0) + log(1 + exp(-|x|)), as the CPU: no exp of a large
       // positive number, no cancellation for large x. NaN is said explicitly: min, exp and
       // log may do anything with it.
       if (is_nan(a) || is_nan(b)) { return nan_f32(); }
       return (1.0 - b) * a - min(a, 0.0) + log_f32(1.0 + exp_f32(-abs(a)));
     }
-    default: {
+    case LOSS_MSE_LOSS: {
       let d = a - b;
       return d * d;
     }
+    default: { return nan_f32(); }
   }
 }
 
-// P[0] = element count, P[1] = chunk length, P[2] = divisor (f32): the count for a whole
-// loss (0: the mean of nothing is NaN, as on the CPU), 1 for a chunk's sum.
+// The LOSS layout: element count, chunk length, divisor (f32): the count for a whole loss
+// (0: the mean of nothing is NaN, as on the CPU), 1 for a chunk's sum.
 @compute @workgroup_size(WG)
 fn pair_loss(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
-  let start = wid.x * P[1];
-  let end = min(P[0], start + P[1]);
+  let start = wid.x * P[LOSS_CHUNK_LENGTH];
+  let end = min(P[LOSS_COUNT], start + P[LOSS_CHUNK_LENGTH]);
   var acc = 0.0;
   for (var i = start + t; i < end; i += WG) { acc += term(A[i], B[i]); }
   sh[t] = acc;
@@ -63,27 +64,27 @@ fn pair_loss(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_in
     if (t < s && t + s < WG) { sh[t] += sh[t + s]; }
     workgroupBarrier();
   }
-  let divisor = pf(2u);
+  let divisor = pf(LOSS_DIVISOR);
   if (t == 0u) { O[wid.x] = select(sh[0] / divisor, nan_f32(), divisor == 0.0); }
 }
 
 // g (p - y) / max(p (1 - p), 1e-12) / N: PyTorch's formula, its epsilon included.
-// P[0] = element count.
+// P[LOSS_COUNT] = element count.
 @compute @workgroup_size(WG)
 fn bce_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
-  if (i >= P[0]) { return; }
+  if (i >= P[LOSS_COUNT]) { return; }
   let p = A[i];
   // As the forward: an input outside [0, 1] (NaN included) gives NaN, not a number.
   if (is_nan(p) || p < 0.0 || p > 1.0) { DX[i] = nan_f32(); return; }
-  let scale = G[0] / f32(P[0]);
+  let scale = G[0] / f32(P[LOSS_COUNT]);
   DX[i] = scale * (p - B[i]) / max(p * (1.0 - p), 1e-12);
 }
 
-// (sigmoid(x) - y) g / N. P[0] = element count.
+// (sigmoid(x) - y) g / N. P[LOSS_COUNT] = element count.
 @compute @workgroup_size(WG)
 fn bce_logits_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
-  if (i >= P[0]) { return; }
-  DX[i] = (sigmoid_f32(A[i]) - B[i]) * (G[0] / f32(P[0]));
+  if (i >= P[LOSS_COUNT]) { return; }
+  DX[i] = (sigmoid_f32(A[i]) - B[i]) * (G[0] / f32(P[LOSS_COUNT]));
 }

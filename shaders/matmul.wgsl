@@ -1,7 +1,7 @@
 // Batched matmul with transpose flags: C[b] = op(A[b]) @ op(B[b]), one dispatch (two with
-// split-K). Parameter block: P[0] = M, P[1] = N, P[2] = K, P[3] = batch stride of A, P[4] =
-// batch stride of B (0 when a 2-D operand is shared across the batch), P[5] = batch count,
-// P[6] = the leaky ReLU's slope of an epilogue, P[7] = the K-chunk of a split-K product.
+// split-K). Parameter block: the MATMUL layout: M, N, K, the batch strides of A and B (0 when
+// a 2-D operand is shared across the batch), the batch count, the leaky ReLU's slope of an
+// epilogue, the K-chunk of a split-K product.
 // A is [M,K] row-major, or [K,M] when TRANS_A; B is [K,N], or [N,K] when TRANS_B; C is [M,N].
 //
 // Each workgroup computes a TILE_M x TILE_N tile of C (TILE_M = REG WG_M, TILE_N = REG WG_N)
@@ -23,8 +23,8 @@
 // - CHECK: false when M, N and K are multiples of the tile (and of the K-chunk), so no load
 //   or store needs a bounds test; with CHECK, loads outside the matrix read 0 and stores
 //   outside it are skipped: any M, N, K works.
-// - SPLIT_K > 1: workgroup_id.z = batch entry * SPLIT_K + chunk; each chunk of P[7] values of
-//   K (a multiple of TILE_K) is one workgroup, and matmul_partial stores its partial tile
+// - SPLIT_K > 1: workgroup_id.z = batch entry * SPLIT_K + chunk; each chunk of K (the
+//   K-chunk's values, a multiple of TILE_K) is one workgroup, and matmul_partial stores its partial tile
 //   into scratch, summed in a fixed order by a second dispatch (matmul_sum.wgsl): skinny
 //   products (small M x N, long K) get enough workgroups to fill the GPU, deterministically.
 //
@@ -51,10 +51,10 @@
 // at binding 4; matmul_colsum writes C at binding 3 and the row sums at binding 4.
 @group(0) @binding(3) var<storage, read> E: array<f32>;
 @group(0) @binding(4) var<storage, read_write> Y: array<f32>;
-// linear: act_forward's code (common.wgsl), the leaky slope in P[6]
-override ACT: u32 = 0;
-// matmul_act_backward: act_backward's code (common.wgsl), the leaky slope in P[6]
-override ACT_BWD: u32 = 2;
+// linear: act_forward's ACT code (common.wgsl), the leaky slope in P[MATMUL_SLOPE]
+override ACT: u32 = ACT_NONE;
+// matmul_act_backward: act_backward's ACT_BWD code, the leaky slope in P[MATMUL_SLOPE]
+override ACT_BWD: u32 = ACT_BWD_RELU;
 // matmul_colsum: op(B) has one more column, all ones, at column N
 override ONES_COL: bool = false;
 // linear_pre: also the pre-activation, op(A) @ op(B) + E, kept for a reader that needs it
@@ -105,16 +105,16 @@ var<private> acc7h: vec4<f32>;
 // Element r, k of op(A) (and k, c of op(B)) one float at a time, 0 outside the matrix or
 // past the chunk's end kEnd.
 fn load_a(base: u32, r: u32, k: u32, kEnd: u32) -> f32 {
-  let M = P[0];
-  let K = P[2];
+  let M = P[MATMUL_M];
+  let K = P[MATMUL_K];
   if (CHECK && (r >= M || k >= kEnd)) { return 0.0; }
   let i = base + select(r * K + k, k * M + r, TRANS_A);
   return A4[i / 4u][i % 4u];
 }
 
 fn load_b(base: u32, k: u32, c: u32, kEnd: u32) -> f32 {
-  let N = P[1];
-  let K = P[2];
+  let N = P[MATMUL_N];
+  let K = P[MATMUL_K];
   if (ONES_COL && c == N && k < kEnd) { return 1.0; }
   if (CHECK && (c >= N || k >= kEnd)) { return 0.0; }
   let i = base + select(k * N + c, c * K + k, TRANS_B);
@@ -137,8 +137,8 @@ fn b_vec(i: u32, inside: bool) -> vec4<f32> {
 // stores them transposed. Consecutive threads walk the operand's contiguous direction, so
 // loads coalesce.
 fn load_panel_a(tid: u32, threads: u32, aBase: u32, row0: u32, k0: u32, kEnd: u32) {
-  let M = P[0];
-  let K = P[2];
+  let M = P[MATMUL_M];
+  let K = P[MATMUL_K];
   if (VEC_A && TRANS_A) {
     for (var idx = tid; idx < TILE_K * QM; idx += threads) {
       let kk = idx / QM;
@@ -179,8 +179,8 @@ fn load_panel_a(tid: u32, threads: u32, aBase: u32, row0: u32, k0: u32, kEnd: u3
 // k are contiguous without TRANS_B). The ones column of matmul_colsum starts a vec4 of its
 // own (VEC_B needs N % 4 == 0), so the vec4 paths add it as (1, 0, 0, 0).
 fn load_panel_b(tid: u32, threads: u32, bBase: u32, col0: u32, k0: u32, kEnd: u32) {
-  let N = P[1];
-  let K = P[2];
+  let N = P[MATMUL_N];
+  let K = P[MATMUL_K];
   let one = vec4<f32>(1.0, 0.0, 0.0, 0.0);
   if (VEC_B && !TRANS_B) {
     for (var idx = tid; idx < TILE_K * QN; idx += threads) {
@@ -227,12 +227,12 @@ fn load_panel_b(tid: u32, threads: u32, bBase: u32, col0: u32, k0: u32, kEnd: u3
 // Accumulates this thread's block of op(A) @ op(B) over its chunk of K, for batch entry
 // wid.z / SPLIT_K. Called by whole workgroups only (it has barriers).
 fn tile_product(lid: vec3<u32>, wid: vec3<u32>) {
-  let K = P[2];
+  let K = P[MATMUL_K];
   let b = wid.z / SPLIT_K;
-  let k1 = (wid.z % SPLIT_K) * P[7];
-  let kEnd = select(K, min(K, k1 + P[7]), SPLIT_K > 1u);
-  let aBase = b * P[3];
-  let bBase = b * P[4];
+  let k1 = (wid.z % SPLIT_K) * P[MATMUL_K_CHUNK];
+  let kEnd = select(K, min(K, k1 + P[MATMUL_K_CHUNK]), SPLIT_K > 1u);
+  let aBase = b * P[MATMUL_A_BATCH_STRIDE];
+  let bBase = b * P[MATMUL_B_BATCH_STRIDE];
   let row0 = wid.y * TILE_M;
   let col0 = wid.x * TILE_N;
   let threads = WG_M * WG_N;
@@ -313,12 +313,12 @@ fn block_out(lid: vec3<u32>, wid: vec3<u32>, e: u32) -> Out {
   }
   let r = wid.y * TILE_M + REG * lid.y + i;
   let c = wid.x * TILE_N + REG * lid.x + j;
-  return Out(r, c, (wid.z * P[0] + r) * P[1] + c, half[j % 4u]);
+  return Out(r, c, (wid.z * P[MATMUL_M] + r) * P[MATMUL_N] + c, half[j % 4u]);
 }
 
 // Whether a block element is inside C (always, without CHECK).
 fn inside(o: Out) -> bool {
-  return !CHECK || (o.r < P[0] && o.c < P[1]);
+  return !CHECK || (o.r < P[MATMUL_M] && o.c < P[MATMUL_N]);
 }
 
 // Each entry point: the product (an early return past the batch is uniform per workgroup,
@@ -326,7 +326,7 @@ fn inside(o: Out) -> bool {
 // stored.
 @compute @workgroup_size(WG_N, WG_M)
 fn matmul(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  if (wid.z >= P[5]) { return; }
+  if (wid.z >= P[MATMUL_BATCH]) { return; }
   tile_product(lid, wid);
   for (var e = 0u; e < REG * REG; e++) {
     let o = block_out(lid, wid, e);
@@ -338,22 +338,22 @@ fn matmul(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) w
 // ONES_COL)]; matmul_sum.wgsl adds the chunks up and applies the epilogue.
 @compute @workgroup_size(WG_N, WG_M)
 fn matmul_partial(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  if (wid.z / SPLIT_K >= P[5]) { return; }
+  if (wid.z / SPLIT_K >= P[MATMUL_BATCH]) { return; }
   tile_product(lid, wid);
-  let NP = P[1] + select(0u, 1u, ONES_COL);
+  let NP = P[MATMUL_N] + select(0u, 1u, ONES_COL);
   for (var e = 0u; e < REG * REG; e++) {
     let o = block_out(lid, wid, e);
-    if (!CHECK || (o.r < P[0] && o.c < NP)) { C[(wid.z * P[0] + o.r) * NP + o.c] = o.v; }
+    if (!CHECK || (o.r < P[MATMUL_M] && o.c < NP)) { C[(wid.z * P[MATMUL_M] + o.r) * NP + o.c] = o.v; }
   }
 }
 
 @compute @workgroup_size(WG_N, WG_M)
 fn matmul_act_backward(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  if (wid.z >= P[5]) { return; }
+  if (wid.z >= P[MATMUL_BATCH]) { return; }
   tile_product(lid, wid);
   for (var e = 0u; e < REG * REG; e++) {
     let o = block_out(lid, wid, e);
-    if (inside(o)) { Y[o.at] = act_backward(ACT_BWD, E[o.at], o.v, pf(6u)); }
+    if (inside(o)) { Y[o.at] = act_backward(ACT_BWD, E[o.at], o.v, pf(MATMUL_SLOPE)); }
   }
 }
 
@@ -363,30 +363,30 @@ fn matmul_colsum(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgrou
   tile_product(lid, wid);
   for (var e = 0u; e < REG * REG; e++) {
     let o = block_out(lid, wid, e);
-    if (o.r < P[0] && o.c < P[1]) { C[o.at] = o.v; } else if (o.r < P[0] && o.c == P[1]) { Y[o.r] = o.v; }
+    if (o.r < P[MATMUL_M] && o.c < P[MATMUL_N]) { C[o.at] = o.v; } else if (o.r < P[MATMUL_M] && o.c == P[MATMUL_N]) { Y[o.r] = o.v; }
   }
 }
 
 @compute @workgroup_size(WG_N, WG_M)
 fn linear(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  if (wid.z >= P[5]) { return; }
+  if (wid.z >= P[MATMUL_BATCH]) { return; }
   tile_product(lid, wid);
   for (var e = 0u; e < REG * REG; e++) {
     let o = block_out(lid, wid, e);
-    if (inside(o)) { Y[o.at] = act_forward(ACT, o.v + E[o.c], pf(6u)); }
+    if (inside(o)) { Y[o.at] = act_forward(ACT, o.v + E[o.c], pf(MATMUL_SLOPE)); }
   }
 }
 
 @compute @workgroup_size(WG_N, WG_M)
 fn linear_pre(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  if (wid.z >= P[5]) { return; }
+  if (wid.z >= P[MATMUL_BATCH]) { return; }
   tile_product(lid, wid);
   for (var e = 0u; e < REG * REG; e++) {
     let o = block_out(lid, wid, e);
     if (inside(o)) {
       let z = o.v + E[o.c];
       Z[o.at] = z;
-      Y[o.at] = act_forward(ACT, z, pf(6u));
+      Y[o.at] = act_forward(ACT, z, pf(MATMUL_SLOPE));
     }
   }
 }
@@ -397,11 +397,11 @@ fn linear_pre(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_i
 // than it saves. Same parameter block; the grid is 1-D over batch * M * N.
 
 fn small_dot(r: u32, c: u32, batch: u32) -> f32 {
-  let M = P[0];
-  let N = P[1];
-  let K = P[2];
-  let aBase = batch * P[3];
-  let bBase = batch * P[4];
+  let M = P[MATMUL_M];
+  let N = P[MATMUL_N];
+  let K = P[MATMUL_K];
+  let aBase = batch * P[MATMUL_A_BATCH_STRIDE];
+  let bBase = batch * P[MATMUL_B_BATCH_STRIDE];
   var s = 0.0;
   for (var k = 0u; k < K; k++) {
     let a = A[aBase + select(r * K + k, k * M + r, TRANS_A)];
@@ -414,50 +414,50 @@ fn small_dot(r: u32, c: u32, batch: u32) -> f32 {
 @compute @workgroup_size(WG)
 fn matmul_small(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
-  let MN = P[0] * P[1];
-  if (i >= MN * P[5]) { return; }
+  let MN = P[MATMUL_M] * P[MATMUL_N];
+  if (i >= MN * P[MATMUL_BATCH]) { return; }
   let rc = i % MN;
-  C[i] = small_dot(rc / P[1], rc % P[1], i / MN);
+  C[i] = small_dot(rc / P[MATMUL_N], rc % P[MATMUL_N], i / MN);
 }
 
 @compute @workgroup_size(WG)
 fn linear_small(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
-  let MN = P[0] * P[1];
-  if (i >= MN * P[5]) { return; }
+  let MN = P[MATMUL_M] * P[MATMUL_N];
+  if (i >= MN * P[MATMUL_BATCH]) { return; }
   let rc = i % MN;
-  let c = rc % P[1];
-  Y[i] = act_forward(ACT, small_dot(rc / P[1], c, i / MN) + E[c], pf(6u));
+  let c = rc % P[MATMUL_N];
+  Y[i] = act_forward(ACT, small_dot(rc / P[MATMUL_N], c, i / MN) + E[c], pf(MATMUL_SLOPE));
 }
 
 @compute @workgroup_size(WG)
 fn linear_pre_small(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
-  let MN = P[0] * P[1];
-  if (i >= MN * P[5]) { return; }
+  let MN = P[MATMUL_M] * P[MATMUL_N];
+  if (i >= MN * P[MATMUL_BATCH]) { return; }
   let rc = i % MN;
-  let c = rc % P[1];
-  let z = small_dot(rc / P[1], c, i / MN) + E[c];
+  let c = rc % P[MATMUL_N];
+  let z = small_dot(rc / P[MATMUL_N], c, i / MN) + E[c];
   Z[i] = z;
-  Y[i] = act_forward(ACT, z, pf(6u));
+  Y[i] = act_forward(ACT, z, pf(MATMUL_SLOPE));
 }
 
 @compute @workgroup_size(WG)
 fn matmul_act_backward_small(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
-  let MN = P[0] * P[1];
-  if (i >= MN * P[5]) { return; }
+  let MN = P[MATMUL_M] * P[MATMUL_N];
+  if (i >= MN * P[MATMUL_BATCH]) { return; }
   let rc = i % MN;
-  Y[i] = act_backward(ACT_BWD, E[i], small_dot(rc / P[1], rc % P[1], i / MN), pf(6u));
+  Y[i] = act_backward(ACT_BWD, E[i], small_dot(rc / P[MATMUL_N], rc % P[MATMUL_N], i / MN), pf(MATMUL_SLOPE));
 }
 
 // One thread per element of C plus one per row for its sum (the ones column): M x (N + 1).
 @compute @workgroup_size(WG)
 fn matmul_colsum_small(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
-  let M = P[0];
-  let N = P[1];
-  let K = P[2];
+  let M = P[MATMUL_M];
+  let N = P[MATMUL_N];
+  let K = P[MATMUL_K];
   if (i >= M * (N + 1u)) { return; }
   let r = i / (N + 1u);
   let c = i % (N + 1u);

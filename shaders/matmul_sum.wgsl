@@ -1,7 +1,7 @@
 // The second pass of a split-K product (matmul.wgsl's matmul_partial): adds up the SPLIT_K
 // partial tiles of each output element in chunk order (so the result is the same every run)
 // and applies the entry point's epilogue, one thread per element. Same parameter block as
-// matmul.wgsl: P[0] = M, P[1] = N, P[5] = batch count, P[6] = the leaky ReLU's slope.
+// matmul.wgsl (the MATMUL layout).
 // The partials W are [batch, SPLIT_K, M, N (+ 1 with ONES_COL)].
 
 @group(0) @binding(1) var<storage, read> W: array<f32>;
@@ -11,12 +11,12 @@
 @group(0) @binding(4) var<storage, read_write> Z: array<f32>;
 
 override SPLIT_K: u32 = 2;
-override ACT: u32 = 0;
-override ACT_BWD: u32 = 2;
+override ACT: u32 = ACT_NONE;
+override ACT_BWD: u32 = ACT_BWD_RELU;
 
 // The sum over chunks of element (b, r, c) of partials NP columns wide.
 fn chunk_sum(b: u32, r: u32, c: u32, NP: u32) -> f32 {
-  let M = P[0];
+  let M = P[MATMUL_M];
   var s = 0.0;
   for (var i = 0u; i < SPLIT_K; i++) { s += W[((b * SPLIT_K + i) * M + r) * NP + c]; }
   return s;
@@ -24,51 +24,51 @@ fn chunk_sum(b: u32, r: u32, c: u32, NP: u32) -> f32 {
 
 // Output element i of [batch, M, N]: its batch entry, row and column.
 fn element(i: u32) -> vec3<u32> {
-  let MN = P[0] * P[1];
+  let MN = P[MATMUL_M] * P[MATMUL_N];
   let rc = i % MN;
-  return vec3<u32>(i / MN, rc / P[1], rc % P[1]);
+  return vec3<u32>(i / MN, rc / P[MATMUL_N], rc % P[MATMUL_N]);
 }
 
 @compute @workgroup_size(WG)
 fn sum_matmul(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
-  if (i >= P[0] * P[1] * P[5]) { return; }
+  if (i >= P[MATMUL_M] * P[MATMUL_N] * P[MATMUL_BATCH]) { return; }
   let x = element(i);
-  C[i] = chunk_sum(x.x, x.y, x.z, P[1]);
+  C[i] = chunk_sum(x.x, x.y, x.z, P[MATMUL_N]);
 }
 
 @compute @workgroup_size(WG)
 fn sum_linear(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
-  if (i >= P[0] * P[1] * P[5]) { return; }
+  if (i >= P[MATMUL_M] * P[MATMUL_N] * P[MATMUL_BATCH]) { return; }
   let x = element(i);
-  Y[i] = act_forward(ACT, chunk_sum(x.x, x.y, x.z, P[1]) + E[x.z], pf(6u));
+  Y[i] = act_forward(ACT, chunk_sum(x.x, x.y, x.z, P[MATMUL_N]) + E[x.z], pf(MATMUL_SLOPE));
 }
 
 @compute @workgroup_size(WG)
 fn sum_linear_pre(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
-  if (i >= P[0] * P[1] * P[5]) { return; }
+  if (i >= P[MATMUL_M] * P[MATMUL_N] * P[MATMUL_BATCH]) { return; }
   let x = element(i);
-  let z = chunk_sum(x.x, x.y, x.z, P[1]) + E[x.z];
+  let z = chunk_sum(x.x, x.y, x.z, P[MATMUL_N]) + E[x.z];
   Z[i] = z;
-  Y[i] = act_forward(ACT, z, pf(6u));
+  Y[i] = act_forward(ACT, z, pf(MATMUL_SLOPE));
 }
 
 @compute @workgroup_size(WG)
 fn sum_act_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
-  if (i >= P[0] * P[1] * P[5]) { return; }
+  if (i >= P[MATMUL_M] * P[MATMUL_N] * P[MATMUL_BATCH]) { return; }
   let x = element(i);
-  Y[i] = act_backward(ACT_BWD, E[i], chunk_sum(x.x, x.y, x.z, P[1]), pf(6u));
+  Y[i] = act_backward(ACT_BWD, E[i], chunk_sum(x.x, x.y, x.z, P[MATMUL_N]), pf(MATMUL_SLOPE));
 }
 
 // One thread per element of C [M, N] and per row sum (the partials' column N): M x (N + 1).
 @compute @workgroup_size(WG)
 fn sum_colsum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
-  let N = P[1];
-  if (i >= P[0] * (N + 1u)) { return; }
+  let N = P[MATMUL_N];
+  if (i >= P[MATMUL_M] * (N + 1u)) { return; }
   let r = i / (N + 1u);
   let c = i % (N + 1u);
   let s = chunk_sum(0u, r, c, N + 1u);

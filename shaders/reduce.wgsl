@@ -56,20 +56,19 @@ fn finish(acc: u32, divisor: f32) -> u32 {
   return bitcast<u32>(select(bitcast<f32>(acc) / divisor, nan_f32(), divisor == 0.0));
 }
 
-// Offset of reduced element j from its output's base (P[15..27] is the reduced layout).
+// Offset of reduced element j from its output's base.
 fn reduced_offset(j: u32) -> u32 {
   if (CONTIGUOUS) { return j; }
-  return strided_offset(j, 15u, 0u);
+  return strided_offset(j, REDUCE_REDUCED, 0u);
 }
 
-// P[0] = workgroups (outputs x chunks), P[1] = reduced count (elements per output),
-// P[2] = kept ndim, P[3..8] kept dims, P[9..14] their strides in the input,
-// P[15] = reduced ndim, P[16..21] reduced dims, P[22..27] their strides in the input,
-// P[28] = divisor (f32), P[29] = chunks per output, P[30] = chunk length.
+// The REDUCE layout: workgroups (outputs x chunks), the reduced count (elements per output),
+// the kept dims and the reduced dims (each a strided layout of common.wgsl with their
+// strides in the input), the divisor (f32), chunks per output, the chunk length.
 // The host merges adjacent dims of the same kind and drops size-1 dims, so a row sum is
 // one kept and one reduced dim however many axes the tensor has.
 //
-// Workgroup g reduces chunk g % P[29] of output g / P[29] into Ow[g]. With one chunk that
+// Workgroup g reduces chunk g % chunks of output g / chunks into Ow[g]. With one chunk that
 // is the result; with several (a long reduction with few outputs, so that many workgroups
 // run), Ow is scratch and a second dispatch of this kernel adds each output's chunk sums in
 // order: the same bits every run, where float atomics would not be.
@@ -77,10 +76,11 @@ fn reduced_offset(j: u32) -> u32 {
 fn reduce_sum(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
               @builtin(local_invocation_index) t: u32) {
   let g = output_index(wid, nwg);
-  if (g >= P[0]) { return; }
-  let start = (g % P[29]) * P[30];
-  let end = min(P[1], start + P[30]);
-  let base = strided_offset(g / P[29], 2u, 0u);
+  if (g >= P[REDUCE_GROUPS]) { return; }
+  let chunks = P[REDUCE_CHUNKS];
+  let start = (g % chunks) * P[REDUCE_CHUNK_LENGTH];
+  let end = min(P[REDUCE_COUNT], start + P[REDUCE_CHUNK_LENGTH]);
+  let base = strided_offset(g / chunks, REDUCE_KEPT, 0u);
   var acc = 0u;
   for (var j = start + t; j < end; j += WG) {
     acc = add_words(acc, Xw[base + reduced_offset(j)]);
@@ -91,20 +91,20 @@ fn reduce_sum(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw
     if (t < s && t + s < WG) { sh_w[t] = add_words(sh_w[t], sh_w[t + s]); }
     workgroupBarrier();
   }
-  if (t == 0u) { Ow[g] = finish(sh_w[0], pf(28u)); }
+  if (t == 0u) { Ow[g] = finish(sh_w[0], pf(REDUCE_DIVISOR)); }
 }
 
 // One thread per output, for short reductions (a few elements each, many outputs): a
-// workgroup tree over WG threads would leave most of them idle. Same parameter block (one
-// chunk); it also adds up the chunk sums of col_sum, in order.
+// workgroup tree over WG threads would leave most of them idle. The REDUCE layout up to the
+// divisor (one chunk); it also adds up the chunk sums of col_sum, in order.
 @compute @workgroup_size(WG)
 fn reduce_sum_short(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let o = flat_index(gid, nwg);
-  if (o >= P[0]) { return; }
-  let base = strided_offset(o, 2u, 0u);
+  if (o >= P[REDUCE_GROUPS]) { return; }
+  let base = strided_offset(o, REDUCE_KEPT, 0u);
   var acc = 0u;
-  for (var j = 0u; j < P[1]; j++) { acc = add_words(acc, Xw[base + reduced_offset(j)]); }
-  Ow[o] = finish(acc, pf(28u));
+  for (var j = 0u; j < P[REDUCE_COUNT]; j++) { acc = add_words(acc, Xw[base + reduced_offset(j)]); }
+  Ow[o] = finish(acc, pf(REDUCE_DIVISOR));
 }
 
 // Column sums: the sums over the rows of an [R, C] input (its leading axes merged: a bias
@@ -114,23 +114,24 @@ fn reduce_sum_short(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_
 // chunk of rows; a fixed tree adds its lanes. With one chunk it writes the result; with
 // several (tall inputs, so that enough workgroups run), chunk k's sums go to row k of
 // scratch and reduce_sum_short adds each column's in order.
-// P[0] = R, P[1] = C, P[2] = TX, P[3] = rows per chunk, P[4] = column blocks,
-// P[5] = workgroups (column blocks x chunks), P[6] = divisor (f32).
+// The COL_SUM layout: R, C, TX, rows per chunk, column blocks, workgroups (column blocks x
+// chunks), the divisor (f32).
 @compute @workgroup_size(WG)
 fn col_sum(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
            @builtin(local_invocation_index) t: u32) {
   let g = output_index(wid, nwg);
-  if (g >= P[5]) { return; }
-  let c = P[1];
-  let tx = P[2];
+  if (g >= P[COL_SUM_GROUPS]) { return; }
+  let c = P[COL_SUM_COLS];
+  let tx = P[COL_SUM_TX];
+  let per_chunk = P[COL_SUM_ROWS_PER_CHUNK];
   let lanes = WG / tx;
   let lane = t / tx;
-  let col = (g % P[4]) * tx + t % tx;
-  let chunk = g / P[4];
-  let end = min(P[0], (chunk + 1u) * P[3]);
+  let col = (g % P[COL_SUM_BLOCKS]) * tx + t % tx;
+  let chunk = g / P[COL_SUM_BLOCKS];
+  let end = min(P[COL_SUM_ROWS], (chunk + 1u) * per_chunk);
   var acc = 0u;
   if (col < c) {
-    for (var r = chunk * P[3] + lane; r < end; r += lanes) { acc = add_words(acc, Xw[r * c + col]); }
+    for (var r = chunk * per_chunk + lane; r < end; r += lanes) { acc = add_words(acc, Xw[r * c + col]); }
   }
   sh_w[t] = acc;
   workgroupBarrier();
@@ -138,11 +139,11 @@ fn col_sum(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
     if (lane < s) { sh_w[t] = add_words(sh_w[t], sh_w[t + s * tx]); }
     workgroupBarrier();
   }
-  if (lane == 0u && col < c) { Ow[chunk * c + col] = finish(sh_w[t], pf(6u)); }
+  if (lane == 0u && col < c) { Ow[chunk * c + col] = finish(sh_w[t], pf(COL_SUM_DIVISOR)); }
 }
 
 // ---- argmax -----------------------------------------------------------------------------
-// P[0] = output count (outer * inner), P[1] = axis length (> 0), P[2] = inner stride.
+// The ARGMAX layout: output count (outer * inner), axis length (> 0), inner stride.
 // The first maximum wins and NaN counts as the maximum (the first NaN wins), as PyTorch.
 // A thread that saw no element holds index NONE, which loses to everything.
 
@@ -171,9 +172,9 @@ fn beats_i32(v: i32, k: u32, bv: i32, bk: u32) -> bool {
 fn argmax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
           @builtin(local_invocation_index) t: u32) {
   let o = output_index(wid, nwg);
-  if (o >= P[0]) { return; }
-  let len = P[1];
-  let inner = P[2];
+  if (o >= P[ARGMAX_OUTPUTS]) { return; }
+  let len = P[ARGMAX_LENGTH];
+  let inner = P[ARGMAX_INNER];
   let base = (o / inner) * len * inner + o % inner;
   var bv = 0.0;
   var bk = NONE;
@@ -200,9 +201,9 @@ fn argmax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: v
 fn argmax_i32(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
               @builtin(local_invocation_index) t: u32) {
   let o = output_index(wid, nwg);
-  if (o >= P[0]) { return; }
-  let len = P[1];
-  let inner = P[2];
+  if (o >= P[ARGMAX_OUTPUTS]) { return; }
+  let len = P[ARGMAX_LENGTH];
+  let inner = P[ARGMAX_INNER];
   let base = (o / inner) * len * inner + o % inner;
   var bv = 0i;
   var bk = NONE;
@@ -224,19 +225,19 @@ fn argmax_i32(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw
 }
 
 // ---- broadcastTo ------------------------------------------------------------------------
-// P[0] = element count, then the strided layout of common.wgsl at base 1 (one input).
+// The GATHER layout: element count, then the strided layout of common.wgsl (one input).
 @compute @workgroup_size(WG)
 fn broadcast_copy(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
-  if (i >= P[0]) { return; }
-  Ow[i] = Xw[strided_offset(i, 1u, 0u)];
+  if (i >= P[GATHER_COUNT]) { return; }
+  Ow[i] = Xw[strided_offset(i, GATHER_STRIDES, 0u)];
 }
 
 // ---- biasAdd ----------------------------------------------------------------------------
-// P[0] = element count, P[1] = bias length (the input's last dimension).
+// The BIAS_ADD layout: element count, bias length (the input's last dimension).
 @compute @workgroup_size(WG)
 fn bias_add(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
-  if (i >= P[0]) { return; }
-  Ob[i] = X[i] + Bias[i % P[1]];
+  if (i >= P[BIAS_ADD_COUNT]) { return; }
+  Ob[i] = X[i] + Bias[i % P[BIAS_ADD_BIAS_LENGTH]];
 }

@@ -2,7 +2,7 @@
 // past 65535 groups); its WG threads stride over the row for the maximum, then for the sum
 // of exp(x - max), each combined by a tree in workgroup memory, then write the row.
 // Subtracting the maximum keeps every exp argument <= 0: no overflow.
-// P[0] = rows (outer * inner), P[1] = axis length, P[2] = inner stride.
+// The SOFTMAX layout: rows (outer * inner), axis length, inner stride.
 
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<storage, read_write> O: array<f32>;
@@ -36,9 +36,9 @@ fn tree(t: u32, is_max: bool) -> f32 {
 fn softmax_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                 @builtin(local_invocation_index) t: u32) {
   let row = wid.x + wid.y * nwg.x;
-  let len = P[1];
-  if (row >= P[0] || len == 0u) { return; }
-  let inner = P[2];
+  let len = P[SOFTMAX_LENGTH];
+  if (row >= P[SOFTMAX_ROWS] || len == 0u) { return; }
+  let inner = P[SOFTMAX_INNER];
   let base = (row / inner) * len * inner + row % inner;
   // Start from the row's first element rather than -inf (a literal WGSL cannot spell).
   var m = X[base];
@@ -53,7 +53,7 @@ fn softmax_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
   // As on the CPU, a NaN, a +inf (inf - inf) or a row of -inf (-inf + inf) makes the whole
   // row NaN; said explicitly, since the GPU's exp need not propagate NaN.
   let bad = !is_finite(mx);
-  let nan = bitcast<f32>(0x7fc00000u | (P[0] & 0u));
+  let nan = bitcast<f32>(0x7fc00000u | (P[SOFTMAX_ROWS] & 0u));
   for (var k = t; k < len; k += WG) {
     let z = X[base + k * inner] - mx;
     O[base + k * inner] = select(select(exp(z) / total, z - log_total, LOG == 1u), nan, bad);

@@ -5,8 +5,8 @@
 // Labels cannot throw on a GPU. The engine checks labels it knows on the host before
 // recording; a label computed on the device that is out of [0, C) makes the loss NaN (and
 // its row of the gradient NaN), so a bad label shows up rather than reading past a row.
-// P[0] = N, P[1] = C. The loss kernels take a chunk of rows per workgroup: P[2] = rows per
-// chunk, P[3] = divisor (f32). One chunk is the whole loss (divisor N); with several, each
+// The XENT layout: N, C; the loss kernels take a chunk of rows per workgroup: rows per chunk,
+// divisor (f32). One chunk is the whole loss (divisor N); with several, each
 // workgroup's sum goes to scratch (divisor 1) and reduce.wgsl's reduce_sum adds them in order.
 
 @group(0) @binding(1) var<storage, read> X: array<f32>;
@@ -55,7 +55,7 @@ fn lanes_per_row(c: u32) -> u32 {
 // Row r's max and sum of exp(x - max), for every lane of its group of g lanes (called by
 // the whole workgroup: it has barriers). A lane of a group past the last row passes live = false.
 fn row_stats(t: u32, g: u32, r: u32, live: bool) -> vec2<f32> {
-  let c = P[1];
+  let c = P[XENT_CLASSES];
   let row = r * c;
   let lane = t & (g - 1u);
   let leader = t - lane;
@@ -83,34 +83,34 @@ fn row_stats(t: u32, g: u32, r: u32, live: bool) -> vec2<f32> {
 // makes the row NaN, as on the CPU); -1 otherwise.
 fn row_label(r: u32, mx: f32) -> i32 {
   let l = L[r];
-  return select(-1, l, label_ok(l, P[1]) && is_finite(mx));
+  return select(-1, l, label_ok(l, P[XENT_CLASSES]) && is_finite(mx));
 }
 
 // -logSoftmax at the label, the max subtracted first (as the CPU): large logits must not cancel.
 fn row_loss(r: u32, l: i32, st: vec2<f32>) -> f32 {
   if (l < 0) { return nan_f32(); }
-  return log_f32(st.y) - (X[r * P[1] + u32(l)] - st.x);
+  return log_f32(st.y) - (X[r * P[XENT_CLASSES] + u32(l)] - st.x);
 }
 
 // The sum of the rows' losses kept by each group's first lane (acc), by a final tree,
-// divided by P[3] (NaN for an empty batch, divisor 0).
+// divided by the divisor (NaN for an empty batch, divisor 0).
 fn chunk_loss(t: u32, acc: f32) -> f32 {
   sh[t] = acc;
   seg_tree(t, whole(), false);
-  return select(sh[0] / pf(3u), nan_f32(), pf(3u) == 0.0);
+  return select(sh[0] / pf(XENT_DIVISOR), nan_f32(), pf(XENT_DIVISOR) == 0.0);
 }
 
-// The loss of rows [wid.x P[2], (wid.x + 1) P[2]).
+// The loss of rows [wid.x chunk, (wid.x + 1) chunk).
 @compute @workgroup_size(WG)
 fn xent_loss(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
-  let c = P[1];
+  let c = P[XENT_CLASSES];
   if (c == 0u) {
     // With no classes every label is out of range.
     if (t == 0u) { O[wid.x] = nan_f32(); }
     return;
   }
-  let start = wid.x * P[2];
-  let end = min(P[0], start + P[2]);
+  let start = wid.x * P[XENT_ROWS_PER_CHUNK];
+  let end = min(P[XENT_ROWS], start + P[XENT_ROWS_PER_CHUNK]);
   let g = lanes_per_row(c);
   let group = t / g;
   var acc = 0.0;
@@ -129,14 +129,14 @@ fn xent_loss(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_in
 // xent_backward computes it, from the same row statistics.
 @compute @workgroup_size(WG)
 fn xent_fused(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
-  let n = P[0];
-  let c = P[1];
+  let n = P[XENT_ROWS];
+  let c = P[XENT_CLASSES];
   if (c == 0u) {
     if (t == 0u) { LossOut[wid.x] = nan_f32(); }
     return;
   }
-  let start = wid.x * P[2];
-  let end = min(n, start + P[2]);
+  let start = wid.x * P[XENT_ROWS_PER_CHUNK];
+  let end = min(n, start + P[XENT_ROWS_PER_CHUNK]);
   let g = lanes_per_row(c);
   let group = t / g;
   let lane = t & (g - 1u);
@@ -167,8 +167,8 @@ fn xent_fused(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_i
 fn xent_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                  @builtin(local_invocation_index) t: u32) {
   let r = wid.x + wid.y * nwg.x;
-  let n = P[0];
-  let c = P[1];
+  let n = P[XENT_ROWS];
+  let c = P[XENT_CLASSES];
   if (r >= n || c == 0u) { return; }
   let row = r * c;
   var m = X[row];

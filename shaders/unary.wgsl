@@ -1,6 +1,6 @@
 // Elementwise math, activations and their backward ops. One thread per element; the
 // override OP picks the function, so each op is its own pipeline with no branching at run
-// time. Parameter block: P[0] = element count, P[1] = leakyRelu's slope (f32).
+// time. Parameter block: the UNARY layout (element count, leakyRelu's slope as f32).
 //
 // Edge values (NaN, +-inf, +-0, subnormals, overflow) give the CPU reference's answer, by
 // construction rather than by luck: WGSL leaves the builtins undefined outside their domain
@@ -19,15 +19,8 @@
 @group(0) @binding(2) var<storage, read> G: array<f32>;
 @group(0) @binding(3) var<storage, read_write> OG: array<f32>;
 
-// unary: 0 neg, 1 exp, 2 log, 3 square, 4 abs, 5 sqrt, 6 sin, 7 cos, 8 sign, 9 sigmoid,
-// 10 tanh, 11 relu, 12 leakyRelu. backward: 0 sigmoid, 1 tanh, 2 relu, 3 leakyRelu.
-override OP: u32 = 0;
-
-
-
-
-
-
+// unary: a UNARY code; backward: an ACT_BWD code (act_backward in common.wgsl).
+override OP: u32 = UNARY_NEG;
 
 fn sqrt_f32(x: f32) -> f32 {
   let b = bitcast<u32>(x);
@@ -121,23 +114,23 @@ fn sin_quadrant(x: f32, shift: u32) -> f32 {
 fn apply_unary(x: f32) -> f32 {
   let b = bitcast<u32>(x);
   switch OP {
-    case 0u: { return bitcast<f32>(b ^ SIGN); }
-    case 1u: { return exp_f32(x); }
-    case 2u: { return log_f32(x); }
-    case 3u: { return select(x * x, x, is_nan(x)); }
-    case 4u: { return bitcast<f32>(b & ABS); }
-    case 5u: { return sqrt_f32(x); }
-    case 6u: { return sin_quadrant(x, 0u); }
-    case 7u: { return sin_quadrant(x, 1u); }
+    case UNARY_NEG: { return bitcast<f32>(b ^ SIGN); }
+    case UNARY_EXP: { return exp_f32(x); }
+    case UNARY_LOG: { return log_f32(x); }
+    case UNARY_SQUARE: { return select(x * x, x, is_nan(x)); }
+    case UNARY_ABS: { return bitcast<f32>(b & ABS); }
+    case UNARY_SQRT: { return sqrt_f32(x); }
+    case UNARY_SIN: { return sin_quadrant(x, 0u); }
+    case UNARY_COS: { return sin_quadrant(x, 1u); }
     // sign(NaN) = 0 and sign(-0) = 0, as PyTorch; subnormals keep their sign.
-    case 8u: {
+    case UNARY_SIGN: {
       if (is_nan(x) || (b & ABS) == 0u) { return 0.0; }
       return select(1.0, -1.0, b >= SIGN);
     }
-    case 9u: { return sigmoid_f32(x); }
-    case 10u: { return tanh_f32(x); }
-    case 11u: { return relu_f32(x); }
-    case 12u: { return leaky_relu_f32(x, pf(1u)); }
+    case UNARY_SIGMOID: { return sigmoid_f32(x); }
+    case UNARY_TANH: { return tanh_f32(x); }
+    case UNARY_RELU: { return relu_f32(x); }
+    case UNARY_LEAKY_RELU: { return leaky_relu_f32(x, pf(UNARY_SLOPE)); }
     default: { return nan_f32(); }
   }
 }
@@ -145,13 +138,13 @@ fn apply_unary(x: f32) -> f32 {
 @compute @workgroup_size(WG)
 fn unary(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
-  if (i >= P[0]) { return; }
+  if (i >= P[UNARY_COUNT]) { return; }
   O[i] = apply_unary(X[i]);
 }
 
 @compute @workgroup_size(WG)
 fn backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
-  if (i >= P[0]) { return; }
-  OG[i] = act_backward(OP, S[i], G[i], pf(1u));
+  if (i >= P[UNARY_COUNT]) { return; }
+  OG[i] = act_backward(OP, S[i], G[i], pf(UNARY_SLOPE));
 }

@@ -29,27 +29,27 @@
 @group(0) @binding(8) var<storage, read_write> Param3: array<f32>;
 @group(0) @binding(9) var<storage, read> Grad3: array<f32>;
 
-// P[0] = element count.
+// The ASSIGN layout: element count (assign_range: of Src), where they go in Dst (assign_range:
+// a view's offset).
 @compute @workgroup_size(WG)
 fn assign(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
-  if (i >= P[0]) { return; }
+  if (i >= P[ASSIGN_COUNT]) { return; }
   Dst[i] = Src[i];
 }
 
-// P[0] = element count of Src, P[1] = where they go in Dst (a view's offset).
 @compute @workgroup_size(WG)
 fn assign_range(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
-  if (i >= P[0]) { return; }
-  Dst[P[1] + i] = Src[i];
+  if (i >= P[ASSIGN_COUNT]) { return; }
+  Dst[P[ASSIGN_OFFSET] + i] = Src[i];
 }
 
-// history[P[0] + j] := value j, for the values bound in this dispatch; P[1] = history size
-// (a row past the end writes nothing). One thread: a handful of words.
+// history[at + j] := value j, for the values bound in this dispatch (the HISTORY layout: at,
+// the history's size; a row past the end writes nothing). One thread: a handful of words.
 fn history_put(j: u32, v: f32) {
-  let at = P[0] + j;
-  if (at < P[1]) { History[at] = v; }
+  let at = P[HISTORY_AT] + j;
+  if (at < P[HISTORY_SIZE]) { History[at] = v; }
 }
 
 @compute @workgroup_size(1)
@@ -98,72 +98,79 @@ fn history_write_6() {
 }
 
 // ---- multi-tensor steps ------------------------------------------------------------------
-// One thread per element of all the parameters together: P[0] = their total size, P[1..7]
-// the shared hyperparameters, and from word 8 five words per parameter j: where its elements
-// start in the thread range, its size, where its state starts in the arena, then two f32
-// words of its own (Adam: step size and sqrt(bc2), which depend on its step count; SGD: the
-// learning rate and whether its momentum buffer starts now).
+// One thread per element of all the parameters together, the STEP layout: their total size,
+// the optimizer's hyperparameters (ADAM or SGD), then a STEP_PARAM per parameter j (where its
+// elements start in the thread range, its size, where its state starts in the arena, and two
+// words of its own, which depend on its step count).
 
 fn seg(j: u32) -> u32 {
-  return 8u + 5u * j;
+  return STEP_PARAMS + STEP_PARAM_WORDS * j;
+}
+
+// A hyperparameter: a field of ADAM or SGD.
+fn hyper(field: u32) -> f32 {
+  return pf(STEP_HYPER + field);
 }
 
 // The parameter that element i belongs to.
 fn which(i: u32, count: u32) -> u32 {
   var j = 0u;
-  while (j + 1u < count && i >= P[seg(j + 1u)]) { j++; }
+  while (j + 1u < count && i >= P[seg(j + 1u) + STEP_PARAM_START]) { j++; }
   return j;
 }
 
-// Adam (same operations in the same order as the CPU's): P[1] = b1, P[2] = 1 - b1,
-// P[3] = b2, P[4] = 1 - b2, P[5] = eps, P[6] = weight decay; the arena holds m then v.
+// Adam (same operations in the same order as the CPU's); the arena holds m then v. Its own
+// words: the step size and sqrt(bc2).
 fn adam_update(j: u32, l: u32, p: f32, g: f32) -> f32 {
   let b = seg(j);
-  let mo = P[b + 2u] + l;
-  let vo = mo + P[b + 1u];
-  let d = g + pf(6u) * p;
-  let m = pf(1u) * State[mo] + pf(2u) * d;
-  let v = pf(3u) * State[vo] + pf(4u) * d * d;
+  let mo = P[b + STEP_PARAM_STATE] + l;
+  let vo = mo + P[b + STEP_PARAM_SIZE];
+  let d = g + hyper(ADAM_WEIGHT_DECAY) * p;
+  let m = hyper(ADAM_BETA1) * State[mo] + hyper(ADAM_ONE_MINUS_BETA1) * d;
+  let v = hyper(ADAM_BETA2) * State[vo] + hyper(ADAM_ONE_MINUS_BETA2) * d * d;
   State[mo] = m;
   State[vo] = v;
-  return p - (pf(b + 3u) * m) / (sqrt(v) / pf(b + 4u) + pf(5u));
+  return p - (pf(b + STEP_PARAM_RATE) * m) / (sqrt(v) / pf(b + STEP_PARAM_EXTRA) + hyper(ADAM_EPS));
 }
 
-// SGD, plain or with momentum: P[1] = momentum, P[2] = 1 - dampening, P[3] = weight
-// decay, P[4] = nesterov (0/1), P[5] = momentum on (0/1: plain SGD touches no state).
+// SGD, plain or with momentum (plain SGD touches no state). Its own words: the learning rate
+// and whether the momentum buffer starts now.
 fn sgd_update(j: u32, l: u32, p: f32, g: f32) -> f32 {
   let b = seg(j);
-  let lr = pf(b + 3u);
-  let d = g + pf(3u) * p;
-  if (P[5] == 0u) { return p - lr * d; }
-  let at = P[b + 2u] + l;
-  let momentum = pf(1u);
-  let buf = select(momentum * State[at] + pf(2u) * d, d, P[b + 4u] != 0u);
+  let lr = pf(b + STEP_PARAM_RATE);
+  let d = g + hyper(SGD_WEIGHT_DECAY) * p;
+  if (P[STEP_HYPER + SGD_MOMENTUM_ON] == 0u) { return p - lr * d; }
+  let at = P[b + STEP_PARAM_STATE] + l;
+  let momentum = hyper(SGD_MOMENTUM);
+  let buf = select(momentum * State[at] + hyper(SGD_ONE_MINUS_DAMPENING) * d, d, P[b + STEP_PARAM_EXTRA] != 0u);
   State[at] = buf;
-  return p - lr * select(buf, d + momentum * buf, P[4] != 0u);
+  return p - lr * select(buf, d + momentum * buf, P[STEP_HYPER + SGD_NESTEROV] != 0u);
 }
 
-// OPT: 0 Adam, 1 SGD.
-override OPT: u32 = 0;
+// An OPT code.
+override OPT: u32 = OPT_ADAM;
 
 fn update(j: u32, l: u32, p: f32, g: f32) -> f32 {
-  if (OPT == 0u) { return adam_update(j, l, p, g); }
-  return sgd_update(j, l, p, g);
+  switch OPT {
+    case OPT_ADAM: { return adam_update(j, l, p, g); }
+    case OPT_SGD: { return sgd_update(j, l, p, g); }
+    default: { return nan_f32(); }
+  }
 }
 
 @compute @workgroup_size(WG)
 fn step_multi_1(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
-  if (i >= P[0]) { return; }
+  if (i >= P[STEP_COUNT]) { return; }
   Param0[i] = update(0u, i, Param0[i], Grad0[i]);
 }
 
 @compute @workgroup_size(WG)
 fn step_multi_2(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
-  if (i >= P[0]) { return; }
+  if (i >= P[STEP_COUNT]) { return; }
   let j = which(i, 2u);
-  let l = i - P[seg(j)];
+  let l = i - P[seg(j) + STEP_PARAM_START];
   switch j {
     case 0u: { Param0[l] = update(j, l, Param0[l], Grad0[l]); }
     default: { Param1[l] = update(j, l, Param1[l], Grad1[l]); }
@@ -173,9 +180,9 @@ fn step_multi_2(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
 @compute @workgroup_size(WG)
 fn step_multi_3(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
-  if (i >= P[0]) { return; }
+  if (i >= P[STEP_COUNT]) { return; }
   let j = which(i, 3u);
-  let l = i - P[seg(j)];
+  let l = i - P[seg(j) + STEP_PARAM_START];
   switch j {
     case 0u: { Param0[l] = update(j, l, Param0[l], Grad0[l]); }
     case 1u: { Param1[l] = update(j, l, Param1[l], Grad1[l]); }
@@ -186,9 +193,9 @@ fn step_multi_3(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
 @compute @workgroup_size(WG)
 fn step_multi_4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
-  if (i >= P[0]) { return; }
+  if (i >= P[STEP_COUNT]) { return; }
   let j = which(i, 4u);
-  let l = i - P[seg(j)];
+  let l = i - P[seg(j) + STEP_PARAM_START];
   switch j {
     case 0u: { Param0[l] = update(j, l, Param0[l], Grad0[l]); }
     case 1u: { Param1[l] = update(j, l, Param1[l], Grad1[l]); }

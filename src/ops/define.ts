@@ -3,6 +3,7 @@
 import type { Shape } from '../shape.ts';
 import type { DType, Meta } from '../graph/ir.ts';
 import type { Tensor } from '../tensor.ts';
+import { WG } from './contract.ts';
 
 export type FloatArray = Float32Array | Float64Array;
 export type Arr = FloatArray | Int32Array;
@@ -159,8 +160,6 @@ export function floatOnly(op: string, ins: Meta[], names: string[] = ['input']):
 
 export const float32 = (shape: Shape): Meta => ({ shape, dtype: 'float32' as DType });
 
-/** Workgroup size of the 1-D kernels (the WG override in shaders/common.wgsl). */
-export const WG = 64;
 const MAX_GROUPS = 65535;
 
 /** Workgroups for n threads of WG each, folded into 2-D past the 65535-groups limit. */

@@ -8,6 +8,7 @@ import { defineOp, floatOnly, grid } from './define.ts';
 import type { Arr, GpuRule } from './define.ts';
 import { PhiloxStream } from '../random.ts';
 import { reserveBlocks } from '../generator.ts';
+import { LAYOUTS } from './contract.ts';
 
 const TWO_POW_32 = 2 ** 32;
 
@@ -38,7 +39,8 @@ const dropoutGpu: GpuRule<{ p: number }> = ({ outShape, attrs: { p } }) => {
       shader: 'dropout',
       entry: 'dropout',
       bind: [{ input: 0 }, 'out'],
-      words: ([keyLo, keyHi, startLo, startHi]) => [n, keyLo!, keyHi!, startLo!, startHi!, threshold, { f: scale }],
+      words: ([keyLo, keyHi, startLo, startHi]) =>
+        LAYOUTS.DROPOUT.pack({ count: n, keyLo: keyLo!, keyHi: keyHi!, startLo: startLo!, startHi: startHi!, threshold, scale: { f: scale } }),
       workgroups: grid(Math.ceil(n / 4)),
     },
   ];

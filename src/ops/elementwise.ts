@@ -8,6 +8,8 @@ import * as cpu from '../backend/cpu/kernels.ts';
 import { defineOp, floatOnly } from './define.ts';
 import type { CpuArgs, GpuRule, OpDef } from './define.ts';
 import { perElement, stridedWords } from './gpu.ts';
+import { BINARY_INT32, LAYOUTS, OP_CODES } from './contract.ts';
+import type { BinaryOp } from './contract.ts';
 import type { DType, Meta } from '../graph/ir.ts';
 import { asTensor } from './fill.ts';
 import { sumTo } from './reduce.ts';
@@ -33,13 +35,13 @@ function sameShapeMask(inShapes: Shape[], outShape: Shape): number {
 }
 
 /** The `binary` kernel (or `binary_i32` for int32 add, sub and mul) with operator OP. */
-function binaryGpu(name: string, op: number): GpuRule<NoAttrs> {
+function binaryGpu(name: BinaryOp): GpuRule<NoAttrs> {
   return ({ inShapes, inDtypes, outShape }) => {
     const n = sizeOf(outShape);
-    const words = stridedWords(name, outShape, inShapes);
-    const constants = { OP: op, SAME_SHAPE: sameShapeMask(inShapes, outShape) };
+    const words = LAYOUTS.ELEMENTWISE.pack({ count: n, condIsFloat: 0, strides: stridedWords(name, outShape, inShapes) });
+    const constants = { OP: OP_CODES.BINARY[name], SAME_SHAPE: sameShapeMask(inShapes, outShape) };
     if (inDtypes[0] === 'int32') {
-      if (op > 2) throw new Error(`${name}: int32 operands are not supported on WebGPU; cast with .float() first`);
+      if (!BINARY_INT32.includes(name)) throw new Error(`${name}: int32 operands are not supported on WebGPU; cast with .float() first`);
       return [perElement('elementwise', 'binary_i32', n, [{ input: 0 }, { input: 1 }, 'out'], () => words, constants)];
     }
     return [perElement('elementwise', 'binary', n, [{ input: 0 }, { input: 1 }, 'out'], () => words, constants)];
@@ -54,7 +56,7 @@ function binaryKernel(f: (x: number, y: number) => number) {
 export const addDef = defineOp<NoAttrs>({
   name: 'add',
   family: 'elementwise',
-  gpu: binaryGpu('add', 0),
+  gpu: binaryGpu('add'),
   shape: broadcastRule('add'),
   cpu: binaryKernel((x, y) => x + y),
   grad: ({ g, inputs: [a, b] }) => [sumTo(g, a!.shape), sumTo(g, b!.shape)],
@@ -63,7 +65,7 @@ export const addDef = defineOp<NoAttrs>({
 export const subDef = defineOp<NoAttrs>({
   name: 'sub',
   family: 'elementwise',
-  gpu: binaryGpu('sub', 1),
+  gpu: binaryGpu('sub'),
   shape: broadcastRule('sub'),
   cpu: binaryKernel((x, y) => x - y),
   grad: ({ g, inputs: [a, b] }) => [sumTo(g, a!.shape), sumTo(neg(g), b!.shape)],
@@ -75,7 +77,7 @@ const mulFloat = binaryKernel((x, y) => x * y);
 export const mulDef = defineOp<NoAttrs>({
   name: 'mul',
   family: 'elementwise',
-  gpu: binaryGpu('mul', 2),
+  gpu: binaryGpu('mul'),
   shape: broadcastRule('mul'),
   // int32 products wrap modulo 2^32, as WGSL's i32 and PyTorch: Math.imul, since a float64
   // product past 2^53 has already lost the low bits the wrap keeps.
@@ -86,7 +88,7 @@ export const mulDef = defineOp<NoAttrs>({
 export const divDef = defineOp<NoAttrs>({
   name: 'div',
   family: 'elementwise',
-  gpu: binaryGpu('div', 3),
+  gpu: binaryGpu('div'),
   shape: (ins) => {
     floatOnly('div', ins, ['numerator', 'denominator']);
     return broadcastRule('div')(ins);
@@ -112,7 +114,7 @@ export function powC(x: number, y: number): number {
 export const powDef = defineOp<NoAttrs>({
   name: 'pow',
   family: 'elementwise',
-  gpu: binaryGpu('pow', 4),
+  gpu: binaryGpu('pow'),
   shape: (ins) => {
     floatOnly('pow', ins, ['base', 'exponent']);
     return broadcastRule('pow')(ins);
@@ -131,7 +133,7 @@ export const powDef = defineOp<NoAttrs>({
   },
 });
 
-const comparison = (name: string, cmpCode: number, f: (x: number, y: number) => boolean): OpDef<NoAttrs> =>
+const comparison = (name: keyof typeof OP_CODES.COMPARE, f: (x: number, y: number) => boolean): OpDef<NoAttrs> =>
   defineOp<NoAttrs>({
     name,
     family: 'elementwise',
@@ -140,16 +142,16 @@ const comparison = (name: string, cmpCode: number, f: (x: number, y: number) => 
     cpu: binaryKernel((x, y) => (f(x, y) ? 1 : 0)),
     gpu: ({ inShapes, inDtypes, outShape }) => {
       const n = outShape.reduce((a, b) => a * b, 1);
-      const words = stridedWords(name, outShape, inShapes);
+      const words = LAYOUTS.ELEMENTWISE.pack({ count: n, condIsFloat: 0, strides: stridedWords(name, outShape, inShapes) });
       const entry = inDtypes[0] === 'int32' ? 'compare_i32' : 'compare_f32';
-      return [perElement('elementwise', entry, n, [{ input: 0 }, { input: 1 }, 'out'], () => words, { CMP: cmpCode, SAME_SHAPE: sameShapeMask(inShapes, outShape) })];
+      return [perElement('elementwise', entry, n, [{ input: 0 }, { input: 1 }, 'out'], () => words, { CMP: OP_CODES.COMPARE[name], SAME_SHAPE: sameShapeMask(inShapes, outShape) })];
     },
     grad: { notDifferentiable: 'a comparison is piecewise constant: its gradient is zero wherever it exists' },
   });
 
-export const eqDef = comparison('eq', 0, (x, y) => x === y);
-export const gtDef = comparison('gt', 1, (x, y) => x > y);
-export const ltDef = comparison('lt', 2, (x, y) => x < y);
+export const eqDef = comparison('eq', (x, y) => x === y);
+export const gtDef = comparison('gt', (x, y) => x > y);
+export const ltDef = comparison('lt', (x, y) => x < y);
 
 export const whereDef = defineOp<NoAttrs>({
   name: 'where',
@@ -168,7 +170,7 @@ export const whereDef = defineOp<NoAttrs>({
   },
   gpu: ({ inShapes, inDtypes, outShape }) => {
     const n = outShape.reduce((a, b) => a * b, 1);
-    const words = [...stridedWords('where', outShape, inShapes), inDtypes[0] === 'float32' ? 1 : 0];
+    const words = LAYOUTS.ELEMENTWISE.pack({ count: n, condIsFloat: inDtypes[0] === 'float32' ? 1 : 0, strides: stridedWords('where', outShape, inShapes) });
     return [perElement('elementwise', 'where_select', n, [{ input: 0 }, { input: 1 }, { input: 2 }, 'out'], () => words, { SAME_SHAPE: sameShapeMask(inShapes, outShape) })];
   },
   grad: ({ g, inputs: [c, a, b] }) => {
@@ -200,7 +202,8 @@ export const castDef = defineOp<{ dtype: DType }>({
   cpu: ({ ins: [x], out, attrs }) => cpu.unary(x!, out, attrs.dtype === 'int32' ? castToInt32 : (v) => v),
   gpu: ({ outShape, attrs }) => {
     const n = outShape.reduce((a, b) => a * b, 1);
-    return [perElement('elementwise', attrs.dtype === 'int32' ? 'cast_to_i32' : 'cast_to_f32', n, [{ input: 0 }, 'out'], () => [])];
+    const words = LAYOUTS.ELEMENTWISE.pack({ count: n });
+    return [perElement('elementwise', attrs.dtype === 'int32' ? 'cast_to_i32' : 'cast_to_f32', n, [{ input: 0 }, 'out'], () => words)];
   },
   grad: { notDifferentiable: 'a cast to int32 carries no gradient, and a cast to the same dtype is never recorded' },
 });

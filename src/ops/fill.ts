@@ -7,6 +7,7 @@ import type { Shape } from '../shape.ts';
 import type { DType } from '../graph/ir.ts';
 import { defineOp } from './define.ts';
 import { f32Bits, perElement } from './gpu.ts';
+import { LAYOUTS } from './contract.ts';
 
 const noInputs = { notDifferentiable: 'it has no tensor inputs' };
 
@@ -27,7 +28,9 @@ export const fullDef = defineOp<{ shape: number[]; value: number; dtype: DType }
   // The value's bits, computed here, so one word-writing kernel serves f32 and i32.
   gpu: ({ outShape, attrs: { value, dtype } }) => {
     const bits = dtype === 'int32' ? value | 0 : f32Bits(value);
-    return [perElement('fill', 'full', sizeOf(outShape), ['out'], () => [bits])];
+    const n = sizeOf(outShape);
+    const words = LAYOUTS.FULL.pack({ count: n, bits });
+    return [perElement('fill', 'full', n, ['out'], () => words)];
   },
   grad: noInputs,
 });
@@ -55,10 +58,14 @@ export const arangeDef = defineOp<{ start: number; end: number; step: number; dt
   },
   gpu: ({ outShape, attrs: { start, step, dtype } }) => {
     const n = outShape[0]!;
-    if (dtype === 'float32') return [perElement('fill', 'arange_f32', n, ['out'], () => [{ f: start }, { f: step }])];
+    const real = LAYOUTS.RANGE.pack({ count: n, start: { f: start }, step: { f: step } });
+    if (dtype === 'float32') return [perElement('fill', 'arange_f32', n, ['out'], () => real)];
     // Integer start and step: exact i32 arithmetic; otherwise f32, truncated as an Int32Array store.
-    if (Number.isInteger(start) && Number.isInteger(step)) return [perElement('fill', 'arange_i32', n, ['out'], () => [start | 0, step | 0])];
-    return [perElement('fill', 'arange_i32_frac', n, ['out'], () => [{ f: start }, { f: step }])];
+    if (Number.isInteger(start) && Number.isInteger(step)) {
+      const int = LAYOUTS.RANGE.pack({ count: n, start: start | 0, step: step | 0 });
+      return [perElement('fill', 'arange_i32', n, ['out'], () => int)];
+    }
+    return [perElement('fill', 'arange_i32_frac', n, ['out'], () => real)];
   },
   grad: noInputs,
 });
@@ -79,7 +86,8 @@ export const linspaceDef = defineOp<{ start: number; end: number; steps: number 
   },
   gpu: ({ attrs: { start, end, steps } }) => {
     const step = steps > 1 ? (end - start) / (steps - 1) : 0;
-    return [perElement('fill', 'linspace', steps, ['out'], () => [{ f: start }, { f: step }, { f: end }])];
+    const words = LAYOUTS.RANGE.pack({ count: steps, start: { f: start }, step: { f: step }, end: { f: end } });
+    return [perElement('fill', 'linspace', steps, ['out'], () => words)];
   },
   grad: noInputs,
 });

@@ -1,10 +1,9 @@
-// Helpers for ops' WebGPU rules: parameter-block layouts shared with shaders/common.wgsl.
+// Helpers for ops' WebGPU rules: the strided layout of shaders/common.wgsl, one thread per element.
 import { broadcastStrides, fmt } from '../shape.ts';
 import type { Shape } from '../shape.ts';
 import type { Binding, GpuDispatch, Word } from './define.ts';
 import { grid } from './define.ts';
-
-export const MAX_DIMS = 6;
+import { LAYOUTS, MAX_DIMS } from './contract.ts';
 
 /**
  * Merge dimensions that no stride list can tell apart: size-1 dimensions drop, and a
@@ -29,23 +28,23 @@ export function mergeDims(shape: Shape, strideLists: number[][]): { dims: number
   return { dims, strides };
 }
 
-/** [ndim, dims x6, then strides x6 per list], after mergeDims; throws past six dimensions. */
+/** The STRIDED layout of a shape and its stride lists, after mergeDims; throws past MAX_DIMS dimensions. */
 export function layoutWords(op: string, shape: Shape, strideLists: number[][], what: string): number[] {
   const { dims, strides } = mergeDims(shape, strideLists);
   if (dims.length > MAX_DIMS) {
     throw new Error(`${op}: the WebGPU kernels handle layouts of up to ${MAX_DIMS} dimensions (after merging), got ${fmt(shape)} (${what})`);
   }
   const pad = (xs: number[]): number[] => [...xs, ...Array<number>(MAX_DIMS - xs.length).fill(0)];
-  return [dims.length, ...pad(dims), ...strides.flatMap(pad)];
+  return LAYOUTS.STRIDED.pack({ ndim: dims.length, dims: pad(dims), strides: strides.flatMap(pad) }) as number[];
 }
 
-/** [ndim, shape x6, then strides x6 per input]: strided_offset() in common.wgsl reads it. */
+/** The STRIDED layout of inputs broadcast to the output: strided_offset() in common.wgsl reads it. */
 export function stridedWords(op: string, outShape: Shape, inShapes: Shape[]): number[] {
   const strides = inShapes.map((s) => broadcastStrides(s, outShape));
   return layoutWords(op, outShape, strides, `broadcasting ${inShapes.map(fmt).join(', ')}`);
 }
 
-/** One thread per output element, with `words` after the element count. */
+/** One thread per output element: `n` of them, `words` the whole parameter block. */
 export function perElement(
   shader: string,
   entry: string,
@@ -54,7 +53,7 @@ export function perElement(
   words: (scalars: readonly number[]) => Word[],
   constants?: Record<string, number>,
 ): GpuDispatch {
-  const d: GpuDispatch = { shader, entry, bind, words: (s) => [n, ...words(s)], workgroups: grid(n) };
+  const d: GpuDispatch = { shader, entry, bind, words, workgroups: grid(n) };
   if (constants) d.constants = constants;
   return d;
 }

@@ -8,18 +8,22 @@ import * as cpu from '../backend/cpu/kernels.ts';
 import { defineOp } from './define.ts';
 import type { Arr, GpuDispatch } from './define.ts';
 import { layoutWords, perElement } from './gpu.ts';
+import { LAYOUTS } from './contract.ts';
 import type { Meta } from '../graph/ir.ts';
 import { full } from './fill.ts';
 
 // Every layout kernel moves raw 32-bit words, so float32 and int32 tensors share them.
-const copyWords = (n: number): GpuDispatch => perElement('layout', 'copy', n, [{ input: 0 }, 'out'], () => []);
+const copyWords = (n: number): GpuDispatch => {
+  const words = LAYOUTS.COPY.pack({ count: n });
+  return perElement('layout', 'copy', n, [{ input: 0 }, 'out'], () => words);
+};
 
 /**
  * `block_copy` for `n` words in rows of `width`: row r reads words [srcStart, srcStart + width)
  * of the input row r (rows of srcRow words) and writes them at dstStart of output row r.
  */
 function blockCopy(input: number, n: number, width: number, srcRow: number, srcStart: number, dstRow: number, dstStart: number): GpuDispatch {
-  const words = [width, srcRow, srcStart, dstRow, dstStart];
+  const words = LAYOUTS.BLOCK_COPY.pack({ count: n, width, srcRow, srcStart, dstRow, dstStart });
   return perElement('layout', 'block_copy', n, [{ input }, 'out'], () => words);
 }
 
@@ -88,8 +92,9 @@ export const transposeDef = defineOp<{ dim0: number; dim1: number }>({
   gpu: ({ inShapes: [s], outShape, attrs: { dim0, dim1 } }) => {
     const strides = stridesOf(s!);
     [strides[dim0], strides[dim1]] = [strides[dim1]!, strides[dim0]!];
-    const words = layoutWords('transpose', outShape, [strides], `axes ${dim0} and ${dim1} swapped`);
-    return [perElement('layout', 'gather_strided', sizeOf(outShape), [{ input: 0 }, 'out'], () => words)];
+    const n = sizeOf(outShape);
+    const words = LAYOUTS.GATHER.pack({ count: n, strides: layoutWords('transpose', outShape, [strides], `axes ${dim0} and ${dim1} swapped`) });
+    return [perElement('layout', 'gather_strided', n, [{ input: 0 }, 'out'], () => words)];
   },
   grad: ({ g, attrs }) => [transpose(g, attrs.dim0, attrs.dim1)],
 });
@@ -176,7 +181,7 @@ export const narrowDef = defineOp<{ axis: number; length: number }>({
     const { outer, len, inner } = cpu.axisSplit(s!, axis);
     const w = length * inner;
     const n = outer * w;
-    return [{ ...blockCopy(0, n, w, len * inner, 0, w, 0), words: (sc) => [n, w, len * inner, sc[0]! * inner, w, 0] }];
+    return [{ ...blockCopy(0, n, w, len * inner, 0, w, 0), words: (sc) => LAYOUTS.BLOCK_COPY.pack({ count: n, width: w, srcRow: len * inner, srcStart: sc[0]! * inner, dstRow: w, dstStart: 0 }) }];
   },
   // The gradient pads g with zeros back to the input's extent.
   grad: ({ g, inputs: [x], attrs: { axis, length }, scalars: [start] }) => {
@@ -225,8 +230,9 @@ export const indexSelectDef = defineOp<Record<string, never>>({
   },
   // Indices are only known on the device: one out of range writes zeros (the CPU throws).
   gpu: ({ inShapes: [s], outShape }) => {
-    const words = [sizeOf(s!.slice(1)), s![0]!];
-    return [perElement('layout', 'index_select', sizeOf(outShape), [{ input: 0 }, { input: 1 }, 'out'], () => words)];
+    const n = sizeOf(outShape);
+    const words = LAYOUTS.INDEX.pack({ count: n, width: sizeOf(s!.slice(1)), rows: s![0]! });
+    return [perElement('layout', 'index_select', n, [{ input: 0 }, { input: 1 }, 'out'], () => words)];
   },
   grad: ({ g, inputs: [x, idx] }) => [apply(indexSelectBackwardDef, [g, idx!], { rows: x!.shape[0]! }), null],
 });
@@ -263,13 +269,16 @@ export const indexSelectBackwardDef = defineOp<{ rows: number }>({
   gpu: ({ inShapes: [, idx], outShape }) => {
     const [rows, n, w, size] = [outShape[0]!, idx![0]!, sizeOf(outShape.slice(1)), sizeOf(outShape)];
     if (n * size <= INDEX_SCAN_WORK) {
-      return [perElement('layout', 'index_add_rows', size, [{ input: 0 }, { input: 1 }, 'out'], () => [w, n])];
+      const words = LAYOUTS.INDEX_ADD.pack({ count: size, width: w, indices: n });
+      return [perElement('layout', 'index_add_rows', size, [{ input: 0 }, { input: 1 }, 'out'], () => words)];
     }
     const lists = 2 * rows + n;
+    const listWords = LAYOUTS.INDEX_LISTS.pack({ rows, indices: n });
+    const addWords = LAYOUTS.INDEX.pack({ count: size, width: w, rows });
     return [
-      perElement('layout', 'index_lists_init', rows, [{ scratch: 0, size: lists, write: true }], () => []),
-      { shader: 'layout', entry: 'index_lists_link', bind: [{ scratch: 0, size: lists, write: true }, { input: 1 }], words: () => [rows, n], workgroups: [1, 1, 1] },
-      perElement('layout', 'index_add_listed', size, [{ input: 0 }, { scratch: 0, size: lists }, 'out'], () => [w, rows]),
+      perElement('layout', 'index_lists_init', rows, [{ scratch: 0, size: lists, write: true }], () => listWords),
+      { shader: 'layout', entry: 'index_lists_link', bind: [{ scratch: 0, size: lists, write: true }, { input: 1 }], words: () => listWords, workgroups: [1, 1, 1] },
+      perElement('layout', 'index_add_listed', size, [{ input: 0 }, { scratch: 0, size: lists }, 'out'], () => addWords),
     ];
   },
   grad: { notDifferentiable: 'a backward op: second-order gradients are not supported' },

@@ -9,6 +9,7 @@ import { perElement } from './gpu.ts';
 import { chunksFor, partials, sumPartials } from './reduce.ts';
 import type { Meta } from '../graph/ir.ts';
 import { sigmoidScalar } from './unary.ts';
+import { LAYOUTS, OP_CODES } from './contract.ts';
 
 type NoAttrs = Record<string, never>;
 
@@ -29,7 +30,7 @@ const SPLIT_WG = 64;
  * A loss of shaders/loss.wgsl (LOSS picks the formula): one workgroup reduces every
  * element; a large loss, chunks of them into scratch and a second pass their sum.
  */
-function pairLossGpu(loss: number): GpuRule<NoAttrs> {
+function pairLossGpu(loss: keyof typeof OP_CODES.LOSS): GpuRule<NoAttrs> {
   return ({ inShapes: [s] }) => {
     const n = sizeOf(s!);
     const chunk = Math.max(1, Math.ceil(n / chunksFor(1, n, LOSS_MIN_CHUNK)));
@@ -37,9 +38,9 @@ function pairLossGpu(loss: number): GpuRule<NoAttrs> {
     const pass1 = (dest: Binding, divisor: number): GpuDispatch => ({
       shader: 'loss',
       entry: 'pair_loss',
-      constants: { WG: chunks === 1 ? LOSS_WG : SPLIT_WG, LOSS: loss },
+      constants: { WG: chunks === 1 ? LOSS_WG : SPLIT_WG, LOSS: OP_CODES.LOSS[loss] },
       bind: [{ input: 0 }, { input: 1 }, dest],
-      words: () => [n, chunk, f(divisor)],
+      words: () => LAYOUTS.LOSS.pack({ count: n, chunkLength: chunk, divisor: f(divisor) }),
       workgroups: [chunks, 1, 1],
     });
     if (chunks === 1) return [pass1('out', n)];
@@ -59,7 +60,7 @@ export function xentLossGpu(n: number, c: number, entry: string, bind: Binding[]
     entry,
     constants: { WG: chunks === 1 ? LOSS_WG : SPLIT_WG },
     bind: [...bind, dest],
-    words: () => [n, c, rows, f(divisor)],
+    words: () => LAYOUTS.XENT.pack({ rows: n, classes: c, rowsPerChunk: rows, divisor: f(divisor) }),
     workgroups: [chunks, 1, 1],
   });
   if (chunks === 1) return [pass1(loss, n)];
@@ -68,7 +69,11 @@ export function xentLossGpu(n: number, c: number, entry: string, bind: Binding[]
 
 /** A loss backward of shaders/loss.wgsl: one thread per element, binding (input, target, g). */
 function pairBackwardGpu(entry: string): GpuRule<NoAttrs> {
-  return ({ outShape }) => [perElement('loss', entry, sizeOf(outShape), [{ input: 0 }, { input: 1 }, { input: 2 }, 'out'], () => [])];
+  return ({ outShape }) => {
+    const n = sizeOf(outShape);
+    const words = LAYOUTS.LOSS.pack({ count: n });
+    return [perElement('loss', entry, n, [{ input: 0 }, { input: 1 }, { input: 2 }, 'out'], () => words)];
+  };
 }
 
 const secondOrder = { notDifferentiable: 'a backward op: second-order gradients are not supported' };
@@ -155,7 +160,7 @@ export const softmaxCrossEntropyBackwardDef = defineOp<Record<string, never>>({
     shader: 'softmax_xent',
     entry: 'xent_backward',
     bind: [{ input: 0 }, { input: 1 }, { input: 2 }, 'out'],
-    words: () => [s![0]!, s![1]!],
+    words: () => LAYOUTS.XENT.pack({ rows: s![0]!, classes: s![1]! }),
     workgroups: grid(s![0]!, 1),
   }],
   grad: secondOrder,
@@ -200,7 +205,7 @@ export const binaryCrossEntropyDef = defineOp<Record<string, never>>({
     out[0] = total / p!.length;
   },
   // An input outside [0, 1] makes the loss NaN (a kernel cannot throw).
-  gpu: pairLossGpu(0),
+  gpu: pairLossGpu('binaryCrossEntropy'),
   grad: ({ g, inputs: [p, y] }) => [apply(binaryCrossEntropyBackwardDef, [p!, y!, g], {}), null],
 });
 
@@ -236,7 +241,7 @@ export const bceWithLogitsDef = defineOp<Record<string, never>>({
     }
     out[0] = total / x!.length;
   },
-  gpu: pairLossGpu(1),
+  gpu: pairLossGpu('bceWithLogits'),
   grad: ({ g, inputs: [x, y] }) => [apply(bceWithLogitsBackwardDef, [x!, y!, g], {}), null],
 });
 
@@ -263,7 +268,7 @@ export const mseLossDef = defineOp<Record<string, never>>({
     for (let i = 0; i < a!.length; i++) total += (a![i]! - b![i]!) ** 2;
     out[0] = total / a!.length;
   },
-  gpu: pairLossGpu(2),
+  gpu: pairLossGpu('mseLoss'),
   // d/da = 2 (a - b) g / N, and the negative for b.
   grad: ({ g, inputs: [a, b] }) => {
     const d = a!.sub(b!).mul(g.mul(2 / a!.size));

@@ -13,6 +13,7 @@ import type { MatmulTuning } from './matmul-choice.ts';
 import type { Meta } from '../graph/ir.ts';
 import type { Shape } from '../shape.ts';
 import { sumTo } from './reduce.ts';
+import { LAYOUTS, OP_CODES } from './contract.ts';
 
 export interface MatmulAttrs {
   transA: boolean;
@@ -100,7 +101,17 @@ export function productDispatches(a: Shape, b: Shape, attrs: MatmulAttrs, epilog
   const choice = chooseMatmul({ ...d, ...attrs, onesCol }, tuning);
   const alpha = epilogue.kind === 'linear' || epilogue.kind === 'actBackward' ? epilogue.alpha : 0;
   const kChunk = choice.kernel === 'tiled' ? choice.kChunk : d.k;
-  const words = (): Word[] => [d.m, d.n, d.k, d.aBatched ? d.m * d.k : 0, d.bBatched ? d.k * d.n : 0, d.batch, f(alpha), kChunk];
+  const block = LAYOUTS.MATMUL.pack({
+    m: d.m,
+    n: d.n,
+    k: d.k,
+    aBatchStride: d.aBatched ? d.m * d.k : 0,
+    bBatchStride: d.bBatched ? d.k * d.n : 0,
+    batch: d.batch,
+    slope: f(alpha),
+    kChunk,
+  });
+  const words = (): Word[] => block;
   const flags = { TRANS_A: attrs.transA ? 1 : 0, TRANS_B: attrs.transB ? 1 : 0 };
   const e = entries(epilogue);
   if (choice.kernel === 'small') {
@@ -166,7 +177,8 @@ export interface LinearAttrs {
   /** The leaky ReLU's slope (0 otherwise); must be >= 0 so the gradient can be read off the output. */
   alpha: number;
 }
-export const ACT_CODE: Record<LinearActivation, number> = { none: 0, relu: 1, sigmoid: 2, tanh: 3, leakyRelu: 4 };
+/** act_forward's codes (shaders/common.wgsl). */
+export const ACT_CODE: Readonly<Record<LinearActivation, number>> = OP_CODES.ACT;
 
 export function activation(act: LinearActivation, alpha: number): (z: number) => number {
   switch (act) {

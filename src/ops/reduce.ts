@@ -5,9 +5,10 @@ import type { Tensor } from '../tensor.ts';
 import { broadcastShapes, fmt, normAxis, sameShape, sizeOf } from '../shape.ts';
 import type { Shape } from '../shape.ts';
 import * as cpu from '../backend/cpu/kernels.ts';
-import { WG, defineOp, f, floatOnly, grid } from './define.ts';
-import type { Binding, GpuDispatch, GpuRule } from './define.ts';
-import { MAX_DIMS, perElement, stridedWords } from './gpu.ts';
+import { defineOp, f, floatOnly, grid } from './define.ts';
+import type { Binding, GpuDispatch, GpuRule, Word } from './define.ts';
+import { perElement, stridedWords } from './gpu.ts';
+import { LAYOUTS, MAX_DIMS, WG } from './contract.ts';
 import type { Meta } from '../graph/ir.ts';
 import { reshape } from './layout.ts';
 
@@ -60,11 +61,11 @@ function sumConstants(int: boolean, reduced: Dim[]): Record<string, number> {
   return { INT: int ? 1 : 0, CONTIGUOUS: live.length === 0 || (live.length === 1 && live[0]!.stride === 1) ? 1 : 0 };
 }
 
-/** [ndim, dims x6, strides x6] of a kept or reduced dim list, size-1 dims dropped. */
-function dimBlock(list: Dim[]): number[] {
+/** The STRIDED layout of a kept or reduced dim list (one stride list), size-1 dims dropped. */
+function dimBlock(list: Dim[]): Word[] {
   const live = list.filter((x) => x.dim !== 1);
   const pad = Array<number>(MAX_DIMS - live.length).fill(0);
-  return [live.length, ...live.map((x) => x.dim), ...pad, ...live.map((x) => x.stride), ...pad];
+  return LAYOUTS.STRIDED.pack({ ndim: live.length, dims: [...live.map((x) => x.dim), ...pad], strides: [...live.map((x) => x.stride), ...pad] });
 }
 
 /**
@@ -74,7 +75,7 @@ function dimBlock(list: Dim[]): number[] {
  */
 function reduceSumDispatch(src: Binding, dest: Binding, int: boolean, kept: Dim[], reduced: Dim[], outs: number, count: number, divisor: number, chunks: number): GpuDispatch {
   const chunk = Math.ceil(count / chunks);
-  const words = [outs * chunks, count, ...dimBlock(kept), ...dimBlock(reduced), f(divisor), chunks, chunk];
+  const words = LAYOUTS.REDUCE.pack({ groups: outs * chunks, count, kept: dimBlock(kept), reduced: dimBlock(reduced), divisor: f(divisor), chunks, chunkLength: chunk });
   return { shader: 'reduce', entry: 'reduce_sum', constants: sumConstants(int, reduced), bind: [src, dest], words: () => words, workgroups: grid(outs * chunks, 1) };
 }
 
@@ -121,7 +122,7 @@ function reduceGpu(op: string, mean: boolean): GpuRule<ReduceAttrs> {
     // takes one thread per output, adjacent threads reading adjacent elements for a column
     // sum; so does a reduction into nothing.
     if (count <= SHORT_REDUCTION || outs === 0) {
-      const words = [outs, count, ...dimBlock(kept), ...dimBlock(reduced), f(divisor)];
+      const words = LAYOUTS.REDUCE.pack({ groups: outs, count, kept: dimBlock(kept), reduced: dimBlock(reduced), divisor: f(divisor) });
       return [{ shader: 'reduce', entry: 'reduce_sum_short', constants: sumConstants(int, reduced), bind: [{ input: 0 }, 'out'], words: () => words, workgroups: grid(outs) }];
     }
     const [k, r] = [kept[0], reduced[0]];
@@ -147,12 +148,12 @@ function colSum(rows: number, cols: number, divisor: number, int: boolean): GpuD
   const chunks = Math.max(1, Math.min(Math.floor((rows * tx) / MIN_CHUNK), Math.ceil(TARGET_GROUPS / blocks)));
   const perChunk = Math.ceil(rows / chunks);
   const pass1 = (dest: Binding, div: number): GpuDispatch => {
-    const words = [rows, cols, tx, perChunk, blocks, blocks * chunks, f(div)];
+    const words = LAYOUTS.COL_SUM.pack({ rows, cols, tx, rowsPerChunk: perChunk, blocks, groups: blocks * chunks, divisor: f(div) });
     return { shader: 'reduce', entry: 'col_sum', constants: { INT: int ? 1 : 0 }, bind: [{ input: 0 }, dest], words: () => words, workgroups: grid(blocks * chunks, 1) };
   };
   if (chunks === 1) return [pass1('out', divisor)];
   // Chunk k's sums are row k of [chunks, cols]: one thread per column adds its column.
-  const words = [cols, chunks, ...dimBlock([{ dim: cols, stride: 1 }]), ...dimBlock([{ dim: chunks, stride: cols }]), f(divisor)];
+  const words = LAYOUTS.REDUCE.pack({ groups: cols, count: chunks, kept: dimBlock([{ dim: cols, stride: 1 }]), reduced: dimBlock([{ dim: chunks, stride: cols }]), divisor: f(divisor) });
   return [
     pass1(partials(chunks * cols), 1),
     { shader: 'reduce', entry: 'reduce_sum_short', constants: sumConstants(int, [{ dim: chunks, stride: cols }]), bind: [{ scratch: 0, size: chunks * cols }, 'out'], words: () => words, workgroups: grid(cols) },
@@ -199,8 +200,9 @@ export const broadcastToDef = defineOp<{ shape: number[] }>({
   },
   // Moves raw 32-bit words: one kernel for float32 and int32.
   gpu: ({ inShapes, outShape }) => {
-    const words = stridedWords('broadcastTo', outShape, inShapes);
-    return [perElement('reduce', 'broadcast_copy', sizeOf(outShape), [{ input: 0 }, 'out'], () => words)];
+    const n = sizeOf(outShape);
+    const words = LAYOUTS.GATHER.pack({ count: n, strides: stridedWords('broadcastTo', outShape, inShapes) });
+    return [perElement('reduce', 'broadcast_copy', n, [{ input: 0 }, 'out'], () => words)];
   },
   grad: ({ g, inputs: [x] }) => [sumTo(g, x!.shape)],
 });
@@ -240,7 +242,7 @@ export const argmaxDef = defineOp<{ axis: number; keepdim: boolean }>({
       shader: 'reduce',
       entry: dtype === 'int32' ? 'argmax_i32' : 'argmax',
       bind: [{ input: 0 }, 'out'],
-      words: () => [outs, len, inner],
+      words: () => LAYOUTS.ARGMAX.pack({ outputs: outs, length: len, inner }),
       workgroups: grid(outs, 1),
     }];
   },
@@ -262,8 +264,11 @@ export const biasAddDef = defineOp<Record<string, never>>({
     const n = b!.length;
     for (let i = 0; i < out.length; i++) out[i] = x![i]! + b![i % n]!;
   },
-  gpu: ({ inShapes: [, bs], outShape }) =>
-    [perElement('reduce', 'bias_add', sizeOf(outShape), [{ input: 0 }, { input: 1 }, 'out'], () => [bs![0]!])],
+  gpu: ({ inShapes: [, bs], outShape }) => {
+    const n = sizeOf(outShape);
+    const words = LAYOUTS.BIAS_ADD.pack({ count: n, biasLength: bs![0]! });
+    return [perElement('reduce', 'bias_add', n, [{ input: 0 }, { input: 1 }, 'out'], () => words)];
+  },
   grad: ({ g, inputs: [x, b] }) => [g, sumTo(g, b!.shape)],
 });
 

@@ -10,6 +10,7 @@ import type { Shape } from '../shape.ts';
 import { sum } from './reduce.ts';
 import { exp } from './unary.ts';
 import { reshape } from './layout.ts';
+import { LAYOUTS } from './contract.ts';
 
 function softmaxRows(x: Arr, shape: Shape, axis: number, out: Arr, log: boolean): void {
   const { outer, len, inner } = cpu.axisSplit(shape, axis);
@@ -39,7 +40,7 @@ function softmaxGpu(log: boolean): GpuRule<{ axis: number }> {
       entry: 'softmax_rows',
       constants: { LOG: log ? 1 : 0 },
       bind: [{ input: 0 }, 'out'],
-      words: () => [rows, len, inner],
+      words: () => LAYOUTS.SOFTMAX.pack({ rows, length: len, inner }),
       workgroups: grid(rows, 1),
     }];
   };

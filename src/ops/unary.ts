@@ -8,6 +8,7 @@ import type { Binding, GpuRule, GradRule, NotDifferentiable, OpDef, Word } from 
 import type { Meta } from '../graph/ir.ts';
 import { fmt, sameShape } from '../shape.ts';
 import { mul, div } from './elementwise.ts';
+import { LAYOUTS, OP_CODES } from './contract.ts';
 
 type NoAttrs = Record<string, never>;
 
@@ -16,16 +17,21 @@ const sameAsInput = (op: string) => (ins: Meta[]): Meta => {
   return ins[0]!;
 };
 
-/** shaders/unary.wgsl's OP codes: the `unary` entry, then the `backward` entry. */
-const UNARY_OP = { neg: 0, exp: 1, log: 2, square: 3, abs: 4, sqrt: 5, sin: 6, cos: 7, sign: 8, sigmoid: 9, tanh: 10, relu: 11, leakyRelu: 12 };
-export const BACKWARD_OP = { sigmoidBackward: 0, tanhBackward: 1, reluBackward: 2, leakyReluBackward: 3 };
+const UNARY_OP = OP_CODES.UNARY;
+/** The backward ops' ACT_BWD codes (act_backward in shaders/common.wgsl). */
+export const BACKWARD_OP = {
+  sigmoidBackward: OP_CODES.ACT_BWD.sigmoid,
+  tanhBackward: OP_CODES.ACT_BWD.tanh,
+  reluBackward: OP_CODES.ACT_BWD.relu,
+  leakyReluBackward: OP_CODES.ACT_BWD.leakyRelu,
+};
 
-/** One thread per element; P[1] is leakyRelu's slope (unused by the other functions). */
+/** One thread per element; the slope serves leakyRelu (unused by the other functions). */
 function unaryGpu<A extends { alpha?: number }>(entry: 'unary' | 'backward', op: number): GpuRule<A> {
   return ({ outShape, attrs }) => {
     const n = outShape.reduce((a, b) => a * b, 1);
     const bind: Binding[] = entry === 'unary' ? [{ input: 0 }, 'out'] : [{ input: 0 }, { input: 1 }, 'out'];
-    const words: Word[] = [n, { f: attrs.alpha ?? 0 }];
+    const words: Word[] = LAYOUTS.UNARY.pack({ count: n, slope: { f: attrs.alpha ?? 0 } });
     return [{ shader: 'unary', entry, constants: { OP: op }, bind, words: () => words, workgroups: grid(n) }];
   };
 }

@@ -6,6 +6,7 @@ import { defineOp, grid } from './define.ts';
 import type { Binding, GpuDispatch, Word } from './define.ts';
 import type { Meta } from '../graph/ir.ts';
 import type { Arr } from './define.ts';
+import { LAYOUTS, OP_CODES } from './contract.ts';
 
 const inPlace = { notDifferentiable: 'an in-place update, run under noGrad' };
 
@@ -19,11 +20,6 @@ function sameShapes(op: string, ins: Meta[], names: string[]): Meta {
   return first;
 }
 
-/** One thread per element of the variable, with `words` after the element count. */
-function updateKernel(entry: string, shape: readonly number[], bind: Binding[], words: (scalars: readonly number[]) => Word[]): GpuDispatch[] {
-  const n = sizeOf(shape);
-  return [{ shader: 'update', entry, bind, words: (s) => [n, ...words(s)], workgroups: grid(n) }];
-}
 
 /** dst := src */
 export const assignDef = defineOp<Record<string, never>>({
@@ -32,7 +28,11 @@ export const assignDef = defineOp<Record<string, never>>({
   effect: { writes: [0] },
   shape: (ins) => sameShapes('assign', ins, ['destination', 'source']),
   cpu: ({ ins: [dst, src] }) => dst!.set(src!),
-  gpu: ({ inShapes: [s] }) => updateKernel('assign', s!, [{ input: 0 }, { input: 1 }], () => []),
+  gpu: ({ inShapes: [s] }) => {
+    const n = sizeOf(s!);
+    const words = LAYOUTS.ASSIGN.pack({ count: n });
+    return [{ shader: 'update', entry: 'assign', bind: [{ input: 0 }, { input: 1 }], words: () => words, workgroups: grid(n) }];
+  },
   grad: inPlace,
 });
 
@@ -55,7 +55,7 @@ export const assignRangeDef = defineOp<Record<string, never>>({
   },
   gpu: ({ inShapes: [, s] }) => {
     const n = sizeOf(s!);
-    return [{ shader: 'update', entry: 'assign_range', bind: [{ input: 0 }, { input: 1 }], words: ([offset]) => [n, offset!], workgroups: grid(n) }];
+    return [{ shader: 'update', entry: 'assign_range', bind: [{ input: 0 }, { input: 1 }], words: ([offset]) => LAYOUTS.ASSIGN.pack({ count: n, offset: offset! }), workgroups: grid(n) }];
   },
   grad: inPlace,
 });
@@ -119,8 +119,8 @@ function multiShape(op: string, perParam: number) {
   };
 }
 
-/** The per-parameter words of step_multi: start, size, state offset, then two f32 words. */
-function multiDispatch(opt: number, inShapes: readonly (readonly number[])[], attrs: MultiAttrs, shared: (s: readonly number[]) => Word[], own: (s: readonly number[], j: number) => [number, number]): GpuDispatch[] {
+/** step_multi's STEP block: the optimizer's `hyper` words, then each parameter's STEP_PARAM with `own` (rate, extra). */
+function multiDispatch(opt: keyof typeof OP_CODES.OPT, inShapes: readonly (readonly number[])[], attrs: MultiAttrs, hyper: (s: readonly number[]) => Word[], own: (s: readonly number[], j: number) => [number, number]): GpuDispatch[] {
   const count = attrs.offsets.length;
   const sizes = Array.from({ length: count }, (_, j) => sizeOf(inShapes[1 + 2 * j]!));
   const starts = sizes.map((_, j) => sizes.slice(0, j).reduce((a, b) => a + b, 0));
@@ -128,15 +128,16 @@ function multiDispatch(opt: number, inShapes: readonly (readonly number[])[], at
   const bind: Binding[] = [{ input: 0 }];
   for (let j = 0; j < count; j++) bind.push({ input: 1 + 2 * j }, { input: 2 + 2 * j });
   const words = (s: readonly number[]): Word[] => {
-    const w: Word[] = [total, ...shared(s)];
-    while (w.length < 8) w.push(0);
-    for (let j = 0; j < count; j++) {
-      const [a, b] = own(s, j);
-      w.push(starts[j]!, sizes[j]!, attrs.offsets[j]!, { f: a }, { f: b });
-    }
-    return w;
+    // SGD has fewer hyperparameters than Adam: the rest of STEP's hyper words are padding.
+    const h = hyper(s);
+    while (h.length < LAYOUTS.STEP.at.params - LAYOUTS.STEP.at.hyper) h.push(0);
+    const params = attrs.offsets.flatMap((state, j) => {
+      const [rate, extra] = own(s, j);
+      return LAYOUTS.STEP_PARAM.pack({ start: starts[j]!, size: sizes[j]!, state, rate: { f: rate }, extra: { f: extra } });
+    });
+    return LAYOUTS.STEP.pack({ count: total, hyper: h, params });
   };
-  return [{ shader: 'update', entry: `step_multi_${count}`, constants: { OPT: opt }, bind, words, workgroups: grid(total) }];
+  return [{ shader: 'update', entry: `step_multi_${count}`, constants: { OPT: OP_CODES.OPT[opt] }, bind, words, workgroups: grid(total) }];
 }
 
 const MULTI_WRITES = [0, ...Array.from({ length: MULTI_MAX }, (_, j) => 1 + 2 * j)];
@@ -162,10 +163,11 @@ export const adamMultiDef = defineOp<MultiAttrs>({
   // The step size and sqrt(bc2) computed here as the CPU kernel computes them, rounded once to f32.
   gpu: ({ inShapes, attrs }) =>
     multiDispatch(
-      0,
+      'adam',
       inShapes,
       attrs,
-      ([, b1, b2, eps, wd]) => [{ f: b1! }, { f: 1 - b1! }, { f: b2! }, { f: 1 - b2! }, { f: eps! }, { f: wd! }],
+      ([, b1, b2, eps, wd]) =>
+        LAYOUTS.ADAM.pack({ beta1: { f: b1! }, oneMinusBeta1: { f: 1 - b1! }, beta2: { f: b2! }, oneMinusBeta2: { f: 1 - b2! }, eps: { f: eps! }, weightDecay: { f: wd! } }),
       ([lr, , , , , ...bc], j) => [lr! / bc[2 * j]!, Math.sqrt(bc[2 * j + 1]!)],
     ),
   grad: inPlace,
@@ -192,10 +194,11 @@ export const sgdMultiDef = defineOp<MultiAttrs & { momentum: boolean; nesterov: 
   },
   gpu: ({ inShapes, attrs }) =>
     multiDispatch(
-      1,
+      'sgd',
       inShapes,
       attrs,
-      ([, momentum, dampening, wd]) => [{ f: momentum! }, { f: 1 - dampening! }, { f: wd! }, attrs.nesterov ? 1 : 0, attrs.momentum ? 1 : 0],
+      ([, momentum, dampening, wd]) =>
+        LAYOUTS.SGD.pack({ momentum: { f: momentum! }, oneMinusDampening: { f: 1 - dampening! }, weightDecay: { f: wd! }, nesterov: attrs.nesterov ? 1 : 0, momentumOn: attrs.momentum ? 1 : 0 }),
       ([lr, , , , ...first], j) => [lr!, first[j]!],
     ),
   grad: inPlace,
@@ -233,7 +236,7 @@ export const historyWriteDef = defineOp<Record<string, never>>({
       const count = Math.min(HISTORY_VALUES_PER_DISPATCH, k - j0);
       const bind: Binding[] = [{ input: 0 }];
       for (let j = 0; j < count; j++) bind.push({ input: 1 + j0 + j });
-      dispatches.push({ shader: 'update', entry: `history_write_${count}`, bind, words: ([row]) => [row! * k + j0, steps * k], workgroups: [1, 1, 1] });
+      dispatches.push({ shader: 'update', entry: `history_write_${count}`, bind, words: ([row]) => LAYOUTS.HISTORY.pack({ at: row! * k + j0, size: steps * k }), workgroups: [1, 1, 1] });
     }
     return dispatches;
   },

@@ -208,6 +208,8 @@ const cases: Record<OpName, OpCase[]> = {
   argmax: each((s) => [
     { inputs: [f(s)], attrs: { axis: s.length - 1, keepdim: false } },
     { inputs: [f(s, 'small-int')], attrs: { axis: 0, keepdim: true } },
+    // int32 input (argmax_i32), with ties: the first maximum wins.
+    { inputs: [i32(s, 'small-int')], attrs: { axis: s.length - 1, keepdim: false } },
   ]),
   biasAdd: each((s) => ({ inputs: [f(s), f([last(s)])], attrs: {} })),
   softmax: each((s) => [
@@ -275,6 +277,8 @@ const cases: Record<OpName, OpCase[]> = {
     { label: 'f32 0..1000 step 1', inputs: [], attrs: { start: 0, end: 1000, step: 1, dtype: 'float32' } },
     { label: 'f32 -3..2 step 0.25', inputs: [], attrs: { start: -3, end: 2, step: 0.25, dtype: 'float32' } },
     { label: 'i32 5..-8 step -3', inputs: [], attrs: { start: 5, end: -8, step: -3, dtype: 'int32' } },
+    // A fractional step into int32 (arange_i32_frac): each value truncated toward zero.
+    { label: 'i32 -1.5..2 step 0.5', inputs: [], attrs: { start: -1.5, end: 2, step: 0.5, dtype: 'int32' } },
   ],
   linspace: [
     { label: '-5..5 x 101', inputs: [], attrs: { start: -5, end: 5, steps: 101 } },
@@ -304,6 +308,8 @@ const cases: Record<OpName, OpCase[]> = {
   historyWrite: [
     { label: '[5,2] row 3', inputs: [f([5, 2]), f([]), f([1])], attrs: {}, scalars: [3] },
     { label: '[1,1] row 0', inputs: [f([1, 1]), f([])], attrs: {}, scalars: [0] },
+    // Every history_write_<count>: 3, 4 and 5 values, then 8 (a dispatch of 6 and one of 2).
+    ...[3, 4, 5, 8].map((k) => ({ label: `[4,${k}] row 2`, inputs: [f([4, k]), ...Array.from({ length: k }, () => f([]))], attrs: {}, scalars: [2] })),
   ],
 };
 
