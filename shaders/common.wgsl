@@ -70,12 +70,25 @@ const INF_BITS: u32 = 0x7f800000u;
 const MIN_NORMAL_BITS: u32 = 0x00800000u;
 
 // NaN and infinity must be made at run time: as const-expressions they fail to compile.
+// A zero the compiler cannot fold (a parameter word masked away) makes them run-time values.
+fn runtime_zero() -> u32 {
+  return P[0] & 0u;
+}
+
 fn nan_f32() -> f32 {
-  return bitcast<f32>(0x7fc00000u | (P[0] & 0u));
+  return bitcast<f32>(0x7fc00000u | runtime_zero());
 }
 
 fn inf_f32(sign: u32) -> f32 {
-  return bitcast<f32>(INF_BITS | sign | (P[0] & 0u));
+  return bitcast<f32>(INF_BITS | sign | runtime_zero());
+}
+
+// The first stride of a tree reduction over WG slots (the workgroup kernels of reduce.wgsl
+// and softmax.wgsl): half of WG rounded up to a power of two.
+fn tree_start() -> u32 {
+  var s = 1u;
+  while (s < WG) { s <<= 1u; }
+  return s >> 1u;
 }
 
 // x > 0, by bits: true for a positive subnormal even where the hardware flushes it to 0;

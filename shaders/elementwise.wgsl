@@ -183,7 +183,7 @@ fn pow_f32(x: f32, y: f32) -> f32 {
   let sign = select(0u, xb & SIGN, y_class == 2u);
   if (xm == 0u || xm == INF_BITS) {
     let infinite = (xm == 0u) == y_negative;
-    return bitcast<f32>(select(0u, INF_BITS, infinite) | sign | (P[0] & 0u));
+    return select(bitcast<f32>(sign), inf_f32(sign), infinite);
   }
   if (xb >= SIGN && y_class == 0u) { return nan_f32(); }
   return bitcast<f32>(bitcast<u32>(pow_positive(bitcast<f32>(xm), y)) | sign);

@@ -1,4 +1,4 @@
-// Reductions (sum, mean, argmax), broadcastTo and biasAdd.
+// Reductions (sum, mean, argmax) and broadcastTo.
 //
 // argmax, and sum / mean of long runs, take one workgroup per output element, or for a long
 // sum per chunk of one (workgroup_id folded to 2-D past 65535 groups): its WG threads stride
@@ -15,9 +15,6 @@
 // f32 and i32, and a two-pass sum keeps its partial sums in (f32) scratch as bits.
 @group(0) @binding(1) var<storage, read> Xw: array<u32>;
 @group(0) @binding(2) var<storage, read_write> Ow: array<u32>;
-// biasAdd: x, b, out
-@group(0) @binding(2) var<storage, read> Bias: array<f32>;
-@group(0) @binding(3) var<storage, read_write> Ob: array<f32>;
 
 override INT: bool = false;
 // sum / mean: each output's reduced elements are one contiguous run (row and full sums), so
@@ -28,13 +25,6 @@ var<workgroup> sh_f: array<f32, WG>;
 var<workgroup> sh_i: array<i32, WG>;
 var<workgroup> sh_k: array<u32, WG>;
 var<workgroup> sh_w: array<u32, WG>;
-
-// The first stride of a tree over WG slots: half of WG rounded up to a power of two.
-fn tree_start() -> u32 {
-  var s = 1u;
-  while (s < WG) { s <<= 1u; }
-  return s >> 1u;
-}
 
 fn output_index(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
   return wid.x + wid.y * nwg.x;
@@ -231,13 +221,4 @@ fn broadcast_copy(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
   let i = flat_index(gid, nwg);
   if (i >= P[GATHER_COUNT]) { return; }
   Ow[i] = Xw[strided_offset(i, GATHER_STRIDES, 0u)];
-}
-
-// ---- biasAdd ----------------------------------------------------------------------------
-// The BIAS_ADD layout: element count, bias length (the input's last dimension).
-@compute @workgroup_size(WG)
-fn bias_add(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg);
-  if (i >= P[BIAS_ADD_COUNT]) { return; }
-  Ob[i] = X[i] + Bias[i % P[BIAS_ADD_BIAS_LENGTH]];
 }

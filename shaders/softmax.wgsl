@@ -12,12 +12,6 @@ override LOG: u32 = 0;
 
 var<workgroup> sh: array<f32, WG>;
 
-fn tree_start() -> u32 {
-  var s = 1u;
-  while (s < WG) { s <<= 1u; }
-  return s >> 1u;
-}
-
 // The row's combined value of every thread's sh slot (max or sum), read by all threads.
 fn tree(t: u32, is_max: bool) -> f32 {
   workgroupBarrier();
@@ -53,7 +47,7 @@ fn softmax_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
   // As on the CPU, a NaN, a +inf (inf - inf) or a row of -inf (-inf + inf) makes the whole
   // row NaN; said explicitly, since the GPU's exp need not propagate NaN.
   let bad = !is_finite(mx);
-  let nan = bitcast<f32>(0x7fc00000u | (P[SOFTMAX_ROWS] & 0u));
+  let nan = nan_f32();
   for (var k = t; k < len; k += WG) {
     let z = X[base + k * inner] - mx;
     O[base + k * inner] = select(select(exp(z) / total, z - log_total, LOG == 1u), nan, bad);

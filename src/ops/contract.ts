@@ -123,8 +123,6 @@ export const LAYOUTS = {
   ARGMAX: layout('ARGMAX', { outputs: 1, length: 1, inner: 1 }),
   /** reduce.wgsl broadcast_copy and layout.wgsl gather_strided: one input's strided layout. */
   GATHER: layout('GATHER', { count: 1, strides: stridedWidth(1) }),
-  /** reduce.wgsl bias_add */
-  BIAS_ADD: layout('BIAS_ADD', { count: 1, biasLength: 1 }),
   /** softmax.wgsl: rows (outer x inner), the axis length, the inner stride. */
   SOFTMAX: layout('SOFTMAX', { rows: 1, length: 1, inner: 1 }),
   /** softmax_xent.wgsl: the loss kernels take rows in chunks; xent_backward reads rows and classes. */

@@ -97,8 +97,6 @@ export type GpuRule<A> = (args: GpuArgs<A>) => GpuDispatch[];
 
 export interface OpDef<A = Record<string, never>> {
   name: string;
-  /** shaders/<family>.wgsl holds its kernel (WebGPU backend). */
-  family: string;
   /** Input positions that never take a gradient (labels, indices, masks). */
   nondiff?: readonly number[];
   /**
@@ -123,7 +121,7 @@ export interface OpDef<A = Record<string, never>> {
    */
   extraOutputs?(ins: Meta[], attrs: A): Meta[];
   cpu(args: CpuArgs<A>): void;
-  /** The WGSL kernel(s) it binds (shaders/<family>.wgsl). */
+  /** Its WebGPU dispatches: each names its kernel, shaders/<shader>.wgsl and an entry point. */
   gpu: GpuRule<A>;
   grad: GradRule<A> | NotDifferentiable;
 }

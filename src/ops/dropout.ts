@@ -9,6 +9,7 @@ import type { Arr, GpuRule } from './define.ts';
 import { PhiloxStream } from '../random.ts';
 import { reserveBlocks } from '../generator.ts';
 import { LAYOUTS } from './contract.ts';
+import { sizeOf } from '../shape.ts';
 
 const TWO_POW_32 = 2 ** 32;
 
@@ -31,7 +32,7 @@ function applyMask(x: Arr, out: Arr, p: number, scalars: readonly number[]): voi
  * exactly when k < it, so the compare is exact in integers), and the scale as an f32.
  */
 const dropoutGpu: GpuRule<{ p: number }> = ({ outShape, attrs: { p } }) => {
-  const n = outShape.reduce((a, b) => a * b, 1);
+  const n = sizeOf(outShape);
   const threshold = p >= 1 ? 2 ** 24 : Math.ceil(p * 2 ** 24);
   const scale = p >= 1 ? 0 : 1 / (1 - p);
   return [
@@ -52,7 +53,6 @@ function checkP(op: string, p: number): void {
 
 export const dropoutDef = defineOp<{ p: number }>({
   name: 'dropout',
-  family: 'dropout',
   shape: (ins, { p }) => {
     floatOnly('dropout', ins);
     checkP('dropout', p);
@@ -66,7 +66,6 @@ export const dropoutDef = defineOp<{ p: number }>({
 /** The same mask, regenerated from the same blocks, applied to the gradient. */
 export const dropoutBackwardDef = defineOp<{ p: number }>({
   name: 'dropoutBackward',
-  family: 'dropout',
   shape: (ins, { p }) => {
     floatOnly('dropoutBackward', ins);
     checkP('dropoutBackward', p);

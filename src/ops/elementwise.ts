@@ -55,7 +55,6 @@ function binaryKernel(f: (x: number, y: number) => number) {
 
 export const addDef = defineOp<NoAttrs>({
   name: 'add',
-  family: 'elementwise',
   gpu: binaryGpu('add'),
   shape: broadcastRule('add'),
   cpu: binaryKernel((x, y) => x + y),
@@ -64,7 +63,6 @@ export const addDef = defineOp<NoAttrs>({
 
 export const subDef = defineOp<NoAttrs>({
   name: 'sub',
-  family: 'elementwise',
   gpu: binaryGpu('sub'),
   shape: broadcastRule('sub'),
   cpu: binaryKernel((x, y) => x - y),
@@ -76,7 +74,6 @@ const mulFloat = binaryKernel((x, y) => x * y);
 
 export const mulDef = defineOp<NoAttrs>({
   name: 'mul',
-  family: 'elementwise',
   gpu: binaryGpu('mul'),
   shape: broadcastRule('mul'),
   // int32 products wrap modulo 2^32, as WGSL's i32 and PyTorch: Math.imul, since a float64
@@ -87,7 +84,6 @@ export const mulDef = defineOp<NoAttrs>({
 
 export const divDef = defineOp<NoAttrs>({
   name: 'div',
-  family: 'elementwise',
   gpu: binaryGpu('div'),
   shape: (ins) => {
     floatOnly('div', ins, ['numerator', 'denominator']);
@@ -113,7 +109,6 @@ export function powC(x: number, y: number): number {
 
 export const powDef = defineOp<NoAttrs>({
   name: 'pow',
-  family: 'elementwise',
   gpu: binaryGpu('pow'),
   shape: (ins) => {
     floatOnly('pow', ins, ['base', 'exponent']);
@@ -136,12 +131,11 @@ export const powDef = defineOp<NoAttrs>({
 const comparison = (name: keyof typeof OP_CODES.COMPARE, f: (x: number, y: number) => boolean): OpDef<NoAttrs> =>
   defineOp<NoAttrs>({
     name,
-    family: 'elementwise',
     nondiff: [0, 1],
     shape: broadcastRule(name, 'int32'),
     cpu: binaryKernel((x, y) => (f(x, y) ? 1 : 0)),
     gpu: ({ inShapes, inDtypes, outShape }) => {
-      const n = outShape.reduce((a, b) => a * b, 1);
+      const n = sizeOf(outShape);
       const words = LAYOUTS.ELEMENTWISE.pack({ count: n, condIsFloat: 0, strides: stridedWords(name, outShape, inShapes) });
       const entry = inDtypes[0] === 'int32' ? 'compare_i32' : 'compare_f32';
       return [perElement('elementwise', entry, n, [{ input: 0 }, { input: 1 }, 'out'], () => words, { CMP: OP_CODES.COMPARE[name], SAME_SHAPE: sameShapeMask(inShapes, outShape) })];
@@ -155,7 +149,6 @@ export const ltDef = comparison('lt', (x, y) => x < y);
 
 export const whereDef = defineOp<NoAttrs>({
   name: 'where',
-  family: 'elementwise',
   nondiff: [0],
   shape: (ins) => {
     const [c, a, b] = ins as [Meta, Meta, Meta];
@@ -169,7 +162,7 @@ export const whereDef = defineOp<NoAttrs>({
     });
   },
   gpu: ({ inShapes, inDtypes, outShape }) => {
-    const n = outShape.reduce((a, b) => a * b, 1);
+    const n = sizeOf(outShape);
     const words = LAYOUTS.ELEMENTWISE.pack({ count: n, condIsFloat: inDtypes[0] === 'float32' ? 1 : 0, strides: stridedWords('where', outShape, inShapes) });
     return [perElement('elementwise', 'where_select', n, [{ input: 0 }, { input: 1 }, { input: 2 }, 'out'], () => words, { SAME_SHAPE: sameShapeMask(inShapes, outShape) })];
   },
@@ -194,14 +187,13 @@ export function castToInt32(v: number): number {
 
 export const castDef = defineOp<{ dtype: DType }>({
   name: 'cast',
-  family: 'elementwise',
   shape: ([x], { dtype }) => {
     if (dtype !== 'float32' && dtype !== 'int32') throw new Error(`cast: unknown dtype '${String(dtype)}' for ${fmt(x!.shape)}; expected 'float32' or 'int32'`);
     return { shape: x!.shape, dtype };
   },
   cpu: ({ ins: [x], out, attrs }) => cpu.unary(x!, out, attrs.dtype === 'int32' ? castToInt32 : (v) => v),
   gpu: ({ outShape, attrs }) => {
-    const n = outShape.reduce((a, b) => a * b, 1);
+    const n = sizeOf(outShape);
     const words = LAYOUTS.ELEMENTWISE.pack({ count: n });
     return [perElement('elementwise', attrs.dtype === 'int32' ? 'cast_to_i32' : 'cast_to_f32', n, [{ input: 0 }, 'out'], () => words)];
   },

@@ -17,7 +17,6 @@ function checkFinite(op: string, name: string, v: number): void {
 
 export const fullDef = defineOp<{ shape: number[]; value: number; dtype: DType }>({
   name: 'full',
-  family: 'fill',
   shape: (_ins, { shape, value, dtype }) => {
     assertShape('full', shape);
     if (typeof value !== 'number') throw new Error(`full: value must be a number, got ${String(value)}`);
@@ -37,7 +36,6 @@ export const fullDef = defineOp<{ shape: number[]; value: number; dtype: DType }
 
 export const arangeDef = defineOp<{ start: number; end: number; step: number; dtype: DType }>({
   name: 'arange',
-  family: 'fill',
   shape: (_ins, { start, end, step, dtype }) => {
     checkFinite('arange', 'start', start);
     checkFinite('arange', 'end', end);
@@ -72,7 +70,6 @@ export const arangeDef = defineOp<{ start: number; end: number; step: number; dt
 
 export const linspaceDef = defineOp<{ start: number; end: number; steps: number }>({
   name: 'linspace',
-  family: 'fill',
   shape: (_ins, { start, end, steps }) => {
     checkFinite('linspace', 'start', start);
     checkFinite('linspace', 'end', end);

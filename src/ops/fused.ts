@@ -22,7 +22,6 @@ const planOnly = { notDifferentiable: 'a fused kernel of the plan, put in place 
  */
 export const linearPreDef = defineOp<LinearAttrs>({
   name: 'linearPre',
-  family: 'matmul',
   shape: (ins, attrs) => linearDef.shape(ins, attrs),
   extraOutputs: (ins, attrs) => [linearDef.shape(ins, attrs)],
   cpu: (args) => {
@@ -55,7 +54,6 @@ export interface MatmulActBackwardAttrs extends MatmulAttrs {
  */
 export const matmulActBackwardDef = defineOp<MatmulActBackwardAttrs>({
   name: 'matmulActBackward',
-  family: 'matmul',
   shape: (ins, attrs) => {
     floatOnly('matmulActBackward', ins, ['left operand', 'right operand', 'saved activation']);
     if (!(attrs.act in BACKWARD_OP)) throw new Error(`matmulActBackward: unknown activation backward '${String(attrs.act)}'`);
@@ -84,7 +82,6 @@ export const matmulActBackwardDef = defineOp<MatmulActBackwardAttrs>({
  */
 export const linearParamGradDef = defineOp<Record<string, never>>({
   name: 'linearParamGrad',
-  family: 'matmul',
   shape: (ins) => {
     floatOnly('linearParamGrad', ins, ['output gradient', 'input']);
     const [g, x] = ins as [Meta, Meta];
@@ -110,7 +107,6 @@ export const linearParamGradDef = defineOp<Record<string, never>>({
  */
 export const softmaxCrossEntropyFusedDef = defineOp<Record<string, never>>({
   name: 'softmaxCrossEntropyFused',
-  family: 'softmax_xent',
   nondiff: [1],
   shape: (ins, attrs) => softmaxCrossEntropyBackwardDef.shape(ins, attrs),
   extraOutputs: () => [{ shape: [], dtype: 'float32' }],
@@ -128,7 +124,6 @@ export const softmaxCrossEntropyFusedDef = defineOp<Record<string, never>>({
  */
 export const extraOutputDef = defineOp<{ index: number }>({
   name: 'extraOutput',
-  family: 'layout',
   shape: () => {
     throw new Error('extraOutput: recorded only by applyMulti');
   },

@@ -29,7 +29,6 @@ function blockCopy(input: number, n: number, width: number, srcRow: number, srcS
 
 export const reshapeDef = defineOp<{ shape: number[] }>({
   name: 'reshape',
-  family: 'layout',
   shape: ([x], { shape }) => {
     assertShape('reshape', shape);
     if (sizeOf(shape) !== sizeOf(x!.shape)) {
@@ -48,7 +47,6 @@ export const reshapeDef = defineOp<{ shape: number[] }>({
 /** The same values cut from autograd: Tensor.detach(). In a plan, an alias of its input. */
 export const detachDef = defineOp<Record<string, never>>({
   name: 'detach',
-  family: 'layout',
   shape: ([x]) => x!,
   alias: { offset: () => 0 },
   cpu: ({ ins: [x], out }) => out.set(x!),
@@ -58,7 +56,6 @@ export const detachDef = defineOp<Record<string, never>>({
 
 export const copyDef = defineOp<Record<string, never>>({
   name: 'copy',
-  family: 'layout',
   shape: ([x]) => x!,
   cpu: ({ ins: [x], out }) => out.set(x!),
   gpu: ({ outShape }) => [copyWords(sizeOf(outShape))],
@@ -77,7 +74,6 @@ function permute(x: Arr, shape: Shape, perm: number[], out: Arr): void {
 
 export const transposeDef = defineOp<{ dim0: number; dim1: number }>({
   name: 'transpose',
-  family: 'layout',
   shape: ([x], { dim0, dim1 }) => {
     const shape = [...x!.shape];
     [shape[dim0], shape[dim1]] = [shape[dim1]!, shape[dim0]!];
@@ -101,7 +97,6 @@ export const transposeDef = defineOp<{ dim0: number; dim1: number }>({
 
 export const catDef = defineOp<{ axis: number }>({
   name: 'cat',
-  family: 'layout',
   shape: (ins, { axis }) => {
     if (ins.length === 0) throw new Error('cat: expected at least one tensor');
     const first = ins[0]!;
@@ -155,7 +150,6 @@ export const catDef = defineOp<{ axis: number }>({
  */
 export const narrowDef = defineOp<{ axis: number; length: number }>({
   name: 'narrow',
-  family: 'layout',
   shape: ([x], { axis, length }) => {
     if (!Number.isInteger(length) || length < 0 || length > x!.shape[axis]!) {
       throw new Error(`narrow: length ${length} is out of range for axis ${axis} of ${fmt(x!.shape)}`);
@@ -216,7 +210,6 @@ function indexShape(op: string, x: Meta, idx: Meta): void {
 
 export const indexSelectDef = defineOp<Record<string, never>>({
   name: 'indexSelect',
-  family: 'layout',
   nondiff: [1],
   shape: ([x, idx]) => {
     indexShape('indexSelect', x!, idx!);
@@ -248,7 +241,6 @@ const INDEX_SCAN_WORK = 8192;
 /** Scatter-add rows of g back to their source rows (an index may repeat). */
 export const indexSelectBackwardDef = defineOp<{ rows: number }>({
   name: 'indexSelectBackward',
-  family: 'layout',
   nondiff: [1],
   shape: ([g, idx], { rows }) => {
     indexShape('indexSelectBackward', g!, idx!);

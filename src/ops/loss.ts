@@ -108,7 +108,6 @@ function rowLogSumExp(x: Arr, r: number, c: number): { max: number; lse: number 
 
 export const softmaxCrossEntropyDef = defineOp<Record<string, never>>({
   name: 'softmaxCrossEntropy',
-  family: 'softmax_xent',
   nondiff: [1],
   shape: ([logits, labels]) => {
     xentShape('softmaxCrossEntropy', logits!, labels!);
@@ -136,7 +135,6 @@ export const softmaxCrossEntropyDef = defineOp<Record<string, never>>({
 /** (softmax(x) - onehot(label)) * g / N */
 export const softmaxCrossEntropyBackwardDef = defineOp<Record<string, never>>({
   name: 'softmaxCrossEntropyBackward',
-  family: 'softmax_xent',
   nondiff: [1],
   shape: ([logits, labels, g]) => {
     xentShape('softmaxCrossEntropyBackward', logits!, labels!);
@@ -195,7 +193,6 @@ const clampedLog = (v: number): number => Math.max(Math.log(v), -100);
 
 export const binaryCrossEntropyDef = defineOp<Record<string, never>>({
   name: 'binaryCrossEntropy',
-  family: 'loss',
   nondiff: [1],
   shape: pairShape('binaryCrossEntropy', ['input', 'target']),
   cpu: ({ ins: [p, y], out }) => {
@@ -212,7 +209,6 @@ export const binaryCrossEntropyDef = defineOp<Record<string, never>>({
 /** g (p - y) / max(p (1 - p), 1e-12) / N, PyTorch's formula (its epsilon included). */
 export const binaryCrossEntropyBackwardDef = defineOp<Record<string, never>>({
   name: 'binaryCrossEntropyBackward',
-  family: 'loss',
   nondiff: [1],
   shape: pairBackwardShape('binaryCrossEntropyBackward'),
   cpu: ({ ins: [p, y, g], out }) => {
@@ -228,7 +224,6 @@ export const binaryCrossEntropyBackwardDef = defineOp<Record<string, never>>({
 
 export const bceWithLogitsDef = defineOp<Record<string, never>>({
   name: 'bceWithLogits',
-  family: 'loss',
   nondiff: [1],
   shape: pairShape('bceWithLogits', ['input', 'target']),
   // PyTorch's form, (1 - y) x - min(x, 0) + log(1 + exp(-|x|)): it never exponentiates a
@@ -248,7 +243,6 @@ export const bceWithLogitsDef = defineOp<Record<string, never>>({
 /** (sigmoid(x) - y) g / N */
 export const bceWithLogitsBackwardDef = defineOp<Record<string, never>>({
   name: 'bceWithLogitsBackward',
-  family: 'loss',
   nondiff: [1],
   shape: pairBackwardShape('bceWithLogitsBackward'),
   cpu: ({ ins: [x, y, g], out }) => {
@@ -261,7 +255,6 @@ export const bceWithLogitsBackwardDef = defineOp<Record<string, never>>({
 
 export const mseLossDef = defineOp<Record<string, never>>({
   name: 'mseLoss',
-  family: 'loss',
   shape: pairShape('mseLoss', ['input', 'target']),
   cpu: ({ ins: [a, b], out }) => {
     let total = 0;

@@ -150,7 +150,6 @@ export function productDispatches(a: Shape, b: Shape, attrs: MatmulAttrs, epilog
 
 export const matmulDef = defineOp<MatmulAttrs>({
   name: 'matmul',
-  family: 'matmul',
   shape: (ins: Meta[], attrs) => {
     floatOnly('matmul', ins, ['left operand', 'right operand']);
     const d = matmulDims(ins[0]!.shape, ins[1]!.shape, attrs);
@@ -198,12 +197,11 @@ export function activation(act: LinearActivation, alpha: number): (z: number) =>
 
 /**
  * A fused linear layer: act(x W^T + b), with x [N, in] or [B, N, in], W [out, in], b [out].
- * One kernel (the matmul with an epilogue) where matmul, biasAdd and the activation take
+ * One kernel (the matmul with an epilogue) where matmul, the bias add and the activation take
  * three; nn.Sequential uses it for a Linear followed by an activation.
  */
 export const linearDef = defineOp<LinearAttrs>({
   name: 'linear',
-  family: 'matmul',
   shape: (ins, { act, alpha }) => {
     floatOnly('linear', ins, ['input', 'weight', 'bias']);
     const [x, w, b] = ins as [Meta, Meta, Meta];

@@ -1,5 +1,5 @@
-// Reductions (sum, mean, argmax), broadcasting (broadcastTo) and the bias add of a
-// linear layer. broadcastTo and sum are each other's gradients.
+// Reductions (sum, mean, argmax) and broadcasting (broadcastTo): broadcastTo and sum are
+// each other's gradients.
 import { apply } from '../runtime.ts';
 import type { Tensor } from '../tensor.ts';
 import { broadcastShapes, fmt, normAxis, sameShape, sizeOf } from '../shape.ts';
@@ -162,7 +162,6 @@ function colSum(rows: number, cols: number, divisor: number, int: boolean): GpuD
 
 export const sumDef = defineOp<ReduceAttrs>({
   name: 'sum',
-  family: 'reduce',
   shape: reduceShape('sum'),
   cpu: ({ ins: [x], inShapes: [s], out, attrs }) => cpu.reduceSum(x!, s!, reduceFlags(s!, attrs.axes), out),
   gpu: reduceGpu('sum', false),
@@ -171,7 +170,6 @@ export const sumDef = defineOp<ReduceAttrs>({
 
 export const meanDef = defineOp<ReduceAttrs>({
   name: 'mean',
-  family: 'reduce',
   shape: reduceShape('mean'),
   cpu: ({ ins: [x], inShapes: [s], out, attrs }) => {
     cpu.reduceSum(x!, s!, reduceFlags(s!, attrs.axes), out);
@@ -187,7 +185,6 @@ export const meanDef = defineOp<ReduceAttrs>({
 
 export const broadcastToDef = defineOp<{ shape: number[] }>({
   name: 'broadcastTo',
-  family: 'reduce',
   shape: ([x], { shape }) => {
     const b = broadcastShapes('broadcastTo', x!.shape, shape);
     if (!sameShape(b, shape)) throw new Error(`broadcastTo: ${fmt(x!.shape)} cannot broadcast to ${fmt(shape)}`);
@@ -209,7 +206,6 @@ export const broadcastToDef = defineOp<{ shape: number[] }>({
 
 export const argmaxDef = defineOp<{ axis: number; keepdim: boolean }>({
   name: 'argmax',
-  family: 'reduce',
   shape: ([x], { axis, keepdim }) => {
     if (x!.shape[axis] === 0) throw new Error(`argmax: axis ${axis} of ${fmt(x!.shape)} is empty`);
     const shape = keepdim ? x!.shape.map((d, i) => (i === axis ? 1 : d)) : x!.shape.filter((_, i) => i !== axis);
@@ -249,29 +245,6 @@ export const argmaxDef = defineOp<{ axis: number; keepdim: boolean }>({
   grad: { notDifferentiable: 'an index is piecewise constant' },
 });
 
-export const biasAddDef = defineOp<Record<string, never>>({
-  name: 'biasAdd',
-  family: 'reduce',
-  shape: ([x, b]) => {
-    floatOnly('biasAdd', [x!, b!], ['input', 'bias']);
-    const n = x!.shape[x!.shape.length - 1];
-    if (b!.shape.length !== 1 || x!.shape.length < 1 || b!.shape[0] !== n) {
-      throw new Error(`biasAdd: bias ${fmt(b!.shape)} does not match the last dimension of input ${fmt(x!.shape)}; expected [${n ?? '?'}]`);
-    }
-    return x!;
-  },
-  cpu: ({ ins: [x, b], out }) => {
-    const n = b!.length;
-    for (let i = 0; i < out.length; i++) out[i] = x![i]! + b![i % n]!;
-  },
-  gpu: ({ inShapes: [, bs], outShape }) => {
-    const n = sizeOf(outShape);
-    const words = LAYOUTS.BIAS_ADD.pack({ count: n, biasLength: bs![0]! });
-    return [perElement('reduce', 'bias_add', n, [{ input: 0 }, { input: 1 }, 'out'], () => words)];
-  },
-  grad: ({ g, inputs: [x, b] }) => [g, sumTo(g, b!.shape)],
-});
-
 // ---- functional API -----------------------------------------------------------------------
 
 function normAxes(op: string, axis: number | number[] | undefined, ndim: number): number[] {
@@ -308,10 +281,6 @@ export function argmax(x: Tensor, axis?: number, keepdim = false): Tensor {
     return keepdim ? reshape(flat, x.shape.map(() => 1)) : flat;
   }
   return apply(argmaxDef, [x], { axis: normAxis('argmax', axis, x.ndim), keepdim });
-}
-
-export function biasAdd(x: Tensor, b: Tensor): Tensor {
-  return apply(biasAddDef, [x, b], {});
 }
 
 /** The shape with each reduced axis kept as 1. */

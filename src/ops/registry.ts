@@ -47,7 +47,6 @@ export const registry = {
   mean: red.meanDef,
   broadcastTo: red.broadcastToDef,
   argmax: red.argmaxDef,
-  biasAdd: red.biasAddDef,
   softmax: sm.softmaxDef,
   logSoftmax: sm.logSoftmaxDef,
   softmaxCrossEntropy: loss.softmaxCrossEntropyDef,

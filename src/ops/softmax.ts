@@ -48,7 +48,6 @@ function softmaxGpu(log: boolean): GpuRule<{ axis: number }> {
 
 export const softmaxDef = defineOp<{ axis: number }>({
   name: 'softmax',
-  family: 'softmax',
   shape: (ins) => {
     floatOnly('softmax', ins);
     return ins[0]!;
@@ -61,7 +60,6 @@ export const softmaxDef = defineOp<{ axis: number }>({
 
 export const logSoftmaxDef = defineOp<{ axis: number }>({
   name: 'logSoftmax',
-  family: 'softmax',
   shape: (ins) => {
     floatOnly('logSoftmax', ins);
     return ins[0]!;

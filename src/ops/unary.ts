@@ -6,7 +6,7 @@ import * as cpu from '../backend/cpu/kernels.ts';
 import { defineOp, floatOnly, grid } from './define.ts';
 import type { Binding, GpuRule, GradRule, NotDifferentiable, OpDef, Word } from './define.ts';
 import type { Meta } from '../graph/ir.ts';
-import { fmt, sameShape } from '../shape.ts';
+import { fmt, sameShape, sizeOf } from '../shape.ts';
 import { mul, div } from './elementwise.ts';
 import { LAYOUTS, OP_CODES } from './contract.ts';
 
@@ -29,7 +29,7 @@ export const BACKWARD_OP = {
 /** One thread per element; the slope serves leakyRelu (unused by the other functions). */
 function unaryGpu<A extends { alpha?: number }>(entry: 'unary' | 'backward', op: number): GpuRule<A> {
   return ({ outShape, attrs }) => {
-    const n = outShape.reduce((a, b) => a * b, 1);
+    const n = sizeOf(outShape);
     const bind: Binding[] = entry === 'unary' ? [{ input: 0 }, 'out'] : [{ input: 0 }, { input: 1 }, 'out'];
     const words: Word[] = LAYOUTS.UNARY.pack({ count: n, slope: { f: attrs.alpha ?? 0 } });
     return [{ shader: 'unary', entry, constants: { OP: op }, bind, words: () => words, workgroups: grid(n) }];
@@ -39,7 +39,6 @@ function unaryGpu<A extends { alpha?: number }>(entry: 'unary' | 'backward', op:
 function unaryOp(name: keyof typeof UNARY_OP, f: (x: number) => number, grad: GradRule<NoAttrs> | NotDifferentiable): OpDef<NoAttrs> {
   return defineOp<NoAttrs>({
     name,
-    family: 'unary',
     shape: sameAsInput(name),
     cpu: ({ ins: [x], out }) => cpu.unary(x!, out, f),
     gpu: unaryGpu('unary', UNARY_OP[name]),
@@ -78,7 +77,6 @@ export const reluDef = unaryOp('relu', (x) => (x > 0 || Number.isNaN(x) ? x : 0)
 
 export const leakyReluDef = defineOp<{ alpha: number }>({
   name: 'leakyRelu',
-  family: 'unary',
   shape: (ins, { alpha }) => {
     if (!Number.isFinite(alpha)) throw new Error(`leakyRelu: negative slope must be a finite number, got ${alpha}`);
     return sameAsInput('leakyRelu')(ins);
@@ -103,7 +101,6 @@ function backwardShape(op: string) {
 function backwardOp(name: keyof typeof BACKWARD_OP, f: (saved: number, g: number, alpha: number) => number): OpDef<NoAttrs> {
   return defineOp<NoAttrs>({
     name,
-    family: 'unary',
     shape: backwardShape(name),
     cpu: ({ ins: [s, g], out }) => {
       for (let i = 0; i < out.length; i++) out[i] = f(s![i]!, g![i]!, 0);
@@ -127,7 +124,6 @@ export const tanhBackwardDef = backwardOp('tanhBackward', actBackward.tanhBackwa
 export const reluBackwardDef = backwardOp('reluBackward', actBackward.reluBackward);
 export const leakyReluBackwardDef = defineOp<{ alpha: number }>({
   name: 'leakyReluBackward',
-  family: 'unary',
   shape: backwardShape('leakyReluBackward'),
   cpu: ({ ins: [x, g], out, attrs: { alpha } }) => {
     for (let i = 0; i < out.length; i++) out[i] = actBackward.leakyReluBackward(x![i]!, g![i]!, alpha);

@@ -24,7 +24,6 @@ function sameShapes(op: string, ins: Meta[], names: string[]): Meta {
 /** dst := src */
 export const assignDef = defineOp<Record<string, never>>({
   name: 'assign',
-  family: 'update',
   effect: { writes: [0] },
   shape: (ins) => sameShapes('assign', ins, ['destination', 'source']),
   cpu: ({ ins: [dst, src] }) => dst!.set(src!),
@@ -42,7 +41,6 @@ export const assignDef = defineOp<Record<string, never>>({
  */
 export const assignRangeDef = defineOp<Record<string, never>>({
   name: 'assignRange',
-  family: 'update',
   effect: { writes: [0] },
   shape: ([dst, src]) => {
     if (dst!.dtype !== src!.dtype) throw new Error(`assignRange: source ${fmt(src!.shape)} ${src!.dtype} does not match destination ${fmt(dst!.shape)} ${dst!.dtype}`);
@@ -150,7 +148,6 @@ const MULTI_WRITES = [0, ...Array.from({ length: MULTI_MAX }, (_, j) => 1 + 2 * 
  */
 export const adamMultiDef = defineOp<MultiAttrs>({
   name: 'adamMulti',
-  family: 'update',
   effect: { writes: MULTI_WRITES },
   shape: multiShape('adamMulti', 2),
   cpu: ({ ins: [state, ...pairs], attrs, scalars: [lr, b1, b2, eps, wd, ...bc] }) => {
@@ -181,7 +178,6 @@ export const adamMultiDef = defineOp<MultiAttrs>({
  */
 export const sgdMultiDef = defineOp<MultiAttrs & { momentum: boolean; nesterov: boolean }>({
   name: 'sgdMulti',
-  family: 'update',
   effect: { writes: MULTI_WRITES },
   shape: (ins, attrs) => multiShape('sgdMulti', attrs.momentum ? 1 : 0)(ins, attrs),
   cpu: ({ ins: [state, ...pairs], attrs, scalars: [lr, momentum, dampening, wd, ...first] }) => {
@@ -209,7 +205,6 @@ const HISTORY_VALUES_PER_DISPATCH = 6;
 /** history[row, j] := value_j (each a one-element tensor). Scalar: [row]. */
 export const historyWriteDef = defineOp<Record<string, never>>({
   name: 'historyWrite',
-  family: 'update',
   effect: { writes: [0] },
   shape: (ins) => {
     const [h, ...values] = ins;

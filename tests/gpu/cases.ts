@@ -211,7 +211,6 @@ const cases: Record<OpName, OpCase[]> = {
     // int32 input (argmax_i32), with ties: the first maximum wins.
     { inputs: [i32(s, 'small-int')], attrs: { axis: s.length - 1, keepdim: false } },
   ]),
-  biasAdd: each((s) => ({ inputs: [f(s), f([last(s)])], attrs: {} })),
   softmax: each((s) => [
     { inputs: [f(s)], attrs: { axis: s.length - 1 } },
     { inputs: [f(s)], attrs: { axis: 0 } },

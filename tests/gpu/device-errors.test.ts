@@ -29,7 +29,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 
 const brokenOp = defineOp<Record<string, never>>({
   name: 'testBroken',
-  family: 'test_broken',
   shape: () => ({ shape: [4], dtype: 'float32' }),
   cpu: () => {},
   gpu: () => [{ shader: 'test_broken', entry: 'main', bind: ['out'], words: () => [4], workgroups: grid(4) }],
@@ -40,7 +39,6 @@ const brokenOp = defineOp<Record<string, never>>({
 // validation error at dispatch time.
 const tooManyGroups = defineOp<Record<string, never>>({
   name: 'testTooManyGroups',
-  family: 'fill',
   shape: () => ({ shape: [4], dtype: 'float32' }),
   cpu: () => {},
   gpu: ({ outShape }) =>

@@ -747,7 +747,6 @@ const RULES: Record<OpName, Rule> = {
   mean: reduceRule(true),
   broadcastTo: layoutRule,
   argmax: argmaxRule,
-  biasAdd: pointwise('rounded'),
   softmax: softmaxRule(false),
   logSoftmax: softmaxRule(true),
   softmaxCrossEntropy: xentRule,

@@ -35,7 +35,6 @@ afterAll(async () => {
 /** An op that fails when it runs, on either backend: its kernel throws. */
 const failsWhenRun = defineOp<Record<string, never>>({
   name: 'testFailsWhenRun',
-  family: 'fill',
   shape: () => ({ shape: [2], dtype: 'float32' }),
   cpu: () => {
     throw new Error('testFailsWhenRun: this op always fails when it runs');

@@ -1,9 +1,8 @@
-// The fused linear op against the composite it replaces (matmul, biasAdd, activation):
+// The fused linear op against the composite it replaces (matmul, a broadcast add, activation):
 // values and gradients, and nn.Sequential's use of it.
 import { describe, expect, it } from 'vitest';
-import { F, leakyRelu, manualSeed, matmul, nn, randn, relu, sigmoid, tanh } from '../../src/index.ts';
+import { F, add, leakyRelu, manualSeed, matmul, nn, randn, relu, sigmoid, tanh } from '../../src/index.ts';
 import type { Tensor } from '../../src/index.ts';
-import { biasAdd } from '../../src/ops/reduce.ts';
 import { linear } from '../../src/ops/matmul.ts';
 import type { LinearActivation } from '../../src/ops/matmul.ts';
 
@@ -29,9 +28,9 @@ async function valuesAndGrads(f: (x: Tensor, w: Tensor, b: Tensor) => Tensor, xS
 describe('fused linear', () => {
   for (const act of Object.keys(composite) as LinearActivation[]) {
     for (const xShape of [[1, 1], [7, 5], [2, 3, 4]]) {
-      it(`${act} ${JSON.stringify(xShape)}: equals matmul + biasAdd + ${act}, values and gradients`, async () => {
+      it(`${act} ${JSON.stringify(xShape)}: equals matmul + bias + ${act}, values and gradients`, async () => {
         const fused = await valuesAndGrads((x, w, b) => linear(x, w, b, act, act === 'leakyRelu' ? 0.1 : 0), xShape);
-        const ref = await valuesAndGrads((x, w, b) => composite[act](biasAdd(matmul(x, w, { transB: true }), b)), xShape);
+        const ref = await valuesAndGrads((x, w, b) => composite[act](add(matmul(x, w, { transB: true }), b)), xShape);
         fused.forEach((a, k) => {
           expect(a.length).toBe(ref[k]!.length);
           for (let i = 0; i < a.length; i++) expect(a[i]!).toBeCloseTo(ref[k]![i]!, 5);
