@@ -7,7 +7,7 @@
 @group(0) @binding(2) var<storage, read> Src: array<u32>;
 
 // historyWrite: up to six one-element values per dispatch (binding 0 and the history take
-// two of the eight storage buffers a stage may bind).
+// two of the eight storage buffers every WebGPU device lets a stage bind).
 @group(0) @binding(1) var<storage, read_write> History: array<f32>;
 @group(0) @binding(2) var<storage, read> V0: array<f32>;
 @group(0) @binding(3) var<storage, read> V1: array<f32>;

@@ -223,7 +223,7 @@ export const historyWriteDef = defineOp<Record<string, never>>({
     });
   },
   // One single-thread dispatch per six values (binding 0 and the history leave six of the
-  // eight storage buffers a stage may bind): history_write_<count>.
+  // eight storage buffers every WebGPU device lets a stage bind): history_write_<count>.
   gpu: ({ inShapes }) => {
     const [steps, k] = inShapes[0]! as [number, number];
     const dispatches: GpuDispatch[] = [];
