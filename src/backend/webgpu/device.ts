@@ -41,7 +41,7 @@ export async function acquireDevice(): Promise<AcquiredDevice> {
   if (!adapter) {
     throw new Error(
       isNode
-        ? 'no WebGPU adapter: Dawn found no Vulkan driver. Without a GPU, run through scripts/with-gpu-env.mjs, which points Vulkan at the SwiftShader driver that Chrome ships (VK_ICD_FILENAMES, LD_LIBRARY_PATH)'
+        ? "no WebGPU adapter: Dawn found no Vulkan driver. Without a GPU, point Vulkan at the SwiftShader driver that Chrome ships: set VK_ICD_FILENAMES to its vk_swiftshader_icd.json and add Chrome's directory to LD_LIBRARY_PATH (shadergrad's README, 'Installing the package', says how; its scripts/with-gpu-env.mjs does both)"
         : 'no WebGPU adapter: the browser exposes WebGPU but found no usable GPU (check chrome://gpu)',
     );
   }
