@@ -1,6 +1,6 @@
 // Reductions (sum, mean, argmax), broadcasting (broadcastTo) and the bias add of a
 // linear layer. broadcastTo and sum are each other's gradients.
-import { apply } from '../runtime.ts';
+import { apply } from '../engine/recorder.ts';
 import type { Tensor } from '../tensor.ts';
 import { broadcastShapes, fmt, normAxis, sameShape, sizeOf } from '../shape.ts';
 import type { Shape } from '../shape.ts';
