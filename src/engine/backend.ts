@@ -56,20 +56,28 @@ export function checkBackendOptions(name: BackendName, opts: SetBackendOptions):
   if (name !== 'cpu' && opts.precision === 'float64') throw new Error(`setBackend: float64 precision is only available on the 'cpu' backend`);
 }
 
-/** Start `name` and make it current (a new epoch); the caller has run the old backend's pending work. */
-export async function startBackend(name: BackendName, opts: SetBackendOptions): Promise<BackendInfo> {
+export interface StartedBackend {
+  backend: Backend;
+  /** Set when a fallback happened: why the requested backend could not start. */
+  fallbackReason?: string;
+}
+
+/** Start `name` (or, with `fallback`, the CPU instead); it is not current until makeCurrent. */
+export async function startBackend(name: BackendName, opts: SetBackendOptions): Promise<StartedBackend> {
   const factory = factories.get(name);
-  let next: Backend;
-  let fallbackReason: string | undefined;
   try {
     if (!factory) throw new Error(`the ${name} backend is not available in this build`);
-    next = await factory(opts);
+    return { backend: await factory(opts) };
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     if (!opts.fallback) throw new Error(`setBackend('${name}'): ${reason}`);
-    fallbackReason = reason;
-    next = new CpuBackend(opts.precision ?? 'float32');
+    return { backend: new CpuBackend(opts.precision ?? 'float32'), fallbackReason: reason };
   }
+}
+
+/** Make a started backend current: a new epoch, in which earlier tensors are refused. */
+export function makeCurrent(started: StartedBackend, name: BackendName, opts: SetBackendOptions): BackendInfo {
+  const { backend: next, fallbackReason } = started;
   // The old backend's tensors are unusable from now on; free its device.
   if (backend !== next) backend.destroy?.();
   backend = next;

@@ -8,7 +8,7 @@ import { PlanCache, needsCompute, schedule, viewsOf } from '../graph/plan.ts';
 import type { Group, Plan } from '../graph/plan.ts';
 import { effectWrites } from '../ops/define.ts';
 import { sizeOf } from '../shape.ts';
-import { checkBackendOptions, currentBackend, startBackend } from './backend.ts';
+import { checkBackendOptions, currentBackend, makeCurrent, startBackend } from './backend.ts';
 import type { BackendInfo, SetBackendOptions } from './backend.ts';
 import { holdResult, keepRealized, realizeView, reuseOutputSet } from './lifetimes.ts';
 
@@ -82,11 +82,12 @@ async function switchBackend(name: BackendName, opts: SetBackendOptions): Promis
     // The old backend cannot run it (a lost device, a failed kernel): that work is marked
     // failed on its tensors, and switching must still succeed.
   }
-  const info = await startBackend(name, opts);
+  const started = await startBackend(name, opts);
+  // In the same task as the switch: nothing may be recorded for the new backend in between.
   plans = new PlanCache();
   pending = [];
   pendingEffects = [];
-  return info;
+  return makeCurrent(started, name, opts);
 }
 
 /**
