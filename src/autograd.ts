@@ -4,8 +4,9 @@
 import type { Node } from './graph/ir.ts';
 import { isDifferentiable } from './ops/define.ts';
 import { fmt, sameShape } from './shape.ts';
-import * as rt from './runtime.ts';
-import { Tensor, tensorOwnerOf } from './tensor.ts';
+import { expose, internal, noGrad, tensors } from './engine/recorder.ts';
+// Type-only: tensor.ts imports this module, so the class itself comes from the engine.
+import type { Tensor } from './tensor.ts';
 import { add } from './ops/elementwise.ts';
 import { constant } from './ops/fill.ts';
 import { copy } from './ops/layout.ts';
@@ -53,7 +54,7 @@ export function backward(root: Tensor, gradient?: Tensor, opts: BackwardOptions 
   if (gradient === undefined && root.size !== 1) {
     throw new Error(`backward: a gradient can be implied only for a one-element output; tensor ${fmt(root.shape)} needs backward(gradient)`);
   }
-  if (gradient !== undefined && !(gradient instanceof Tensor)) {
+  if (gradient !== undefined && !tensors().isTensor(gradient)) {
     throw new Error(`backward: gradient must be a Tensor of shape ${fmt(root.shape)}, got ${gradient === null ? 'null' : typeof gradient}`);
   }
   if (gradient !== undefined && gradient.dtype !== 'float32') {
@@ -65,11 +66,11 @@ export function backward(root: Tensor, gradient?: Tensor, opts: BackwardOptions 
   const rootNode = root.node;
   const order = gradOrder(rootNode);
   const backendName = root.backendName;
-  const wrap = (n: Node): Tensor => Tensor.fromNode(n, backendName);
+  const wrap = (n: Node): Tensor => tensors().fromNode(n, backendName);
   const grads = new Map<Node, Tensor>();
 
-  rt.noGrad(() =>
-    rt.internal(() => {
+  noGrad(() =>
+    internal(() => {
       grads.set(rootNode, gradient ? gradient.detach() : constant(root.shape, 1));
       for (let k = order.length - 1; k >= 0; k--) {
         const node = order[k]!;
@@ -77,12 +78,12 @@ export function backward(root: Tensor, gradient?: Tensor, opts: BackwardOptions 
         if (!g) continue;
         grads.delete(node);
         if (node.isLeaf) {
-          const owner = tensorOwnerOf(node);
+          const owner = tensors().ownerOf(node);
           if (owner) {
             // A .grad is the user's to change in place: never hand out a shared constant.
             const own = g.variable ? copy(g) : g;
             owner.grad = owner.grad ? add(owner.grad, own) : own;
-            rt.expose(owner.grad);
+            expose(owner.grad);
           }
           continue;
         }

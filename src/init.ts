@@ -3,7 +3,7 @@
 import type { Tensor } from './tensor.ts';
 import { fmt, sizeOf } from './shape.ts';
 import { generator } from './generator.ts';
-import { writeVariable } from './runtime.ts';
+import { writeVariable } from './engine/recorder.ts';
 
 function target(fn: string, t: Tensor): void {
   if (!t?.variable) throw new Error(`init.${fn}: expected a leaf tensor (a parameter or a tensor made from data), got ${t ? `the result of an op ${fmt(t.shape)}` : String(t)}`);

@@ -2,7 +2,7 @@
 // buffer on the device, and read it back only every `readEvery` steps (for live charts)
 // or at the end. A readback costs far more than a small training step.
 import { Tensor, tensorFromHost } from './tensor.ts';
-import { applyEffect, noGrad } from './runtime.ts';
+import { applyEffect, noGrad } from './engine/recorder.ts';
 import { historyWriteDef } from './ops/update.ts';
 import { fmt } from './shape.ts';
 

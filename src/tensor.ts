@@ -6,7 +6,10 @@ import type { DType } from './graph/ir.ts';
 import { fmt, sizeOf } from './shape.ts';
 import type { Shape } from './shape.ts';
 import type { HostArray } from './backend/backend.ts';
-import * as rt from './runtime.ts';
+import { assertCurrentBackend, currentBackend, isOnCurrentBackend } from './engine/backend.ts';
+import { flush, installFusion, keep } from './engine/executor.ts';
+import { releaseResult, variableDisposed, viewBase } from './engine/lifetimes.ts';
+import { applyEffect, installRecorder, isGradEnabled, newVariable, noGrad } from './engine/recorder.ts';
 import { backward as runBackward } from './autograd.ts';
 import type { BackwardOptions } from './autograd.ts';
 import * as ew from './ops/elementwise.ts';
@@ -19,6 +22,8 @@ import type { MatmulAttrs } from './ops/matmul.ts';
 import { softmax, logSoftmax } from './ops/softmax.ts';
 import { assignDef, assignRangeDef } from './ops/update.ts';
 import { asTensor, full } from './ops/fill.ts';
+import { extraOutputDef } from './ops/fused.ts';
+import { fuse } from './graph/fuse.ts';
 
 /** The Tensor that owns each leaf node, so backward() knows whose .grad to fill. */
 const leafOwner = new WeakMap<Node, Tensor>();
@@ -128,20 +133,20 @@ export class Tensor {
 
   private async read(op: string): Promise<HostArray> {
     this.assertUsable(op);
-    const b = rt.currentBackend();
-    rt.assertCurrentBackend(this, op);
+    const b = currentBackend();
+    assertCurrentBackend(this, op);
     // When work is pending, its copy back rides in the same submit.
     if (this.variable) {
-      if (this.variable.pendingWrite) return rt.flush([], [this.variable])[0]!;
+      if (this.variable.pendingWrite) return flush([], [this.variable])[0]!;
       return b.read(this.variable.storage, this.dtype, this.size);
     }
     const node = this._node!;
     if (node.state === 'evicted') throw evictedError(`${op}: ${node.opName}`, node.shape);
     if (node.state === 'failed') throw node.error!;
     // A view of a variable reads its memory as it is after the updates already recorded.
-    if (node.state === 'realized' && rt.viewBase(this)?.variable.pendingWrite) rt.flush();
+    if (node.state === 'realized' && viewBase(this)?.variable.pendingWrite) flush();
     if (node.state !== 'realized') {
-      const staged = rt.flush([node], [node]);
+      const staged = flush([node], [node]);
       if (staged.length > 0) return staged[0]!;
     }
     return b.read(node.storage, this.dtype, this.size);
@@ -153,7 +158,7 @@ export class Tensor {
    */
   keep(): this {
     this.assertUsable('keep');
-    if (!this.variable) rt.keep(this._node!);
+    if (!this.variable) keep(this._node!);
     return this;
   }
 
@@ -192,16 +197,16 @@ export class Tensor {
   dispose(): void {
     if (this._disposed) return;
     // A tensor from before a backend switch: its memory went with its backend.
-    const current = rt.isOnCurrentBackend(this);
+    const current = isOnCurrentBackend(this);
     if (this.variable) {
-      if (current && this.variable.pendingWrite) rt.flush();
-      if (current) rt.currentBackend().release(this.variable.storage);
-      rt.variableDisposed(this.variable);
+      if (current && this.variable.pendingWrite) flush();
+      if (current) currentBackend().release(this.variable.storage);
+      variableDisposed(this.variable);
       this.variable.disposed = true;
       this.variable.storage = null;
     } else if (this._node!.state === 'realized') {
       // A step's result lives in memory its cached plan reuses: only memory of its own is freed.
-      if (current) rt.releaseResult(this._node!);
+      if (current) releaseResult(this._node!);
       this._node!.storage = null;
       this._node!.state = 'disposed';
     }
@@ -230,8 +235,8 @@ export class Tensor {
 
   private checkInPlace(op: string): void {
     this.assertUsable(op);
-    rt.assertCurrentBackend(this, op);
-    if (rt.isGradEnabled() && this.requiresGrad) {
+    assertCurrentBackend(this, op);
+    if (isGradEnabled() && this.requiresGrad) {
       throw new Error(
         this.variable
           ? `${op}: a leaf tensor ${fmt(this.shape)} that requires grad is being updated in place; wrap the update in noGrad(() => ...)`
@@ -242,14 +247,14 @@ export class Tensor {
 
   private inPlace(op: string, value: () => Tensor): this {
     this.checkInPlace(op);
-    const v = rt.noGrad(value);
-    const base = this.variable ? null : rt.viewBase(this);
+    const v = noGrad(value);
+    const base = this.variable ? null : viewBase(this);
     if (base) {
       // A view of a variable's memory (reshape, view, narrow of rows, detach): the update
       // lands in that memory, as through a PyTorch view, and the view reads it from there.
-      if (this._node!.state !== 'realized') rt.flush([this._node!]);
-      const src = rt.noGrad(() => red.broadcastTo(v.dtype === this.dtype ? v : ew.cast(v, this.dtype), this.shape));
-      rt.applyEffect(assignRangeDef, [Tensor.fromVariable(base.variable), src], {}, [base.offset]);
+      if (this._node!.state !== 'realized') flush([this._node!]);
+      const src = noGrad(() => red.broadcastTo(v.dtype === this.dtype ? v : ew.cast(v, this.dtype), this.shape));
+      applyEffect(assignRangeDef, [Tensor.fromVariable(base.variable), src], {}, [base.offset]);
       return this;
     }
     if (!this.variable) {
@@ -258,8 +263,8 @@ export class Tensor {
       this._node = red.broadcastTo(v, this.shape).node;
       return this;
     }
-    const src = rt.noGrad(() => red.broadcastTo(v.dtype === this.dtype ? v : ew.cast(v, this.dtype), this.shape));
-    rt.applyEffect(assignDef, [this, src], {});
+    const src = noGrad(() => red.broadcastTo(v.dtype === this.dtype ? v : ew.cast(v, this.dtype), this.shape));
+    applyEffect(assignDef, [this, src], {});
     return this;
   }
 
@@ -431,15 +436,25 @@ function flatArgs(shape: number[] | [Shape]): number[] {
 const hostCopies = new WeakMap<Variable, Int32Array>();
 
 export function tensorFromHost(values: ArrayLike<number>, shape: Shape, dtype: DType, requiresGrad = false): Tensor {
-  const v = rt.newVariable(values, shape, dtype);
+  const v = newVariable(values, shape, dtype);
   if (dtype === 'int32') hostCopies.set(v, Int32Array.from(values));
   const t = Tensor.fromVariable(v, false);
   if (requiresGrad) t.requiresGrad = true;
   return t;
 }
 
-export function tensorOwnerOf(leaf: Node): Tensor | undefined {
-  return leafOwner.get(leaf);
-}
-
 export { asTensor };
+
+// The engine records and runs nodes below the op families and this class, so it cannot load
+// them: hand it the class, the ops it inserts itself, and the fusion pass (which names ops).
+installRecorder({
+  tensors: {
+    isTensor: (v): v is Tensor => v instanceof Tensor,
+    fromNode: (node, backendName) => Tensor.fromNode(node, backendName),
+    fromHost: tensorFromHost,
+    ownerOf: (leaf) => leafOwner.get(leaf),
+  },
+  copy: lay.copyDef,
+  extraOutput: extraOutputDef,
+});
+installFusion(fuse);

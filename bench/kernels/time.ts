@@ -5,7 +5,7 @@
 // 'timestamp-query') or else its wall time, divided by N; the median over several submits.
 import { flush } from 'shadergrad';
 import type { Tensor } from 'shadergrad';
-import { currentBackend } from '../../src/runtime.ts';
+import { currentBackend } from '../../src/engine/backend.ts';
 import { WebGpuBackend } from '../../src/backend/webgpu/backend.ts';
 
 export type TimingMethod = 'timestamp' | 'median-of-N-in-one-submit';

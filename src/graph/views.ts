@@ -1,6 +1,6 @@
 // Which realized tensors are views of which memory. A view (a reshape, a narrow of rows,
 // a detach) is a run of its owner's memory: a result's or a variable's. The runtime keeps
-// this registry (src/runtime.ts realizeView); the plan reads it to refuse stale views.
+// this registry (src/engine/lifetimes.ts realizeView); the plan reads it to refuse stale views.
 import { Variable } from './ir.ts';
 import type { Node } from './ir.ts';
 

@@ -3,7 +3,10 @@
 import { Tensor, tensorFromHost } from '../tensor.ts';
 import type { NestedArray } from '../tensor.ts';
 import { fmt, sameShape } from '../shape.ts';
-import { noGrad, variableFrom } from '../runtime.ts';
+import { currentBackend, currentEpoch } from '../engine/backend.ts';
+import { applyEffect, noGrad } from '../engine/recorder.ts';
+import { Variable } from '../graph/ir.ts';
+import { assignDef } from '../ops/update.ts';
 import { tensor } from '../creation.ts';
 
 /** A parameter: a leaf that requires grad, owned by a module (as torch.nn.Parameter). */
@@ -14,6 +17,14 @@ export function Parameter(data: Tensor): Tensor {
   p.requiresGrad = true;
   p.isParameter = true;
   return p;
+}
+
+/** A new variable whose first value is a lazy tensor: written at the next flush. */
+function variableFrom(t: Tensor): Variable {
+  const backend = currentBackend();
+  const v = new Variable(backend.upload(new Float32Array(t.size), t.dtype), t.shape, t.dtype, backend.name, currentEpoch());
+  noGrad(() => applyEffect(assignDef, [Tensor.fromVariable(v), t], {}));
+  return v;
 }
 
 export type StateDictValue = Tensor | NestedArray | Float32Array | number[];

@@ -2,7 +2,7 @@
 // so eval mode is the identity. The mask comes from the global Philox stream: the range
 // of blocks is reserved when the op is recorded and passed as dynamic scalars, so each
 // step draws a fresh mask without a new plan, and CPU and GPU draw the same one.
-import { apply } from '../runtime.ts';
+import { apply } from '../engine/recorder.ts';
 import type { Tensor } from '../tensor.ts';
 import { defineOp, floatOnly, grid } from './define.ts';
 import type { Arr, GpuRule } from './define.ts';

@@ -1,6 +1,6 @@
 // Elementwise ops with NumPy broadcasting: arithmetic, comparisons, where and cast.
 // Gradients of broadcast inputs are summed back to the input's shape (sumTo).
-import { apply } from '../runtime.ts';
+import { apply } from '../engine/recorder.ts';
 import type { Tensor } from '../tensor.ts';
 import { INT32_MAX, INT32_MIN, broadcastShapes, fmt, sizeOf } from '../shape.ts';
 import type { Shape } from '../shape.ts';

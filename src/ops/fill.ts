@@ -1,6 +1,6 @@
 // Ops with no tensor inputs: constants, ranges. Their values are static attributes.
-import { apply, currentBackend } from '../runtime.ts';
-import { tensorFromHost } from '../tensor.ts';
+import { currentBackend } from '../engine/backend.ts';
+import { apply, tensorFromHost } from '../engine/recorder.ts';
 import type { Tensor } from '../tensor.ts';
 import { assertInt32, assertShape, fmt, sizeOf } from '../shape.ts';
 import type { Shape } from '../shape.ts';

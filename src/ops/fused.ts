@@ -119,7 +119,7 @@ export const softmaxCrossEntropyFusedDef = defineOp<Record<string, never>>({
 });
 
 /**
- * Stands for extra output k of a multi-output op (src/runtime.ts applyMulti): never a step
+ * Stands for extra output k of a multi-output op (src/engine/recorder.ts applyMulti): never a step
  * of its own, its value comes from the op's kernel (the fusion pass groups them).
  */
 export const extraOutputDef = defineOp<{ index: number }>({

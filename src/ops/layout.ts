@@ -1,6 +1,6 @@
 // Ops that move data without arithmetic: reshape, transpose, cat, narrow, row gathering
 // and copy. On a GPU most are a single copy kernel; the CPU reference is plain loops.
-import { apply } from '../runtime.ts';
+import { apply } from '../engine/recorder.ts';
 import type { Tensor } from '../tensor.ts';
 import { assertShape, fmt, normAxis, sameShape, sizeOf, stridesOf } from '../shape.ts';
 import type { Shape } from '../shape.ts';

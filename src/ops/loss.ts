@@ -1,6 +1,6 @@
 // Loss functions, each one op with a dedicated backward op: one kernel, or for a large input
 // chunk sums and their fixed-order total (two). All reduce by the mean, as PyTorch's defaults.
-import { apply } from '../runtime.ts';
+import { apply } from '../engine/recorder.ts';
 import type { Tensor } from '../tensor.ts';
 import { fmt, sameShape, sizeOf } from '../shape.ts';
 import { defineOp, f, floatOnly, grid } from './define.ts';

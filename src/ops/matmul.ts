@@ -1,7 +1,7 @@
 // Matrix multiply with transpose flags, optionally batched. The flags let the gradient
 // rules and the kernels read operands transposed instead of copying them. Which WebGPU
 // kernel runs for a shape is chooseMatmul's decision (matmul-choice.ts).
-import { apply } from '../runtime.ts';
+import { apply } from '../engine/recorder.ts';
 import type { Tensor } from '../tensor.ts';
 import { fmt } from '../shape.ts';
 import * as cpu from '../backend/cpu/kernels.ts';

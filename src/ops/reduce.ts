@@ -1,6 +1,6 @@
 // Reductions (sum, mean, argmax) and broadcasting (broadcastTo): broadcastTo and sum are
 // each other's gradients.
-import { apply } from '../runtime.ts';
+import { apply } from '../engine/recorder.ts';
 import type { Tensor } from '../tensor.ts';
 import { broadcastShapes, fmt, normAxis, sameShape, sizeOf } from '../shape.ts';
 import type { Shape } from '../shape.ts';

@@ -1,6 +1,6 @@
 // softmax and logSoftmax along one axis, stabilized by subtracting the row maximum (a
 // constant shift that cancels in the ratio, so it takes no gradient).
-import { apply } from '../runtime.ts';
+import { apply } from '../engine/recorder.ts';
 import type { Tensor } from '../tensor.ts';
 import { normAxis } from '../shape.ts';
 import * as cpu from '../backend/cpu/kernels.ts';

@@ -1,6 +1,6 @@
 // Elementwise math and activations. Activations get dedicated backward ops (one kernel
 // each on the GPU) computed from the saved output or input, as PyTorch does.
-import { apply } from '../runtime.ts';
+import { apply } from '../engine/recorder.ts';
 import type { Tensor } from '../tensor.ts';
 import * as cpu from '../backend/cpu/kernels.ts';
 import { defineOp, floatOnly, grid } from './define.ts';

@@ -5,7 +5,9 @@
 import type { Tensor } from '../tensor.ts';
 import { tensorFromHost } from '../tensor.ts';
 import { fmt } from '../shape.ts';
-import { applyEffect, currentBackend, flush, isOnCurrentBackend, noGrad } from '../runtime.ts';
+import { currentBackend, isOnCurrentBackend } from '../engine/backend.ts';
+import { flush } from '../engine/executor.ts';
+import { applyEffect, noGrad } from '../engine/recorder.ts';
 import { MULTI_MAX } from '../ops/update.ts';
 import type { MultiAttrs } from '../ops/update.ts';
 import type { OpDef } from '../ops/define.ts';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendStats, randn, setBackend, F } from '../../src/index.ts';
 import type { Tensor } from '../../src/tensor.ts';
 import { tensorFromHost } from '../../src/tensor.ts';
-import { apply } from '../../src/runtime.ts';
+import { apply } from '../../src/engine/recorder.ts';
 import { indexSelectBackwardDef } from '../../src/ops/layout.ts';
 import { startWebGpu } from './setup.ts';
 

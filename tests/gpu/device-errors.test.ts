@@ -2,8 +2,8 @@
 // a lost device, setBackend('webgpu') starts again.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { setBackend, tensor } from '../../src/index.ts';
-import { apply } from '../../src/runtime.ts';
-import { currentBackend } from '../../src/runtime.ts';
+import { apply } from '../../src/engine/recorder.ts';
+import { currentBackend } from '../../src/engine/backend.ts';
 import { defineOp, grid } from '../../src/ops/define.ts';
 import { registerShaderSource } from '../../src/backend/webgpu/shaders.ts';
 import type { WebGpuBackend } from '../../src/backend/webgpu/backend.ts';

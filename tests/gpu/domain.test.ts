@@ -11,7 +11,7 @@ import type { Tensor } from '../../src/index.ts';
 import { registry } from '../../src/ops/registry.ts';
 import type { OpName } from '../../src/ops/registry.ts';
 import type { OpDef } from '../../src/ops/define.ts';
-import { apply } from '../../src/runtime.ts';
+import { apply } from '../../src/engine/recorder.ts';
 import { startWebGpu } from './setup.ts';
 
 import { EXP_FIRST_INF, EXP_LAST_FINITE, KNOWN, TINY, f32, inf, k } from '../support/domain-known.ts';

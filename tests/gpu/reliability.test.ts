@@ -22,7 +22,8 @@ import {
   zeros,
 } from '../../src/index.ts';
 import type { BackendName } from '../../src/index.ts';
-import { apply, applyEffect, currentBackend } from '../../src/runtime.ts';
+import { currentBackend } from '../../src/engine/backend.ts';
+import { apply, applyEffect } from '../../src/engine/recorder.ts';
 import { defineOp } from '../../src/ops/define.ts';
 import { assignDef } from '../../src/ops/update.ts';
 import { linear } from '../../src/ops/matmul.ts';

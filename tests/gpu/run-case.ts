@@ -3,7 +3,7 @@ import { registry } from '../../src/ops/registry.ts';
 import type { OpName } from '../../src/ops/registry.ts';
 import type { OpDef } from '../../src/ops/define.ts';
 import { effectWrites } from '../../src/ops/define.ts';
-import { apply, applyEffect, applyMulti } from '../../src/runtime.ts';
+import { apply, applyEffect, applyMulti } from '../../src/engine/recorder.ts';
 import { tensorFromHost } from '../../src/tensor.ts';
 import type { OpCase } from './cases.ts';
 

@@ -8,7 +8,7 @@ import type { Tensor } from '../../src/index.ts';
 import { registry } from '../../src/ops/registry.ts';
 import type { OpName } from '../../src/ops/registry.ts';
 import type { OpDef } from '../../src/ops/define.ts';
-import { apply } from '../../src/runtime.ts';
+import { apply } from '../../src/engine/recorder.ts';
 
 import { KNOWN, f32, f32only, inf } from '../support/domain-known.ts';
 import type { Known } from '../support/domain-known.ts';

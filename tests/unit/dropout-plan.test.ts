@@ -8,7 +8,7 @@ import type { Tensor } from '../../src/index.ts';
 import { PlanCache, schedule, single } from '../../src/graph/plan.ts';
 import type { Plan } from '../../src/graph/plan.ts';
 import type { Node } from '../../src/graph/ir.ts';
-import { internal } from '../../src/runtime.ts';
+import { internal } from '../../src/engine/recorder.ts';
 
 beforeEach(async () => {
   // A fresh float32 backend: fresh counters and plan cache, and no work left pending.

@@ -2,7 +2,7 @@
 // training step that fails leaves the parameters (and the optimizer) as they were, with
 // the engine still usable afterwards.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerBackend } from '../../src/runtime.ts';
+import { registerBackend } from '../../src/engine/backend.ts';
 import { rejectsWith, throwsWith } from '../support/expect-error.ts';
 import {
   F,

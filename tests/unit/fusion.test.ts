@@ -4,7 +4,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { F, manualSeed, nn, optim, randint, randn, setBackend, tensor } from '../../src/index.ts';
 import type { Tensor } from '../../src/index.ts';
-import { lastPlan } from '../../src/runtime.ts';
+import { lastPlan } from '../../src/engine/executor.ts';
 import { setFusion } from '../../src/graph/fuse.ts';
 
 beforeAll(async () => {
