@@ -14,6 +14,7 @@ import { backward as runBackward } from './autograd.ts';
 import type { BackwardOptions } from './autograd.ts';
 import * as ew from './ops/elementwise.ts';
 import type { Operand } from './ops/elementwise.ts';
+import { pow } from './ops/pow.ts';
 import * as un from './ops/unary.ts';
 import * as red from './ops/reduce.ts';
 import * as lay from './ops/layout.ts';
@@ -315,7 +316,7 @@ export class Tensor {
     return ew.div(this, x);
   }
   pow(x: Operand): Tensor {
-    return ew.pow(this, x);
+    return pow(this, x);
   }
   eq(x: Operand): Tensor {
     return ew.eq(this, x);

@@ -13,11 +13,10 @@ import type { BinaryOp } from './contract.ts';
 import type { DType, Meta } from '../graph/ir.ts';
 import { asTensor } from './fill.ts';
 import { sumTo } from './reduce.ts';
-import { log, neg } from './unary.ts';
 
-type NoAttrs = Record<string, never>;
+export type NoAttrs = Record<string, never>;
 
-function broadcastRule(op: string, dtype?: DType) {
+export function broadcastRule(op: string, dtype?: DType) {
   return (ins: Meta[]): Meta => {
     const [a, b] = ins as [Meta, Meta];
     if (a.dtype !== b.dtype) throw new Error(`${op}: dtypes differ: ${fmt(a.shape)} ${a.dtype} and ${fmt(b.shape)} ${b.dtype}; cast one with .float() or .int()`);
@@ -35,7 +34,7 @@ function sameShapeMask(inShapes: Shape[], outShape: Shape): number {
 }
 
 /** The `binary` kernel (or `binary_i32` for int32 add, sub and mul) with operator OP. */
-function binaryGpu(name: BinaryOp): GpuRule<NoAttrs> {
+export function binaryGpu(name: BinaryOp): GpuRule<NoAttrs> {
   return ({ inShapes, inDtypes, outShape }) => {
     const n = sizeOf(outShape);
     const words = LAYOUTS.ELEMENTWISE.pack({ count: n, condIsFloat: 0, strides: stridedWords(name, outShape, inShapes) });
@@ -48,7 +47,7 @@ function binaryGpu(name: BinaryOp): GpuRule<NoAttrs> {
   };
 }
 
-function binaryKernel(f: (x: number, y: number) => number) {
+export function binaryKernel(f: (x: number, y: number) => number) {
   return ({ ins, inShapes, out, outShape }: CpuArgs<unknown>): void =>
     cpu.binary(ins[0]!, ins[1]!, inShapes[0]!, inShapes[1]!, out, outShape, f);
 }
@@ -66,7 +65,7 @@ export const subDef = defineOp<NoAttrs>({
   gpu: binaryGpu('sub'),
   shape: broadcastRule('sub'),
   cpu: binaryKernel((x, y) => x - y),
-  grad: ({ g, inputs: [a, b] }) => [sumTo(g, a!.shape), sumTo(neg(g), b!.shape)],
+  grad: ({ g, inputs: [a, b] }) => [sumTo(g, a!.shape), sumTo(mul(g, -1), b!.shape)],
 });
 
 const mulInt32 = binaryKernel(Math.imul);
@@ -90,42 +89,9 @@ export const divDef = defineOp<NoAttrs>({
     return broadcastRule('div')(ins);
   },
   cpu: binaryKernel((x, y) => x / y),
-  // d(a/b)/db = -a/b^2 = -out/b
-  grad: ({ g, inputs: [a, b], out }) => [sumTo(div(g, b!), a!.shape), sumTo(neg(mul(g, div(out, b!))), b!.shape)],
-});
-
-/**
- * C's pow (C99 Annex F, which PyTorch follows). JavaScript's Math.pow agrees except that
- * it gives NaN for 1^y with y NaN or +-inf and for (-1)^+-inf, where C gives 1. The rest, for
- * the record: x^0 = 1 for every x (NaN too); a negative finite base with a non-integer
- * exponent is NaN; (+-0)^y is +inf for y < 0 and +0 for y > 0, with 0's sign for odd
- * integer y; (+-inf)^y the reverse; x^-inf is +inf for |x| < 1 and 0 for |x| > 1, x^+inf the
- * reverse; NaN otherwise propagates.
- */
-export function powC(x: number, y: number): number {
-  if (x === 1 || (x === -1 && (y === Infinity || y === -Infinity))) return 1;
-  return Math.pow(x, y);
-}
-
-export const powDef = defineOp<NoAttrs>({
-  name: 'pow',
-  gpu: binaryGpu('pow'),
-  shape: (ins) => {
-    floatOnly('pow', ins, ['base', 'exponent']);
-    return broadcastRule('pow')(ins);
-  },
-  cpu: binaryKernel(powC),
-  // PyTorch's pow_backward_self and pow_backward_exponent, edge values included:
-  //   d/da = g * where(b == 0, 0, b * a^(b-1))           (d/da a^0 = 0, even at a = 0)
-  //   d/db = g * where(a == 0 && b >= 0, 0, out * ln a)  (d/db 0^b = 0 for b >= 0)
-  // so d/db is NaN for a negative base, as PyTorch's. b >= 0 is gt + eq (int32 0/1 flags,
-  // multiplied for the and), not 1 - lt, so that a NaN exponent is not >= 0.
-  grad: ({ g, inputs: [a, b], out }) => {
-    const gradA = mul(g, where(eq(b!, 0), 0, mul(b!, pow(a!, sub(b!, 1)))));
-    const zeroBase = mul(eq(a!, 0), add(gt(b!, 0), eq(b!, 0)));
-    const gradB = mul(g, where(zeroBase, 0, mul(out, log(a!))));
-    return [sumTo(gradA, a!.shape), sumTo(gradB, b!.shape)];
-  },
+  // d(a/b)/db = -a/b^2 = -out/b. The negations multiply by -1 (exact) rather than call neg,
+  // so that this file does not import unary.ts, whose gradients use mul and div.
+  grad: ({ g, inputs: [a, b], out }) => [sumTo(div(g, b!), a!.shape), sumTo(mul(mul(g, div(out, b!)), -1), b!.shape)],
 });
 
 const comparison = (name: keyof typeof OP_CODES.COMPARE, f: (x: number, y: number) => boolean): OpDef<NoAttrs> =>
@@ -208,7 +174,6 @@ export const add = (a: Operand, b: Operand): Tensor => binaryApply(addDef, a, b)
 export const sub = (a: Operand, b: Operand): Tensor => binaryApply(subDef, a, b);
 export const mul = (a: Operand, b: Operand): Tensor => binaryApply(mulDef, a, b);
 export const div = (a: Operand, b: Operand): Tensor => binaryApply(divDef, a, b);
-export const pow = (a: Operand, b: Operand): Tensor => binaryApply(powDef, a, b);
 export const eq = (a: Operand, b: Operand): Tensor => binaryApply(eqDef, a, b);
 export const gt = (a: Operand, b: Operand): Tensor => binaryApply(gtDef, a, b);
 export const lt = (a: Operand, b: Operand): Tensor => binaryApply(ltDef, a, b);
@@ -224,7 +189,7 @@ export function cast(x: Tensor, dtype: DType): Tensor {
 }
 
 /** A plain number takes the other operand's dtype, so `labels.eq(3)` stays int32. */
-function binaryApply(def: OpDef<NoAttrs>, a: Operand, b: Operand): Tensor {
+export function binaryApply(def: OpDef<NoAttrs>, a: Operand, b: Operand): Tensor {
   const like = typeof a === 'number' ? (typeof b === 'number' ? undefined : b) : a;
   return apply(def, [asTensor(a, like), asTensor(b, like)], {});
 }

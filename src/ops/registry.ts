@@ -3,6 +3,7 @@
 import type { OpDef } from './define.ts';
 import * as ew from './elementwise.ts';
 import * as un from './unary.ts';
+import * as pw from './pow.ts';
 import * as red from './reduce.ts';
 import * as lay from './layout.ts';
 import * as fill from './fill.ts';
@@ -20,7 +21,7 @@ export const registry = {
   sub: ew.subDef,
   mul: ew.mulDef,
   div: ew.divDef,
-  pow: ew.powDef,
+  pow: pw.powDef,
   eq: ew.eqDef,
   gt: ew.gtDef,
   lt: ew.ltDef,
