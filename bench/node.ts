@@ -24,5 +24,5 @@ export function save(result: Result): void {
 /** `--tune --node`: the matmul candidates on Dawn's adapter (see tune.ts). */
 export async function runTune(mode: Mode): Promise<Awaited<ReturnType<typeof tune>>> {
   const gpu = await setBackend('webgpu');
-  return tune(gpu.description, mode === 'full', 5, (msg) => console.error(`bench: ${msg}`));
+  return tune(gpu.description, 'Node (Dawn)', mode === 'full', 5, (msg) => console.error(`bench: ${msg}`));
 }

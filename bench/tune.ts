@@ -48,7 +48,7 @@ const label = (c: ClassChoice): string => (c.kernel === 'small' ? 'small' : `${c
  * Each candidate's kernels for the class's product, timed alone (repeated in one submit,
  * GPU timestamps where offered; the median of `submits` submits): the fastest wins.
  */
-export async function tune(adapter: string, full: boolean, submits: number, log: (msg: string) => void): Promise<{ table: TuningFile; entries: TuneEntry[] }> {
+export async function tune(adapter: string, runtime: 'Chromium' | 'Node (Dawn)', full: boolean, submits: number, log: (msg: string) => void): Promise<{ table: TuningFile; entries: TuneEntry[] }> {
   const before = matmulTuning();
   const entries: TuneEntry[] = [];
   const winners = {} as Record<SizeClass, ClassChoice>;
@@ -93,7 +93,7 @@ export async function tune(adapter: string, full: boolean, submits: number, log:
     adapter,
     // The vendor and architecture words (the description's first two): what the backend matches.
     match: adapterWords(adapter).slice(0, 2),
-    source: `measured by npm run bench -- --tune${full ? '' : ' --quick'} on ${date}${notes.length ? `; ${notes.join('; ')}` : ''}`,
+    source: `measured by npm run bench -- --tune${full ? '' : ' --quick'} in ${runtime} on ${date}${notes.length ? `; ${notes.join('; ')}` : ''}`,
     smallFlop: SMALL_FLOP,
     classes: winners,
   };

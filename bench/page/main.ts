@@ -44,7 +44,7 @@ window.runBench = async (mode: Mode): Promise<Result> => {
 window.runTune = async (mode: Mode) => {
   const gpu = await setBackend('webgpu');
   log(`adapter: ${gpu.description}`);
-  return tune(gpu.description, mode === 'full', 5, log);
+  return tune(gpu.description, 'Chromium', mode === 'full', 5, log);
 };
 
 log('ready');
