@@ -23,7 +23,7 @@ import type { MatmulAttrs } from './ops/matmul.ts';
 import { softmax, logSoftmax } from './ops/softmax.ts';
 import { assignDef, assignRangeDef } from './ops/update.ts';
 import { asTensor, full } from './ops/fill.ts';
-import { extraOutputDef } from './ops/fused.ts';
+import { extraOutputOp } from './ops/fused.ts';
 import { fuse } from './graph/fuse.ts';
 
 /** The Tensor that owns each leaf node, so backward() knows whose .grad to fill. */
@@ -456,6 +456,6 @@ installRecorder({
     ownerOf: (leaf) => leafOwner.get(leaf),
   },
   copy: lay.copyDef,
-  extraOutput: extraOutputDef,
+  extraOutput: extraOutputOp,
 });
 installFusion(fuse);

@@ -120,9 +120,11 @@ export const softmaxCrossEntropyFusedDef = defineOp<Record<string, never>>({
 
 /**
  * Stands for extra output k of a multi-output op (src/engine/recorder.ts applyMulti): never a step
- * of its own, its value comes from the op's kernel (the fusion pass groups them).
+ * of its own, its value comes from the op's kernel (the fusion pass groups them). Named
+ * `...Op`, not `...Def`, because it is plumbing, not an op a program records: the registry
+ * (registry.ts) collects the `...Def` exports.
  */
-export const extraOutputDef = defineOp<{ index: number }>({
+export const extraOutputOp = defineOp<{ index: number }>({
   name: 'extraOutput',
   shape: () => {
     throw new Error('extraOutput: recorded only by applyMulti');

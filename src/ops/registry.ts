@@ -14,71 +14,40 @@ import * as drop from './dropout.ts';
 import * as upd from './update.ts';
 import * as fused from './fused.ts';
 
-export const registry = {
-  matmul: mm.matmulDef,
-  linear: mm.linearDef,
-  add: ew.addDef,
-  sub: ew.subDef,
-  mul: ew.mulDef,
-  div: ew.divDef,
-  pow: pw.powDef,
-  eq: ew.eqDef,
-  gt: ew.gtDef,
-  lt: ew.ltDef,
-  where: ew.whereDef,
-  cast: ew.castDef,
-  neg: un.negDef,
-  exp: un.expDef,
-  log: un.logDef,
-  square: un.squareDef,
-  abs: un.absDef,
-  sqrt: un.sqrtDef,
-  sin: un.sinDef,
-  cos: un.cosDef,
-  sign: un.signDef,
-  sigmoid: un.sigmoidDef,
-  tanh: un.tanhDef,
-  relu: un.reluDef,
-  leakyRelu: un.leakyReluDef,
-  sigmoidBackward: un.sigmoidBackwardDef,
-  tanhBackward: un.tanhBackwardDef,
-  reluBackward: un.reluBackwardDef,
-  leakyReluBackward: un.leakyReluBackwardDef,
-  sum: red.sumDef,
-  mean: red.meanDef,
-  broadcastTo: red.broadcastToDef,
-  argmax: red.argmaxDef,
-  softmax: sm.softmaxDef,
-  logSoftmax: sm.logSoftmaxDef,
-  softmaxCrossEntropy: loss.softmaxCrossEntropyDef,
-  softmaxCrossEntropyBackward: loss.softmaxCrossEntropyBackwardDef,
-  binaryCrossEntropy: loss.binaryCrossEntropyDef,
-  binaryCrossEntropyBackward: loss.binaryCrossEntropyBackwardDef,
-  bceWithLogits: loss.bceWithLogitsDef,
-  bceWithLogitsBackward: loss.bceWithLogitsBackwardDef,
-  mseLoss: loss.mseLossDef,
-  dropout: drop.dropoutDef,
-  dropoutBackward: drop.dropoutBackwardDef,
-  reshape: lay.reshapeDef,
-  copy: lay.copyDef,
-  detach: lay.detachDef,
-  transpose: lay.transposeDef,
-  cat: lay.catDef,
-  narrow: lay.narrowDef,
-  indexSelect: lay.indexSelectDef,
-  indexSelectBackward: lay.indexSelectBackwardDef,
-  full: fill.fullDef,
-  arange: fill.arangeDef,
-  linspace: fill.linspaceDef,
-  assign: upd.assignDef,
-  assignRange: upd.assignRangeDef,
-  sgdMulti: upd.sgdMultiDef,
-  adamMulti: upd.adamMultiDef,
-  linearPre: fused.linearPreDef,
-  matmulActBackward: fused.matmulActBackwardDef,
-  linearParamGrad: fused.linearParamGradDef,
-  softmaxCrossEntropyFused: fused.softmaxCrossEntropyFusedDef,
-  historyWrite: upd.historyWriteDef,
-} satisfies Record<string, OpDef<any>>;
+/** The family modules' exports, with their `<name>Def` ops. */
+const families = { ew, un, pw, red, lay, fill, mm, sm, loss, drop, upd, fused };
+type Families = typeof families;
 
-export type OpName = keyof typeof registry;
+/** An op's name from its export: `fooDef` is op 'foo'. */
+type DefsOf<M> = { [K in keyof M as K extends `${infer N}Def` ? (M[K] extends OpDef<any> ? N : never) : never]: M[K] };
+type AllDefs = { [F in keyof Families]: DefsOf<Families[F]> }[keyof Families];
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+type Registry = UnionToIntersection<AllDefs>;
+
+export type OpName = keyof Registry;
+
+function isOpDef(v: unknown): v is OpDef<any> {
+  const d = v as OpDef<any>;
+  return typeof v === 'object' && v !== null && typeof d.name === 'string' && typeof d.shape === 'function' && typeof d.cpu === 'function' && typeof d.gpu === 'function';
+}
+
+/**
+ * Every `<name>Def` a family module exports is an op named `<name>`: declaring an op in its
+ * family's file registers it, and tsc knows every name (OpName). A second op of one name,
+ * or an export whose op has another name, is refused here.
+ */
+function collect(): Registry {
+  const out: Record<string, OpDef<any>> = {};
+  for (const [family, mod] of Object.entries(families)) {
+    for (const [key, value] of Object.entries(mod)) {
+      if (!key.endsWith('Def') || !isOpDef(value)) continue;
+      const name = key.slice(0, -'Def'.length);
+      if (value.name !== name) throw new Error(`registry: ${family}'s ${key} is the op '${value.name}'; an op '${name}' must be exported as ${name}Def`);
+      if (out[name]) throw new Error(`registry: two ops named '${name}'`);
+      out[name] = value;
+    }
+  }
+  return out as Registry;
+}
+
+export const registry: Registry = collect();
