@@ -16,6 +16,7 @@ import * as ew from './ops/elementwise.ts';
 import type { Operand } from './ops/elementwise.ts';
 import { pow } from './ops/pow.ts';
 import * as un from './ops/unary.ts';
+import * as unaryApi from './ops/unary-api.ts';
 import * as red from './ops/reduce.ts';
 import * as lay from './ops/layout.ts';
 import { matmul } from './ops/matmul.ts';
@@ -30,6 +31,12 @@ import { fuse } from './graph/fuse.ts';
 const leafOwner = new WeakMap<Node, Tensor>();
 
 export type NestedArray = number | NestedArray[];
+
+/** The unary functions of src/ops/unary-api.ts as methods: `x.exp()` is `exp(x)`. */
+type UnaryMethods = { [K in keyof typeof unaryApi]: () => Tensor };
+// A class and an interface of one name merge: Tensor has these methods too, installed on
+// its prototype below from the same module, so the list lives in one place.
+export interface Tensor extends UnaryMethods {}
 
 export class Tensor {
   private _node: Node | null;
@@ -330,39 +337,6 @@ export class Tensor {
   matmul(x: Tensor, opts?: Partial<MatmulAttrs>): Tensor {
     return matmul(this, x, opts);
   }
-  neg(): Tensor {
-    return un.neg(this);
-  }
-  exp(): Tensor {
-    return un.exp(this);
-  }
-  log(): Tensor {
-    return un.log(this);
-  }
-  square(): Tensor {
-    return un.square(this);
-  }
-  abs(): Tensor {
-    return un.abs(this);
-  }
-  sqrt(): Tensor {
-    return un.sqrt(this);
-  }
-  sin(): Tensor {
-    return un.sin(this);
-  }
-  cos(): Tensor {
-    return un.cos(this);
-  }
-  sigmoid(): Tensor {
-    return un.sigmoid(this);
-  }
-  tanh(): Tensor {
-    return un.tanh(this);
-  }
-  relu(): Tensor {
-    return un.relu(this);
-  }
   leakyRelu(alpha = 0.01): Tensor {
     return un.leakyRelu(this, alpha);
   }
@@ -445,6 +419,16 @@ export function tensorFromHost(values: ArrayLike<number>, shape: Shape, dtype: D
 }
 
 export { asTensor };
+
+for (const [name, fn] of Object.entries(unaryApi) as [keyof UnaryMethods, (x: Tensor) => Tensor][]) {
+  Object.defineProperty(Tensor.prototype, name, {
+    value(this: Tensor): Tensor {
+      return fn(this);
+    },
+    writable: true,
+    configurable: true,
+  });
+}
 
 // The engine records and runs nodes below the op families and this class, so it cannot load
 // them: hand it the class, the ops it inserts itself, and the fusion pass (which names ops).

@@ -1,5 +1,5 @@
 // A strict TypeScript consumer (nodenext, strict): the package's types must resolve and check.
-import { manualSeed, tensor, nn, optim, F } from 'shadergrad';
+import { exp, manualSeed, tensor, nn, optim, F } from 'shadergrad';
 import type { Tensor, BackendInfo, DType } from 'shadergrad';
 
 manualSeed(1);
@@ -11,4 +11,6 @@ opt.zeroGrad();
 loss.backward();
 opt.step();
 const dtype: DType = loss.dtype;
+// The unary methods come from one table (unary-api.ts), merged into Tensor's declaration.
+export const same: [Tensor, Tensor] = [x.exp().relu(), exp(x)];
 export const report = async (info: BackendInfo): Promise<string> => `${info.name} ${dtype} ${await loss.item()}`;
