@@ -2,7 +2,7 @@
 // one representative product per size class (src/ops/matmul-choice.ts), and returns the
 // winners as a tuning table that run.mjs writes to src/backend/webgpu/tuning/, where the
 // WebGPU backend picks it up for this adapter.
-import { SMALL_FLOP, SIZE_CLASSES, chooseMatmul, matmulTuning, setMatmulTuning, sizeClass } from '../src/ops/matmul-choice.ts';
+import { SMALL_FLOP, SIZE_CLASSES, chooseMatmul, matmulTuning, setMatmulTuning, sizeClass, uniformTuning } from '../src/ops/matmul-choice.ts';
 import type { ClassChoice, MatmulTuning, SizeClass } from '../src/ops/matmul-choice.ts';
 import { adapterWords } from '../src/backend/webgpu/tuning.ts';
 import type { TuningFile } from '../src/backend/webgpu/tuning.ts';
@@ -65,17 +65,17 @@ export async function tune(adapter: string, runtime: 'Chromium' | 'Node (Dawn)',
       }
       const candidates: ClassChoice[] = [...(cls.startsWith('xs') || cls.startsWith('s-') ? [{ kernel: 'small' } as const] : []), ...TILES.flatMap((t) => MIN_GROUPS.map((g) => ({ kernel: 'tiled' as const, ...t, minGroups: g })))];
       // Candidates that make the same kernel choice for this shape are measured once.
-      const seen = new Map<string, ClassChoice>();
+      const seen = new Map<string, { c: ClassChoice; table: MatmulTuning }>();
       for (const c of candidates) {
-        const table: MatmulTuning = { adapter, source: 'a candidate', smallFlop: SMALL_FLOP, classes: Object.fromEntries(SIZE_CLASSES.map((s) => [s, c])) as MatmulTuning['classes'] };
+        const table = uniformTuning(c, SMALL_FLOP, adapter, 'a candidate');
         const key = JSON.stringify(chooseMatmul({ batch: 1, m, n, k, transA: false, transB: false }, table));
-        if (!seen.has(key)) seen.set(key, c);
+        if (!seen.has(key)) seen.set(key, { c, table });
       }
       let best: { c: ClassChoice; gflops: number } | null = null;
       const a = randn([m, k]);
       const b = randn([k, n]);
-      for (const c of seen.values()) {
-        setMatmulTuning({ adapter, source: 'a candidate', smallFlop: SMALL_FLOP, classes: Object.fromEntries(SIZE_CLASSES.map((s) => [s, c])) as MatmulTuning['classes'] });
+      for (const { c, table } of seen.values()) {
+        setMatmulTuning(table);
         const t = await timeOp(() => a.matmul(b), { submits, targetMs: 50 });
         const gflops = (2 * m * n * k) / (t.ms / 1000) / 1e9;
         entries.push({ sizeClass: cls, shape: `${m}x${k}x${n}`, candidate: label(c), gflops, timing: `${t.method} x${t.repeats}` });

@@ -158,7 +158,8 @@ export function floatOnly(op: string, ins: Meta[], names: string[] = ['input']):
 
 export const float32 = (shape: Shape): Meta => ({ shape, dtype: 'float32' as DType });
 
-const MAX_GROUPS = 65535;
+/** WebGPU's guaranteed workgroups per dimension of a dispatch. */
+export const MAX_GROUPS = 65535;
 
 /** Workgroups for n threads of WG each, folded into 2-D past the 65535-groups limit. */
 export function grid(n: number, wg = WG): [number, number, number] {

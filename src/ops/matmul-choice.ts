@@ -2,6 +2,7 @@
 // tuning table per adapter (size class -> kernel), so it is tested without a GPU and a
 // contributor can read why a shape got the kernel it got. `npm run bench -- --tune`
 // measures the candidates on an adapter and writes its table (src/backend/webgpu/tuning/).
+import { MAX_GROUPS } from './define.ts';
 
 /** Threads per workgroup along M and N, outputs per thread along each, and the K-step. */
 export interface TileConfig {
@@ -72,7 +73,6 @@ export const MIN_CHUNK = 64;
 export const MAX_SPLITS = 16;
 /** A batch of products whose tiles would be mostly padding (fewer than 1 in SPARSE_TILES outputs real) runs one thread per output. */
 export const SPARSE_TILES = 8;
-const MAX_GROUPS = 65535;
 
 /**
  * Output elements (all batch entries) up to 4K: xs, 64K: s, below 1M: m, from 1M: l; 'deep' when
@@ -118,7 +118,8 @@ export function chooseMatmul(d: ProductDims, tuning: MatmulTuning): MatmulChoice
     if (splits === 1) kChunk = d.k;
   }
   const groups: [number, number, number] = [gx, gy, batch * splits];
-  const fits = d.m % tileM === 0 && cols % tileN === 0 && d.k % c.tileK === 0 && (splits === 1 || kChunk % c.tileK === 0);
+  // A split's chunks are whole K-steps by construction, so K itself decides.
+  const fits = d.m % tileM === 0 && cols % tileN === 0 && d.k % c.tileK === 0;
   return {
     kernel: 'tiled',
     sizeClass: cls,
@@ -159,6 +160,11 @@ export const DEFAULT_TUNING: MatmulTuning = {
     'l-deep': { kernel: 'tiled', wgM: 16, wgN: 16, reg: 8, tileK: 8, minGroups: 128 },
   },
 };
+
+/** A table that gives every size class the same choice: the tuner's candidates, and tests that force one kernel. */
+export function uniformTuning(choice: ClassChoice, smallFlop: number, adapter: string, source: string): MatmulTuning {
+  return { adapter, source, smallFlop, classes: Object.fromEntries(SIZE_CLASSES.map((c) => [c, choice])) as MatmulTuning['classes'] };
+}
 
 let current: MatmulTuning = DEFAULT_TUNING;
 let generation = 0;

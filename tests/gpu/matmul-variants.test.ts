@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setBackend } from '../../src/index.ts';
 import type { OpName } from '../../src/ops/registry.ts';
-import { SIZE_CLASSES, chooseMatmul, matmulTuning, setMatmulTuning } from '../../src/ops/matmul-choice.ts';
+import { chooseMatmul, matmulTuning, setMatmulTuning, uniformTuning } from '../../src/ops/matmul-choice.ts';
 import type { ClassChoice, MatmulChoice, MatmulTuning } from '../../src/ops/matmul-choice.ts';
 import { matmulDims } from '../../src/ops/matmul.ts';
 import { sampleInputs } from './cases.ts';
@@ -26,13 +26,8 @@ const configs: Record<string, ClassChoice> = {
   'split-K 64x64 reg8': { kernel: 'tiled', wgM: 8, wgN: 8, reg: 8, tileK: 32, minGroups: 64 },
 };
 
-const table = (c: ClassChoice): MatmulTuning => ({
-  adapter: 'test',
-  source: 'forced by the test',
-  // No floor: the shapes here are small, and each must reach the configuration under test.
-  smallFlop: 0,
-  classes: Object.fromEntries(SIZE_CLASSES.map((k) => [k, c])) as MatmulTuning['classes'],
-});
+// No smallFlop floor: the shapes here are small, and each must reach the configuration under test.
+const table = (c: ClassChoice): MatmulTuning => uniformTuning(c, 0, 'test', 'forced by the test');
 
 const f = (shape: number[]) => ({ shape, kind: 'any' as const });
 

@@ -2,12 +2,12 @@
 // loads as a pure function of the shape and a tuning table; the tables' validation; and
 // which table an adapter gets.
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_TUNING, MAX_SPLITS, MIN_CHUNK, SIZE_CLASSES, chooseMatmul, matmulTuning, setMatmulTuning, sizeClass, tileProblem } from '../../src/ops/matmul-choice.ts';
+import { DEFAULT_TUNING, MAX_SPLITS, MIN_CHUNK, chooseMatmul, matmulTuning, setMatmulTuning, sizeClass, tileProblem, uniformTuning } from '../../src/ops/matmul-choice.ts';
 import type { ClassChoice, MatmulTuning } from '../../src/ops/matmul-choice.ts';
 import { productDispatches } from '../../src/ops/matmul.ts';
 import { tuningFor } from '../../src/backend/webgpu/tuning.ts';
 
-const all = (c: ClassChoice, smallFlop = 0): MatmulTuning => ({ adapter: 'test', source: 'test', smallFlop, classes: Object.fromEntries(SIZE_CLASSES.map((k) => [k, c])) as MatmulTuning['classes'] });
+const all = (c: ClassChoice, smallFlop = 0): MatmulTuning => uniformTuning(c, smallFlop, 'test', 'test');
 const tiled = (minGroups = 1): ClassChoice => ({ kernel: 'tiled', wgM: 8, wgN: 8, reg: 8, tileK: 32, minGroups });
 const dims = (m: number, k: number, n: number, more: Partial<{ batch: number; transA: boolean; transB: boolean; onesCol: boolean }> = {}) => ({
   batch: 1,
