@@ -282,9 +282,7 @@ export class WebGpuBackend implements Backend {
           const writes = timer && (first || ends) ? { querySet: timer.querySet, ...(first ? { beginningOfPassWriteIndex: 0 } : {}), ...(ends ? { endOfPassWriteIndex: 1 } : {}) } : undefined;
           pass = enc.beginComputePass(writes ? { timestampWrites: writes } : {});
         }
-        pass.setPipeline(d.pipeline);
-        pass.setBindGroup(0, groups[k]!);
-        pass.dispatchWorkgroups(...d.dispatch.workgroups);
+        record(pass, d, groups[k]!);
         if (k === last) pass.end();
       });
     }
@@ -391,8 +389,10 @@ export class WebGpuBackend implements Backend {
     let c = this.compiled.get(plan);
     if (c && c.generation === tuningGeneration()) return c;
     // A new kernel-choice table (the tuner tries candidates) recompiles; the plan's outputs
-    // keep their buffers, which results may hold.
+    // keep their buffers, which results may hold, and its own memory is freed (work already
+    // submitted keeps what it uses).
     const outputSets = c?.outputSets ?? [];
+    if (c) for (const b of [...c.slots, ...c.scratch, ...c.unaligned.values(), ...(c.params ? [c.params] : [])]) b.destroy();
     const dispatches: CompiledDispatch[] = [];
     const scratch: number[] = [];
     plan.steps.forEach((step, index) => {
@@ -546,12 +546,7 @@ export class WebGpuBackend implements Backend {
     return {
       kernels: c.kernels,
       dispatches: c.dispatches.length,
-      record: (pass) =>
-        c.dispatches.forEach((d, k) => {
-          pass.setPipeline(d.pipeline);
-          pass.setBindGroup(0, groups[k]!);
-          pass.dispatchWorkgroups(...d.dispatch.workgroups);
-        }),
+      record: (pass) => c.dispatches.forEach((d, k) => record(pass, d, groups[k]!)),
     };
   }
 
@@ -564,6 +559,13 @@ export class WebGpuBackend implements Backend {
   destroy(): void {
     this.device.destroy();
   }
+}
+
+/** One compiled dispatch into a compute pass. */
+function record(pass: GPUComputePassEncoder, d: CompiledDispatch, group: GPUBindGroup): void {
+  pass.setPipeline(d.pipeline);
+  pass.setBindGroup(0, group);
+  pass.dispatchWorkgroups(...d.dispatch.workgroups);
 }
 
 /**
