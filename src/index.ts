@@ -4,14 +4,10 @@ export type { NestedArray } from './tensor.ts';
 export { tensor, rand, randn, randint, randperm } from './creation.ts';
 export type { TensorOptions } from './creation.ts';
 export { full, zeros, ones, zerosLike, onesLike, arange, linspace } from './ops/fill.ts';
-export { add, sub, mul, div, eq, gt, lt, where, cast } from './ops/elementwise.ts';
-export { pow } from './ops/pow.ts';
-export * from './ops/unary-api.ts';
-export { leakyRelu } from './ops/unary.ts';
-export { sum, mean, argmax, broadcastTo } from './ops/reduce.ts';
-export { matmul } from './ops/matmul.ts';
-export { softmax, logSoftmax } from './ops/softmax.ts';
-export { reshape, transpose, cat, stack, narrow, squeeze, unsqueeze, indexSelect } from './ops/layout.ts';
+// The functions of a tensor, each also a Tensor method (src/ops/api.ts).
+export * from './ops/api.ts';
+export { where, cast } from './ops/elementwise.ts';
+export { reshape, cat, stack } from './ops/layout.ts';
 export { setBackend, backendStats, flush, gpuTimeMs } from './engine/executor.ts';
 export { noGrad } from './engine/recorder.ts';
 export type { BackendInfo, SetBackendOptions } from './engine/backend.ts';

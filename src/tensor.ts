@@ -16,7 +16,7 @@ import * as ew from './ops/elementwise.ts';
 import type { Operand } from './ops/elementwise.ts';
 import { pow } from './ops/pow.ts';
 import * as un from './ops/unary.ts';
-import * as unaryApi from './ops/unary-api.ts';
+import * as api from './ops/api.ts';
 import * as red from './ops/reduce.ts';
 import * as lay from './ops/layout.ts';
 import { matmul } from './ops/matmul.ts';
@@ -32,11 +32,11 @@ const leafOwner = new WeakMap<Node, Tensor>();
 
 export type NestedArray = number | NestedArray[];
 
-/** The unary functions of src/ops/unary-api.ts as methods: `x.exp()` is `exp(x)`. */
-type UnaryMethods = { [K in keyof typeof unaryApi]: () => Tensor };
+/** The functions of src/ops/api.ts as methods, the tensor first: `a.add(b)` is `add(a, b)`. */
+type ApiMethods = { [K in keyof typeof api]: (typeof api)[K] extends (x: never, ...rest: infer R) => infer O ? (...rest: R) => O : never };
 // A class and an interface of one name merge: Tensor has these methods too, installed on
 // its prototype below from the same module, so the list lives in one place.
-export interface Tensor extends UnaryMethods {}
+export interface Tensor extends ApiMethods {}
 
 export class Tensor {
   private _node: Node | null;
@@ -310,52 +310,6 @@ export class Tensor {
 
   // ---- ops ------------------------------------------------------------------------------
 
-  add(x: Operand): Tensor {
-    return ew.add(this, x);
-  }
-  sub(x: Operand): Tensor {
-    return ew.sub(this, x);
-  }
-  mul(x: Operand): Tensor {
-    return ew.mul(this, x);
-  }
-  div(x: Operand): Tensor {
-    return ew.div(this, x);
-  }
-  pow(x: Operand): Tensor {
-    return pow(this, x);
-  }
-  eq(x: Operand): Tensor {
-    return ew.eq(this, x);
-  }
-  gt(x: Operand): Tensor {
-    return ew.gt(this, x);
-  }
-  lt(x: Operand): Tensor {
-    return ew.lt(this, x);
-  }
-  matmul(x: Tensor, opts?: Partial<MatmulAttrs>): Tensor {
-    return matmul(this, x, opts);
-  }
-  leakyRelu(alpha = 0.01): Tensor {
-    return un.leakyRelu(this, alpha);
-  }
-  sum(axis?: number | number[], keepdim = false): Tensor {
-    return red.sum(this, axis, keepdim);
-  }
-  mean(axis?: number | number[], keepdim = false): Tensor {
-    return red.mean(this, axis, keepdim);
-  }
-  /** As torch.argmax: without an axis, the index into the flattened tensor. */
-  argmax(axis?: number, keepdim = false): Tensor {
-    return red.argmax(this, axis, keepdim);
-  }
-  softmax(axis = -1): Tensor {
-    return softmax(this, axis);
-  }
-  logSoftmax(axis = -1): Tensor {
-    return logSoftmax(this, axis);
-  }
   reshape(...shape: number[] | [Shape]): Tensor {
     return lay.reshape(this, flatArgs(shape));
   }
@@ -365,28 +319,9 @@ export class Tensor {
   flatten(): Tensor {
     return lay.reshape(this, [this.size]);
   }
-  transpose(dim0 = 0, dim1 = 1): Tensor {
-    return lay.transpose(this, dim0, dim1);
-  }
   /** The transpose of a matrix (last two axes of a batch). */
   get T(): Tensor {
     return lay.transpose(this, -2, -1);
-  }
-  squeeze(axis?: number): Tensor {
-    return lay.squeeze(this, axis);
-  }
-  unsqueeze(axis: number): Tensor {
-    return lay.unsqueeze(this, axis);
-  }
-  narrow(axis: number, start: number, length: number): Tensor {
-    return lay.narrow(this, axis, start, length);
-  }
-  /** Rows picked by an int32 index tensor: `X[idx]`. */
-  indexSelect(idx: Tensor): Tensor {
-    return lay.indexSelect(this, idx);
-  }
-  broadcastTo(shape: Shape): Tensor {
-    return red.broadcastTo(this, shape);
   }
   float(): Tensor {
     return ew.cast(this, 'float32');
@@ -420,10 +355,10 @@ export function tensorFromHost(values: ArrayLike<number>, shape: Shape, dtype: D
 
 export { asTensor };
 
-for (const [name, fn] of Object.entries(unaryApi) as [keyof UnaryMethods, (x: Tensor) => Tensor][]) {
+for (const [name, fn] of Object.entries(api) as [keyof ApiMethods, (x: Tensor, ...rest: unknown[]) => Tensor][]) {
   Object.defineProperty(Tensor.prototype, name, {
-    value(this: Tensor): Tensor {
-      return fn(this);
+    value(this: Tensor, ...rest: unknown[]): Tensor {
+      return fn(this, ...rest);
     },
     writable: true,
     configurable: true,

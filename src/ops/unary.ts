@@ -142,7 +142,7 @@ export const abs = (x: Tensor): Tensor => apply(absDef, [x], {});
 export const sqrt = (x: Tensor): Tensor => apply(sqrtDef, [x], {});
 export const sin = (x: Tensor): Tensor => apply(sinDef, [x], {});
 export const cos = (x: Tensor): Tensor => apply(cosDef, [x], {});
-export const sign = (x: Tensor): Tensor => apply(signDef, [x], {});
+const sign = (x: Tensor): Tensor => apply(signDef, [x], {});
 export const sigmoid = (x: Tensor): Tensor => apply(sigmoidDef, [x], {});
 export const tanh = (x: Tensor): Tensor => apply(tanhDef, [x], {});
 export const relu = (x: Tensor): Tensor => apply(reluDef, [x], {});

@@ -6,6 +6,7 @@ import type { OpName } from '../../src/ops/registry.ts';
 import { isDifferentiable } from '../../src/ops/define.ts';
 import type { OpDef } from '../../src/ops/define.ts';
 import { RandomState } from '../../src/numpy-random.ts';
+import * as sg from '../../src/index.ts';
 import {
   F,
   Tensor,
@@ -33,10 +34,13 @@ import {
   softmax,
   sqrt,
   square,
+  squeeze,
+  stack,
   sum,
   tanh,
   tensor,
   transpose,
+  unsqueeze,
   where,
 } from '../../src/index.ts';
 import { copy } from '../../src/ops/layout.ts';
@@ -169,6 +173,60 @@ const cases: Partial<Record<OpName, GradCase>> = {
   },
 };
 
+// Public functions written with other ops, or a registry op under another name: checked
+// through the public function itself, keyed by the name a user calls.
+const composites: Record<string, GradCase> = {
+  stack: { shapes: [s([1], [1]), s([2, 3], [2, 3])], fn: (a, b) => stack([a, b], a.ndim === 2 ? 1 : 0) },
+  squeeze: { shapes: [s([1, 1]), s([3, 1, 4])], fn: (x) => (x.ndim === 3 ? squeeze(x, 1) : squeeze(x)) },
+  unsqueeze: { shapes: [s([1]), s([3, 4])], fn: (x) => unsqueeze(x, -1) },
+  'F.linear': { shapes: [s([1, 1], [1, 1], [1]), s([5, 3], [4, 3], [4]), s([2, 3, 4], [5, 4], [5])], fn: (x, w, b) => F.linear(x, w, b) },
+  'F.linear (no bias)': { shapes: [s([1, 1], [1, 1]), s([5, 3], [4, 3])], fn: (x, w) => F.linear(x, w) },
+  'F.crossEntropy': {
+    shapes: [
+      [k('any', [1, 1]), k({ labels: 1 }, [1])],
+      [k('any', [5, 4]), k({ labels: 4 }, [5])],
+    ],
+    fn: (x, y) => F.crossEntropy(x, y),
+  },
+  'F.binaryCrossEntropyWithLogits': {
+    shapes: [[k('any', [3, 2]), k('target', [3, 2])]],
+    fn: (x, y) => F.binaryCrossEntropyWithLogits(x, y),
+  },
+  'Tensor.clone': { shapes: [s([1]), s([3, 4])], fn: (x) => x.clone().mul(x) },
+  'Tensor.view': { shapes: [s([1]), s([3, 4])], fn: (x) => x.view(-1, 1) },
+  'Tensor.flatten': { shapes: [s([1, 1]), s([2, 3, 2])], fn: (x) => x.flatten() },
+  'Tensor.T': { shapes: [s([1, 1]), s([3, 5])], fn: (x) => x.T },
+  'Tensor.float': { shapes: [s([3, 2])], fn: (x) => x.float().square() },
+  'Tensor.to': { shapes: [s([3, 2])], fn: (x) => x.to('float32').square() },
+};
+
+/** Public names that are not differentiable functions of tensors, each with the reason. */
+const notDifferentiated: Record<string, string> = {
+  ...Object.fromEntries(['tensor', 'rand', 'randn', 'randint', 'randperm', 'full', 'zeros', 'ones', 'zerosLike', 'onesLike', 'arange', 'linspace'].map((n) => [n, 'makes a new leaf tensor'])),
+  ...Object.fromEntries(['eq', 'gt', 'lt', 'argmax', 'cast', 'Tensor.int'].map((n) => [n, 'int32 result or float-to-float cast: no gradient (checked below)'])),
+  ...Object.fromEntries(['setBackend', 'backendStats', 'flush', 'gpuTimeMs', 'noGrad', 'manualSeed', 'initialSeed', 'runSteps'].map((n) => [n, 'engine control, not a function of tensors'])),
+  ...Object.fromEntries(
+    ['numel', 'requiresGrad_', 'assertUsable', 'hostValues', 'keep', 'data', 'data64', 'item', 'array', 'dispose', 'backward', 'toString', 'detach'].map((n) => [`Tensor.${n}`, 'reads, frees or cuts the tensor from the graph']),
+  ),
+
+  ...Object.fromEntries(['read', 'checkInPlace', 'inPlace'].map((n) => [`Tensor.${n}`, 'private helper (TypeScript private, present at run time)'])),
+  ...Object.fromEntries(['copy_', 'add_', 'sub_', 'mul_', 'div_', 'zero_', 'fill_'].map((n) => [`Tensor.${n}`, 'in-place update, refused on a tensor autograd tracks'])),
+};
+
+/** Every function of the public API: the index exports, F and the Tensor methods. */
+function publicFunctions(): string[] {
+  const names: string[] = [];
+  for (const [n, v] of Object.entries(sg)) if (typeof v === 'function' && /^[a-z]/.test(n)) names.push(n);
+  for (const [n, v] of Object.entries(sg.F)) if (typeof v === 'function') names.push(`F.${n}`);
+  for (const n of Object.getOwnPropertyNames(Tensor.prototype)) {
+    if (n === 'constructor' || n.startsWith('_')) continue;
+    const d = Object.getOwnPropertyDescriptor(Tensor.prototype, n)!;
+    // Getters are properties (shape, dtype, ...), except T, the transpose.
+    if (typeof d.value === 'function' || n === 'T') names.push(`Tensor.${n}`);
+  }
+  return names;
+}
+
 const rs = new RandomState(20261123);
 
 function sample(input: Input): { values: Float64Array | Int32Array; dtype: 'float32' | 'int32'; differentiable: boolean } {
@@ -227,9 +285,23 @@ describe('gradient checks (float64 CPU, central differences)', () => {
     }
   });
 
-  for (const [name, c] of Object.entries(cases) as [string, GradCase][]) {
+  it('every public function is a checked op, a checked composite, or says why it takes no gradient', () => {
+    for (const name of publicFunctions()) {
+      const bare = name.replace(/^(F|Tensor)\./, '');
+      const checkedOp = bare in cases && bare in registry;
+      // A method shares the entry of the function of its name (x.squeeze() is squeeze(x)).
+      const listed = [checkedOp && 'op case', (name in composites || bare in composites) && 'composite case', (name in notDifferentiated || bare in notDifferentiated) && 'no-gradient list'].filter(Boolean);
+      expect(listed.length, `public ${name}: add a case to 'composites' (or to 'cases' if it is a registry op), or say in 'notDifferentiated' why it takes none`).toBeGreaterThan(0);
+      if (!checkedOp) expect(listed, `public ${name}`).toHaveLength(1);
+    }
+    // No stale entries: every listed name still exists.
+    const all = new Set(publicFunctions());
+    for (const n of [...Object.keys(composites).map((c) => c.replace(/ \(.*\)$/, '')), ...Object.keys(notDifferentiated)]) expect(all, `listed ${n} is not public`).toContain(n);
+  });
+
+  for (const [name, c] of [...Object.entries(cases), ...Object.entries(composites)] as [string, GradCase][]) {
     it(`${name}: autograd equals central differences`, async () => {
-      const def = registry[name as OpName];
+      const def: { nondiff?: readonly number[] } = registry[name as OpName] ?? {};
       for (const inputs of c.shapes) {
         const sampled = inputs.map(sample);
         const values = sampled.map((x) => x.values);

@@ -11,6 +11,6 @@ opt.zeroGrad();
 loss.backward();
 opt.step();
 const dtype: DType = loss.dtype;
-// The unary methods come from one table (unary-api.ts), merged into Tensor's declaration.
-export const same: [Tensor, Tensor] = [x.exp().relu(), exp(x)];
+// The methods come from one table (src/ops/api.ts), merged into the declaration of Tensor.
+export const same: [Tensor, Tensor, Tensor] = [x.exp().relu(), exp(x), x.add(1).mul(x).transpose(0, 1)];
 export const report = async (info: BackendInfo): Promise<string> => `${info.name} ${dtype} ${await loss.item()}`;

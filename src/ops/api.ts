@@ -1,0 +1,12 @@
+// The functions of a tensor in the public API, one name each: src/index.ts exports this
+// module whole (`exp(x)`, `add(a, b)`, `sum(x, 1)`), and tensor.ts makes each a Tensor
+// method that passes the tensor first (`x.exp()`, `a.add(b)`, `x.sum(1)`), typed from the
+// function's own signature. A new op's public function is named here once (README,
+// "Adding an op"); tests/unit/tensor-api.test.ts checks the export and the method agree.
+export { neg, exp, log, square, abs, sqrt, sin, cos, sigmoid, tanh, relu, leakyRelu } from './unary.ts';
+export { add, sub, mul, div, eq, gt, lt } from './elementwise.ts';
+export { pow } from './pow.ts';
+export { matmul } from './matmul.ts';
+export { sum, mean, argmax, broadcastTo } from './reduce.ts';
+export { softmax, logSoftmax } from './softmax.ts';
+export { transpose, narrow, squeeze, unsqueeze, indexSelect } from './layout.ts';
