@@ -1,11 +1,83 @@
-// The global random generator: one Philox stream, as torch's default generator. Every
-// draw (rand, randn, init, dropout masks) takes the next blocks of it at the moment the
-// op is recorded, so results depend only on the seed and the order of calls, on any backend.
+// The global random generator. Every draw (rand, randn, randint, randperm, init, the default
+// initialisation of layers) takes the next values of it at the moment it is made, on the
+// host, so results depend only on the seed and the order of calls, on any backend.
+//
+// Two kinds, chosen by manualSeed:
+// - 'philox' (the default): a counter-based Philox stream, which a GPU kernel can also read
+//   at any offset (dropout masks are drawn on the device from reserved blocks of it);
+// - 'torch': PyTorch's CPU default generator (MT19937 and ATen's recipes, torch-random.ts),
+//   so that a lesson's `torch.manual_seed(s)` followed by the same calls draws the same
+//   float32 numbers here. Dropout masks cannot follow PyTorch's CPU Bernoulli path; under
+//   'torch' they come from a Philox stream keyed by the same seed.
 import { PhiloxStream } from './random.ts';
+import { TorchGenerator } from './torch-random.ts';
 
 const TWO_POW_32 = 2 ** 32;
+
+export type GeneratorKind = 'philox' | 'torch';
+
+/** The draws every generator offers, in PyTorch's terms. */
+export interface Draws {
+  /** float32 uniform on [a, b) (default [0, 1)): torch.rand, tensor.uniform_. */
+  uniform(n: number, a?: number, b?: number): Float32Array;
+  /** float32 normal: torch.randn, tensor.normal_. */
+  normal(n: number, mean?: number, std?: number): Float32Array;
+  /** Integers in [low, high): torch.randint. */
+  randint(low: number, high: number, n: number): Int32Array;
+  /** A permutation of 0..n-1: torch.randperm. */
+  permutation(n: number): Int32Array;
+  /**
+   * The order of one epoch of `DataLoader(..., shuffle=True)`: under 'torch', as PyTorch's
+   * RandomSampler (a seed drawn from this generator, then randperm from a fresh generator
+   * seeded with it); under 'philox', a permutation.
+   */
+  shuffleOrder(n: number): Int32Array;
+}
+
+class PhiloxDraws implements Draws {
+  constructor(readonly stream: PhiloxStream) {}
+  uniform(n: number, a = 0, b = 1): Float32Array {
+    const u = this.stream.uniform(n);
+    if (a !== 0 || b !== 1) for (let i = 0; i < n; i++) u[i] = a + (b - a) * u[i]!;
+    return u;
+  }
+  normal(n: number, mean = 0, std = 1): Float32Array {
+    return this.stream.normal(n, mean, std);
+  }
+  randint(low: number, high: number, n: number): Int32Array {
+    return this.stream.randint(low, high, n);
+  }
+  permutation(n: number): Int32Array {
+    return this.stream.permutation(n);
+  }
+  shuffleOrder(n: number): Int32Array {
+    return this.stream.permutation(n);
+  }
+}
+
+class TorchDraws implements Draws {
+  constructor(readonly gen: TorchGenerator) {}
+  uniform(n: number, a = 0, b = 1): Float32Array {
+    return this.gen.uniform(n, a, b);
+  }
+  normal(n: number, mean = 0, std = 1): Float32Array {
+    return this.gen.normal(n, mean, std);
+  }
+  randint(low: number, high: number, n: number): Int32Array {
+    return this.gen.randint(low, high, n);
+  }
+  permutation(n: number): Int32Array {
+    return this.gen.permutation(n);
+  }
+  shuffleOrder(n: number): Int32Array {
+    return this.gen.samplerPermutation(n);
+  }
+}
+
 let seed = freshSeed();
-let stream = streamFor(seed);
+let kind: GeneratorKind = 'philox';
+let dropoutStream = streamFor(seed);
+let draws: Draws = new PhiloxDraws(dropoutStream);
 
 function freshSeed(): number {
   const c = globalThis.crypto;
@@ -20,14 +92,27 @@ function streamFor(s: number): PhiloxStream {
   return new PhiloxStream(s % TWO_POW_32, Math.floor(s / TWO_POW_32));
 }
 
+export interface ManualSeedOptions {
+  /**
+   * 'philox' (default): the engine's own stream. 'torch': PyTorch's CPU generator, so that
+   * the draws equal those after `torch.manual_seed(seed)` (seeds up to 2**53 - 1; PyTorch's
+   * mt19937 uses the low 32 bits of the seed).
+   */
+  generator?: GeneratorKind;
+}
+
 /** Seed the generator, as `torch.manual_seed`: the same seed gives the same draws. */
-export function manualSeed(s: number): void {
+export function manualSeed(s: number, opts: ManualSeedOptions = {}): void {
   if (!Number.isSafeInteger(s) || s < 0) {
     const got = typeof s === 'number' ? String(s) : typeof s === 'string' ? `the string ${JSON.stringify(s)}` : s === null ? 'null' : typeof s;
     throw new Error(`manualSeed: seed must be a non-negative integer below 2**53, got ${got}`);
   }
+  const g = opts.generator ?? 'philox';
+  if (g !== 'philox' && g !== 'torch') throw new Error(`manualSeed: generator must be 'philox' or 'torch', got ${JSON.stringify(g)}`);
   seed = s;
-  stream = streamFor(s);
+  kind = g;
+  dropoutStream = streamFor(s);
+  draws = g === 'torch' ? new TorchDraws(new TorchGenerator(s)) : new PhiloxDraws(dropoutStream);
 }
 
 /** The seed in use: the last manualSeed, or the one drawn at start-up. */
@@ -35,12 +120,17 @@ export function initialSeed(): number {
   return seed;
 }
 
-export function generator(): PhiloxStream {
-  return stream;
+/** Which generator the last manualSeed chose ('philox' until one chooses 'torch'). */
+export function generatorKind(): GeneratorKind {
+  return kind;
+}
+
+export function generator(): Draws {
+  return draws;
 }
 
 /** Key and start block of a range reserved for a kernel that draws on its own (dropout). */
 export function reserveBlocks(blocks: number): [keyLo: number, keyHi: number, startLo: number, startHi: number] {
-  const start = stream.skip(blocks);
+  const start = dropoutStream.skip(blocks);
   return [seed % TWO_POW_32, Math.floor(seed / TWO_POW_32), start % TWO_POW_32, Math.floor(start / TWO_POW_32)];
 }

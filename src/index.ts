@@ -12,7 +12,8 @@ export { setBackend, backendStats, flush, gpuTimeMs } from './engine/executor.ts
 export { noGrad } from './engine/recorder.ts';
 export type { BackendInfo, SetBackendOptions } from './engine/backend.ts';
 export type { BackendStats, BackendName } from './backend/backend.ts';
-export { manualSeed, initialSeed } from './generator.ts';
+export { manualSeed, initialSeed, generatorKind } from './generator.ts';
+export type { GeneratorKind, ManualSeedOptions } from './generator.ts';
 export { RandomState } from './numpy-random.ts';
 export { runSteps } from './loop.ts';
 export type { RunStepsOptions, StepScalars } from './loop.ts';
@@ -21,4 +22,4 @@ export * as nn from './nn/index.ts';
 export * as F from './nn/functional.ts';
 export * as optim from './optim/index.ts';
 export * as init from './init.ts';
-export * as data from './data/idx.ts';
+export * as data from './data/index.ts';

@@ -1,5 +1,7 @@
-// torch.nn.init, drawing from the global Philox generator on the host and writing the
-// values straight into the parameter (no graph, no submit).
+// torch.nn.init, drawing from the global generator on the host and writing the values
+// straight into the parameter (no graph, no submit). The bounds are computed in PyTorch's
+// order of operations, so that under manualSeed(s, { generator: 'torch' }) the values equal
+// PyTorch's to the last bit.
 import type { Tensor } from './tensor.ts';
 import { fmt, sizeOf } from './shape.ts';
 import { generator } from './generator.ts';
@@ -61,9 +63,7 @@ export function uniform_(t: Tensor, a = 0, b = 1): Tensor {
   finite('uniform_', 'a', a);
   finite('uniform_', 'b', b);
   if (a > b) throw new Error(`init.uniform_: a (${a}) must not exceed b (${b})`);
-  const u = generator().uniform(t.size);
-  for (let i = 0; i < u.length; i++) u[i] = a + (b - a) * u[i]!;
-  return fill(t, u);
+  return fill(t, generator().uniform(t.size, a, b));
 }
 
 export function constant_(t: Tensor, value: number): Tensor {
@@ -83,12 +83,12 @@ export function xavierNormal_(t: Tensor, gain = 1): Tensor {
   return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)));
 }
 
-/** U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)). */
+/** U(-a, a) with a = sqrt(3) * gain * sqrt(2 / (fan_in + fan_out)). */
 export function xavierUniform_(t: Tensor, gain = 1): Tensor {
   target('xavierUniform_', t);
   finite('xavierUniform_', 'gain', gain);
   const { fanIn, fanOut } = calculateFans('xavierUniform_', t);
-  const a = gain * Math.sqrt(6 / (fanIn + fanOut));
+  const a = Math.sqrt(3) * (gain * Math.sqrt(2 / (fanIn + fanOut)));
   return uniform_(t, -a, a);
 }
 

@@ -2,12 +2,7 @@
 // equal a lesson's numpy output exactly. No dependencies beyond random.ts's checks: it runs
 // in the browser, in workers and in Node unchanged.
 import { TWO_POW_32, arange32, checkCount } from './random.ts';
-
-const MT_N = 624;
-const MT_M = 397;
-const MT_MATRIX_A = 0x9908b0df;
-const MT_UPPER_MASK = 0x80000000;
-const MT_LOWER_MASK = 0x7fffffff;
+import { Mt19937 } from './mt19937.ts';
 
 // Double-double helpers (Knuth/Dekker error-free transforms) for `accurateLog`.
 // Each returns [hi, lo] with hi + lo equal to the exact result (to ~106 bits).
@@ -125,8 +120,7 @@ function allOnesMask(value: number): number {
  * seeds (`init_by_array`).
  */
 export class RandomState {
-  private readonly mt = new Uint32Array(MT_N);
-  private mti = MT_N;
+  private readonly mt = new Mt19937(0);
   private hasGauss = false;
   private gauss = 0;
 
@@ -157,40 +151,14 @@ export class RandomState {
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
       throw new Error(`RandomState.seed: seed must be an integer in [0, 2**32 - 1], got ${seed}`);
     }
-    const mt = this.mt;
-    mt[0] = seed;
-    for (let i = 1; i < MT_N; i++) {
-      const prev = mt[i - 1]!;
-      mt[i] = (Math.imul(1812433253, prev ^ (prev >>> 30)) + i) >>> 0;
-    }
-    this.mti = MT_N;
+    this.mt.seed(seed);
     this.hasGauss = false;
     this.gauss = 0;
   }
 
   /** MT19937 `genrand_int32`: the raw 32-bit output every other method builds on. */
   private nextUint32(): number {
-    const mt = this.mt;
-    if (this.mti >= MT_N) {
-      let kk = 0;
-      for (; kk < MT_N - MT_M; kk++) {
-        const y = (mt[kk]! & MT_UPPER_MASK) | (mt[kk + 1]! & MT_LOWER_MASK);
-        mt[kk] = mt[kk + MT_M]! ^ (y >>> 1) ^ (y & 1 ? MT_MATRIX_A : 0);
-      }
-      for (; kk < MT_N - 1; kk++) {
-        const y = (mt[kk]! & MT_UPPER_MASK) | (mt[kk + 1]! & MT_LOWER_MASK);
-        mt[kk] = mt[kk + (MT_M - MT_N)]! ^ (y >>> 1) ^ (y & 1 ? MT_MATRIX_A : 0);
-      }
-      const y = (mt[MT_N - 1]! & MT_UPPER_MASK) | (mt[0]! & MT_LOWER_MASK);
-      mt[MT_N - 1] = mt[MT_M - 1]! ^ (y >>> 1) ^ (y & 1 ? MT_MATRIX_A : 0);
-      this.mti = 0;
-    }
-    let y = mt[this.mti++]!;
-    y ^= y >>> 11;
-    y ^= (y << 7) & 0x9d2c5680;
-    y ^= (y << 15) & 0xefc60000;
-    y ^= y >>> 18;
-    return y >>> 0;
+    return this.mt.nextUint32();
   }
 
   /** numpy's 53-bit double from two 32-bit outputs (27 + 26 bits). */

@@ -5,23 +5,23 @@ import type { LinearActivation } from '../ops/matmul.ts';
 import { sigmoid, tanh, relu, leakyRelu } from '../ops/unary.ts';
 import { dropout } from '../ops/dropout.ts';
 import { generator } from '../generator.ts';
+import { calculateGain } from '../init.ts';
 import { Module, parameterFromValues } from './module.ts';
 
 function checkSize(layer: string, name: string, n: number): void {
   if (!Number.isInteger(n) || n <= 0) throw new Error(`${layer}: ${name} must be a positive integer, got ${n}`);
 }
 
-/** Uniform on [-bound, bound) from the global generator. */
+/** Uniform on [-bound, bound) from the global generator, as tensor.uniform_(-bound, bound). */
 function uniformValues(n: number, bound: number): Float32Array {
-  const u = generator().uniform(n);
-  for (let i = 0; i < n; i++) u[i] = (2 * u[i]! - 1) * bound;
-  return u;
+  return generator().uniform(n, -bound, bound);
 }
 
 /**
  * y = x W^T + b, with weight [out, in] and bias [out] as PyTorch. Default init as
- * PyTorch's: kaiming_uniform_(a = sqrt(5)) for the weight, which is U(-1/sqrt(in),
- * 1/sqrt(in)), and the same bound for the bias; weight drawn first.
+ * PyTorch's reset_parameters: kaiming_uniform_(a = sqrt(5)) for the weight, which is
+ * U(-1/sqrt(in), 1/sqrt(in)) up to rounding (its bound computed as PyTorch computes it),
+ * then the bias U(-1/sqrt(in), 1/sqrt(in)); weight drawn first.
  */
 export class Linear extends Module {
   readonly weight: Tensor;
@@ -35,8 +35,9 @@ export class Linear extends Module {
     super();
     checkSize('Linear', 'inFeatures', inFeatures);
     checkSize('Linear', 'outFeatures', outFeatures);
+    const weightBound = Math.sqrt(3) * (calculateGain('leakyRelu', Math.sqrt(5)) / Math.sqrt(inFeatures));
+    this.weight = parameterFromValues(uniformValues(outFeatures * inFeatures, weightBound), [outFeatures, inFeatures]);
     const bound = 1 / Math.sqrt(inFeatures);
-    this.weight = parameterFromValues(uniformValues(outFeatures * inFeatures, bound), [outFeatures, inFeatures]);
     this.bias = opts.bias === false ? null : parameterFromValues(uniformValues(outFeatures, bound), [outFeatures]);
   }
 
