@@ -112,7 +112,7 @@ prose(
 );
 prose(
   s2.body,
-  'Read the losses with the noise levels in mind. The training targets now scatter about the true curve with variance $\sigma^2 = 1$, so a model that had learned exactly $\sin(x) + 0.5x$ would still score a training MSE near 1; driving it lower means bending towards individual points. The test targets are only as noisy as before ($\sigma = 0.2$), which is why the test curve can sit below the training curve here. The number to compare is the test loss of this run against the test loss of section 1, with the same points and the same seed: it is higher, and that difference is the price of the noise the model absorbed.',
+  'Read the losses with the noise levels in mind. The training targets now scatter about the true curve with variance $\\sigma^2 = 1$, so a model that had learned exactly $\\sin(x) + 0.5x$ would still score a training MSE near 1; driving it lower means bending towards individual points. The test targets are only as noisy as before ($\\sigma = 0.2$), which is why the test curve can sit below the training curve here. The number to compare is the test loss of this run against the test loss of section 1, with the same points and the same seed: it is higher, and that difference is the price of the noise the model absorbed.',
 );
 const c2 = {
   seed: numberControl(s2.controls, 'seed', startSeed, { min: 0, step: 1, id: 'noise-seed' }),

@@ -3,6 +3,18 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { markerPaths } from './markers.ts';
 import type { Marker } from './markers.ts';
+import { formatLogTick } from './ticks.ts';
+
+declare global {
+  interface Window {
+    /** Each chart by id, so tests can feed one data and read what it shows. */
+    __charts: Record<string, Chart>;
+    /** The y-axis tick labels each log chart last drew, by chart id. */
+    __chartTicks: Record<string, string[]>;
+  }
+}
+window.__charts ??= {};
+window.__chartTicks ??= {};
 
 export interface SeriesSpec {
   label: string;
@@ -52,7 +64,19 @@ export class Chart {
         width: opts.width ?? 520,
         height: opts.height ?? 280,
         scales: { x: { time: false }, y: { ...(opts.logY ? { distr: 3 } : {}), ...(opts.yRange ? { range: opts.yRange } : {}) } },
-        axes: [{ label: opts.xLabel }, { label: opts.yLabel }],
+        axes: [
+          { label: opts.xLabel },
+          opts.logY
+            ? {
+                label: opts.yLabel,
+                values: (_u: uPlot, splits: number[]) => {
+                  const labels = splits.map(formatLogTick);
+                  window.__chartTicks[opts.id] = labels.filter((l) => l !== '');
+                  return labels;
+                },
+              }
+            : { label: opts.yLabel },
+        ],
         series: [
           { label: opts.xLabel },
           ...opts.series.map((s, i) => {
@@ -69,6 +93,7 @@ export class Chart {
       holder,
     );
     window.__chartUpdates[opts.id] = 0;
+    window.__charts[opts.id] = this;
   }
 
   /** Replace all data. A log scale cannot show values <= 0: they are left out. */
