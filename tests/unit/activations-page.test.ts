@@ -3,9 +3,9 @@
 // derivatives in float64, and the first epoch's loss and first-layer gradient of every
 // TinyNet written out by hand (forward, softmax cross-entropy, backprop) in float64.
 import { describe, expect, it } from 'vitest';
-import { manualSeed, setBackend } from 'shadergrad';
-import { ACTIVATIONS, TinyNet, makeData } from '../../demos/activations/nets.ts';
-import type { Activation } from '../../demos/activations/nets.ts';
+import { setBackend } from 'shadergrad';
+import { ACTIVATIONS, lessonStart } from '../../demos/activations/nets.ts';
+import type { Activation, StartOptions } from '../../demos/activations/nets.ts';
 import { activationCurves } from '../../demos/activations/curves.ts';
 import { DEMO2, DEMO3, EXERCISE2, EXERCISE3, compareActivations } from '../../demos/activations/compare.ts';
 import { EXERCISE4, swapActivation } from '../../demos/activations/swap.ts';
@@ -89,11 +89,9 @@ function firstEpochByHand(X: number[], y: number[], p: Record<string, number[]>,
   return { loss, meanAbsGradW1: gW1.reduce((a, g) => a + Math.abs(g), 0) / gW1.length };
 }
 
-/** The data and the starting weights the module uses: seed, data, then the nets in order. */
-async function startingPoint(o: { seed: number; n: number; rule: 'sum' | 'tilted'; hidden: number; slope: number }) {
-  manualSeed(o.seed);
-  const { X, y } = makeData(o.n, o.rule);
-  const nets = ACTIVATIONS.map((a) => new TinyNet(a, o.hidden, o.slope));
+/** The data and the starting weights the module uses (activations-torch.test.ts checks them against PyTorch's). */
+async function startingPoint(o: StartOptions) {
+  const { X, y, nets } = lessonStart(o, ACTIVATIONS);
   const params = await Promise.all(nets.map(async (net) => Object.fromEntries(await Promise.all(net.namedParameters().map(async ([k, t]) => [k, Array.from(await t.data())] as const)))));
   return { X: Array.from(await X.data()), y: Array.from(await y.data()), params };
 }
