@@ -65,7 +65,7 @@ function trainingControls(parent: HTMLElement, prefix: string, presets: Record<s
     onChange?.();
   });
   if (onChange) for (const c of Object.values(ctl)) c?.onChange(onChange);
-  return () => ({
+  const read = () => ({
     seed: ctl.seed.get(),
     n: ctl.n.get(),
     rule: ctl.rule.get(),
@@ -75,6 +75,7 @@ function trainingControls(parent: HTMLElement, prefix: string, presets: Record<s
     slope: ctl.slope.get(),
     swapAfter: ctl.swapAfter?.get() ?? 0,
   });
+  return Object.assign(read, { controls: ctl });
 }
 
 /** What this run's curves start at, beside ln 2 (a 50/50 guess). */
@@ -82,9 +83,13 @@ function startSentence(r: CompareResult): string {
   const starts = ACTIVATIONS.flatMap((a) => (r.losses[a]?.length ? [[a, r.losses[a]![0]!] as const] : [])).sort((p, q) => p[1] - q[1]);
   if (starts.length === 0) return '';
   const [lo, hi] = [starts[0]!, starts.at(-1)!];
-  const above = starts.filter(([, v]) => v > Math.LN2).map(([a]) => ACTIVATION_LABELS[a]);
-  const where = above.length === 0 ? 'all below' : above.length === starts.length ? 'all above' : `${above.join(', ')} above`;
-  return `This run's curves start between ${fmt(lo[1])} (${ACTIVATION_LABELS[lo[0]]}) and ${fmt(hi[1])} (${ACTIVATION_LABELS[hi[0]]}), ${where} ln 2 ≈ ${fmt(Math.LN2)}.`;
+  // Named in the page's order, not by value.
+  const side = (above: boolean) => ACTIVATIONS.filter((a) => starts.some(([b, v]) => b === a && v > Math.LN2 === above)).map((a) => ACTIVATION_LABELS[a]);
+  const list = (names: string[]) => (names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`);
+  const [above, below] = [side(true), side(false)];
+  const ln2 = `ln 2 ≈ ${fmt(Math.LN2)}`;
+  const where = below.length === 0 ? `all above ${ln2}` : above.length === 0 ? `all below ${ln2}` : `${list(above)} above ${ln2}, ${list(below)} below it`;
+  return `This run's curves start between ${fmt(lo[1])} (${ACTIVATION_LABELS[lo[0]]}) and ${fmt(hi[1])} (${ACTIVATION_LABELS[hi[0]]}): ${where}.`;
 }
 
 function fmt(v: number | undefined): string {
@@ -226,8 +231,13 @@ prose(
   'Every factor $f\'(z)$ below 1 makes the signal weaker, and in a deep stack of layers those factors multiply: with sigmoid, ten layers can shrink a gradient by $4^{10} \\approx 10^6$. That is the vanishing gradient problem; slopes above 1, or large weights, make gradients grow instead (exploding). Our net has a single hidden layer, so the effect is mild, but it is visible: the chart shows $g_t$, the mean absolute gradient of fc1.weight, each epoch, read after backward() and before Adam\'s step. The gradients also shrink for every activation as the loss falls, since a well-fitted net has little left to correct; compare the levels early on. fc1.weight has one row per hidden unit and one column per input, so the average runs over hidden units × 2 entries; the formula above counts them for the current settings. The numbers are the lesson\'s Demo 3: the data from above, Adam with learning rate 0.07 for 60 epochs, and four new nets, which the lesson\'s script draws right after section 2\'s four (so they start from other weights than those above). The Exercise preset is its variant (Exercise 2\'s data, four new 6-unit nets drawn after Exercise 2\'s, learning rate 0.1, 40 epochs). As the lesson\'s later corrections advise, a weight that no gradient reached (grad is None in PyTorch, null here) counts as 0 instead of crashing the loop.',
 );
 const gradOpts = trainingControls(grads.controls, 'gradients', { 'Demo 3': DEMO3, 'Exercise 3': EXERCISE3 }, () => {
-  const h = gradOpts().hidden;
-  if (Number.isInteger(h) && h >= 1) showGradFormula(h);
+  let h: number;
+  try {
+    h = gradOpts.controls.hidden.get();
+  } catch {
+    return; // not a valid size yet: the formula keeps the last one, and Run says what is wrong
+  }
+  if (Number.isInteger(h)) showGradFormula(h);
 });
 const gradChart = new Chart(grads.output, { id: 'gradients-mean', title: 'Mean |gradient| of fc1.weight', xLabel: 'epoch', yLabel: 'mean |dL/dW1|', series: SERIES, logY: true });
 const gradLoss = new Chart(grads.output, { id: 'gradients-loss', title: 'Training loss', xLabel: 'epoch', yLabel: 'cross-entropy', series: SERIES });
@@ -261,7 +271,7 @@ prose(
 math(swap.body, String.raw`h = \begin{cases}\tanh(W_1 x + b_1) & \text{epochs } 0,\dots,k\\ \max(0,\ W_1 x + b_1) & \text{epochs } k+1,\dots\end{cases}`);
 prose(
   swap.body,
-  'The lesson\'s Demo swaps after epoch $k = 35$ of 60 (Adam, learning rate 0.08, the 2-8-2 net and data from section 2); its Exercise swaps after epoch 30 with learning rate 0.11 on the Exercise data (6 hidden units). Epochs are counted from 0 here, as in the lesson\'s plot, and the dashed vertical line marks the swap. The net is the one the lesson builds next, after the eight nets of sections 2 and 3, so it starts from the lesson\'s weights. The dashed curve is this page\'s addition, not the lesson\'s: a copy of the same network, from the same starting weights, trained with tanh throughout for comparison (copying draws no random numbers, so the swapped run stays the lesson\'s).',
+  'The lesson\'s Demo swaps after epoch $k = 35$ of 60 (Adam, learning rate 0.08, a 2-8-2 net on the data from section 2); its Exercise swaps after epoch 30 with learning rate 0.11 on the Exercise data (6 hidden units). Epochs are counted from 0 here, as in the lesson\'s plot, and the dashed vertical line marks the swap. The net is the one the lesson builds next, after the eight nets of sections 2 and 3, so it starts from the lesson\'s weights. The dashed curve is this page\'s addition, not the lesson\'s: a copy of the same network, from the same starting weights, trained with tanh throughout for comparison (copying draws no random numbers, so the swapped run stays the lesson\'s).',
 );
 const swapOpts = trainingControls(swap.controls, 'swap', { 'Demo 4': DEMO4, 'Exercise 4': EXERCISE4 });
 const baselineCtl = selectControl(swap.controls, 'compare with tanh throughout', ['yes', 'no'] as const, 'yes', 'swap-baseline');
