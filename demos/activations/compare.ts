@@ -5,14 +5,17 @@
 //
 // The four nets train side by side (epoch 1 of each, then epoch 2 of each, ...), so the
 // charts grow together. Their starting weights are those of the lesson's loop, one net
-// after another: all four are built, in order, before any training draws anything.
-import { F, manualSeed, optim } from 'shadergrad';
-import { ACTIVATIONS, TinyNet, checkTraining, makeData } from './nets.ts';
+// after another: all four are built, in order, before any training draws anything (and
+// training draws nothing), from PyTorch's generator as the lesson seeds it (lessonStart).
+import { F, optim } from 'shadergrad';
+import { ACTIVATIONS, checkTraining, lessonStart } from './nets.ts';
 import type { Activation, LabelRule } from './nets.ts';
 
 export interface CompareOptions {
-  /** manualSeed before the data and the nets (the lesson: torch.manual_seed(3)). */
+  /** The seed of PyTorch's generator before the data and the nets (the lesson: torch.manual_seed(3)). */
   seed?: number;
+  /** Nets of the same shape drawn (and dropped) between the data and these (Demo 3: Demo 2's four). */
+  skipNets?: number;
   /** Points in the data set. */
   n?: number;
   rule?: LabelRule;
@@ -46,14 +49,17 @@ export interface CompareResult {
   stopped: boolean;
 }
 
-/** Demo 2's numbers (the issue's: Adam lr 0.08, 80 epochs). */
-export const DEMO2 = { seed: 3, n: 100, rule: 'sum', hidden: 8, lr: 0.08, epochs: 80, slope: 0.05 } as const;
-/** Exercise 2's numbers: SmallNet 2-6-2, 120 points, 1.1 x0 - x1 > 0, lr 0.1, 60 epochs. */
-export const EXERCISE2 = { seed: 3, n: 120, rule: 'tilted', hidden: 6, lr: 0.1, epochs: 60, slope: 0.08 } as const;
-/** Demo 3's numbers: Demo 2's nets and data, Adam lr 0.07, 60 epochs. */
-export const DEMO3 = { ...DEMO2, lr: 0.07, epochs: 60 } as const;
-/** Exercise 3's numbers: Exercise 2's nets and data, lr 0.1, 40 epochs. */
-export const EXERCISE3 = { ...EXERCISE2, lr: 0.1, epochs: 40 } as const;
+/** Demo 2's numbers (the issue's: Adam lr 0.08, 80 epochs), right after torch.manual_seed(3) and the data. */
+export const DEMO2 = { seed: 3, n: 100, rule: 'sum', hidden: 8, lr: 0.08, epochs: 80, slope: 0.05, skipNets: 0 } as const;
+/**
+ * Exercise 2's numbers: SmallNet 2-6-2, 120 points, 1.1 x0 - x1 > 0, lr 0.1, 60 epochs. The
+ * lesson's Exercise code seeds nothing; the page seeds it with 3, as the Demos.
+ */
+export const EXERCISE2 = { seed: 3, n: 120, rule: 'tilted', hidden: 6, lr: 0.1, epochs: 60, slope: 0.08, skipNets: 0 } as const;
+/** Demo 3's numbers: Demo 2's data, four new nets drawn after Demo 2's four, Adam lr 0.07, 60 epochs. */
+export const DEMO3 = { ...DEMO2, lr: 0.07, epochs: 60, skipNets: 4 } as const;
+/** Exercise 3's numbers: Exercise 2's data, four new nets after Exercise 2's, lr 0.1, 40 epochs. */
+export const EXERCISE3 = { ...EXERCISE2, lr: 0.1, epochs: 40, skipNets: 4 } as const;
 
 export async function compareActivations(opts: CompareOptions = {}): Promise<CompareResult> {
   const defaults = opts.recordGrad ? DEMO3 : DEMO2;
@@ -65,17 +71,14 @@ export async function compareActivations(opts: CompareOptions = {}): Promise<Com
     lr: opts.lr ?? defaults.lr,
     epochs: opts.epochs ?? defaults.epochs,
     slope: opts.slope ?? defaults.slope,
+    skipNets: opts.skipNets ?? defaults.skipNets,
     recordGrad: opts.recordGrad ?? false,
     activations: [...(opts.activations ?? ACTIVATIONS)],
   };
   checkTraining('compareActivations', s);
 
-  manualSeed(s.seed);
-  const { X, y } = makeData(s.n, s.rule);
-  const runs = s.activations.map((act) => {
-    const net = new TinyNet(act, s.hidden, s.slope);
-    return { act, net, opt: new optim.Adam(net.parameters(), { lr: s.lr }) };
-  });
+  const { X, y, nets } = lessonStart(s, s.activations);
+  const runs = nets.map((net, k) => ({ act: s.activations[k]!, net, opt: new optim.Adam(net.parameters(), { lr: s.lr }) }));
   const losses: Partial<Record<Activation, number[]>> = Object.fromEntries(s.activations.map((a) => [a, []]));
   const grads: Partial<Record<Activation, number[]>> | null = s.recordGrad ? Object.fromEntries(s.activations.map((a) => [a, []])) : null;
 

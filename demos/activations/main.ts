@@ -34,8 +34,11 @@ interface TrainingPreset {
   swapAfter?: number;
 }
 
-/** The editable hyperparameters of a training section, with a Demo / Exercise preset. */
-function trainingControls(parent: HTMLElement, prefix: string, presets: Record<string, TrainingPreset>) {
+/**
+ * The editable hyperparameters of a training section, with a Demo / Exercise preset;
+ * `onChange` runs after any of them changes, by hand or by choosing a preset.
+ */
+function trainingControls(parent: HTMLElement, prefix: string, presets: Record<string, TrainingPreset>, onChange?: () => void) {
   const names = Object.keys(presets);
   const first = { ...presets[names[0]!]!, seed: urlSeed ?? presets[names[0]!]!.seed };
   const preset = selectControl(parent, 'Preset', names, names[0]!, `${prefix}-preset`);
@@ -59,8 +62,10 @@ function trainingControls(parent: HTMLElement, prefix: string, presets: Record<s
     ctl.epochs.set(p.epochs);
     ctl.slope.set(p.slope);
     if (p.swapAfter !== undefined) ctl.swapAfter?.set(p.swapAfter);
+    onChange?.();
   });
-  return () => ({
+  if (onChange) for (const c of Object.values(ctl)) c?.onChange(onChange);
+  const read = () => ({
     seed: ctl.seed.get(),
     n: ctl.n.get(),
     rule: ctl.rule.get(),
@@ -70,6 +75,21 @@ function trainingControls(parent: HTMLElement, prefix: string, presets: Record<s
     slope: ctl.slope.get(),
     swapAfter: ctl.swapAfter?.get() ?? 0,
   });
+  return Object.assign(read, { controls: ctl });
+}
+
+/** What this run's curves start at, beside ln 2 (a 50/50 guess). */
+function startSentence(r: CompareResult): string {
+  const starts = ACTIVATIONS.flatMap((a) => (r.losses[a]?.length ? [[a, r.losses[a]![0]!] as const] : [])).sort((p, q) => p[1] - q[1]);
+  if (starts.length === 0) return '';
+  const [lo, hi] = [starts[0]!, starts.at(-1)!];
+  // Named in the page's order, not by value.
+  const side = (above: boolean) => ACTIVATIONS.filter((a) => starts.some(([b, v]) => b === a && v > Math.LN2 === above)).map((a) => ACTIVATION_LABELS[a]);
+  const list = (names: string[]) => (names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`);
+  const [above, below] = [side(true), side(false)];
+  const ln2 = `ln 2 ≈ ${fmt(Math.LN2)}`;
+  const where = below.length === 0 ? `all above ${ln2}` : above.length === 0 ? `all below ${ln2}` : `${list(above)} above ${ln2}, ${list(below)} below it`;
+  return `This run's curves start between ${fmt(lo[1])} (${ACTIVATION_LABELS[lo[0]]}) and ${fmt(hi[1])} (${ACTIVATION_LABELS[hi[0]]}): ${where}.`;
 }
 
 function fmt(v: number | undefined): string {
@@ -151,17 +171,18 @@ curves.onRun(async (ctx) => {
 const compare = section(main, 'compare', '2. Same task, four activations');
 prose(
   compare.body,
-  'The task: 100 points drawn from a standard normal distribution in the plane, labelled 1 when $x_0 + x_1 > 0$ and 0 otherwise, a straight boundary through the origin. The network: 2 inputs, a hidden layer of 8 units, 2 output scores (logits), one network per activation and nothing else different. The hidden activation is the only thing that differs between the four nets (their random starting weights are drawn one net after another, after the data). They train full batch with Adam (learning rate 0.08) for 80 epochs on the cross-entropy of the softmax of their logits:',
+  'The task: 100 points drawn from a standard normal distribution in the plane, labelled 1 when $x_0 + x_1 > 0$ and 0 otherwise, a straight boundary through the origin. The network: 2 inputs, a hidden layer of 8 units, 2 output scores (logits), one network per activation. Apart from their random starting weights (drawn one net after another, after the data), the hidden activation is the only difference between the four nets. They train full batch with Adam (learning rate 0.08) for 80 epochs on the cross-entropy of the softmax of their logits:',
 );
 math(compare.body, String.raw`h = f(W_1 x + b_1),\quad s = W_2 h + b_2,\qquad L = -\frac{1}{N}\sum_{i=1}^{N}\log\frac{e^{s_{i,y_i}}}{e^{s_{i,0}} + e^{s_{i,1}}}`);
 prose(
   compare.body,
-  'A net that guesses 50/50 scores $\\ln 2 \\approx 0.69$, which is about where every curve starts. The task is easy (one straight line separates the classes), so all four get there; the interesting part is how fast. ReLU-family units pass the gradient through unchanged on their active side, while sigmoid units shrink it by at least a factor of four, so sigmoid usually needs the most epochs. The Exercise preset is the lesson\'s variant: 6 hidden units, 120 points split by $1.1\\,x_0 - x_1 > 0$, learning rate 0.1, 60 epochs, LeakyReLU slope 0.08. Points and labels come from the engine\'s own seeded generator, so they are not the numbers PyTorch would draw for seed 3, but the experiment is the same.',
+  'A net that has learned nothing and scores both classes alike has loss $\\ln 2 \\approx 0.69$. Random starting weights are not that neutral: each net already leans towards one class for most points, so its first loss lands above $\\ln 2$ when the lean is mostly wrong and below it when it is mostly right (after a run, the line under the chart gives its starting losses). The task is easy (one straight line separates the classes), so all four get there; the interesting part is how fast. ReLU-family units pass the gradient through unchanged on their active side, while sigmoid units shrink it by at least a factor of four, so sigmoid usually needs the most epochs. The Exercise preset is the lesson\'s variant: 6 hidden units, 120 points split by $1.1\\,x_0 - x_1 > 0$, learning rate 0.1, 60 epochs, LeakyReLU slope 0.08. The seed drives a copy of PyTorch\'s own random generator, and the page draws in the lesson\'s order (the points, then one net per activation), so with seed 3 the points, the starting weights and the curves are those the lesson\'s PyTorch code produces, up to float32 rounding. The lesson\'s Exercise code sets no seed; this page seeds it with 3 too, so that its runs repeat.',
 );
 const compareOpts = trainingControls(compare.controls, 'compare', { 'Demo 2': DEMO2, 'Exercise 2': EXERCISE2 });
 const compareChart = new Chart(compare.output, { id: 'compare-loss', title: 'Training loss by activation', xLabel: 'epoch', yLabel: 'cross-entropy', series: SERIES });
+const compareStart = el('p', { id: 'compare-start' });
 const compareTable = el('div');
-compare.output.append(compareTable);
+compare.output.append(compareStart, compareTable);
 
 async function trainSection(ctx: RunContext, recordGrad: boolean, o: ReturnType<typeof compareOpts>, onEpoch: (e: CompareEpoch) => void): Promise<CompareResult> {
   return compareActivations({
@@ -179,8 +200,14 @@ async function trainSection(ctx: RunContext, recordGrad: boolean, o: ReturnType<
 
 compare.onRun(async (ctx) => {
   compareChart.reset();
+  compareStart.textContent = '';
   const r = await trainSection(ctx, false, compareOpts(), (e) => compareChart.append(e.epoch, ACTIVATIONS.map((a) => e.loss[a] ?? null)));
-  finalTable(compareTable, 'compare-final', [[`loss after ${r.epochsRun} epochs`, r.losses]]);
+  const first = Object.fromEntries(ACTIVATIONS.map((a) => [a, r.losses[a]?.slice(0, 1) ?? []])) as Partial<Record<Activation, number[]>>;
+  finalTable(compareTable, 'compare-final', [
+    ['loss at epoch 1', first],
+    [`loss after ${r.epochsRun} epochs`, r.losses],
+  ]);
+  compareStart.textContent = startSentence(r);
   return r;
 });
 
@@ -191,12 +218,27 @@ prose(
   grads.body,
   'Backpropagation reaches the first layer\'s weights only after passing through the activation, and it is multiplied by the activation\'s slope on the way. For the first layer of our net, with $z = W_1 x + b_1$ and $\\delta = \\partial L/\\partial h$ arriving from the layer above:',
 );
-math(grads.body, String.raw`\frac{\partial L}{\partial W_1} = \frac{1}{N}\sum_{i=1}^{N}\bigl(\delta_i \odot f'(z_i)\bigr)\,x_i^{\top},\qquad g_t = \frac{1}{8\cdot 2}\sum_{j,k}\left|\frac{\partial L}{\partial (W_1)_{jk}}\right|\ \text{at epoch } t`);
+// fc1.weight is [hidden, 2]: g_t averages over that many entries, so the formula follows the settings.
+const gradFormula = el('div', { id: 'gradients-formula' });
+grads.body.append(gradFormula);
+function showGradFormula(hidden: number): void {
+  gradFormula.replaceChildren();
+  math(gradFormula, String.raw`\frac{\partial L}{\partial W_1} = \frac{1}{N}\sum_{i=1}^{N}\bigl(\delta_i \odot f'(z_i)\bigr)\,x_i^{\top},\qquad g_t = \frac{1}{${hidden}\cdot 2}\sum_{j,k}\left|\frac{\partial L}{\partial (W_1)_{jk}}\right|\ \text{at epoch } t`);
+}
+showGradFormula(DEMO3.hidden);
 prose(
   grads.body,
-  'Every factor $f\'(z)$ below 1 makes the signal weaker, and in a deep stack of layers those factors multiply: with sigmoid, ten layers can shrink a gradient by $4^{10} \\approx 10^6$. That is the vanishing gradient problem; slopes above 1, or large weights, make gradients grow instead (exploding). Our net has a single hidden layer, so the effect is mild, but it is visible: the chart shows $g_t$, the mean absolute gradient of fc1.weight, each epoch, read after backward() and before Adam\'s step. The gradients also shrink for every activation as the loss falls, since a well-fitted net has little left to correct; compare the levels early on. The numbers are the lesson\'s Demo 3 (the same nets and data as above, Adam with learning rate 0.07, 60 epochs); the Exercise preset is its variant (the Exercise 2 nets and data, learning rate 0.1, 40 epochs). As the lesson\'s later corrections advise, a weight that no gradient reached (grad is None in PyTorch, null here) counts as 0 instead of crashing the loop.',
+  'Every factor $f\'(z)$ below 1 makes the signal weaker, and in a deep stack of layers those factors multiply: with sigmoid, ten layers can shrink a gradient by $4^{10} \\approx 10^6$. That is the vanishing gradient problem; slopes above 1, or large weights, make gradients grow instead (exploding). Our net has a single hidden layer, so the effect is mild, but it is visible: the chart shows $g_t$, the mean absolute gradient of fc1.weight, each epoch, read after backward() and before Adam\'s step. The gradients also shrink for every activation as the loss falls, since a well-fitted net has little left to correct; compare the levels early on. fc1.weight has one row per hidden unit and one column per input, so the average runs over hidden units × 2 entries; the formula above counts them for the current settings. The numbers are the lesson\'s Demo 3: the data from above, Adam with learning rate 0.07 for 60 epochs, and four new nets, which the lesson\'s script draws right after section 2\'s four (so they start from other weights than those above). The Exercise preset is its variant (Exercise 2\'s data, four new 6-unit nets drawn after Exercise 2\'s, learning rate 0.1, 40 epochs). As the lesson\'s later corrections advise, a weight that no gradient reached (grad is None in PyTorch, null here) counts as 0 instead of crashing the loop.',
 );
-const gradOpts = trainingControls(grads.controls, 'gradients', { 'Demo 3': DEMO3, 'Exercise 3': EXERCISE3 });
+const gradOpts = trainingControls(grads.controls, 'gradients', { 'Demo 3': DEMO3, 'Exercise 3': EXERCISE3 }, () => {
+  let h: number;
+  try {
+    h = gradOpts.controls.hidden.get();
+  } catch {
+    return; // not a valid size yet: the formula keeps the last one, and Run says what is wrong
+  }
+  if (Number.isInteger(h)) showGradFormula(h);
+});
 const gradChart = new Chart(grads.output, { id: 'gradients-mean', title: 'Mean |gradient| of fc1.weight', xLabel: 'epoch', yLabel: 'mean |dL/dW1|', series: SERIES, logY: true });
 const gradLoss = new Chart(grads.output, { id: 'gradients-loss', title: 'Training loss', xLabel: 'epoch', yLabel: 'cross-entropy', series: SERIES });
 const gradTable = el('div');
@@ -205,7 +247,9 @@ grads.output.append(gradTable);
 grads.onRun(async (ctx) => {
   gradChart.reset();
   gradLoss.reset();
-  const r = await trainSection(ctx, true, gradOpts(), (e) => {
+  const o = gradOpts();
+  if (Number.isInteger(o.hidden) && o.hidden >= 1) showGradFormula(o.hidden);
+  const r = await trainSection(ctx, true, o, (e) => {
     gradChart.append(e.epoch, ACTIVATIONS.map((a) => e.grad?.[a] ?? null));
     gradLoss.append(e.epoch, ACTIVATIONS.map((a) => e.loss[a] ?? null));
   });
@@ -227,7 +271,7 @@ prose(
 math(swap.body, String.raw`h = \begin{cases}\tanh(W_1 x + b_1) & \text{epochs } 0,\dots,k\\ \max(0,\ W_1 x + b_1) & \text{epochs } k+1,\dots\end{cases}`);
 prose(
   swap.body,
-  'The lesson\'s Demo swaps after epoch $k = 35$ of 60 (Adam, learning rate 0.08, the 2-8-2 net and data from section 2); its Exercise swaps after epoch 30 with learning rate 0.11 on the Exercise data (6 hidden units). Epochs are counted from 0 here, as in the lesson\'s plot, and the dashed vertical line marks the swap. The dashed curve is the same network, from the same starting weights, trained with tanh throughout, for comparison.',
+  'The lesson\'s Demo swaps after epoch $k = 35$ of 60 (Adam, learning rate 0.08, a 2-8-2 net on the data from section 2); its Exercise swaps after epoch 30 with learning rate 0.11 on the Exercise data (6 hidden units). Epochs are counted from 0 here, as in the lesson\'s plot, and the dashed vertical line marks the swap. The net is the one the lesson builds next, after the eight nets of sections 2 and 3, so it starts from the lesson\'s weights. The dashed curve is this page\'s addition, not the lesson\'s: a copy of the same network, from the same starting weights, trained with tanh throughout for comparison (copying draws no random numbers, so the swapped run stays the lesson\'s).',
 );
 const swapOpts = trainingControls(swap.controls, 'swap', { 'Demo 4': DEMO4, 'Exercise 4': EXERCISE4 });
 const baselineCtl = selectControl(swap.controls, 'compare with tanh throughout', ['yes', 'no'] as const, 'yes', 'swap-baseline');

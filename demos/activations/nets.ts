@@ -1,7 +1,8 @@
 // Part 3.4's shared pieces: the four activations, the lesson's TinyNet (2 -> hidden ->
-// 2, the activation chosen by name and swappable at any time), and its toy data set.
-// No DOM here: the page and the Node tests use these same definitions.
-import { F, nn, randn, tensor } from 'shadergrad';
+// 2, the activation chosen by name and swappable at any time), its toy data set, and the
+// lesson's order of random draws. No DOM here: the page and the Node tests use these same
+// definitions.
+import { F, manualSeed, nn, randn, tensor } from 'shadergrad';
 import type { Tensor } from 'shadergrad';
 
 export const ACTIVATIONS = ['sigmoid', 'tanh', 'relu', 'leakyrelu'] as const;
@@ -74,8 +75,36 @@ export function makeData(n: number, rule: LabelRule): Dataset {
   return { X, y };
 }
 
+export interface StartOptions {
+  seed: number;
+  n: number;
+  rule: LabelRule;
+  hidden: number;
+  slope: number;
+  /**
+   * Nets the lesson builds from the same generator after the data and before this run's:
+   * its Demos are one script (Demo 3's nets come after Demo 2's four, Demo 4's after those
+   * eight), and so are its Exercises.
+   */
+  skipNets: number;
+}
+
+/**
+ * The lesson's draws, in its order: `torch.manual_seed(seed)` (PyTorch's own generator,
+ * so the numbers are the ones its code draws), `X = torch.randn(n, 2)`, the nets earlier
+ * sections built (drawn, then freed), then one net per activation, fc1 before fc2.
+ */
+export function lessonStart(o: StartOptions, activations: readonly Activation[]): Dataset & { nets: TinyNet[] } {
+  manualSeed(o.seed, { generator: 'torch' });
+  const data = makeData(o.n, o.rule);
+  for (let k = 0; k < o.skipNets; k++) {
+    for (const p of new TinyNet('relu', o.hidden, o.slope).parameters()) p.dispose();
+  }
+  return { ...data, nets: activations.map((act) => new TinyNet(act, o.hidden, o.slope)) };
+}
+
 /** Checks shared by the training exercises: clear errors instead of NaN charts. */
-export function checkTraining(where: string, o: { n: number; hidden: number; lr: number; epochs: number; slope: number; seed: number }): void {
+export function checkTraining(where: string, o: { n: number; hidden: number; lr: number; epochs: number; slope: number; seed: number; skipNets: number }): void {
   const bad = (what: string, v: number): never => {
     throw new Error(`${where}: ${what} is ${v}`);
   };
@@ -85,4 +114,5 @@ export function checkTraining(where: string, o: { n: number; hidden: number; lr:
   if (!(o.lr > 0) || !Number.isFinite(o.lr)) bad('lr (a positive number expected)', o.lr);
   if (!Number.isInteger(o.epochs) || o.epochs < 1) bad('epochs (a positive integer expected)', o.epochs);
   if (!Number.isFinite(o.slope)) bad('slope (a number expected)', o.slope);
+  if (!Number.isInteger(o.skipNets) || o.skipNets < 0) bad('skipNets (a non-negative integer expected)', o.skipNets);
 }

@@ -1,13 +1,17 @@
 // Exercise 4: train a TinyNet with tanh, and after a chosen epoch switch its hidden
 // activation to ReLU (the lesson's `net.activation = "relu"`), keeping the weights and
 // Adam's state. The same net (a copy of its starting weights) also trains with tanh all
-// the way, so the chart can show what the swap changed.
-import { F, manualSeed, optim } from 'shadergrad';
-import { TinyNet, checkTraining, makeData } from './nets.ts';
+// the way, so the chart can show what the swap changed (the lesson has no such twin; it
+// takes no draws, so the swapped net's start is the lesson's).
+import { F, optim } from 'shadergrad';
+import { checkTraining, lessonStart } from './nets.ts';
 import type { Activation, LabelRule } from './nets.ts';
 
 export interface SwapOptions {
+  /** The seed of PyTorch's generator before the data and the nets (the lesson: torch.manual_seed(3)). */
   seed?: number;
+  /** Nets of the same shape drawn (and dropped) between the data and this one (Demo 4: Demos 2 and 3's eight). */
+  skipNets?: number;
   n?: number;
   rule?: LabelRule;
   hidden?: number;
@@ -46,10 +50,10 @@ export interface SwapResult {
   stopped: boolean;
 }
 
-/** Demo 4: Demo 2's net and data, Adam lr 0.08, 60 epochs, swap after epoch 35. */
-export const DEMO4 = { seed: 3, n: 100, rule: 'sum', hidden: 8, lr: 0.08, epochs: 60, slope: 0.05, swapAfter: 35 } as const;
-/** Exercise 4: SmallNet on Exercise 2's data, lr 0.11, 60 epochs, swap after epoch 30. */
-export const EXERCISE4 = { seed: 3, n: 120, rule: 'tilted', hidden: 6, lr: 0.11, epochs: 60, slope: 0.08, swapAfter: 30 } as const;
+/** Demo 4: Demo 2's data, the net after Demos 2 and 3's eight, Adam lr 0.08, 60 epochs, swap after epoch 35. */
+export const DEMO4 = { seed: 3, n: 100, rule: 'sum', hidden: 8, lr: 0.08, epochs: 60, slope: 0.05, skipNets: 8, swapAfter: 35 } as const;
+/** Exercise 4: a SmallNet on Exercise 2's data after Exercises 2 and 3's eight, lr 0.11, 60 epochs, swap after epoch 30. */
+export const EXERCISE4 = { seed: 3, n: 120, rule: 'tilted', hidden: 6, lr: 0.11, epochs: 60, slope: 0.08, skipNets: 8, swapAfter: 30 } as const;
 
 export async function swapActivation(opts: SwapOptions = {}): Promise<SwapResult> {
   const s = {
@@ -60,6 +64,7 @@ export async function swapActivation(opts: SwapOptions = {}): Promise<SwapResult
     lr: opts.lr ?? DEMO4.lr,
     epochs: opts.epochs ?? DEMO4.epochs,
     slope: opts.slope ?? DEMO4.slope,
+    skipNets: opts.skipNets ?? DEMO4.skipNets,
     swapAfter: opts.swapAfter ?? DEMO4.swapAfter,
     from: opts.from ?? 'tanh',
     to: opts.to ?? 'relu',
@@ -68,9 +73,8 @@ export async function swapActivation(opts: SwapOptions = {}): Promise<SwapResult
   checkTraining('swapActivation', s);
   if (!Number.isInteger(s.swapAfter) || s.swapAfter < 0) throw new Error(`swapActivation: swapAfter must be a non-negative integer, got ${s.swapAfter}`);
 
-  manualSeed(s.seed);
-  const { X, y } = makeData(s.n, s.rule);
-  const net = new TinyNet(s.from, s.hidden, s.slope);
+  const { X, y, nets } = lessonStart(s, [s.from]);
+  const net = nets[0]!;
   // clone() copies the starting weights: both nets begin in the same place.
   const runs = [{ net, opt: new optim.Adam(net.parameters(), { lr: s.lr }), losses: [] as number[] }];
   if (s.baseline) {

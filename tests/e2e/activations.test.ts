@@ -1,11 +1,14 @@
 // The activations page (Part 3.4) in headless Chromium on WebGPU: every section runs with
 // its charts fed live, the derivatives appear on demand, the Exercise presets apply, Stop
-// stops within a second and Run works again, and every number the page publishes equals a
-// CPU run of the same module in this Node process.
+// stops within a second and Run works again, every number the page publishes equals a
+// CPU run of the same module in this Node process, Demo 2's first losses equal the lesson's
+// PyTorch run (tests/fixtures/torch/activations.json), and the prose computed from a run
+// (the starting losses, the mean-|grad| formula's count) follows the run and the settings.
 //
 // Run lengths: the lesson's defaults are short enough for SwiftShader (80 epochs of four
 // 2-8-2 nets is 320 small steps, a few seconds), so every section runs with the page's own
 // defaults; only the Stop check asks for a long run (2000 epochs) so there is one to stop.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'puppeteer';
 import { setBackend } from 'shadergrad';
@@ -18,6 +21,9 @@ import { DEMO2, DEMO3, compareActivations } from '../../demos/activations/compar
 import type { CompareResult } from '../../demos/activations/compare.ts';
 import { EXERCISE4, swapActivation } from '../../demos/activations/swap.ts';
 import type { SwapResult } from '../../demos/activations/swap.ts';
+
+/** The lesson's PyTorch run (tests/fixtures/torch/activations.py): Demo 2's first losses. */
+const torchDemo2 = (JSON.parse(readFileSync(new URL('../fixtures/torch/activations.json', import.meta.url), 'utf8')) as { demos: { demo2: { losses: Record<string, { first: number[] }> } } }).demos.demo2;
 
 let site: Site;
 beforeAll(async () => {
@@ -39,8 +45,8 @@ const CURVE_TOL = 1e-5;
  * Training losses and gradient means: the same float32 arithmetic in a different order
  * (GPU reductions are trees, the CPU's are sequential) and WGSL's inexact exp/log differ in
  * the last bits, and Adam's updates carry such differences forward for 60-80 steps. On
- * SwiftShader the worst relative difference over all curves was 3.5e-5 (the LeakyReLU
- * net's gradient means; losses stayed below 2e-5; this test logs each curve's worst), so
+ * SwiftShader the worst relative difference over all curves was 2.9e-5 (the LeakyReLU
+ * net's gradient means; losses stayed below 2e-6; this test logs each curve's worst), so
  * 1e-3 relative (plus a tiny absolute term for values near 0) leaves room for real GPUs'
  * different exp/log while still catching any real difference in data, init,
  * hyperparameters or the swap epoch, which move the curves by 1e-2 and more.
@@ -124,6 +130,17 @@ it('activations: four sections on WebGPU, live charts, presets, Stop, numbers eq
   expect(compare.settings).toMatchObject({ seed: 3, n: 100, rule: 'sum', hidden: 8, lr: 0.08, epochs: 80, slope: 0.05 });
   const cpuCompare = await compareActivations();
   for (const act of ACTIVATIONS) expectClose(compare.losses[act]!, cpuCompare.losses[act]!, TRAIN_REL, 1e-6, `compare ${act}`);
+  // The lesson's own numbers: PyTorch's first epochs, on WebGPU as on the CPU.
+  for (const act of ACTIVATIONS) {
+    const want = torchDemo2.losses[act]!.first;
+    expectClose(compare.losses[act]!.slice(0, want.length), want, TRAIN_REL, 1e-6, `compare ${act} vs PyTorch`);
+  }
+  // What the page says about the start is this run's: lowest and highest first loss, against ln 2.
+  const starts = ACTIVATIONS.map((a) => [a, compare.losses[a]![0]!] as const).sort((p, q) => p[1] - q[1]);
+  const label = { sigmoid: 'Sigmoid', tanh: 'Tanh', relu: 'ReLU', leakyrelu: 'LeakyReLU' };
+  const startText = await page.$eval('#compare-start', (e) => e.textContent ?? '');
+  expect(startText).toContain(`between ${starts[0]![1].toPrecision(4)} (${label[starts[0]![0]]}) and ${starts[3]![1].toPrecision(4)} (${label[starts[3]![0]]})`);
+  expect(startText).toContain('ln 2 ≈ 0.6931');
   // The stopped run was the same computation: its epochs equal the full run's first ones.
   for (const act of ACTIVATIONS) {
     const n = Math.min(stopped.epochsRun, 80);
@@ -138,6 +155,17 @@ it('activations: four sections on WebGPU, live charts, presets, Stop, numbers eq
     expectClose(grads.grads![act]!, cpuGrads.grads![act]!, TRAIN_REL, 1e-7, `gradients ${act}`);
     expectClose(grads.losses[act]!, cpuGrads.losses[act]!, TRAIN_REL, 1e-6, `gradients loss ${act}`);
   }
+
+  // The mean-|grad| formula counts fc1.weight's entries for the settings: 8 x 2, 6 x 2 for the Exercise.
+  const formula = () => page.$eval('#gradients-formula annotation', (e) => e.textContent ?? '');
+  expect(await formula()).toContain(String.raw`g_t = \frac{1}{8\cdot 2}`);
+  await page.select('#gradients-preset', 'Exercise 3');
+  expect(await formula()).toContain(String.raw`g_t = \frac{1}{6\cdot 2}`);
+  // Typed by hand (setInput writes the value; the change event is what a learner's edit sends).
+  await setInput(page, 'gradients-hidden', 11);
+  await page.$eval('#gradients-hidden', (e) => e.dispatchEvent(new Event('change')));
+  expect(await formula()).toContain(String.raw`g_t = \frac{1}{11\cdot 2}`);
+  await page.select('#gradients-preset', 'Demo 3');
 
   // ---- 4. swap: the Demo, then the Exercise preset through the page's select ------------------
   const swap = (await runWithCharts(page, 'swap', ['swap-loss'], 10)) as SwapResult;

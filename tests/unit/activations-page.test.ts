@@ -2,10 +2,11 @@
 // against numbers derived here independently: the activations and their textbook
 // derivatives in float64, and the first epoch's loss and first-layer gradient of every
 // TinyNet written out by hand (forward, softmax cross-entropy, backprop) in float64.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { manualSeed, setBackend } from 'shadergrad';
-import { ACTIVATIONS, TinyNet, makeData } from '../../demos/activations/nets.ts';
-import type { Activation } from '../../demos/activations/nets.ts';
+import { setBackend } from 'shadergrad';
+import { ACTIVATIONS, lessonStart } from '../../demos/activations/nets.ts';
+import type { Activation, StartOptions } from '../../demos/activations/nets.ts';
 import { activationCurves } from '../../demos/activations/curves.ts';
 import { DEMO2, DEMO3, EXERCISE2, EXERCISE3, compareActivations } from '../../demos/activations/compare.ts';
 import { EXERCISE4, swapActivation } from '../../demos/activations/swap.ts';
@@ -89,11 +90,9 @@ function firstEpochByHand(X: number[], y: number[], p: Record<string, number[]>,
   return { loss, meanAbsGradW1: gW1.reduce((a, g) => a + Math.abs(g), 0) / gW1.length };
 }
 
-/** The data and the starting weights the module uses: seed, data, then the nets in order. */
-async function startingPoint(o: { seed: number; n: number; rule: 'sum' | 'tilted'; hidden: number; slope: number }) {
-  manualSeed(o.seed);
-  const { X, y } = makeData(o.n, o.rule);
-  const nets = ACTIVATIONS.map((a) => new TinyNet(a, o.hidden, o.slope));
+/** The data and the starting weights the module uses (activations-torch.test.ts checks them against PyTorch's). */
+async function startingPoint(o: StartOptions) {
+  const { X, y, nets } = lessonStart(o, ACTIVATIONS);
   const params = await Promise.all(nets.map(async (net) => Object.fromEntries(await Promise.all(net.namedParameters().map(async ([k, t]) => [k, Array.from(await t.data())] as const)))));
   return { X: Array.from(await X.data()), y: Array.from(await y.data()), params };
 }
@@ -181,5 +180,23 @@ describe('swap (Exercise 4)', () => {
     const s = await swapActivation({ signal: ctl.signal, onEpoch: (e) => (e.epoch === 9 ? ctl.abort() : undefined) });
     expect(s).toMatchObject({ stopped: true, epochsRun: 10 });
     await expect(swapActivation({ swapAfter: -1 })).rejects.toThrow(/swapAfter/);
+  });
+});
+
+describe("the page's TeX", () => {
+  it('formulas in ordinary strings keep their backslashes; String.raw ones are not doubled', () => {
+    for (const file of ['main.ts', 'nets.ts', 'curves.ts', 'compare.ts', 'swap.ts']) {
+      const src = readFileSync(new URL(`../../demos/activations/${file}`, import.meta.url), 'utf8');
+      const raw = /String\.raw`[^`]*`/g;
+      // In '...' or `...`, an unescaped \s is just s: '\sigma' would reach KaTeX as 'sigma'
+      // (and '\nabla' as a newline and 'abla'). TeX there must be written '\\sigma'.
+      const lost = src.replace(raw, '').match(/(?<!\\)(?:\\\\)*\\[A-Za-z]/g);
+      expect(lost, `${file}: a TeX command lost its backslash`).toBeNull();
+      // In String.raw, \\ followed by a letter is a line break and a word, not a command.
+      const doubled = (src.match(raw) ?? []).flatMap((t) => t.match(/\\\\[A-Za-z]/g) ?? []);
+      expect(doubled, `${file}: a doubled backslash in String.raw`).toEqual([]);
+    }
+    // The page does write TeX in ordinary strings, so the first check has work to do.
+    expect(readFileSync(new URL('../../demos/activations/main.ts', import.meta.url), 'utf8')).toContain("$\\\\ln 2");
   });
 });
