@@ -26,7 +26,7 @@ const MAX_ATTEMPTS = 6;
 const R_STARTS = 2;
 const R_EPOCHS = 30;
 
-type LabResult = LabSnapshot & { action: string };
+type LabResult = LabSnapshot & { action: string; stopped: boolean };
 
 let site: Site;
 beforeAll(async () => {
@@ -80,6 +80,7 @@ it('xor: lab buttons train to 99% on WebGPU, Stop works, restarts run, numbers e
     const r = (await page.evaluate(() => window.__results.lab)) as LabResult;
     console.log(`stop ${round + 1}: after ${r.epoch} epochs, result in ${waited} ms`);
     expect(waited).toBeLessThan(1000);
+    expect(r.stopped).toBe(true);
     expect(r.epoch).toBeGreaterThan(round === 0 ? 0 : stopped[0]!.epoch);
     expect(r.epoch).toBeLessThan(500);
     expect(await page.$eval('[data-run="lab"]', (b) => (b as HTMLButtonElement).disabled)).toBe(false);
@@ -173,6 +174,7 @@ it('xor: lab buttons train to 99% on WebGPU, Stop works, restarts run, numbers e
   const stoppedR = (await page.evaluate(() => window.__results.restarts)) as RestartResult;
   console.log(`restarts stopped after ${stoppedR.epochsRun} epochs, result in ${Date.now() - s0} ms`);
   expect(Date.now() - s0).toBeLessThan(1000);
+  expect(stoppedR.stopped).toBe(true);
   expect(stoppedR.epochsRun).toBeLessThan(500);
 
   // The run to compare (and the one the screenshot shows): 2 starts x 8 settings, 30 epochs.
