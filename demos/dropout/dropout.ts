@@ -140,7 +140,7 @@ export interface TrainOptions {
   /** manualSeed just before the net is built: its initial weights and its dropout masks. */
   seed: number;
   onEpoch?: (e: EpochStats) => void | Promise<void>;
-  /** Checked every epoch; a stop rejects with the signal's reason. */
+  /** Checked before every epoch: once aborted, the run ends with the epochs done so far. */
   signal?: AbortSignal;
 }
 
@@ -157,6 +157,9 @@ export interface RunResult {
   loss: number[];
   trainAcc: number[];
   valAcc: number[];
+  /** Epochs run: `epochs`, or fewer when stopped. */
+  epochsRun: number;
+  stopped: boolean;
 }
 
 function split(data: Dataset): { xTrain: Tensor; yTrain: Tensor; xVal: Tensor; yVal: Tensor } {
@@ -184,9 +187,12 @@ export async function trainRun(opts: TrainOptions): Promise<RunResult> {
   manualSeed(opts.seed);
   const net = makeNet(opts.net, pdrop);
   const opt = new optim.Adam(net.parameters(), { lr, weightDecay });
-  const out: RunResult = { loss: [], trainAcc: [], valAcc: [] };
+  const out: RunResult = { loss: [], trainAcc: [], valAcc: [], epochsRun: 0, stopped: false };
   for (let epoch = 0; epoch < epochs; epoch++) {
-    opts.signal?.throwIfAborted();
+    if (opts.signal?.aborted) {
+      out.stopped = true;
+      break;
+    }
     const t0 = performance.now();
     net.train();
     const logits = net.forward(xTrain);
@@ -206,6 +212,7 @@ export async function trainRun(opts: TrainOptions): Promise<RunResult> {
     out.loss.push(lossValue);
     out.trainAcc.push(trainValue);
     out.valAcc.push(valValue);
+    out.epochsRun = epoch + 1;
     await opts.onEpoch?.({ epoch, loss: lossValue, trainAcc: trainValue, valAcc: valValue, ms: performance.now() - t0 });
   }
   return out;
@@ -223,21 +230,40 @@ export interface CompareOptions extends Omit<TrainOptions, 'pdrop' | 'weightDeca
   onEpoch?: (variant: number, e: EpochStats) => void | Promise<void>;
 }
 
+export interface CompareResult {
+  /** One run per variant key, in the variants' order; when stopped, the variants started so far. */
+  runs: Record<string, RunResult>;
+  /** Epochs run over all the variants. */
+  epochsRun: number;
+  stopped: boolean;
+}
+
 /**
  * Every variant starts from manualSeed(seed): the same data and, since Dropout has no
  * parameters, the very same initial weights, so the curves differ only by regularization.
+ * A stop ends the comparison: the variant cut short keeps its epochs, later ones never start.
  */
-export async function compareRuns(opts: CompareOptions): Promise<Record<string, RunResult>> {
-  const results: Record<string, RunResult> = {};
+export async function compareRuns(opts: CompareOptions): Promise<CompareResult> {
+  const out: CompareResult = { runs: {}, epochsRun: 0, stopped: false };
   for (const [i, v] of opts.variants.entries()) {
-    results[v.key] = await trainRun({
+    if (opts.signal?.aborted) {
+      out.stopped = true;
+      break;
+    }
+    const r = await trainRun({
       ...opts,
       pdrop: v.pdrop,
       weightDecay: v.weightDecay,
       onEpoch: (e) => opts.onEpoch?.(i, e),
     });
+    out.runs[v.key] = r;
+    out.epochsRun += r.epochsRun;
+    if (r.stopped) {
+      out.stopped = true;
+      break;
+    }
   }
-  return results;
+  return out;
 }
 
 /** The Exercise 3 line-up: none, dropout, dropout + L2. */

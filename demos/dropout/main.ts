@@ -3,7 +3,7 @@
 import { Chart, codePanel, el, initPage, math, nextFrame, numberControl, prose, section, selectControl } from '../ui/index.ts';
 import type { Control, RunContext } from '../ui/index.ts';
 import { PRESETS, compareRuns, makeData, rateVariants, regularizationVariants, trainRun } from './dropout.ts';
-import type { CompareOptions, Dataset, EpochStats, NetOptions, PresetName, RunResult, Variant } from './dropout.ts';
+import type { CompareOptions, CompareResult, Dataset, EpochStats, NetOptions, PresetName, Variant } from './dropout.ts';
 import dropoutSource from './dropout.ts?raw';
 
 const main = document.querySelector<HTMLElement>('#main')!;
@@ -129,7 +129,7 @@ async function runVariants(
   epochs: number,
   withTrain: boolean,
   names: string[],
-): Promise<unknown> {
+): Promise<CompareResult> {
   const xs = Array.from({ length: epochs }, (_, i) => i + 1);
   const val: (number | null)[][] = variants.map(() => xs.map(() => null));
   const train: (number | null)[][] = variants.map(() => xs.map(() => null));
@@ -151,7 +151,7 @@ async function runVariants(
       await tick(ctx, done, epochs * variants.length, e, `${names[v]}: `);
     },
   };
-  return ctx.stoppable(compareRuns(opts), () => ({ epochsRun: done }));
+  return compareRuns(opts);
 }
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf'];
@@ -178,7 +178,7 @@ ex1.onRun(async (ctx) => {
   ex1Chart.reset();
   ex1Loss.reset();
   let done = 0;
-  const run: Promise<RunResult> = trainRun({
+  return trainRun({
     data: readData(),
     net: readNet(),
     pdrop: ex1P.get(),
@@ -194,7 +194,6 @@ ex1.onRun(async (ctx) => {
       await tick(ctx, done, epochs, e, '');
     },
   });
-  return ctx.stoppable(run, () => ({ epochsRun: done }));
 });
 
 // ---- Exercise 2: weight decay --------------------------------------------------------------------

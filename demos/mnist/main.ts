@@ -72,6 +72,7 @@ async function loadRaw(progress: (f: number, text: string) => void, signal: Abor
 
 const digitPixels = (file: number): Uint8Array => raw!.pixels.subarray(file * PIXELS, (file + 1) * PIXELS);
 
+/** The digits, split. A Stop during the download rejects (fetch does, on abort). */
 async function ensureSplit(progress: (f: number, text: string) => void, signal: AbortSignal): Promise<MnistSplit> {
   const seed = splitSeed.get();
   const trainSize = trainSizeCtl.get();
@@ -91,10 +92,11 @@ async function ensureSplit(progress: (f: number, text: string) => void, signal: 
 }
 
 dataSec.onRun(async (ctx) => {
-  const s = await ctx.stoppable(ensureSplit(ctx.progress, ctx.signal), () => ({}));
-  if ('stopped' in s) return s;
+  // A Stop during the download rejects here; the page publishes that as { stopped: true }.
+  const s = await ensureSplit(ctx.progress, ctx.signal);
   const tally = (y: Int32Array): number[] => Array.from({ length: CLASSES }, (_, d) => y.filter((v) => v === d).length);
   return {
+    stopped: false,
     count: raw!.count,
     seed: s.seed,
     trainSize: s.train.y.length,
@@ -193,8 +195,12 @@ trainSec.onRun(async (ctx) => {
   const opts = { hidden: hiddenCtl.get(), lr: lrCtl.get(), batchSize: batchCtl.get(), epochs: epochsCtl.get(), seed: seedCtl.get() };
   lossChart.reset();
   accChart.reset();
-  const s = await ctx.stoppable(ensureSplit(ctx.progress, ctx.signal), () => ({ epochsRun: 0 }));
-  if ('stopped' in s) return s;
+  // A Stop during the download: no epoch ran, said in the shape of a training result.
+  const s = await ensureSplit(ctx.progress, ctx.signal).catch((err: unknown) => {
+    if (ctx.signal.aborted) return null;
+    throw err;
+  });
+  if (!s) return { ...opts, stopped: true, epochsRun: 0 };
   let shownLosses = 0;
   let lastYield = performance.now();
   const onProgress = async (p: TrainProgress): Promise<void> => {

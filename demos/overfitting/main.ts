@@ -3,6 +3,7 @@
 import { Chart, codePanel, el, initPage, math, nextFrame, numberControl, prose, section, seedParam, selectControl } from '../ui/index.ts';
 import type { RunContext } from '../ui/index.ts';
 import { DEFAULTS, EXERCISE_PRESET, makeData, mergedXs, runComplexity, runNoisy, runSmallVsLarge, runWeightDecay, trueFunction } from './overfit.ts';
+import type { CurveResult } from './overfit.ts';
 import overfitSource from './overfit.ts?raw';
 
 const main = document.querySelector<HTMLElement>('#main')!;
@@ -82,25 +83,17 @@ const chart1 = new Chart(s1.output, {
 s1.onRun(async (ctx) => {
   chart1.reset();
   const epochs = c1.epochs.get();
-  const draw = lossDrawer(chart1, ctx, epochs);
-  let done = 0;
-  return ctx.stoppable(
-    runSmallVsLarge({
-      seed: c1.seed.get(),
-      nTrain: c1.nTrain.get(),
-      nTest: c1.nTest.get(),
-      noise: c1.noise.get(),
-      hidden: c1.hidden.get(),
-      epochs,
-      lr: c1.lr.get(),
-      signal: ctx.signal,
-      onEpoch: async (r) => {
-        done = r.epoch;
-        await draw(r);
-      },
-    }),
-    () => ({ epochs: done }),
-  );
+  return runSmallVsLarge({
+    seed: c1.seed.get(),
+    nTrain: c1.nTrain.get(),
+    nTest: c1.nTest.get(),
+    noise: c1.noise.get(),
+    hidden: c1.hidden.get(),
+    epochs,
+    lr: c1.lr.get(),
+    signal: ctx.signal,
+    onEpoch: lossDrawer(chart1, ctx, epochs),
+  });
 });
 
 // ---- 2. more noise ------------------------------------------------------------------------
@@ -149,7 +142,6 @@ s2.onRun(async (ctx) => {
   fitChart.reset();
   const epochs = c2.epochs.get();
   const draw = lossDrawer(chart2, ctx, epochs);
-  let done = 0;
   // The scatter series need the training and test xs; they come with the first fit.
   let layout: { xs: number[]; train: (number | null)[]; test: (number | null)[]; truth: number[] } | null = null;
   const opts = { seed: c2.seed.get(), noise: c2.noise.get(), testNoise: c2.testNoise.get(), hidden: c2.hidden.get(), epochs, lr: c2.lr.get(), signal: ctx.signal };
@@ -161,18 +153,14 @@ s2.onRun(async (ctx) => {
     layout = { xs, train: at(train), test: at(test), truth: xs.map(trueFunction) };
     fitChart.setData(xs, [layout.train, layout.test, layout.truth, xs.map(() => null)]);
   }
-  return ctx.stoppable(
-    runNoisy({
-      ...opts,
-      fitEvery: 10,
-      onEpoch: async (r) => {
-        done = r.epoch;
-        if (r.fit && layout) fitChart.setData(layout.xs, [layout.train, layout.test, layout.truth, r.fit]);
-        await draw(r);
-      },
-    }),
-    () => ({ epochs: done }),
-  );
+  return runNoisy({
+    ...opts,
+    fitEvery: 10,
+    onEpoch: async (r) => {
+      if (r.fit && layout) fitChart.setData(layout.xs, [layout.train, layout.test, layout.truth, r.fit]);
+      await draw(r);
+    },
+  });
 });
 
 // ---- 3. weight decay ----------------------------------------------------------------------
@@ -205,11 +193,23 @@ const chart3 = new Chart(s3.output, {
 });
 const table3 = el('div', { class: 'wd-table' });
 s3.output.append(table3);
-function showDecayTable(decays: number[], rows: { finalTrain: number; finalTest: number; bestTest: number; bestTestEpoch: number; sumSquares: number }[]): void {
+/** The runs' final numbers; a run cut short by Stop says at which epoch. */
+function showDecayTable(decays: number[], rows: (CurveResult & { sumSquares: number })[]): void {
   const t = el('table', { class: 'results', id: 'wd-results' });
+  const fixed = (v: number | null, digits: number): string => (v === null ? '–' : v.toFixed(digits));
   t.append(el('tr', {}, ...['λ', 'final train', 'final test', 'best test (epoch)', 'Σ w²'].map((h) => el('th', {}, h))));
   rows.forEach((r, i) =>
-    t.append(el('tr', {}, el('td', {}, String(decays[i])), el('td', {}, r.finalTrain.toFixed(4)), el('td', {}, r.finalTest.toFixed(4)), el('td', {}, `${r.bestTest.toFixed(4)} (${r.bestTestEpoch})`), el('td', {}, r.sumSquares.toFixed(3)))),
+    t.append(
+      el(
+        'tr',
+        {},
+        el('td', {}, `${decays[i]}${r.stopped ? ` (stopped at epoch ${r.epochs})` : ''}`),
+        el('td', {}, fixed(r.finalTrain, 4)),
+        el('td', {}, fixed(r.finalTest, 4)),
+        el('td', {}, `${fixed(r.bestTest, 4)} (${r.bestTestEpoch ?? '–'})`),
+        el('td', {}, r.sumSquares.toFixed(3)),
+      ),
+    ),
   );
   table3.replaceChildren(t);
 }
@@ -221,30 +221,26 @@ s3.onRun(async (ctx) => {
   chart3.reset();
   decays.forEach((d, i) => relabel(chart3, i, `λ = ${d}`));
   table3.replaceChildren();
-  let done = 0;
-  const result = await ctx.stoppable(
-    runWeightDecay({
-      seed: c3.seed.get(),
-      decays,
-      noise: c3.noise.get(),
-      hidden: c3.hidden.get(),
-      epochs,
-      lr: c3.lr.get(),
-      signal: ctx.signal,
-      onEpoch: async (r) => {
-        curves[r.run]![r.epoch - 1] = r.test;
-        done = r.run * epochs + r.epoch;
-        if (r.epoch % DRAW_EVERY === 0 || r.epoch === epochs) {
-          chart3.setData(xs, curves);
-          ctx.stepsDone(done);
-          ctx.progress(done / (epochs * decays.length), `λ = ${r.l2}, epoch ${r.epoch}: test ${r.test.toFixed(4)}`);
-          await nextFrame();
-        }
-      },
-    }),
-    () => ({ epochs: done }),
-  );
-  if ('runs' in result) showDecayTable(result.decays, result.runs.map((r, i) => ({ ...r, sumSquares: result.sumSquares[i]! })));
+  const result = await runWeightDecay({
+    seed: c3.seed.get(),
+    decays,
+    noise: c3.noise.get(),
+    hidden: c3.hidden.get(),
+    epochs,
+    lr: c3.lr.get(),
+    signal: ctx.signal,
+    onEpoch: async (r) => {
+      curves[r.run]![r.epoch - 1] = r.test;
+      const done = r.run * epochs + r.epoch;
+      if (r.epoch % DRAW_EVERY === 0 || r.epoch === epochs) {
+        chart3.setData(xs, curves);
+        ctx.stepsDone(done);
+        ctx.progress(done / (epochs * decays.length), `λ = ${r.l2}, epoch ${r.epoch}: test ${r.test.toFixed(4)}`);
+        await nextFrame();
+      }
+    },
+  });
+  showDecayTable(result.decays, result.runs.map((r, i) => ({ ...r, sumSquares: result.sumSquares[i]! })));
   return result;
 });
 
@@ -296,32 +292,28 @@ s4.onRun(async (ctx) => {
   chart4.reset();
   sizes.forEach((h, i) => relabel(chart4curves, i, `hidden ${h}`));
   const r2: [number, number][] = [];
-  let done = 0;
-  return ctx.stoppable(
-    runComplexity({
-      seed: c4.seed.get(),
-      sizes,
-      epochs,
-      lr: c4.lr.get(),
-      signal: ctx.signal,
-      onEpoch: async (r) => {
-        curves[r.run]![r.epoch - 1] = r.test;
-        done = r.run * epochs + r.epoch;
-        if (r.epoch % DRAW_EVERY === 0 || r.epoch === epochs) {
-          chart4curves.setData(xs, curves);
-          ctx.stepsDone(done);
-          ctx.progress(done / (epochs * sizes.length), `hidden ${r.hidden}, epoch ${r.epoch}: test ${r.test.toFixed(4)}`);
-          await nextFrame();
-        }
-      },
-      onSize: (r) => {
-        r2.push([r.hidden, r.r2]);
-        const sorted = [...r2].sort((a, b) => a[0] - b[0]);
-        chart4.setData(sorted.map((p) => p[0]), [sorted.map((p) => p[1])]);
-      },
-    }),
-    () => ({ epochs: done }),
-  );
+  return runComplexity({
+    seed: c4.seed.get(),
+    sizes,
+    epochs,
+    lr: c4.lr.get(),
+    signal: ctx.signal,
+    onEpoch: async (r) => {
+      curves[r.run]![r.epoch - 1] = r.test;
+      const done = r.run * epochs + r.epoch;
+      if (r.epoch % DRAW_EVERY === 0 || r.epoch === epochs) {
+        chart4curves.setData(xs, curves);
+        ctx.stepsDone(done);
+        ctx.progress(done / (epochs * sizes.length), `hidden ${r.hidden}, epoch ${r.epoch}: test ${r.test.toFixed(4)}`);
+        await nextFrame();
+      }
+    },
+    onSize: (r) => {
+      r2.push([r.hidden, r.r2]);
+      const sorted = [...r2].sort((a, b) => a[0] - b[0]);
+      chart4.setData(sorted.map((p) => p[0]), [sorted.map((p) => p[1])]);
+    },
+  });
 });
 
 prose(

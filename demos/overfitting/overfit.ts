@@ -89,22 +89,31 @@ export interface TrainOptions {
   lr?: number;
   /** Adam's weight_decay: lambda * w is added to every parameter's gradient. */
   l2?: number;
+  /** Checked before every epoch: once aborted, the run ends with the epochs done so far. */
   signal?: AbortSignal;
   onEpoch?: (r: EpochReport) => void | Promise<void>;
 }
 
+export interface Curves {
+  train: number[];
+  test: number[];
+  /** True when the signal ended the run before its last epoch. */
+  stopped: boolean;
+}
+
 /**
  * train_and_eval: full-batch Adam on the training set; after each step the test loss under
- * noGrad. Returns the train loss of each step (before its update) and the test loss after it.
+ * noGrad. Returns the train loss of each step (before its update) and the test loss after it,
+ * for the epochs run (fewer than asked when stopped).
  */
-export async function trainAndEval(net: TinyNet, train: Dataset, test: Dataset, opts: TrainOptions = {}): Promise<{ train: number[]; test: number[] }> {
+export async function trainAndEval(net: TinyNet, train: Dataset, test: Dataset, opts: TrainOptions = {}): Promise<Curves> {
   const epochs = opts.epochs ?? DEFAULTS.epochs;
   const opt = new optim.Adam(net.parameters(), { lr: opts.lr ?? DEFAULTS.lr, weightDecay: opts.l2 ?? 0 });
   const [xtr, ytr, xte, yte] = [column(train), targets(train), column(test), targets(test)];
   const trainLosses: number[] = [];
   const testLosses: number[] = [];
   for (let epoch = 1; epoch <= epochs; epoch++) {
-    opts.signal?.throwIfAborted();
+    if (opts.signal?.aborted) return { train: trainLosses, test: testLosses, stopped: true };
     net.train();
     const loss = F.mseLoss(net.forward(xtr), ytr);
     opt.zeroGrad();
@@ -117,7 +126,7 @@ export async function trainAndEval(net: TinyNet, train: Dataset, test: Dataset, 
     testLosses.push(testLoss);
     await opts.onEpoch?.({ epoch, train: trainLoss, test: testLoss });
   }
-  return { train: trainLosses, test: testLosses };
+  return { train: trainLosses, test: testLosses, stopped: false };
 }
 
 /** The net's predictions at xs (eval mode, no gradient). */
@@ -150,19 +159,28 @@ export interface CurveOptions extends DataOptions {
   onEpoch?: (r: EpochReport) => void | Promise<void>;
 }
 
-export interface CurveResult {
-  train: number[];
-  test: number[];
-  finalTrain: number;
-  finalTest: number;
+/** A run's curves and their summary. The losses are `null` only if stopped before epoch 1. */
+export interface CurveResult extends Curves {
+  /** Epochs run: the epochs asked for, or fewer when stopped. */
+  epochs: number;
+  finalTrain: number | null;
+  finalTest: number | null;
   /** The epoch (1-based) with the lowest test loss, and that loss. */
-  bestTestEpoch: number;
-  bestTest: number;
+  bestTestEpoch: number | null;
+  bestTest: number | null;
 }
 
-function summarizeCurves(r: { train: number[]; test: number[] }): CurveResult {
+function summarizeCurves(r: Curves): CurveResult {
   const best = minIndex(r.test);
-  return { ...r, finalTrain: r.train.at(-1)!, finalTest: r.test.at(-1)!, bestTestEpoch: best + 1, bestTest: r.test[best]! };
+  const ran = r.test.length > 0;
+  return {
+    ...r,
+    epochs: r.train.length,
+    finalTrain: r.train.at(-1) ?? null,
+    finalTest: r.test.at(-1) ?? null,
+    bestTestEpoch: ran ? best + 1 : null,
+    bestTest: r.test[best] ?? null,
+  };
 }
 
 /** Demo 1: TinyNet on 20 points, tested on 100, train and test MSE per epoch. */
@@ -192,6 +210,7 @@ export interface NoisyResult extends CurveResult {
   testY: number[];
   /** Where the curves are drawn: the training and test xs together, sorted. */
   fitX: number[];
+  /** The model's curve on fitX after the last epoch run. */
   fit: number[];
   truth: number[];
   /** The fitted curve's MSE against the noiseless function on fitX. */
@@ -232,26 +251,34 @@ export interface DecayOptions extends Omit<CurveOptions, 'onEpoch'> {
 
 export interface DecayResult {
   decays: number[];
+  /** One per decay, in order; when stopped, the runs started so far (the last one cut short). */
   runs: CurveResult[];
   /** Sum of squares of every parameter (weights and biases) after training, per run. */
   sumSquares: number[];
+  /** Epochs run over all the runs. */
+  epochs: number;
+  stopped: boolean;
 }
 
 /** Demo 3: noisy training set, one fresh TinyNet per weight decay, test curves together. */
 export async function runWeightDecay(opts: DecayOptions = {}): Promise<DecayResult> {
   const { train, test } = await makeData({ ...opts, noise: opts.noise ?? DEFAULTS.highNoise });
   const decays = opts.decays ?? DEFAULTS.decays;
-  const runs: CurveResult[] = [];
-  const sumSquares: number[] = [];
+  const result: DecayResult = { decays, runs: [], sumSquares: [], epochs: 0, stopped: false };
   for (const [run, l2] of decays.entries()) {
+    if (opts.signal?.aborted) break;
     const net = new TinyNet(opts.hidden ?? DEFAULTS.hidden);
     const curves = await trainAndEval(net, train, test, { ...opts, l2, onEpoch: (r) => opts.onEpoch?.({ ...r, run, l2 }) });
-    runs.push(summarizeCurves(curves));
+    if (curves.stopped && curves.train.length === 0) break;
+    result.runs.push(summarizeCurves(curves));
+    result.epochs += curves.train.length;
     let s = 0;
     for (const p of net.parameters()) for (const v of await p.data()) s += v * v;
-    sumSquares.push(s);
+    result.sumSquares.push(s);
+    if (curves.stopped) break;
   }
-  return { decays, runs, sumSquares };
+  result.stopped = result.runs.length < decays.length || result.runs.some((r) => r.stopped);
+  return result;
 }
 
 // ---- Exercise 4: model complexity against test R^2 ---------------------------------------------
@@ -265,24 +292,35 @@ export interface ComplexityOptions extends Omit<CurveOptions, 'onEpoch' | 'hidde
 
 export interface ComplexityResult {
   sizes: number[];
+  /** Per size trained to the end, in order (when stopped, fewer than `sizes`). */
   r2: number[];
   finalTrain: number[];
   finalTest: number[];
+  /** Epochs run over all the sizes, the one cut short included. */
+  epochs: number;
+  stopped: boolean;
 }
 
-/** Demo 4: TinyNet(hidden) for each size on the 20-point set, R^2 on the 100-point test set. */
+/**
+ * Demo 4: TinyNet(hidden) for each size on the 20-point set, R^2 on the 100-point test set.
+ * A size cut short by a stop gets no score: a half-trained net's R^2 is not its size's.
+ */
 export async function runComplexity(opts: ComplexityOptions = {}): Promise<ComplexityResult> {
   const { train, test } = await makeData(opts);
   const sizes = opts.sizes ?? DEFAULTS.sizes;
-  const result: ComplexityResult = { sizes, r2: [], finalTrain: [], finalTest: [] };
+  const result: ComplexityResult = { sizes, r2: [], finalTrain: [], finalTest: [], epochs: 0, stopped: false };
   for (const [run, hidden] of sizes.entries()) {
+    if (opts.signal?.aborted) break;
     const net = new TinyNet(hidden);
     const curves = await trainAndEval(net, train, test, { ...opts, onEpoch: (r) => opts.onEpoch?.({ ...r, run, hidden }) });
+    result.epochs += curves.train.length;
+    if (curves.stopped) break;
     const r2 = rSquared(test.y, await predict(net, test.x));
     result.r2.push(r2);
     result.finalTrain.push(curves.train.at(-1)!);
     result.finalTest.push(curves.test.at(-1)!);
     await opts.onSize?.({ run, hidden, r2 });
   }
+  result.stopped = result.r2.length < sizes.length;
   return result;
 }

@@ -154,15 +154,7 @@ ex.onRun(async (ctx) => {
     // Let each network's points paint before the next one is drawn.
     await nextFrame();
   };
-  let built = 0;
-  const run = runSeedsExperiment({
-    seedA: seeds.rs1a,
-    seedB: seeds.rs2,
-    seedC: seeds.rs1b,
-    signal: ctx.signal,
-    onProgress: (p) => ((built = p.built), onProgress(p)),
-  });
-  return ctx.stoppable(run, () => ({ built }));
+  return runSeedsExperiment({ seedA: seeds.rs1a, seedB: seeds.rs2, seedC: seeds.rs1b, signal: ctx.signal, onProgress });
 });
 
 prose(

@@ -28,7 +28,7 @@ export interface SeedsOptions {
   seedC?: number;
   /** Called after each network is built, with the flattened weights so far. */
   onProgress?: (p: SeedsProgress) => void | Promise<void>;
-  /** Checked before each network; a stop rejects with the signal's reason. */
+  /** Checked before each network: once aborted, the run ends with the networks built so far. */
   signal?: AbortSignal;
 }
 
@@ -48,7 +48,11 @@ export interface WeightLayer {
   std: number;
 }
 
+/** A run to the end: all four networks and every pair. */
 export interface SeedsResult {
+  stopped: false;
+  /** Networks built: all four. */
+  built: number;
   /** The seed each seeded net used (net_noseed has none). */
   seeds: { rs1a: number; rs2: number; rs1b: number };
   /** The weight parameters, in namedParameters() order. */
@@ -57,6 +61,14 @@ export interface SeedsResult {
   shapes: Record<NetName, number[]>;
   weights: Record<NetName, number[]>;
   maxAbsDiff: Record<PairName, number>;
+}
+
+/** A run ended by Stop: the networks built so far, and the pairs among them. */
+export interface SeedsStopped extends Omit<SeedsResult, 'stopped' | 'shapes' | 'weights' | 'maxAbsDiff'> {
+  stopped: true;
+  shapes: Partial<Record<NetName, number[]>>;
+  weights: Partial<Record<NetName, number[]>>;
+  maxAbsDiff: Partial<Record<PairName, number>>;
 }
 
 export const makeBaseNet = (): nn.Sequential => new nn.Sequential(new nn.Linear(2, 8), new nn.ReLU(), new nn.Linear(8, 1));
@@ -91,7 +103,10 @@ function checkSeed(name: string, s: number): number {
   return s;
 }
 
-export async function runSeedsExperiment(opts: SeedsOptions = {}): Promise<SeedsResult> {
+/** Without a signal nothing can stop the run, so it always builds all four networks. */
+export async function runSeedsExperiment(opts?: SeedsOptions & { signal?: undefined }): Promise<SeedsResult>;
+export async function runSeedsExperiment(opts: SeedsOptions): Promise<SeedsResult | SeedsStopped>;
+export async function runSeedsExperiment(opts: SeedsOptions = {}): Promise<SeedsResult | SeedsStopped> {
   const seeds = { rs1a: checkSeed('seedA', opts.seedA ?? 1), rs2: checkSeed('seedB', opts.seedB ?? 2), rs1b: checkSeed('seedC', opts.seedC ?? 1) };
 
   // The template. Building it draws its default init from the global generator too.
@@ -106,14 +121,15 @@ export async function runSeedsExperiment(opts: SeedsOptions = {}): Promise<Seeds
     ['rs1b', seeds.rs1b],
   ];
   const weights: Partial<Record<NetName, number[]>> = {};
-  for (const [i, [name, seed]] of plan.entries()) {
-    opts.signal?.throwIfAborted();
+  let built = 0;
+  for (const [name, seed] of plan) {
+    if (opts.signal?.aborted) break;
     if (seed !== null) manualSeed(seed);
     const net = xavierCopy(baseNet);
     weights[name] = await flattenedWeights(net);
-    await opts.onProgress?.({ net: name, built: i + 1, total: plan.length, weights: { ...weights } });
+    built++;
+    await opts.onProgress?.({ net: name, built, total: plan.length, weights: { ...weights } });
   }
-  const W = weights as Record<NetName, number[]>;
 
   const layers = baseNet
     .namedParameters()
@@ -123,7 +139,17 @@ export async function runSeedsExperiment(opts: SeedsOptions = {}): Promise<Seeds
       const [fanOut, fanIn] = p.shape as [number, number];
       return { name, shape: [...p.shape], fanIn, fanOut, std: Math.sqrt(2 / (fanIn + fanOut)) };
     });
-  const shapes = Object.fromEntries(NET_NAMES.map((n) => [n, [W[n].length]])) as Record<NetName, number[]>;
-  const maxAbsDiff = Object.fromEntries(PAIRS.map(([a, b]) => [`${a}-${b}`, maxAbsDifference(W[a], W[b])])) as Record<PairName, number>;
-  return { seeds, layers, shapes, weights: W, maxAbsDiff };
+  const have = NET_NAMES.filter((n) => weights[n]);
+  const shapes = Object.fromEntries(have.map((n) => [n, [weights[n]!.length]]));
+  const maxAbsDiff = Object.fromEntries(PAIRS.filter(([a, b]) => weights[a] && weights[b]).map(([a, b]) => [`${a}-${b}`, maxAbsDifference(weights[a]!, weights[b]!)]));
+  if (built < plan.length) return { stopped: true, built, seeds, layers, shapes, weights, maxAbsDiff };
+  return {
+    stopped: false,
+    built,
+    seeds,
+    layers,
+    shapes: shapes as Record<NetName, number[]>,
+    weights: weights as Record<NetName, number[]>,
+    maxAbsDiff: maxAbsDiff as Record<PairName, number>,
+  };
 }

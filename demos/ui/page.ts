@@ -45,10 +45,13 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<
 }
 
 /**
- * What a run gets. The Stop protocol: Stop aborts `signal`, and the run ends by resolving
- * with a result that says `stopped: true` and how far it got, so the charts keep what was
- * drawn and the e2e tests can read it. A lesson module either returns such a result itself
- * or rejects with the signal's reason; `stoppable` turns that rejection into the result.
+ * What a run gets. The Stop protocol: Stop aborts `signal`; the run checks it between units
+ * of work (an epoch, a step, a network) and resolves with what it has so far, marked
+ * `stopped: true` (`stopped: false` when it ran to the end), so the charts keep what was
+ * drawn and window.__results[id] holds the partial result; a run never rejects on Stop. As a
+ * safety net for platform work that rejects on abort (a fetch given the signal), a rejection
+ * that comes while `signal` is aborted is published as `{ stopped: true }`, status "Stopped",
+ * instead of an error.
  */
 export interface RunContext {
   signal: AbortSignal;
@@ -58,8 +61,6 @@ export interface RunContext {
   stepTime(ms: number): void;
   /** The page's step timer: `steps` steps done since Run, shown as their mean ms/step. */
   stepsDone(steps: number): void;
-  /** `run`'s result, or on Stop `{ stopped: true, ...soFar() }` instead of its rejection. */
-  stoppable<T, P extends object>(run: Promise<T>, soFar: () => P): Promise<T | ({ stopped: true } & P)>;
 }
 
 export interface Section {
@@ -117,17 +118,16 @@ export function section(parent: HTMLElement, id: string, title: string): Section
       stepsDone: (steps) => {
         timing.stepMs = (performance.now() - started) / Math.max(1, steps);
       },
-      stoppable: async (work, soFar) => {
-        try {
-          return await work;
-        } catch (err) {
-          if (signal.aborted) return { stopped: true as const, ...soFar() };
-          throw err;
-        }
-      },
     };
     try {
-      const result = await handler(ctx);
+      let result: unknown;
+      try {
+        result = await handler(ctx);
+      } catch (err) {
+        // The safety net: work that rejects on abort (a fetch) ends as a stop, not an error.
+        if (!signal.aborted) throw err;
+        result = { stopped: true };
+      }
       window.__results[id] = result;
       const secs = ((performance.now() - started) / 1000).toFixed(1);
       status.textContent = `${signal.aborted ? 'Stopped' : 'Done'} in ${secs} s${msText(timing.stepMs)}`;

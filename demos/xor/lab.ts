@@ -38,6 +38,7 @@ export interface EpochReport {
 }
 
 export interface TrainOptions {
+  /** Checked before every epoch: once aborted, training ends there. */
   signal?: AbortSignal;
   /** After every epoch, with the numbers the engine returned for it. */
   onEpoch?: (r: EpochReport) => void | Promise<void>;
@@ -162,21 +163,23 @@ export class XorLab {
   }
 
   /** Train 1 Step / Train 10 Steps: n epochs, stopping early once accuracy >= 99%. */
-  async trainSteps(n: number, opts: TrainOptions = {}): Promise<void> {
+  async trainSteps(n: number, opts: TrainOptions = {}): Promise<{ stopped: boolean }> {
     for (let i = 0; i < n; i++) {
-      if (opts.signal?.aborted) return;
+      if (opts.signal?.aborted) return { stopped: true };
       const r = await this.oneEpoch(opts);
       if (r.accuracy >= ACCURACY_GOAL) break;
     }
+    return { stopped: false };
   }
 
   /** Train to Convergence: until accuracy >= 99% or loss < 0.01, and at most 500 epochs in all. */
-  async trainToConvergence(opts: TrainOptions = {}): Promise<void> {
+  async trainToConvergence(opts: TrainOptions = {}): Promise<{ stopped: boolean }> {
     while (this.epoch < MAX_EPOCHS) {
-      if (opts.signal?.aborted) return;
+      if (opts.signal?.aborted) return { stopped: true };
       const r = await this.oneEpoch(opts);
       if (r.accuracy >= ACCURACY_GOAL || r.loss < LOSS_GOAL) break;
     }
+    return { stopped: false };
   }
 
   /** The network's output on points [M, 2] (the decision-boundary grid). */

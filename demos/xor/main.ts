@@ -115,7 +115,7 @@ function redrawLoss(): void {
   lossChart.setData(lab.lossHistory.map((_, i) => i + 1), [lab.lossHistory]);
 }
 
-async function train(ctx: RunContext, action: 'converge' | 'step1' | 'step10'): Promise<void> {
+async function train(ctx: RunContext, action: 'converge' | 'step1' | 'step10'): Promise<{ stopped: boolean }> {
   const startEpoch = lab.epoch;
   const onEpoch = async (r: EpochReport): Promise<void> => {
     lossChart.append(r.epoch, [r.loss]);
@@ -127,8 +127,8 @@ async function train(ctx: RunContext, action: 'converge' | 'step1' | 'step10'): 
     if (done % 5 === 0) await nextFrame();
   };
   const opts = { signal: ctx.signal, onEpoch };
-  if (action === 'converge') await lab.trainToConvergence(opts);
-  else await lab.trainSteps(action === 'step1' ? 1 : 10, opts);
+  if (action === 'converge') return lab.trainToConvergence(opts);
+  return lab.trainSteps(action === 'step1' ? 1 : 10, opts);
 }
 
 labSec.onRun(async (ctx) => {
@@ -137,6 +137,8 @@ labSec.onRun(async (ctx) => {
   setBusy(true);
   try {
     note.textContent = '';
+    // Only training looks at Stop; a reset or a dataset change always finishes.
+    let stopped = false;
     if (action === 'init') {
       lab = await XorLab.create({ dataset: datasetOf(datasetCtl.get()), algorithm: algorithmOf(algorithmCtl.get()), lr: lrOf(lrCtl.get()), seed });
     } else if (action === 'reset' || action === 'dataset') {
@@ -144,7 +146,7 @@ labSec.onRun(async (ctx) => {
       if (action === 'dataset') await lab.setDataset(datasetOf(datasetCtl.get()));
       else await lab.reset();
     } else {
-      await train(ctx, action);
+      ({ stopped } = await train(ctx, action));
     }
     if (action === 'init' || action === 'reset' || action === 'dataset') {
       note.textContent = `Reset! Best of 10 starts: loss ${lab.initLoss.toFixed(4)}, accuracy ${(lab.accuracy * 100).toFixed(2)}%`;
@@ -153,7 +155,7 @@ labSec.onRun(async (ctx) => {
     showStatus(snap.epoch, snap.loss, snap.accuracy);
     redrawLoss();
     await drawBoundary();
-    return { action, ...snap };
+    return { action, stopped, ...snap };
   } finally {
     setBusy(false);
   }

@@ -25,6 +25,7 @@ export interface RestartOptions {
   readEvery?: number;
   /** Record every net's loss for this many first epochs (a fine-grained check). */
   probeEpochs?: number;
+  /** Checked before every epoch: once aborted, the run ends with the epochs done so far. */
   signal?: AbortSignal;
   onProgress?: (p: RestartProgress) => void | Promise<void>;
 }
@@ -54,6 +55,8 @@ export interface RestartResult {
   epochs: number;
   /** Epochs actually run (fewer when every net converged, or when stopped). */
   epochsRun: number;
+  /** True when the signal ended the run (not the epoch limit, nor every net converging). */
+  stopped: boolean;
   seed: number;
   nets: number;
   summary: ConfigSummary[];
@@ -132,7 +135,12 @@ export async function runRestarts(opts: RestartOptions = {}): Promise<RestartRes
   const t0 = performance.now();
   let lastReport = t0;
   let epoch = 0;
-  while (epoch < epochs && !opts.signal?.aborted) {
+  let stopped = false;
+  while (epoch < epochs) {
+    if (opts.signal?.aborted) {
+      stopped = true;
+      break;
+    }
     const { loss, correct } = nets.step();
     const firstNow = noGrad(() => {
       const now = counter.add(1);
@@ -171,6 +179,7 @@ export async function runRestarts(opts: RestartOptions = {}): Promise<RestartRes
     starts,
     epochs,
     epochsRun: epoch,
+    stopped,
     seed,
     nets: B,
     summary: summarize(configs, firstEpochs),

@@ -9,7 +9,7 @@ import { setBackend } from 'shadergrad';
 import { SCREENSHOTS, chartUpdates, openPage, runExercise, startSite } from './harness.ts';
 import type { Site } from './harness.ts';
 import { PRESETS, compareRuns, makeData, rateVariants, regularizationVariants, trainRun } from '../../demos/dropout/dropout.ts';
-import type { RunResult, Variant } from '../../demos/dropout/dropout.ts';
+import type { CompareResult, RunResult, Variant } from '../../demos/dropout/dropout.ts';
 
 let site: Site;
 beforeAll(async () => {
@@ -83,31 +83,33 @@ it('dropout: all four exercises on WebGPU with the lesson defaults, equal to a C
   // 1. Dropout 0.5, 80 epochs: train and validation accuracy (one append per epoch).
   const r1 = (await runAndCount(page, 'dropout-accuracy', ['dropout-accuracy-chart', 'dropout-loss-chart'], 80)) as RunResult;
   expect(r1.valAcc).toHaveLength(80);
+  expect(r1).toMatchObject({ stopped: false, epochsRun: 80 });
   const c1 = await trainRun({ ...cpuBase, pdrop: demo.pdrop, weightDecay: 0, epochs: demo.epochs });
   expectSameRun(r1, c1, 140, 60, 'exercise 1');
   expect(r1.valAcc.at(-1)).toBeGreaterThanOrEqual(0.9);
 
   // 2. Dropout alone vs dropout + weight decay 0.02.
-  const r2 = (await runAndCount(page, 'weight-decay', ['weight-decay-chart'], 2 * 80)) as Record<string, RunResult>;
+  const r2 = (await runAndCount(page, 'weight-decay', ['weight-decay-chart'], 2 * 80)) as CompareResult;
+  expect(r2).toMatchObject({ stopped: false, epochsRun: 2 * 80 });
   const v2: Variant[] = [
     { key: 'dropout', pdrop: 0.5, weightDecay: 0 },
     { key: 'dropoutL2', pdrop: 0.5, weightDecay: 0.02 },
   ];
   const c2 = await compareRuns({ ...cpuBase, epochs: demo.epochs, variants: v2 });
-  for (const v of v2) expectSameRun(r2[v.key]!, c2[v.key]!, 140, 60, `exercise 2 ${v.key}`);
+  for (const v of v2) expectSameRun(r2.runs[v.key]!, c2.runs[v.key]!, 140, 60, `exercise 2 ${v.key}`);
   // From the same start with the same masks, dropout alone is exactly exercise 1's run.
-  expect(r2.dropout).toEqual(r1);
+  expect(r2.runs.dropout).toEqual(r1);
 
   // 3. None, dropout, dropout + L2.
-  const r3 = (await runAndCount(page, 'regularization', ['regularization-chart'], 3 * 80)) as Record<string, RunResult>;
+  const r3 = (await runAndCount(page, 'regularization', ['regularization-chart'], 3 * 80)) as CompareResult;
   const c3 = await compareRuns({ ...cpuBase, epochs: demo.epochs, variants: regularizationVariants(0.5, 0.02) });
-  for (const k of ['none', 'dropout', 'dropoutL2']) expectSameRun(r3[k]!, c3[k]!, 140, 60, `exercise 3 ${k}`);
+  for (const k of ['none', 'dropout', 'dropoutL2']) expectSameRun(r3.runs[k]!, c3.runs[k]!, 140, 60, `exercise 3 ${k}`);
 
   // 4. Rates 0, 0.3, 0.5, 0.7 for 60 epochs: validation curves.
-  const r4 = (await runAndCount(page, 'dropout-rates', ['dropout-rates-chart'], 4 * 60)) as Record<string, RunResult>;
-  expect(Object.keys(r4)).toEqual(['p=0', 'p=0.3', 'p=0.5', 'p=0.7']);
+  const r4 = (await runAndCount(page, 'dropout-rates', ['dropout-rates-chart'], 4 * 60)) as CompareResult;
+  expect(Object.keys(r4.runs)).toEqual(['p=0', 'p=0.3', 'p=0.5', 'p=0.7']);
   const c4 = await compareRuns({ ...cpuBase, epochs: demo.rateEpochs, variants: rateVariants([...demo.rates]) });
-  for (const k of Object.keys(c4)) expectSameRun(r4[k]!, c4[k]!, 140, 60, `exercise 4 ${k}`);
+  for (const k of Object.keys(c4.runs)) expectSameRun(r4.runs[k]!, c4.runs[k]!, 140, 60, `exercise 4 ${k}`);
 
   expect(await page.$eval('details.code pre', (e) => e.textContent)).toContain('export async function trainRun');
   await page.screenshot({ path: `${SCREENSHOTS}/dropout.png`, fullPage: true });
@@ -126,15 +128,21 @@ it('dropout: Stop ends a run within a second, Run works again, and the Exercise 
   await page.click('[data-stop="regularization"]');
   await page.waitForFunction(() => 'regularization' in window.__results, { timeout: 1000, polling: 20 });
   expect(Date.now() - t0).toBeLessThan(1000);
-  const stopped = (await page.evaluate(() => window.__results.regularization)) as { stopped: boolean; epochsRun: number };
+  const stopped = (await page.evaluate(() => window.__results.regularization)) as CompareResult;
   expect(stopped.stopped).toBe(true);
   expect(stopped.epochsRun).toBeLessThan(240);
+  // The partial result holds what the chart drew: the variants started so far, the last cut short.
+  const partial = Object.values(stopped.runs);
+  expect(partial.length).toBeGreaterThan(0);
+  expect(partial.at(-1)!.stopped).toBe(true);
+  expect(partial.reduce((s, r) => s + r.valAcc.length, 0)).toBe(stopped.epochsRun);
   expect(await page.$eval('[data-status="regularization"]', (e) => e.textContent)).toMatch(/^Stopped/);
 
   // Run again, to the end: the same numbers as an uninterrupted CPU run.
-  const again = (await runAndCount(page, 'regularization', ['regularization-chart'], 240)) as Record<string, RunResult>;
+  const again = (await runAndCount(page, 'regularization', ['regularization-chart'], 240)) as CompareResult;
+  expect(again).toMatchObject({ stopped: false, epochsRun: 240 });
   const cpu = await compareRuns({ ...cpuBase, epochs: demo.epochs, variants: regularizationVariants(0.5, 0.02) });
-  for (const k of Object.keys(cpu)) expectSameRun(again[k]!, cpu[k]!, 140, 60, `exercise 3 after Stop, ${k}`);
+  for (const k of Object.keys(cpu.runs)) expectSameRun(again.runs[k]!, cpu.runs[k]!, 140, 60, `exercise 3 after Stop, ${k}`);
 
   // The Exercise preset: seed 11, 180 points, 60/40, RegNet 2-28-2 with p 0.4, lr 0.07, 60 epochs.
   await page.select('#do-preset', 'exercise');
@@ -145,10 +153,10 @@ it('dropout: Stop ends a run within a second, Run works again, and the Exercise 
   const c1 = await trainRun({ data: makeData(ex.data), net: ex.net, lr: ex.lr, seed: ex.seed, pdrop: ex.pdrop, weightDecay: 0, epochs: ex.epochs });
   expectSameRun(r1, c1, 108, 72, 'exercise preset, exercise 1');
   // Exercise 4's preset rates (0, 0.2, 0.5, 0.7, 40 epochs) rebuild the chart with their legend.
-  const r4 = (await runAndCount(page, 'dropout-rates', ['dropout-rates-chart'], 4 * 40)) as Record<string, RunResult>;
-  expect(Object.keys(r4)).toEqual(['p=0', 'p=0.2', 'p=0.5', 'p=0.7']);
+  const r4 = (await runAndCount(page, 'dropout-rates', ['dropout-rates-chart'], 4 * 40)) as CompareResult;
+  expect(Object.keys(r4.runs)).toEqual(['p=0', 'p=0.2', 'p=0.5', 'p=0.7']);
   const c4 = await compareRuns({ data: makeData(ex.data), net: ex.net, lr: ex.lr, seed: ex.seed, epochs: ex.rateEpochs, variants: rateVariants([...ex.rates]) });
-  for (const k of Object.keys(c4)) expectSameRun(r4[k]!, c4[k]!, 108, 72, `exercise preset, exercise 4 ${k}`);
+  for (const k of Object.keys(c4.runs)) expectSameRun(r4.runs[k]!, c4.runs[k]!, 108, 72, `exercise preset, exercise 4 ${k}`);
   expect(problems).toEqual([]);
   await page.close();
 });

@@ -60,12 +60,14 @@ it('index: Stop ends a run within a second, and Run works again', async () => {
   await page.click('[data-stop="engine-check"]');
   await page.waitForFunction(() => 'engine-check' in window.__results, { timeout: 1000, polling: 20 });
   expect(Date.now() - stoppedAt).toBeLessThan(1000);
-  const partial = (await page.evaluate(() => window.__results['engine-check'])) as { losses: number[] };
+  const partial = (await page.evaluate(() => window.__results['engine-check'])) as { losses: number[]; stopped: boolean };
+  expect(partial.stopped).toBe(true);
   expect(partial.losses.length).toBeGreaterThanOrEqual(3);
   expect(partial.losses.length).toBeLessThan(LONG);
   expect(await page.$eval('[data-status="engine-check"]', (e) => e.textContent)).toMatch(/^Stopped/);
   await setInput(page, 'engine-check-epochs', 80);
-  const again = (await runExercise(page, 'engine-check')) as { losses: number[] };
+  const again = (await runExercise(page, 'engine-check')) as { losses: number[]; stopped: boolean };
   expect(again.losses).toHaveLength(80);
+  expect(again.stopped).toBe(false);
   expect(problems).toEqual([]);
 });

@@ -33,6 +33,24 @@ it('mnist: streams the digits, trains to >= 90% on WebGPU with live charts, Stop
   const ds = fromIdx(data.parseIdxPair(readFileSync(IMAGES_FILE), readFileSync(LABELS_FILE)));
   const split = splitMnist(ds, { seed: 0, trainSize: 8000 });
 
+  // ---- Stop during the download: Stop in the same task as Run, so the fetch is in flight -------
+  // The fetch rejects on abort: the training section says no epoch ran; the data section lets
+  // the rejection through, and the page's safety net publishes it as { stopped: true }.
+  const stopAtOnce = (id: string): Promise<unknown> =>
+    page.evaluate(async (id) => {
+      delete window.__results[id];
+      (document.querySelector(`[data-run="${id}"]`) as HTMLButtonElement).click();
+      (document.querySelector(`[data-stop="${id}"]`) as HTMLButtonElement).click();
+      while (!(id in window.__results)) await new Promise((r) => setTimeout(r, 10));
+      return window.__results[id];
+    }, id);
+  expect(await stopAtOnce('mnist-train')).toEqual({ hidden: 128, lr: 0.001, batchSize: 128, epochs: 5, seed: 0, stopped: true, epochsRun: 0 });
+  expect(await stopAtOnce('mnist-data')).toEqual({ stopped: true });
+  for (const id of ['mnist-train', 'mnist-data']) {
+    expect(await page.$eval(`[data-status="${id}"]`, (e) => e.textContent), id).toMatch(/^Stopped in /);
+    expect(await page.$eval(`[data-run="${id}"]`, (b) => (b as HTMLButtonElement).disabled), id).toBe(false);
+  }
+
   // ---- 1. data: streamed with progress, then the same seeded split as in Node -----------------
   // Watch the status line while the 7.8 MB arrive: the progress text must change several times.
   await page.evaluate(() => {
@@ -47,6 +65,7 @@ it('mnist: streams the digits, trains to >= 90% on WebGPU with live charts, Stop
   expect(seen.some((t) => /downloading digits: 7\.9 of 7\.9 MB/.test(t))).toBe(true);
   const tally = (y: Int32Array): number[] => Array.from({ length: 10 }, (_, k) => y.filter((v) => v === k).length);
   expect(d).toEqual({
+    stopped: false,
     count: 10000,
     seed: 0,
     trainSize: 8000,

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'puppeteer';
 import { manualSeed, setBackend } from 'shadergrad';
 import { runSeedsExperiment } from '../../demos/seeds/seeds.ts';
-import type { SeedsResult } from '../../demos/seeds/seeds.ts';
+import type { SeedsResult, SeedsStopped } from '../../demos/seeds/seeds.ts';
 import { SCREENSHOTS, chartUpdates, openPage, runExercise, startSite } from './harness.ts';
 import type { Site } from './harness.ts';
 
@@ -51,6 +51,7 @@ async function setSeeds(page: Page, a: number, b: number, c: number): Promise<vo
 async function runAndCheckCharts(page: Page): Promise<SeedsResult> {
   const before = await chartUpdates(page);
   const r = (await runExercise(page, 'seeds')) as SeedsResult;
+  expect(r).toMatchObject({ stopped: false, built: 4 });
   const after = await chartUpdates(page);
   // A reset, then one update as each of the four nets is built.
   for (const id of CHARTS) expect(after[id]! - before[id]!, id).toBeGreaterThanOrEqual(5);
@@ -117,9 +118,10 @@ it('seeds: same seed -> identical weights, matching a CPU run in Node', async ()
     return performance.now() - t0;
   });
   expect(stopMs).toBeLessThan(1000);
-  const stopped = (await page.evaluate(() => window.__results.seeds)) as { stopped: boolean; built: number };
+  const stopped = (await page.evaluate(() => window.__results.seeds)) as SeedsStopped;
   expect(stopped.stopped).toBe(true);
   expect(stopped.built).toBeLessThan(4);
+  expect(Object.keys(stopped.weights)).toHaveLength(stopped.built);
   expect(await page.$eval('[data-status="seeds"]', (e) => e.textContent)).toMatch(/^Stopped/);
   expect(await page.$eval('[data-run="seeds"]', (b) => (b as HTMLButtonElement).disabled)).toBe(false);
 

@@ -26,7 +26,7 @@ const MAX_ATTEMPTS = 6;
 const R_STARTS = 2;
 const R_EPOCHS = 30;
 
-type LabResult = LabSnapshot & { action: string };
+type LabResult = LabSnapshot & { action: string; stopped: boolean };
 
 let site: Site;
 beforeAll(async () => {
@@ -62,7 +62,10 @@ it('xor: lab buttons train to 99% on WebGPU, Stop works, restarts run, numbers e
   expect(await page.$eval('[data-lab-status]', (e) => e.textContent)).toMatch(/^Epoch 0 \| Loss: \d+\.\d{6} \| Accuracy: \d+\.\d{2}%$/);
 
   // ---- Stop ------------------------------------------------------------------------------------
-  // Noisy XOR never reaches 99%, so Train to Convergence would run all 500 epochs.
+  // Noisy XOR is slow to reach 99%: this start (seed 1's second reset) gets there after about
+  // 150 epochs, which a fast machine runs in a second and a half. So Stop is pressed once the
+  // status line shows 20 more epochs than the last stop, not after a fixed time: it lands well
+  // before convergence, and the result must say stopped.
   await page.evaluate(() => delete window.__results.lab);
   await page.select('#xor-dataset', 'Noisy XOR (harder)');
   await page.waitForFunction(() => 'lab' in window.__results, { timeout: 120_000 });
@@ -71,8 +74,13 @@ it('xor: lab buttons train to 99% on WebGPU, Stop works, restarts run, numbers e
   const stopped: LabResult[] = [];
   for (let round = 0; round < 2; round++) {
     await page.evaluate(() => delete window.__results.lab);
+    const from = round === 0 ? 0 : stopped[0]!.epoch;
     await page.click('[data-run="lab"]');
-    await new Promise((r) => setTimeout(r, 1500));
+    await page.waitForFunction(
+      (n) => Number(/^Epoch (\d+)/.exec(document.querySelector('[data-lab-status]')!.textContent ?? '')?.[1] ?? 0) >= n,
+      { timeout: 60_000, polling: 10 },
+      from + 20,
+    );
     const t0 = Date.now();
     await page.click('[data-stop="lab"]');
     await page.waitForFunction(() => 'lab' in window.__results, { timeout: 10_000, polling: 20 });
@@ -80,7 +88,9 @@ it('xor: lab buttons train to 99% on WebGPU, Stop works, restarts run, numbers e
     const r = (await page.evaluate(() => window.__results.lab)) as LabResult;
     console.log(`stop ${round + 1}: after ${r.epoch} epochs, result in ${waited} ms`);
     expect(waited).toBeLessThan(1000);
-    expect(r.epoch).toBeGreaterThan(round === 0 ? 0 : stopped[0]!.epoch);
+    expect(r.stopped).toBe(true);
+    expect(r.converged).toBe(false);
+    expect(r.epoch).toBeGreaterThanOrEqual(from + 20);
     expect(r.epoch).toBeLessThan(500);
     expect(await page.$eval('[data-run="lab"]', (b) => (b as HTMLButtonElement).disabled)).toBe(false);
     stopped.push(r);
@@ -162,8 +172,11 @@ it('xor: lab buttons train to 99% on WebGPU, Stop works, restarts run, numbers e
   expect(small.nets).toBe(8);
   expect(small.submitsPerEpoch).toBe(1);
 
-  // Stop on the restarts: 500 epochs asked, stopped after a second and a half.
+  // Stop on the restarts: 500 epochs asked, stopped after a second and a half. On noisy XOR,
+  // where no start of seed 1 converges within 500 epochs, the run can only end by Stop (on
+  // clean XOR all 8 nets are done by epoch 103, which a fast machine reaches before Stop).
   await setInput(page, 'restarts-epochs', 500);
+  await page.select('#restarts-dataset', 'Noisy XOR (harder)');
   await page.evaluate(() => delete window.__results.restarts);
   await page.click('[data-run="restarts"]');
   await new Promise((r) => setTimeout(r, 1500));
@@ -173,7 +186,9 @@ it('xor: lab buttons train to 99% on WebGPU, Stop works, restarts run, numbers e
   const stoppedR = (await page.evaluate(() => window.__results.restarts)) as RestartResult;
   console.log(`restarts stopped after ${stoppedR.epochsRun} epochs, result in ${Date.now() - s0} ms`);
   expect(Date.now() - s0).toBeLessThan(1000);
+  expect(stoppedR).toMatchObject({ dataset: 'noisy', stopped: true });
   expect(stoppedR.epochsRun).toBeLessThan(500);
+  await page.select('#restarts-dataset', 'Clean XOR (moderate)');
 
   // The run to compare (and the one the screenshot shows): 2 starts x 8 settings, 30 epochs.
   await setInput(page, 'restarts-starts', R_STARTS);

@@ -138,23 +138,40 @@ describe('trainRun: train() and eval() as in PyTorch', () => {
       variants: regularizationVariants(p.pdrop, p.weightDecay),
       onEpoch: (v) => void seen.push(v),
     });
-    expect(Object.keys(r)).toEqual(['none', 'dropout', 'dropoutL2']);
+    expect(Object.keys(r.runs)).toEqual(['none', 'dropout', 'dropoutL2']);
+    expect(r).toMatchObject({ stopped: false, epochsRun: 3 * 80 });
     expect(seen).toHaveLength(3 * 80);
     for (const k of ['none', 'dropout', 'dropoutL2']) {
-      expect(r[k]!.valAcc).toHaveLength(80);
-      expect(r[k]!.valAcc.at(-1), k).toBeGreaterThanOrEqual(0.9);
+      expect(r.runs[k]).toMatchObject({ stopped: false, epochsRun: 80 });
+      expect(r.runs[k]!.valAcc).toHaveLength(80);
+      expect(r.runs[k]!.valAcc.at(-1), k).toBeGreaterThanOrEqual(0.9);
     }
     // Without dropout the train accuracy is measured on the full net; with it, on a thinned one.
     const meanLast = (a: number[]): number => a.slice(-10).reduce((s, v) => s + v, 0) / 10;
-    expect(meanLast(r.none!.trainAcc)).toBeGreaterThan(meanLast(r.dropout!.trainAcc));
+    expect(meanLast(r.runs.none!.trainAcc)).toBeGreaterThan(meanLast(r.runs.dropout!.trainAcc));
   });
 
-  it('stops when the signal aborts', async () => {
+  it('a Stop (aborted signal) returns the epochs so far, marked stopped', async () => {
+    const opts = { ...base, lr: 0.08, pdrop: 0.5, epochs: 6 };
+    const full = await trainRun(opts);
+    expect(full).toMatchObject({ stopped: false, epochsRun: 6 });
     const c = new AbortController();
     let epochs = 0;
-    const run = trainRun({ ...base, pdrop: 0.5, epochs: 50, signal: c.signal, onEpoch: () => void (++epochs === 2 && c.abort()) });
-    await expect(run).rejects.toThrow();
-    expect(epochs).toBe(2);
+    const r = await trainRun({ ...opts, signal: c.signal, onEpoch: () => void (++epochs === 2 && c.abort()) });
+    expect(epochs).toBe(2); // no epoch after the abort
+    expect(r).toEqual({ loss: full.loss.slice(0, 2), trainAcc: full.trainAcc.slice(0, 2), valAcc: full.valAcc.slice(0, 2), epochsRun: 2, stopped: true });
+  });
+
+  it('a Stop in a comparison keeps the finished variants and the one cut short; later ones never start', async () => {
+    const variants = regularizationVariants(0.5, 0.02);
+    const opts = { data, net: DEMO_NET, lr: 0.08, epochs: 4, seed: 7, variants };
+    const full = await compareRuns(opts);
+    const c = new AbortController();
+    const r = await compareRuns({ ...opts, signal: c.signal, onEpoch: (v, e) => void (v === 1 && e.epoch === 1 && c.abort()) });
+    expect(r).toMatchObject({ stopped: true, epochsRun: 4 + 2 });
+    expect(Object.keys(r.runs)).toEqual(['none', 'dropout']);
+    expect(r.runs.none).toEqual(full.runs.none);
+    expect(r.runs.dropout).toMatchObject({ stopped: true, epochsRun: 2, valAcc: full.runs.dropout!.valAcc.slice(0, 2) });
   });
 
   it('rate variants are dropout only', () => {

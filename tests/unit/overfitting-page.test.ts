@@ -143,18 +143,71 @@ describe('overfitting: training', () => {
     r.r2.forEach((r2, i) => expect(Math.abs(r2 - (1 - (r.finalTest[i]! * test.y.length) / ssTot))).toBeLessThan(1e-5));
   });
 
-  it('a Stop (aborted signal) ends a run with the signal\'s reason', async () => {
+  it('a Stop (aborted signal) ends a run with the epochs so far, marked stopped', async () => {
+    const full = await runSmallVsLarge({ epochs: 10 });
+    expect(full).toMatchObject({ stopped: false, epochs: 10 });
     const c = new AbortController();
     let epochs = 0;
-    const run = runSmallVsLarge({
+    const r = await runSmallVsLarge({
+      epochs: 10,
       signal: c.signal,
-      onEpoch: (r) => {
-        epochs = r.epoch;
-        if (r.epoch === 3) c.abort(new Error('stopped by test'));
+      onEpoch: (e) => {
+        epochs = e.epoch;
+        if (e.epoch === 3) c.abort(new Error('stopped by test'));
       },
     });
-    await expect(run).rejects.toThrow('stopped by test');
-    expect(epochs).toBe(3);
+    expect(epochs).toBe(3); // no epoch after the abort
+    expect(r).toMatchObject({ stopped: true, epochs: 3 });
+    // The same computation as the full run, cut after epoch 3.
+    expect(r.train).toEqual(full.train.slice(0, 3));
+    expect(r.test).toEqual(full.test.slice(0, 3));
+    expect(r.finalTest).toBe(full.test[2]);
+
+    // Aborted before the first epoch: no losses, and no summary numbers made up.
+    const before = new AbortController();
+    before.abort();
+    expect(await runSmallVsLarge({ signal: before.signal })).toMatchObject({ stopped: true, epochs: 0, train: [], test: [], finalTrain: null, finalTest: null, bestTestEpoch: null, bestTest: null });
+  });
+
+  it('a Stop in the noisy run still returns the fit of the net as it stands', async () => {
+    const c = new AbortController();
+    const r = await runNoisy({ epochs: 20, signal: c.signal, onEpoch: (e) => void (e.epoch === 4 && c.abort()) });
+    expect(r).toMatchObject({ stopped: true, epochs: 4 });
+    expect(r.fit).toHaveLength(r.fitX.length);
+    expect(r.fit.every(Number.isFinite)).toBe(true);
+  });
+
+  it('a Stop in weight decay keeps the finished runs and the one cut short', async () => {
+    const full = await runWeightDecay({ epochs: 6 });
+    expect(full).toMatchObject({ stopped: false, epochs: 18 });
+    expect(full.runs.map((x) => x.stopped)).toEqual([false, false, false]);
+    const c = new AbortController();
+    const r = await runWeightDecay({ epochs: 6, signal: c.signal, onEpoch: (e) => void (e.run === 1 && e.epoch === 2 && c.abort()) });
+    expect(r).toMatchObject({ stopped: true, epochs: 8 });
+    expect(r.runs.map((x) => [x.stopped, x.epochs])).toEqual([
+      [false, 6],
+      [true, 2],
+    ]);
+    expect(r.sumSquares).toHaveLength(2);
+    expect(r.sumSquares[0]).toBe(full.sumSquares[0]);
+    expect(r.runs[1]!.test).toEqual(full.runs[1]!.test.slice(0, 2));
+  });
+
+  it('a Stop in the model-size run scores only the sizes trained to the end', async () => {
+    const c = new AbortController();
+    const sized: number[] = [];
+    const r = await runComplexity({
+      sizes: [2, 8, 24],
+      epochs: 5,
+      signal: c.signal,
+      onEpoch: (e) => void (e.run === 1 && e.epoch === 3 && c.abort()),
+      onSize: (s) => void sized.push(s.hidden),
+    });
+    expect(r).toMatchObject({ stopped: true, epochs: 8, sizes: [2, 8, 24] });
+    expect(sized).toEqual([2]);
+    expect(r.r2).toHaveLength(1);
+    expect(r.finalTest).toHaveLength(1);
+    expect((await runComplexity({ sizes: [2, 8], epochs: 5 })).stopped).toBe(false);
   });
 });
 
@@ -162,8 +215,9 @@ describe("overfitting: the lesson's experiments at the default seed", () => {
   it('1. small vs large: both fall; the test loss ends above the train loss; repeatable', async () => {
     const r = await runSmallVsLarge();
     expect(r.train).toHaveLength(DEFAULTS.epochs);
+    expect(r).toMatchObject({ stopped: false, epochs: DEFAULTS.epochs });
     expect(r.finalTrain).toBeLessThan(r.train[0]! / 10);
-    expect(r.finalTest).toBeGreaterThan(r.finalTrain);
+    expect(r.finalTest).toBeGreaterThan(r.finalTrain!);
     const again = await runSmallVsLarge();
     expect(again.test).toEqual(r.test);
   });
@@ -173,7 +227,7 @@ describe("overfitting: the lesson's experiments at the default seed", () => {
     const fits: number[] = [];
     const r = await runNoisy({ onEpoch: (p) => void (p.fit && fits.push(p.epoch)) });
     expect(fits).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
-    expect(r.finalTrain).toBeGreaterThan(5 * clean.finalTrain);
+    expect(r.finalTrain).toBeGreaterThan(5 * clean.finalTrain!);
     expect(r.fitX).toHaveLength(118);
     expect(r.trainX).toHaveLength(20);
     r.fitX.forEach((x, i) => expect(r.truth[i]).toBeCloseTo(Math.sin(x) + 0.5 * x, 12));

@@ -117,18 +117,30 @@ describe('seeds page module', () => {
     expect(seen[3]!.weights.rs1a).toHaveLength(24);
   });
 
-  it('stops when the signal is aborted, and rejects bad seeds by name', async () => {
+  it('a Stop returns the nets built so far and the pairs among them, marked stopped; bad seeds are rejected by name', async () => {
     const controller = new AbortController();
     const built: string[] = [];
-    const run = runSeedsExperiment({
+    manualSeed(5);
+    const r = await runSeedsExperiment({
       signal: controller.signal,
       onProgress: (p) => {
         built.push(p.net);
         if (p.built === 2) controller.abort();
       },
     });
-    await expect(run).rejects.toThrow(/abort/i);
-    expect(built).toEqual(['noseed', 'rs1a']);
+    expect(built).toEqual(['noseed', 'rs1a']); // no net after the abort
+    expect(r).toMatchObject({ stopped: true, built: 2, seeds: { rs1a: 1, rs2: 2, rs1b: 1 }, shapes: { noseed: [24], rs1a: [24] } });
+    expect(Object.keys(r.weights)).toEqual(['noseed', 'rs1a']);
+    expect(Object.keys(r.maxAbsDiff)).toEqual(['rs1a-noseed']);
+    manualSeed(5);
+    const full = await runSeedsExperiment();
+    expect(full).toMatchObject({ stopped: false, built: 4 });
+    expect(r.weights.noseed).toEqual(full.weights.noseed);
+    expect(r.weights.rs1a).toEqual(full.weights.rs1a);
+    expect(r.maxAbsDiff['rs1a-noseed']).toBe(full.maxAbsDiff['rs1a-noseed']);
+
+    // A signal that never aborts runs to the end.
+    expect(await runSeedsExperiment({ signal: new AbortController().signal })).toMatchObject({ stopped: false, built: 4 });
 
     await expect(runSeedsExperiment({ seedB: -1 })).rejects.toThrow(/seedB must be a non-negative integer, got -1/);
     await expect(runSeedsExperiment({ seedA: 1.5 })).rejects.toThrow(/seedA must be a non-negative integer, got 1.5/);

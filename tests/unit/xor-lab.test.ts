@@ -282,11 +282,15 @@ describe('the lab: buttons and stopping rules', () => {
     expect(lab.epoch).toBe(MAX_EPOCHS);
   });
 
-  it('Stop: an aborted signal ends training before the next epoch', async () => {
+  it('Stop: an aborted signal ends training before the next epoch, and says so', async () => {
     const lab = await XorLab.create({ dataset: 'noisy', seed: 0 });
     const ctl = new AbortController();
-    await lab.trainToConvergence({ signal: ctl.signal, onEpoch: (r) => void (r.epoch === 7 && ctl.abort()) });
+    expect(await lab.trainToConvergence({ signal: ctl.signal, onEpoch: (r) => void (r.epoch === 7 && ctl.abort()) })).toEqual({ stopped: true });
     expect(lab.epoch).toBe(7);
+    expect(await lab.trainSteps(10, { signal: ctl.signal })).toEqual({ stopped: true });
+    expect(lab.epoch).toBe(7);
+    expect(await lab.trainSteps(2)).toEqual({ stopped: false });
+    expect(lab.epoch).toBe(9);
   });
 
   it('changing the algorithm restarts the velocity at zero', async () => {
@@ -311,12 +315,19 @@ describe('restarts: every start of every setting trained as one batch', () => {
     const few = await runRestarts({ starts: 10, epochs: 6, seed: 1 });
     const many = await runRestarts({ starts: 100, epochs: 6, seed: 1 });
     expect(few.nets).toBe(80);
+    expect(few).toMatchObject({ stopped: false, epochsRun: 6 });
     expect(many.nets).toBe(800);
     expect(many.dispatchesPerEpoch).toBe(few.dispatchesPerEpoch);
     expect(many.submitsPerEpoch).toBe(few.submitsPerEpoch);
     expect(few.dispatchesPerEpoch).toBeGreaterThan(0);
     expect(few.submitsPerEpoch).toBe(1); // the epoch, its updates and its read-back: one run
     expect(backendStats().submits).toBeGreaterThan(0);
+  });
+
+  it('Stop: an aborted signal ends the batch with the epochs so far, marked stopped', async () => {
+    const ctl = new AbortController();
+    const r = await runRestarts({ starts: 2, epochs: 50, seed: 1, readEvery: 1, signal: ctl.signal, onProgress: (p) => void (p.epoch === 4 && ctl.abort()) });
+    expect(r).toMatchObject({ stopped: true, epochsRun: 4 });
   });
 
   it('each batched net converges at the epoch the lab reaches from the same start', async () => {
