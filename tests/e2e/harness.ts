@@ -15,6 +15,9 @@ export const SCREENSHOTS = `${root}tests/e2e/screenshots`;
  */
 export const KNOWN_CHROMIUM_MESSAGES: string[] = [];
 
+/** The lesson pages, in the index's order (each is /<name>/ on the site). */
+export const LESSON_PAGES = ['seeds', 'activations', 'backprop', 'overfitting', 'dropout', 'mnist', 'xor'];
+
 export interface Site {
   url: string;
   browser: Browser;

@@ -3,11 +3,10 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { setBackend } from '../../src/index.ts';
 import { engineCheck } from '../../demos/engine-check.ts';
-import { SCREENSHOTS, chartUpdates, openPage, runExercise, setInput, startSite } from './harness.ts';
+import { LESSON_PAGES, SCREENSHOTS, chartUpdates, openPage, runExercise, setInput, startSite } from './harness.ts';
 import type { Site } from './harness.ts';
 
-/** The lesson pages built so far, in the index's order. */
-const BUILT = ['seeds', 'activations', 'backprop', 'overfitting', 'dropout', 'mnist', 'xor'];
+const BUILT = LESSON_PAGES;
 
 let site: Site;
 beforeAll(async () => {

@@ -2,11 +2,10 @@
 // lost its backslash in a JS string), and its log-scale charts label small values in
 // 1e-4 style instead of "0".
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openPage, startSite } from './harness.ts';
+import { LESSON_PAGES, openPage, startSite } from './harness.ts';
 import type { Site } from './harness.ts';
 import { texProblem } from '../shared/tex.ts';
 
-const PAGES = ['seeds', 'activations', 'backprop', 'overfitting', 'dropout', 'mnist', 'xor'];
 
 let site: Site;
 beforeAll(async () => {
@@ -16,7 +15,7 @@ afterAll(async () => {
   await site?.close();
 });
 
-for (const name of PAGES) {
+for (const name of LESSON_PAGES) {
   it(`${name}: intact formulas, readable log axes`, async () => {
     const { page, problems } = await openPage(site, `/${name}/`);
     const tex = await page.$$eval('annotation[encoding="application/x-tex"]', (as) => as.map((a) => a.textContent ?? ''));
