@@ -34,6 +34,7 @@ export interface Draws {
   shuffleOrder(n: number): Int32Array;
 }
 
+/** The Philox stream behind the Draws interface ([a, b) uniforms scaled on the host). */
 class PhiloxDraws implements Draws {
   constructor(readonly stream: PhiloxStream) {}
   uniform(n: number, a = 0, b = 1): Float32Array {
@@ -52,25 +53,6 @@ class PhiloxDraws implements Draws {
   }
   shuffleOrder(n: number): Int32Array {
     return this.stream.permutation(n);
-  }
-}
-
-class TorchDraws implements Draws {
-  constructor(readonly gen: TorchGenerator) {}
-  uniform(n: number, a = 0, b = 1): Float32Array {
-    return this.gen.uniform(n, a, b);
-  }
-  normal(n: number, mean = 0, std = 1): Float32Array {
-    return this.gen.normal(n, mean, std);
-  }
-  randint(low: number, high: number, n: number): Int32Array {
-    return this.gen.randint(low, high, n);
-  }
-  permutation(n: number): Int32Array {
-    return this.gen.permutation(n);
-  }
-  shuffleOrder(n: number): Int32Array {
-    return this.gen.samplerPermutation(n);
   }
 }
 
@@ -112,7 +94,7 @@ export function manualSeed(s: number, opts: ManualSeedOptions = {}): void {
   seed = s;
   kind = g;
   dropoutStream = streamFor(s);
-  draws = g === 'torch' ? new TorchDraws(new TorchGenerator(s)) : new PhiloxDraws(dropoutStream);
+  draws = g === 'torch' ? new TorchGenerator(s) : new PhiloxDraws(dropoutStream);
 }
 
 /** The seed in use: the last manualSeed, or the one drawn at start-up. */

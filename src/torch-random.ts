@@ -17,13 +17,14 @@
 // Float rounding follows the float32 code where ATen computes in float; the transcendental
 // functions of the 16-wide normal path differ from PyTorch's by a few ulps (tests allow it).
 import { Mt19937 } from './mt19937.ts';
+import type { Draws } from './generator.ts';
 import { checkCount, arange32 } from './random.ts';
 
 const TWO_POW_NEG_24 = 2 ** -24;
 const TWO_POW_NEG_53 = 2 ** -53;
 const f = Math.fround;
 
-export class TorchGenerator {
+export class TorchGenerator implements Draws {
   private readonly mt: Mt19937;
   private cachedNormal: number | null = null;
 
@@ -130,7 +131,7 @@ export class TorchGenerator {
    * generator with it (whose mt19937 keeps the low 32 bits: the second word) and returns
    * that generator's randperm(n).
    */
-  samplerPermutation(n: number): Int32Array {
+  shuffleOrder(n: number): Int32Array {
     this.mt.nextUint32();
     const low = this.mt.nextUint32();
     return new TorchGenerator(low).permutation(n);
