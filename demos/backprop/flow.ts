@@ -2,6 +2,9 @@
 // linear rule on random 2-D points (Adam, full batch); after every backward pass we record
 // each weight matrix's mean |grad| (the lesson's `p.grad.abs().mean()`, with its later fix:
 // a parameter whose .grad is still null counts as 0 instead of crashing).
+// Random numbers come from PyTorch's generator (manualSeed(seed, { generator: 'torch' })),
+// drawn in the lesson's order: X, then fc1, then fc2. So with the lesson's seed the data, the
+// initial weights and the curves are those of the lesson's PyTorch code (tests/fixtures/torch).
 // No DOM here: the page and the Node tests run this same function.
 import { F, manualSeed, nn, noGrad, optim, randn, stack, zeros } from 'shadergrad';
 import type { Tensor } from 'shadergrad';
@@ -10,9 +13,12 @@ import type { Tensor } from 'shadergrad';
 export type LabelRule = 'x0 + x1 > 0' | 'x0 - x1 > 0';
 export const LABEL_RULES: readonly LabelRule[] = ['x0 + x1 > 0', 'x0 - x1 > 0'];
 
-/** manualSeed(seed), then X = randn(n, 2) and y = rule(X) as int32 class labels. */
+/**
+ * torch.manual_seed(seed) (PyTorch's generator), then X = randn(n, 2) and y = rule(X) as int32
+ * class labels: the lesson's `X = torch.randn(N, 2); y = (X[:,0] + X[:,1] > 0).long()`.
+ */
 export function makeData(seed: number, n: number, rule: LabelRule): { X: Tensor; y: Tensor } {
-  manualSeed(seed);
+  manualSeed(seed, { generator: 'torch' });
   const X = randn([n, 2]);
   const a = X.narrow(1, 0, 1);
   const b = X.narrow(1, 1, 1);
@@ -35,7 +41,7 @@ export function epochStats(loss: Tensor, logits: Tensor, y: Tensor, params: Tens
 }
 
 export interface FlowOptions {
-  /** manualSeed for the data and then the net (the lesson's torch.manual_seed(11)). */
+  /** The seed of PyTorch's generator for the data and then the net (the lesson's torch.manual_seed(11)). */
   seed?: number;
   n?: number;
   rule?: LabelRule;
@@ -78,7 +84,7 @@ export interface FlowResult {
 
 /** Demo 3's numbers (the page's defaults). */
 export const FLOW_DEMO = { seed: 11, n: 200, rule: 'x0 + x1 > 0', hidden: 10, lr: 0.1, epochs: 60 } as const satisfies FlowOptions;
-/** Exercise 3's numbers (it sets no seed; the seed stays as it is). */
+/** Exercise 3's numbers (the lesson's exercise sets no seed; the page keeps the seed box's). */
 export const FLOW_EXERCISE = { n: 150, rule: 'x0 - x1 > 0', hidden: 10, lr: 0.1, epochs: 50 } as const satisfies FlowOptions;
 
 export async function runGradientFlow(opts: FlowOptions = {}): Promise<FlowResult> {
@@ -126,4 +132,18 @@ export async function runGradientFlow(opts: FlowOptions = {}): Promise<FlowResul
     await opts.onProgress?.({ epoch: epoch + 1, epochs, loss: statValues[0]!, accuracy: statValues[1]!, fc1: g1, fc2: g2, msPerEpoch: performance.now() - t0 });
   }
   return out;
+}
+
+const g2 = (v: number): string => (v >= 1e-3 && v < 1e4 ? String(Number(v.toPrecision(2))) : v.toExponential(1));
+
+/** What the run showed, in sentences built only from its numbers (the page prints them). */
+export function describeFlow(r: FlowResult): string {
+  const n = r.epochsRun;
+  if (!n) return 'No epoch ran.';
+  const nulls = r.nullGrads === 0 ? `none, in all ${n} epochs: every backward pass reached both weight matrices` : `some, in ${r.nullGrads} of the ${n} epochs`;
+  return (
+    `Weights whose gradient was still null when read (each counted as 0): ${nulls}. ` +
+    `Mean |grad| of fc1.weight went from ${g2(r.fc1[0]!)} at epoch 1 to ${g2(r.fc1[n - 1]!)} at epoch ${n}, of fc2.weight from ${g2(r.fc2[0]!)} to ${g2(r.fc2[n - 1]!)}; ` +
+    `the loss from ${r.loss[0]!.toFixed(3)} to ${r.loss[n - 1]!.toFixed(3)}, with training accuracy ${(100 * r.accuracy[n - 1]!).toFixed(1)}% at the end.`
+  );
 }

@@ -1,14 +1,17 @@
-// The backpropagation page: DOM wiring only. The work is in worked.ts, flow.ts and
+// The backpropagation page: DOM wiring only. The work is in worked.ts, answers.ts, flow.ts and
 // vanishing.ts (shown below the exercises), the same modules the Node tests run on the CPU.
 import { manualSeed } from 'shadergrad';
-import { Chart, codePanel, el, initPage, math, nextFrame, numberControl, prose, section, seedParam, selectControl } from '../ui/index.ts';
-import { DEMO_INPUTS, EXERCISE_INPUTS, manualBackprop, sideBySide } from './worked.ts';
-import type { ManualResult, WorkedInputs } from './worked.ts';
-import { FLOW_DEMO, FLOW_EXERCISE, LABEL_RULES, runGradientFlow } from './flow.ts';
+import { Chart, button, codePanel, el, initPage, math, nextFrame, numberControl, prose, section, seedParam, selectControl } from '../ui/index.ts';
+import { DEMO_INPUTS, EXERCISE_INPUTS, autogradValues, manualBackprop, sideBySide } from './worked.ts';
+import type { ManualResult, Quantity, WorkedInputs } from './worked.ts';
+import { QUANTITY_SPECS, checkAnswers, parseEntry } from './answers.ts';
+import type { AnswerReport, Answers } from './answers.ts';
+import { FLOW_DEMO, FLOW_EXERCISE, LABEL_RULES, describeFlow, runGradientFlow } from './flow.ts';
 import type { LabelRule } from './flow.ts';
-import { VANISHING_DEMO, VANISHING_EXERCISE, runVanishing } from './vanishing.ts';
+import { DEEP_ACTIVATIONS, VANISHING_DEMO, VANISHING_EXERCISE, describeRun, runVanishing } from './vanishing.ts';
 import type { DeepActivation } from './vanishing.ts';
 import workedSource from './worked.ts?raw';
+import answersSource from './answers.ts?raw';
 import flowSource from './flow.ts?raw';
 import vanishingSource from './vanishing.ts?raw';
 
@@ -37,12 +40,16 @@ math(
 );
 prose(main, 'The first two factors are shared by both gradients: backpropagation computes them once and passes their product, $\\partial L/\\partial z_2$, down to the layer below.');
 
-// ---- exercise 1: by hand -----------------------------------------------------------------
+// ---- exercise 1: by hand, checked ---------------------------------------------------------
 
 const manualSec = section(main, 'manual', 'Exercise 1: the gradients by hand');
 prose(
   manualSec.body,
-  'Change any input or weight and press Run (or just edit: the table follows). Every number below is plain JavaScript arithmetic in double precision, no tensors involved: first the forward pass, then each chain-rule factor in the order the backward pass meets it, and finally the two weight gradients. The defaults are the lesson\'s demo; the Exercise preset is the lesson\'s exercise, where the second hidden unit is switched off ($z_1[1] < 0$), so nothing flows back through it.',
+  'Take pencil and paper: run the forward pass, then walk back through the chain one factor at a time, in the order the backward pass meets them, and type what you get in the boxes below. Check compares each of your numbers with the value the engine\'s autograd computes for the same network and inputs, and for a wrong one tells you which entry is off and by how much. Rounding is allowed for: an answer counts as right when it is within $\\max(5\\cdot 10^{-4},\\ 0.5\\%)$ of autograd\'s value, so four decimals are plenty. Leave a box empty to skip it.',
+);
+prose(
+  manualSec.body,
+  'When a factor is wrong we also redo that single step from your own earlier answers. If your number follows correctly from them, the step is fine and the slip is further up the chain; the first factor marked wrong (not just carried) is where to look. The defaults are the lesson\'s demo; the Exercise preset loads the lesson\'s exercise (x = [2, 1], y = 0). The worked solution stays hidden until you ask for it below.',
 );
 const presetWorked = selectControl(manualSec.controls, 'Preset:', ['Demo (lesson)', 'Exercise'] as const, 'Demo (lesson)', 'bp-preset');
 const inputIds = ['bp-x0', 'bp-x1', 'bp-w1-00', 'bp-w1-01', 'bp-w1-10', 'bp-w1-11', 'bp-w2-0', 'bp-w2-1', 'bp-y', 'bp-eps'] as const;
@@ -53,8 +60,62 @@ function readInputs(): WorkedInputs {
   const v = inputControls.map((c) => c.get());
   return { x: [v[0]!, v[1]!], W1: [[v[2]!, v[3]!], [v[4]!, v[5]!]], W2: [v[6]!, v[7]!], y: v[8]!, eps: v[9]! };
 }
+
+// The worksheet: one row per quantity, one box per entry; Check (the Run button) fills the last column.
+const worksheet = el('table', { class: 'results worksheet', id: 'bp-answers' });
+worksheet.append(el('tr', {}, el('th', {}, 'quantity'), el('th', {}, 'your value'), el('th', {}, 'check')));
+const answerBoxes = new Map<Quantity, HTMLInputElement[]>();
+const checkCells = new Map<Quantity, HTMLTableCellElement>();
+for (const spec of QUANTITY_SPECS) {
+  const name = el('td', { class: 'name' });
+  math(name, spec.tex, false);
+  const boxes = spec.entries.map((entry, i) => el('input', { type: 'text', inputmode: 'decimal', id: `ans-${spec.key}-${i}`, 'aria-label': entry, placeholder: spec.entries.length > 1 ? entry.slice(entry.indexOf('[')) : '' }));
+  answerBoxes.set(spec.key, boxes);
+  const cell = el('td', { class: 'check', 'data-check': spec.key });
+  checkCells.set(spec.key, cell);
+  worksheet.append(el('tr', { 'data-row': spec.key }, name, el('td', { class: 'answer' }, ...boxes), cell));
+}
+manualSec.controls.append(el('div', { class: 'worksheet-wrap' }, worksheet));
+manualSec.runButton.textContent = 'Check';
+function readAnswers(): Answers {
+  const out: Answers = {};
+  for (const spec of QUANTITY_SPECS) out[spec.key] = answerBoxes.get(spec.key)!.map((b, i) => parseEntry(b.value, spec.entries[i]!));
+  return out;
+}
+const checkSummary = el('p', { class: 'verdict', id: 'bp-check-summary' });
+function clearChecks(): void {
+  for (const cell of checkCells.values()) {
+    cell.textContent = '';
+    cell.className = 'check';
+  }
+  checkSummary.textContent = '';
+  checkSummary.className = 'verdict';
+}
+function showReport(report: AnswerReport): void {
+  for (const c of report.checks) {
+    const cell = checkCells.get(c.key)!;
+    cell.className = `check ${c.status}`;
+    cell.textContent = c.status === 'carried' ? `carried: ${c.message}` : c.message;
+  }
+  checkSummary.className = `verdict ${report.firstWrong ? 'bad' : report.answered ? 'ok' : ''}`;
+  checkSummary.textContent = report.summary;
+}
+
+// The worked solution, behind a button.
+const solution = el('div', { id: 'bp-solution', hidden: '' });
 const manualTable = el('table', { class: 'results', id: 'bp-manual-table' });
-manualSec.output.append(manualTable);
+solution.append(
+  el('p', {}, 'Each row is plain JavaScript arithmetic in double precision, no tensors involved: the forward pass, then every chain-rule factor in the order the backward pass meets it, and the two weight gradients.'),
+  manualTable,
+);
+let solutionShown = false;
+const solutionButton = button(manualSec.output, 'Show the worked solution', () => setSolutionShown(!solutionShown), 'bp-show-solution');
+function setSolutionShown(shown: boolean): void {
+  solutionShown = shown;
+  solution.hidden = !shown;
+  solutionButton.textContent = shown ? 'Hide the worked solution' : 'Show the worked solution';
+}
+manualSec.output.append(el('div', { class: 'worksheet-wrap' }, checkSummary, solutionButton, solution));
 
 function row(table: HTMLTableElement, key: string, cells: (string | { tex: string })[]): void {
   const tr = el('tr', { 'data-row': key });
@@ -94,21 +155,29 @@ function showManual(m: ManualResult): void {
 
 manualSec.onRun(async () => {
   const inputs = readInputs();
-  const m = manualBackprop(inputs);
-  showManual(m);
-  return { inputs, ...m };
+  const answers = readAnswers();
+  const reference = await autogradValues(inputs);
+  const report = checkAnswers(answers, reference, inputs);
+  showReport(report);
+  showManual(manualBackprop(inputs));
+  return { inputs, answers, reference, report, solutionShown };
 });
-// The table follows the inputs as they are edited (errors show once Run is pressed).
-manualSec.controls.addEventListener('input', () => {
-  try {
-    showManual(manualBackprop(readInputs()));
-  } catch {
-    // an unfinished number: keep the last table
-  }
-});
+// A changed problem: the solution follows it (errors show once Check is pressed) and old checks go.
+for (const c of inputControls) {
+  c.element.addEventListener('input', () => {
+    clearChecks();
+    try {
+      showManual(manualBackprop(readInputs()));
+    } catch {
+      // an unfinished number: keep the last solution
+    }
+  });
+}
 presetWorked.onChange(() => {
   const inp = presetWorked.get() === 'Exercise' ? EXERCISE_INPUTS : DEMO_INPUTS;
   flatInputs(inp).forEach((v, i) => inputControls[i]!.set(v));
+  clearChecks();
+  setSolutionShown(false); // a new problem: its solution waits to be asked for
   showManual(manualBackprop(readInputs()));
 });
 showManual(manualBackprop(DEMO_INPUTS));
@@ -118,7 +187,7 @@ showManual(manualBackprop(DEMO_INPUTS));
 const autoSec = section(main, 'autograd', 'Exercise 2: the same gradients from loss.backward()');
 prose(
   autoSec.body,
-  'Now the same network is built from engine tensors: $W_1$ and $W_2$ are created with requiresGrad, the forward pass records a graph, and loss.backward() walks it in reverse, applying each operation\'s own gradient rule. It uses the inputs and weights of Exercise 1 above. The table sets the result next to the hand calculation.',
+  'Now the same network is built from engine tensors: $W_1$ and $W_2$ are created with requiresGrad, the forward pass records a graph, and loss.backward() walks it in reverse, applying each operation\'s own gradient rule. It uses the inputs and weights of Exercise 1 above. The table sets the result next to the hand calculation, so it gives away the final gradients: try Exercise 1 first.',
 );
 prose(
   autoSec.body,
@@ -147,7 +216,11 @@ prose(
 math(flowSec.body, String.raw`\overline{|g|}_{\ell} = \frac{1}{|W_\ell|}\sum_{ij}\left|\frac{\partial L}{\partial W_{\ell,ij}}\right|`);
 prose(
   flowSec.body,
-  'Before any backward pass a parameter has no gradient at all (its grad is null, None in PyTorch); following the lesson\'s correction we count such a parameter as 0 rather than fail, and the result reports how often that happened. Both curves shrink as the loss falls: once most points are classified confidently, there is little left to correct. Defaults are the lesson\'s demo (seed 11, 200 points, x0 + x1 > 0, lr 0.1, 60 epochs); the Exercise preset uses 150 points, the rule x0 − x1 > 0 and 50 epochs.',
+  'Before any backward pass a parameter has no gradient at all (its grad is null, None in PyTorch); following the lesson\'s correction we count such a parameter as 0 rather than fail, and the line under the charts says in how many epochs that happened. Expect both curves to fall with the loss, not smoothly: once most points sit confidently on the right side of the line, there is little left to correct.',
+);
+prose(
+  flowSec.body,
+  'The random numbers are PyTorch\'s: the page seeds a copy of PyTorch\'s CPU generator and draws in the lesson\'s order (the points with randn, then fc1\'s and fc2\'s initial weights), so with seed 11 the data, the starting network and the curves are the ones the lesson\'s code produces, up to float32 rounding. Defaults are the lesson\'s demo (seed 11, 200 points, x0 + x1 > 0, lr 0.1, 60 epochs); the Exercise preset uses 150 points, the rule x0 − x1 > 0 and 50 epochs (the lesson\'s exercise sets no seed, so the seed box stays as it is).',
 );
 const flowPreset = selectControl(flowSec.controls, 'Preset:', ['Demo (lesson)', 'Exercise'] as const, 'Demo (lesson)', 'flow-preset');
 const flowSeed = numberControl(flowSec.controls, 'seed', FLOW_DEMO.seed, { min: 0, step: 1, id: 'flow-seed' });
@@ -178,9 +251,12 @@ const flowLossChart = new Chart(flowSec.output, {
   yLabel: 'value',
   series: [{ label: 'cross-entropy loss' }, { label: 'training accuracy', dash: [6, 4] }],
 });
+const flowSummary = el('p', { id: 'flow-summary' });
+flowSec.output.append(flowSummary);
 flowSec.onRun(async (ctx) => {
   flowGradChart.reset();
   flowLossChart.reset();
+  flowSummary.textContent = '';
   const r = await runGradientFlow({
     seed: flowSeed.get(),
     n: flowN.get(),
@@ -197,6 +273,7 @@ flowSec.onRun(async (ctx) => {
       await nextFrame();
     },
   });
+  if (r.epochsRun) flowSummary.textContent = describeFlow(r);
   return r;
 });
 
@@ -205,22 +282,28 @@ flowSec.onRun(async (ctx) => {
 const vanSec = section(main, 'vanishing', 'Exercise 4: vanishing gradients, and the fix');
 prose(
   vanSec.body,
-  'Stack six hidden layers with a sigmoid after each and the same chain rule turns against you. Going down one layer, the gradient is multiplied by that layer\'s weights and by the sigmoid\'s slope, and that slope is never more than a quarter:',
+  'Stack six hidden layers with a sigmoid after each and the same chain rule turns against you. Going down one layer, the gradient is multiplied by that layer\'s weights and by the slope of its activation, and a sigmoid\'s slope is never more than a quarter:',
 );
-math(vanSec.body, String.raw`\sigma'(z) = \sigma(z)\,\big(1 - \sigma(z)\big) \le \tfrac14,\qquad \frac{\partial L}{\partial a_{\ell-1}} = \Big(\frac{\partial L}{\partial a_\ell}\odot\sigma'(z_\ell)\Big)\,W_\ell`);
+math(vanSec.body, String.raw`\sigma'(z) = \sigma(z)\,\big(1 - \sigma(z)\big) \le \tfrac14,\qquad \tanh'(z) = 1 - \tanh^2(z) \le 1,\qquad \frac{\partial L}{\partial a_{\ell-1}} = \Big(\frac{\partial L}{\partial a_\ell}\odot f'(z_\ell)\Big)\,W_\ell`);
 prose(
   vanSec.body,
-  'With weights of the usual initial size, each layer scales the gradient down by a factor of a few, so by the first layer it is orders of magnitude smaller than at the last: the early layers hardly learn at all. ReLU\'s slope is exactly 1 wherever a unit is active, so the product does not decay layer after layer. Below, the same network (same data, same initial weights: both are built right after the same seed) trains twice, once with sigmoid and once with ReLU, and we plot every hidden layer\'s mean |gradient| on a log scale. Layer 1 is next to the input, layer 6 next to the output. The lesson plots a single curve, the mean over all hidden layers; we draw it too, but it can mislead: the average is dominated by the last layers, whose gradients are not small in the sigmoid net, so the vanishing shows in the per-layer charts, where layer 1 of the sigmoid net sits orders of magnitude below layer 6.',
+  'With weights of the usual initial size, the sigmoid\'s slopes shrink the gradient by a factor of several at every layer, so by the first layer it can be orders of magnitude smaller than at the last: the layers nearest the input get the weakest push. Tanh\'s slope reaches 1 at zero and ReLU\'s is exactly 1 wherever a unit is active, so neither forces that shrinking. Neither keeps the gradient the same size from layer to layer either: the weights and the pattern of active units decide, and the product can just as well grow toward the input. The run below measures it instead of assuming it, and states under the charts what it found.',
 );
 prose(
   vanSec.body,
-  'The fix here is the activation: ReLU keeps gradients of a similar size in every layer and the deep net trains, while the sigmoid one barely moves from its starting loss. Other remedies for deeper networks build on the same idea of keeping the product of slopes near one: initialization scaled to the layer size (Xavier for tanh and sigmoid, Kaiming for ReLU), normalization layers, and residual connections. Defaults are the lesson\'s demo (32 units, lr 0.07, 30 epochs, net seed 21, on the data of Exercise 3\'s demo); the Exercise preset uses 24 units, lr 0.09, 25 epochs and the exercise\'s data (150 points, x0 − x1 > 0).',
+  'Three networks of the same shape train side by side on the same points (Adam, full batch): one with sigmoid, one with ReLU (the lesson\'s fix), and one with tanh (the other squashing activation the lesson\'s exercise asks about). For each we plot every hidden layer\'s mean |gradient| on a log scale, layer 1 next to the input. The lesson plots a single curve, the mean over the hidden layers; we draw it too, but it can mislead: it is dominated by whichever layers have the largest gradients, so a layer starving near the input barely moves it.',
 );
+prose(
+  vanSec.body,
+  'Initial weights: the lesson calls torch.manual_seed(21) once and builds the sigmoid net, then the ReLU net from the random numbers that follow, so its two nets start from different weights. With "as the lesson" the page does exactly that with PyTorch\'s generator, and the sigmoid and ReLU runs are the lesson\'s own, up to float32 rounding; the tanh net, which the lesson\'s code does not build, is drawn after those two. "The same for every net" is our departure from the lesson: the seed is set again before each net, so all three start from the same weights and the activation is the only difference. Defaults are the lesson\'s demo (32 units, lr 0.07, 30 epochs, net seed 21, on Exercise 3\'s demo data); the Exercise preset uses 24 units, lr 0.09, 25 epochs and the exercise\'s data (150 points, x0 − x1 > 0).',
+);
+const START_OPTIONS = ['as the lesson (one seed, nets drawn in turn)', 'the same for every net (reseeded)'] as const;
 const vanPreset = selectControl(vanSec.controls, 'Preset:', ['Demo (lesson)', 'Exercise'] as const, 'Demo (lesson)', 'van-preset');
 const vanDataSeed = numberControl(vanSec.controls, 'data seed', VANISHING_DEMO.dataSeed, { min: 0, step: 1, id: 'van-data-seed' });
 const vanN = numberControl(vanSec.controls, 'points', VANISHING_DEMO.n, { min: 1, step: 1, id: 'van-n' });
 const vanRule = selectControl<LabelRule>(vanSec.controls, 'class 1 when', LABEL_RULES, VANISHING_DEMO.rule, 'van-rule');
 const vanSeed = numberControl(vanSec.controls, 'net seed', VANISHING_DEMO.seed, { min: 0, step: 1, id: 'van-seed' });
+const vanStart = selectControl(vanSec.controls, 'initial weights', START_OPTIONS, START_OPTIONS[0], 'van-start');
 const vanHidden = numberControl(vanSec.controls, 'hidden units', VANISHING_DEMO.hidden, { min: 1, step: 1, id: 'van-hidden' });
 const vanDepth = numberControl(vanSec.controls, 'hidden layers', VANISHING_DEMO.depth, { min: 2, max: 12, step: 1, id: 'van-depth' });
 const vanLr = numberControl(vanSec.controls, 'Adam lr', VANISHING_DEMO.lr, { min: 0, id: 'van-lr' });
@@ -238,6 +321,12 @@ vanPreset.onChange(() => {
 
 // The per-layer charts depend on the depth, so they are rebuilt at the start of each run.
 const LAYER_COLORS = ['#08306b', '#2171b5', '#4292c6', '#6baed6', '#d94801', '#a50f15', '#54278f', '#006d2c', '#7f2704', '#525252', '#e7298a', '#66a61e'];
+const NET_SERIES: Record<DeepActivation, { label: string; color: string }> = {
+  sigmoid: { label: 'sigmoid', color: '#d62728' },
+  relu: { label: 'ReLU', color: '#1f77b4' },
+  tanh: { label: 'tanh', color: '#2ca02c' },
+};
+const netSeries = DEEP_ACTIVATIONS.map((a) => NET_SERIES[a]);
 const vanCharts = el('div', { class: 'output' });
 vanSec.output.append(vanCharts);
 let live: Chart[] = [];
@@ -245,19 +334,15 @@ function buildVanCharts(depth: number): { layer: Record<DeepActivation, Chart>; 
   for (const c of live) c.plot.destroy();
   vanCharts.replaceChildren();
   const layerSeries = Array.from({ length: depth }, (_, i) => ({ label: `layer ${i + 1}`, color: LAYER_COLORS[i % LAYER_COLORS.length]! }));
-  const layer = {
-    sigmoid: new Chart(vanCharts, { id: 'van-sigmoid-layers', title: 'Sigmoid net: mean |grad| per hidden layer', xLabel: 'epoch', yLabel: 'mean |dL/dW| (log)', series: layerSeries, logY: true }),
-    relu: new Chart(vanCharts, { id: 'van-relu-layers', title: 'ReLU net: mean |grad| per hidden layer', xLabel: 'epoch', yLabel: 'mean |dL/dW| (log)', series: layerSeries, logY: true }),
-  };
+  const layerChart = (a: DeepActivation): Chart =>
+    new Chart(vanCharts, { id: `van-${a}-layers`, title: `${NET_SERIES[a].label[0]!.toUpperCase()}${NET_SERIES[a].label.slice(1)} net: mean |grad| per hidden layer`, xLabel: 'epoch', yLabel: 'mean |dL/dW| (log)', series: layerSeries, logY: true });
+  const layer = { sigmoid: layerChart('sigmoid'), relu: layerChart('relu'), tanh: layerChart('tanh') };
   const profile = new Chart(vanCharts, {
     id: 'van-profile',
     title: 'Latest epoch: mean |grad| by depth',
     xLabel: 'hidden layer (1 = next to the input)',
     yLabel: 'mean |dL/dW| (log)',
-    series: [
-      { label: 'sigmoid', color: '#d62728', points: 8 },
-      { label: 'ReLU', color: '#1f77b4', points: 8 },
-    ],
+    series: netSeries.map((n) => ({ ...n, points: 8 })),
     logY: true,
   });
   const mean = new Chart(vanCharts, {
@@ -265,68 +350,54 @@ function buildVanCharts(depth: number): { layer: Record<DeepActivation, Chart>; 
     title: 'Mean over the hidden layers (the lesson\'s plot)',
     xLabel: 'epoch',
     yLabel: 'mean |dL/dW| (log)',
-    series: [
-      { label: 'sigmoid', color: '#d62728' },
-      { label: 'ReLU', color: '#1f77b4' },
-    ],
+    series: netSeries,
     logY: true,
   });
-  const loss = new Chart(vanCharts, {
-    id: 'van-loss',
-    title: 'Training loss',
-    xLabel: 'epoch',
-    yLabel: 'cross-entropy',
-    series: [
-      { label: 'sigmoid', color: '#d62728' },
-      { label: 'ReLU', color: '#1f77b4' },
-    ],
-  });
-  live = [layer.sigmoid, layer.relu, profile, mean, loss];
+  const loss = new Chart(vanCharts, { id: 'van-loss', title: 'Training loss', xLabel: 'epoch', yLabel: 'cross-entropy', series: netSeries });
+  live = [layer.sigmoid, layer.relu, layer.tanh, profile, mean, loss];
   return { layer, mean, profile, loss };
 }
 buildVanCharts(VANISHING_DEMO.depth);
-const vanSummary = el('p', { id: 'van-summary' });
+const vanSummary = el('ul', { id: 'van-summary' });
 vanSec.output.append(vanSummary);
 
 vanSec.onRun(async (ctx) => {
   const depth = vanDepth.get();
   const charts = buildVanCharts(depth);
-  vanSummary.textContent = '';
+  vanSummary.replaceChildren();
   const layersX = Array.from({ length: depth }, (_, i) => i + 1);
   const r = await runVanishing({
     dataSeed: vanDataSeed.get(),
     n: vanN.get(),
     rule: vanRule.get(),
     seed: vanSeed.get(),
+    sameStart: vanStart.get() === START_OPTIONS[1],
     hidden: vanHidden.get(),
     depth,
     lr: vanLr.get(),
     epochs: vanEpochs.get(),
+    activations: DEEP_ACTIVATIONS,
     signal: ctx.signal,
     onProgress: async (p) => {
-      const s = p.records.sigmoid!;
-      const rl = p.records.relu!;
-      charts.layer.sigmoid.append(p.epoch, s.layers);
-      charts.layer.relu.append(p.epoch, rl.layers);
-      charts.profile.setData(layersX, [s.layers, rl.layers]);
-      charts.mean.append(p.epoch, [s.mean, rl.mean]);
-      charts.loss.append(p.epoch, [s.loss, rl.loss]);
+      const recs = DEEP_ACTIVATIONS.map((a) => p.records[a]!);
+      DEEP_ACTIVATIONS.forEach((a, i) => charts.layer[a].append(p.epoch, recs[i]!.layers));
+      charts.profile.setData(layersX, recs.map((rec) => rec.layers));
+      charts.mean.append(p.epoch, recs.map((rec) => rec.mean));
+      charts.loss.append(p.epoch, recs.map((rec) => rec.loss));
       ctx.stepTime(p.msPerEpoch);
       ctx.progress(p.epoch / p.epochs, `epoch ${p.epoch} of ${p.epochs}`);
       await nextFrame();
     },
   });
-  const s = r.history.sigmoid;
-  const rl = r.history.relu;
-  if (s && rl && s.loss.length) {
-    vanSummary.textContent =
-      `Averaged over the epochs run, layer 1's mean |grad| is ${sci(r.firstOverLast.sigmoid!)} times layer ${depth}'s in the sigmoid net, ` +
-      `and ${num(r.firstOverLast.relu!)} times in the ReLU net. Final loss: sigmoid ${s.loss.at(-1)!.toFixed(4)}, ReLU ${rl.loss.at(-1)!.toFixed(4)}; ` +
-      `final accuracy: sigmoid ${(100 * s.accuracy.at(-1)!).toFixed(1)}%, ReLU ${(100 * rl.accuracy.at(-1)!).toFixed(1)}%.`;
+  // What this run showed, from its own numbers.
+  for (const a of DEEP_ACTIVATIONS) {
+    const s = r.summary[a];
+    if (s) vanSummary.append(el('li', { 'data-net': a }, describeRun(a, s, depth, r.epochsRun)));
   }
   return r;
 });
 
 codePanel(main, 'The code that runs: exercises 1 and 2 (demos/backprop/worked.ts)', workedSource);
+codePanel(main, 'The code that runs: checking your answers to exercise 1 (demos/backprop/answers.ts)', answersSource);
 codePanel(main, 'The code that runs: exercise 3 (demos/backprop/flow.ts)', flowSource);
 codePanel(main, 'The code that runs: exercise 4 (demos/backprop/vanishing.ts)', vanishingSource);

@@ -1,15 +1,29 @@
 // Lesson 01, Part 3.5, exercise 4: vanishing gradients. A deep MLP (6 hidden layers of 32
 // by default, then a 2-way output) with sigmoid after every hidden layer, trained beside the
-// very same net (same initial weights) with ReLU instead. After each backward pass we record
-// every hidden layer's mean |dL/dW| (the lesson's per-layer `grad.abs().mean()`, with its
-// later fix: a layer whose .grad is null counts as 0), and their mean, the lesson's curve.
+// same architecture with ReLU (the lesson's fix) and with tanh (the exercise's other squashing
+// activation). After each backward pass we record every hidden layer's mean |dL/dW| (the
+// lesson's per-layer `grad.abs().mean()`, with its later fix: a layer whose .grad is null
+// counts as 0), and their mean, the lesson's curve.
+// Initial weights, as the lesson draws them: torch.manual_seed(seed) once, then the sigmoid
+// net, then the ReLU net from the draws that follow (the lesson does not reseed), then the
+// tanh net (our addition) after those. So the sigmoid and ReLU runs equal the lesson's PyTorch
+// runs (tests/fixtures/torch). `sameStart` instead reseeds before each net, so all start from
+// the same weights and the activation is the only difference: a departure from the lesson.
 // No DOM here: the page and the Node tests run this same function.
 import { F, manualSeed, nn, optim } from 'shadergrad';
 import { epochStats, makeData } from './flow.ts';
 import type { LabelRule } from './flow.ts';
 
-export type DeepActivation = 'sigmoid' | 'relu';
-export const DEEP_ACTIVATIONS: readonly DeepActivation[] = ['sigmoid', 'relu'];
+export type DeepActivation = 'sigmoid' | 'relu' | 'tanh';
+/** Also the order the nets are built in (and so draw their weights): the lesson's two, then tanh. */
+export const DEEP_ACTIVATIONS: readonly DeepActivation[] = ['sigmoid', 'relu', 'tanh'];
+
+function activationModule(a: DeepActivation): nn.Module {
+  if (a === 'sigmoid') return new nn.Sigmoid();
+  if (a === 'relu') return new nn.ReLU();
+  if (a === 'tanh') return new nn.Tanh();
+  throw new Error(`makeDeepNet: activation must be one of ${DEEP_ACTIVATIONS.join(', ')}, got ${JSON.stringify(a)}`);
+}
 
 /** Linear(2, hidden), act, (Linear(hidden, hidden), act) x (depth - 1), Linear(hidden, 2). */
 export function makeDeepNet(activation: DeepActivation, hidden: number, depth: number): { net: nn.Sequential; layers: nn.Linear[]; out: nn.Linear } {
@@ -18,7 +32,7 @@ export function makeDeepNet(activation: DeepActivation, hidden: number, depth: n
   for (let i = 0; i < depth; i++) {
     const l = new nn.Linear(i === 0 ? 2 : hidden, hidden);
     layers.push(l);
-    mods.push(l, activation === 'sigmoid' ? new nn.Sigmoid() : new nn.ReLU());
+    mods.push(l, activationModule(activation));
   }
   const out = new nn.Linear(hidden, 2);
   mods.push(out);
@@ -26,12 +40,17 @@ export function makeDeepNet(activation: DeepActivation, hidden: number, depth: n
 }
 
 export interface VanishingOptions {
-  /** manualSeed for the data (the lesson reuses Demo 3's X: seed 11). */
+  /** PyTorch generator seed for the data (the lesson reuses Demo 3's X: seed 11). */
   dataSeed?: number;
   n?: number;
   rule?: LabelRule;
-  /** manualSeed right before each net is built, so both start from the same weights (the lesson: 21). */
+  /** PyTorch generator seed for the nets' initial weights (the lesson: 21). */
   seed?: number;
+  /**
+   * false (the lesson): seed once, then build the nets one after another, each from the draws
+   * after the last. true: reseed before each net, so all start from the same weights.
+   */
+  sameStart?: boolean;
   hidden?: number;
   depth?: number;
   lr?: number;
@@ -80,11 +99,85 @@ export interface VanishingResult {
   depth: number;
   lr: number;
   epochs: number;
+  sameStart: boolean;
+  activations: DeepActivation[];
   epochsRun: number;
   stopped: boolean;
   history: Partial<Record<DeepActivation, ActivationHistory>>;
-  /** first hidden layer's mean |grad| over the last's, averaged over the epochs run. */
-  firstOverLast: Partial<Record<DeepActivation, number>>;
+  /** What the run did, per net: the numbers the page's summary states. */
+  summary: Partial<Record<DeepActivation, RunSummary>>;
+}
+
+export interface RunSummary {
+  /** Layer 1's mean |grad| over the last hidden layer's: at the first and the last epoch run, ... */
+  ratioFirst: number;
+  ratioLast: number;
+  /** ... the smallest and largest over the epochs run, and their geometric mean (the typical ratio on a log scale). */
+  ratioMin: number;
+  ratioMax: number;
+  ratioGeoMean: number;
+  firstLoss: number;
+  finalLoss: number;
+  finalAccuracy: number;
+  /** The largest rise of the loss from one epoch to the next (0 if it never rose), and the epoch (1-based) it rose to. */
+  largestRise: number;
+  riseEpoch: number;
+}
+
+/** The numbers the page states about one net's run; null when no epoch ran. */
+export function summarize(h: ActivationHistory): RunSummary | null {
+  const rows = h.perLayer;
+  if (!rows.length) return null;
+  const ratios = rows.map((r) => r[0]! / r[r.length - 1]!);
+  let largestRise = 0;
+  let riseEpoch = 0;
+  for (let e = 1; e < h.loss.length; e++) {
+    const rise = h.loss[e]! - h.loss[e - 1]!;
+    if (rise > largestRise) [largestRise, riseEpoch] = [rise, e + 1];
+  }
+  return {
+    ratioFirst: ratios[0]!,
+    ratioLast: ratios.at(-1)!,
+    ratioMin: Math.min(...ratios),
+    ratioMax: Math.max(...ratios),
+    ratioGeoMean: Math.exp(ratios.reduce((s, v) => s + Math.log(v), 0) / ratios.length),
+    firstLoss: h.loss[0]!,
+    finalLoss: h.loss.at(-1)!,
+    finalAccuracy: h.accuracy.at(-1)!,
+    largestRise,
+    riseEpoch,
+  };
+}
+
+const NAMES: Record<DeepActivation, string> = { sigmoid: 'Sigmoid', relu: 'ReLU', tanh: 'Tanh' };
+const g2 = (v: number): string => (v >= 1e-3 && v < 1e4 ? String(Number(v.toPrecision(2))) : v.toExponential(1));
+
+/**
+ * What one net's run showed, in a sentence built only from its numbers: how layer 1's
+ * gradient compared with the last hidden layer's, and what the loss did.
+ */
+export function describeRun(activation: DeepActivation, s: RunSummary, depth: number, epochs: number): string {
+  const last = `layer ${depth}'s`;
+  const trend =
+    s.ratioMax < 0.1
+      ? `smaller than ${last} in every epoch: the gradient vanishes toward the input`
+      : s.ratioMin > 10
+        ? `larger than ${last} in every epoch: the gradient grows toward the input`
+        : s.ratioGeoMean < 0.1
+          ? `mostly far smaller than ${last}: the gradient vanishes toward the input`
+          : s.ratioGeoMean > 10
+            ? `mostly far larger than ${last}: the gradient grows toward the input, the opposite of vanishing`
+            : `of a size comparable to ${last} (typically within a factor of 10)`;
+  const chance = Math.log(2);
+  const loss =
+    Math.abs(s.finalLoss - chance) < 0.02
+      ? `ends at ${s.finalLoss.toFixed(3)}, next to ln 2 = 0.693, the loss of answering 50/50 for every point`
+      : `goes from ${s.firstLoss.toFixed(3)} to ${s.finalLoss.toFixed(3)}`;
+  const rise = s.largestRise > 0.01 ? `; its largest jump up is +${s.largestRise.toFixed(3)}, into epoch ${s.riseEpoch}` : '';
+  return (
+    `${NAMES[activation]}: layer 1's mean |grad| is ${g2(s.ratioFirst)} times ${last} at epoch 1 and ${g2(s.ratioLast)} times at epoch ${epochs} ` +
+    `(from ${g2(s.ratioMin)} to ${g2(s.ratioMax)} over the run), ${trend}. The loss ${loss}${rise}; final accuracy ${(100 * s.finalAccuracy).toFixed(1)}%.`
+  );
 }
 
 /** Demo 4's numbers (the page's defaults). */
@@ -102,17 +195,20 @@ export async function runVanishing(opts: VanishingOptions = {}): Promise<Vanishi
   const depth = opts.depth ?? d.depth;
   const lr = opts.lr ?? d.lr;
   const epochs = opts.epochs ?? d.epochs;
-  const acts = opts.activations ?? DEEP_ACTIVATIONS;
+  const sameStart = opts.sameStart ?? false;
+  const wanted = opts.activations ?? DEEP_ACTIVATIONS;
+  for (const a of wanted) if (!DEEP_ACTIVATIONS.includes(a)) throw new Error(`runVanishing: activations must be among ${DEEP_ACTIVATIONS.join(', ')}, got ${JSON.stringify(a)}`);
+  // Always built in the same order, whatever order they were asked in: the draws depend on it.
+  const acts = DEEP_ACTIVATIONS.filter((a) => wanted.includes(a));
   for (const [k, v] of Object.entries({ n, hidden, depth, epochs })) {
     if (!Number.isSafeInteger(v) || v < 1) throw new Error(`runVanishing: ${k} must be a positive integer, got ${v}`);
   }
   if (!(lr > 0)) throw new Error(`runVanishing: lr must be > 0, got ${lr}`);
 
   const { X, y } = makeData(dataSeed, n, rule);
-  // The same seed before each net: the ReLU net starts from the sigmoid net's weights, so
-  // the activation is the only difference between them.
+  manualSeed(seed, { generator: 'torch' });
   const nets = acts.map((activation) => {
-    manualSeed(seed);
+    if (sameStart) manualSeed(seed, { generator: 'torch' });
     const built = makeDeepNet(activation, hidden, depth);
     return { activation, ...built, opt: new optim.Adam(built.net.parameters(), { lr }) };
   });
@@ -121,7 +217,7 @@ export async function runVanishing(opts: VanishingOptions = {}): Promise<Vanishi
   for (const a of acts) history[a] = { loss: [], accuracy: [], perLayer: [], out: [], mean: [], nullGrads: 0 };
   let epochsRun = 0;
   let stopped = false;
-  // Both nets advance one epoch at a time, so the page's charts grow together.
+  // The nets advance one epoch at a time, so the page's charts grow together.
   for (let epoch = 0; epoch < epochs; epoch++) {
     if (opts.signal?.aborted) {
       stopped = true;
@@ -152,10 +248,10 @@ export async function runVanishing(opts: VanishingOptions = {}): Promise<Vanishi
     await opts.onProgress?.({ epoch: epochsRun, epochs, records, msPerEpoch: performance.now() - t0 });
   }
 
-  const firstOverLast: Partial<Record<DeepActivation, number>> = {};
+  const summary: Partial<Record<DeepActivation, RunSummary>> = {};
   for (const a of acts) {
-    const rows = history[a]!.perLayer;
-    if (rows.length) firstOverLast[a] = rows.reduce((s, r) => s + r[0]! / r[depth - 1]!, 0) / rows.length;
+    const s = summarize(history[a]!);
+    if (s) summary[a] = s;
   }
-  return { dataSeed, n, rule, seed, hidden, depth, lr, epochs, epochsRun, stopped, history, firstOverLast };
+  return { dataSeed, n, rule, seed, hidden, depth, lr, epochs, sameStart, activations: [...acts], epochsRun, stopped, history, summary };
 }

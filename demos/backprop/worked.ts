@@ -5,6 +5,7 @@
 // the same net through the engine's autograd and sets the two side by side.
 // No DOM here: the page and the Node tests run these same functions.
 import { tensor } from 'shadergrad';
+import type { Tensor } from 'shadergrad';
 
 export type Vec2 = [number, number];
 export type Mat2 = [Vec2, Vec2];
@@ -103,24 +104,28 @@ export function manualBackprop(inp: WorkedInputs): ManualResult {
 
 export type AutogradResult = ForwardValues & Gradients;
 
+/** The lesson's loss, -(y log(p + eps) + (1 - y) log(1 - p + eps)), from engine tensors. */
+function bceWithEps(p: Tensor, inp: WorkedInputs): Tensor {
+  const y = tensor([inp.y]).squeeze(); // a scalar tensor, as the lesson's y
+  const eps = inp.eps;
+  return y
+    .mul(p.add(eps).log())
+    .add(y.neg().add(1).mul(p.neg().add(1).add(eps).log()))
+    .neg();
+}
+
 /** Exercise 2: the same net with engine tensors; W1.grad and W2.grad from loss.backward(). */
 export async function autogradBackprop(inp: WorkedInputs): Promise<AutogradResult> {
   checkInputs(inp);
   const x = tensor([inp.x]); // [1, 2]
   const W1 = tensor(inp.W1, { requiresGrad: true }); // [2, 2]
   const W2 = tensor([inp.W2], { requiresGrad: true }); // [1, 2]
-  const y = tensor([inp.y]).squeeze(); // a scalar tensor, as the lesson's y
-  const eps = inp.eps;
 
   const z1 = x.matmul(W1); // [1, 2]
   const h = z1.relu();
   const z2 = h.matmul(W2, { transB: true }); // [1, 1]
   const p = z2.sigmoid().squeeze(); // the lesson's .squeeze(): a scalar
-  // -(y log(p + eps) + (1 - y) log(1 - p + eps))
-  const loss = y
-    .mul(p.add(eps).log())
-    .add(y.neg().add(1).mul(p.neg().add(1).add(eps).log()))
-    .neg();
+  const loss = bceWithEps(p, inp);
   loss.backward();
   if (!W1.grad || !W2.grad) throw new Error('autogradBackprop: backward() left W1.grad or W2.grad null');
 
@@ -186,4 +191,68 @@ export async function sideBySide(inp: WorkedInputs): Promise<SideBySide> {
   const rows = compareRows(manual, autograd);
   const maxOf = (rs: ComparisonRow[]): number => Math.max(...rs.map((r) => Math.abs(r.diff)));
   return { inputs: inp, manual, autograd, rows, maxGradDiff: maxOf(rows.filter((r) => r.name.startsWith('dL/'))), maxDiff: maxOf(rows) };
+}
+
+// ---- every quantity of exercise 1, as numbers a learner can type ----------------------------
+
+/** The quantities exercise 1 asks for, in the order the forward and backward passes meet them. */
+export const QUANTITIES = ['z1', 'h', 'z2', 'p', 'loss', 'dL_dp', 'dp_dz2', 'dL_dz2', 'dW2', 'dL_dh', 'dh_dz1', 'dL_dz1', 'dW1'] as const;
+export type Quantity = (typeof QUANTITIES)[number];
+/** Each quantity flat: scalars as [v], vectors as [v0, v1], dW1 row-major as W1. */
+export type QuantityValues = Record<Quantity, number[]>;
+
+/** The hand calculation's values of every quantity. */
+export function manualValues(m: ManualResult): QuantityValues {
+  const f = m.factors;
+  return {
+    z1: [...m.z1],
+    h: [...m.h],
+    z2: [m.z2],
+    p: [m.p],
+    loss: [m.loss],
+    dL_dp: [f.dL_dp],
+    dp_dz2: [f.dp_dz2],
+    dL_dz2: [f.dL_dz2],
+    dW2: [...m.dW2],
+    dL_dh: [...f.dL_dh],
+    dh_dz1: [...f.dh_dz1],
+    dL_dz1: [...f.dL_dz1],
+    dW1: m.dW1.flat(),
+  };
+}
+
+/**
+ * Autograd's value of every quantity, the reference a learner's answers are checked against.
+ * W1.grad and W2.grad come from one backward pass through the whole net. A factor in the
+ * middle of the chain is the gradient at a fresh leaf: the forward value there (as the engine
+ * computed it) made a leaf with requiresGrad, the rest of the net applied to it, backward().
+ * So dL/dz2 is the gradient of the loss at a leaf z2, and the local slope dp/dz2 that of
+ * sigmoid(z2) alone (one input, one output).
+ */
+export async function autogradValues(inp: WorkedInputs): Promise<QuantityValues> {
+  const a = await autogradBackprop(inp);
+  const W2 = tensor([inp.W2]);
+  const fromZ2 = (z2: Tensor): Tensor => bceWithEps(z2.sigmoid().squeeze(), inp);
+  const fromH = (h: Tensor): Tensor => fromZ2(h.matmul(W2, { transB: true }));
+  const gradAt = async (value: number[], f: (leaf: Tensor) => Tensor): Promise<number[]> => {
+    const leaf = tensor([value], { requiresGrad: true }); // [1, k], as the net's rows
+    f(leaf).sum().backward();
+    if (!leaf.grad) throw new Error('autogradValues: backward() left a leaf without a gradient');
+    return Array.from(await leaf.grad.data64());
+  };
+  return {
+    z1: [...a.z1],
+    h: [...a.h],
+    z2: [a.z2],
+    p: [a.p],
+    loss: [a.loss],
+    dL_dp: await gradAt([a.p], (p) => bceWithEps(p, inp)),
+    dp_dz2: await gradAt([a.z2], (z2) => z2.sigmoid()),
+    dL_dz2: await gradAt([a.z2], fromZ2),
+    dW2: [...a.dW2],
+    dL_dh: await gradAt(a.h, fromH),
+    dh_dz1: await gradAt(a.z1, (z1) => z1.relu()),
+    dL_dz1: await gradAt(a.z1, (z1) => fromH(z1.relu())),
+    dW1: a.dW1.flat(),
+  };
 }

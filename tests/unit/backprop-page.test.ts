@@ -3,12 +3,12 @@
 // differences of the loss, and a plain float64 JS forward/backward pass of the same MLPs
 // from the same initial weights.
 import { afterEach, describe, expect, it } from 'vitest';
-import { manualSeed, setBackend } from 'shadergrad';
+import { F, manualSeed, setBackend } from 'shadergrad';
 import { DEMO_INPUTS, EXERCISE_INPUTS, autogradBackprop, manualBackprop, sideBySide } from '../../demos/backprop/worked.ts';
 import type { WorkedInputs } from '../../demos/backprop/worked.ts';
-import { FLOW_DEMO, FLOW_EXERCISE, makeData, runGradientFlow } from '../../demos/backprop/flow.ts';
+import { FLOW_DEMO, FLOW_EXERCISE, describeFlow, epochStats, makeData, runGradientFlow } from '../../demos/backprop/flow.ts';
 import type { LabelRule } from '../../demos/backprop/flow.ts';
-import { VANISHING_DEMO, VANISHING_EXERCISE, makeDeepNet, runVanishing } from '../../demos/backprop/vanishing.ts';
+import { DEEP_ACTIVATIONS, VANISHING_DEMO, VANISHING_EXERCISE, describeRun, makeDeepNet, runVanishing, summarize } from '../../demos/backprop/vanishing.ts';
 import { nn } from 'shadergrad';
 
 afterEach(async () => {
@@ -128,10 +128,11 @@ interface Layer {
 }
 
 /** Forward and backward of an MLP with mean softmax cross-entropy, in float64 JS. */
-function handMlp(X: number[][], y: number[], layers: Layer[], act: 'relu' | 'sigmoid'): { loss: number; meanAbs: number[] } {
+function handMlp(X: number[][], y: number[], layers: Layer[], act: 'relu' | 'sigmoid' | 'tanh'): { loss: number; meanAbs: number[] } {
   const n = X.length;
-  const f = act === 'relu' ? (z: number) => Math.max(0, z) : (z: number) => 1 / (1 + Math.exp(-z));
-  const fPrime = act === 'relu' ? (z: number, _a: number) => (z > 0 ? 1 : 0) : (_z: number, a: number) => a * (1 - a);
+  const f = { relu: (z: number) => Math.max(0, z), sigmoid: (z: number) => 1 / (1 + Math.exp(-z)), tanh: Math.tanh }[act];
+  // The slope from the pre-activation z or the activation a = f(z), whichever is plainer.
+  const fPrime = { relu: (z: number, _a: number) => (z > 0 ? 1 : 0), sigmoid: (_z: number, a: number) => a * (1 - a), tanh: (_z: number, a: number) => 1 - a * a }[act];
   const gradW = layers.map((l) => l.W.map((r) => r.map(() => 0)));
   let loss = 0;
   for (let s = 0; s < n; s++) {
@@ -209,6 +210,29 @@ describe('backprop page, exercise 3: gradient flow', () => {
     });
   }
 
+  it('a parameter whose .grad is null is flagged and counts as 0, and the page says in how many epochs that happened', async () => {
+    const { X, y } = makeData(11, 20, 'x0 + x1 > 0');
+    const used = new nn.Linear(2, 2);
+    const unused = new nn.Linear(2, 2); // never in the loss: its weight.grad stays null
+    const logits = used.forward(X);
+    const loss = F.crossEntropy(logits, y);
+    loss.backward();
+    expect(unused.weight.grad).toBeNull();
+    const { stats, missing } = epochStats(loss, logits, y, [used.weight, unused.weight]);
+    expect(missing).toEqual([false, true]);
+    const v = await stats.data();
+    expect(v[2]).toBeGreaterThan(0);
+    expect(v[3]).toBe(0);
+    expect(v[0]).toBeCloseTo(await loss.item(), 6);
+
+    const r = await runGradientFlow({ ...FLOW_DEMO, epochs: 5 });
+    expect(r.nullGrads).toBe(0);
+    const said = describeFlow(r);
+    expect(said).toMatch(/still null when read \(each counted as 0\): none, in all 5 epochs: every backward pass reached both weight matrices\./);
+    expect(said).toContain(`from ${r.loss[0]!.toFixed(3)} to ${r.loss[4]!.toFixed(3)}`);
+    expect(describeFlow({ ...r, nullGrads: 2 })).toMatch(/\(each counted as 0\): some, in 2 of the 5 epochs\./);
+  });
+
   it('stops when its signal aborts and returns what it recorded', async () => {
     const ac = new AbortController();
     const r = await runGradientFlow({ epochs: 60, signal: ac.signal, onProgress: (p) => void (p.epoch === 3 && ac.abort()) });
@@ -219,50 +243,126 @@ describe('backprop page, exercise 3: gradient flow', () => {
 });
 
 describe('backprop page, exercise 4: vanishing gradients', () => {
-  it('demo: epoch 1 per-layer mean |grad| of both nets equal a float64 hand backprop', async () => {
-    const d = VANISHING_DEMO;
-    const r = await runVanishing({ ...d, epochs: 2 });
-    const { X, y } = await readData(d.dataSeed, d.n, d.rule);
-    for (const act of ['sigmoid', 'relu'] as const) {
-      manualSeed(d.seed);
-      const { layers, out } = makeDeepNet(act, d.hidden, d.depth);
-      const hand = handMlp(X, y, await Promise.all([...layers, out].map(readLayer)), act);
-      const h = r.history[act]!;
-      closeRel(h.loss[0]!, hand.loss, `${act} loss`);
-      h.perLayer[0]!.forEach((g, k) => closeRel(g, hand.meanAbs[k]!, `${act} layer ${k + 1}`));
-      closeRel(h.out[0]!, hand.meanAbs[d.depth]!, `${act} out`);
-      closeRel(h.mean[0]!, hand.meanAbs.slice(0, d.depth).reduce((s, v) => s + v, 0) / d.depth, `${act} mean`);
-    }
-  });
+  for (const sameStart of [false, true]) {
+    it(`demo, ${sameStart ? 'every net reseeded' : 'nets drawn in turn (the lesson)'}: epoch 1's loss and per-layer mean |grad| of all three nets equal a float64 hand backprop`, async () => {
+      const d = VANISHING_DEMO;
+      const r = await runVanishing({ ...d, sameStart, epochs: 2 });
+      const { X, y } = await readData(d.dataSeed, d.n, d.rule);
+      // The same draws as the module: one seed then the nets in turn, or a seed before each.
+      manualSeed(d.seed, { generator: 'torch' });
+      const firstWeights: number[][] = [];
+      for (const act of DEEP_ACTIVATIONS) {
+        if (sameStart) manualSeed(d.seed, { generator: 'torch' });
+        const { layers, out } = makeDeepNet(act, d.hidden, d.depth);
+        const params = await Promise.all([...layers, out].map(readLayer));
+        firstWeights.push(params[0]!.W.flat());
+        const hand = handMlp(X, y, params, act);
+        const h = r.history[act]!;
+        closeRel(h.loss[0]!, hand.loss, `${act} loss`);
+        h.perLayer[0]!.forEach((g, k) => closeRel(g, hand.meanAbs[k]!, `${act} layer ${k + 1}`));
+        closeRel(h.out[0]!, hand.meanAbs[d.depth]!, `${act} out`);
+        closeRel(h.mean[0]!, hand.meanAbs.slice(0, d.depth).reduce((s, v) => s + v, 0) / d.depth, `${act} mean`);
+      }
+      // Reseeded, the three start alike; drawn in turn, each starts elsewhere.
+      if (sameStart) expect(firstWeights[1]).toEqual(firstWeights[0]);
+      else expect(firstWeights[1]).not.toEqual(firstWeights[0]);
+    });
+  }
 
   for (const [name, opts] of [
     ['demo', VANISHING_DEMO],
     ['exercise', { ...VANISHING_DEMO, ...VANISHING_EXERCISE }],
   ] as const) {
-    it(`${name}: the sigmoid net's gradients vanish toward the input, the ReLU net's do not, and ReLU trains`, async () => {
+    it(`${name}: the sigmoid net's gradients vanish toward the input and it stays at chance; the ReLU and tanh nets' do not, and they learn`, async () => {
       const r = await runVanishing(opts);
-      const s = r.history.sigmoid!;
-      const rl = r.history.relu!;
+      expect(r.activations).toEqual(['sigmoid', 'relu', 'tanh']);
+      const [s, rl, th] = [r.history.sigmoid!, r.history.relu!, r.history.tanh!];
+      const [ss, sr, st] = [r.summary.sigmoid!, r.summary.relu!, r.summary.tanh!];
       expect(r.epochsRun).toBe(opts.epochs);
-      expect(s.perLayer).toHaveLength(opts.epochs);
-      expect(s.perLayer[0]).toHaveLength(opts.depth);
-      expect(s.nullGrads + rl.nullGrads).toBe(0);
-      // Sigmoid's layer 1 gets under 1% of layer 6's gradient at the start, under 10% in
-      // every epoch (seen: at most 3-5%), and under 1% on average.
-      expect(s.perLayer[0]![0]! / s.perLayer[0]![opts.depth - 1]!).toBeLessThan(0.01);
-      for (const row of s.perLayer) expect(row[0]! / row[opts.depth - 1]!).toBeLessThan(0.1);
-      expect(r.firstOverLast.sigmoid!).toBeLessThan(0.01);
-      expect(r.firstOverLast.relu!).toBeGreaterThan(0.1);
-      // Layer 1 (next to the input) gets far more gradient with ReLU (seen: ~300x at epoch 1).
+      for (const h of [s, rl, th]) {
+        expect(h.perLayer).toHaveLength(opts.epochs);
+        expect(h.perLayer[0]).toHaveLength(opts.depth);
+        expect(h.nullGrads).toBe(0);
+      }
+      // The summary is the per-layer history's: layer 1 over layer 6, epoch by epoch.
+      const ratios = s.perLayer.map((row) => row[0]! / row[opts.depth - 1]!);
+      expect(ss.ratioFirst).toBe(ratios[0]);
+      expect(ss.ratioLast).toBe(ratios.at(-1));
+      expect(ss.ratioMax).toBe(Math.max(...ratios));
+      // Sigmoid: layer 1 gets well under 1% of layer 6's gradient at the start and typically
+      // (seen: 3.1e-4 and 3.7e-4 at epoch 1), and under 20% in every epoch (seen: at most 14%).
+      expect(ss.ratioFirst).toBeLessThan(0.01);
+      expect(ss.ratioGeoMean).toBeLessThan(0.01);
+      expect(ss.ratioMax).toBeLessThan(0.2);
+      // ReLU and tanh: no vanishing. Layer 1's gradient is comparable at the start and, as
+      // training goes on, typically LARGER than layer 6's (seen: geometric means 4.7 to 46).
+      for (const t of [sr, st]) {
+        expect(t.ratioFirst).toBeGreaterThan(0.1);
+        expect(t.ratioGeoMean).toBeGreaterThan(1);
+      }
+      // Layer 1 gets far more gradient with ReLU than with sigmoid (seen: ~300x at epoch 1).
       // The mean over layers, the lesson's single curve, need not show this: it is dominated
-      // by the last layers, where the sigmoid net's gradients are not small.
+      // by the layers with the largest gradients.
       expect(rl.perLayer[0]![0]! / s.perLayer[0]![0]!).toBeGreaterThan(30);
-      // ReLU learns the rule (seen: 0.01 for the demo, 0.24 for the exercise's 25 epochs);
-      // the sigmoid net stays near the chance-level loss, ln 2 = 0.693.
-      expect(rl.loss.at(-1)!).toBeLessThan(0.3);
-      expect(s.loss.at(-1)!).toBeGreaterThan(0.6);
+      // ReLU learns the rule (seen: 0.017 and 0.010), tanh less cleanly (0.21, 0.097); the
+      // sigmoid net ends next to ln 2 = 0.693, the loss of a 50/50 answer (0.692, 0.691).
+      expect(sr.finalLoss).toBeLessThan(0.1);
+      expect(st.finalLoss).toBeLessThan(0.5 * st.firstLoss);
+      expect(Math.abs(ss.finalLoss - Math.log(2))).toBeLessThan(0.02);
+      expect(ss.finalAccuracy).toBeLessThan(0.6);
+      // The page's sentences state these same numbers, and say what they mean.
+      const [ds, dr] = [describeRun('sigmoid', ss, opts.depth, r.epochsRun), describeRun('relu', sr, opts.depth, r.epochsRun)];
+      expect(ds).toContain(`${ss.ratioFirst.toExponential(1)} times layer 6's at epoch 1`);
+      expect(ds).toMatch(/vanishes toward the input/);
+      expect(ds).toContain(`ends at ${ss.finalLoss.toFixed(3)}, next to ln 2`);
+      expect(ds).toContain(`+${ss.largestRise.toFixed(3)}, into epoch 2`); // the jump at epoch 2 (seen: +0.70, +0.80)
+      expect(dr).toMatch(/grows toward the input/);
+      expect(dr).toContain(`goes from ${sr.firstLoss.toFixed(3)} to ${sr.finalLoss.toFixed(3)}`);
+      expect(dr).not.toMatch(/vanishes toward|comparable/);
     });
   }
+
+  it('describeRun: each verdict follows from the ratios it is given', () => {
+    const base = { ratioFirst: 1, ratioLast: 1, ratioMin: 1, ratioMax: 1, ratioGeoMean: 1, firstLoss: 0.7, finalLoss: 0.1, finalAccuracy: 0.97, largestRise: 0, riseEpoch: 0 };
+    const say = (o: Partial<typeof base>): string => describeRun('tanh', { ...base, ...o }, 6, 30);
+    expect(say({ ratioMin: 1e-4, ratioMax: 0.05, ratioGeoMean: 1e-3 })).toMatch(/smaller than layer 6's in every epoch: the gradient vanishes/);
+    expect(say({ ratioMin: 1e-4, ratioMax: 0.5, ratioGeoMean: 1e-2 })).toMatch(/mostly far smaller than layer 6's/);
+    expect(say({ ratioMin: 0.2, ratioMax: 300, ratioGeoMean: 40 })).toMatch(/mostly far larger than layer 6's: the gradient grows toward the input/);
+    expect(say({ ratioMin: 20, ratioMax: 300, ratioGeoMean: 40 })).toMatch(/larger than layer 6's in every epoch/);
+    expect(say({ ratioMin: 0.3, ratioMax: 5, ratioGeoMean: 2 })).toMatch(/comparable to layer 6's/);
+    expect(say({})).toMatch(/^Tanh: layer 1's mean \|grad\| is 1 times layer 6's at epoch 1 and 1 times at epoch 30 .*The loss goes from 0\.700 to 0\.100; final accuracy 97\.0%\.$/);
+    expect(say({ finalLoss: 0.69 })).toMatch(/ends at 0\.690, next to ln 2/);
+    expect(say({ largestRise: 0.5, riseEpoch: 4 })).toMatch(/largest jump up is \+0\.500, into epoch 4/);
+  });
+
+  it('summarize: the ratios per epoch, their range and geometric mean, and the largest loss rise', () => {
+    const h = { loss: [0.7, 0.9, 0.5, 0.6], accuracy: [0.5, 0.5, 0.8, 0.9], perLayer: [[1, 2, 4], [4, 2, 1], [1, 1, 1], [2, 2, 2]], out: [0, 0, 0, 0], mean: [0, 0, 0, 0], nullGrads: 0 };
+    const s = summarize(h)!;
+    expect([s.ratioFirst, s.ratioLast, s.ratioMin, s.ratioMax]).toEqual([0.25, 1, 0.25, 4]);
+    expect(s.ratioGeoMean).toBeCloseTo(1, 12); // (0.25 * 4 * 1 * 1) ** (1/4)
+    expect(s.largestRise).toBeCloseTo(0.2, 12);
+    expect(s.riseEpoch).toBe(2);
+    expect([s.firstLoss, s.finalLoss, s.finalAccuracy]).toEqual([0.7, 0.6, 0.9]);
+    expect(summarize({ ...h, loss: [], accuracy: [], perLayer: [] })).toBeNull();
+  });
+
+  it('tanh is offered beside sigmoid and ReLU; an unknown activation is refused by name', () => {
+    expect(DEEP_ACTIVATIONS).toEqual(['sigmoid', 'relu', 'tanh']);
+    const { net } = makeDeepNet('tanh', 4, 3);
+    expect(net.children().filter((m) => m instanceof nn.Tanh)).toHaveLength(3);
+    expect(() => makeDeepNet('gelu' as never, 4, 3)).toThrow(/makeDeepNet: activation must be one of sigmoid, relu, tanh, got "gelu"/);
+    return expect(runVanishing({ activations: ['relu', 'swish' as never], epochs: 1 })).rejects.toThrow(/runVanishing: activations must be among sigmoid, relu, tanh, got "swish"/);
+  });
+
+  it('asked for in any order, the nets are built in the fixed order, so their draws do not depend on it', async () => {
+    const a = await runVanishing({ activations: ['tanh', 'relu'], epochs: 1 });
+    const b = await runVanishing({ activations: ['relu', 'tanh'], epochs: 1 });
+    expect(a.activations).toEqual(['relu', 'tanh']);
+    expect(a.history.tanh!.loss).toEqual(b.history.tanh!.loss);
+    // Without the sigmoid net, the ReLU net takes the first draws after the seed: the sigmoid net's weights.
+    const full = await runVanishing({ epochs: 1, sameStart: true });
+    expect(a.history.relu!.loss).toEqual(full.history.relu!.loss);
+  });
 
   it('stops when its signal aborts', async () => {
     const ac = new AbortController();
