@@ -5,7 +5,7 @@ import { Chart, Heatmap, button, codePanel, el, initPage, math, nextFrame, numbe
 import type { RunContext } from '../ui/index.ts';
 import { DATASETS, DATASET_LABELS } from './data.ts';
 import type { DatasetName } from './data.ts';
-import { ALGORITHMS, ALGORITHM_LABELS, BETA, LEARNING_RATES, LR_LABELS } from './net.ts';
+import { ALGORITHMS, ALGORITHM_LABELS, BETA, LEARNING_RATES, LR_LABELS, parameterCount } from './net.ts';
 import type { Algorithm } from './net.ts';
 import { MAX_EPOCHS, XorLab } from './lab.ts';
 import type { EpochReport } from './lab.ts';
@@ -24,7 +24,13 @@ const seed = seedParam();
 
 prose(
   main,
-  'Finding nine weights for the XOR network by dragging sliders is slow guesswork, and it only gets worse as networks grow: ten hidden units already mean 31 numbers, and real networks have millions. Here the computer does the search. The loss measures how wrong the network is; its gradient says which way each weight should move to make the loss smaller. Gradient descent takes a small step that way, then looks again, over and over, like a ball rolling downhill on the loss surface.',
+  `Finding nine weights for the XOR network by dragging sliders is slow guesswork, and it only gets worse as networks grow: ten hidden units already mean ${parameterCount(10)} numbers, a hundred mean ${parameterCount(100)}, and real networks have millions. Here the computer does the search. The loss measures how wrong the network is; its gradient says which way each weight should move to make the loss smaller. Gradient descent takes a small step that way, then looks again, over and over, like a ball rolling downhill on the loss surface.`,
+);
+// The lesson's own counts (31 and 301) leave out the output unit's weights; a learner
+// reading both side by side deserves to know which one to trust, and why.
+prose(
+  main,
+  `If you have the lesson open beside this page, it gives 31 and 301 for those two sizes. Those totals look like three numbers per hidden unit (two weights and a bias) plus the output's bias, which leaves out the output unit's weights, one for each hidden unit; the lesson's own count of ${parameterCount(2)} for the two-unit network does include them. With them, ten units make $2 \\cdot 10 + 10 + 10 + 1 = ${parameterCount(10)}$ and a hundred make $2 \\cdot 100 + 100 + 100 + 1 = ${parameterCount(100)}$.`,
 );
 prose(main, 'The network has two tanh hidden units and one sigmoid output, nine weights in all:');
 math(main, String.raw`h_1 = \tanh(w_{11}x_1 + w_{12}x_2 + b_1),\quad h_2 = \tanh(w_{21}x_1 + w_{22}x_2 + b_2),\quad \hat y = \sigma(w^{\text{out}}_1 h_1 + w^{\text{out}}_2 h_2 + b^{\text{out}})`);

@@ -29,6 +29,17 @@ export const STEP_FACTORS = [1, 0.5, 2] as const;
 /** Parameters per net, in the lesson's get_weights() order. */
 export const WEIGHT_NAMES = ['w11', 'w12', 'b1', 'w21', 'w22', 'b2', 'w_out1', 'w_out2', 'b_out'] as const;
 
+/**
+ * How many numbers a 2-input, one-output network with `hidden` hidden units has: a weight
+ * from each input to each hidden unit, a bias per hidden unit, a weight from each hidden
+ * unit to the output, and the output's bias. 9 for the lab's 2-2-1 net, 41 for ten units.
+ */
+export function parameterCount(hidden: number): number {
+  if (!(Number.isSafeInteger(hidden) && hidden >= 1)) throw new Error(`parameterCount: hidden units must be a whole number >= 1, got ${hidden}`);
+  const inputs = 2;
+  return inputs * hidden + hidden + hidden + 1;
+}
+
 export interface NetConfig {
   algorithm: Algorithm;
   lr: number;

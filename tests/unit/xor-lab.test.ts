@@ -8,11 +8,11 @@
 // create_xor_dataset) and run with numpy 2.4 in float64. Our nets run in float32, so those
 // comparisons allow float32 rounding (a few units in the 7th significant digit).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { RandomState, backendStats, manualSeed, randn, setBackend, tensor } from 'shadergrad';
+import { RandomState, backendStats, manualSeed, nn, randn, setBackend, tensor } from 'shadergrad';
 import type { Tensor } from 'shadergrad';
 import { DATASETS, createXorDataset, noiseFor, toTensors } from '../../demos/xor/data.ts';
 import type { DatasetName } from '../../demos/xor/data.ts';
-import { XorNets, bceLoss, constants, correctCount, forward, gradients, lossesOf, multiStart, paramsFromFlat, paramsToFlat } from '../../demos/xor/net.ts';
+import { BETA, WEIGHT_NAMES, XorNets, bceLoss, constants, correctCount, forward, gradients, lossesOf, multiStart, parameterCount, paramsFromFlat, paramsToFlat } from '../../demos/xor/net.ts';
 import type { Algorithm, Params } from '../../demos/xor/net.ts';
 import { ACCURACY_GOAL, LOSS_GOAL, MAX_EPOCHS, XorLab } from '../../demos/xor/lab.ts';
 import { median, runRestarts } from '../../demos/xor/restarts.ts';
@@ -106,6 +106,27 @@ async function flatGrad(g: Params): Promise<number[]> {
   // The same layout conversion as the weights: lesson order, 9 per net.
   return Array.from(await paramsToFlat(g));
 }
+
+describe('parameter counts the page states', () => {
+  it('parameterCount(h) is what a 2-h-1 network of nn.Linear layers holds: 9, 41, 401', () => {
+    for (const h of [1, 2, 3, 10, 100]) {
+      const net = new nn.Sequential(new nn.Linear(2, h), new nn.Tanh(), new nn.Linear(h, 1));
+      const held = net.parameters().reduce((n, p) => n + p.numel(), 0);
+      expect([h, parameterCount(h)]).toEqual([h, held]);
+    }
+    // The lab's own net: nine named weights, and the batched tensors hold nine numbers per net.
+    expect(parameterCount(2)).toBe(WEIGHT_NAMES.length);
+    const p = paramsFromFlat(W0);
+    expect(Object.values(p).reduce((n: number, t: Tensor) => n + t.numel(), 0)).toBe(9);
+    // Counted by hand (2*10 + 10 + 10 + 1): the lesson's 31 and 301 leave out the output weights.
+    expect(parameterCount(10)).toBe(41);
+    expect(parameterCount(100)).toBe(401);
+  });
+
+  it('parameterCount rejects a count of hidden units that is not a whole number >= 1', () => {
+    for (const bad of [0, -1, 2.5, NaN, Infinity]) expect(() => parameterCount(bad)).toThrow(/parameterCount: hidden units must be a whole number >= 1/);
+  });
+});
 
 describe('the 2-2-1 network', () => {
   it('forward and loss equal the lesson at W0 (numpy: compute_loss, compute_accuracy)', async () => {
