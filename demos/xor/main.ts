@@ -61,6 +61,18 @@ prose(
 if (seed !== null) {
   prose(labSec.body, `This page was opened with ?seed=${seed}: reset number k (the first network is number 0) draws its starts after manualSeed(${seed} + k), so the same sequence of resets gives the same networks every time.`);
 }
+// Why momentum as the lesson writes it is often the slower choice here: the velocity starts
+// at zero and takes in only (1 - beta) of each gradient, so early steps are short.
+const stepsToNinety = Math.ceil(Math.log(0.1) / Math.log(BETA));
+prose(
+  labSec.body,
+  `Why momentum is often the slower of the two here. The velocity starts at $v_0 = 0$ and each epoch takes in only $1 - \\beta = ${+(1 - BETA).toFixed(2)}$ of the new gradient, so the first momentum step is exactly a basic step at a tenth of the learning rate. If the gradient stayed the same $g$ every epoch, the velocity after $t$ epochs would be`,
+);
+math(labSec.body, String.raw`v_t = (1 - \beta)\sum_{k=1}^{t} \beta^{\,t-k}\, g = (1 - \beta^{t})\, g`);
+prose(
+  labSec.body,
+  `that is $${+(1 - BETA).toFixed(2)}\\,g$ after one epoch, $${(1 - BETA ** 10).toFixed(2)}\\,g$ after ten, and $0.9\\,g$ only after ${stepsToNinety}. The line search cannot make up for it: the longest step it tries is twice the learning rate. A good start on these small datasets often converges within a few dozen epochs, so momentum spends much of its run catching up, and it tends to need more epochs than basic descent (the hundred resets below measure this for every learning rate). The averaging earns its keep in long flat stretches and narrow zig-zagging valleys, not in a short race. PyTorch's SGD, for comparison, writes the update as $v \\leftarrow \\beta v + g$, without the factor $1 - \\beta$, and Adam divides its average by $1 - \\beta^t$ to undo the start at zero: either way the first steps are full length.`,
+);
 
 const datasetLabels = DATASETS.map((d) => DATASET_LABELS[d]);
 const algorithmLabels = ALGORITHMS.map((a) => ALGORITHM_LABELS[a]);

@@ -170,6 +170,25 @@ describe('the 2-2-1 network', () => {
     expectClose(await paramsToFlat(nets.params), [0.490832862080558, -0.28820733619657274, 0.08962850281719635, -0.39985691094293063, 0.5944368628027394, 0.2188771641380163, 0.684527006940583, -0.7886662579888426, 0.05047558974754554]);
   });
 
+  it("momentum's first epoch is basic descent's at a tenth of the learning rate (v starts at 0)", async () => {
+    // What the page says about momentum's slow start: v1 = (1 - beta) g, so its candidates
+    // w - eta v1 for eta in {lr, lr/2, 2 lr} are basic's candidates at lr (1 - beta).
+    const d = toTensors(createXorDataset('clean'));
+    for (const lr of [0.1, 0.3, 1]) {
+      const mom = new XorNets(d, W0, [{ algorithm: 'momentum', lr }]);
+      const basic = new XorNets(d, W0, [{ algorithm: 'basic', lr: lr * (1 - BETA) }]);
+      const same = new XorNets(d, W0, [{ algorithm: 'basic', lr }]);
+      const [lm, lb, ls] = [await mom.step().loss.data(), await basic.step().loss.data(), await same.step().loss.data()];
+      expectClose(lm, [lb[0]!], 1e-6);
+      const [wm, wb, ws] = [await paramsToFlat(mom.params), await paramsToFlat(basic.params), await paramsToFlat(same.params)];
+      expectClose(wm, Array.from(wb), 1e-6, 1e-7);
+      // And it moves the weights far less than a basic step at the same learning rate.
+      const dist = (w: Float32Array): number => Math.hypot(...W0.map((x, k) => w[k]! - x));
+      expect(dist(wm)).toBeLessThan(0.5 * dist(ws));
+      expect(ls[0]).toBeLessThan(lm[0]!);
+    }
+  });
+
   it('the line search keeps the best of lr, lr/2 and 2 lr', async () => {
     // numpy: the candidates' losses at W0 for lr 0.3, 5 and 20 are won by 2 lr, lr and lr/2.
     const d = tiny();
