@@ -288,6 +288,10 @@ export interface MultiStart {
   weights: Float32Array;
   /** Each start's best initial loss. */
   bestLoss: number[];
+  /** Each start's trials' initial losses, in the order they were drawn. */
+  trialLosses: number[][];
+  /** Each start's winning trial (an index into its trialLosses). */
+  bestTrial: number[];
 }
 
 /**
@@ -305,6 +309,8 @@ export async function multiStart(d: DataTensors, opts: { starts?: number; trials
   const losses = await lossesOf(d, all).data();
   const weights = new Float32Array(starts * 9);
   const bestLoss: number[] = [];
+  const trialLosses: number[][] = [];
+  const bestTrials: number[] = [];
   for (let s = 0; s < starts; s++) {
     let best = Infinity;
     let bestTrial = 0;
@@ -317,6 +323,8 @@ export async function multiStart(d: DataTensors, opts: { starts?: number; trials
     }
     weights.set(all.subarray((s * trials + bestTrial) * 9, (s * trials + bestTrial + 1) * 9), s * 9);
     bestLoss.push(best);
+    trialLosses.push(Array.from(losses.subarray(s * trials, (s + 1) * trials)));
+    bestTrials.push(bestTrial);
   }
-  return { weights, bestLoss };
+  return { weights, bestLoss, trialLosses, bestTrial: bestTrials };
 }

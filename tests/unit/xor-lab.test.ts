@@ -240,6 +240,26 @@ describe('multi-start initialization', () => {
     const ms = await multiStart(d, { starts: 1, trials: 10, scale: 0.5 });
     expect(Array.from(ms.weights)).toEqual(draws.slice(best * 9, best * 9 + 9).map(Math.fround));
     expectClose(ms.bestLoss, [losses[best]!]);
+    // Every trial's initial loss, in draw order (the page lists them on Reset).
+    expectClose(ms.trialLosses[0]!, losses, 2e-6);
+    expect(ms.bestTrial).toEqual([best]);
+
+    // The lab keeps the same list for its last reset, and its snapshot publishes it.
+    const lab = await XorLab.create({ dataset: 'clean', seed: 7 });
+    expectClose(lab.trialLosses, losses, 2e-6);
+    expect(lab.bestTrial).toBe(best);
+    expect(lab.initLoss).toBe(lab.trialLosses[best]);
+    expect(lab.initLoss).toBe(Math.min(...lab.trialLosses));
+    const snap = await lab.snapshot();
+    expect([snap.trialLosses, snap.bestTrial]).toEqual([lab.trialLosses, best]);
+    // The losses really vary from start to start (what the lesson asks the learner to notice).
+    expect(Math.max(...losses) - Math.min(...losses)).toBeGreaterThan(0.05);
+    // A reset replaces them; weights set by hand have no trials.
+    await lab.reset();
+    expect(lab.trialLosses).toHaveLength(10);
+    expect(lab.trialLosses).not.toEqual(snap.trialLosses);
+    await lab.setWeights(W0);
+    expect([lab.trialLosses, lab.bestTrial]).toEqual([[], -1]);
   });
 
   it('a seeded lab repeats its resets, and each reset differs', async () => {
@@ -274,8 +294,9 @@ describe('the lab: buttons and stopping rules', () => {
     for (const [dataset, algorithm, epochs, firstLoss, lastLoss] of lesson) {
       const lab = await XorLab.create({ dataset, algorithm, lr: 0.3, seed: 0 });
       await lab.setWeights(W0);
-      await lab.trainToConvergence();
+      const r = await lab.trainToConvergence();
       expect([dataset, algorithm, lab.epoch]).toEqual([dataset, algorithm, epochs]);
+      expect(r).toEqual({ end: 'converged', epochsRun: epochs });
       if (!Number.isNaN(firstLoss)) expectClose([lab.lossHistory[0]!], [firstLoss], 1e-5);
       expectClose([lab.loss], [lastLoss], 1e-5);
       expect(lab.accuracy).toBeGreaterThanOrEqual(ACCURACY_GOAL);
@@ -314,19 +335,22 @@ describe('the lab: buttons and stopping rules', () => {
     await lab.setWeights(W0);
     for (let i = 0; i < 3; i++) await lab.trainSteps(10);
     expect(lab.epoch).toBe(30);
-    await lab.trainToConvergence();
+    const r = await lab.trainToConvergence();
     expect(lab.epoch).toBe(MAX_EPOCHS);
+    // Cut off by the limit, not converged: the page says which.
+    expect(r).toEqual({ end: 'limit', epochsRun: MAX_EPOCHS - 30 });
     expect(lab.accuracy).toBeLessThan(ACCURACY_GOAL);
     expectClose([lab.loss], [0.09181156372035794], 1e-4); // numpy, after 500 epochs
-    await lab.trainToConvergence(); // at the limit: nothing more
+    expect(await lab.trainToConvergence()).toEqual({ end: 'limit', epochsRun: 0 }); // at the limit: nothing more
     expect(lab.epoch).toBe(MAX_EPOCHS);
   });
 
   it('Stop: an aborted signal ends training before the next epoch', async () => {
     const lab = await XorLab.create({ dataset: 'noisy', seed: 0 });
     const ctl = new AbortController();
-    await lab.trainToConvergence({ signal: ctl.signal, onEpoch: (r) => void (r.epoch === 7 && ctl.abort()) });
+    const r = await lab.trainToConvergence({ signal: ctl.signal, onEpoch: (e) => void (e.epoch === 7 && ctl.abort()) });
     expect(lab.epoch).toBe(7);
+    expect(r).toEqual({ end: 'stopped', epochsRun: 7 });
   });
 
   it('changing the algorithm restarts the velocity at zero', async () => {
