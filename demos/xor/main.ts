@@ -7,8 +7,9 @@ import { DATASETS, DATASET_LABELS } from './data.ts';
 import type { DatasetName } from './data.ts';
 import { ALGORITHMS, ALGORITHM_LABELS, BETA, LEARNING_RATES, LR_LABELS, parameterCount } from './net.ts';
 import type { Algorithm } from './net.ts';
-import { MAX_EPOCHS, XorLab } from './lab.ts';
-import type { EpochReport } from './lab.ts';
+import { ACCURACY_GOAL, LOSS_GOAL, MAX_EPOCHS, RESET_TRIALS, XorLab } from './lab.ts';
+import type { ConvergenceResult, EpochReport } from './lab.ts';
+import { BoundaryPlot } from './boundary-plot.ts';
 import { runRestarts, summarize } from './restarts.ts';
 import type { RestartProgress } from './restarts.ts';
 import dataSource from './data.ts?raw';
@@ -56,7 +57,7 @@ prose(
 );
 prose(
   labSec.body,
-  'Reset Network draws 10 random networks (every weight from a normal distribution with standard deviation 0.5) and keeps the one whose loss is lowest before any training. Even so, a 2-2-1 network is a fragile learner: from roughly a third of starting points it settles into a poor valley and never reaches 99%. If the loss flattens out well above zero, reset and try again, and see whether momentum or another learning rate helps.',
+  'Reset Network draws 10 random networks (every weight from a normal distribution with standard deviation 0.5) and keeps the one whose loss is lowest before any training. Even so, a 2-2-1 network is a fragile learner: from roughly a third of starting points it settles into a poor valley and never reaches 99%. If the loss flattens out well above zero, reset and try again, and see whether momentum or another learning rate helps. The table under the status line lists the initial loss of every one of the 10 starts of the last reset, so you can see how much a random start matters before any training.',
 );
 if (seed !== null) {
   prose(labSec.body, `This page was opened with ?seed=${seed}: reset number k (the first network is number 0) draws its starts after manualSeed(${seed} + k), so the same sequence of resets gives the same networks every time.`);
@@ -108,10 +109,13 @@ function trigger(a: Action): void {
 
 const statusLine = el('div', { class: 'lab-status', 'data-lab-status': '' }, 'Starting…');
 const note = el('div', { class: 'lab-note', 'data-lab-note': '' });
-labSec.output.before(statusLine, note);
+// Every start of the last reset with its initial loss: the lesson asks the learner to notice
+// how much they vary.
+const trialsTable = el('table', { class: 'results lab-trials', id: 'xor-trials' });
+labSec.output.before(statusLine, note, trialsTable);
 const GRID = 81; // -2 .. 2 in steps of 0.05, the lesson's mesh
 const RANGE: [number, number] = [-2, 2];
-const heatmap = new Heatmap(labSec.output, { id: 'xor-boundary', range: RANGE, size: 360 });
+const boundary = new BoundaryPlot(labSec.output, { id: 'xor-boundary', range: RANGE, ticks: [-2, -1, 0, 1, 2], size: 360 });
 const lossChart = new Chart(labSec.output, { id: 'xor-loss', title: 'Training loss', xLabel: 'epoch', yLabel: 'loss (log scale)', series: [{ label: 'loss' }], logY: true, width: 480, height: 360 });
 const gridPoints = tensor(Heatmap.grid(GRID, RANGE), { shape: [GRID * GRID, 2] });
 
@@ -126,14 +130,40 @@ async function drawBoundary(): Promise<void> {
   const values = await lab.outputs(gridPoints);
   const d = lab.dataset;
   const points = Array.from({ length: d.n }, (_, i) => ({ x: d.X[i * 2]!, y: d.X[i * 2 + 1]!, label: d.y[i]! }));
-  heatmap.draw(values, GRID, points);
+  boundary.draw(values, GRID, points, lab.epoch);
+}
+
+function showTrials(): void {
+  const losses = lab.trialLosses;
+  trialsTable.hidden = losses.length === 0;
+  if (losses.length === 0) return void trialsTable.replaceChildren();
+  trialsTable.replaceChildren(
+    el('caption', {}, `The last reset's ${losses.length} random starts and their loss before training; the lowest (bold) is the network being trained`),
+    el('tr', {}, el('th', {}, 'start'), ...losses.map((_, i) => el('th', {}, String(i + 1)))),
+    el(
+      'tr',
+      {},
+      el('th', {}, 'initial loss'),
+      ...losses.map((l, i) => el('td', i === lab.bestTrial ? { 'data-trial': String(i), class: 'best', style: 'font-weight: 700' } : { 'data-trial': String(i) }, l.toFixed(4))),
+    ),
+  );
+}
+
+/** What ended a Train to Convergence run, in words: reaching the 500-epoch limit is not converging. */
+function convergenceNote(r: ConvergenceResult): string {
+  const acc = `${(lab.accuracy * 100).toFixed(2)}%`;
+  const loss = lab.loss.toFixed(6);
+  if (r.end === 'converged') return `Converged at epoch ${lab.epoch}: accuracy ${acc}, loss ${loss}.`;
+  if (r.end === 'stopped') return `Stopped at epoch ${lab.epoch}, before converging.`;
+  if (r.epochsRun === 0) return `Already at the ${MAX_EPOCHS}-epoch limit, so Train to Convergence has nothing left to do. Reset Network to start again (Train 1 Step and Train 10 Steps still go on).`;
+  return `Stopped at the ${MAX_EPOCHS}-epoch limit without converging: accuracy ${acc} and loss ${loss}, short of the goal (accuracy at least ${ACCURACY_GOAL * 100}% or loss below ${LOSS_GOAL}). Reset Network for a new start, or try another learning rate or algorithm.`;
 }
 
 function redrawLoss(): void {
   lossChart.setData(lab.lossHistory.map((_, i) => i + 1), [lab.lossHistory]);
 }
 
-async function train(ctx: RunContext, action: 'converge' | 'step1' | 'step10'): Promise<void> {
+async function train(ctx: RunContext, action: 'converge' | 'step1' | 'step10'): Promise<ConvergenceResult | null> {
   const startEpoch = lab.epoch;
   const onEpoch = async (r: EpochReport): Promise<void> => {
     lossChart.append(r.epoch, [r.loss]);
@@ -145,16 +175,19 @@ async function train(ctx: RunContext, action: 'converge' | 'step1' | 'step10'): 
     if (done % 5 === 0) await nextFrame();
   };
   const opts = { signal: ctx.signal, onEpoch };
-  if (action === 'converge') await lab.trainToConvergence(opts);
-  else await lab.trainSteps(action === 'step1' ? 1 : 10, opts);
+  if (action === 'converge') return lab.trainToConvergence(opts);
+  await lab.trainSteps(action === 'step1' ? 1 : 10, opts);
+  return null;
 }
 
 labSec.onRun(async (ctx) => {
   const action = nextAction;
   nextAction = 'converge';
   setBusy(true);
+  let end: ConvergenceResult | null = null;
   try {
     note.textContent = '';
+    note.dataset.end = '';
     if (action === 'init') {
       lab = await XorLab.create({ dataset: datasetOf(datasetCtl.get()), algorithm: algorithmOf(algorithmCtl.get()), lr: lrOf(lrCtl.get()), seed });
     } else if (action === 'reset' || action === 'dataset') {
@@ -162,16 +195,21 @@ labSec.onRun(async (ctx) => {
       if (action === 'dataset') await lab.setDataset(datasetOf(datasetCtl.get()));
       else await lab.reset();
     } else {
-      await train(ctx, action);
+      end = await train(ctx, action);
     }
     if (action === 'init' || action === 'reset' || action === 'dataset') {
-      note.textContent = `Reset! Best of 10 starts: loss ${lab.initLoss.toFixed(4)}, accuracy ${(lab.accuracy * 100).toFixed(2)}%`;
+      note.textContent = `Reset! Best of ${RESET_TRIALS} starts: loss ${lab.initLoss.toFixed(4)}, accuracy ${(lab.accuracy * 100).toFixed(2)}%`;
+      showTrials();
+    }
+    if (end) {
+      note.textContent = convergenceNote(end);
+      note.dataset.end = end.end;
     }
     const snap = await lab.snapshot();
     showStatus(snap.epoch, snap.loss, snap.accuracy);
     redrawLoss();
     await drawBoundary();
-    return { action, ...snap };
+    return end ? { action, end: end.end, ...snap } : { action, ...snap };
   } finally {
     setBusy(false);
   }
