@@ -37,6 +37,20 @@ export interface EpochReport {
   accuracy: number;
 }
 
+/**
+ * How a Train to Convergence run ended: the stopping rule was met, the 500-epoch limit was
+ * reached first (then the net has not converged, and the page says so), or Stop was pressed.
+ */
+export type ConvergenceEnd = 'converged' | 'limit' | 'stopped';
+
+export interface ConvergenceResult {
+  /** As every lesson module's result: true when Stop ended it. */
+  stopped: boolean;
+  end: ConvergenceEnd;
+  /** Epochs this run trained (0 when the net was already at the limit). */
+  epochsRun: number;
+}
+
 export interface TrainOptions {
   /** Checked before every epoch: once aborted, training ends there. */
   signal?: AbortSignal;
@@ -57,6 +71,10 @@ export interface LabSnapshot {
   resets: number;
   /** The best initial loss of the last reset (multi-start). */
   initLoss: number;
+  /** The last reset's 10 trials' initial losses, in draw order (empty after setWeights). */
+  trialLosses: number[];
+  /** Which of them was kept (the lowest; the first on a tie); -1 after setWeights. */
+  bestTrial: number;
   weights: number[];
 }
 
@@ -73,6 +91,9 @@ export class XorLab {
   loss = NaN;
   correct = 0;
   initLoss = NaN;
+  /** The last reset's trials: each one's initial loss, and the index of the one kept. */
+  trialLosses: number[] = [];
+  bestTrial = -1;
   /** Resets so far (the first network counts as one). */
   resets = 0;
 
@@ -108,6 +129,8 @@ export class XorLab {
     this.epoch = 0;
     this.lossHistory = [];
     this.initLoss = init.bestLoss[0]!;
+    this.trialLosses = init.trialLosses[0]!;
+    this.bestTrial = init.bestTrial[0]!;
     await this.evaluate();
     return { initLoss: this.initLoss, accuracy: this.accuracy };
   }
@@ -120,6 +143,8 @@ export class XorLab {
     this.lossHistory = [];
     await this.evaluate();
     this.initLoss = this.loss;
+    this.trialLosses = [];
+    this.bestTrial = -1;
   }
 
   /** The dataset dropdown: new data, then a fresh multi-start network, as the lesson does. */
@@ -172,14 +197,18 @@ export class XorLab {
     return { stopped: false };
   }
 
-  /** Train to Convergence: until accuracy >= 99% or loss < 0.01, and at most 500 epochs in all. */
-  async trainToConvergence(opts: TrainOptions = {}): Promise<{ stopped: boolean }> {
+  /**
+   * Train to Convergence: until accuracy >= 99% or loss < 0.01, and at most 500 epochs in all.
+   * Says which of the two ended it: a run cut off by the limit has not converged.
+   */
+  async trainToConvergence(opts: TrainOptions = {}): Promise<ConvergenceResult> {
+    const start = this.epoch;
     while (this.epoch < MAX_EPOCHS) {
-      if (opts.signal?.aborted) return { stopped: true };
+      if (opts.signal?.aborted) return { stopped: true, end: 'stopped', epochsRun: this.epoch - start };
       const r = await this.oneEpoch(opts);
-      if (r.accuracy >= ACCURACY_GOAL || r.loss < LOSS_GOAL) break;
+      if (r.accuracy >= ACCURACY_GOAL || r.loss < LOSS_GOAL) return { stopped: false, end: 'converged', epochsRun: this.epoch - start };
     }
-    return { stopped: false };
+    return { stopped: false, end: 'limit', epochsRun: this.epoch - start };
   }
 
   /** The network's output on points [M, 2] (the decision-boundary grid). */
@@ -200,6 +229,8 @@ export class XorLab {
       lossHistory: [...this.lossHistory],
       resets: this.resets,
       initLoss: this.initLoss,
+      trialLosses: [...this.trialLosses],
+      bestTrial: this.bestTrial,
       weights: Array.from(await paramsToFlat(this.nets.params)),
     };
   }

@@ -5,10 +5,11 @@ import { Chart, Heatmap, button, codePanel, el, initPage, math, nextFrame, numbe
 import type { RunContext } from '../ui/index.ts';
 import { DATASETS, DATASET_LABELS } from './data.ts';
 import type { DatasetName } from './data.ts';
-import { ALGORITHMS, ALGORITHM_LABELS, BETA, LEARNING_RATES, LR_LABELS } from './net.ts';
+import { ALGORITHMS, ALGORITHM_LABELS, BETA, LEARNING_RATES, LR_LABELS, parameterCount } from './net.ts';
 import type { Algorithm } from './net.ts';
-import { MAX_EPOCHS, XorLab } from './lab.ts';
-import type { EpochReport } from './lab.ts';
+import { ACCURACY_GOAL, LOSS_GOAL, MAX_EPOCHS, RESET_TRIALS, XorLab } from './lab.ts';
+import type { ConvergenceResult, EpochReport } from './lab.ts';
+import { BoundaryPlot } from './boundary-plot.ts';
 import { runRestarts, summarize } from './restarts.ts';
 import type { RestartProgress } from './restarts.ts';
 import dataSource from './data.ts?raw';
@@ -24,7 +25,13 @@ const seed = seedParam();
 
 prose(
   main,
-  'Finding nine weights for the XOR network by dragging sliders is slow guesswork, and it only gets worse as networks grow: ten hidden units already mean 31 numbers, and real networks have millions. Here the computer does the search. The loss measures how wrong the network is; its gradient says which way each weight should move to make the loss smaller. Gradient descent takes a small step that way, then looks again, over and over, like a ball rolling downhill on the loss surface.',
+  `Finding nine weights for the XOR network by dragging sliders is slow guesswork, and it only gets worse as networks grow: ten hidden units already mean ${parameterCount(10)} numbers, a hundred mean ${parameterCount(100)}, and real networks have millions. Here the computer does the search. The loss measures how wrong the network is; its gradient says which way each weight should move to make the loss smaller. Gradient descent takes a small step that way, then looks again, over and over, like a ball rolling downhill on the loss surface.`,
+);
+// The lesson's own counts (31 and 301) leave out the output unit's weights; a learner
+// reading both side by side deserves to know which one to trust, and why.
+prose(
+  main,
+  `If you have the lesson open beside this page, it gives 31 and 301 for those two sizes. Those totals look like three numbers per hidden unit (two weights and a bias) plus the output's bias, which leaves out the output unit's weights, one for each hidden unit; the lesson's own count of ${parameterCount(2)} for the two-unit network does include them. With them, ten units make $2 \\cdot 10 + 10 + 10 + 1 = ${parameterCount(10)}$ and a hundred make $2 \\cdot 100 + 100 + 100 + 1 = ${parameterCount(100)}$.`,
 );
 prose(main, 'The network has two tanh hidden units and one sigmoid output, nine weights in all:');
 math(main, String.raw`h_1 = \tanh(w_{11}x_1 + w_{12}x_2 + b_1),\quad h_2 = \tanh(w_{21}x_1 + w_{22}x_2 + b_2),\quad \hat y = \sigma(w^{\text{out}}_1 h_1 + w^{\text{out}}_2 h_2 + b^{\text{out}})`);
@@ -50,11 +57,23 @@ prose(
 );
 prose(
   labSec.body,
-  'Reset Network draws 10 random networks (every weight from a normal distribution with standard deviation 0.5) and keeps the one whose loss is lowest before any training. Even so, a 2-2-1 network is a fragile learner: from roughly a third of starting points it settles into a poor valley and never reaches 99%. If the loss flattens out well above zero, reset and try again, and see whether momentum or another learning rate helps.',
+  'Reset Network draws 10 random networks (every weight from a normal distribution with standard deviation 0.5) and keeps the one whose loss is lowest before any training. Even so, a 2-2-1 network is a fragile learner: from roughly a third of starting points it settles into a poor valley and never reaches 99%. If the loss flattens out well above zero, reset and try again, and see whether momentum or another learning rate helps. The table under the status line lists the initial loss of every one of the 10 starts of the last reset, so you can see how much a random start matters before any training.',
 );
 if (seed !== null) {
   prose(labSec.body, `This page was opened with ?seed=${seed}: reset number k (the first network is number 0) draws its starts after manualSeed(${seed} + k), so the same sequence of resets gives the same networks every time.`);
 }
+// Why momentum as the lesson writes it is often the slower choice here: the velocity starts
+// at zero and takes in only (1 - beta) of each gradient, so early steps are short.
+const stepsToNinety = Math.ceil(Math.log(0.1) / Math.log(BETA));
+prose(
+  labSec.body,
+  `Why momentum is often the slower of the two here. The velocity starts at $v_0 = 0$ and each epoch takes in only $1 - \\beta = ${+(1 - BETA).toFixed(2)}$ of the new gradient, so the first momentum step is exactly a basic step at a tenth of the learning rate. If the gradient stayed the same $g$ every epoch, the velocity after $t$ epochs would be`,
+);
+math(labSec.body, String.raw`v_t = (1 - \beta)\sum_{k=1}^{t} \beta^{\,t-k}\, g = (1 - \beta^{t})\, g`);
+prose(
+  labSec.body,
+  `that is $${+(1 - BETA).toFixed(2)}\\,g$ after one epoch, $${(1 - BETA ** 10).toFixed(2)}\\,g$ after ten, and $0.9\\,g$ only after ${stepsToNinety}. The line search cannot make up for it: the longest step it tries is twice the learning rate. A good start on these small datasets often converges within a few dozen epochs, so momentum spends much of its run catching up, and it tends to need more epochs than basic descent (the hundred resets below measure this for every learning rate). The averaging earns its keep in long flat stretches and narrow zig-zagging valleys, not in a short race. PyTorch's SGD, for comparison, writes the update as $v \\leftarrow \\beta v + g$, without the factor $1 - \\beta$, and Adam divides its average by $1 - \\beta^t$ to undo the start at zero: either way the first steps are full length.`,
+);
 
 const datasetLabels = DATASETS.map((d) => DATASET_LABELS[d]);
 const algorithmLabels = ALGORITHMS.map((a) => ALGORITHM_LABELS[a]);
@@ -90,10 +109,13 @@ function trigger(a: Action): void {
 
 const statusLine = el('div', { class: 'lab-status', 'data-lab-status': '' }, 'Starting…');
 const note = el('div', { class: 'lab-note', 'data-lab-note': '' });
-labSec.output.before(statusLine, note);
+// Every start of the last reset with its initial loss: the lesson asks the learner to notice
+// how much they vary.
+const trialsTable = el('table', { class: 'results lab-trials', id: 'xor-trials' });
+labSec.output.before(statusLine, note, trialsTable);
 const GRID = 81; // -2 .. 2 in steps of 0.05, the lesson's mesh
 const RANGE: [number, number] = [-2, 2];
-const heatmap = new Heatmap(labSec.output, { id: 'xor-boundary', range: RANGE, size: 360 });
+const boundary = new BoundaryPlot(labSec.output, { id: 'xor-boundary', range: RANGE, ticks: [-2, -1, 0, 1, 2], size: 360 });
 const lossChart = new Chart(labSec.output, { id: 'xor-loss', title: 'Training loss', xLabel: 'epoch', yLabel: 'loss (log scale)', series: [{ label: 'loss' }], logY: true, width: 480, height: 360 });
 const gridPoints = tensor(Heatmap.grid(GRID, RANGE), { shape: [GRID * GRID, 2] });
 
@@ -108,14 +130,40 @@ async function drawBoundary(): Promise<void> {
   const values = await lab.outputs(gridPoints);
   const d = lab.dataset;
   const points = Array.from({ length: d.n }, (_, i) => ({ x: d.X[i * 2]!, y: d.X[i * 2 + 1]!, label: d.y[i]! }));
-  heatmap.draw(values, GRID, points);
+  boundary.draw(values, GRID, points, lab.epoch);
+}
+
+function showTrials(): void {
+  const losses = lab.trialLosses;
+  trialsTable.hidden = losses.length === 0;
+  if (losses.length === 0) return void trialsTable.replaceChildren();
+  trialsTable.replaceChildren(
+    el('caption', {}, `The last reset's ${losses.length} random starts and their loss before training; the lowest (bold) is the network being trained`),
+    el('tr', {}, el('th', {}, 'start'), ...losses.map((_, i) => el('th', {}, String(i + 1)))),
+    el(
+      'tr',
+      {},
+      el('th', {}, 'initial loss'),
+      ...losses.map((l, i) => el('td', i === lab.bestTrial ? { 'data-trial': String(i), class: 'best', style: 'font-weight: 700' } : { 'data-trial': String(i) }, l.toFixed(4))),
+    ),
+  );
+}
+
+/** What ended a Train to Convergence run, in words: reaching the 500-epoch limit is not converging. */
+function convergenceNote(r: ConvergenceResult): string {
+  const acc = `${(lab.accuracy * 100).toFixed(2)}%`;
+  const loss = lab.loss.toFixed(6);
+  if (r.end === 'converged') return `Converged at epoch ${lab.epoch}: accuracy ${acc}, loss ${loss}.`;
+  if (r.end === 'stopped') return `Stopped at epoch ${lab.epoch}, before converging.`;
+  if (r.epochsRun === 0) return `Already at the ${MAX_EPOCHS}-epoch limit, so Train to Convergence has nothing left to do. Reset Network to start again (Train 1 Step and Train 10 Steps still go on).`;
+  return `Stopped at the ${MAX_EPOCHS}-epoch limit without converging: accuracy ${acc} and loss ${loss}, short of the goal (accuracy at least ${ACCURACY_GOAL * 100}% or loss below ${LOSS_GOAL}). Reset Network for a new start, or try another learning rate or algorithm.`;
 }
 
 function redrawLoss(): void {
   lossChart.setData(lab.lossHistory.map((_, i) => i + 1), [lab.lossHistory]);
 }
 
-async function train(ctx: RunContext, action: 'converge' | 'step1' | 'step10'): Promise<{ stopped: boolean }> {
+async function train(ctx: RunContext, action: 'converge' | 'step1' | 'step10'): Promise<{ stopped: boolean; end: ConvergenceResult | null }> {
   const startEpoch = lab.epoch;
   const onEpoch = async (r: EpochReport): Promise<void> => {
     lossChart.append(r.epoch, [r.loss]);
@@ -127,18 +175,23 @@ async function train(ctx: RunContext, action: 'converge' | 'step1' | 'step10'): 
     if (done % 5 === 0) await nextFrame();
   };
   const opts = { signal: ctx.signal, onEpoch };
-  if (action === 'converge') return lab.trainToConvergence(opts);
-  return lab.trainSteps(action === 'step1' ? 1 : 10, opts);
+  if (action === 'converge') {
+    const end = await lab.trainToConvergence(opts);
+    return { stopped: end.stopped, end };
+  }
+  return { ...(await lab.trainSteps(action === 'step1' ? 1 : 10, opts)), end: null };
 }
 
 labSec.onRun(async (ctx) => {
   const action = nextAction;
   nextAction = 'converge';
   setBusy(true);
+  let end: ConvergenceResult | null = null;
   try {
     note.textContent = '';
     // Only training looks at Stop; a reset or a dataset change always finishes.
     let stopped = false;
+    note.dataset.end = '';
     if (action === 'init') {
       lab = await XorLab.create({ dataset: datasetOf(datasetCtl.get()), algorithm: algorithmOf(algorithmCtl.get()), lr: lrOf(lrCtl.get()), seed });
     } else if (action === 'reset' || action === 'dataset') {
@@ -146,16 +199,21 @@ labSec.onRun(async (ctx) => {
       if (action === 'dataset') await lab.setDataset(datasetOf(datasetCtl.get()));
       else await lab.reset();
     } else {
-      ({ stopped } = await train(ctx, action));
+      ({ stopped, end } = await train(ctx, action));
     }
     if (action === 'init' || action === 'reset' || action === 'dataset') {
-      note.textContent = `Reset! Best of 10 starts: loss ${lab.initLoss.toFixed(4)}, accuracy ${(lab.accuracy * 100).toFixed(2)}%`;
+      note.textContent = `Reset! Best of ${RESET_TRIALS} starts: loss ${lab.initLoss.toFixed(4)}, accuracy ${(lab.accuracy * 100).toFixed(2)}%`;
+      showTrials();
+    }
+    if (end) {
+      note.textContent = convergenceNote(end);
+      note.dataset.end = end.end;
     }
     const snap = await lab.snapshot();
     showStatus(snap.epoch, snap.loss, snap.accuracy);
     redrawLoss();
     await drawBoundary();
-    return { action, stopped, ...snap };
+    return end ? { action, stopped, end: end.end, ...snap } : { action, stopped, ...snap };
   } finally {
     setBusy(false);
   }

@@ -29,6 +29,17 @@ export const STEP_FACTORS = [1, 0.5, 2] as const;
 /** Parameters per net, in the lesson's get_weights() order. */
 export const WEIGHT_NAMES = ['w11', 'w12', 'b1', 'w21', 'w22', 'b2', 'w_out1', 'w_out2', 'b_out'] as const;
 
+/**
+ * How many numbers a 2-input, one-output network with `hidden` hidden units has: a weight
+ * from each input to each hidden unit, a bias per hidden unit, a weight from each hidden
+ * unit to the output, and the output's bias. 9 for the lab's 2-2-1 net, 41 for ten units.
+ */
+export function parameterCount(hidden: number): number {
+  if (!(Number.isSafeInteger(hidden) && hidden >= 1)) throw new Error(`parameterCount: hidden units must be a whole number >= 1, got ${hidden}`);
+  const inputs = 2;
+  return inputs * hidden + hidden + hidden + 1;
+}
+
 export interface NetConfig {
   algorithm: Algorithm;
   lr: number;
@@ -277,6 +288,10 @@ export interface MultiStart {
   weights: Float32Array;
   /** Each start's best initial loss. */
   bestLoss: number[];
+  /** Each start's trials' initial losses, in the order they were drawn. */
+  trialLosses: number[][];
+  /** Each start's winning trial (an index into its trialLosses). */
+  bestTrial: number[];
 }
 
 /**
@@ -294,6 +309,8 @@ export async function multiStart(d: DataTensors, opts: { starts?: number; trials
   const losses = await lossesOf(d, all).data();
   const weights = new Float32Array(starts * 9);
   const bestLoss: number[] = [];
+  const trialLosses: number[][] = [];
+  const bestTrials: number[] = [];
   for (let s = 0; s < starts; s++) {
     let best = Infinity;
     let bestTrial = 0;
@@ -306,6 +323,8 @@ export async function multiStart(d: DataTensors, opts: { starts?: number; trials
     }
     weights.set(all.subarray((s * trials + bestTrial) * 9, (s * trials + bestTrial + 1) * 9), s * 9);
     bestLoss.push(best);
+    trialLosses.push(Array.from(losses.subarray(s * trials, (s + 1) * trials)));
+    bestTrials.push(bestTrial);
   }
-  return { weights, bestLoss };
+  return { weights, bestLoss, trialLosses, bestTrial: bestTrials };
 }

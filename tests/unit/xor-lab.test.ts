@@ -8,11 +8,11 @@
 // create_xor_dataset) and run with numpy 2.4 in float64. Our nets run in float32, so those
 // comparisons allow float32 rounding (a few units in the 7th significant digit).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { RandomState, backendStats, manualSeed, randn, setBackend, tensor } from 'shadergrad';
+import { RandomState, backendStats, manualSeed, nn, randn, setBackend, tensor } from 'shadergrad';
 import type { Tensor } from 'shadergrad';
 import { DATASETS, createXorDataset, noiseFor, toTensors } from '../../demos/xor/data.ts';
 import type { DatasetName } from '../../demos/xor/data.ts';
-import { XorNets, bceLoss, constants, correctCount, forward, gradients, lossesOf, multiStart, paramsFromFlat, paramsToFlat } from '../../demos/xor/net.ts';
+import { BETA, WEIGHT_NAMES, XorNets, bceLoss, constants, correctCount, forward, gradients, lossesOf, multiStart, parameterCount, paramsFromFlat, paramsToFlat } from '../../demos/xor/net.ts';
 import type { Algorithm, Params } from '../../demos/xor/net.ts';
 import { ACCURACY_GOAL, LOSS_GOAL, MAX_EPOCHS, XorLab } from '../../demos/xor/lab.ts';
 import { median, runRestarts } from '../../demos/xor/restarts.ts';
@@ -107,6 +107,27 @@ async function flatGrad(g: Params): Promise<number[]> {
   return Array.from(await paramsToFlat(g));
 }
 
+describe('parameter counts the page states', () => {
+  it('parameterCount(h) is what a 2-h-1 network of nn.Linear layers holds: 9, 41, 401', () => {
+    for (const h of [1, 2, 3, 10, 100]) {
+      const net = new nn.Sequential(new nn.Linear(2, h), new nn.Tanh(), new nn.Linear(h, 1));
+      const held = net.parameters().reduce((n, p) => n + p.numel(), 0);
+      expect([h, parameterCount(h)]).toEqual([h, held]);
+    }
+    // The lab's own net: nine named weights, and the batched tensors hold nine numbers per net.
+    expect(parameterCount(2)).toBe(WEIGHT_NAMES.length);
+    const p = paramsFromFlat(W0);
+    expect(Object.values(p).reduce((n: number, t: Tensor) => n + t.numel(), 0)).toBe(9);
+    // Counted by hand (2*10 + 10 + 10 + 1): the lesson's 31 and 301 leave out the output weights.
+    expect(parameterCount(10)).toBe(41);
+    expect(parameterCount(100)).toBe(401);
+  });
+
+  it('parameterCount rejects a count of hidden units that is not a whole number >= 1', () => {
+    for (const bad of [0, -1, 2.5, NaN, Infinity]) expect(() => parameterCount(bad)).toThrow(/parameterCount: hidden units must be a whole number >= 1/);
+  });
+});
+
 describe('the 2-2-1 network', () => {
   it('forward and loss equal the lesson at W0 (numpy: compute_loss, compute_accuracy)', async () => {
     const d = toTensors(createXorDataset('clean'));
@@ -147,6 +168,25 @@ describe('the 2-2-1 network', () => {
     const s2 = nets.step();
     expectClose(await s2.loss.data(), [0.7404116351228436]);
     expectClose(await paramsToFlat(nets.params), [0.490832862080558, -0.28820733619657274, 0.08962850281719635, -0.39985691094293063, 0.5944368628027394, 0.2188771641380163, 0.684527006940583, -0.7886662579888426, 0.05047558974754554]);
+  });
+
+  it("momentum's first epoch is basic descent's at a tenth of the learning rate (v starts at 0)", async () => {
+    // What the page says about momentum's slow start: v1 = (1 - beta) g, so its candidates
+    // w - eta v1 for eta in {lr, lr/2, 2 lr} are basic's candidates at lr (1 - beta).
+    const d = toTensors(createXorDataset('clean'));
+    for (const lr of [0.1, 0.3, 1]) {
+      const mom = new XorNets(d, W0, [{ algorithm: 'momentum', lr }]);
+      const basic = new XorNets(d, W0, [{ algorithm: 'basic', lr: lr * (1 - BETA) }]);
+      const same = new XorNets(d, W0, [{ algorithm: 'basic', lr }]);
+      const [lm, lb, ls] = [await mom.step().loss.data(), await basic.step().loss.data(), await same.step().loss.data()];
+      expectClose(lm, [lb[0]!], 1e-6);
+      const [wm, wb, ws] = [await paramsToFlat(mom.params), await paramsToFlat(basic.params), await paramsToFlat(same.params)];
+      expectClose(wm, Array.from(wb), 1e-6, 1e-7);
+      // And it moves the weights far less than a basic step at the same learning rate.
+      const dist = (w: Float32Array): number => Math.hypot(...W0.map((x, k) => w[k]! - x));
+      expect(dist(wm)).toBeLessThan(0.5 * dist(ws));
+      expect(ls[0]).toBeLessThan(lm[0]!);
+    }
   });
 
   it('the line search keeps the best of lr, lr/2 and 2 lr', async () => {
@@ -200,6 +240,26 @@ describe('multi-start initialization', () => {
     const ms = await multiStart(d, { starts: 1, trials: 10, scale: 0.5 });
     expect(Array.from(ms.weights)).toEqual(draws.slice(best * 9, best * 9 + 9).map(Math.fround));
     expectClose(ms.bestLoss, [losses[best]!]);
+    // Every trial's initial loss, in draw order (the page lists them on Reset).
+    expectClose(ms.trialLosses[0]!, losses, 2e-6);
+    expect(ms.bestTrial).toEqual([best]);
+
+    // The lab keeps the same list for its last reset, and its snapshot publishes it.
+    const lab = await XorLab.create({ dataset: 'clean', seed: 7 });
+    expectClose(lab.trialLosses, losses, 2e-6);
+    expect(lab.bestTrial).toBe(best);
+    expect(lab.initLoss).toBe(lab.trialLosses[best]);
+    expect(lab.initLoss).toBe(Math.min(...lab.trialLosses));
+    const snap = await lab.snapshot();
+    expect([snap.trialLosses, snap.bestTrial]).toEqual([lab.trialLosses, best]);
+    // The losses really vary from start to start (what the lesson asks the learner to notice).
+    expect(Math.max(...losses) - Math.min(...losses)).toBeGreaterThan(0.05);
+    // A reset replaces them; weights set by hand have no trials.
+    await lab.reset();
+    expect(lab.trialLosses).toHaveLength(10);
+    expect(lab.trialLosses).not.toEqual(snap.trialLosses);
+    await lab.setWeights(W0);
+    expect([lab.trialLosses, lab.bestTrial]).toEqual([[], -1]);
   });
 
   it('a seeded lab repeats its resets, and each reset differs', async () => {
@@ -234,8 +294,9 @@ describe('the lab: buttons and stopping rules', () => {
     for (const [dataset, algorithm, epochs, firstLoss, lastLoss] of lesson) {
       const lab = await XorLab.create({ dataset, algorithm, lr: 0.3, seed: 0 });
       await lab.setWeights(W0);
-      await lab.trainToConvergence();
+      const r = await lab.trainToConvergence();
       expect([dataset, algorithm, lab.epoch]).toEqual([dataset, algorithm, epochs]);
+      expect(r).toEqual({ stopped: false, end: 'converged', epochsRun: epochs });
       if (!Number.isNaN(firstLoss)) expectClose([lab.lossHistory[0]!], [firstLoss], 1e-5);
       expectClose([lab.loss], [lastLoss], 1e-5);
       expect(lab.accuracy).toBeGreaterThanOrEqual(ACCURACY_GOAL);
@@ -274,19 +335,22 @@ describe('the lab: buttons and stopping rules', () => {
     await lab.setWeights(W0);
     for (let i = 0; i < 3; i++) await lab.trainSteps(10);
     expect(lab.epoch).toBe(30);
-    await lab.trainToConvergence();
+    const r = await lab.trainToConvergence();
     expect(lab.epoch).toBe(MAX_EPOCHS);
+    // Cut off by the limit, not converged: the page says which.
+    expect(r).toEqual({ stopped: false, end: 'limit', epochsRun: MAX_EPOCHS - 30 });
     expect(lab.accuracy).toBeLessThan(ACCURACY_GOAL);
     expectClose([lab.loss], [0.09181156372035794], 1e-4); // numpy, after 500 epochs
-    await lab.trainToConvergence(); // at the limit: nothing more
+    expect(await lab.trainToConvergence()).toEqual({ stopped: false, end: 'limit', epochsRun: 0 }); // at the limit: nothing more
     expect(lab.epoch).toBe(MAX_EPOCHS);
   });
 
   it('Stop: an aborted signal ends training before the next epoch, and says so', async () => {
     const lab = await XorLab.create({ dataset: 'noisy', seed: 0 });
     const ctl = new AbortController();
-    expect(await lab.trainToConvergence({ signal: ctl.signal, onEpoch: (r) => void (r.epoch === 7 && ctl.abort()) })).toEqual({ stopped: true });
+    const r = await lab.trainToConvergence({ signal: ctl.signal, onEpoch: (e) => void (e.epoch === 7 && ctl.abort()) });
     expect(lab.epoch).toBe(7);
+    expect(r).toEqual({ stopped: true, end: 'stopped', epochsRun: 7 });
     expect(await lab.trainSteps(10, { signal: ctl.signal })).toEqual({ stopped: true });
     expect(lab.epoch).toBe(7);
     expect(await lab.trainSteps(2)).toEqual({ stopped: false });
