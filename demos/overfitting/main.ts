@@ -1,9 +1,23 @@
 // Part 3.6, overfitting, underfitting and L2: DOM wiring only. The experiments are in
 // ./overfit.ts (shown at the bottom), the same module the Node tests run on the CPU backend.
 import { Chart, codePanel, el, initPage, math, nextFrame, numberControl, prose, section, seedParam, selectControl } from '../ui/index.ts';
-import type { RunContext } from '../ui/index.ts';
-import { DEFAULTS, EXERCISE_PRESET, makeData, mergedXs, runComplexity, runNoisy, runSmallVsLarge, runWeightDecay, trueFunction } from './overfit.ts';
-import type { CurveResult } from './overfit.ts';
+import type { Control, RunContext } from '../ui/index.ts';
+import {
+  COMPLEXITY_PRESETS,
+  DEFAULTS,
+  TRAINING_SET_LABELS,
+  describeComplexity,
+  formatWidths,
+  lessonStart,
+  mergedXs,
+  parseWidths,
+  runComplexity,
+  runNoisy,
+  runSmallVsLarge,
+  runWeightDecay,
+  trueFunction,
+} from './overfit.ts';
+import type { ComplexityPresetName, CurveResult, NoisyResult, TrainingSet } from './overfit.ts';
 import overfitSource from './overfit.ts?raw';
 
 const main = document.querySelector<HTMLElement>('#main')!;
@@ -29,6 +43,40 @@ function lossDrawer(chart: Chart, ctx: RunContext, epochs: number): (r: { epoch:
   };
 }
 
+/**
+ * A labelled text input, shaped as the page kit's controls (demos/ui/controls.ts has number
+ * and select controls only). get() returns the text as typed; checking it is the caller's.
+ */
+function textControl(parent: HTMLElement, label: string, value: string, id: string): Control<string> {
+  const input = el('input', { type: 'text', id, value, size: '24', spellcheck: 'false' });
+  const wrap = el('label', { class: 'control' }, `${label} `, input);
+  parent.append(wrap);
+  return {
+    get: () => input.value,
+    set: (v) => {
+      input.value = v;
+    },
+    onChange: (fn) => input.addEventListener('change', fn),
+    element: input,
+  };
+}
+
+/** A table of numbers: a header row, then one row per entry (cells already formatted). */
+function resultsTable(id: string, headers: string[], rows: string[][]): HTMLTableElement {
+  const t = el('table', { class: 'results', id });
+  t.append(el('tr', {}, ...headers.map((h) => el('th', {}, h))));
+  for (const r of rows) t.append(el('tr', {}, ...r.map((c) => el('td', {}, c))));
+  return t;
+}
+
+const fixed = (v: number | null, digits = 4): string => (v === null ? '–' : v.toFixed(digits));
+
+/** A loss run's final numbers: train and test after the last epoch run, and the lowest test. */
+function curveRow(r: CurveResult): string[] {
+  return [`${r.epochs}${r.stopped ? ' (stopped)' : ''}`, fixed(r.finalTrain), fixed(r.finalTest), `${fixed(r.bestTest)} (${r.bestTestEpoch ?? '–'})`];
+}
+const CURVE_HEADERS = ['epochs', 'final train MSE', 'final test MSE', 'lowest test MSE (epoch)'];
+
 /** Rename series i (0-based) of a chart, in its legend too. */
 function relabel(chart: Chart, i: number, label: string): void {
   chart.plot.series[i + 1]!.label = label;
@@ -53,7 +101,11 @@ prose(
 );
 prose(
   main,
-  'Every run below starts with manualSeed(seed), draws the training set, then the test set, then the initial weights (PyTorch\'s default: uniform in ±1/√fan_in for weights and biases). The same seed therefore gives the same data and the same starting networks on the GPU and the CPU. The training set of the noisy sections reuses the same draws with a larger $\\sigma$.',
+  'The lesson\'s code never seeds PyTorch, so its numbers change from run to run. Here every run seeds PyTorch\'s own generator (this engine reproduces it) with the section\'s seed, 0 unless you change it, and then makes the lesson\'s draws in the lesson\'s order, as if its whole script ran from the top: the training set x_train, the test set x_test, Demo 1\'s network, the noisy training set x_train2 (new draws, not x_train\'s scaled up), Demo 2\'s network, the three of Demo 3, and then Demo 4\'s, each with PyTorch\'s default initialisation (uniform within ±1/√fan_in, weights before biases). A section needs only the draws up to its own networks; the earlier networks are drawn and thrown away, and the training between them is skipped, since training draws nothing.',
+);
+prose(
+  main,
+  'So putting torch.manual_seed(0), or whichever seed a section shows, as the first line of the lesson\'s code gives the same data and the same starting weights as this page; and as nothing random happens after that (full-batch Adam, no dropout, no shuffling), the same curves too. Over the lesson\'s 100 epochs the losses agree with PyTorch\'s to about four significant digits. Long runs on noisy data let the last-bit differences of float32 arithmetic grow: after section 4\'s 500-epoch preset the widest networks\' scores can differ from PyTorch\'s in the second decimal (at the default seed they still tell the same story).',
 );
 
 // ---- 1. small training set, large test set ------------------------------------------------
@@ -80,10 +132,13 @@ const chart1 = new Chart(s1.output, {
   series: [{ label: 'train (small set)' }, { label: 'test (large set)' }],
   logY: true,
 });
+const table1 = el('div', { class: 'svl-table' });
+s1.output.append(table1);
 s1.onRun(async (ctx) => {
   chart1.reset();
+  table1.replaceChildren();
   const epochs = c1.epochs.get();
-  return runSmallVsLarge({
+  const result = await runSmallVsLarge({
     seed: c1.seed.get(),
     nTrain: c1.nTrain.get(),
     nTest: c1.nTest.get(),
@@ -94,6 +149,8 @@ s1.onRun(async (ctx) => {
     signal: ctx.signal,
     onEpoch: lossDrawer(chart1, ctx, epochs),
   });
+  table1.replaceChildren(resultsTable('svl-results', CURVE_HEADERS, [curveRow(result)]));
+  return result;
 });
 
 // ---- 2. more noise ------------------------------------------------------------------------
@@ -101,15 +158,15 @@ s1.onRun(async (ctx) => {
 const s2 = section(main, 'noise', '2. Noise 1.0: learning the noise');
 prose(
   s2.body,
-  'Now the same 20 training points carry five times the noise ($\\sigma = 1$) while the test set stays as it was. The noise is now as large as the signal over much of the range, and 12 hidden units are plenty to follow it. The lower chart shows what that means: the noisy training points, the noiseless curve $\\sin(x) + 0.5x$ the data came from (dashed), the test points (grey), and the network\'s curve, redrawn every 10 epochs while it trains. Where the red curve leaves the dashed one to reach for a training point, it has fitted noise.',
+  'Now train on the second training set, x_train2: 20 points at the same positions, with fresh noise five times as strong ($\\sigma = 1$), while the test set stays as it was. The noise is now as large as the signal over much of the range, and 12 hidden units are plenty to follow it. The lower chart shows what that means: the noisy training points, the noiseless curve $\\sin(x) + 0.5x$ the data came from (dashed), the test points (grey), and the network\'s curve, redrawn every 10 epochs while it trains. Where the red curve leaves the dashed one to reach for a training point, it has fitted noise.',
 );
 prose(
   s2.body,
-  'Read the losses with the noise levels in mind. The training targets now scatter about the true curve with variance $\\sigma^2 = 1$, so a model that had learned exactly $\\sin(x) + 0.5x$ would still score a training MSE near 1; driving it lower means bending towards individual points. The test targets are only as noisy as before ($\\sigma = 0.2$), which is why the test curve can sit below the training curve here. The number to compare is the test loss of this run against the test loss of section 1, with the same points and the same seed: it is higher, and that difference is the price of the noise the model absorbed.',
+  'Read the losses with the noise levels in mind. The training targets now scatter about the true curve with variance $\\sigma^2 = 1$, so a model that had learned exactly $\\sin(x) + 0.5x$ would still score a training MSE near 1; driving it lower means bending towards individual points. The test targets are only as noisy as before ($\\sigma = 0.2$), which is why the test curve can sit below the training curve here. The number to compare is this run\'s final test loss against section 1\'s (the tables under both charts give them): noise the model has absorbed shows up there as a higher test loss.',
 );
 const c2 = {
   seed: numberControl(s2.controls, 'seed', startSeed, { min: 0, step: 1, id: 'noise-seed' }),
-  noise: numberControl(s2.controls, 'training noise σ', DEFAULTS.highNoise, { min: 0, id: 'noise-noise' }),
+  highNoise: numberControl(s2.controls, 'training noise σ', DEFAULTS.highNoise, { min: 0, id: 'noise-noise' }),
   testNoise: numberControl(s2.controls, 'test noise σ', DEFAULTS.testNoise, { min: 0, id: 'noise-testnoise' }),
   hidden: numberControl(s2.controls, 'hidden units', DEFAULTS.hidden, { min: 1, max: 4096, step: 1, id: 'noise-hidden' }),
   epochs: numberControl(s2.controls, 'epochs', DEFAULTS.epochs, { min: 1, max: 100000, step: 1, id: 'noise-epochs' }),
@@ -137,23 +194,27 @@ const fitChart = new Chart(s2.output, {
   width: 560,
   height: 340,
 });
+const table2 = el('div', { class: 'noise-table' });
+s2.output.append(table2);
 s2.onRun(async (ctx) => {
   chart2.reset();
   fitChart.reset();
+  table2.replaceChildren();
   const epochs = c2.epochs.get();
   const draw = lossDrawer(chart2, ctx, epochs);
   // The scatter series need the training and test xs; they come with the first fit.
   let layout: { xs: number[]; train: (number | null)[]; test: (number | null)[]; truth: number[] } | null = null;
-  const opts = { seed: c2.seed.get(), noise: c2.noise.get(), testNoise: c2.testNoise.get(), hidden: c2.hidden.get(), epochs, lr: c2.lr.get(), signal: ctx.signal };
+  const opts = { seed: c2.seed.get(), highNoise: c2.highNoise.get(), testNoise: c2.testNoise.get(), hidden: c2.hidden.get(), epochs, lr: c2.lr.get(), signal: ctx.signal };
   {
     // Draw the data before training starts (the same draws runNoisy makes after reseeding).
-    const { train, test } = await makeData(opts);
+    const start = await lessonStart(2, opts, []);
+    const [train, test] = [start.train2!, start.test];
     const xs = mergedXs(train.x, test.x);
     const at = (d: { x: number[]; y: number[] }): (number | null)[] => xs.map((x) => (d.x.includes(x) ? d.y[d.x.indexOf(x)]! : null));
     layout = { xs, train: at(train), test: at(test), truth: xs.map(trueFunction) };
     fitChart.setData(xs, [layout.train, layout.test, layout.truth, xs.map(() => null)]);
   }
-  return runNoisy({
+  const result: NoisyResult = await runNoisy({
     ...opts,
     fitEvery: 10,
     onEpoch: async (r) => {
@@ -161,6 +222,8 @@ s2.onRun(async (ctx) => {
       await draw(r);
     },
   });
+  table2.replaceChildren(resultsTable('noise-results', [...CURVE_HEADERS, 'fit vs true function (MSE)'], [[...curveRow(result), fixed(result.fitVsTruth)]]));
+  return result;
 });
 
 // ---- 3. weight decay ----------------------------------------------------------------------
@@ -173,12 +236,12 @@ prose(
 math(s3.body, String.raw`g_k \leftarrow \frac{\partial L}{\partial w_k} + \lambda\, w_k \qquad\Longleftrightarrow\qquad L_\text{total} = L + \frac{\lambda}{2}\sum_k w_k^2`);
 prose(
   s3.body,
-  'The two forms are the same thing, because the derivative of $\\tfrac{\\lambda}{2} w_k^2$ is $\\lambda w_k$. (Written with the penalty $\\lambda \\sum_k w_k^2$, without the one half, the gradient term would be $2\\lambda w_k$: the strength is a matter of convention.) Because Adam rescales gradients, this is "L2 inside Adam", not the decoupled decay of AdamW. Below, a fresh network is trained on the noisy 20 points for each $\\lambda$ (0, 0.01 and 0.1 by default), one after another, and their test losses are drawn together. The table gives the final losses and the sum of squares of all parameters, which the penalty pushes down.',
+  'The two forms are the same thing, because the derivative of $\\tfrac{\\lambda}{2} w_k^2$ is $\\lambda w_k$. (Written with the penalty $\\lambda \\sum_k w_k^2$, without the one half, the gradient term would be $2\\lambda w_k$: the strength is a matter of convention.) Because Adam rescales gradients, this is "L2 inside Adam", not the decoupled decay of AdamW. Below, a fresh network is trained on the noisy 20 points for each $\\lambda$ (0, 0.01 and 0.1 by default), one after another, and their test losses are drawn together. The table gives the final losses and the sum of squares of all parameters, which the penalty pushes down; whether the smaller weights also mean a lower test loss depends on how much the unpenalised network overfits, so read it off the table rather than assuming it.',
 );
 const c3 = {
   seed: numberControl(s3.controls, 'seed', startSeed, { min: 0, step: 1, id: 'wd-seed' }),
   l2: DEFAULTS.decays.map((d, i) => numberControl(s3.controls, `λ${i + 1}`, d, { min: 0, id: `wd-l2-${i}` })),
-  noise: numberControl(s3.controls, 'training noise σ', DEFAULTS.highNoise, { min: 0, id: 'wd-noise' }),
+  highNoise: numberControl(s3.controls, 'training noise σ', DEFAULTS.highNoise, { min: 0, id: 'wd-noise' }),
   hidden: numberControl(s3.controls, 'hidden units', DEFAULTS.hidden, { min: 1, max: 4096, step: 1, id: 'wd-hidden' }),
   epochs: numberControl(s3.controls, 'epochs', DEFAULTS.epochs, { min: 1, max: 100000, step: 1, id: 'wd-epochs' }),
   lr: numberControl(s3.controls, 'learning rate', DEFAULTS.lr, { min: 0, id: 'wd-lr' }),
@@ -224,7 +287,7 @@ s3.onRun(async (ctx) => {
   const result = await runWeightDecay({
     seed: c3.seed.get(),
     decays,
-    noise: c3.noise.get(),
+    highNoise: c3.highNoise.get(),
     hidden: c3.hidden.get(),
     epochs,
     lr: c3.lr.get(),
@@ -249,33 +312,72 @@ s3.onRun(async (ctx) => {
 const s4 = section(main, 'complexity', '4. How big should the network be?');
 prose(
   s4.body,
-  'Finally, vary the capacity: train one network per hidden-layer width on the 20 training points (noise 0.2) and score each on the test set with the coefficient of determination, the share of the test targets\' variance that the model explains:',
+  'Finally, vary the capacity: train one network per hidden-layer width on a 20-point training set and score each on the test set with the coefficient of determination, the share of the test targets\' variance that the model explains:',
 );
 math(s4.body, String.raw`R^2 = 1 - \frac{\sum_j (y_j - \hat y_j)^2}{\sum_j (y_j - \bar y)^2}`);
 prose(
   s4.body,
-  '$R^2 = 1$ is a perfect fit and $R^2 = 0$ is no better than predicting the mean. With two hidden units the network can only draw a couple of straight pieces, so it underfits; somewhere in the middle the test score peaks, and a much larger network has room to overfit a small training set, though with only 100 epochs it may not get there. The default widths are the Demo\'s (2, 8, 24, 64, 100 epochs); the Exercise preset uses 2, 8, 32 and 64 with 90 epochs.',
+  '$R^2 = 1$ is a perfect fit and $R^2 = 0$ is no better than predicting the mean. Textbooks draw the test score against model size as a hill: too few units underfit, too many overfit, and the best size sits in between. Whether a run shows both sides depends on the data and the training. With two hidden units the network can only draw a couple of straight pieces, so it underfits; that side shows up readily. The other side needs noise in the training targets for the extra units to chase, and enough epochs to chase it: on the lesson\'s $\\sigma = 0.2$ set and 100 epochs a wide network has little of either.',
 );
-const preset = selectControl(s4.controls, 'Preset', ['Demo', 'Exercise'] as const, 'Demo', 'cx-preset');
+prose(
+  s4.body,
+  'Type any widths you like (whole numbers from 1 to 4096, separated by commas). The presets are the Demo\'s loop (2, 8, 24, 64; 100 epochs), the Exercise starter code\'s (2, 8, 32, 64; 90 epochs), and one of ours that gives the wide networks both noise and time: the five widths the exercise suggests, trained for 500 epochs on x_train2, the $\\sigma = 1$ set of section 2. The sentence under the charts reads what the run showed from its own numbers, and the table gives each width\'s final losses and score.',
+);
+const PRESET_NAMES = Object.keys(COMPLEXITY_PRESETS) as ComplexityPresetName[];
+const TRAINING_SETS = Object.keys(TRAINING_SET_LABELS) as TrainingSet[];
+const preset = selectControl(s4.controls, 'Preset', PRESET_NAMES, 'Demo', 'cx-preset');
 const c4 = {
   seed: numberControl(s4.controls, 'seed', startSeed, { min: 0, step: 1, id: 'cx-seed' }),
-  sizes: DEFAULTS.sizes.map((h, i) => numberControl(s4.controls, `width ${i + 1}`, h, { min: 1, max: 4096, step: 1, id: `cx-size-${i}` })),
+  widths: textControl(s4.controls, 'hidden widths', formatWidths(DEFAULTS.sizes), 'cx-widths'),
+  trainingSet: selectControl(s4.controls, 'training set', TRAINING_SETS.map((t) => TRAINING_SET_LABELS[t]), TRAINING_SET_LABELS.clean, 'cx-trainset'),
   epochs: numberControl(s4.controls, 'epochs', DEFAULTS.epochs, { min: 1, max: 100000, step: 1, id: 'cx-epochs' }),
   lr: numberControl(s4.controls, 'learning rate', DEFAULTS.lr, { min: 0, id: 'cx-lr' }),
 };
+const widthsError = el('p', { class: 'error', id: 'cx-widths-error', role: 'alert' });
+s4.controls.append(widthsError);
+/** Check the widths as they are typed, so a bad entry is named before Run. */
+function checkWidths(): number[] | null {
+  try {
+    const w = parseWidths(c4.widths.get());
+    widthsError.textContent = '';
+    return w;
+  } catch (err) {
+    widthsError.textContent = err instanceof Error ? err.message : String(err);
+    return null;
+  }
+}
+c4.widths.onChange(() => void checkWidths());
 preset.onChange(() => {
-  const p = preset.get() === 'Exercise' ? { sizes: EXERCISE_PRESET.sizes, epochs: EXERCISE_PRESET.complexityEpochs } : { sizes: DEFAULTS.sizes, epochs: DEFAULTS.epochs };
-  p.sizes.forEach((h, i) => c4.sizes[i]!.set(h));
+  const p = COMPLEXITY_PRESETS[preset.get()];
+  c4.widths.set(formatWidths(p.sizes));
+  c4.trainingSet.set(TRAINING_SET_LABELS[p.trainingSet]);
   c4.epochs.set(p.epochs);
+  checkWidths();
 });
-const chart4curves = new Chart(s4.output, {
-  id: 'cx-test',
-  title: 'Test loss per width',
-  xLabel: 'epoch',
-  yLabel: 'test MSE (log scale)',
-  series: DEFAULTS.sizes.map((h) => ({ label: `hidden ${h}` })),
-  logY: true,
-});
+const trainingSetOf = (label: string): TrainingSet => TRAINING_SETS.find((t) => TRAINING_SET_LABELS[t] === label) ?? 'clean';
+
+// The test-loss chart has one series per width, so it is made anew when the widths change.
+const curvesHolder = el('div');
+s4.output.append(curvesHolder);
+let chart4curves: Chart | null = null;
+let chart4widths = '';
+function curvesChart(sizes: number[]): Chart {
+  const key = formatWidths(sizes);
+  if (chart4curves && chart4widths === key) return chart4curves;
+  chart4curves?.plot.destroy();
+  curvesHolder.replaceChildren();
+  chart4curves = new Chart(curvesHolder, {
+    id: 'cx-test',
+    title: 'Test loss per width',
+    xLabel: 'epoch',
+    yLabel: 'test MSE (log scale)',
+    series: sizes.map((h) => ({ label: `hidden ${h}` })),
+    logY: true,
+  });
+  chart4widths = key;
+  return chart4curves;
+}
+curvesChart(DEFAULTS.sizes);
 const chart4 = new Chart(s4.output, {
   id: 'cx-r2',
   title: 'Effect of model complexity',
@@ -283,18 +385,31 @@ const chart4 = new Chart(s4.output, {
   yLabel: 'test R²',
   series: [{ label: 'test R²', color: '#d62728' }],
 });
+const summary4 = el('p', { id: 'cx-summary' });
+const table4 = el('div', { class: 'cx-table' });
+s4.output.append(summary4, table4);
+
 s4.onRun(async (ctx) => {
-  const sizes = c4.sizes.map((c) => c.get());
+  const sizes = checkWidths();
+  if (!sizes) throw new Error(widthsError.textContent ?? 'widths: not valid');
   const epochs = c4.epochs.get();
+  const trainingSet = trainingSetOf(c4.trainingSet.get());
   const xs = Array.from({ length: epochs }, (_, i) => i + 1);
   const curves: (number | null)[][] = sizes.map(() => xs.map(() => null));
-  chart4curves.reset();
+  const chart = curvesChart(sizes);
+  chart.reset();
   chart4.reset();
-  sizes.forEach((h, i) => relabel(chart4curves, i, `hidden ${h}`));
-  const r2: [number, number][] = [];
-  return runComplexity({
+  summary4.textContent = '';
+  table4.replaceChildren();
+  const scored: { hidden: number; r2: number; finalTrain: number; finalTest: number }[] = [];
+  const showTable = (): void => {
+    const rows = scored.map((r) => [String(r.hidden), fixed(r.finalTrain), fixed(r.finalTest), fixed(r.r2)]);
+    table4.replaceChildren(resultsTable('cx-results', ['hidden', 'final train MSE', 'final test MSE', 'test R²'], rows));
+  };
+  const result = await runComplexity({
     seed: c4.seed.get(),
     sizes,
+    trainingSet,
     epochs,
     lr: c4.lr.get(),
     signal: ctx.signal,
@@ -302,23 +417,32 @@ s4.onRun(async (ctx) => {
       curves[r.run]![r.epoch - 1] = r.test;
       const done = r.run * epochs + r.epoch;
       if (r.epoch % DRAW_EVERY === 0 || r.epoch === epochs) {
-        chart4curves.setData(xs, curves);
+        chart.setData(xs, curves);
         ctx.stepsDone(done);
         ctx.progress(done / (epochs * sizes.length), `hidden ${r.hidden}, epoch ${r.epoch}: test ${r.test.toFixed(4)}`);
         await nextFrame();
       }
     },
     onSize: (r) => {
-      r2.push([r.hidden, r.r2]);
-      const sorted = [...r2].sort((a, b) => a[0] - b[0]);
-      chart4.setData(sorted.map((p) => p[0]), [sorted.map((p) => p[1])]);
+      scored.push(r);
+      const sorted = [...scored].sort((a, b) => a.hidden - b.hidden);
+      chart4.setData(
+        sorted.map((p) => p.hidden),
+        [sorted.map((p) => p.r2)],
+      );
+      showTable();
     },
   });
+  if (result.r2.length > 0) {
+    const { sentence } = describeComplexity(result.sizes, result.r2);
+    summary4.textContent = result.stopped ? `${sentence} (Stopped: only the widths trained to the end are counted.)` : sentence;
+  }
+  return result;
 });
 
 prose(
   main,
-  'What to take away: judge a model by its test loss, never by its training loss alone. Small or noisy training sets invite memorization; a penalty on large weights, a smaller model, or more data all pull the test loss back down, and the right amount of each is found by trying and measuring, exactly as above.',
+  'What to take away: judge a model by its test loss, never by its training loss alone. Small or noisy training sets invite memorization; a penalty on large weights, a smaller model, or more data are the usual remedies, but none is guaranteed to help on a given problem (compare the test losses in section 3\'s table), so the right amount of each is found by trying and measuring, exactly as above.',
 );
 
 codePanel(main, 'The code that runs (demos/overfitting/overfit.ts)', overfitSource);

@@ -1,16 +1,14 @@
 // The identical-random-weights page: DOM wiring only. The experiment is ./seeds.ts.
-import { manualSeed } from 'shadergrad';
 import { Chart, codePanel, el, initPage, math, nextFrame, numberControl, prose, section, seedParam } from '../ui/index.ts';
 import type { Marker } from '../ui/index.ts';
-import { NET_NAMES, PAIRS, runSeedsExperiment } from './seeds.ts';
+import { NET_NAMES, PAIRS, lessonPrintout, pickStartSeed, runSeedsExperiment } from './seeds.ts';
 import type { NetName, SeedsProgress } from './seeds.ts';
 import seedsSource from './seeds.ts?raw';
 
 const main = document.querySelector<HTMLElement>('#main')!;
 await initPage();
-// ?seed=N fixes where the global generator starts, so even the unseeded net repeats.
-const startSeed = seedParam();
-if (startSeed !== null) manualSeed(startSeed);
+// ?seed=N fixes the seed the generator starts from on every Run, so even the unseeded net repeats.
+const startSeedParam = seedParam();
 
 prose(
   main,
@@ -49,7 +47,15 @@ for (const line of [
 ex.body.append(order);
 prose(
   ex.body,
-  'The names rs1a, rs2 and rs1b come from the lesson\'s seeds. Change the seeds below and run again: whenever two of them are equal, those two networks are identical, whatever they are called. The unseeded network changes on every run, because the generator has moved on since the last one.',
+  'The names rs1a, rs2 and rs1b come from the lesson\'s seeds. Change the seeds below and run again: whenever two of them are equal, those two networks are identical, whatever they are called.',
+);
+prose(
+  ex.body,
+  'The random numbers are PyTorch\'s own: this page reproduces the generator behind torch.manual_seed on the CPU, and makes its draws in the lesson\'s order (the template first, whose layers draw their default weights and biases as they are built, then each copy\'s Xavier draws), so net_rs1a, net_rs2 and net_rs1b hold the very numbers the lesson\'s code gives for the same seeds, and the differences below are the ones its print calls show.',
+);
+prose(
+  ex.body,
+  'The lesson sets no seed before the template and net_noseed, and a new PyTorch process seeds itself with a number of its own choosing, so on every Run this page likewise picks a seed at random and names it under the charts; put torch.manual_seed with that number at the top of the lesson\'s script and it builds the same net_noseed.',
 );
 
 const seedA = numberControl(ex.controls, 'seed A (net_rs1a)', 1, { min: 0, max: Number.MAX_SAFE_INTEGER, step: 1, id: 'seed-a' });
@@ -98,8 +104,10 @@ const diffChart = new Chart(ex.output, {
   height: 240,
 });
 
+const startLine = el('p', { id: 'seeds-start' });
+const printout = el('pre', { id: 'seeds-printout' });
 const report = el('div', { class: 'seeds-report' });
-ex.output.append(report);
+ex.output.append(startLine, report, printout);
 
 function seedOf(n: NetName, seeds: Record<Exclude<NetName, 'noseed'>, number>): string {
   return n === 'noseed' ? 'no seed' : `seed ${seeds[n]}`;
@@ -144,9 +152,12 @@ function draw(weights: Partial<Record<NetName, number[]>>): void {
 
 ex.onRun(async (ctx) => {
   const seeds = { rs1a: seedA.get(), rs2: seedB.get(), rs1b: seedC.get() };
+  const startSeed = startSeedParam ?? pickStartSeed();
   scatter.reset();
   diffChart.reset();
   showReport({}, seeds);
+  printout.textContent = '';
+  startLine.textContent = `This run's start seed (the stand-in for PyTorch's own choice, before the template and net_noseed): ${startSeed}${startSeedParam === null ? ', picked at random' : ', from ?seed= in the address'}.`;
   const onProgress = async (p: SeedsProgress): Promise<void> => {
     draw(p.weights);
     showReport(p.weights, seeds);
@@ -154,7 +165,10 @@ ex.onRun(async (ctx) => {
     // Let each network's points paint before the next one is drawn.
     await nextFrame();
   };
-  return runSeedsExperiment({ seedA: seeds.rs1a, seedB: seeds.rs2, seedC: seeds.rs1b, signal: ctx.signal, onProgress });
+  const result = await runSeedsExperiment({ startSeed, seedA: seeds.rs1a, seedB: seeds.rs2, seedC: seeds.rs1b, signal: ctx.signal, onProgress });
+  // The lesson's own printout, as its print calls would write it for these nets.
+  if (!result.stopped) printout.textContent = ['# what the lesson\'s print calls write for these nets', ...lessonPrintout(result)].join('\n');
+  return result;
 });
 
 prose(
@@ -163,7 +177,7 @@ prose(
 );
 prose(
   main,
-  'Two more details. A seed fixes the whole sequence of draws, not one draw: everything that draws afterwards (building a layer, dropout, shuffling) moves the generator along, so the same seed gives the same weights only if the same draws happen in the same order. And on this site the draws come from one counter-based generator (Philox) that runs the same on the CPU and the GPU, so a seed gives the same weights in this page and in Node. Add ?seed=N to the address to fix where the generator starts when the page loads; then even the unseeded network repeats on the first run.',
+  'Two more details. A seed fixes the whole sequence of draws, not one draw: everything that draws afterwards (building a layer, dropout, shuffling) moves the generator along, so the same seed gives the same weights only if the same draws happen in the same order. The seeded copies here equal PyTorch\'s because the page makes the lesson\'s draws in the lesson\'s order; one extra draw in between would shift every number after it. The draws are made on the CPU and handed to the GPU, so a seed gives the same weights on either backend. Add ?seed=N to the address to make every Run start from seed N; then even the unseeded network repeats.',
 );
 
 codePanel(main, 'The code that runs (demos/seeds/seeds.ts)', seedsSource);

@@ -1,6 +1,8 @@
 // Lesson 00, identical random weights: four copies of one 2-8-1 net, each re-initialized
 // with Xavier-normal weights, three of them right after manualSeed and one without.
 // Same seed -> the very same weights; another seed, or none, -> different ones.
+// The draws come from PyTorch's CPU generator, reproduced (manualSeed(s, { generator:
+// 'torch' })), in the lesson's order of calls, so the seeded nets are the lesson's own.
 // No DOM here: the page and the Node tests run this same function.
 import { init, manualSeed, nn } from 'shadergrad';
 
@@ -20,6 +22,13 @@ export const PAIRS = [
 export type PairName = `${(typeof PAIRS)[number][0]}-${(typeof PAIRS)[number][1]}`;
 
 export interface SeedsOptions {
+  /**
+   * Where the generator stands before the template is built: the lesson sets no seed there,
+   * and PyTorch starts every process from a seed of its own choosing, so we pick one too
+   * (at random when not given) and report it. torch.manual_seed(startSeed) as the first line
+   * of the lesson's script draws the same template and net_noseed.
+   */
+  startSeed?: number;
   /** Seed set just before net_rs1a is initialized (the lesson: 1). */
   seedA?: number;
   /** Seed set just before net_rs2 (the lesson: 2). */
@@ -53,8 +62,12 @@ export interface SeedsResult {
   stopped: false;
   /** Networks built: all four. */
   built: number;
+  /** The seed the generator started from, standing for PyTorch's own choice at start-up. */
+  startSeed: number;
   /** The seed each seeded net used (net_noseed has none). */
   seeds: { rs1a: number; rs2: number; rs1b: number };
+  /** The template's biases (its default init), which all four copies keep. */
+  biases: Record<string, number[]>;
   /** The weight parameters, in namedParameters() order. */
   layers: WeightLayer[];
   /** Shape of each net's flattened weight vector (the lesson prints these). */
@@ -99,21 +112,40 @@ export function maxAbsDifference(a: number[], b: number[]): number {
 }
 
 function checkSeed(name: string, s: number): number {
-  if (!Number.isSafeInteger(s) || s < 0) throw new Error(`runSeedsExperiment: ${name} must be a non-negative integer, got ${s}`);
+  if (!Number.isSafeInteger(s) || s < 0) throw new Error(`runSeedsExperiment: ${name} must be a non-negative integer below 2**53, got ${s}`);
   return s;
 }
+
+/** A seed as PyTorch's generator would use it (its mt19937 keeps the low 32 bits): 0 .. 2**32 - 1. */
+export function pickStartSeed(): number {
+  return crypto.getRandomValues(new Uint32Array(1))[0]!;
+}
+
+/** PyTorch's draws from here on: the same numbers as after torch.manual_seed(seed). */
+const torchSeed = (seed: number): void => manualSeed(seed, { generator: 'torch' });
 
 /** Without a signal nothing can stop the run, so it always builds all four networks. */
 export async function runSeedsExperiment(opts?: SeedsOptions & { signal?: undefined }): Promise<SeedsResult>;
 export async function runSeedsExperiment(opts: SeedsOptions): Promise<SeedsResult | SeedsStopped>;
 export async function runSeedsExperiment(opts: SeedsOptions = {}): Promise<SeedsResult | SeedsStopped> {
   const seeds = { rs1a: checkSeed('seedA', opts.seedA ?? 1), rs2: checkSeed('seedB', opts.seedB ?? 2), rs1b: checkSeed('seedC', opts.seedC ?? 1) };
+  const startSeed = checkSeed('startSeed', opts.startSeed ?? pickStartSeed());
 
-  // The template. Building it draws its default init from the global generator too.
+  // The template, built before any seed is set: its default init (each Linear's weight,
+  // then its bias, uniform in +-1/sqrt(fan_in)) is drawn from wherever the generator stands.
+  torchSeed(startSeed);
   const baseNet = makeBaseNet();
+  const biases = Object.fromEntries(
+    await Promise.all(
+      baseNet
+        .namedParameters()
+        .filter(([name]) => name.endsWith('bias'))
+        .map(async ([name, p]) => [name, Array.from(await p.data())] as const),
+    ),
+  );
 
-  // The lesson's order. net_noseed comes first and sets no seed: its weights are whatever
-  // the global generator gives next, so they change from run to run.
+  // The lesson's order. net_noseed comes first and sets no seed: its Xavier draws follow the
+  // template's, so they depend on the start seed and change from run to run.
   const plan: [NetName, number | null][] = [
     ['noseed', null],
     ['rs1a', seeds.rs1a],
@@ -124,7 +156,7 @@ export async function runSeedsExperiment(opts: SeedsOptions = {}): Promise<Seeds
   let built = 0;
   for (const [name, seed] of plan) {
     if (opts.signal?.aborted) break;
-    if (seed !== null) manualSeed(seed);
+    if (seed !== null) torchSeed(seed);
     const net = xavierCopy(baseNet);
     weights[name] = await flattenedWeights(net);
     built++;
@@ -142,14 +174,42 @@ export async function runSeedsExperiment(opts: SeedsOptions = {}): Promise<Seeds
   const have = NET_NAMES.filter((n) => weights[n]);
   const shapes = Object.fromEntries(have.map((n) => [n, [weights[n]!.length]]));
   const maxAbsDiff = Object.fromEntries(PAIRS.filter(([a, b]) => weights[a] && weights[b]).map(([a, b]) => [`${a}-${b}`, maxAbsDifference(weights[a]!, weights[b]!)]));
-  if (built < plan.length) return { stopped: true, built, seeds, layers, shapes, weights, maxAbsDiff };
+  if (built < plan.length) return { stopped: true, built, startSeed, seeds, biases, layers, shapes, weights, maxAbsDiff };
   return {
     stopped: false,
     built,
+    startSeed,
     seeds,
+    biases,
     layers,
     shapes: shapes as Record<NetName, number[]>,
     weights: weights as Record<NetName, number[]>,
     maxAbsDiff: maxAbsDiff as Record<PairName, number>,
   };
+}
+
+/**
+ * A float as Python's repr writes it (what the lesson's print calls show): the shortest
+ * digits that read back as the same double, as JavaScript's, but `0.0` for zero and
+ * exponent notation below 1e-4 and from 1e16 up, where JavaScript switches at 1e-6 and 1e21.
+ */
+export function pythonFloat(x: number): string {
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf';
+  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
+  const [mantissa, expText] = x.toExponential().split('e') as [string, string];
+  const exp = Number(expText);
+  if (exp < -4 || exp >= 16) return `${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  const s = String(x);
+  return s.includes('.') ? s : `${s}.0`;
+}
+
+/** The lines the lesson's code prints for these nets: the shapes, then its three differences. */
+export function lessonPrintout(r: Pick<SeedsResult, 'shapes' | 'maxAbsDiff'>): string[] {
+  const shape = (n: NetName): string => `(${r.shapes[n].join(', ')},)`;
+  return [
+    `Shapes => no-seed: ${shape('noseed')}, rs1a: ${shape('rs1a')}, rs2: ${shape('rs2')}, rs1b: ${shape('rs1b')}`,
+    `Max absolute difference (rs1a - rs1b): ${pythonFloat(r.maxAbsDiff['rs1a-rs1b'])}`,
+    `Max abs difference (rs1a - rs2): ${pythonFloat(r.maxAbsDiff['rs1a-rs2'])}`,
+    `Max abs difference (rs1a - no-seed): ${pythonFloat(r.maxAbsDiff['rs1a-noseed'])}`,
+  ];
 }

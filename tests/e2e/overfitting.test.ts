@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'puppeteer';
 import { setBackend } from 'shadergrad';
-import { runComplexity, runNoisy, runSmallVsLarge, runWeightDecay } from '../../demos/overfitting/overfit.ts';
+import { describeComplexity, runComplexity, runNoisy, runSmallVsLarge, runWeightDecay } from '../../demos/overfitting/overfit.ts';
 import type { ComplexityResult, CurveResult, DecayResult, NoisyResult } from '../../demos/overfitting/overfit.ts';
 import { SCREENSHOTS, chartUpdates, openPage, runExercise, startSite, setInput } from './harness.ts';
 import type { Site } from './harness.ts';
@@ -20,7 +20,7 @@ afterAll(async () => {
 
 /**
  * GPU vs CPU, both float32. The data and the initial weights are the same bits on both (host
- * draws from one Philox stream); what differs is the order of float32 sums in the matmuls and
+ * draws from PyTorch's generator, reproduced); what differs is the order of float32 sums in the matmuls and
  * the mean, a relative 1e-7 per op. Adam divides each gradient by its own running RMS, so such
  * differences pass into the weights at about their own relative size, and over 100 full-batch
  * steps on a smooth 1-12-1 problem they stay small: on SwiftShader we measured at most 1.5e-6
@@ -41,6 +41,14 @@ function expectClose(page: number[], node: number[], what: string, tol = REL): v
   console.log(`${what}: worst relative difference ${worst.toExponential(2)}`);
 }
 
+/** The cells of a results table, row by row (the header row first). */
+async function tableCells(page: Page, id: string): Promise<string[][]> {
+  return page.$$eval(`#${id} tr`, (rows) => rows.map((r) => Array.from(r.children).map((c) => c.textContent ?? '')));
+}
+
+/** The row a loss section's table shows for a run (the page's formatting: 4 decimals). */
+const curveRow = (r: CurveResult): string[] => [String(r.epochs), r.finalTrain!.toFixed(4), r.finalTest!.toFixed(4), `${r.bestTest!.toFixed(4)} (${r.bestTestEpoch})`];
+
 /** Run a section and check each chart got at least `min` updates during the run. */
 async function runWithCharts<T>(page: Page, id: string, charts: string[], min: number): Promise<T> {
   const before = await chartUpdates(page);
@@ -48,8 +56,29 @@ async function runWithCharts<T>(page: Page, id: string, charts: string[], min: n
   const r = (await runExercise(page, id)) as T;
   console.log(`${id}: ${Date.now() - t0} ms`);
   const after = await chartUpdates(page);
-  for (const c of charts) expect(after[c]! - before[c]!, `${c} updates`).toBeGreaterThanOrEqual(min);
+  // A chart made anew during the run (section 4's, when the widths change) counts from 0.
+  for (const c of charts) expect(after[c]! >= before[c]! ? after[c]! - before[c]! : after[c]!, `${c} updates`).toBeGreaterThanOrEqual(min);
   return r;
+}
+
+/** Type a list of widths into section 4's text box and commit it, as a learner would. */
+async function typeWidths(page: Page, text: string): Promise<void> {
+  await page.$eval(
+    '#cx-widths',
+    (e, v) => {
+      (e as HTMLInputElement).value = v;
+      e.dispatchEvent(new Event('change'));
+    },
+    text,
+  );
+}
+
+/** Section 4's table and sentence say what the run's numbers say. */
+async function checkComplexityReport(page: Page, r: ComplexityResult): Promise<void> {
+  const rows = await tableCells(page, 'cx-results');
+  expect(rows[0]).toEqual(['hidden', 'final train MSE', 'final test MSE', 'test R²']);
+  expect(rows.slice(1)).toEqual(r.sizes.map((h, i) => [String(h), r.finalTrain[i]!.toFixed(4), r.finalTest[i]!.toFixed(4), r.r2[i]!.toFixed(4)]));
+  expect(await page.$eval('#cx-summary', (e) => e.textContent)).toBe(describeComplexity(r.sizes, r.r2).sentence);
 }
 
 it('overfitting: four exercises on WebGPU, live charts, Stop, numbers equal a CPU run', async () => {
@@ -64,6 +93,8 @@ it('overfitting: four exercises on WebGPU, live charts, Stop, numbers equal a CP
   expectClose(r1.test, n1.test, 'svl test');
   expect(r1).toMatchObject({ stopped: false, epochs: 100 });
   expect(r1.finalTest).toBeGreaterThan(r1.finalTrain!);
+  // The final numbers as a table, not only as curves.
+  expect(await tableCells(page, 'svl-results')).toEqual([['epochs', 'final train MSE', 'final test MSE', 'lowest test MSE (epoch)'], curveRow(r1)]);
 
   // 2. Noise 1.0: losses and the fitted curve (redrawn every 10 epochs).
   const r2 = await runWithCharts<NoisyResult>(page, 'noise', ['noise-loss', 'noise-fit'], 10);
@@ -73,6 +104,8 @@ it('overfitting: four exercises on WebGPU, live charts, Stop, numbers equal a CP
   expectClose(r2.fit, n2.fit, 'noise fit');
   expect(r2.trainY).toEqual(n2.trainY); // host draws: the same bits
   expect(r2.fitX).toHaveLength(118);
+  const t2 = await tableCells(page, 'noise-results');
+  expect(t2[1]).toEqual([...curveRow(r2), r2.fitVsTruth.toFixed(4)]);
 
   // 3. Weight decay 0, 0.01, 0.1 (lesson defaults; 3 x 100 epochs).
   const r3 = await runWithCharts<DecayResult>(page, 'weight-decay', ['wd-test'], 10);
@@ -83,19 +116,50 @@ it('overfitting: four exercises on WebGPU, live charts, Stop, numbers equal a CP
   expect(await page.$$eval('#wd-results tr', (rows) => rows.length)).toBe(4);
 
   // 4. Hidden sizes 2, 8, 24, 64 against test R^2, then the Exercise preset (2, 8, 32, 64; 90 epochs).
+  expect(await page.$eval('#cx-widths', (e) => (e as HTMLInputElement).value)).toBe('2, 8, 24, 64');
   const r4 = await runWithCharts<ComplexityResult>(page, 'complexity', ['cx-test', 'cx-r2'], 4);
   const n4 = await runComplexity({ seed: 0 });
   expect(r4.sizes).toEqual([2, 8, 24, 64]);
   // R^2 = 1 - SSres/SStot: an absolute tolerance (values near 1).
   r4.r2.forEach((v, i) => expect(Math.abs(v - n4.r2[i]!), `R^2 hidden ${r4.sizes[i]}`).toBeLessThan(1e-3));
   expectClose(r4.finalTest, n4.finalTest, 'cx final test');
+  await checkComplexityReport(page, r4);
   await page.select('#cx-preset', 'Exercise');
-  expect(await page.$eval('#cx-size-2', (e) => (e as HTMLInputElement).value)).toBe('32');
+  expect(await page.$eval('#cx-widths', (e) => (e as HTMLInputElement).value)).toBe('2, 8, 32, 64');
   expect(await page.$eval('#cx-epochs', (e) => (e as HTMLInputElement).value)).toBe('90');
   const r4e = await runWithCharts<ComplexityResult>(page, 'complexity', ['cx-test', 'cx-r2'], 4);
   const n4e = await runComplexity({ seed: 0, sizes: [2, 8, 32, 64], epochs: 90 });
   expect(r4e.sizes).toEqual([2, 8, 32, 64]);
   r4e.r2.forEach((v, i) => expect(Math.abs(v - n4e.r2[i]!), `preset R^2 hidden ${r4e.sizes[i]}`).toBeLessThan(1e-3));
+  await checkComplexityReport(page, r4e);
+
+  // The third preset fills in Exercise 4's five widths, the noisy set and 500 epochs.
+  await page.select('#cx-preset', 'Noisy data, 500 epochs');
+  expect(await page.$eval('#cx-widths', (e) => (e as HTMLInputElement).value)).toBe('2, 8, 16, 32, 64');
+  expect(await page.$eval('#cx-trainset', (e) => (e as HTMLSelectElement).value)).toBe('x_train2 (σ = 1.0)');
+  expect(await page.$eval('#cx-epochs', (e) => (e as HTMLInputElement).value)).toBe('500');
+  // Widths typed by hand, in any order, on the noisy set (60 epochs, to keep SwiftShader's time).
+  await typeWidths(page, '16, 2 ,5');
+  await setInput(page, 'cx-epochs', 60);
+  const r4c = (await runExercise(page, 'complexity')) as ComplexityResult;
+  expect(r4c).toMatchObject({ sizes: [16, 2, 5], trainingSet: 'noisy', stopped: false });
+  expect(await page.evaluate(() => window.__charts['cx-test']!.plot.series.map((x) => x.label))).toEqual(['epoch', 'hidden 16', 'hidden 2', 'hidden 5']);
+  const n4c = await runComplexity({ seed: 0, sizes: [16, 2, 5], trainingSet: 'noisy', epochs: 60 });
+  r4c.r2.forEach((v, i) => expect(Math.abs(v - n4c.r2[i]!), `typed widths R^2 hidden ${r4c.sizes[i]}`).toBeLessThan(1e-3));
+  await checkComplexityReport(page, r4c);
+  // A bad entry is named as it is typed, Run reports it, and the section works once it is fixed.
+  await typeWidths(page, '2, eight, 16');
+  const message = 'widths: entry 2, "eight", is not a whole number from 1 to 4096';
+  expect(await page.$eval('#cx-widths-error', (e) => e.textContent)).toBe(message);
+  await page.click('[data-run="complexity"]');
+  await page.waitForFunction(() => document.querySelector('[data-status="complexity"]')!.textContent!.startsWith('Error'));
+  expect(await page.$eval('[data-status="complexity"]', (e) => e.textContent)).toBe(`Error: ${message}`);
+  expect(problems.splice(0)).toEqual([expect.stringContaining(message)]);
+  await typeWidths(page, '3');
+  expect(await page.$eval('#cx-widths-error', (e) => e.textContent)).toBe('');
+  await setInput(page, 'cx-epochs', 20);
+  expect((await runExercise(page, 'complexity')) as ComplexityResult).toMatchObject({ sizes: [3], stopped: false });
+  expect(await tableCells(page, 'cx-results')).toHaveLength(2);
 
   // 5. Stop: a long run (5000 epochs) stopped after a second; the result within a second.
   await setInput(page, 'svl-epochs', 5000);

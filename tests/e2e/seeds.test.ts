@@ -1,10 +1,13 @@
 // The identical-random-weights page: WebGPU badge, the four nets built live, the lesson's
 // checks (seed 1 vs seed 1 -> 0, everything else -> not 0), seed inputs that change which
-// nets coincide, Stop, and the page's numbers against a CPU run of the same module in Node.
+// nets coincide, the start seed the page picks and names, Stop, and the page's numbers
+// against a CPU run of the same module in Node and against the lesson's PyTorch printout.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'puppeteer';
-import { manualSeed, setBackend } from 'shadergrad';
-import { runSeedsExperiment } from '../../demos/seeds/seeds.ts';
+import { setBackend } from 'shadergrad';
+import { lessonPrintout, runSeedsExperiment } from '../../demos/seeds/seeds.ts';
 import type { SeedsResult, SeedsStopped } from '../../demos/seeds/seeds.ts';
 import { SCREENSHOTS, chartUpdates, openPage, runExercise, startSite } from './harness.ts';
 import type { Site } from './harness.ts';
@@ -21,9 +24,9 @@ afterAll(async () => {
 const CHARTS = ['seeds-weights', 'seeds-differences'];
 
 /**
- * Page (WebGPU) vs Node (CPU). Xavier init draws on the host in both: Philox words, Box-Muller
- * in float64, one rounding to float32; the GPU only stores and returns those float32 values.
- * So they should be bit-identical. We allow one float32 ulp (2^-23 relative, ~1e-7 for these
+ * Page (WebGPU) vs Node (CPU). Xavier init draws on the host in both (PyTorch's generator
+ * reproduced: MT19937 words, Box-Muller in float32 or float64); the GPU only stores and
+ * returns those float32 values. So they should be bit-identical. We allow one float32 ulp (2^-23 relative, ~1e-7 for these
  * |w| < 2) in case Chromium's V8 and Node's V8 ever differ in the last bit of Math.log or
  * Math.cos and that flips a float32 rounding; seeds differ by O(0.1) and more.
  */
@@ -58,6 +61,18 @@ async function runAndCheckCharts(page: Page): Promise<SeedsResult> {
   return r;
 }
 
+async function startShown(page: Page): Promise<string> {
+  return page.$eval('#seeds-start', (e) => e.textContent ?? '');
+}
+
+async function printout(page: Page): Promise<string[]> {
+  return page.$eval('#seeds-printout', (e) => (e.textContent ?? '').split('\n').slice(1));
+}
+
+const fixture = JSON.parse(readFileSync(fileURLToPath(new URL('../fixtures/torch/seeds.json', import.meta.url)), 'utf8')) as {
+  variants: { start: number; seeds: { rs1a: number; rs2: number; rs1b: number }; flat: Record<string, number[]>; printed: string[] }[];
+};
+
 async function tableCell(page: Page, pair: string): Promise<string> {
   return page.$eval(`#seeds-diff-table tr[data-pair="${pair}"] td:nth-child(3)`, (td) => td.textContent ?? '');
 }
@@ -76,12 +91,12 @@ it('seeds: same seed -> identical weights, matching a CPU run in Node', async ()
   expect(r1.maxAbsDiff['rs1a-noseed']).toBeGreaterThan(1e-3);
   expect(await tableCell(page, 'rs1a-rs1b')).toBe('0');
   expect(Number(await tableCell(page, 'rs1a-rs2'))).toBeGreaterThan(1e-3);
-  const cpu1 = await runSeedsExperiment({ seedA: 1, seedB: 2, seedC: 1 });
-  for (const n of ['rs1a', 'rs2', 'rs1b'] as const) expectSameWeights(r1.weights[n], cpu1.weights[n], `run 1 ${n}`);
-  // The unseeded net depends on where the page's generator was: it cannot equal Node's; it
-  // must only be a different set of draws from every seeded net.
+  // The page picked a start seed, named it, and with it Node builds the same four nets.
+  expect(await startShown(page)).toContain(`: ${r1.startSeed}, picked at random.`);
+  const cpu1 = await runSeedsExperiment({ startSeed: r1.startSeed, seedA: 1, seedB: 2, seedC: 1 });
+  for (const n of ['noseed', 'rs1a', 'rs2', 'rs1b'] as const) expectSameWeights(r1.weights[n], cpu1.weights[n], `run 1 ${n}`);
   for (const n of ['rs1a', 'rs2', 'rs1b'] as const) expect(maxAbs(r1.weights.noseed, r1.weights[n])).toBeGreaterThan(1e-3);
-  expect(r1.weights.noseed.every(Number.isFinite)).toBe(true);
+  expect(await printout(page)).toEqual(lessonPrintout(cpu1));
 
   // 2. Seed B -> 3: rs1a and rs1b still share seed 1, rs2 is now seed 3's draws.
   await setSeeds(page, 1, 3, 1);
@@ -93,7 +108,8 @@ it('seeds: same seed -> identical weights, matching a CPU run in Node', async ()
   expectSameWeights(r2.weights.rs1a, r1.weights.rs1a, 'rs1a run 2 vs run 1');
   const cpu2 = await runSeedsExperiment({ seedA: 1, seedB: 3, seedC: 1 });
   for (const n of ['rs1a', 'rs2', 'rs1b'] as const) expectSameWeights(r2.weights[n], cpu2.weights[n], `run 2 ${n}`);
-  // Run again, the unseeded net is new draws (the generator moved on).
+  // Run again: a new start seed, so the unseeded net is new draws.
+  expect(r2.startSeed).not.toBe(r1.startSeed);
   expect(maxAbs(r2.weights.noseed, r1.weights.noseed)).toBeGreaterThan(1e-3);
 
   // 3. Seed C -> 3 too: now rs2 and rs1b coincide, and rs1a stands alone.
@@ -135,12 +151,23 @@ it('seeds: same seed -> identical weights, matching a CPU run in Node', async ()
   await page.close();
 });
 
-it('seeds: with ?seed=7 even the unseeded net repeats, and equals Node after manualSeed(7)', async () => {
-  const { page, problems } = await openPage(site, '/seeds/?seed=7');
+it("seeds: with ?seed=N every Run starts from N, and the page's nets and printout are the lesson's PyTorch ones", async () => {
+  const v = fixture.variants[0]!;
+  expect(v.seeds).toEqual({ rs1a: 1, rs2: 2, rs1b: 1 });
+  const { page, problems } = await openPage(site, `/seeds/?seed=${v.start}`);
   const r = (await runExercise(page, 'seeds')) as SeedsResult;
-  manualSeed(7);
-  const cpu = await runSeedsExperiment();
-  for (const n of ['noseed', 'rs1a', 'rs2', 'rs1b'] as const) expectSameWeights(r.weights[n], cpu.weights[n], n);
+  expect(r.startSeed).toBe(v.start);
+  expect(await startShown(page)).toContain(`: ${v.start}, from ?seed= in the address.`);
+  const cpu = await runSeedsExperiment({ startSeed: v.start });
+  for (const n of ['noseed', 'rs1a', 'rs2', 'rs1b'] as const) {
+    expectSameWeights(r.weights[n], cpu.weights[n], n);
+    // PyTorch's 16-wide normal path may differ by a few float32 ulps (seeds-torch.test.ts).
+    v.flat[n]!.forEach((w, i) => expect(Math.abs(r.weights[n][i]! - w), `${n}[${i}] vs PyTorch`).toBeLessThanOrEqual(4 * 2 ** -23 * Math.max(Math.abs(w), 2 ** -10)));
+  }
+  expect(await printout(page)).toEqual(v.printed);
+  // Again: the same start, the same nets.
+  const again = (await runExercise(page, 'seeds')) as SeedsResult;
+  expect(again.weights).toEqual(r.weights);
   expect(problems).toEqual([]);
   await page.close();
 });
