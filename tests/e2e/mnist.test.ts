@@ -168,3 +168,31 @@ it('mnist: streams the digits, trains to >= 90% on WebGPU with live charts, Stop
   expect(problems).toEqual([]);
   await page.close();
 });
+
+it("mnist: the Longer preset (37 epochs, the lesson's number of steps) does what the page says", async () => {
+  // "test accuracy creeps up by a couple of points and then levels off, while training
+  // accuracy heads for 100%": 2,331 steps, about two and a half minutes on SwiftShader.
+  const { page, problems } = await openPage(site, '/mnist/');
+  const longer = (await page.$$eval('#mnist-preset option', (os) => os.map((o) => (o as HTMLOptionElement).value))).find((p) => p.startsWith('Longer'))!;
+  await page.select('#mnist-preset', longer);
+  const started = Date.now();
+  const r = (await runExercise(page, 'mnist-train', 540_000)) as PageTrain;
+  console.log(`Longer: ${Date.now() - started} ms (${r.msPerStep.toFixed(0)} ms/step): test ${JSON.stringify(r.testAccuracy)}, final train ${r.trainAccuracy.at(-1)}`);
+  expect(r).toMatchObject({ epochs: 37, epochsRun: 37, stopped: false, stepsPerEpoch: 63 });
+  const atFive = r.testAccuracy[4]!;
+  const best = Math.max(...r.testAccuracy);
+  const lastTen = r.testAccuracy.slice(-10);
+  // Up by a couple of points over the 5-epoch run (the first 5 epochs here are that run)...
+  expect(best - atFive).toBeGreaterThanOrEqual(0.01);
+  expect(best - atFive).toBeLessThanOrEqual(0.04);
+  // ...then level: the last ten epochs within 1.5 points of each other, none of them better
+  // than the best by construction, and the final one within a point of the best.
+  expect(Math.max(...lastTen) - Math.min(...lastTen)).toBeLessThanOrEqual(0.015);
+  expect(best - r.testAccuracy.at(-1)!).toBeLessThanOrEqual(0.01);
+  // Training accuracy heads for 100%, far above test accuracy.
+  expect(r.trainAccuracy.at(-1)!).toBeGreaterThanOrEqual(0.995);
+  expect(r.trainAccuracy.at(-1)! - r.testAccuracy.at(-1)!).toBeGreaterThanOrEqual(0.03);
+  expect(await page.$$eval('#mnist-epoch-log tr[data-epoch]', (trs) => trs.length)).toBe(37);
+  expect(problems).toEqual([]);
+  await page.close();
+}, 600_000);
