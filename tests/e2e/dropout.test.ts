@@ -1,8 +1,9 @@
 // The dropout page (Part 3.7) in headless Chromium on WebGPU: every exercise runs with the
 // lesson's defaults (they are small enough for SwiftShader: a 2-32-32-2 net on 140 points,
 // 80 or 60 full-batch epochs), its charts update live, Stop stops within a second and Run
-// works again, the Exercise preset runs, and every number the page publishes equals a CPU
-// run of the same module in this Node process.
+// works again, the Exercise preset runs, every number the page publishes equals a CPU run of
+// the same module in this Node process, and the tables and sentences under the charts say
+// what the page's own run shows.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'puppeteer';
 import { setBackend } from 'shadergrad';
@@ -10,6 +11,7 @@ import { SCREENSHOTS, chartUpdates, openPage, runExercise, startSite } from './h
 import type { Site } from './harness.ts';
 import { PRESETS, compareRuns, makeData, rateVariants, regularizationVariants, trainRun } from '../../demos/dropout/dropout.ts';
 import type { CompareResult, RunResult, Variant } from '../../demos/dropout/dropout.ts';
+import { decaySteadiness, rowCells, summaryRows, trainValSteadiness, validationNote } from '../../demos/dropout/summary.ts';
 
 let site: Site;
 beforeAll(async () => {
@@ -71,14 +73,26 @@ async function runAndCount(page: Page, id: string, charts: string[], minUpdates:
   return r;
 }
 
-const data = makeData(demo.data);
-const cpuBase = { data, net: demo.net, lr: demo.lr, seed: demo.seed };
+/** The table under a section's chart holds one row per run of the page's result, its numbers. */
+async function expectTable(page: Page, prefix: string, runs: Record<string, RunResult>, names: Record<string, string>): Promise<void> {
+  const shown = await page.$$eval(`#${prefix}-table tr[data-variant]`, (trs) => trs.map((tr) => ({ key: tr.getAttribute('data-variant'), cells: Array.from(tr.children, (c) => c.textContent) })));
+  expect(shown, `${prefix} table`).toEqual(summaryRows(runs, names).map((r) => ({ key: r.key, cells: rowCells(r) })));
+}
+const text = (page: Page, selector: string): Promise<string | null> => page.$eval(selector, (e) => e.textContent);
+
+const data = await makeData(demo.data);
+const cpuBase = { data, net: demo.net, lr: demo.lr };
 
 it('dropout: all four exercises on WebGPU with the lesson defaults, equal to a CPU run', async () => {
   const { page, problems } = await openPage(site, '/dropout/');
   expect(await page.evaluate(() => window.__backend!.name)).toBe('webgpu');
   expect(await page.$eval('#backend', (e) => e.textContent)).toMatch(/^WebGPU: /);
+  // The summary is drawn from the data, which makeData reads back asynchronously.
+  await page.waitForFunction(() => document.querySelector('#do-data-summary')?.textContent !== '', { timeout: 5000 });
   expect(await page.$eval('#do-data-summary', (e) => e.textContent)).toBe('200 points: 140 train (75 of class 1), 60 validation (29 of class 1).');
+  expect(await text(page, '#do3-val-note')).toBe(validationNote(60));
+  expect(await text(page, '#do3-val-note')).toContain('60 validation points, each one is worth 1.7 percentage points');
+  expect(await text(page, '#do4-size-note')).toBe('Here: two hidden layers of 32 units for 140 training points.');
 
   // 1. Dropout 0.5, 80 epochs: train and validation accuracy (one append per epoch).
   const r1 = (await runAndCount(page, 'dropout-accuracy', ['dropout-accuracy-chart', 'dropout-loss-chart'], 80)) as RunResult;
@@ -87,6 +101,9 @@ it('dropout: all four exercises on WebGPU with the lesson defaults, equal to a C
   const c1 = await trainRun({ ...cpuBase, pdrop: demo.pdrop, weightDecay: 0, epochs: demo.epochs });
   expectSameRun(r1, c1, 140, 60, 'exercise 1');
   expect(r1.valAcc.at(-1)).toBeGreaterThanOrEqual(0.9);
+  await expectTable(page, 'do1', { dropout: r1 }, { dropout: 'dropout p = 0.5' });
+  const below = r1.trainAcc.filter((t, i) => t < r1.valAcc[i]!).length;
+  expect(await text(page, '#do1-steadiness')).toBe(`${trainValSteadiness(r1)} The train accuracy was below the validation accuracy in ${below} of 80 epochs.`);
 
   // 2. Dropout alone vs dropout + weight decay 0.02.
   const r2 = (await runAndCount(page, 'weight-decay', ['weight-decay-chart'], 2 * 80)) as CompareResult;
@@ -99,17 +116,24 @@ it('dropout: all four exercises on WebGPU with the lesson defaults, equal to a C
   for (const v of v2) expectSameRun(r2.runs[v.key]!, c2.runs[v.key]!, 140, 60, `exercise 2 ${v.key}`);
   // From the same start with the same masks, dropout alone is exactly exercise 1's run.
   expect(r2.runs.dropout).toEqual(r1);
+  // What the page says about steadiness is what its run shows.
+  const said = await text(page, '#do2-steadiness');
+  console.log(`exercise 2: ${said}`);
+  expect(said).toBe(decaySteadiness(r2.runs.dropout!, r2.runs.dropoutL2!));
+  await expectTable(page, 'do2', r2.runs, { dropout: 'dropout p = 0.5', dropoutL2: 'dropout p = 0.5 + weight decay 0.02' });
 
   // 3. None, dropout, dropout + L2.
   const r3 = (await runAndCount(page, 'regularization', ['regularization-chart'], 3 * 80)) as CompareResult;
   const c3 = await compareRuns({ ...cpuBase, epochs: demo.epochs, variants: regularizationVariants(0.5, 0.02) });
   for (const k of ['none', 'dropout', 'dropoutL2']) expectSameRun(r3.runs[k]!, c3.runs[k]!, 140, 60, `exercise 3 ${k}`);
+  await expectTable(page, 'do3', r3.runs, { none: 'no regularization', dropout: 'dropout', dropoutL2: 'dropout + L2' });
 
   // 4. Rates 0, 0.3, 0.5, 0.7 for 60 epochs: validation curves.
   const r4 = (await runAndCount(page, 'dropout-rates', ['dropout-rates-chart'], 4 * 60)) as CompareResult;
   expect(Object.keys(r4.runs)).toEqual(['p=0', 'p=0.3', 'p=0.5', 'p=0.7']);
   const c4 = await compareRuns({ ...cpuBase, epochs: demo.rateEpochs, variants: rateVariants([...demo.rates]) });
   for (const k of Object.keys(c4.runs)) expectSameRun(r4.runs[k]!, c4.runs[k]!, 140, 60, `exercise 4 ${k}`);
+  await expectTable(page, 'do4', r4.runs, { 'p=0': 'dropout = 0', 'p=0.3': 'dropout = 0.3', 'p=0.5': 'dropout = 0.5', 'p=0.7': 'dropout = 0.7' });
 
   expect(await page.$eval('details.code pre', (e) => e.textContent)).toContain('export async function trainRun');
   await page.screenshot({ path: `${SCREENSHOTS}/dropout.png`, fullPage: true });
@@ -137,6 +161,8 @@ it('dropout: Stop ends a run within a second, Run works again, and the Exercise 
   expect(partial.at(-1)!.stopped).toBe(true);
   expect(partial.reduce((s, r) => s + r.valAcc.length, 0)).toBe(stopped.epochsRun);
   expect(await page.$eval('[data-status="regularization"]', (e) => e.textContent)).toMatch(/^Stopped/);
+  // The table lists what ran before the Stop.
+  await expectTable(page, 'do3', stopped.runs, { none: 'no regularization', dropout: 'dropout', dropoutL2: 'dropout + L2' });
 
   // Run again, to the end: the same numbers as an uninterrupted CPU run.
   const again = (await runAndCount(page, 'regularization', ['regularization-chart'], 240)) as CompareResult;
@@ -146,16 +172,21 @@ it('dropout: Stop ends a run within a second, Run works again, and the Exercise 
 
   // The Exercise preset: seed 11, 180 points, 60/40, RegNet 2-28-2 with p 0.4, lr 0.07, 60 epochs.
   await page.select('#do-preset', 'exercise');
+  await page.waitForFunction(() => document.querySelector('#do-data-summary')?.textContent?.startsWith('180 '), { timeout: 5000 });
   expect(await page.$eval('#do-data-summary', (e) => e.textContent)).toBe('180 points: 108 train (72 of class 1), 72 validation (48 of class 1).');
+  // The texts that quote the split follow it (the exercise code validates on 72 points).
+  expect(await text(page, '#do3-val-note')).toBe('With 72 validation points, each one is worth 1.4 percentage points of validation accuracy, so read differences of one or two points as noise.');
+  expect(await text(page, '#do4-size-note')).toBe('Here: one hidden layer of 28 units for 108 training points.');
   expect(await page.$eval('#do1-p', (e) => (e as HTMLInputElement).value)).toBe('0.4');
   const ex = PRESETS.exercise;
+  const exData = await makeData(ex.data);
   const r1 = (await runAndCount(page, 'dropout-accuracy', ['dropout-accuracy-chart'], 60)) as RunResult;
-  const c1 = await trainRun({ data: makeData(ex.data), net: ex.net, lr: ex.lr, seed: ex.seed, pdrop: ex.pdrop, weightDecay: 0, epochs: ex.epochs });
+  const c1 = await trainRun({ data: exData, net: ex.net, lr: ex.lr, pdrop: ex.pdrop, weightDecay: 0, epochs: ex.epochs });
   expectSameRun(r1, c1, 108, 72, 'exercise preset, exercise 1');
   // Exercise 4's preset rates (0, 0.2, 0.5, 0.7, 40 epochs) rebuild the chart with their legend.
   const r4 = (await runAndCount(page, 'dropout-rates', ['dropout-rates-chart'], 4 * 40)) as CompareResult;
   expect(Object.keys(r4.runs)).toEqual(['p=0', 'p=0.2', 'p=0.5', 'p=0.7']);
-  const c4 = await compareRuns({ data: makeData(ex.data), net: ex.net, lr: ex.lr, seed: ex.seed, epochs: ex.rateEpochs, variants: rateVariants([...ex.rates]) });
+  const c4 = await compareRuns({ data: exData, net: ex.net, lr: ex.lr, epochs: ex.rateEpochs, variants: rateVariants([...ex.rates]) });
   for (const k of Object.keys(c4.runs)) expectSameRun(r4.runs[k]!, c4.runs[k]!, 108, 72, `exercise preset, exercise 4 ${k}`);
   expect(problems).toEqual([]);
   await page.close();

@@ -1,10 +1,12 @@
 // The MNIST page in headless Chromium on WebGPU: the IDX files stream in with progress, the
 // seeded split equals Node's, Stop stops training within a second, a run with the page's
-// defaults (784-128-10, Adam 1e-3, batch 128, 5 epochs) reaches >= 90% test accuracy with the
-// charts, the confusion matrix and the digit grids updated live, and every number the page
-// publishes equals a CPU run of the same module and seed in this Node process.
-// The defaults are the lesson's: on SwiftShader an epoch (63 steps) takes about 20 s, so the
-// whole test takes a few minutes; nothing is shortened, since the point is the defaults' accuracy.
+// defaults (784-128-10, Adam 1e-3, batch 128, 5 epochs) reaches about 92% test accuracy (as
+// the page says) with the charts, the confusion matrix, the digit grids and the per-epoch
+// table updated live, and every number the page publishes equals a CPU run of the same
+// module and seed in this Node process, PyTorch's shuffle order included.
+// The defaults are the lesson's: on SwiftShader an epoch (63 steps) takes about 4 s (60 ms a
+// step on a 2-core machine), so the whole test takes about a minute; nothing is shortened,
+// since the point is the defaults' accuracy.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { data, setBackend } from 'shadergrad';
@@ -13,6 +15,7 @@ import type { Site } from './harness.ts';
 import { IMAGES_FILE, LABELS_FILE } from '../../scripts/build-mnist.mjs';
 import { fromIdx, splitMnist, trainMnist } from '../../demos/mnist/mnist.ts';
 import type { Example, TrainResult } from '../../demos/mnist/mnist.ts';
+import { epochCells, runSummary, scaleNote } from '../../demos/mnist/report.ts';
 
 type PageTrain = Omit<TrainResult, 'final'> & { splitSeed: number; finalTestAccuracy: number; confusion: number[][]; correct: Example[]; wrong: Example[] };
 
@@ -95,6 +98,18 @@ it('mnist: streams the digits, trains to >= 90% on WebGPU with live charts, Stop
   expect(stopped.epochsRun).toBe(0);
   expect(await page.$eval('[data-status="mnist-train"]', (e) => e.textContent)).toMatch(/^Stopped/);
 
+  // ---- the step counts against the lesson's follow the settings; the Longer preset ---------------
+  expect(await page.$eval('#mnist-scale', (e) => e.textContent)).toBe(scaleNote(8000, 128, 5));
+  expect(await page.$eval('#mnist-scale', (e) => e.textContent)).toContain('63 Adam steps per epoch, 315 in 5 epochs');
+  const presets = await page.$$eval('#mnist-preset option', (os) => os.map((o) => (o as HTMLOptionElement).value));
+  const longer = presets.find((p) => p.startsWith('Longer'))!;
+  expect(longer).toBe("Longer (37 epochs, the lesson's 2,345 steps)");
+  await page.select('#mnist-preset', longer);
+  expect(await page.$eval('#mnist-epochs', (e) => (e as HTMLInputElement).value)).toBe('37');
+  expect(await page.$eval('#mnist-scale', (e) => e.textContent)).toContain('63 Adam steps per epoch, 2,331 in 37 epochs');
+  await page.select('#mnist-preset', 'Lesson (demo)');
+  expect(await page.$eval('#mnist-epochs', (e) => (e as HTMLInputElement).value)).toBe('5');
+
   // ---- 2-4. the defaults, to the end ------------------------------------------------------------
   const before = await chartUpdates(page);
   const started = Date.now();
@@ -103,7 +118,15 @@ it('mnist: streams the digits, trains to >= 90% on WebGPU with live charts, Stop
   console.log(`trained in ${Date.now() - started} ms (${r.msPerStep.toFixed(0)} ms/step): train ${JSON.stringify(r.trainAccuracy)}, test ${JSON.stringify(r.testAccuracy)}`);
   expect(r).toMatchObject({ hidden: 128, lr: 0.001, batchSize: 128, epochs: 5, seed: 0, splitSeed: 0, trainSize: 8000, testSize: 2000, stepsPerEpoch: 63, epochsRun: 5, stopped: false });
   expect(r.finalTestAccuracy).toBeGreaterThanOrEqual(0.9);
+  // The page explains why the test accuracy stops "near 92%" here: it does.
+  expect(Math.abs(r.finalTestAccuracy - 0.92)).toBeLessThanOrEqual(0.01);
   expect(r.testAccuracy.at(-1)).toBe(r.finalTestAccuracy);
+  // The lesson's per-epoch lines: a table row per epoch with train loss, train and test accuracy.
+  expect(r.trainLoss).toHaveLength(5);
+  expect(r.trainAccuracy).toHaveLength(5);
+  const rows = await page.$$eval('#mnist-epoch-log tr[data-epoch]', (trs) => trs.map((tr) => Array.from(tr.children, (c) => c.textContent)));
+  expect(rows).toEqual([0, 1, 2, 3, 4].map((e) => epochCells(r, e)));
+  expect(await page.$eval('#mnist-run-summary', (e) => e.textContent)).toBe(runSummary(r, 63, r.msPerStep, 37 * 63));
   expect(r.stepLosses).toHaveLength(5 * 63);
   // Live: the loss chart every couple of steps, the rest after each of the 6 evaluations.
   expect(after['mnist-loss']! - before['mnist-loss']!).toBeGreaterThanOrEqual(100);
@@ -118,9 +141,10 @@ it('mnist: streams the digits, trains to >= 90% on WebGPU with live charts, Stop
   // ---- the same run on the CPU in Node ---------------------------------------------------------
   const cpu = await trainMnist(split, { hidden: 128, lr: 1e-3, batchSize: 128, epochs: 5, seed: 0 });
   console.log(`cpu: train ${JSON.stringify(cpu.trainAccuracy)}, test ${JSON.stringify(cpu.testAccuracy)}`);
-  // Same initial weights and shuffles (drawn on the host from one Philox stream): the untrained
-  // net's predictions and the first losses agree to float32 rounding (different summation
-  // orders in the 784-long dot products).
+  // Same initial weights and shuffles (drawn on the host by PyTorch's generator, seeded with 0):
+  // the same epoch orders, and the untrained net's predictions and the first losses agree to
+  // float32 rounding (different summation orders in the 784-long dot products).
+  expect(r.epochOrderHeads).toEqual(cpu.epochOrderHeads);
   expect(r.initialTestAccuracy).toBe(cpu.initialTestAccuracy);
   for (let i = 0; i < 10; i++) expect(Math.abs(r.stepLosses[i]! - cpu.stepLosses[i]!), `step ${i + 1} loss`).toBeLessThanOrEqual(1e-4 * cpu.stepLosses[i]!);
   // Over 315 Adam steps those rounding differences grow (Adam divides by sqrt(v), which
@@ -128,9 +152,10 @@ it('mnist: streams the digits, trains to >= 90% on WebGPU with live charts, Stop
   r.stepLosses.forEach((l, i) => expect(Math.abs(l - cpu.stepLosses[i]!), `step ${i + 1} loss`).toBeLessThanOrEqual(1e-2 * cpu.stepLosses[i]! + 1e-4));
   // Accuracies are counts of argmax decisions: only digits whose two top logits are within
   // rounding of each other can flip. On the CPU, float32 and float64 runs of this net give the
-  // very same accuracies epoch by epoch (checked with seeds 0-2), so we allow at most 3 flips:
+  // very same accuracies epoch by epoch (checked with seeds 0 and 1), so we allow at most 3 flips:
   // 3/8000 for training accuracy and 3/2000 for test accuracy.
   r.trainAccuracy.forEach((a, e) => expect(Math.abs(a - cpu.trainAccuracy[e]!), `train epoch ${e + 1}`).toBeLessThanOrEqual(3 / 8000 + 1e-12));
+  r.trainLoss.forEach((l, e) => expect(Math.abs(l - cpu.trainLoss[e]!), `train loss epoch ${e + 1}`).toBeLessThanOrEqual(1e-2 * cpu.trainLoss[e]!));
   r.testAccuracy.forEach((a, e) => expect(Math.abs(a - cpu.testAccuracy[e]!), `test epoch ${e + 1}`).toBeLessThanOrEqual(3 / 2000 + 1e-12));
   // The confusion matrix: the same rows (the true labels), at most 3 digits moved between cells.
   const moved = r.confusion.flat().reduce((s, v, i) => s + Math.abs(v - cpu.final.confusion.flat()[i]!), 0) / 2;
@@ -143,3 +168,31 @@ it('mnist: streams the digits, trains to >= 90% on WebGPU with live charts, Stop
   expect(problems).toEqual([]);
   await page.close();
 });
+
+it("mnist: the Longer preset (37 epochs, the lesson's number of steps) does what the page says", async () => {
+  // "test accuracy creeps up by a couple of points and then levels off, while training
+  // accuracy heads for 100%": 2,331 steps, about two and a half minutes on SwiftShader.
+  const { page, problems } = await openPage(site, '/mnist/');
+  const longer = (await page.$$eval('#mnist-preset option', (os) => os.map((o) => (o as HTMLOptionElement).value))).find((p) => p.startsWith('Longer'))!;
+  await page.select('#mnist-preset', longer);
+  const started = Date.now();
+  const r = (await runExercise(page, 'mnist-train', 540_000)) as PageTrain;
+  console.log(`Longer: ${Date.now() - started} ms (${r.msPerStep.toFixed(0)} ms/step): test ${JSON.stringify(r.testAccuracy)}, final train ${r.trainAccuracy.at(-1)}`);
+  expect(r).toMatchObject({ epochs: 37, epochsRun: 37, stopped: false, stepsPerEpoch: 63 });
+  const atFive = r.testAccuracy[4]!;
+  const best = Math.max(...r.testAccuracy);
+  const lastTen = r.testAccuracy.slice(-10);
+  // Up by a couple of points over the 5-epoch run (the first 5 epochs here are that run)...
+  expect(best - atFive).toBeGreaterThanOrEqual(0.01);
+  expect(best - atFive).toBeLessThanOrEqual(0.04);
+  // ...then level: the last ten epochs within 1.5 points of each other, none of them better
+  // than the best by construction, and the final one within a point of the best.
+  expect(Math.max(...lastTen) - Math.min(...lastTen)).toBeLessThanOrEqual(0.015);
+  expect(best - r.testAccuracy.at(-1)!).toBeLessThanOrEqual(0.01);
+  // Training accuracy heads for 100%, far above test accuracy.
+  expect(r.trainAccuracy.at(-1)!).toBeGreaterThanOrEqual(0.995);
+  expect(r.trainAccuracy.at(-1)! - r.testAccuracy.at(-1)!).toBeGreaterThanOrEqual(0.03);
+  expect(await page.$$eval('#mnist-epoch-log tr[data-epoch]', (trs) => trs.length)).toBe(37);
+  expect(problems).toEqual([]);
+  await page.close();
+}, 600_000);

@@ -1,10 +1,12 @@
-// The dropout page's exercise module (demos/dropout/dropout.ts) on the CPU backend: the
-// lesson's data against values printed by PyTorch 1.13 (torch.manual_seed(s); torch.randn),
-// the nets' layouts, and the training loop against a plain-JS forward pass of the same net.
+// The dropout page's modules on the CPU backend: the lesson's data against values printed by
+// PyTorch 1.13 (torch.manual_seed(s); torch.randn; the fixture of dropout-torch.test.ts has
+// all of them, from PyTorch 2.13), the nets' layouts, the training loop against a plain-JS
+// forward pass of the same net, and what the page says under its charts (summary.ts).
 import { describe, expect, it } from 'vitest';
-import { manualSeed, setBackend } from 'shadergrad';
-import { DEMO_DATA, DEMO_NET, EXERCISE_DATA, EXERCISE_NET, PRESETS, compareRuns, makeData, makeNet, rateVariants, regularizationVariants, torchRandn, trainRun } from '../../demos/dropout/dropout.ts';
-import type { Dataset } from '../../demos/dropout/dropout.ts';
+import { setBackend } from 'shadergrad';
+import { DEMO_DATA, DEMO_NET, EXERCISE_DATA, EXERCISE_NET, PRESETS, compareRuns, makeData, makeNet, rateVariants, regularizationVariants, startNet, trainRun } from '../../demos/dropout/dropout.ts';
+import type { Dataset, RunResult } from '../../demos/dropout/dropout.ts';
+import { TABLE_HEADER, decaySteadiness, jitter, lastHalf, rowCells, summaryRows, trainValSteadiness, validationNote } from '../../demos/dropout/summary.ts';
 
 await setBackend('cpu');
 
@@ -13,7 +15,7 @@ await setBackend('cpu');
 const TORCH_TOL = 2e-6;
 
 describe('the lesson data: torch.manual_seed + torch.randn, reproduced', () => {
-  it('Demo: manual_seed(7), randn(200, 2) equals PyTorch', () => {
+  it('Demo: manual_seed(7), randn(200, 2) equals PyTorch', async () => {
     // print(torch.manual_seed(7) or torch.randn(200, 2).flatten()[[0, 1, 2, 3, 15, 16, 398, 399]])
     const torchValues: [number, number][] = [
       [0, -0.8201345],
@@ -25,11 +27,11 @@ describe('the lesson data: torch.manual_seed + torch.randn, reproduced', () => {
       [398, 0.1465863],
       [399, -0.3677365],
     ];
-    const x = torchRandn(7, 400);
+    const { x } = await makeData(DEMO_DATA);
     for (const [i, v] of torchValues) expect(Math.abs(x[i]! - v), `X.flatten()[${i}]`).toBeLessThan(TORCH_TOL);
   });
 
-  it('Exercise: manual_seed(11), randn(180, 2): 360 is not a multiple of 16, so the last 16 are redrawn', () => {
+  it('Exercise: manual_seed(11), randn(180, 2): 360 is not a multiple of 16, so the last 16 are redrawn', async () => {
     const torchValues: [number, number][] = [
       [0, -0.5107976],
       [1, 1.028272],
@@ -38,28 +40,30 @@ describe('the lesson data: torch.manual_seed + torch.randn, reproduced', () => {
       [350, 0.6982075],
       [359, -1.852472],
     ];
-    const x = torchRandn(11, 360);
+    const { x } = await makeData(EXERCISE_DATA);
     for (const [i, v] of torchValues) expect(Math.abs(x[i]! - v), `X.flatten()[${i}]`).toBeLessThan(TORCH_TOL);
   });
 
-  it('labels and the train/validation split as torch counts them', () => {
+  it('labels and the train/validation split as torch counts them', async () => {
     // y = ((X[:,0]**2 + 0.8*X[:,1]) > 0.5): y.sum() = 104, y[:140].sum() = 75, y[140:].sum() = 29.
-    const demo = makeData(DEMO_DATA);
+    const demo = await makeData(DEMO_DATA);
     expect([demo.nTrain, demo.nVal]).toEqual([140, 60]);
     const sum = (a: Int32Array): number => a.reduce((s, v) => s + v, 0);
     expect(sum(demo.y)).toBe(104);
     expect(sum(demo.y.subarray(0, 140))).toBe(75);
     expect(sum(demo.y.subarray(140))).toBe(29);
     // y = ((X[:,0]**2 - 0.7*X[:,1]) > 0.3): 120 of 180, 72 of the first 108.
-    const ex = makeData(EXERCISE_DATA);
+    const ex = await makeData(EXERCISE_DATA);
     expect([ex.nTrain, ex.nVal]).toEqual([108, 72]);
     expect(sum(ex.y)).toBe(120);
     expect(sum(ex.y.subarray(0, 108))).toBe(72);
   });
 
-  it('rejects what torch would not do the same way', () => {
-    expect(() => torchRandn(7, 8)).toThrow(/>= 16/);
-    expect(() => makeData({ ...DEMO_DATA, trainFrac: 1 })).toThrow(/trainFrac/);
+  it('rejects bad settings, naming the setting and the value', async () => {
+    await expect(makeData({ ...DEMO_DATA, n: 7 })).rejects.toThrow('makeData: n must be an integer >= 8, got 7');
+    await expect(makeData({ ...DEMO_DATA, trainFrac: 1 })).rejects.toThrow('makeData: trainFrac must be in (0, 1), got 1');
+    await expect(makeData({ ...DEMO_DATA, trainFrac: 0.001 })).rejects.toThrow('makeData: trainFrac 0.001 leaves no train or no validation points of 200');
+    await expect(makeData({ ...DEMO_DATA, seed: -1 })).rejects.toThrow('makeData: seed must be a non-negative integer (torch.manual_seed), got -1');
   });
 });
 
@@ -74,9 +78,8 @@ describe('the nets', () => {
 });
 
 /** The initial net's logits for the points [from, to) in plain JS, float64: relu(xW1^T+b1)... */
-async function plainForward(seed: number, data: Dataset, from: number, to: number): Promise<number[][]> {
-  manualSeed(seed);
-  const net = makeNet(DEMO_NET, 0.5);
+async function plainForward(data: Dataset, from: number, to: number): Promise<number[][]> {
+  const net = startNet(data, DEMO_NET, 0.5);
   const ps = await Promise.all([...net.parameters()].map((p) => p.data()));
   const [w1, b1, w2, b2, w3, b3] = ps as Float32Array[];
   const layer = (h: number[], w: Float32Array, b: Float32Array, relu: boolean): number[] =>
@@ -90,12 +93,13 @@ async function plainForward(seed: number, data: Dataset, from: number, to: numbe
   return rows;
 }
 
+const data = await makeData(DEMO_DATA);
+
 describe('trainRun: train() and eval() as in PyTorch', () => {
-  const data = makeData(DEMO_DATA);
-  const base = { data, net: DEMO_NET, lr: 0, weightDecay: 0, epochs: 3, seed: 7 };
+  const base = { data, net: DEMO_NET, lr: 0, weightDecay: 0, epochs: 3 };
 
   it('with lr 0: validation accuracy is the plain forward pass of the initial net (dropout off in eval), every epoch', async () => {
-    const logits = await plainForward(7, data, data.nTrain, data.options.n);
+    const logits = await plainForward(data, data.nTrain, data.options.n);
     let correct = 0;
     logits.forEach((l, r) => (correct += Number((l[1]! > l[0]! ? 1 : 0) === data.y[data.nTrain + r])));
     const r = await trainRun({ ...base, pdrop: 0.5 });
@@ -104,7 +108,7 @@ describe('trainRun: train() and eval() as in PyTorch', () => {
   });
 
   it('with lr 0 and p = 0: the loss is the initial net\'s cross-entropy on the train set; with p = 0.5 the train loss moves from epoch to epoch (a fresh mask each step)', async () => {
-    const logits = await plainForward(7, data, 0, data.nTrain);
+    const logits = await plainForward(data, 0, data.nTrain);
     let ce = 0;
     let correct = 0;
     logits.forEach((l, i) => {
@@ -120,7 +124,7 @@ describe('trainRun: train() and eval() as in PyTorch', () => {
     for (const v of dropped.loss) expect(Math.abs(v - ce / data.nTrain)).toBeGreaterThan(1e-4);
   });
 
-  it('the same seed repeats a run exactly (init and dropout masks from manualSeed)', async () => {
+  it('the same seed repeats a run exactly (init and dropout masks from the seed)', async () => {
     const a = await trainRun({ ...base, lr: 0.08, pdrop: 0.5, epochs: 5 });
     const b = await trainRun({ ...base, lr: 0.08, pdrop: 0.5, epochs: 5 });
     expect(b).toEqual(a);
@@ -134,7 +138,6 @@ describe('trainRun: train() and eval() as in PyTorch', () => {
       net: p.net,
       lr: p.lr,
       epochs: p.epochs,
-      seed: p.seed,
       variants: regularizationVariants(p.pdrop, p.weightDecay),
       onEpoch: (v) => void seen.push(v),
     });
@@ -164,7 +167,7 @@ describe('trainRun: train() and eval() as in PyTorch', () => {
 
   it('a Stop in a comparison keeps the finished variants and the one cut short; later ones never start', async () => {
     const variants = regularizationVariants(0.5, 0.02);
-    const opts = { data, net: DEMO_NET, lr: 0.08, epochs: 4, seed: 7, variants };
+    const opts = { data, net: DEMO_NET, lr: 0.08, epochs: 4, variants };
     const full = await compareRuns(opts);
     const c = new AbortController();
     const r = await compareRuns({ ...opts, signal: c.signal, onEpoch: (v, e) => void (v === 1 && e.epoch === 1 && c.abort()) });
@@ -179,5 +182,74 @@ describe('trainRun: train() and eval() as in PyTorch', () => {
       { key: 'p=0', pdrop: 0, weightDecay: 0 },
       { key: 'p=0.3', pdrop: 0.3, weightDecay: 0 },
     ]);
+  });
+});
+
+describe('weight decay 0.2 (the page suggests trying it)', () => {
+  it('holds the weights so close to zero that the net calls every point one class, in both presets', async () => {
+    for (const name of ['demo', 'exercise'] as const) {
+      const p = PRESETS[name];
+      const d = await makeData(p.data);
+      const r = await trainRun({ data: d, net: p.net, pdrop: p.pdrop, lr: p.lr, weightDecay: 0.2, epochs: p.epochs });
+      const share = (from: number, to: number): number => d.y.subarray(from, to).reduce((s, v) => s + v, 0) / (to - from);
+      // Calling everything class 1 scores exactly the share of class 1 (class 0: one minus it).
+      const trainShare = share(0, d.nTrain);
+      const valShare = share(d.nTrain, d.options.n);
+      expect([trainShare, 1 - trainShare].some((s) => Math.abs(r.trainAcc.at(-1)! - s) < 1e-6), `${name} train ${r.trainAcc.at(-1)}`).toBe(true);
+      expect([valShare, 1 - valShare].some((s) => Math.abs(r.valAcc.at(-1)! - s) < 1e-6), `${name} val ${r.valAcc.at(-1)}`).toBe(true);
+      // With the lesson's 0.02 the same net learns the boundary.
+      const ok = await trainRun({ data: d, net: p.net, pdrop: p.pdrop, lr: p.lr, weightDecay: 0.02, epochs: p.epochs });
+      expect(ok.valAcc.at(-1)!, name).toBeGreaterThan(0.9);
+    }
+  });
+});
+
+const run = (trainAcc: number[], valAcc: number[], stopped = false): RunResult => ({ loss: trainAcc.map(() => 0.5), trainAcc, valAcc, epochsRun: trainAcc.length, stopped });
+
+describe('summary.ts: the numbers and sentences under the charts', () => {
+  it('jitter is the mean |change| per epoch over the last half of the epochs', () => {
+    expect(lastHalf(80)).toEqual({ from: 41, to: 80 });
+    expect(lastHalf(5)).toEqual({ from: 3, to: 5 });
+    // Epochs 3-5 of [.5, .9, .6, .7, .4]: |.7 - .6| and |.4 - .7|, mean 0.2.
+    expect(jitter([0.5, 0.9, 0.6, 0.7, 0.4])).toBeCloseTo(0.2, 12);
+    // Epochs 2-3 of [1, .5, .75]: one change of 0.25 (epoch 1's jump is not in the window).
+    expect(jitter([1, 0.5, 0.75])).toBeCloseTo(0.25, 12);
+    expect(jitter([0.9, 0.9, 0.9, 0.9])).toBe(0);
+    expect(jitter([0.5, 0.6])).toBeNull();
+    expect(jitter([])).toBeNull();
+  });
+
+  it('a table row per run started, with the final accuracies and both jitters, as the page prints them', () => {
+    const runs = { a: run([0.5, 0.6, 0.7, 0.75], [0.5, 0.55, 0.6, 0.6]), b: run([0.5, 0.52], [0.4, 0.45], true) };
+    const rows = summaryRows(runs, { a: 'first' });
+    expect(rows.map((r) => r.key)).toEqual(['a', 'b']);
+    expect(rows[0]).toMatchObject({ name: 'first', epochs: 4, finalTrain: 0.75, finalVal: 0.6 });
+    expect(rows[0]!.trainJitter).toBeCloseTo(0.05, 12);
+    expect(rows[0]!.valJitter).toBe(0);
+    expect(rowCells(rows[0]!)).toEqual(['first', '4', '75.0%', '60.0%', '5.00', '0.00']);
+    // An unnamed variant shows its key; a run too short to measure shows a dash.
+    expect(rowCells(rows[1]!)).toEqual(['b', '2', '52.0%', '45.0%', '–', '–']);
+    expect(TABLE_HEADER).toHaveLength(rowCells(rows[0]!).length);
+  });
+
+  it('the weight-decay sentence says what the run shows, whichever way it went', () => {
+    const steady = run([0.9, 0.9, 0.9, 0.9], [0.9, 0.9, 0.9, 0.9]);
+    const jumpy = run([0.9, 0.9, 0.9, 0.9], [0.9, 0.8, 0.9, 0.8]);
+    expect(decaySteadiness(jumpy, steady)).toBe('Over epochs 3–4, validation accuracy changed by 10.00 points per epoch on average with dropout alone and by 0.00 with dropout + L2: in this run weight decay made the validation curve steadier.');
+    expect(decaySteadiness(steady, jumpy)).toMatch(/by 0\.00 points per epoch on average with dropout alone and by 10\.00 with dropout \+ L2: in this run weight decay made the validation curve less steady\.$/);
+    expect(decaySteadiness(steady, steady)).toMatch(/made no difference to how steady the validation curve is\.$/);
+    expect(decaySteadiness(run([1, 1], [1, 1]), steady)).toMatch(/^Too few epochs/);
+  });
+
+  it('the train/validation sentence names the steadier curve', () => {
+    expect(trainValSteadiness(run([0.9, 0.7, 0.9, 0.7], [0.8, 0.8, 0.85, 0.85]))).toBe('Over epochs 3–4, train accuracy changed by 20.00 points per epoch on average and validation accuracy by 0.00: in this run the validation curve was the steadier one.');
+    expect(trainValSteadiness(run([0.8, 0.8, 0.8, 0.8], [0.9, 0.7, 0.9, 0.7]))).toMatch(/the train curve was the steadier one\.$/);
+    expect(trainValSteadiness(run([0.8, 0.8, 0.8, 0.8], [0.9, 0.9, 0.9, 0.9]))).toMatch(/both curves were equally steady\.$/);
+  });
+
+  it('one validation point in percentage points, for the split in use (60 in the Demo, 72 in the Exercise)', async () => {
+    expect(validationNote(data.nVal)).toBe('With 60 validation points, each one is worth 1.7 percentage points of validation accuracy, so read differences of one or two points as noise.');
+    const ex = await makeData(EXERCISE_DATA);
+    expect(validationNote(ex.nVal)).toMatch(/^With 72 validation points, each one is worth 1\.4 percentage points/);
   });
 });

@@ -60,6 +60,14 @@ it('short epochs: 8 mini-batches (the last one short), running accuracy, evaluat
   expect(Math.abs(r.stepLosses[0]! - Math.log(10))).toBeLessThan(0.15);
   expect(r.stepLosses.at(-1)!).toBeLessThan(r.stepLosses[0]! - 0.8);
   expect(r.trainAccuracy[1]!).toBeGreaterThan(r.trainAccuracy[0]!);
+  // The epoch's train loss: each batch's mean loss weighted by its size (7 x 128 + 104).
+  const sizes = [...new Array<number>(7).fill(128), 104];
+  for (const e of [0, 1]) {
+    const weighted = sizes.reduce((sum, b, i) => sum + b * r.stepLosses[e * 8 + i]!, 0) / 1000;
+    expect(r.trainLoss[e]!).toBeCloseTo(weighted, 12);
+  }
+  expect(r.trainLoss[1]!).toBeLessThan(r.trainLoss[0]!);
+  expect(r.epochOrderHeads.map((h) => h.length)).toEqual([16, 16]);
   expect(r.testAccuracy[1]!).toBeGreaterThan(0.6);
   expect(r.final.confusion.flat().reduce((a, b) => a + b, 0)).toBe(300);
   const diag = r.final.confusion.reduce((a, row, k) => a + row[k]!, 0);
