@@ -28,8 +28,8 @@ export interface Draws {
   permutation(n: number): Int32Array;
   /**
    * The order of one epoch of `DataLoader(..., shuffle=True)`: under 'torch', as PyTorch's
-   * RandomSampler (a seed drawn from this generator, then randperm from a fresh generator
-   * seeded with it); under 'philox', a permutation.
+   * (the iterator's base seed and the RandomSampler's seed drawn from this generator, then
+   * randperm from a fresh generator seeded with the latter); under 'philox', a permutation.
    */
   shuffleOrder(n: number): Int32Array;
 }

@@ -126,12 +126,13 @@ export class TorchGenerator implements Draws {
   }
 
   /**
-   * One epoch of PyTorch's RandomSampler without a generator: it draws a seed as
-   * `torch.empty((), dtype=torch.int64).random_()` (two words, modulo 2^63), seeds a fresh
-   * generator with it (whose mt19937 keeps the low 32 bits: the second word) and returns
-   * that generator's randperm(n).
+   * One epoch of `for batch in DataLoader(dataset, shuffle=True)` (no workers, no generator
+   * given): creating the epoch's iterator draws its base seed (`random_()` on an int64: two
+   * words); its RandomSampler then draws a seed the same way and permutes with a fresh
+   * generator seeded by it, whose mt19937 keeps the low 32 bits (the second word).
    */
   shuffleOrder(n: number): Int32Array {
+    this.nextUint64(); // the iterator's _base_seed (for worker processes)
     this.mt.nextUint32();
     const low = this.mt.nextUint32();
     return new TorchGenerator(low).permutation(n);

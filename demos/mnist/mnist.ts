@@ -3,7 +3,7 @@
 // a 784-128-10 ReLU net trained with Adam on mini-batches, train loss, train and test
 // accuracy per epoch, the test confusion matrix, and which test digits it gets right and
 // wrong. No DOM here: the page and the Node tests run these same functions.
-import { F, RandomState, cast, data, manualSeed, nn, noGrad, optim, randint, runSteps, tensor } from 'shadergrad';
+import { F, RandomState, cast, data, manualSeed, nn, noGrad, optim, runSteps, tensor } from 'shadergrad';
 import type { Tensor } from 'shadergrad';
 
 export const SIDE = 28;
@@ -68,20 +68,6 @@ export function splitMnist(ds: MnistData, opts: { seed?: number; trainSize?: num
 /** The lesson's ShallowNet: flatten, Linear(784, hidden), ReLU, Linear(hidden, 10). */
 export function shallowNet(hidden: number): nn.Sequential {
   return new nn.Sequential(new nn.Linear(PIXELS, hidden), new nn.ReLU(), new nn.Linear(hidden, CLASSES));
-}
-
-/**
- * The order of one epoch of `for images, labels in train_loader` over n samples, with
- * `DataLoader(train_set, batch_size, shuffle=True)`, under `manualSeed(s, { generator:
- * 'torch' })`. Each epoch creates a new iterator, and creating it draws the iterator's base
- * seed from the global generator (`torch.empty((), dtype=torch.int64).random_()`, two 32-bit
- * words; only worker processes use it). Then its RandomSampler draws the permutation's seed
- * and permutes: that part is `data.shuffledIndices(n)`. Checked against PyTorch's DataLoader
- * by tests/unit/mnist-torch.test.ts.
- */
-export function dataLoaderOrder(n: number): Tensor {
-  randint(0, 2 ** 31, [2]).dispose(); // the iterator's _base_seed: two words, as random64()
-  return data.shuffledIndices(n);
 }
 
 /** How many positions of each epoch's order a result keeps (for the tests and the page). */
@@ -235,7 +221,9 @@ export async function trainMnist(split: MnistSplit, opts: TrainOptions = {}): Pr
     // shuffle=True: a new order every epoch. The shuffled copy is made once per epoch and
     // kept; each batch is a narrow() of it, whose start is a dynamic scalar, so every full
     // batch runs the same compiled step (one more for a smaller last batch).
-    const perm = dataLoaderOrder(n);
+    // One epoch of `for images, labels in train_loader` (DataLoader with shuffle=True): under
+    // the torch generator, PyTorch's order for this seed (tests/unit/mnist-torch.test.ts).
+    const perm = data.shuffledIndices(n);
     epochOrderHeads.push(Array.from(((await perm.data()) as Int32Array).subarray(0, ORDER_HEAD)));
     const Xs = X.indexSelect(perm).keep();
     const ys = y.indexSelect(perm).keep();

@@ -5,9 +5,9 @@ import { generator } from '../generator.ts';
 
 /**
  * The indices 0..n-1 in the order one epoch of `DataLoader(dataset, shuffle=True)` visits
- * them (int32). Under `manualSeed(s, { generator: 'torch' })` this is PyTorch's order: its
- * RandomSampler draws a seed from the global generator each epoch and permutes with a fresh
- * generator seeded by it, so the global stream moves by two words per epoch, not by n.
+ * them (int32). Under `manualSeed(s, { generator: 'torch' })` this is PyTorch's order: each
+ * epoch's iterator draws a base seed, its RandomSampler draws another and permutes with a
+ * fresh generator seeded by it, so the global stream moves by four words per epoch, not n.
  * Under the default generator it is `randperm(n)`.
  */
 export function shuffledIndices(n: number): Tensor {

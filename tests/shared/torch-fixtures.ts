@@ -45,7 +45,7 @@ export async function replay(c: RandomCase): Promise<number[][]> {
       case 'randperm':
         out.push(await values(randperm(a)));
         break;
-      case 'samplerEpoch':
+      case 'loaderEpoch':
         out.push(await values(data.shuffledIndices(a)));
         break;
       case 'Linear': {

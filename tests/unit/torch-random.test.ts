@@ -25,7 +25,7 @@ describe('the torch generator (CPU backend)', () => {
 
   it(`fixtures from PyTorch ${torchRandom.torch} cover every drawing function`, () => {
     const kinds = new Set(torchRandom.cases.flatMap((c) => c.calls.map((call) => call[0])));
-    for (const k of ['randn', 'rand', 'randint', 'randperm', 'normal_', 'uniform_', 'xavierNormal_', 'xavierUniform_', 'kaimingUniform_', 'kaimingNormal_', 'Linear', 'samplerEpoch']) expect(kinds).toContain(k);
+    for (const k of ['randn', 'rand', 'randint', 'randperm', 'normal_', 'uniform_', 'xavierNormal_', 'xavierUniform_', 'kaimingUniform_', 'kaimingNormal_', 'Linear', 'loaderEpoch']) expect(kinds).toContain(k);
   });
 
   for (const c of torchRandom.cases) {
