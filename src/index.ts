@@ -8,10 +8,10 @@ export { full, zeros, ones, zerosLike, onesLike, arange, linspace } from './ops/
 export * from './ops/api.ts';
 export { where, cast } from './ops/elementwise.ts';
 export { reshape, cat, stack } from './ops/layout.ts';
-export { setBackend, backendStats, flush, gpuTimeMs } from './engine/executor.ts';
+export { setBackend, backendStats, flush, gpuTimeMs, inspectRuns, describeLastRun, kernelSource } from './engine/executor.ts';
 export { noGrad } from './engine/recorder.ts';
 export type { BackendInfo, SetBackendOptions } from './engine/backend.ts';
-export type { BackendStats, BackendName } from './backend/backend.ts';
+export type { BackendStats, BackendName, RunDescription, DispatchDescription } from './backend/backend.ts';
 export { manualSeed, initialSeed, generatorKind } from './generator.ts';
 export type { GeneratorKind, ManualSeedOptions } from './generator.ts';
 export { RandomState } from './numpy-random.ts';

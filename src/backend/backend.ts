@@ -66,7 +66,43 @@ export interface Backend {
   startTimer?(): boolean;
   /** Stop timing: the summed kernel time, in ms, of the runs since startTimer. */
   stopTimer?(): Promise<number>;
+  /** Time each dispatch of every run while on (the engine panel); false where it cannot. */
+  inspect?(on: boolean): boolean;
+  /** The last run, dispatch by dispatch (GPU backends); null before any run. */
+  describeLastRun?(): Promise<RunDescription | null>;
+  /** The WGSL a kernel family compiles from (its shared prelude included). */
+  shaderSource?(shader: string): string;
 }
+
+/** One dispatch of a run, as describeLastRun reports it. */
+export interface DispatchDescription {
+  index: number;
+  /** The plan step (op) it belongs to; a step may take several dispatches. */
+  step: number;
+  op: string;
+  /** shaders/<shader>.wgsl, entry point `entry`, with these override constants. */
+  shader: string;
+  entry: string;
+  constants: Record<string, number>;
+  inShapes: number[][];
+  outShape: number[];
+  workgroups: number[];
+  bytesRead: number;
+  bytesWritten: number;
+  /** Floating-point operations, estimated from the op and its shapes. */
+  flops: number;
+  /** GPU time from timestamps, in ms; null when the run was not inspected or cannot be. */
+  gpuMs: number | null;
+}
+
+export interface RunDescription {
+  plan: number;
+  steps: number;
+  dispatches: DispatchDescription[];
+  /** Whether gpuMs is measured (timestamp queries while inspecting). */
+  timed: boolean;
+}
+
 
 export type StageRef = { kind: 'out'; index: number } | { kind: 'storage'; storage: Storage; dtype: DType; size: number };
 

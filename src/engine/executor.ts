@@ -1,7 +1,7 @@
 // The executor: the queue of recorded work, and the flush that turns it into one plan (from
 // the plan cache, after fusion) and one submit. Also the calls that must drain that queue
 // first: switching backends and timing.
-import type { BackendName, BackendStats, HostArray, StageRef } from '../backend/backend.ts';
+import type { BackendName, BackendStats, HostArray, RunDescription, StageRef } from '../backend/backend.ts';
 import { Node } from '../graph/ir.ts';
 import type { Variable } from '../graph/ir.ts';
 import { PlanCache, needsCompute, schedule, viewsOf } from '../graph/plan.ts';
@@ -55,6 +55,29 @@ export function lastPlan(): Plan | null {
 /** Counters since the current backend started: submits, dispatches, readbacks, plans, ... */
 export function backendStats(): BackendStats {
   return { ...currentBackend().stats, plans: plans.built };
+}
+
+/**
+ * The engine panel's inspection: while on, every run on WebGPU times each of its dispatches
+ * with GPU timestamps. Returns whether it can (false on the CPU backend, or where the
+ * adapter offers no timestamp queries: describeLastRun then has no per-dispatch times).
+ */
+export function inspectRuns(on: boolean): boolean {
+  return currentBackend().inspect?.(on) ?? false;
+}
+
+/**
+ * What the last run (the last flush that ran kernels) did on the GPU, dispatch by dispatch:
+ * op, kernel, shapes, workgroups, bytes, estimated FLOPs and, while inspecting, GPU time.
+ * null on the CPU backend (it runs no kernels) and before the first run.
+ */
+export async function describeLastRun(): Promise<RunDescription | null> {
+  return (await currentBackend().describeLastRun?.()) ?? null;
+}
+
+/** The WGSL source of a kernel family as the GPU compiles it; null on the CPU backend. */
+export function kernelSource(shader: string): string | null {
+  return currentBackend().shaderSource?.(shader) ?? null;
 }
 
 /**

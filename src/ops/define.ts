@@ -82,6 +82,11 @@ export interface GpuDispatch {
   /** The parameter block, from the step's dynamic scalars; at most 64 words. */
   words: (scalars: readonly number[]) => Word[];
   workgroups: [number, number, number];
+  /**
+   * Floating-point operations it performs, where a rule knows better than the default
+   * estimate of one per element of its largest operand (a product's 2·M·N·K).
+   */
+  flops?: number;
 }
 
 export interface GpuArgs<A> {

@@ -112,11 +112,13 @@ export function productDispatches(a: Shape, b: Shape, attrs: MatmulAttrs, epilog
     kChunk,
   });
   const words = (): Word[] => block;
+  // Multiply-adds of the product (the engine panel's FLOP count).
+  const flops = 2 * d.batch * d.m * d.n * d.k;
   const flags = { TRANS_A: attrs.transA ? 1 : 0, TRANS_B: attrs.transB ? 1 : 0 };
   const e = entries(epilogue);
   if (choice.kernel === 'small') {
     const threads = onesCol ? d.m * (d.n + 1) : d.m * d.n * d.batch;
-    return [{ shader: 'matmul', entry: e.small, constants: { ...flags, ...e.constants }, bind: e.bind, words, workgroups: grid(threads) }];
+    return [{ shader: 'matmul', entry: e.small, constants: { ...flags, ...e.constants }, bind: e.bind, words, workgroups: grid(threads), flops }];
   }
   const problem = groupsProblem(choice.groups);
   if (problem) throw new Error(`matmul: ${fmt(a)} @ ${fmt(b)}: ${problem} of ${choice.tile.wgM * choice.tile.reg}x${choice.tile.wgN * choice.tile.reg}`);
@@ -132,11 +134,11 @@ export function productDispatches(a: Shape, b: Shape, attrs: MatmulAttrs, epilog
     CHECK: choice.check ? 1 : 0,
     ...(onesCol ? { ONES_COL: 1 } : {}),
   };
-  if (choice.splits === 1) return [{ shader: 'matmul', entry: e.tiled, constants: { ...constants, ...e.constants }, bind: e.bind, words, workgroups: choice.groups }];
+  if (choice.splits === 1) return [{ shader: 'matmul', entry: e.tiled, constants: { ...constants, ...e.constants }, bind: e.bind, words, workgroups: choice.groups, flops }];
   const cols = d.n + (onesCol ? 1 : 0);
   const partials: Binding = { scratch: 0, size: d.batch * choice.splits * d.m * cols };
   return [
-    { shader: 'matmul', entry: 'matmul_partial', constants: { ...constants, SPLIT_K: choice.splits }, bind: [{ input: 0 }, { input: 1 }, { ...partials, write: true }], words, workgroups: choice.groups },
+    { shader: 'matmul', entry: 'matmul_partial', constants: { ...constants, SPLIT_K: choice.splits }, bind: [{ input: 0 }, { input: 1 }, { ...partials, write: true }], words, workgroups: choice.groups, flops },
     {
       shader: 'matmul_sum',
       entry: e.sum,
@@ -144,6 +146,7 @@ export function productDispatches(a: Shape, b: Shape, attrs: MatmulAttrs, epilog
       bind: [partials, ...e.sumBind],
       words,
       workgroups: grid(onesCol ? d.m * cols : d.m * d.n * d.batch),
+      flops: partials.size,
     },
   ];
 }

@@ -7,7 +7,7 @@ import { exactKey, viewsOf } from '../../graph/plan.ts';
 import { sizeOf } from '../../shape.ts';
 import type { Binding, GpuDispatch, Word } from '../../ops/define.ts';
 import { effectWrites, isScratch, writesBinding } from '../../ops/define.ts';
-import type { Backend, BackendStats, ExecuteResult, HostArray, StageRef } from '../backend.ts';
+import type { Backend, BackendStats, DispatchDescription, ExecuteResult, HostArray, RunDescription, StageRef } from '../backend.ts';
 import { emptyStats, tagStep } from '../backend.ts';
 import { entryBindings } from './bindings.ts';
 import { setMatmulTuning, tuningGeneration } from '../../ops/matmul-choice.ts';
@@ -110,8 +110,13 @@ export class WebGpuBackend implements Backend {
   private emptyBuffer: GPUBuffer | null = null;
   /** GPU timestamps around each run's compute pass, while a benchmark times kernels. */
   private timer: { querySet: GPUQuerySet; resolve: GPUBuffer; pending: Promise<void>[]; ns: number } | null = null;
-  /** The last run's compiled dispatches and bind groups, for lastRunDispatches (kernel benchmarks). */
-  private lastRun: { c: Compiled; groups: GPUBindGroup[]; copied: boolean } | null = null;
+  /**
+   * The last run: its compiled dispatches, bind groups and bound memory, for
+   * lastRunDispatches (kernel benchmarks) and describeLastRun (the engine panel).
+   */
+  private lastRun: { plan: Plan; c: Compiled; groups: GPUBindGroup[]; spans: Span[][]; copied: boolean; times: Promise<number[]> | null } | null = null;
+  /** Time each dispatch of every run with its own timestamps (the engine panel's inspection). */
+  private inspecting: { querySet: GPUQuerySet; resolve: GPUBuffer; count: number } | null = null;
 
   readonly maxTensorBytes: { bytes: number; source: string };
   readonly storageBuffersPerStage: number;
@@ -252,19 +257,23 @@ export class WebGpuBackend implements Backend {
 
     // Bind groups first: a binding error names its op's step, before any error scope opens.
     const copies: Copy[][] = c.dispatches.map(() => []);
+    const spans: Span[][] = [];
     const groups = c.dispatches.map((d, k) => {
       try {
-        return this.bindGroup(c, d, d.refs.map((r, i) => this.bindable(c, resolve(r), k, i, copies[k]!)), set);
+        spans[k] = d.refs.map(resolve);
+        return this.bindGroup(c, d, spans[k]!.map((span, i) => this.bindable(c, span, k, i, copies[k]!)), set);
       } catch (err) {
         throw tagStep(err, d.step);
       }
     });
 
-    this.lastRun = { c, groups, copied: copies.some((x) => x.length > 0) };
+    this.lastRun = { plan, c, groups, spans, copied: copies.some((x) => x.length > 0), times: null };
     this.device.pushErrorScope('validation');
     this.device.pushErrorScope('out-of-memory');
     const enc = this.device.createCommandEncoder({ label: planName(plan) });
     const timer = this.timer;
+    // Per-dispatch timestamps while the engine panel inspects runs (not while a benchmark times them).
+    const inspect = !timer && this.inspecting && c.dispatches.length > 0 ? this.inspectQueries(2 * c.dispatches.length) : null;
     if (c.dispatches.length > 0) {
       // One compute pass, split where a view must be copied to an aligned place first (a
       // copy cannot be recorded inside a pass); timestamps at the first start and last end.
@@ -276,6 +285,14 @@ export class WebGpuBackend implements Backend {
           pass = null;
         }
         for (const cp of copies[k]!) enc.copyBufferToBuffer(cp.from.buffer, cp.from.offset, cp.to, 0, cp.bytes);
+        if (inspect) {
+          // One pass per dispatch, each between its own pair of timestamps.
+          pass = enc.beginComputePass({ timestampWrites: { querySet: inspect.querySet, beginningOfPassWriteIndex: 2 * k, endOfPassWriteIndex: 2 * k + 1 } });
+          record(pass, d, groups[k]!);
+          pass.end();
+          pass = null;
+          return;
+        }
         if (!pass) {
           const first = k === 0;
           const ends = timer && !copies.slice(k + 1).some((x) => x.length > 0);
@@ -285,6 +302,12 @@ export class WebGpuBackend implements Backend {
         record(pass, d, groups[k]!);
         if (k === last) pass.end();
       });
+    }
+    let inspected: (() => Promise<HostArray>) | null = null;
+    if (inspect) {
+      enc.resolveQuerySet(inspect.querySet, 0, 2 * c.dispatches.length, inspect.resolve, 0);
+      inspected = this.stage(enc, inspect.resolve, 'int32', 4 * c.dispatches.length);
+      this.stats.readbacks--;
     }
     let timed: (() => Promise<HostArray>) | null = null;
     if (timer && c.dispatches.length > 0) {
@@ -309,6 +332,15 @@ export class WebGpuBackend implements Backend {
           timer.ns += Math.max(0, ticks(2) - ticks(0));
         }),
       );
+    }
+    if (inspected) {
+      const run = this.lastRun;
+      run.times = inspected().then((w) => {
+        const u = new Uint32Array(w.buffer, w.byteOffset, 4 * c.dispatches.length);
+        const ticks = (i: number): number => u[2 * i]! + u[2 * i + 1]! * 2 ** 32;
+        return c.dispatches.map((_, k) => Math.max(0, ticks(2 * k + 1) - ticks(2 * k)) / 1e6);
+      });
+      run.times.catch(() => {});
     }
     const kernels = c.kernels.join(', ');
     const checked = Promise.all([this.device.popErrorScope(), this.device.popErrorScope()]).then(([oom, validation]) => {
@@ -529,6 +561,86 @@ export class WebGpuBackend implements Backend {
     return timer.ns / 1e6;
   }
 
+  /** The WGSL of kernel family `shader`, as it is compiled (contract and common prelude first). */
+  shaderSource(shader: string): string {
+    return shaderSource(shader);
+  }
+
+  /**
+   * The engine panel's inspection: while on, every run times each of its dispatches with GPU
+   * timestamps (one compute pass per dispatch, so a little slower). Returns false, and times
+   * nothing, where the adapter offers no timestamp queries.
+   */
+  inspect(on: boolean): boolean {
+    if (!on || !this.device.features.has('timestamp-query')) {
+      this.inspecting?.querySet.destroy();
+      this.inspecting?.resolve.destroy();
+      this.inspecting = null;
+      return false;
+    }
+    this.inspecting ??= this.newInspectQueries(64);
+    return true;
+  }
+
+  private newInspectQueries(count: number): { querySet: GPUQuerySet; resolve: GPUBuffer; count: number } {
+    return {
+      querySet: this.device.createQuerySet({ type: 'timestamp', count }),
+      resolve: this.createBuffer(count * 8, USAGE.QUERY_RESOLVE | USAGE.COPY_SRC, 'inspection timestamps'),
+      count,
+    };
+  }
+
+  /** A query set with room for `count` timestamps (grown, never shrunk). */
+  private inspectQueries(count: number): { querySet: GPUQuerySet; resolve: GPUBuffer; count: number } {
+    const q = this.inspecting!;
+    if (q.count >= count) return q;
+    const grown = this.newInspectQueries(Math.max(count, 2 * q.count));
+    q.querySet.destroy();
+    q.resolve.destroy();
+    this.inspecting = grown;
+    return grown;
+  }
+
+  /**
+   * What the last run did on the GPU, dispatch by dispatch: the op each implements, its
+   * kernel (shader family and entry point), shapes, workgroups, the bytes its bindings read
+   * and write, an estimate of its floating-point work, and its GPU time when runs are being
+   * inspected (see inspect) on an adapter with timestamp queries; null otherwise.
+   */
+  async describeLastRun(): Promise<RunDescription | null> {
+    const run = this.lastRun;
+    if (!run) return null;
+    const times = run.times ? await run.times.catch(() => null) : null;
+    const { plan, c, spans } = run;
+    const dispatches = c.dispatches.map((d, k): DispatchDescription => {
+      const step = plan.steps[d.step]!;
+      let bytesRead = 0;
+      let bytesWritten = 0;
+      d.dispatch.bind.forEach((b, i) => {
+        const span = spans[k]![i]!;
+        const bytes = span.size ?? span.buffer.size - span.offset;
+        if (writesBinding(b, d.writes)) bytesWritten += bytes;
+        else bytesRead += bytes;
+      });
+      return {
+        index: k,
+        step: d.step,
+        op: step.def.name,
+        shader: d.dispatch.shader,
+        entry: d.dispatch.entry,
+        constants: { ...(d.dispatch.constants ?? {}) },
+        inShapes: step.inShapes.map((s) => [...s]),
+        outShape: [...step.outShape],
+        workgroups: [...d.dispatch.workgroups],
+        bytesRead,
+        bytesWritten,
+        flops: estimateFlops(step, d.dispatch),
+        gpuMs: times ? times[k]! : null,
+      };
+    });
+    return { plan: plan.id, steps: plan.steps.length, dispatches, timed: times !== null };
+  }
+
   /**
    * Kernel benchmarks (bench/kernels/time.ts): the last execute()'s dispatches, as a function
    * that records them again into a compute pass (as many times as the caller likes, in one
@@ -559,6 +671,17 @@ export class WebGpuBackend implements Backend {
   destroy(): void {
     this.device.destroy();
   }
+}
+
+/**
+ * The dispatch's own count where its rule gives one (a product's 2·M·N·K); otherwise one
+ * operation per element of the larger of the output and the inputs, which is what
+ * elementwise kernels and reductions do.
+ */
+function estimateFlops(step: PlanStep, d: GpuDispatch): number {
+  if (d.flops !== undefined) return d.flops;
+  const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+  return Math.max(size(step.outShape), ...step.inShapes.map(size));
 }
 
 /** One compiled dispatch into a compute pass. */

@@ -1,0 +1,81 @@
+// The engine panel's view of a run: describeLastRun lists each dispatch of the last run with
+// its op, kernel, shapes, workgroups, bytes and FLOPs (and GPU time while inspecting, where
+// the adapter has timestamp queries); kernelSource gives the WGSL each kernel compiles from.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { F, backendStats, describeLastRun, inspectRuns, kernelSource, manualSeed, nn, optim, randint, randn, setBackend } from '../../src/index.ts';
+import { registry } from '../../src/ops/registry.ts';
+import { startWebGpu } from './setup.ts';
+
+beforeAll(startWebGpu);
+afterAll(async () => {
+  inspectRuns(false);
+  await setBackend('cpu');
+});
+
+async function trainStep(): Promise<{ dispatches: number }> {
+  manualSeed(5);
+  const net = new nn.Sequential(new nn.Linear(7, 13), new nn.ReLU(), new nn.Linear(13, 3));
+  const opt = new optim.SGD(net.parameters(), { lr: 0.1 });
+  const x = randn([11, 7]);
+  const y = randint(0, 3, [11]);
+  const before = backendStats().dispatches;
+  const loss = F.crossEntropy(net.forward(x), y);
+  opt.zeroGrad();
+  loss.backward();
+  opt.step();
+  await loss.item();
+  return { dispatches: backendStats().dispatches - before };
+}
+
+describe('describeLastRun on WebGPU', () => {
+  it('one row per dispatch of a training step, each naming a registry op and a kernel that exists', async () => {
+    const canTime = inspectRuns(true);
+    const { dispatches } = await trainStep();
+    const run = (await describeLastRun())!;
+    expect(run).not.toBeNull();
+    expect(run.dispatches.length).toBe(dispatches);
+    expect(run.timed).toBe(canTime);
+    const ops = new Set<string>();
+    for (const d of run.dispatches) {
+      expect(Object.keys(registry), d.op).toContain(d.op);
+      ops.add(d.op);
+      const wgsl = kernelSource(d.shader)!;
+      expect(wgsl, `${d.shader}.${d.entry}`).toMatch(new RegExp(`fn ${d.entry}\\s*\\(`));
+      expect(d.workgroups.every((n) => Number.isInteger(n) && n >= 1), JSON.stringify(d.workgroups)).toBe(true);
+      expect(d.bytesRead + d.bytesWritten).toBeGreaterThan(0);
+      expect(d.bytesWritten).toBeGreaterThan(0);
+      expect(d.flops).toBeGreaterThan(0);
+      if (canTime) expect(d.gpuMs).toBeGreaterThanOrEqual(0);
+      else expect(d.gpuMs).toBeNull();
+    }
+    // The forward product 11x7 @ 7x13 is 2*11*13*7 FLOPs; its row reads x and W and writes 11x13 floats.
+    const first = run.dispatches.find((d) => d.op === 'linear' && d.outShape.join() === '11,13')!;
+    expect(first.flops).toBe(2 * 11 * 13 * 7);
+    expect(first.inShapes).toEqual([[11, 7], [13, 7], [13]]);
+    expect(first.bytesWritten).toBeGreaterThanOrEqual(11 * 13 * 4);
+    expect(ops.size).toBeGreaterThan(3);
+  });
+
+  it('inspection off: the next run has no times', async () => {
+    inspectRuns(false);
+    await trainStep();
+    const run = (await describeLastRun())!;
+    expect(run.timed).toBe(false);
+    expect(run.dispatches.every((d) => d.gpuMs === null)).toBe(true);
+  });
+
+  it('an unknown kernel family is an error that names it', () => {
+    expect(() => kernelSource('nope')).toThrow(/no shader file shaders\/nope\.wgsl/);
+  });
+});
+
+describe('on the CPU backend', () => {
+  it('there are no kernels to describe', async () => {
+    await setBackend('cpu');
+    await trainStep();
+    expect(inspectRuns(true)).toBe(false);
+    expect(await describeLastRun()).toBeNull();
+    expect(kernelSource('matmul')).toBeNull();
+    await startWebGpu();
+  });
+});
