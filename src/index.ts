@@ -10,6 +10,8 @@ export { where, cast } from './ops/elementwise.ts';
 export { reshape, cat, stack } from './ops/layout.ts';
 export { setBackend, backendStats, flush, gpuTimeMs, inspectRuns, describeLastRun, kernelSource } from './engine/executor.ts';
 export { noGrad } from './engine/recorder.ts';
+export { checkNextRun } from './engine/check.ts';
+export type { RunCheck, CheckedValue } from './engine/check.ts';
 export type { BackendInfo, SetBackendOptions } from './engine/backend.ts';
 export type { BackendStats, BackendName, RunDescription, DispatchDescription } from './backend/backend.ts';
 export { manualSeed, initialSeed, generatorKind } from './generator.ts';

@@ -11,6 +11,7 @@ import { sizeOf } from '../shape.ts';
 import { checkBackendOptions, currentBackend, makeCurrent, startBackend } from './backend.ts';
 import type { BackendInfo, SetBackendOptions } from './backend.ts';
 import { holdResult, keepRealized, realizeView, reuseOutputSet } from './lifetimes.ts';
+import { captureRun } from './check.ts';
 
 /** Groups ordered nodes into kernels; `isOutput` says which results must be kept. */
 export type Fusion = (order: Node[], isOutput: (n: Node) => boolean) => Group[];
@@ -195,7 +196,10 @@ export function flush(extra: Node[] = [], stage: StageTarget[] = []): Promise<Ho
           ? { kind: 'out', index: outIndex.get(t)! }
           : { kind: 'storage', storage: t.storage, dtype: t.dtype, size: sizeOf(t.shape) },
       );
+    // The engine panel's CPU check, when armed: the run's inputs are read before it runs.
+    const checked = currentBackend().name === 'cpu' ? null : captureRun(currentBackend(), bound.plan, externals, bound.scalars);
     const { outputs, staged } = currentBackend().execute(bound.plan, externals, bound.scalars, set, stageRefs);
+    checked?.(outputs);
     bound.outputs.forEach((n, i) => {
       n.storage = outputs[i];
       n.state = 'realized';

@@ -2,7 +2,7 @@
 // its op, kernel, shapes, workgroups, bytes and FLOPs (and GPU time while inspecting, where
 // the adapter has timestamp queries); kernelSource gives the WGSL each kernel compiles from.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { F, backendStats, describeLastRun, inspectRuns, kernelSource, manualSeed, nn, optim, randint, randn, setBackend } from '../../src/index.ts';
+import { F, backendStats, checkNextRun, describeLastRun, inspectRuns, kernelSource, manualSeed, nn, optim, randint, randn, setBackend } from '../../src/index.ts';
 import { registry } from '../../src/ops/registry.ts';
 import { startWebGpu } from './setup.ts';
 
@@ -76,6 +76,30 @@ describe('on the CPU backend', () => {
     expect(inspectRuns(true)).toBe(false);
     expect(await describeLastRun()).toBeNull();
     expect(kernelSource('matmul')).toBeNull();
+    await startWebGpu();
+  });
+});
+
+describe('checkNextRun: the next run again on the CPU reference', () => {
+  it('a training step: every output and every updated parameter within tolerance', async () => {
+    await startWebGpu();
+    const check = checkNextRun();
+    await trainStep();
+    const c = await check;
+    expect(c.backend).toMatch(/.+/);
+    const outputs = c.values.filter((v) => v.name.startsWith('output'));
+    const updated = c.values.filter((v) => v.name.includes('updated by'));
+    expect(outputs.length).toBeGreaterThan(0);
+    // SGD writes the four parameters (2 weights, 2 biases).
+    expect(updated.map((v) => v.shape)).toEqual(expect.arrayContaining([[13, 7], [13], [3, 13], [3]]));
+    for (const v of c.values) expect(v.maxAbsDiff, v.name).toBeLessThanOrEqual(v.tolerance);
+    expect(c.ok).toBe(true);
+  });
+
+  it('on the CPU backend there is nothing to compare', async () => {
+    await setBackend('cpu');
+    const c = await checkNextRun();
+    expect(c).toMatchObject({ plan: -1, values: [], ok: true });
     await startWebGpu();
   });
 });
