@@ -8,12 +8,12 @@ export { full, zeros, ones, zerosLike, onesLike, arange, linspace } from './ops/
 export * from './ops/api.ts';
 export { where, cast } from './ops/elementwise.ts';
 export { reshape, cat, stack } from './ops/layout.ts';
-export { setBackend, backendStats, flush, gpuTimeMs, inspectRuns, describeLastRun, kernelSource } from './engine/executor.ts';
+export { setBackend, backendStats, flush, gpuTimeMs, inspectRuns, describeLastRun, kernelSource, setKernelSource } from './engine/executor.ts';
 export { noGrad } from './engine/recorder.ts';
 export { checkNextRun } from './engine/check.ts';
 export type { RunCheck, CheckedValue } from './engine/check.ts';
 export type { BackendInfo, SetBackendOptions } from './engine/backend.ts';
-export type { BackendStats, BackendName, RunDescription, DispatchDescription } from './backend/backend.ts';
+export type { BackendStats, BackendName, RunDescription, DispatchDescription, KernelCompile } from './backend/backend.ts';
 export { manualSeed, initialSeed, generatorKind } from './generator.ts';
 export type { GeneratorKind, ManualSeedOptions } from './generator.ts';
 export { RandomState } from './numpy-random.ts';

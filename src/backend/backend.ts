@@ -70,8 +70,16 @@ export interface Backend {
   inspect?(on: boolean): boolean;
   /** The last run, dispatch by dispatch (GPU backends); null before any run. */
   describeLastRun?(): Promise<RunDescription | null>;
-  /** The WGSL a kernel family compiles from (its shared prelude included). */
-  shaderSource?(shader: string): string;
+  /** The WGSL of a kernel family: its own text, or with the shared prelude as compiled. */
+  shaderSource?(shader: string, opts?: { withPrelude?: boolean }): string;
+  /** Replace a kernel family's text for later runs (null: the file's again), compiled first. */
+  setShaderSource?(shader: string, wgsl: string | null): Promise<KernelCompile>;
+}
+
+/** A kernel source compiled for setKernelSource: its messages, lines counted in that text. */
+export interface KernelCompile {
+  ok: boolean;
+  messages: { line: number; column: number; message: string }[];
 }
 
 /** One dispatch of a run, as describeLastRun reports it. */

@@ -1,7 +1,7 @@
 // The executor: the queue of recorded work, and the flush that turns it into one plan (from
 // the plan cache, after fusion) and one submit. Also the calls that must drain that queue
 // first: switching backends and timing.
-import type { BackendName, BackendStats, HostArray, RunDescription, StageRef } from '../backend/backend.ts';
+import type { BackendName, BackendStats, HostArray, KernelCompile, RunDescription, StageRef } from '../backend/backend.ts';
 import { Node } from '../graph/ir.ts';
 import type { Variable } from '../graph/ir.ts';
 import { PlanCache, needsCompute, schedule, viewsOf } from '../graph/plan.ts';
@@ -76,9 +76,26 @@ export async function describeLastRun(): Promise<RunDescription | null> {
   return (await currentBackend().describeLastRun?.()) ?? null;
 }
 
-/** The WGSL source of a kernel family as the GPU compiles it; null on the CPU backend. */
-export function kernelSource(shader: string): string | null {
-  return currentBackend().shaderSource?.(shader) ?? null;
+/**
+ * The WGSL of kernel family `shader` (shaders/<shader>.wgsl, or what setKernelSource put in
+ * its place); with `withPrelude`, as the GPU compiles it (the generated contract constants
+ * and common.wgsl first). null on the CPU backend.
+ */
+export function kernelSource(shader: string, opts: { withPrelude?: boolean } = {}): string | null {
+  return currentBackend().shaderSource?.(shader, opts) ?? null;
+}
+
+/**
+ * Replace kernel family `shader` for every later run with `wgsl` (its own text, as
+ * kernelSource gives it), or restore the file's with null. It is compiled first: on an error
+ * (`messages`, lines counted in `wgsl`) the old kernel keeps running. Runs already recorded
+ * use the new text from their next flush. WebGPU only.
+ */
+export async function setKernelSource(shader: string, wgsl: string | null): Promise<KernelCompile> {
+  const b = currentBackend();
+  if (!b.setShaderSource) throw new Error(`setKernelSource: the ${b.name} backend runs no kernels; switch to 'webgpu' first`);
+  flush();
+  return b.setShaderSource(shader, wgsl);
 }
 
 /**

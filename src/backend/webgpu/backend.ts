@@ -7,12 +7,12 @@ import { exactKey, viewsOf } from '../../graph/plan.ts';
 import { sizeOf } from '../../shape.ts';
 import type { Binding, GpuDispatch, Word } from '../../ops/define.ts';
 import { effectWrites, isScratch, writesBinding } from '../../ops/define.ts';
-import type { Backend, BackendStats, DispatchDescription, ExecuteResult, HostArray, RunDescription, StageRef } from '../backend.ts';
+import type { Backend, BackendStats, DispatchDescription, ExecuteResult, HostArray, KernelCompile, RunDescription, StageRef } from '../backend.ts';
 import { emptyStats, tagStep } from '../backend.ts';
 import { entryBindings } from './bindings.ts';
 import { setMatmulTuning, tuningGeneration } from '../../ops/matmul-choice.ts';
 import { tuningFor } from './tuning.ts';
-import { PRELUDE_LINES, shaderSource } from './shaders.ts';
+import { PRELUDE_LINES, familySource, fileSource, replaceShaderSource, shaderSource, withPrelude } from './shaders.ts';
 
 // Literal flags: GPUBufferUsage and friends are undefined in Node until Dawn is loaded.
 const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, STORAGE: 0x80, QUERY_RESOLVE: 0x200 };
@@ -98,7 +98,7 @@ export class WebGpuBackend implements Backend {
   readonly precision = 'float32' as const;
   readonly stats: BackendStats = emptyStats();
   private readonly compiled = new WeakMap<Plan, Compiled>();
-  private readonly pipelines = new Map<string, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }>();
+  private readonly pipelines = new Map<string, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout; entry: string; constants: Record<string, number> }>();
   private readonly modules = new Map<string, GPUShaderModule>();
   private readonly staging = new Map<number, GPUBuffer[]>();
   private readonly paramAlign: number;
@@ -419,7 +419,7 @@ export class WebGpuBackend implements Backend {
 
   private compile(plan: Plan): Compiled {
     let c = this.compiled.get(plan);
-    if (c && c.generation === tuningGeneration()) return c;
+    if (c && c.generation === this.generation()) return c;
     // A new kernel-choice table (the tuner tries candidates) recompiles; the plan's outputs
     // keep their buffers, which results may hold, and its own memory is freed (work already
     // submitted keeps what it uses).
@@ -443,7 +443,7 @@ export class WebGpuBackend implements Backend {
       slots: plan.slots.map((s, i) => this.storageBuffer(s.size, `slot ${i} of plan ${plan.id}`)),
       scratch: Array.from(scratch, (size, i) => this.storageBuffer(size ?? 1, `scratch ${i} of plan ${plan.id}`)),
       outputSets,
-      generation: tuningGeneration(),
+      generation: this.generation(),
       params,
       paramWords: new ArrayBuffer(Math.max(1, dispatches.length) * this.paramAlign),
       kernels: [...new Set(dispatches.map((d) => d.kernel))],
@@ -520,7 +520,7 @@ export class WebGpuBackend implements Backend {
       }),
     );
     this.stats.pipelines++;
-    p = { pipeline, layout };
+    p = { pipeline, layout, entry: d.entry, constants: d.constants ?? {} };
     this.pipelines.set(key, p);
     return p;
   }
@@ -561,9 +561,55 @@ export class WebGpuBackend implements Backend {
     return timer.ns / 1e6;
   }
 
-  /** The WGSL of kernel family `shader`, as it is compiled (contract and common prelude first). */
-  shaderSource(shader: string): string {
-    return shaderSource(shader);
+  /** Kernel sources replaced at run time (the workbench): bumps recompile every plan. */
+  private sourceEdits = 0;
+
+  /** Plans compile again when the tuning table or a kernel's source changes. */
+  private generation(): number {
+    return tuningGeneration() * 1_000_000 + this.sourceEdits;
+  }
+
+  /** The WGSL of kernel family `shader`: its own text, or with the prelude as it is compiled. */
+  shaderSource(shader: string, opts: { withPrelude?: boolean } = {}): string {
+    return opts.withPrelude ? shaderSource(shader) : familySource(shader);
+  }
+
+  /**
+   * Replace kernel family `shader` with `wgsl` (its own text, without the prelude) for every
+   * later run, or with null restore the file's. The text is compiled first, and the
+   * pipelines already made from the family are made again from it: on a compiler error
+   * (lines counted in `wgsl`) or a pipeline error, nothing changes and the old text keeps
+   * running.
+   */
+  async setShaderSource(shader: string, wgsl: string | null): Promise<KernelCompile> {
+    this.checkHealthy('setKernelSource');
+    familySource(shader); // an unknown family is an error that names it
+    const code = withPrelude(wgsl ?? fileSource(shader));
+    // In an error scope of its own: a text that does not compile is this call's answer, not
+    // an error of the device that the next run would report.
+    this.device.pushErrorScope('validation');
+    const module = this.device.createShaderModule({ label: `shaders/${shader}.wgsl (edited)`, code });
+    const [info] = await Promise.all([module.getCompilationInfo(), this.device.popErrorScope()]);
+    const errors = info.messages.filter((m) => m.type === 'error');
+    if (errors.length > 0) {
+      return { ok: false, messages: errors.map((m) => ({ line: m.lineNum - PRELUDE_LINES, column: m.linePos, message: m.message })) };
+    }
+    // Make the family's pipelines again from the new module, inside an error scope.
+    const remade = new Map<string, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout; entry: string; constants: Record<string, number> }>();
+    this.device.pushErrorScope('validation');
+    for (const [key, old] of this.pipelines) {
+      if (!key.startsWith(`${shader}.`)) continue;
+      const layout = this.device.createPipelineLayout({ bindGroupLayouts: [old.layout] });
+      const pipeline = this.device.createComputePipeline({ label: key, layout, compute: { module, entryPoint: old.entry, constants: old.constants } });
+      remade.set(key, { ...old, pipeline });
+    }
+    const failed = await this.device.popErrorScope();
+    if (failed) return { ok: false, messages: [{ line: 0, column: 0, message: `making the pipelines of shaders/${shader}.wgsl: ${failed.message}` }] };
+    replaceShaderSource(shader, wgsl);
+    this.modules.set(shader, module);
+    for (const [key, p] of remade) this.pipelines.set(key, p);
+    this.sourceEdits++;
+    return { ok: true, messages: info.messages.filter((m) => m.type !== 'error').map((m) => ({ line: m.lineNum - PRELUDE_LINES, column: m.linePos, message: m.message })) };
   }
 
   /**

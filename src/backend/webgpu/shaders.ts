@@ -19,9 +19,36 @@ export function shaderFamilies(): string[] {
 
 /** The full source of a kernel family (prelude included). */
 export function shaderSource(family: string): string {
+  return withPrelude(familySource(family));
+}
+
+/** A family's own text, shaders/<family>.wgsl (or its replacement), without the prelude. */
+export function familySource(family: string): string {
   const own = byName.get(family);
   if (own === undefined) throw new Error(`webgpu: no shader file shaders/${family}.wgsl`);
+  return own;
+}
+
+/** What the GPU compiles for a family text: the prelude, a line break, the text. */
+export function withPrelude(own: string): string {
   return `${prelude}\n${own}`;
+}
+
+const originals = new Map<string, string>();
+
+/** A family's text as its file has it, whatever replaced it since. */
+export function fileSource(family: string): string {
+  return originals.get(family) ?? familySource(family);
+}
+
+/**
+ * Replace a family's text (the workbench's edited kernel); `null` restores the file's own.
+ * Callers compile the new text first: this only swaps the text later compiles read.
+ */
+export function replaceShaderSource(family: string, wgsl: string | null): void {
+  const own = familySource(family);
+  if (!originals.has(family)) originals.set(family, own);
+  byName.set(family, wgsl ?? originals.get(family)!);
 }
 
 /** Add a kernel family at run time: for trying a kernel out, and for tests of error reports. */
