@@ -6,7 +6,7 @@
 // (SwiftShader included) flush subnormals, so none of this holds by accident.
 // No adapter is a failure, never a skip.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backendStats, pow, relu, setBackend, sqrt, tensor } from '../../src/index.ts';
+import { backendStats, setBackend, tensor } from '../../src/index.ts';
 import type { Tensor } from '../../src/index.ts';
 import { registry } from '../../src/ops/registry.ts';
 import type { OpName } from '../../src/ops/registry.ts';
@@ -14,7 +14,7 @@ import type { OpDef } from '../../src/ops/define.ts';
 import { apply } from '../../src/engine/recorder.ts';
 import { startWebGpu } from './setup.ts';
 
-import { EXP_FIRST_INF, EXP_LAST_FINITE, KNOWN, TINY, f32, inf, k } from '../support/domain-known.ts';
+import { EXP_FIRST_INF, EXP_LAST_FINITE, KNOWN, KNOWN_GRADS, TINY, f32, inf, k } from '../support/domain-known.ts';
 import type { Known } from '../support/domain-known.ts';
 
 const show = (x: number): string => (Object.is(x, -0) ? '-0' : String(x));
@@ -105,49 +105,12 @@ async function grads(f: (...xs: Tensor[]) => Tensor, inputs: { values: number[];
   return Promise.all(xs.map(async (x) => Array.from(await x.grad!.data())));
 }
 
-interface GradCase {
-  name: string;
-  f: (...xs: Tensor[]) => Tensor;
-  inputs: { values: number[]; shape: number[] }[];
-  w?: number;
-  /** PyTorch's gradients, one list per input. */
-  want: number[][];
-}
-
-const GRADS: GradCase[] = [
-  {
-    // d/da = where(b == 0, 0, g b a^(b-1)); d/db = g where(a == 0 && b >= 0, 0, out ln a).
-    name: 'pow: pow_backward_self and pow_backward_exponent',
-    f: (x, y) => pow(x, y),
-    inputs: [vec([0, 0, 0, 2, -2, 0, 0, 4]), vec([0, 0.5, 2, 0, 3, -1, NaN, 1.5])],
-    w: 2,
-    want: [
-      [0, inf, 0, 0, 24, -inf, NaN, 6],
-      [0, 0, 0, 2 * Math.LN2, NaN, -inf, NaN, 16 * Math.log(4)],
-    ],
-  },
-  {
-    name: 'pow with broadcast operands',
-    f: (x, y) => pow(x, y),
-    inputs: [
-      { values: [0, 4, 3, 0, 1, 2], shape: [2, 3] },
-      { values: [0, 0.5, 2], shape: [3] },
-    ],
-    want: [
-      [0, 0.25, 6, 0, 0.5, 4],
-      [0, 2 * Math.log(4), 9 * Math.log(3) + 4 * Math.LN2],
-    ],
-  },
-  { name: 'relu through NaN', f: (x) => relu(x), inputs: [vec([NaN, -1, 0, -0, 2])], want: [[1, 0, 0, 0, 1]] },
-  { name: 'sqrt at 0', f: (x) => sqrt(x), inputs: [vec([0, 4])], want: [[inf, 0.25]] },
-];
-
 const gradResults = { cpu: new Map<string, number[][]>(), webgpu: new Map<string, number[][]>() };
 
 async function runAll(backend: 'cpu' | 'webgpu'): Promise<void> {
   for (const c of GRID) results[backend].set(`grid/${c.name}`, await run(c.op, c.inputs, c.attrs));
   for (const c of KNOWN) results[backend].set(`known/${label(c)}`, await run(c.op, c.ins.map((v) => vec([v], c.dtype)), c.attrs));
-  for (const g of GRADS) gradResults[backend].set(g.name, await grads(g.f, g.inputs, g.w));
+  for (const g of KNOWN_GRADS) gradResults[backend].set(g.name, await grads(g.f, g.inputs, g.w));
 }
 
 let submitsBefore = 0;
@@ -210,7 +173,7 @@ describe("known answers (C's and PyTorch's) on both backends", () => {
 });
 
 describe('gradients at the edge of the domain (PyTorch) on both backends', () => {
-  for (const g of GRADS) {
+  for (const g of KNOWN_GRADS) {
     it(g.name, () => {
       const bad: string[] = [];
       for (const backend of ['cpu', 'webgpu'] as const) {

@@ -1,7 +1,13 @@
 // Known answers at the edges of every elementwise op's domain: NaN, +-inf, +-0, subnormals,
-// overflow, huge sin/cos arguments, pow's edges. Each expected value is C's (C99 Annex F) or
-// PyTorch's documented answer, written out here, not computed by the engine. Shared by
-// tests/unit/domain.test.ts (the CPU reference) and tests/gpu/domain.test.ts (both backends).
+// overflow, huge sin/cos arguments, pow's edges, and gradients there. Each expected value is
+// C's (C99 Annex F) or PyTorch's documented answer, or, where both leave a value undefined
+// (float -> int32 out of range), the engine's own documented rule; written out here, not
+// computed by the engine. tests/fixtures/torch/domain.py writes what PyTorch computes for
+// every one of these inputs, and tests/unit/domain.test.ts holds each answer to it (with
+// the few known, explained differences listed there): add a case here, rerun the script.
+// Shared by tests/unit/domain.test.ts (the CPU reference) and tests/gpu/domain.test.ts (both backends).
+import { pow, relu, sqrt } from '../../src/index.ts';
+import type { Tensor } from '../../src/index.ts';
 import type { OpName } from '../../src/ops/registry.ts';
 
 export const f32 = Math.fround;
@@ -116,10 +122,56 @@ export const KNOWN: Known[] = [
     const pairs = [[NaN, NaN], [NaN, 1], [1, NaN], [0, -0], [-0, 0], [TINY, 1e-38], [1e-38, TINY], [-TINY, 0], [TINY, 0], [inf, inf], [-inf, -3e38], [inf, NaN], [-inf, inf]];
     return k(op, pairs.map(([a, b]) => [[a!, b!], cmp(f32(a!), f32(b!)) ? 1 : 0]));
   }),
-  // float -> int32: truncate toward zero, saturate at the int32 range, NaN -> 0.
+  // float -> int32: truncate toward zero, saturate at the int32 range, NaN -> 0: the engine's
+  // rule (src/ops/elementwise.ts castToInt32). C leaves out-of-range values undefined; PyTorch
+  // on x86 gives -2147483648 for all of them and for NaN.
   ...k('cast', [
     [[1e10], 2147483647], [[-1e10], -2147483648], [[NaN], 0], [[inf], 2147483647], [[-inf], -2147483648],
     [[2.9], 2], [[-2.9], -2], [[-0], 0], [[TINY], 0], [[2147483520], 2147483520], [[2147483648], 2147483647],
     [[-2147483648], -2147483648], [[-2147483904], -2147483648], [[3e38], 2147483647],
   ].map(([i, w]) => [i, w, { attrs: { dtype: 'int32' } }] as [number[], number, Partial<Known>])),
+];
+
+/** Gradients of sum(w * f(...inputs)) at edge values, one list per input, by PyTorch's backward rules. */
+export interface KnownGrad {
+  name: string;
+  f: (...xs: Tensor[]) => Tensor;
+  inputs: { values: number[]; shape: number[] }[];
+  w?: number;
+  want: number[][];
+}
+
+const vec = (values: number[]) => ({ values, shape: [values.length] });
+
+export const KNOWN_GRADS: KnownGrad[] = [
+  {
+    // d/da = where(b == 0, 0, g b a^(b-1)): 0 at b = 0 (even at a = 0); 0.5 * 0^-0.5 = +inf.
+    // d/db = g where(a == 0 && b >= 0, 0, out ln a): 0 for 0^b with b >= 0; NaN for a
+    // negative base; 0^-1 = inf times ln 0 = -inf; a NaN exponent is not >= 0.
+    name: 'pow: pow_backward_self and pow_backward_exponent',
+    f: (x, y) => pow(x, y),
+    inputs: [vec([0, 0, 0, 2, -2, 0, 0, 4]), vec([0, 0.5, 2, 0, 3, -1, NaN, 1.5])],
+    w: 2,
+    want: [
+      [0, inf, 0, 0, 2 * 12, -inf, NaN, 2 * 1.5 * 2],
+      [0, 0, 0, 2 * Math.LN2, NaN, -inf, NaN, 2 * 8 * Math.log(4)],
+    ],
+  },
+  {
+    // rows (0, 4, 3) and (0, 1, 2) against exponents (0, 0.5, 2): each gradient summed back
+    // to its input. Column 0: 0^0 twice -> 0; column 1: 2 ln 4 + 1 ln 1; column 2: 9 ln 3 + 4 ln 2.
+    name: 'pow with broadcast operands',
+    f: (x, y) => pow(x, y),
+    inputs: [
+      { values: [0, 4, 3, 0, 1, 2], shape: [2, 3] },
+      { values: [0, 0.5, 2], shape: [3] },
+    ],
+    want: [
+      [0, 0.25, 6, 0, 0.5, 4],
+      [0, 2 * Math.log(4), 9 * Math.log(3) + 4 * Math.LN2],
+    ],
+  },
+  // relu passes the gradient through NaN (threshold_backward: 0 only where x <= 0).
+  { name: 'relu through NaN', f: (x) => relu(x), inputs: [vec([NaN, -1, 0, -0, 2])], want: [[1, 0, 0, 0, 1]] },
+  { name: 'sqrt at 0', f: (x) => sqrt(x), inputs: [vec([0, 4])], want: [[inf, 0.25]] },
 ];

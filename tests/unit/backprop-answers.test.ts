@@ -7,6 +7,7 @@ import { DEMO_INPUTS, EXERCISE_INPUTS, QUANTITIES, autogradValues, manualBackpro
 import type { QuantityValues, WorkedInputs } from '../../demos/backprop/worked.ts';
 import { ANSWER_TOLERANCE, QUANTITY_SPECS, checkAnswers, fromYours, parseEntry, withinTolerance } from '../../demos/backprop/answers.ts';
 import type { Answers } from '../../demos/backprop/answers.ts';
+import { readFixture } from '../shared/fixtures.ts';
 
 afterEach(async () => {
   await setBackend('cpu');
@@ -50,8 +51,13 @@ describe('backprop page, exercise 1: checking typed answers', () => {
   it("accepts the lesson's printed numbers for its demo (4 decimals)", async () => {
     const ref = await autogradValues(DEMO_INPUTS);
     // "Manual dL/dy_pred: -1.8269591317215457", "Manual dy_pred/dz2: 0.24775725594076548",
-    // "PyTorch dL/dW2: [[-0.3168, -0.2716]]", "dL/dW1: [[-0.3168, 0.2263], [-0.6337, 0.4526]]".
+    // "PyTorch dL/dW2: [[-0.3168, -0.2716]]", "dL/dW1: [[-0.3168, 0.2263], [-0.6337, 0.4526]]"
+    // (01-activations-backprop-regularization-mnist.md, Part 3.5, Demos 1 and 2), typed as a
+    // learner would, to 4 decimals: the lesson's code's values (tests/fixtures/torch/lesson_backprop.py), rounded.
     const typed: Answers = { dL_dp: [-1.827], dp_dz2: [0.2478], dW2: [-0.3168, -0.2716], dW1: [-0.3168, 0.2263, -0.6337, 0.4526] };
+    const t = readFixture<{ values: { dL_dypred: number; dypred_dz2: number; W2grad: number[]; W1grad: number[] } }>('torch/lesson_backprop.json').values;
+    const round4 = (v: number[]): number[] => v.map((x) => Math.round(x * 1e4) / 1e4);
+    expect(typed).toEqual({ dL_dp: round4([t.dL_dypred]), dp_dz2: round4([t.dypred_dz2]), dW2: round4(t.W2grad), dW1: round4(t.W1grad) });
     const r = checkAnswers(typed, ref, DEMO_INPUTS);
     for (const k of ['dL_dp', 'dp_dz2', 'dW2', 'dW1'] as const) expect(r.checks.find((c) => c.key === k)!.status, k).toBe('right');
     expect(r.right).toBe(4);

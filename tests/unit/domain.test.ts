@@ -2,16 +2,20 @@
 // pow's domain. Every expected value is C's (C99 Annex F) or PyTorch's documented answer,
 // written out in tests/support/domain-known.ts, not computed by the engine; a few finite ones come from JavaScript's own
 // Math functions in float64. tests/gpu/domain.test.ts holds WebGPU to the same answers.
+// And every written-out answer is checked against what PyTorch computes for the same inputs
+// (tests/fixtures/torch/domain.json, made by domain.py beside it), but for the differences
+// listed below, each with its reason.
 import { afterAll, describe, expect, it } from 'vitest';
-import { pow, relu, setBackend, sqrt, tensor } from '../../src/index.ts';
+import { setBackend, tensor } from '../../src/index.ts';
 import type { Tensor } from '../../src/index.ts';
 import { registry } from '../../src/ops/registry.ts';
 import type { OpName } from '../../src/ops/registry.ts';
 import type { OpDef } from '../../src/ops/define.ts';
 import { apply } from '../../src/engine/recorder.ts';
 
-import { KNOWN, f32, f32only, inf } from '../support/domain-known.ts';
+import { KNOWN, KNOWN_GRADS, f32 } from '../support/domain-known.ts';
 import type { Known } from '../support/domain-known.ts';
+import { readFixture } from '../shared/fixtures.ts';
 
 /** float32 (or float64) rounding of the inputs, as the tensor stores them. */
 const round = (x: number, precision: 'float32' | 'float64'): number => (precision === 'float32' ? f32(x) : x);
@@ -78,44 +82,91 @@ async function grads(f: (...xs: Tensor[]) => Tensor, inputs: { values: number[];
 }
 
 describe('gradients at the edge of the domain, as PyTorch', () => {
-  for (const precision of ['float32', 'float64'] as const) {
-    it(`pow: pow_backward_self and pow_backward_exponent (${precision})`, async () => {
-      await setBackend('cpu', { precision });
-      const a = [0, 0, 0, 2, -2, 0, 0, 4];
-      const b = [0, 0.5, 2, 0, 3, -1, NaN, 1.5];
-      const [ga, gb] = await grads((x, y) => pow(x, y), [
-        { values: a, shape: [8] },
-        { values: b, shape: [8] },
-      ], 2);
-      // d/da = where(b == 0, 0, g b a^(b-1)): 0 at b = 0 (even at a = 0); 0.5 * 0^-0.5 = +inf.
-      const wantA = [0, inf, 0, 0, 2 * 12, -inf, NaN, 2 * 1.5 * 2];
-      // d/db = g where(a == 0 && b >= 0, 0, out ln a): 0 for 0^b with b >= 0; NaN for a
-      // negative base; 0^-1 = inf times ln 0 = -inf; a NaN exponent is not >= 0.
-      const wantB = [0, 0, 0, 2 * Math.LN2, NaN, -inf, NaN, 2 * 8 * Math.log(4)];
-      wantA.forEach((w, i) => expectValue(ga![i]!, f32(w), 1e-6, `d pow / da at (${a[i]}, ${b[i]})`));
-      wantB.forEach((w, i) => expectValue(gb![i]!, f32(w), 1e-6, `d pow / db at (${a[i]}, ${b[i]})`));
-    });
-  }
-
-  it('pow with broadcast operands sums each gradient back to its input', async () => {
+  afterAll(async () => {
     await setBackend('cpu');
-    const [ga, gb] = await grads((x, y) => pow(x, y), [
-      { values: [0, 4, 3, 0, 1, 2], shape: [2, 3] },
-      { values: [0, 0.5, 2], shape: [3] },
-    ]);
-    // rows (0, 4, 3) and (0, 1, 2) against exponents (0, 0.5, 2)
-    expect(ga!.length).toBe(6);
-    [0, 0.25, 6, 0, 0.5, 4].forEach((w, i) => expectValue(ga![i]!, w, 1e-6, `d/da[${i}]`));
-    expect(gb!.length).toBe(3);
-    // column 0: 0^0 twice -> 0; column 1: 2 ln 4 + 1 ln 1; column 2: 9 ln 3 + 4 ln 2
-    [0, 2 * Math.log(4), 9 * Math.log(3) + 4 * Math.LN2].forEach((w, i) => expectValue(gb![i]!, f32(w), 1e-6, `d/db[${i}]`));
+  });
+  for (const precision of ['float32', 'float64'] as const) {
+    for (const g of KNOWN_GRADS) {
+      it(`${g.name} (${precision})`, async () => {
+        await setBackend('cpu', { precision });
+        const got = await grads(g.f, g.inputs, g.w);
+        g.want.forEach((want, k) => {
+          expect(got[k], `input ${k}`).toHaveLength(want.length);
+          want.forEach((w, i) => expectValue(got[k]![i]!, round(w, precision), 1e-6, `${g.name}: d/d input ${k} [${i}]`));
+        });
+      });
+    }
+  }
+});
+
+// ---- the written-out answers against PyTorch ----------------------------------------------
+
+/** A number as domain.json holds it: NaN, the infinities and -0 as strings. */
+type Encoded = number | 'NaN' | 'Infinity' | '-Infinity' | '-0';
+const decode = (v: Encoded): number => (typeof v === 'number' ? v : v === '-0' ? -0 : Number(v));
+const torchRun = readFixture<{
+  torch: string;
+  known: { op: string; ins: Encoded[]; attrs?: Record<string, unknown>; float32: Encoded; float64: Encoded }[];
+  grads: { name: string; inputs: { values: Encoded[]; shape: number[] }[]; w: number; float32: Encoded[][]; float64: Encoded[][] }[];
+}>('torch/domain.json');
+
+/** Where PyTorch answers otherwise, and why: each difference (in KNOWN's order) -> its reason. */
+const RELU_ZERO = "relu(-0) = +0 is max(0, -0) as C's Annex F recommends fmax treat zeros (+0); PyTorch's relu, a clamp at 0, keeps -0 (it is not < 0)";
+const CAST_RANGE = 'out of the int32 range and NaN, C leaves the conversion undefined and PyTorch on x86 gives -2147483648; the engine saturates, NaN -> 0 (src/ops/elementwise.ts castToInt32)';
+const TORCH_DIFFERS: Record<string, string> = {
+  'relu(-0) float32: torch -0, written 0': RELU_ZERO,
+  'relu(-0) float64: torch -0, written 0': RELU_ZERO,
+  ...Object.fromEntries(
+    [
+      ['10000000000', '2147483647'],
+      ['NaN', '0'],
+      ['Infinity', '2147483647'],
+      ['2147483648', '2147483647'],
+      ['3e+38', '2147483647'],
+    ].flatMap(([x, written]) => ['float32', 'float64'].map((p) => [`cast(${x}) ${p}: torch -2147483648, written ${written}`, CAST_RANGE])),
+  ),
+};
+
+describe(`the written-out answers are PyTorch's (${torchRun.torch}, tests/fixtures/torch/domain.json)`, () => {
+  const sameInputs = (a: number[], b: Encoded[]): boolean => a.length === b.length && a.every((x, i) => Object.is(x, decode(b[i]!)));
+  const sameAttrs = (a: Record<string, unknown> | undefined, b: Record<string, unknown> | undefined): boolean => JSON.stringify(a ?? {}) === JSON.stringify(b ?? {});
+
+  it('the fixture has a PyTorch answer for every known case, in the same order (else rerun domain.py)', () => {
+    expect(torchRun.known).toHaveLength(KNOWN.length);
+    KNOWN.forEach((c, i) => {
+      const t = torchRun.known[i]!;
+      expect(t.op === c.op && sameAttrs(t.attrs, c.attrs) && sameInputs(c.ins, t.ins), `case ${i}: ${label(c)} vs fixture ${t.op}(${t.ins.join(', ')})`).toBe(true);
+    });
   });
 
-  it('relu passes the gradient through NaN and stops it at x <= 0; sqrt at 0 is +inf', async () => {
-    await setBackend('cpu');
-    const [gr] = await grads((x) => relu(x), [{ values: [NaN, -1, 0, -0, 2], shape: [5] }]);
-    expect(gr).toEqual([1, 0, 0, 0, 1]);
-    const [gs] = await grads((x) => sqrt(x), [{ values: [0, 4], shape: [2] }]);
-    expect(gs).toEqual([inf, 0.25]);
+  it('every answer equals PyTorch on float32 and float64 tensors, but for the listed differences', () => {
+    const differs: string[] = [];
+    KNOWN.forEach((c, i) => {
+      const t = torchRun.known[i]!;
+      for (const precision of ['float32', 'float64'] as const) {
+        if (precision === 'float64' && c.f32only) continue;
+        const want = wantOf(c, precision);
+        const got = decode(t[precision]);
+        const tol = c.tol ?? (precision === 'float32' ? 1e-7 : 1e-15);
+        const same = Number.isNaN(want) ? Number.isNaN(got) : want === 0 || !Number.isFinite(want) ? Object.is(got, want) : Math.abs(got - want) <= tol * Math.max(1, Math.abs(want));
+        if (!same) differs.push(`${label(c)} ${precision}: torch ${Object.is(got, -0) ? '-0' : got}, written ${Object.is(want, -0) ? '-0' : want}`);
+      }
+    });
+    expect(differs).toEqual(Object.keys(TORCH_DIFFERS));
+  });
+
+  it("every gradient answer equals PyTorch's autograd", () => {
+    expect(torchRun.grads.map((g) => g.name)).toEqual(KNOWN_GRADS.map((g) => g.name));
+    for (const g of KNOWN_GRADS) {
+      const t = torchRun.grads.find((x) => x.name === g.name)!;
+      expect(t.w).toBe(g.w ?? 1);
+      g.inputs.forEach((x, k) => expect([sameInputs(x.values, t.inputs[k]!.values), t.inputs[k]!.shape], `${g.name}: input ${k}`).toEqual([true, x.shape]));
+      for (const precision of ['float32', 'float64'] as const) {
+        g.want.forEach((want, k) => {
+          expect(t[precision][k], `${g.name} ${precision}: input ${k}`).toHaveLength(want.length);
+          want.forEach((w, i) => expectValue(decode(t[precision][k]![i]!), round(w, precision), 1e-6, `${g.name} ${precision}: torch d/d input ${k} [${i}]`));
+        });
+      }
+    }
   });
 });

@@ -10,6 +10,14 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { tensor, setBackend, F } from '../../src/index.ts';
 import type { Tensor } from '../../src/index.ts';
+import { readFixture } from '../shared/fixtures.ts';
+
+/** Demos 1 and 2 of Part 3.5 run with PyTorch (tests/fixtures/torch/lesson_backprop.py). */
+const torchRun = readFixture<{
+  torch: string;
+  printed: string[];
+  values: { z1: number[]; h: number[]; z2: number; y_pred: number; loss: number; dL_dypred: number; dypred_dz2: number; W2grad: number[]; W1grad: number[] };
+}>('torch/lesson_backprop.json');
 
 interface Case {
   name: string;
@@ -158,14 +166,48 @@ const forms: LossForm[] = ['F.binaryCrossEntropy', 'epsilon form'];
 
 describe('lesson 01 Part 3.5: the hand derivation itself', () => {
   // The lesson printed these (torch, float32, 4 decimals for the gradients): an outside check
-  // that the hand derivation above is the lesson's network.
+  // that the hand derivation above is the lesson's network. Quoted from the lesson
+  // (01-activations-backprop-regularization-mnist.md, Part 3.5, the output of Demos 1 and 2 as
+  // the follow-up question after the Part's Conclusion quotes it).
+  const LESSON_PRINTED = [
+    'Manual dL/dy_pred: -1.8269591317215457',
+    'Manual dy_pred/dz2: 0.24775725594076548',
+    'PyTorch dL/dW2:',
+    ' tensor([[-0.3168, -0.2716]])',
+    'PyTorch dL/dW1:',
+    ' tensor([[-0.3168,  0.2263],',
+    '        [-0.6337,  0.4526]])',
+  ];
+
+  it(`the lesson's printout is what its code prints with PyTorch ${torchRun.torch} (lesson_backprop.py)`, () => {
+    const at = torchRun.printed.indexOf(LESSON_PRINTED[0]!);
+    expect(torchRun.printed.slice(at, at + LESSON_PRINTED.length)).toEqual(LESSON_PRINTED);
+  });
+
   it('reproduces the numbers the lesson printed for case (a)', () => {
+    const numbers = (...lines: string[]): number[] => lines.flatMap((l) => l.match(/-?\d+\.\d+/g)!.map(Number));
+    const [dLdp, dpdz2] = numbers(LESSON_PRINTED[0]!, LESSON_PRINTED[1]!);
     const v = byHand(caseA, 'epsilon form');
-    expect(-1 / v.p).toBeCloseTo(-1.8269591317215457, 6); // "Manual dL/dy_pred"
-    expect(v.p * (1 - v.p)).toBeCloseTo(0.24775725594076548, 6); // "Manual dy_pred/dz2"
+    expect(-1 / v.p).toBeCloseTo(dLdp!, 6); // "Manual dL/dy_pred": -1/p, eps left out
+    expect(v.p * (1 - v.p)).toBeCloseTo(dpdz2!, 6); // "Manual dy_pred/dz2"
     const near = (a: number[], b: number[]) => a.forEach((x, i) => expect(Math.abs(x - b[i]!)).toBeLessThan(6e-5));
-    near(v.dW2, [-0.3168, -0.2716]);
-    near(v.dW1, [-0.3168, 0.2263, -0.6337, 0.4526]);
+    near(v.dW2, numbers(LESSON_PRINTED[3]!));
+    near(v.dW1, numbers(LESSON_PRINTED[5]!, LESSON_PRINTED[6]!));
+  });
+
+  it("equals PyTorch's unrounded float32 values for case (a) to float32 precision", () => {
+    // The lesson's code in float32 (inputs 0.1, 0.3, ... rounded, z2 = 0.49 - 0.3 losing ~2
+    // bits to cancellation) against the float64 hand derivation: within 1e-6 relative.
+    const v = byHand(caseA, 'epsilon form');
+    const t = torchRun.values;
+    const pairs: [string, number[], number[]][] = [
+      ['z1', v.z1, t.z1], ['h', v.h, t.h], ['z2', [v.z2], [t.z2]], ['p', [v.p], [t.y_pred]], ['loss', [v.loss], [t.loss]],
+      ['dW2', v.dW2, t.W2grad], ['dW1', v.dW1, t.W1grad],
+    ];
+    for (const [name, hand, torch] of pairs) {
+      expect(hand, name).toHaveLength(torch.length);
+      hand.forEach((x, i) => expect(Math.abs(x - torch[i]!), `${name}[${i}]: hand ${x}, torch ${torch[i]}`).toBeLessThanOrEqual(1e-6 * Math.abs(torch[i]!) + 1e-7));
+    }
   });
 
   it('case (a): z1 = [0.7, 0.6], z2 = 0.19; case (b): z1 = [0.9, -0.2], z2 = 0.54', () => {

@@ -4,6 +4,7 @@
 // against their documented distributions (PyTorch's torch.nn.init formulas) on 1e6 draws.
 import { describe, it, expect } from 'vitest';
 import { nn, init, manualSeed, randn, zeros } from '../../src/index.ts';
+import { readFixture } from '../shared/fixtures.ts';
 
 // ---- the lesson -----------------------------------------------------------------------------
 
@@ -38,6 +39,9 @@ describe('lesson 00: identical random weights', () => {
     const named = net.namedParameters();
     expect(named.map(([n]) => n)).toEqual(['0.weight', '0.bias', '2.weight', '2.bias']);
     expect(named.map(([, p]) => p.shape)).toEqual([[8, 2], [8], [1, 8], [1]]);
+    // As PyTorch names them, and as many values each (seeds.py's run of the lesson's net).
+    const torchParams = readFixture<{ variants: { params: Record<string, Record<string, number[]>> }[] }>('torch/seeds.json').variants[0]!.params.noseed!;
+    expect(Object.entries(torchParams).map(([n, v]) => [n, v.length])).toEqual(named.map(([n, p]) => [n, p.numel()]));
     for (const [, p] of named) expect(p.requiresGrad).toBe(true);
   });
 

@@ -8,6 +8,7 @@ import { backendStats, data, setBackend } from '../../src/index.ts';
 import { buildMnist } from '../../scripts/build-mnist.mjs';
 import { evaluate, fromIdx, shallowNet, splitMnist, trainMnist } from '../../demos/mnist/mnist.ts';
 import type { MnistData } from '../../demos/mnist/mnist.ts';
+import { readFixture } from '../shared/fixtures.ts';
 
 let ds: MnistData;
 beforeAll(async () => {
@@ -36,9 +37,11 @@ it('the IDX files hold the mnist package digits: 10,000, class by class, bytes =
 it('the split is numpy.random.RandomState(seed).permutation(10000): 8,000 / 2,000, every digit once', () => {
   const s = splitMnist(ds, { seed: 0 });
   expect([s.train.y.length, s.test.y.length]).toEqual([8000, 2000]);
-  // numpy: np.random.RandomState(0).permutation(10000)[:5] and [-3:]
-  expect(Array.from(s.train.index.subarray(0, 5))).toEqual([9394, 898, 2398, 5906, 2343]);
-  expect(Array.from(s.test.index.subarray(1997))).toEqual([3264, 9845, 2732]);
+  // np.random.RandomState(0).permutation(10000)[:5] and [-3:], from tests/fixtures/numpy/mnist_data.py.
+  const numpy = readFixture<{ seed: number; count: number; head: number[]; tail: number[] }>('numpy/mnist_data.json');
+  expect([numpy.seed, numpy.count]).toEqual([0, ds.count]);
+  expect(Array.from(s.train.index.subarray(0, numpy.head.length))).toEqual(numpy.head);
+  expect(Array.from(s.test.index.subarray(2000 - numpy.tail.length))).toEqual(numpy.tail);
   expect(new Set([...s.train.index, ...s.test.index]).size).toBe(10000);
   const i = 3;
   expect(s.train.y[i]).toBe(ds.labels[s.train.index[i]!]);

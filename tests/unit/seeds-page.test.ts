@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { setBackend } from 'shadergrad';
 import { NET_NAMES, PAIRS, runSeedsExperiment } from '../../demos/seeds/seeds.ts';
 import type { SeedsProgress } from '../../demos/seeds/seeds.ts';
+import { readFixture } from '../shared/fixtures.ts';
 
 await setBackend('cpu');
 
@@ -15,8 +16,11 @@ describe('seeds page module', () => {
   it("the lesson's seeds 1, 2, 1: rs1a == rs1b exactly, every other pair differs", async () => {
     const r = await runSeedsExperiment();
     expect(r.seeds).toEqual({ rs1a: 1, rs2: 2, rs1b: 1 });
-    // 8*2 + 1*8 weights, flattened: the lesson prints (24,) four times.
+    // 8*2 + 1*8 weights, flattened: the lesson's code prints (24,) four times ("Shapes =>
+    // no-seed: (24,), rs1a: (24,), ...", as seeds.py's run of it wrote to seeds.json).
     expect(r.shapes).toEqual({ noseed: [24], rs1a: [24], rs2: [24], rs1b: [24] });
+    const printedShapes = readFixture<{ variants: { printed: string[] }[] }>('torch/seeds.json').variants[0]!.printed[0]!;
+    expect(Array.from(printedShapes.matchAll(/\((\d+),\)/g), (m) => [Number(m[1])])).toEqual(Object.values(r.shapes));
     expect(r.layers).toEqual([
       { name: '0.weight', shape: [8, 2], fanIn: 2, fanOut: 8, std: Math.sqrt(0.2) },
       { name: '2.weight', shape: [1, 8], fanIn: 8, fanOut: 1, std: Math.sqrt(2 / 9) },

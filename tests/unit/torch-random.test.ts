@@ -11,16 +11,28 @@ describe('the torch generator (CPU backend)', () => {
   afterAll(() => manualSeed(0));
 
   it('the known answers PyTorch 2.13 prints', async () => {
+    // What print(tensor) shows (4 decimals), kept in sight; they are make_random.py's values,
+    // rounded (checked first), so a rerun of the script that disagrees fails here too.
+    const SEED0_RANDN_4X4 = [-1.1258, -1.1524, -0.2506, -0.4339];
+    const SEED3_RANDN_100X2 = [-0.0766, 0.3599];
+    const SEED3_LINEAR_2_8 = { weight: [0.0731, -0.1525], bias: [0.5448, 0.6548] };
+    const round4 = (v: Iterable<number>): number[] => Array.from(v, (x) => Math.round(x * 1e4) / 1e4);
+    const fixtureCase = (seed: number, first: string) => torchRandom.cases.find((c) => c.seed === seed && c.calls[0]![0] === first)!;
+    const seed0 = fixtureCase(0, 'randn');
+    expect([seed0.calls[0], round4(seed0.out[0]!.slice(0, 4))]).toEqual([['randn', [4, 4]], SEED0_RANDN_4X4]);
+    const seed3 = fixtureCase(3, 'randn');
+    expect([seed3.calls[0], round4(seed3.out[0]!.slice(0, 2))]).toEqual([['randn', [100, 2]], SEED3_RANDN_100X2]);
+    expect([seed3.calls[1], round4(seed3.out[1]!.slice(0, 2)), round4(seed3.out[1]!.slice(16, 18))]).toEqual([['Linear', 2, 8, true], SEED3_LINEAR_2_8.weight, SEED3_LINEAR_2_8.bias]);
+
     await setBackend('cpu');
     manualSeed(0, { generator: 'torch' });
     expect(generatorKind()).toBe('torch');
-    const round4 = (v: Iterable<number>): number[] => Array.from(v, (x) => Math.round(x * 1e4) / 1e4);
-    expect(round4((await randn([4, 4]).data()).slice(0, 4))).toEqual([-1.1258, -1.1524, -0.2506, -0.4339]);
+    expect(round4((await randn([4, 4]).data()).slice(0, 4))).toEqual(SEED0_RANDN_4X4);
     manualSeed(3, { generator: 'torch' });
-    expect(round4((await randn([100, 2]).data()).slice(0, 2))).toEqual([-0.0766, 0.3599]);
+    expect(round4((await randn([100, 2]).data()).slice(0, 2))).toEqual(SEED3_RANDN_100X2);
     const layer = new nn.Linear(2, 8);
-    expect(round4((await layer.weight.data()).slice(0, 2))).toEqual([0.0731, -0.1525]);
-    expect(round4((await layer.bias!.data()).slice(0, 2))).toEqual([0.5448, 0.6548]);
+    expect(round4((await layer.weight.data()).slice(0, 2))).toEqual(SEED3_LINEAR_2_8.weight);
+    expect(round4((await layer.bias!.data()).slice(0, 2))).toEqual(SEED3_LINEAR_2_8.bias);
   });
 
   it(`fixtures from PyTorch ${torchRandom.torch} cover every drawing function`, () => {

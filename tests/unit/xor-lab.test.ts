@@ -3,9 +3,10 @@
 // numbers the lesson's own Python code prints (float64), the three-candidate line search,
 // multi-start, the stopping rules, and the batched restarts (one set of dispatches per epoch).
 //
-// The numbers marked "numpy" were printed by the lesson's code, copied verbatim from the
-// notebook (TinyNetwork, compute_loss, compute_gradients, train_step, train_step_momentum,
-// create_xor_dataset) and run with numpy 2.4 in float64. Our nets run in float32, so those
+// The lesson's numbers come from tests/fixtures/numpy/xor_lab.json, written by xor_lab.py
+// beside it: the lesson's code, copied verbatim from the notebook (create_xor_dataset,
+// TinyNetwork, compute_loss, compute_gradients, train_step, train_step_momentum and the
+// buttons' loops) and run with numpy in float64. Our nets run in float32, so those
 // comparisons allow float32 rounding (a few units in the 7th significant digit).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RandomState, backendStats, manualSeed, nn, randn, setBackend, tensor } from 'shadergrad';
@@ -16,6 +17,33 @@ import { BETA, WEIGHT_NAMES, XorNets, bceLoss, constants, correctCount, forward,
 import type { Algorithm, Params } from '../../demos/xor/net.ts';
 import { ACCURACY_GOAL, LOSS_GOAL, MAX_EPOCHS, XorLab } from '../../demos/xor/lab.ts';
 import { median, runRestarts } from '../../demos/xor/restarts.ts';
+import { readFixture } from '../shared/fixtures.ts';
+
+interface Converged {
+  dataset: DatasetName;
+  algorithm: Algorithm;
+  lr: number;
+  epochs: number;
+  firstLoss: number;
+  lastLoss: number;
+  accuracy: number;
+}
+/** The lesson's code run with numpy (tests/fixtures/numpy/xor_lab.py). */
+const numpy = readFixture<{
+  numpy: string;
+  W0: number[];
+  datasets: Record<DatasetName, number[]>;
+  atW0: { loss: number; accuracy: number; n: number };
+  tiny: {
+    gradients: number[];
+    basicStep: { lr: number; loss: number; accuracy: number; weights: number[] };
+    momentumSteps: { lr: number; steps: { loss: number; weights: number[] }[] };
+    lineSearch: { lr: number; candidateLosses: number[]; winner: number; loss: number }[];
+  };
+  converge: Converged[];
+  clicks: { dataset: DatasetName; algorithm: Algorithm; clicks: ('1' | '10')[]; epochs: number[] };
+  noisy: { dataset: DatasetName; algorithm: Algorithm; epochsBefore: number; epochs: number; lastLoss: number; accuracy: number };
+}>('numpy/xor_lab.json');
 
 beforeAll(async () => {
   await setBackend('cpu');
@@ -51,19 +79,13 @@ describe('datasets: create_xor_dataset with np.random.seed(42)', () => {
     }
   });
 
-  it('the first points equal what numpy prints for the lesson', () => {
-    // numpy: create_xor_dataset(t)[0][:3] and [-1]
-    const numpy: Record<DatasetName, number[]> = {
-      corner: [-0.9006571693977534, -1.027652860234237, -0.8704622923798615, -0.6953940287183948, -1.0468306749446672, -1.046827391389836, 1.0116417436892, 0.7714059404338753],
-      corner_noisy: [-0.8509857540966301, -1.0414792903513554, -0.8056934385697923, -0.5430910430775924, -1.0702460124170008, -1.070241087084754, 1.0174626155338, 0.657108910650813],
-      clean: [-0.9006571693977534, -1.027652860234237, -0.8704622923798615, -0.6953940287183948, -1.0468306749446672, -1.046827391389836, 1.0116417436892, -1.2285940595661247],
-      noisy: [-0.801314338795507, -1.055305720468474, -0.740924584759723, -0.3907880574367898, -1.0936613498893344, -1.0936547827796723, 1.0232834873784, -1.4571881191322493],
-      perfect: [-0.9751642923494384, -1.0069132150585591, -0.9676155730949654, -0.9238485071795988, -1.0117076687361668, -1.0117068478474591, 1.0029104359223, -1.0571485148915312],
-    };
+  it(`the first points equal what numpy ${numpy.numpy} gives for the lesson`, () => {
+    // create_xor_dataset(t)[0]: its first 3 points and its last, flattened.
+    expect(Object.keys(numpy.datasets).sort()).toEqual([...DATASETS].sort());
     for (const name of DATASETS) {
       const d = createXorDataset(name);
       const got = [...d.X.slice(0, 6), d.X[198]!, d.X[199]!];
-      expectClose(got, numpy[name], 1e-14, 0);
+      expectClose(got, numpy.datasets[name], 1e-14, 0);
     }
   });
 
@@ -100,6 +122,7 @@ describe('datasets: create_xor_dataset with np.random.seed(42)', () => {
 
 // A tiny case: the four XOR corners and a fixed set of weights (lesson order).
 const W0 = [0.5, -0.3, 0.1, -0.4, 0.6, 0.2, 0.7, -0.8, 0.05];
+it('W0 is the start the numpy fixture ran from', () => expect(numpy.W0).toEqual(W0));
 const tiny = () => toTensors({ name: 'clean', X: Float64Array.from([-1, -1, 1, 1, -1, 1, 1, -1]), y: Int32Array.from([0, 0, 1, 1]), n: 4 });
 
 async function flatGrad(g: Params): Promise<number[]> {
@@ -133,41 +156,41 @@ describe('the 2-2-1 network', () => {
     const d = toTensors(createXorDataset('clean'));
     const c = constants();
     const { out } = forward(paramsFromFlat(W0), d.X);
-    expectClose(await bceLoss(out, d, c).data(), [0.7502852187061849]);
-    expect(Array.from(await correctCount(out, d, c).data())).toEqual([57]);
+    expectClose(await bceLoss(out, d, c).data(), [numpy.atW0.loss]);
+    expect(Array.from(await correctCount(out, d, c).data())).toEqual([Math.round(numpy.atW0.accuracy * numpy.atW0.n)]); // 57 of 100
   });
 
   it('hand-written gradients equal the lesson (numpy: compute_gradients) and autograd', async () => {
     const d = tiny();
     const c = constants();
-    const numpy = [0.052808595207032696, -0.06821491943817366, 0.06021650563563545, -0.001195443449366427, 0.03237174341429069, -0.10907358200667248, 0.08949442934046947, -0.06567858850074604, -0.0023256792334857557];
     const p = paramsFromFlat(W0);
-    expectClose(await flatGrad(gradients(p, d, c)), numpy, 2e-6, 2e-8);
+    expectClose(await flatGrad(gradients(p, d, c)), numpy.tiny.gradients, 2e-6, 2e-8);
 
     // Autograd through the same loss: an independent derivation of the same numbers.
     const q = paramsFromFlat(W0);
     for (const t of Object.values(q) as Tensor[]) t.requiresGrad = true;
     bceLoss(forward(q, d.X).out, d, c).sum().backward();
     const auto = { W1: q.W1.grad!, b1: q.b1.grad!, W2: q.W2.grad!, b2: q.b2.grad! };
-    expectClose(await flatGrad(auto), numpy, 2e-6, 2e-8);
+    expectClose(await flatGrad(auto), numpy.tiny.gradients, 2e-6, 2e-8);
   });
 
   it('one basic step (line search, lr 0.3) equals train_step', async () => {
-    const nets = new XorNets(tiny(), W0, [{ algorithm: 'basic', lr: 0.3 }]);
+    const want = numpy.tiny.basicStep;
+    const nets = new XorNets(tiny(), W0, [{ algorithm: 'basic', lr: want.lr }]);
     const { loss, correct } = nets.step();
-    expectClose(await loss.data(), [0.7267581636938854]);
-    expect(Array.from(await correct.data())).toEqual([3]); // accuracy 0.75
-    expectClose(await paramsToFlat(nets.params), [0.4683148428757804, -0.2590710483370958, 0.06387009661861873, -0.39928273393038016, 0.5805769539514256, 0.2654441492040035, 0.6463033423957183, -0.7605928468995524, 0.051395407540091455]);
+    expectClose(await loss.data(), [want.loss]);
+    expect(Array.from(await correct.data())).toEqual([want.accuracy * 4]); // accuracy 0.75: 3 of 4
+    expectClose(await paramsToFlat(nets.params), want.weights);
   });
 
   it('two momentum steps equal train_step_momentum (v = 0.9 v + 0.1 g from v = 0)', async () => {
-    const nets = new XorNets(tiny(), W0, [{ algorithm: 'momentum', lr: 0.3 }]);
-    const s1 = nets.step();
-    expectClose(await s1.loss.data(), [0.7443645422567041]);
-    expectClose(await paramsToFlat(nets.params), [0.49683148428757806, -0.2959071048337096, 0.09638700966186188, -0.39992827339303805, 0.5980576953951425, 0.20654441492040035, 0.6946303342395718, -0.7960592846899552, 0.05013954075400915]);
-    const s2 = nets.step();
-    expectClose(await s2.loss.data(), [0.7404116351228436]);
-    expectClose(await paramsToFlat(nets.params), [0.490832862080558, -0.28820733619657274, 0.08962850281719635, -0.39985691094293063, 0.5944368628027394, 0.2188771641380163, 0.684527006940583, -0.7886662579888426, 0.05047558974754554]);
+    const want = numpy.tiny.momentumSteps;
+    const nets = new XorNets(tiny(), W0, [{ algorithm: 'momentum', lr: want.lr }]);
+    expect(want.steps).toHaveLength(2);
+    for (const step of want.steps) {
+      expectClose(await nets.step().loss.data(), [step.loss]);
+      expectClose(await paramsToFlat(nets.params), step.weights);
+    }
   });
 
   it("momentum's first epoch is basic descent's at a tenth of the learning rate (v starts at 0)", async () => {
@@ -192,8 +215,9 @@ describe('the 2-2-1 network', () => {
   it('the line search keeps the best of lr, lr/2 and 2 lr', async () => {
     // numpy: the candidates' losses at W0 for lr 0.3, 5 and 20 are won by 2 lr, lr and lr/2.
     const d = tiny();
-    const lrs = [0.3, 5, 20];
-    const winners = [2, 0, 1];
+    const lrs = numpy.tiny.lineSearch.map((s) => s.lr);
+    const winners = numpy.tiny.lineSearch.map((s) => s.winner);
+    expect([lrs, winners]).toEqual([[0.3, 5, 20], [2, 0, 1]]);
     const flat = lrs.flatMap(() => W0);
     const nets = new XorNets(d, flat, lrs.map((lr) => ({ algorithm: 'basic' as Algorithm, lr })));
     const g = await flatGrad(gradients(paramsFromFlat(W0), d, constants()));
@@ -207,10 +231,11 @@ describe('the 2-2-1 network', () => {
     lrs.forEach((lr, i) => {
       const three = [0, 1, 2].map((k) => candLoss[i * 3 + k]!);
       expect(three.indexOf(Math.min(...three))).toBe(winners[i]);
+      expectClose(three, numpy.tiny.lineSearch[i]!.candidateLosses, 2e-6);
       expectClose([stepLoss[i]!], [Math.min(...three)], 1e-6);
       expectClose(after.slice(i * 9, i * 9 + 9), cand.slice((i * 3 + winners[i]!) * 9, (i * 3 + winners[i]! + 1) * 9), 1e-6, 1e-7);
     });
-    expectClose(stepLoss, [0.7267581636938854, 0.6803502925407294, 0.6911421670305022]); // numpy
+    expectClose(stepLoss, numpy.tiny.lineSearch.map((s) => s.loss));
   });
 });
 
@@ -280,26 +305,18 @@ describe('multi-start initialization', () => {
 
 describe('the lab: buttons and stopping rules', () => {
   it('Train to Convergence from W0 takes as many epochs as the lesson, on every dataset', async () => {
-    // numpy: epochs, first and last loss of on_train_converge from W0 (lr 0.3).
-    const lesson: [DatasetName, Algorithm, number, number, number][] = [
-      ['clean', 'basic', 59, 0.7303151344447653, 0.33959603005168054],
-      ['clean', 'momentum', 92, 0.7481067577730833, 0.3210726108008386],
-      ['corner', 'basic', 7, NaN, 0.3362375783610902],
-      ['corner', 'momentum', 19, NaN, 0.2502943941804458],
-      ['perfect', 'basic', 54, NaN, 0.36731398689763173],
-      ['perfect', 'momentum', 84, NaN, 0.36411545827873637],
-      ['corner_noisy', 'basic', 8, NaN, 0.3114206363432833],
-      ['corner_noisy', 'momentum', 24, NaN, 0.19065141172135078],
-    ];
-    for (const [dataset, algorithm, epochs, firstLoss, lastLoss] of lesson) {
-      const lab = await XorLab.create({ dataset, algorithm, lr: 0.3, seed: 0 });
+    // numpy: epochs, first and last loss and accuracy of on_train_converge from W0 (lr 0.3).
+    expect(numpy.converge.map((c) => `${c.dataset} ${c.algorithm}`).sort()).toEqual(['clean', 'corner', 'corner_noisy', 'perfect'].flatMap((t) => [`${t} basic`, `${t} momentum`]));
+    for (const { dataset, algorithm, lr, epochs, firstLoss, lastLoss, accuracy } of numpy.converge) {
+      const lab = await XorLab.create({ dataset, algorithm, lr, seed: 0 });
       await lab.setWeights(W0);
       const r = await lab.trainToConvergence();
       expect([dataset, algorithm, lab.epoch]).toEqual([dataset, algorithm, epochs]);
       expect(r).toEqual({ stopped: false, end: 'converged', epochsRun: epochs });
-      if (!Number.isNaN(firstLoss)) expectClose([lab.lossHistory[0]!], [firstLoss], 1e-5);
+      expectClose([lab.lossHistory[0]!], [firstLoss], 1e-5);
       expectClose([lab.loss], [lastLoss], 1e-5);
       expect(lab.accuracy).toBeGreaterThanOrEqual(ACCURACY_GOAL);
+      expect([dataset, algorithm, lab.accuracy]).toEqual([dataset, algorithm, accuracy]);
     }
   });
 
@@ -315,32 +332,33 @@ describe('the lab: buttons and stopping rules', () => {
   });
 
   it('Train 10 Steps stops early at 99% accuracy; a converged net still takes one step', async () => {
-    const lab = await XorLab.create({ dataset: 'clean', seed: 0 });
-    await lab.setWeights(W0); // converges at epoch 59 (above)
+    // numpy: the epoch after each click of the lesson's on_train_10 (7 times) and on_train_1.
+    const want = numpy.clicks;
+    expect(want.epochs).toEqual([10, 20, 30, 40, 50, 59, 60, 61]); // converges at epoch 59 (above)
+    const lab = await XorLab.create({ dataset: want.dataset, algorithm: want.algorithm, seed: 0 });
+    await lab.setWeights(W0);
     const epochs: number[] = [];
-    for (let i = 0; i < 6; i++) {
-      await lab.trainSteps(10);
+    for (const click of want.clicks) {
+      await lab.trainSteps(Number(click));
       epochs.push(lab.epoch);
     }
-    expect(epochs).toEqual([10, 20, 30, 40, 50, 59]);
-    await lab.trainSteps(10);
-    expect(lab.epoch).toBe(60);
-    await lab.trainSteps(1);
-    expect(lab.epoch).toBe(61);
-    expect(lab.lossHistory).toHaveLength(61);
+    expect(epochs).toEqual(want.epochs);
+    expect(lab.lossHistory).toHaveLength(want.epochs.at(-1)!);
   });
 
   it('Train to Convergence stops at 500 epochs in all (noisy XOR never reaches 99%)', async () => {
-    const lab = await XorLab.create({ dataset: 'noisy', seed: 0 });
+    const want = numpy.noisy;
+    const lab = await XorLab.create({ dataset: want.dataset, algorithm: want.algorithm, seed: 0 });
     await lab.setWeights(W0);
     for (let i = 0; i < 3; i++) await lab.trainSteps(10);
-    expect(lab.epoch).toBe(30);
+    expect(lab.epoch).toBe(want.epochsBefore);
     const r = await lab.trainToConvergence();
-    expect(lab.epoch).toBe(MAX_EPOCHS);
+    expect([lab.epoch, want.epochs]).toEqual([MAX_EPOCHS, MAX_EPOCHS]);
     // Cut off by the limit, not converged: the page says which.
     expect(r).toEqual({ stopped: false, end: 'limit', epochsRun: MAX_EPOCHS - 30 });
     expect(lab.accuracy).toBeLessThan(ACCURACY_GOAL);
-    expectClose([lab.loss], [0.09181156372035794], 1e-4); // numpy, after 500 epochs
+    // numpy, after 500 epochs: float32 rounding carried over 500 line-search steps.
+    expectClose([lab.loss], [want.lastLoss], 1e-4);
     expect(await lab.trainToConvergence()).toEqual({ stopped: false, end: 'limit', epochsRun: 0 }); // at the limit: nothing more
     expect(lab.epoch).toBe(MAX_EPOCHS);
   });
