@@ -66,6 +66,23 @@ const productWork = ([a, b]: number[][]): number => {
   return batch * (a!.at(-2) ?? 1) * last(a!) * last(b!);
 };
 
+/** A fused layer, x [M,K] and W [N,K] typed and the bias [N] drawn: ReLU as its activation. */
+const layer = (about: string): WorkbenchOp => ({
+  shapes: ['x [M,K]', 'W [N,K]'],
+  defaults: [[64, 64], [64, 64]],
+  about,
+  make: ([x, w]) => ({ inputs: [f32(x!), f32(w!), f32([w![0] ?? 1])], attrs: { act: 'relu', alpha: 0 }, scalars: [] }),
+  cpuWork: ([x, w]) => productWork([x!, [...w!].reverse()]),
+});
+
+/** An op along (or over) the last axis of x. */
+const lastAxis = (attrs: (rank: number) => Record<string, unknown>, about: string): WorkbenchOp => ({
+  shapes: ['x'],
+  defaults: [[512, 512]],
+  about,
+  make: ([x]) => ({ inputs: [f32(x!)], attrs: attrs(x!.length), scalars: [] }),
+});
+
 const logits = (about: string, withGrad: boolean): WorkbenchOp => ({
   shapes: ['logits [N,C]'],
   defaults: [[128, 10]],
@@ -97,20 +114,8 @@ export const WORKBENCH_OPS: Record<OpName, WorkbenchOp | LeftOut> = {
     make: ([a, b]) => ({ inputs: [f32(a!), f32(b!)], attrs: { transA: false, transB: false }, scalars: [] }),
     cpuWork: productWork,
   },
-  linear: {
-    shapes: ['x [M,K]', 'W [N,K]'],
-    defaults: [[64, 64], [64, 64]],
-    about: 'relu(x Wᵀ + b), b [N] drawn too: the fused layer',
-    make: ([x, w]) => ({ inputs: [f32(x!), f32(w!), f32([w![0] ?? 1])], attrs: { act: 'relu', alpha: 0 }, scalars: [] }),
-    cpuWork: ([x, w]) => productWork([x!, [...w!].reverse()]),
-  },
-  linearPre: {
-    shapes: ['x [M,K]', 'W [N,K]'],
-    defaults: [[64, 64], [64, 64]],
-    about: 'relu(x Wᵀ + b) and the pre-activation x Wᵀ + b, both compared',
-    make: ([x, w]) => ({ inputs: [f32(x!), f32(w!), f32([w![0] ?? 1])], attrs: { act: 'relu', alpha: 0 }, scalars: [] }),
-    cpuWork: ([x, w]) => productWork([x!, [...w!].reverse()]),
-  },
+  linear: layer('relu(x Wᵀ + b), b [N] drawn too: the fused layer'),
+  linearPre: layer('relu(x Wᵀ + b) and the pre-activation x Wᵀ + b, both compared'),
   matmulActBackward: {
     shapes: ['g [M,K]', 'W [K,N]'],
     defaults: [[64, 64], [64, 64]],
@@ -162,42 +167,17 @@ export const WORKBENCH_OPS: Record<OpName, WorkbenchOp | LeftOut> = {
   tanhBackward: actBackward('unit'),
   reluBackward: actBackward('normal'),
   leakyReluBackward: actBackward('normal', { alpha: 0.05 }),
-  sum: {
-    shapes: ['x'],
-    defaults: [[512, 512]],
-    about: 'over the last axis',
-    make: ([x]) => ({ inputs: [f32(x!)], attrs: { axes: [x!.length - 1], keepdim: false }, scalars: [] }),
-  },
-  mean: {
-    shapes: ['x'],
-    defaults: [[512, 512]],
-    about: 'over the last axis',
-    make: ([x]) => ({ inputs: [f32(x!)], attrs: { axes: [x!.length - 1], keepdim: false }, scalars: [] }),
-  },
+  sum: lastAxis((r) => ({ axes: [r - 1], keepdim: false }), 'over the last axis'),
+  mean: lastAxis((r) => ({ axes: [r - 1], keepdim: false }), 'over the last axis'),
   broadcastTo: {
     shapes: ['target'],
     defaults: [[512, 512]],
     about: 'a column (the target with its last dimension 1) copied across the last axis',
     make: ([t]) => ({ inputs: [f32([...t!.slice(0, -1), 1])], attrs: { shape: t }, scalars: [] }),
   },
-  argmax: {
-    shapes: ['x'],
-    defaults: [[512, 512]],
-    about: 'along the last axis',
-    make: ([x]) => ({ inputs: [f32(x!)], attrs: { axis: x!.length - 1, keepdim: false }, scalars: [] }),
-  },
-  softmax: {
-    shapes: ['x'],
-    defaults: [[512, 512]],
-    about: 'along the last axis',
-    make: ([x]) => ({ inputs: [f32(x!)], attrs: { axis: x!.length - 1 }, scalars: [] }),
-  },
-  logSoftmax: {
-    shapes: ['x'],
-    defaults: [[512, 512]],
-    about: 'along the last axis',
-    make: ([x]) => ({ inputs: [f32(x!)], attrs: { axis: x!.length - 1 }, scalars: [] }),
-  },
+  argmax: lastAxis((r) => ({ axis: r - 1, keepdim: false }), 'along the last axis'),
+  softmax: lastAxis((r) => ({ axis: r - 1 }), 'along the last axis'),
+  logSoftmax: lastAxis((r) => ({ axis: r - 1 }), 'along the last axis'),
   softmaxCrossEntropy: logits('the mean loss; labels [N] in [0, C) drawn too', false),
   softmaxCrossEntropyBackward: logits('the gradient of the logits; labels [N] in [0, C) and the loss gradient [] drawn too', true),
   binaryCrossEntropy: pairLoss('prob', 'unit', false, 'probabilities in (0, 1) against targets in [0, 1)'),
