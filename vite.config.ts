@@ -4,8 +4,8 @@ import { defineConfig } from 'vite';
 
 const demos = fileURLToPath(new URL('./demos', import.meta.url));
 
-/** One HTML entry per page: the index and a folder per lesson part. */
-const pageNames = ['index', 'seeds', 'xor', 'activations', 'backprop', 'overfitting', 'dropout', 'mnist'];
+/** One HTML entry per page: the index, a folder per lesson part, and the kernel workbench. */
+const pageNames = ['index', 'seeds', 'xor', 'activations', 'backprop', 'overfitting', 'dropout', 'mnist', 'workbench'];
 export const pages = Object.fromEntries(
   pageNames.map((n) => [n, n === 'index' ? `${demos}/index.html` : `${demos}/${n}/index.html`]).filter(([, path]) => existsSync(path!)),
 );
