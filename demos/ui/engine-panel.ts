@@ -127,20 +127,20 @@ class Panel {
 
   constructor(badge: HTMLElement, info: BackendInfo) {
     this.gpu = info.name === 'webgpu';
-    this.toggle = h('button', { id: 'engine-toggle', class: 'engine-toggle', 'aria-expanded': 'false', 'aria-controls': 'engine-panel', title: 'What the engine ran for the latest step' }, 'Engine ▸');
+    this.toggle = h('button', { id: 'engine-panel-toggle', class: 'engine-panel-toggle', 'aria-expanded': 'false', 'aria-controls': 'engine-panel', title: 'What the engine ran for the latest step' }, 'Engine ▸');
     badge.after(this.toggle);
 
     this.root = h('section', { id: 'engine-panel', class: 'engine-panel', hidden: '', 'aria-label': 'Engine panel' });
     const close = h('button', { class: 'engine-close', title: 'Close the engine panel' }, 'Close');
-    this.checkButton = h('button', { id: 'engine-check' }, 'Check the next step against the CPU');
-    this.checkStatus = h('span', { id: 'engine-check-status', class: 'status' });
-    this.checkTable = h('table', { id: 'engine-check-table', class: 'results engine-check-table' });
+    this.checkButton = h('button', { id: 'engine-panel-check' }, 'Check the next step against the CPU');
+    this.checkStatus = h('span', { id: 'engine-panel-check-status', class: 'status' });
+    this.checkTable = h('table', { id: 'engine-panel-check-table', class: 'results engine-panel-check-table' });
     // The values compared, folded away when all are within tolerance: the rows below matter more then.
-    this.checkDetails = h('details', { id: 'engine-check-values', hidden: '' }, h('summary', {}, 'Every value compared'), this.checkTable);
-    this.timing = h('p', { id: 'engine-timing', class: 'engine-note' });
-    this.totals = h('p', { id: 'engine-totals', class: 'engine-totals' });
-    this.note = h('p', { id: 'engine-note', class: 'engine-note' });
-    this.table = h('table', { id: 'engine-dispatches', class: 'engine-dispatches', hidden: '' });
+    this.checkDetails = h('details', { id: 'engine-panel-check-values', hidden: '' }, h('summary', {}, 'Every value compared'), this.checkTable);
+    this.timing = h('p', { id: 'engine-panel-timing', class: 'engine-panel-note' });
+    this.totals = h('p', { id: 'engine-panel-totals', class: 'engine-panel-totals' });
+    this.note = h('p', { id: 'engine-panel-note', class: 'engine-panel-note' });
+    this.table = h('table', { id: 'engine-panel-dispatches', class: 'engine-panel-dispatches', hidden: '' });
     this.tbody = h('tbody');
     const head = h('tr');
     for (const c of ['', '#', 'op', 'kernel (shader · entry)', 'shapes: inputs → output', 'workgroups', 'read', 'written', 'FLOPs', 'GPU time']) head.append(h('th', {}, c));
@@ -149,7 +149,7 @@ class Panel {
       h('div', { class: 'engine-head' }, h('strong', {}, 'Engine: the latest step on the GPU'), close),
       this.totals,
       this.timing,
-      this.gpu ? h('div', { class: 'engine-check' }, this.checkButton, this.checkStatus) : '',
+      this.gpu ? h('div', { class: 'engine-checkbar' }, this.checkButton, this.checkStatus) : '',
       this.gpu ? this.checkDetails : '',
       this.note,
       this.table,
@@ -368,7 +368,7 @@ class Panel {
     cell.append(
       h(
         'p',
-        { class: 'engine-note' },
+        { class: 'engine-panel-note' },
         `shaders/${r.shader}.wgsl, entry point `,
         h('code', {}, r.entry),
         constants.length ? `, override constants ${constants.map(([k, v]) => `${k} = ${v}`).join(', ')}` : '',
