@@ -82,14 +82,14 @@ interface Shown {
 
 const shown = (page: Page): Promise<Shown> =>
   page.evaluate(() => ({
-    rows: [...document.querySelectorAll<HTMLTableRowElement>('#engine-dispatches tr.engine-row')].map((tr) => ({
+    rows: [...document.querySelectorAll<HTMLTableRowElement>('#engine-panel-dispatches tr.engine-row')].map((tr) => ({
       kernel: tr.dataset.kernel!,
       op: tr.cells[2]!.textContent!,
       shapes: tr.cells[4]!.textContent!,
       time: tr.cells[9]!.textContent!,
     })),
-    totals: document.querySelector('#engine-totals')!.textContent!,
-    timing: document.querySelector('#engine-timing')!.textContent!,
+    totals: document.querySelector('#engine-panel-totals')!.textContent!,
+    timing: document.querySelector('#engine-panel-timing')!.textContent!,
   }));
 
 for (const name of LESSON_PAGES) {
@@ -98,10 +98,10 @@ for (const name of LESSON_PAGES) {
     expect(await page.evaluate(() => window.__backend!.name)).toBe('webgpu');
     // Collapsed by default, its toggle beside the badge.
     expect(await page.$eval('#engine-panel', (e) => (e as HTMLElement).hidden)).toBe(true);
-    expect(await page.$eval('#backend + #engine-toggle', (b) => b.getAttribute('aria-expanded'))).toBe('false');
+    expect(await page.$eval('#backend + #engine-panel-toggle', (b) => b.getAttribute('aria-expanded'))).toBe('false');
     expect(await page.evaluate(() => window.__engine!.open)).toBe(false);
 
-    await page.click('#engine-toggle');
+    await page.click('#engine-panel-toggle');
     expect(await page.$eval('#engine-panel', (e) => (e as HTMLElement).hidden)).toBe(false);
     expect(await page.evaluate(() => window.__engine!.open)).toBe(true);
 
@@ -109,8 +109,8 @@ for (const name of LESSON_PAGES) {
     await quick.prepare?.(page);
 
     // Arm the check with no Run in progress: the Run's first step is what it checks.
-    await page.click('#engine-check');
-    expect(await page.$eval('#engine-check-status', (e) => e.textContent)).toMatch(/^Armed: no Run is in progress, so the next step of a Run on this page will be checked/);
+    await page.click('#engine-panel-check');
+    expect(await page.$eval('#engine-panel-check-status', (e) => e.textContent)).toMatch(/^Armed: no Run is in progress, so the next step of a Run on this page will be checked/);
     const ended = await page.evaluate(() => window.__engine!.runsEnded);
     await quick.run(page);
     // The panel refreshes once the section's run has ended; the check resolves after its step.
@@ -146,17 +146,17 @@ for (const name of LESSON_PAGES) {
     // ---- each kernel's WGSL, opened from its first row ---------------------------------
     for (const k of kernels) {
       const entry = k.slice(k.indexOf('.') + 1);
-      await page.$eval(`#engine-dispatches tr.engine-row[data-kernel="${k}"]`, (tr) => (tr as HTMLElement).click());
+      await page.$eval(`#engine-panel-dispatches tr.engine-row[data-kernel="${k}"]`, (tr) => (tr as HTMLElement).click());
       // Shown once the source is in; highlighted as CodeMirror's parser reaches the visible lines.
       await page.waitForFunction(
-        (key) => key in window.__engine!.sources && document.querySelector(`#engine-dispatches tr.engine-source[data-kernel="${key}"] .cm-content span`) !== null,
+        (key) => key in window.__engine!.sources && document.querySelector(`#engine-panel-dispatches tr.engine-source[data-kernel="${key}"] .cm-content span`) !== null,
         { timeout: 30_000, polling: 50 },
         k,
       );
       const got = await page.evaluate(
         (key) => {
           const shader = key.slice(0, key.indexOf('.'));
-          const box = document.querySelector(`#engine-dispatches tr.engine-source[data-kernel="${key}"]`);
+          const box = document.querySelector(`#engine-panel-dispatches tr.engine-source[data-kernel="${key}"]`);
           return {
             source: window.__engine!.sources[key]!,
             file: window.__engine!.engine.kernelSource(shader),
@@ -170,9 +170,9 @@ for (const name of LESSON_PAGES) {
       expect(got.source, k).toBe(got.file);
       expect(got.marked, k).toMatch(new RegExp(`fn ${entry}\\s*\\(`));
       // Closed again, except the last, which stays open for the screenshot.
-      if (k !== kernels.at(-1)) await page.$eval(`#engine-dispatches tr.engine-row[data-kernel="${k}"]`, (tr) => (tr as HTMLElement).click());
+      if (k !== kernels.at(-1)) await page.$eval(`#engine-panel-dispatches tr.engine-row[data-kernel="${k}"]`, (tr) => (tr as HTMLElement).click());
     }
-    expect(await page.$$eval('#engine-dispatches tr.engine-source', (rs) => rs.length)).toBe(1);
+    expect(await page.$$eval('#engine-panel-dispatches tr.engine-source', (rs) => rs.length)).toBe(1);
 
     // ---- the CPU check of the Run's first step ----------------------------------------
     const check = await page.evaluate(() => window.__engine!.check);
@@ -181,33 +181,54 @@ for (const name of LESSON_PAGES) {
     expect(c.values.length).toBeGreaterThan(0);
     for (const v of c.values) expect(v.maxAbsDiff, v.name).toBeLessThanOrEqual(v.tolerance);
     expect(c.ok).toBe(true);
-    expect(await page.$eval('#engine-check-status', (e) => e.textContent)).toBe(`Checked against the CPU reference: all ${c.values.length} values of that step are within tolerance.`);
-    expect(await page.$$eval('#engine-check-table tbody tr', (rs) => rs.map((r) => r.lastElementChild!.textContent))).toEqual(c.values.map(() => 'ok'));
+    expect(await page.$eval('#engine-panel-check-status', (e) => e.textContent)).toBe(`Checked against the CPU reference: all ${c.values.length} values of that step are within tolerance.`);
+    expect(await page.$$eval('#engine-panel-check-table tbody tr', (rs) => rs.map((r) => r.lastElementChild!.textContent))).toEqual(c.values.map(() => 'ok'));
     // All within tolerance: the list of values is there, folded away.
-    expect(await page.$eval('#engine-check-values', (d) => ({ hidden: (d as HTMLDetailsElement).hidden, open: (d as HTMLDetailsElement).open }))).toEqual({ hidden: false, open: false });
+    expect(await page.$eval('#engine-panel-check-values', (d) => ({ hidden: (d as HTMLDetailsElement).hidden, open: (d as HTMLDetailsElement).open }))).toEqual({ hidden: false, open: false });
 
     // The screenshot: the panel from its top, with the first row's kernel open.
-    await page.$eval('#engine-dispatches tr.engine-source', (r) => (r.previousElementSibling as HTMLElement).click());
-    await page.$eval('#engine-dispatches tr.engine-row', (tr) => (tr as HTMLElement).click());
-    await page.waitForSelector('#engine-dispatches tr.engine-source .cm-entry-line');
+    await page.$eval('#engine-panel-dispatches tr.engine-source', (r) => (r.previousElementSibling as HTMLElement).click());
+    await page.$eval('#engine-panel-dispatches tr.engine-row', (tr) => (tr as HTMLElement).click());
+    await page.waitForSelector('#engine-panel-dispatches tr.engine-source .cm-entry-line');
     await page.$eval('#engine-panel', (p) => p.scrollTo(0, 0));
     await page.screenshot({ path: `${SCREENSHOTS}/engine-panel-${name}.png` });
 
     // Closing it stops the inspection; the page keeps working.
-    await page.click('#engine-toggle');
+    await page.click('#engine-panel-toggle');
     expect(await page.$eval('#engine-panel', (e) => (e as HTMLElement).hidden)).toBe(true);
     expect(problems).toEqual([]);
     await page.close();
   });
 }
 
+it('armed during a Run, the check takes that Run\'s next step (the index page\'s engine check)', async () => {
+  const { page, problems } = await openPage(site, '/');
+  await page.click('#engine-panel-toggle');
+  await setInput(page, 'engine-check-epochs', 40);
+  await page.evaluate(() => delete window.__results['engine-check']);
+  await page.$eval('[data-run="engine-check"]', (b) => (b as HTMLButtonElement).click());
+  await page.waitForFunction(() => (window.__chartUpdates['engine-check-loss'] ?? 0) >= 3, { timeout: 60_000, polling: 20 });
+  await page.click('#engine-panel-check');
+  expect(await page.$eval('#engine-panel-check-status', (e) => e.textContent)).toBe('Armed: the next step of this Run will be run again on the CPU reference and compared.');
+  await page.waitForFunction(() => window.__engine!.check.state !== 'armed', { timeout: 60_000, polling: 50 });
+  const check = await page.evaluate(() => window.__engine!.check);
+  expect(check.state, check.error ?? '').toBe('done');
+  // A training step: its outputs, and the parameters Adam updated, all within tolerance.
+  expect(check.result!.values.some((v) => v.name.includes('updated by'))).toBe(true);
+  for (const v of check.result!.values) expect(v.maxAbsDiff, v.name).toBeLessThanOrEqual(v.tolerance);
+  expect(check.result!.ok).toBe(true);
+  await page.waitForFunction(() => 'engine-check' in window.__results, { timeout: 120_000, polling: 100 });
+  expect(problems).toEqual([]);
+  await page.close();
+});
+
 it('closed, the panel stops timing kernels: runs go back to one pass, untimed', async () => {
   const { page, problems } = await openPage(site, '/seeds/');
-  await page.click('#engine-toggle');
+  await page.click('#engine-panel-toggle');
   await press(page, 'seeds');
   const canTime = await page.evaluate(() => window.__engine!.canTime);
   expect((await page.evaluate(() => window.__engine!.engine.describeLastRun()))!.timed).toBe(canTime);
-  await page.click('#engine-toggle');
+  await page.click('#engine-panel-toggle');
   expect(await page.evaluate(() => window.__engine!.open)).toBe(false);
   await press(page, 'seeds');
   const run = (await page.evaluate(() => window.__engine!.engine.describeLastRun()))!;
@@ -223,13 +244,13 @@ it('on the CPU fallback the panel says what it would show on a GPU, with no rows
     await p.evaluateOnNewDocument(() => Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined }));
   });
   expect(await page.evaluate(() => window.__backend!.name)).toBe('cpu');
-  await page.click('#engine-toggle');
+  await page.click('#engine-panel-toggle');
   await press(page, 'seeds');
-  const note = await page.$eval('#engine-note', (e) => e.textContent);
+  const note = await page.$eval('#engine-panel-note', (e) => e.textContent);
   expect(note).toMatch(/^This page is running on the CPU backend \(.+\), which computes with plain TypeScript loops and dispatches no GPU kernels/);
   expect(note).toContain('With WebGPU this panel lists every kernel the latest step dispatched');
-  expect(await page.$$eval('#engine-dispatches tr.engine-row', (rs) => rs.length)).toBe(0);
-  expect(await page.$('#engine-check')).toBeNull();
+  expect(await page.$$eval('#engine-panel-dispatches tr.engine-row', (rs) => rs.length)).toBe(0);
+  expect(await page.$('#engine-panel-check')).toBeNull();
   expect(await page.evaluate(() => window.__engine!.rows)).toEqual([]);
   expect(problems).toEqual([]);
   await page.close();
