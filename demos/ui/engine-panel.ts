@@ -427,7 +427,7 @@ class Panel {
     const wall = totals.stepMs !== null ? `; ${totals.stepMs.toFixed(2)} ms per step on the wall clock (the page's step timer)` : '';
     let since = '';
     if (sinceRun) {
-      const perStep = sinceRun.steps ? ` (${(sinceRun.submits / sinceRun.steps).toFixed(2)} per step over ${sinceRun.steps} steps)` : '';
+      const perStep = sinceRun.steps ? ` (${(sinceRun.submits / sinceRun.steps).toFixed(2)} per step over ${sinceRun.steps} step${sinceRun.steps === 1 ? '' : 's'})` : '';
       const perSubmit = totals.stepMs === null && sinceRun.submits > 0 ? `, ${(sinceRun.ms / sinceRun.submits).toFixed(2)} ms of wall clock per submit` : '';
       since = `${this.run!.ended ? 'In the latest Run' : 'Since the latest Run began'}: ${sinceRun.submits} submits${perStep}, ${sinceRun.dispatches} dispatches, ${sinceRun.readbacks} readbacks${perSubmit}.`;
     }
