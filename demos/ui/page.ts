@@ -2,6 +2,7 @@
 // Run / Stop, progress, step time, and the registry tests read (window.__results).
 import { setBackend } from 'shadergrad';
 import type { BackendInfo } from 'shadergrad';
+import { enginePanel, watchRun } from './engine-panel.ts';
 import './style.css';
 
 declare global {
@@ -33,6 +34,7 @@ export async function initPage(): Promise<BackendInfo> {
   const info = await setBackend('webgpu', { fallback: true });
   badge.textContent = info.fallbackReason ? `CPU fallback: ${info.fallbackReason}` : `WebGPU: ${info.description}`;
   badge.classList.add(info.fallbackReason ? 'fallback' : 'gpu');
+  enginePanel(badge, info);
   window.__backend = info;
   return info;
 }
@@ -93,7 +95,7 @@ export function section(parent: HTMLElement, id: string, title: string): Section
   let handler: ((ctx: RunContext) => Promise<unknown>) | null = null;
   let controller: AbortController | null = null;
   // Read in closures: an object keeps TypeScript from narrowing it to its initial null.
-  const timing: { stepMs: number | null } = { stepMs: null };
+  const timing: { stepMs: number | null; steps: number | null } = { stepMs: null, steps: null };
 
   const run = async (): Promise<void> => {
     if (!handler || controller) return;
@@ -104,6 +106,9 @@ export function section(parent: HTMLElement, id: string, title: string): Section
     stopButton.disabled = false;
     status.textContent = 'Running…';
     timing.stepMs = null;
+    timing.steps = null;
+    // The engine panel follows the run (and reads the step timer) while it is open.
+    const watch = watchRun(() => ({ ...timing }));
     // A progress bar only for runs that last: shown after the first second.
     const showBar = setTimeout(() => bar.removeAttribute('hidden'), 1000);
     const ctx: RunContext = {
@@ -116,6 +121,7 @@ export function section(parent: HTMLElement, id: string, title: string): Section
         timing.stepMs = ms;
       },
       stepsDone: (steps) => {
+        timing.steps = steps;
         timing.stepMs = (performance.now() - started) / Math.max(1, steps);
       },
     };
@@ -140,6 +146,7 @@ export function section(parent: HTMLElement, id: string, title: string): Section
       runButton.disabled = false;
       stopButton.disabled = true;
       controller = null;
+      watch.ended();
     }
   };
   runButton.addEventListener('click', () => void run());

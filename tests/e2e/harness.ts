@@ -37,9 +37,13 @@ export interface OpenedPage {
   problems: string[];
 }
 
-/** Open a page and wait until it has chosen its backend; the badge must say WebGPU. */
-export async function openPage(site: Site, path: string): Promise<OpenedPage> {
+/**
+ * Open a page and wait until it has chosen its backend; the badge must say WebGPU.
+ * `beforeLoad` runs on the new tab before the page loads (e.g. evaluateOnNewDocument).
+ */
+export async function openPage(site: Site, path: string, beforeLoad?: (page: Page) => Promise<void>): Promise<OpenedPage> {
   const page = await site.browser.newPage();
+  await beforeLoad?.(page);
   await page.setViewport({ width: 1200, height: 900 });
   const problems: string[] = [];
   page.on('console', (m) => {
