@@ -313,7 +313,7 @@ class Panel {
         h('td', {}, String(r.index)),
         h('td', {}, r.op),
         h('td', { class: 'engine-kernel' }, `${r.shader} · `, h('code', {}, r.entry)),
-        h('td', { class: 'engine-shapes' }, `${r.inShapes.map(shapeText).join(' ')} → ${shapeText(r.outShape)}`),
+        h('td', { class: 'engine-shapes' }, `${r.inShapes.map(shapeText).join(' ')} → ${r.inPlace ? 'in place' : shapeText(r.outShape)}`),
         h('td', {}, r.workgroups.join(' × ')),
         h('td', {}, bytesText(r.bytesRead)),
         h('td', {}, bytesText(r.bytesWritten)),

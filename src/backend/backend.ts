@@ -93,7 +93,10 @@ export interface DispatchDescription {
   entry: string;
   constants: Record<string, number>;
   inShapes: number[][];
+  /** The output's shape; [] for an in-place update too (see inPlace). */
   outShape: number[];
+  /** An update that writes its inputs in place (an optimizer step, an assign): no output. */
+  inPlace: boolean;
   workgroups: number[];
   bytesRead: number;
   bytesWritten: number;

@@ -125,7 +125,7 @@ for (const name of LESSON_PAGES) {
     expect(view.rows.map((r) => r.op)).toEqual(run!.dispatches.map((d) => d.op));
     view.rows.forEach((r, i) => {
       const d = run!.dispatches[i]!;
-      expect(r.shapes, `row ${i}`).toBe(`${d.inShapes.map((s) => `[${s.join(', ')}]`).join(' ')} → [${d.outShape.join(', ')}]`);
+      expect(r.shapes, `row ${i}`).toBe(`${d.inShapes.map((s) => `[${s.join(", ")}]`).join(" ")} → ${d.inPlace ? "in place" : `[${d.outShape.join(", ")}]`}`);
     });
     const kernels = [...new Set(run!.dispatches.map((d) => `${d.shader}.${d.entry}`))];
     expect(view.totals).toContain(`This step: ${run!.dispatches.length} dispatch${run!.dispatches.length === 1 ? '' : 'es'} in one submit`);

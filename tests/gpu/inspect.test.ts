@@ -54,6 +54,11 @@ describe('describeLastRun on WebGPU', () => {
     expect(first.inShapes).toEqual([[11, 7], [13, 7], [13]]);
     expect(first.bytesWritten).toBeGreaterThanOrEqual(11 * 13 * 4);
     expect(ops.size).toBeGreaterThan(3);
+    // SGD's update writes the parameters in place: no output of its own.
+    const update = run.dispatches.filter((d) => d.inPlace);
+    expect(update.length).toBeGreaterThan(0);
+    expect(update.every((d) => d.op === 'sgdMulti' && d.outShape.length === 0)).toBe(true);
+    expect(run.dispatches.filter((d) => !d.inPlace).every((d) => d.op !== 'sgdMulti')).toBe(true);
   });
 
   it('inspection off: the next run has no times', async () => {

@@ -677,6 +677,7 @@ export class WebGpuBackend implements Backend {
         constants: { ...(d.dispatch.constants ?? {}) },
         inShapes: step.inShapes.map((s) => [...s]),
         outShape: [...step.outShape],
+        inPlace: step.out === null,
         workgroups: [...d.dispatch.workgroups],
         bytesRead,
         bytesWritten,
