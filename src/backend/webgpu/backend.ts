@@ -44,8 +44,8 @@ interface Compiled {
   /** Scratch k of the steps' multi-pass kernels (ScratchBinding), shared by all steps. */
   scratch: GPUBuffer[];
   outputSets: GPUBuffer[][];
-  /** The matmul tuning table's generation the dispatches were chosen under. */
-  generation: number;
+  /** The tuning table's and the kernel sources' generations it was compiled under. */
+  generation: string;
   /** null for a plan of views only: nothing to dispatch. */
   params: GPUBuffer | null;
   paramWords: ArrayBuffer;
@@ -565,8 +565,8 @@ export class WebGpuBackend implements Backend {
   private sourceEdits = 0;
 
   /** Plans compile again when the tuning table or a kernel's source changes. */
-  private generation(): number {
-    return tuningGeneration() * 1_000_000 + this.sourceEdits;
+  private generation(): string {
+    return `${tuningGeneration()}:${this.sourceEdits}`;
   }
 
   /** The WGSL of kernel family `shader`: its own text, or with the prelude as it is compiled. */
