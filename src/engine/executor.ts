@@ -214,7 +214,7 @@ export function flush(extra: Node[] = [], stage: StageTarget[] = []): Promise<Ho
           : { kind: 'storage', storage: t.storage, dtype: t.dtype, size: sizeOf(t.shape) },
       );
     // The engine panel's CPU check, when armed: the run's inputs are read before it runs.
-    const checked = currentBackend().name === 'cpu' ? null : captureRun(currentBackend(), bound.plan, externals, bound.scalars);
+    const checked = captureRun(currentBackend(), bound.plan, externals, bound.scalars);
     const { outputs, staged } = currentBackend().execute(bound.plan, externals, bound.scalars, set, stageRefs);
     checked?.(outputs);
     bound.outputs.forEach((n, i) => {

@@ -36,6 +36,14 @@ interface CompiledDispatch {
   writes: readonly number[];
 }
 
+/** A pipeline, its bind group layout, and what it was made from (to make it again). */
+interface PipelineEntry {
+  pipeline: GPUComputePipeline;
+  layout: GPUBindGroupLayout;
+  entry: string;
+  constants: Record<string, number>;
+}
+
 interface Compiled {
   dispatches: CompiledDispatch[];
   /** Scratch for views bound at offsets WebGPU cannot bind from (see bindable). */
@@ -98,7 +106,7 @@ export class WebGpuBackend implements Backend {
   readonly precision = 'float32' as const;
   readonly stats: BackendStats = emptyStats();
   private readonly compiled = new WeakMap<Plan, Compiled>();
-  private readonly pipelines = new Map<string, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout; entry: string; constants: Record<string, number> }>();
+  private readonly pipelines = new Map<string, PipelineEntry>();
   private readonly modules = new Map<string, GPUShaderModule>();
   private readonly staging = new Map<number, GPUBuffer[]>();
   private readonly paramAlign: number;
@@ -327,19 +335,13 @@ export class WebGpuBackend implements Backend {
     if (timer && timed) {
       timer.pending.push(
         timed().then((w) => {
-          const u = new Uint32Array(w.buffer, w.byteOffset, 4);
-          const ticks = (i: number): number => u[i]! + u[i + 1]! * 2 ** 32;
-          timer.ns += Math.max(0, ticks(2) - ticks(0));
+          timer.ns += elapsedNs(w, 0);
         }),
       );
     }
     if (inspected) {
       const run = this.lastRun;
-      run.times = inspected().then((w) => {
-        const u = new Uint32Array(w.buffer, w.byteOffset, 4 * c.dispatches.length);
-        const ticks = (i: number): number => u[2 * i]! + u[2 * i + 1]! * 2 ** 32;
-        return c.dispatches.map((_, k) => Math.max(0, ticks(2 * k + 1) - ticks(2 * k)) / 1e6);
-      });
+      run.times = inspected().then((w) => c.dispatches.map((_, k) => elapsedNs(w, k) / 1e6));
       run.times.catch(() => {});
     }
     const kernels = c.kernels.join(', ');
@@ -534,7 +536,7 @@ export class WebGpuBackend implements Backend {
       m.getCompilationInfo().then((info) => {
         const errors = info.messages.filter((msg) => msg.type === 'error');
         if (errors.length === 0) return;
-        const lines = errors.map((msg) => `shaders/${family}.wgsl:${msg.lineNum - PRELUDE_LINES}:${msg.linePos}: ${msg.message}`);
+        const lines = errors.map(familyMessage).map((m) => `shaders/${family}.wgsl:${m.line}:${m.column}: ${m.message}`);
         this.errors.push(new Error(`webgpu: compiling shaders/${family}.wgsl failed:\n${lines.join('\n')}`));
       }),
     );
@@ -592,10 +594,10 @@ export class WebGpuBackend implements Backend {
     const [info] = await Promise.all([module.getCompilationInfo(), this.device.popErrorScope()]);
     const errors = info.messages.filter((m) => m.type === 'error');
     if (errors.length > 0) {
-      return { ok: false, messages: errors.map((m) => ({ line: m.lineNum - PRELUDE_LINES, column: m.linePos, message: m.message })) };
+      return { ok: false, messages: errors.map(familyMessage) };
     }
     // Make the family's pipelines again from the new module, inside an error scope.
-    const remade = new Map<string, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout; entry: string; constants: Record<string, number> }>();
+    const remade = new Map<string, PipelineEntry>();
     this.device.pushErrorScope('validation');
     for (const [key, old] of this.pipelines) {
       if (!key.startsWith(`${shader}.`)) continue;
@@ -609,7 +611,7 @@ export class WebGpuBackend implements Backend {
     this.modules.set(shader, module);
     for (const [key, p] of remade) this.pipelines.set(key, p);
     this.sourceEdits++;
-    return { ok: true, messages: info.messages.filter((m) => m.type !== 'error').map((m) => ({ line: m.lineNum - PRELUDE_LINES, column: m.linePos, message: m.message })) };
+    return { ok: true, messages: info.messages.filter((m) => m.type !== 'error').map(familyMessage) };
   }
 
   /**
@@ -726,9 +728,22 @@ export class WebGpuBackend implements Backend {
  * elementwise kernels and reductions do.
  */
 function estimateFlops(step: PlanStep, d: GpuDispatch): number {
-  if (d.flops !== undefined) return d.flops;
-  const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
-  return Math.max(size(step.outShape), ...step.inShapes.map(size));
+  return d.flops ?? Math.max(sizeOf(step.outShape), ...step.inShapes.map(sizeOf));
+}
+
+/**
+ * Nanoseconds between timestamp pair k of resolved queries (u64 ticks read back as int32
+ * words: begin at words 4k, 4k+1, end at 4k+2, 4k+3); 0 where the clock stepped back.
+ */
+function elapsedNs(words: HostArray, k: number): number {
+  const u = new Uint32Array(words.buffer, words.byteOffset, 4 * (k + 1));
+  const tick = (i: number): number => u[i]! + u[i + 1]! * 2 ** 32;
+  return Math.max(0, tick(4 * k + 2) - tick(4 * k));
+}
+
+/** A compiler message, its line counted in the family's own text (after the prelude). */
+function familyMessage(m: GPUCompilationMessage): { line: number; column: number; message: string } {
+  return { line: m.lineNum - PRELUDE_LINES, column: m.linePos, message: m.message };
 }
 
 /** One compiled dispatch into a compute pass. */
