@@ -14,6 +14,7 @@ import type { OpName } from '../../src/ops/registry.ts';
 import type { OpDef } from '../../src/ops/define.ts';
 import type { Meta } from '../../src/graph/ir.ts';
 import { apply, applyMulti } from '../../src/engine/recorder.ts';
+import { sizeOf } from '../../src/shape.ts';
 import { MAX_CPU_WORK, WORKBENCH_OPS, isOffered, makeValues, showShapes } from './ops.ts';
 import type { OpCall } from './ops.ts';
 
@@ -70,7 +71,7 @@ export function prepare(name: OpName, shapes: number[][]): { def: OpDef<any>; ca
 /** The op's CPU reference kernel on the host arrays: every output, in order. */
 function cpuReference(def: OpDef<any>, call: OpCall, values: (Float32Array | Int32Array)[], out: Meta, extras: Meta[]): (Float32Array | Int32Array)[] {
   const alloc = (m: Meta): Float32Array | Int32Array => {
-    const n = m.shape.reduce((a, b) => a * b, 1);
+    const n = sizeOf(m.shape);
     return m.dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
   };
   const outArr = alloc(out);

@@ -5,6 +5,7 @@
 import { RandomState } from 'shadergrad';
 import type { DType } from 'shadergrad';
 import type { OpName } from '../../src/ops/registry.ts';
+import { sizeOf } from '../../src/shape.ts';
 
 /** What values an input holds, so every op gets inputs inside its domain. */
 export type Kind = 'normal' | 'positive' | 'prob' | 'unit' | 'small-int' | 'mask' | { below: number };
@@ -279,7 +280,7 @@ export function parseShapes(name: OpName, text: string): number[][] {
     if (!/^\d+(\s*x\s*\d+)*$/i.test(p)) throw new Error(`${name}: ${op.shapes[i]} "${p}" is not a shape; expected ${expected}`);
     const dims = p.split(/x/i).map((d) => Number(d.trim()));
     if (dims.some((d) => d < 1 || !Number.isSafeInteger(d))) throw new Error(`${name}: ${op.shapes[i]} "${p}": every dimension must be a whole number of at least 1`);
-    const n = dims.reduce((a, b) => a * b, 1);
+    const n = sizeOf(dims);
     if (n > MAX_ELEMENTS) throw new Error(`${name}: ${op.shapes[i]} ${showShape(dims)} has ${n} elements; the workbench takes at most ${MAX_ELEMENTS} per tensor`);
     return dims;
   });
@@ -294,7 +295,7 @@ function seedFor(name: string, input: number): number {
 
 /** An input's values from numpy's generator (RandomState) under a fixed seed. */
 export function makeValues(name: string, index: number, spec: InputSpec): Float32Array | Int32Array {
-  const n = spec.shape.reduce((a, b) => a * b, 1);
+  const n = sizeOf(spec.shape);
   const rs = new RandomState(seedFor(name, index));
   const k = spec.kind;
   if (spec.dtype === 'int32') {
