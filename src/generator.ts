@@ -57,7 +57,6 @@ class PhiloxDraws implements Draws {
 }
 
 let seed = freshSeed();
-let kind: GeneratorKind = 'philox';
 let dropoutStream = streamFor(seed);
 let draws: Draws = new PhiloxDraws(dropoutStream);
 
@@ -92,7 +91,6 @@ export function manualSeed(s: number, opts: ManualSeedOptions = {}): void {
   const g = opts.generator ?? 'philox';
   if (g !== 'philox' && g !== 'torch') throw new Error(`manualSeed: generator must be 'philox' or 'torch', got ${JSON.stringify(g)}`);
   seed = s;
-  kind = g;
   dropoutStream = streamFor(s);
   draws = g === 'torch' ? new TorchGenerator(s) : new PhiloxDraws(dropoutStream);
 }
@@ -104,7 +102,7 @@ export function initialSeed(): number {
 
 /** Which generator the last manualSeed chose ('philox' until one chooses 'torch'). */
 export function generatorKind(): GeneratorKind {
-  return kind;
+  return draws instanceof TorchGenerator ? 'torch' : 'philox';
 }
 
 export function generator(): Draws {

@@ -133,9 +133,8 @@ export class TorchGenerator implements Draws {
    */
   shuffleOrder(n: number): Int32Array {
     this.nextUint64(); // the iterator's _base_seed (for worker processes)
-    this.mt.nextUint32();
-    const low = this.mt.nextUint32();
-    return new TorchGenerator(low).permutation(n);
+    const samplerSeed = this.nextUint64(); // modulo 2^63; the new mt19937 keeps the low 32 bits
+    return new TorchGenerator(Number(samplerSeed & 0xffffffffn)).permutation(n);
   }
 }
 
