@@ -6,6 +6,7 @@
 import { backendStats, checkNextRun, describeLastRun, inspectRuns, kernelSource } from 'shadergrad';
 import type { BackendInfo, BackendStats, DispatchDescription, RunCheck, RunDescription } from 'shadergrad';
 import type { WgslView } from './wgsl-view.ts';
+import { el } from './dom.ts';
 
 /** One dispatch as the panel lists it: what describeLastRun says of it. */
 export type EngineRow = DispatchDescription;
@@ -93,13 +94,6 @@ export function watchRun(timer: () => RunTimer): { ended(): void } {
   };
 }
 
-function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  e.append(...children);
-  return e;
-}
-
 class Panel {
   private readonly gpu: boolean;
   private readonly toggle: HTMLButtonElement;
@@ -127,29 +121,29 @@ class Panel {
 
   constructor(badge: HTMLElement, info: BackendInfo) {
     this.gpu = info.name === 'webgpu';
-    this.toggle = h('button', { id: 'engine-panel-toggle', class: 'engine-panel-toggle', 'aria-expanded': 'false', 'aria-controls': 'engine-panel', title: 'What the engine ran for the latest step' }, 'Engine ▸');
+    this.toggle = el('button', { id: 'engine-panel-toggle', class: 'engine-panel-toggle', 'aria-expanded': 'false', 'aria-controls': 'engine-panel', title: 'What the engine ran for the latest step' }, 'Engine ▸');
     badge.after(this.toggle);
 
-    this.root = h('section', { id: 'engine-panel', class: 'engine-panel', hidden: '', 'aria-label': 'Engine panel' });
-    const close = h('button', { class: 'engine-close', title: 'Close the engine panel' }, 'Close');
-    this.checkButton = h('button', { id: 'engine-panel-check' }, 'Check the next step against the CPU');
-    this.checkStatus = h('span', { id: 'engine-panel-check-status', class: 'status' });
-    this.checkTable = h('table', { id: 'engine-panel-check-table', class: 'results engine-panel-check-table' });
+    this.root = el('section', { id: 'engine-panel', class: 'engine-panel', hidden: '', 'aria-label': 'Engine panel' });
+    const close = el('button', { class: 'engine-close', title: 'Close the engine panel' }, 'Close');
+    this.checkButton = el('button', { id: 'engine-panel-check' }, 'Check the next step against the CPU');
+    this.checkStatus = el('span', { id: 'engine-panel-check-status', class: 'status' });
+    this.checkTable = el('table', { id: 'engine-panel-check-table', class: 'results engine-panel-check-table' });
     // The values compared, folded away when all are within tolerance: the rows below matter more then.
-    this.checkDetails = h('details', { id: 'engine-panel-check-values', hidden: '' }, h('summary', {}, 'Every value compared'), this.checkTable);
-    this.timing = h('p', { id: 'engine-panel-timing', class: 'engine-panel-note' });
-    this.totals = h('p', { id: 'engine-panel-totals', class: 'engine-panel-totals' });
-    this.note = h('p', { id: 'engine-panel-note', class: 'engine-panel-note' });
-    this.table = h('table', { id: 'engine-panel-dispatches', class: 'engine-panel-dispatches', hidden: '' });
-    this.tbody = h('tbody');
-    const head = h('tr');
-    for (const c of ['', '#', 'op', 'kernel (shader · entry)', 'shapes: inputs → output', 'workgroups', 'read', 'written', 'FLOPs', 'GPU time']) head.append(h('th', {}, c));
-    this.table.append(h('thead', {}, head), this.tbody);
+    this.checkDetails = el('details', { id: 'engine-panel-check-values', hidden: '' }, el('summary', {}, 'Every value compared'), this.checkTable);
+    this.timing = el('p', { id: 'engine-panel-timing', class: 'engine-panel-note' });
+    this.totals = el('p', { id: 'engine-panel-totals', class: 'engine-panel-totals' });
+    this.note = el('p', { id: 'engine-panel-note', class: 'engine-panel-note' });
+    this.table = el('table', { id: 'engine-panel-dispatches', class: 'engine-panel-dispatches', hidden: '' });
+    this.tbody = el('tbody');
+    const head = el('tr');
+    for (const c of ['', '#', 'op', 'kernel (shader · entry)', 'shapes: inputs → output', 'workgroups', 'read', 'written', 'FLOPs', 'GPU time']) head.append(el('th', {}, c));
+    this.table.append(el('thead', {}, head), this.tbody);
     this.root.append(
-      h('div', { class: 'engine-head' }, h('strong', {}, 'Engine: the latest step on the GPU'), close),
+      el('div', { class: 'engine-head' }, el('strong', {}, 'Engine: the latest step on the GPU'), close),
       this.totals,
       this.timing,
-      this.gpu ? h('div', { class: 'engine-checkbar' }, this.checkButton, this.checkStatus) : '',
+      this.gpu ? el('div', { class: 'engine-checkbar' }, this.checkButton, this.checkStatus) : '',
       this.gpu ? this.checkDetails : '',
       this.note,
       this.table,
@@ -176,8 +170,8 @@ class Panel {
     if (!this.gpu) {
       // Nothing to inspect: the CPU backend runs plain loops, not kernels. Say what a GPU would show.
       this.note.append(
-        h('span', {}, `This page is running on the CPU backend${info.fallbackReason ? ` (${info.fallbackReason})` : ''}, which computes with plain TypeScript loops and dispatches no GPU kernels, so there is nothing to list here. `),
-        h(
+        el('span', {}, `This page is running on the CPU backend${info.fallbackReason ? ` (${info.fallbackReason})` : ''}, which computes with plain TypeScript loops and dispatches no GPU kernels, so there is nothing to list here. `),
+        el(
           'span',
           {},
           'With WebGPU this panel lists every kernel the latest step dispatched: the op it implements, its WGSL entry point and source, the tensor shapes, workgroups, bytes read and written, FLOPs and GPU time, with totals per step, and it can re-run a step on the CPU reference to compare the numbers.',
@@ -306,19 +300,19 @@ class Panel {
     const trs: HTMLTableRowElement[] = [];
     this.state.sources = {};
     for (const r of rows) {
-      const tr = h(
+      const tr = el(
         'tr',
         { class: 'engine-row', 'data-index': String(r.index), 'data-kernel': `${r.shader}.${r.entry}`, 'aria-expanded': 'false', tabindex: '0', title: 'Show this kernel\'s WGSL' },
-        h('td', { class: 'engine-twisty' }, '▸'),
-        h('td', {}, String(r.index)),
-        h('td', {}, r.op),
-        h('td', { class: 'engine-kernel' }, `${r.shader} · `, h('code', {}, r.entry)),
-        h('td', { class: 'engine-shapes' }, `${r.inShapes.map(shapeText).join(' ')} → ${r.inPlace ? 'in place' : shapeText(r.outShape)}`),
-        h('td', {}, r.workgroups.join(' × ')),
-        h('td', {}, bytesText(r.bytesRead)),
-        h('td', {}, bytesText(r.bytesWritten)),
-        h('td', {}, flopsText(r.flops)),
-        h('td', {}, timeText(r.gpuMs)),
+        el('td', { class: 'engine-twisty' }, '▸'),
+        el('td', {}, String(r.index)),
+        el('td', {}, r.op),
+        el('td', { class: 'engine-kernel' }, `${r.shader} · `, el('code', {}, r.entry)),
+        el('td', { class: 'engine-shapes' }, `${r.inShapes.map(shapeText).join(' ')} → ${r.inPlace ? 'in place' : shapeText(r.outShape)}`),
+        el('td', {}, r.workgroups.join(' × ')),
+        el('td', {}, bytesText(r.bytesRead)),
+        el('td', {}, bytesText(r.bytesWritten)),
+        el('td', {}, flopsText(r.flops)),
+        el('td', {}, timeText(r.gpuMs)),
       );
       trs.push(tr);
     }
@@ -361,16 +355,16 @@ class Panel {
     const r = this.state.rows[Number(tr.dataset.index)]!;
     tr.setAttribute('aria-expanded', 'true');
     tr.cells[0]!.textContent = '▾';
-    const cell = h('td', { colspan: '10' });
-    const row = h('tr', { class: 'engine-source', 'data-kernel': `${r.shader}.${r.entry}` }, cell);
+    const cell = el('td', { colspan: '10' });
+    const row = el('tr', { class: 'engine-source', 'data-kernel': `${r.shader}.${r.entry}` }, cell);
     tr.after(row);
     const constants = Object.entries(r.constants);
     cell.append(
-      h(
+      el(
         'p',
         { class: 'engine-panel-note' },
         `shaders/${r.shader}.wgsl, entry point `,
-        h('code', {}, r.entry),
+        el('code', {}, r.entry),
         constants.length ? `, override constants ${constants.map(([k, v]) => `${k} = ${v}`).join(', ')}` : '',
       ),
     );
@@ -378,14 +372,14 @@ class Panel {
     try {
       source = kernelSource(r.shader);
     } catch (err) {
-      cell.append(h('p', { class: 'engine-error' }, `No source for ${r.shader}: ${err instanceof Error ? err.message : String(err)}`));
+      cell.append(el('p', { class: 'engine-error' }, `No source for ${r.shader}: ${err instanceof Error ? err.message : String(err)}`));
       return;
     }
     if (source === null) return;
     // CodeMirror loads on the first expansion only: pages nobody inspects never fetch it.
     const [{ wgslView }, { Decoration, EditorView }, { StateEffect }] = await Promise.all([import('./wgsl-view.ts'), import('@codemirror/view'), import('@codemirror/state')]);
     if (!row.isConnected) return; // collapsed, or the table rebuilt, while it loaded
-    const box = h('div', { class: 'engine-wgsl' });
+    const box = el('div', { class: 'engine-wgsl' });
     cell.append(box);
     const v = wgslView(box, source);
     this.views.set(tr, v);
@@ -431,7 +425,7 @@ class Panel {
       const perSubmit = totals.stepMs === null && sinceRun.submits > 0 ? `, ${(sinceRun.ms / sinceRun.submits).toFixed(2)} ms of wall clock per submit` : '';
       since = `${this.run!.ended ? 'In the latest Run' : 'Since the latest Run began'}: ${sinceRun.submits} submits${perStep}, ${sinceRun.dispatches} dispatches, ${sinceRun.readbacks} readbacks${perSubmit}.`;
     }
-    this.totals.replaceChildren(`${step}${time}${wall}.`, since ? h('br') : '', since);
+    this.totals.replaceChildren(`${step}${time}${wall}.`, since ? el('br') : '', since);
 
     if (run.timed) this.timing.textContent = 'GPU times come from timestamp queries written before and after each kernel.';
     else if (this.state.canTime === false) this.timing.textContent = 'Per-kernel GPU time needs timestamp-query, which this adapter does not offer: only the whole step\'s wall-clock time is shown.';
@@ -465,11 +459,11 @@ class Panel {
     this.checkStatus.textContent = c.ok
       ? `Checked against the CPU reference: all ${c.values.length} values of that step are within tolerance.`
       : `Checked against the CPU reference: ${bad} of ${c.values.length} values differ by more than their tolerance.`;
-    const head = h('tr', {}, ...['value', 'shape', 'largest |GPU − CPU|', 'tolerance', ''].map((t) => h('th', {}, t)));
+    const head = el('tr', {}, ...['value', 'shape', 'largest |GPU − CPU|', 'tolerance', ''].map((t) => el('th', {}, t)));
     const rows = c.values.map((v) =>
-      h('tr', { class: v.ok ? 'ok' : 'bad' }, h('td', { class: 'name' }, v.name), h('td', {}, shapeText(v.shape)), h('td', {}, v.maxAbsDiff.toExponential(2)), h('td', {}, v.tolerance.toExponential(2)), h('td', {}, v.ok ? 'ok' : 'not ok')),
+      el('tr', { class: v.ok ? 'ok' : 'bad' }, el('td', { class: 'name' }, v.name), el('td', {}, shapeText(v.shape)), el('td', {}, v.maxAbsDiff.toExponential(2)), el('td', {}, v.tolerance.toExponential(2)), el('td', {}, v.ok ? 'ok' : 'not ok')),
     );
-    this.checkTable.replaceChildren(h('thead', {}, head), h('tbody', {}, ...rows));
+    this.checkTable.replaceChildren(el('thead', {}, head), el('tbody', {}, ...rows));
     this.checkDetails.open = !c.ok;
     this.checkDetails.hidden = false;
   }

@@ -1,4 +1,5 @@
-export { initPage, section, seedParam, nextFrame, el } from './page.ts';
+export { initPage, section, seedParam, nextFrame } from './page.ts';
+export { el } from './dom.ts';
 export type { RunContext, Section } from './page.ts';
 export { Chart } from './chart.ts';
 export type { ChartOptions, SeriesSpec } from './chart.ts';

@@ -3,6 +3,7 @@
 import { setBackend } from 'shadergrad';
 import type { BackendInfo } from 'shadergrad';
 import { enginePanel, watchRun } from './engine-panel.ts';
+import { el } from './dom.ts';
 import './style.css';
 
 declare global {
@@ -39,12 +40,6 @@ export async function initPage(): Promise<BackendInfo> {
   return info;
 }
 
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  for (const c of children) e.append(c);
-  return e;
-}
 
 /**
  * What a run gets. The Stop protocol: Stop aborts `signal`; the run checks it between units
