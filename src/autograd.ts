@@ -5,11 +5,24 @@ import type { Node } from './graph/ir.ts';
 import { isDifferentiable } from './ops/define.ts';
 import { fmt, sameShape } from './shape.ts';
 import { expose, internal, noGrad, tensors } from './engine/recorder.ts';
+import type { GradOps } from './ops/define.ts';
 // Type-only: tensor.ts imports this module, so the class itself comes from the engine.
 import type { Tensor } from './tensor.ts';
-import { add } from './ops/elementwise.ts';
-import { constant } from './ops/fill.ts';
-import { copy } from './ops/layout.ts';
+
+/**
+ * The ops backward() records beyond the rules' own, from the op families above this layer
+ * (Tensor.backward passes them, as src/install.ts gave them to it).
+ */
+export interface BackwardOps {
+  /** Accumulates two contributions to one gradient. */
+  add(a: Tensor, b: Tensor): Tensor;
+  /** The implied gradient of a one-element output: ones. */
+  constant(shape: readonly number[], value: number): Tensor;
+  /** A copy, so that a leaf's .grad is not the memory of the gradient it came from. */
+  copy(x: Tensor): Tensor;
+  /** What gradient rules get as `ops`: the functions users call (src/ops/api.ts). */
+  grad: GradOps;
+}
 
 export interface BackwardOptions {
   /** Keep the graph so backward() can run through it again (PyTorch's retain_graph). */
@@ -46,7 +59,8 @@ function gradOrder(root: Node): Node[] {
 }
 
 /** loss.backward(): accumulate d(root)/d(leaf) into `.grad` of every leaf that requires grad. */
-export function backward(root: Tensor, gradient?: Tensor, opts: BackwardOptions = {}): void {
+export function backward(root: Tensor, gradient: Tensor | undefined, opts: BackwardOptions, ops: BackwardOps): void {
+  const { add, constant, copy } = ops;
   root.assertUsable('backward');
   if (!root.requiresGrad) {
     throw new Error(`backward: tensor ${fmt(root.shape)} does not require grad: no input requires grad, or it was computed under noGrad`);
@@ -91,7 +105,7 @@ export function backward(root: Tensor, gradient?: Tensor, opts: BackwardOptions 
         if (!isDifferentiable(def)) continue;
         const inputs = node.inputs.map(wrap);
         const needsGrad = node.inputs.map((x, i) => x.requiresGrad && !(def.nondiff ?? []).includes(i));
-        const parts = def.grad({ g, inputs, out: wrap(node), attrs: node.attrs as never, scalars: node.scalars, needsGrad });
+        const parts = def.grad({ g, inputs, out: wrap(node), attrs: node.attrs as never, scalars: node.scalars, needsGrad, ops: ops.grad });
         parts.forEach((gi, i) => {
           const input = node.inputs[i]!;
           if (!gi || !input.requiresGrad || (def.nondiff ?? []).includes(i)) return;

@@ -1,4 +1,6 @@
-// The public API, re-exported; nothing else lives here.
+// The public API, re-exported; nothing else lives here. install.ts first: it connects the
+// layers (the Tensor class, its methods, the engine's fusion pass) before anything is used.
+import './install.ts';
 export { Tensor } from './tensor.ts';
 export type { NestedArray } from './tensor.ts';
 export { tensor, rand, randn, randint, randperm } from './creation.ts';

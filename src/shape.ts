@@ -1,5 +1,14 @@
-// Shape arithmetic shared by op shape rules, CPU kernels and the graph.
+// Shapes, element types and their arithmetic, shared by op shape rules, CPU kernels and the graph.
 export type Shape = readonly number[];
+
+/** The element types of tensors: float32 values, int32 labels and indices. */
+export type DType = 'float32' | 'int32';
+
+/** What a shape rule computes: an output's shape and element type. */
+export interface Meta {
+  shape: Shape;
+  dtype: DType;
+}
 
 /** `[3,4]`: how shapes appear in every error message. */
 export function fmt(shape: Shape): string {

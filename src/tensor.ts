@@ -1,26 +1,55 @@
 // The lazy Tensor: a handle on a graph node (or on a variable: persistent storage that
 // in-place updates write). Methods record ops; data(), item() and array() realize.
+// It sits below the op families (src/ops/<family>.ts record through it), so the few ops
+// its own methods use, and its API methods, come from above: src/install.ts hands them in.
 import { Node, Variable } from './graph/ir.ts';
 import { evictedError } from './graph/plan.ts';
-import type { DType } from './graph/ir.ts';
+import type { DType, Shape } from './shape.ts';
 import { fmt, sizeOf } from './shape.ts';
-import type { Shape } from './shape.ts';
+import type { OpDef } from './ops/define.ts';
 import type { HostArray } from './backend/backend.ts';
 import { assertCurrentBackend, currentBackend, isOnCurrentBackend } from './engine/backend.ts';
-import { flush, installFusion, keep } from './engine/executor.ts';
+import { flush, keep } from './engine/executor.ts';
 import { releaseResult, variableDisposed, viewBase } from './engine/lifetimes.ts';
-import { applyEffect, installRecorder, isGradEnabled, newVariable, noGrad } from './engine/recorder.ts';
+import { applyEffect, isGradEnabled, newVariable, noGrad } from './engine/recorder.ts';
+import type { TensorClass } from './engine/recorder.ts';
 import { backward as runBackward } from './autograd.ts';
-import type { BackwardOptions } from './autograd.ts';
-import * as ew from './ops/elementwise.ts';
-import type { Operand } from './ops/elementwise.ts';
-import * as api from './ops/api.ts';
-import * as red from './ops/reduce.ts';
-import * as lay from './ops/layout.ts';
-import { assignDef, assignRangeDef } from './ops/update.ts';
-import { asTensor, full } from './ops/fill.ts';
-import { extraOutputOp } from './ops/fused.ts';
-import { fuse } from './graph/fuse.ts';
+import type { BackwardOps, BackwardOptions } from './autograd.ts';
+// Type-only, and the one import upward from this layer: the methods' types are the API
+// functions' own signatures (tests/unit/import-cycles.test.ts allows it, with this reason).
+import type * as api from './ops/api.ts';
+
+/** A number broadcasts as a scalar of the other operand's dtype. */
+export type Operand = Tensor | number;
+
+/** The ops Tensor's own methods record, from the op families above it (src/install.ts). */
+export interface TensorOps extends BackwardOps {
+  add(a: Operand, b: Operand): Tensor;
+  sub(a: Operand, b: Operand): Tensor;
+  mul(a: Operand, b: Operand): Tensor;
+  div(a: Operand, b: Operand): Tensor;
+  full(shape: Shape, value: number, dtype?: DType): Tensor;
+  cast(x: Tensor, dtype: DType): Tensor;
+  broadcastTo(x: Tensor, shape: Shape): Tensor;
+  reshape(x: Tensor, shape: readonly number[]): Tensor;
+  transpose(x: Tensor, dim0: number, dim1: number): Tensor;
+  detach(x: Tensor): Tensor;
+  /** Writes a variable whole (update.ts assign), or from an offset (assignRange). */
+  assign: OpDef;
+  assignRange: OpDef;
+}
+
+let installedOps: TensorOps | null = null;
+
+/** Called once by src/install.ts, when the op families have loaded. */
+export function installTensorOps(ops: TensorOps): void {
+  installedOps = ops;
+}
+
+function ops(): TensorOps {
+  if (!installedOps) throw new Error('shadergrad: the op families are not loaded (import the library through src/index.ts)');
+  return installedOps;
+}
 
 /** The Tensor that owns each leaf node, so backward() knows whose .grad to fill. */
 const leafOwner = new WeakMap<Node, Tensor>();
@@ -30,7 +59,7 @@ export type NestedArray = number | NestedArray[];
 /** The functions of src/ops/api.ts as methods, the tensor first: `a.add(b)` is `add(a, b)`. */
 type ApiMethods = { [K in keyof typeof api]: (typeof api)[K] extends (x: never, ...rest: infer R) => infer O ? (...rest: R) => O : never };
 // A class and an interface of one name merge: Tensor has these methods too, installed on
-// its prototype below from the same module, so the list lives in one place.
+// its prototype by src/install.ts from the same list, so the list lives in one place.
 export interface Tensor extends ApiMethods {}
 
 export class Tensor {
@@ -219,19 +248,19 @@ export class Tensor {
   // ---- autograd -------------------------------------------------------------------------
 
   backward(gradient?: Tensor, opts?: BackwardOptions): void {
-    runBackward(this, gradient, opts);
+    runBackward(this, gradient, opts ?? {}, ops());
   }
 
   /** The same values, cut from the graph: no gradient flows through. */
   detach(): Tensor {
     if (this.variable) return Tensor.fromVariable(this.variable, false);
     // Shares this tensor's memory, as PyTorch's detach(): no copy.
-    return lay.detach(this);
+    return ops().detach(this);
   }
 
   /** A copy that takes part in autograd (gradient flows to the original). */
   clone(): Tensor {
-    return lay.copy(this);
+    return ops().copy(this);
   }
 
   // ---- in-place updates (parameters, hand-written optimizers) ----------------------------
@@ -256,18 +285,18 @@ export class Tensor {
       // A view of a variable's memory (reshape, view, narrow of rows, detach): the update
       // lands in that memory, as through a PyTorch view, and the view reads it from there.
       if (this._node!.state !== 'realized') flush([this._node!]);
-      const src = noGrad(() => red.broadcastTo(v.dtype === this.dtype ? v : ew.cast(v, this.dtype), this.shape));
-      applyEffect(assignRangeDef, [Tensor.fromVariable(base.variable), src], {}, [base.offset]);
+      const src = noGrad(() => ops().broadcastTo(v.dtype === this.dtype ? v : ops().cast(v, this.dtype), this.shape));
+      applyEffect(ops().assignRange, [Tensor.fromVariable(base.variable), src], {}, [base.offset]);
       return this;
     }
     if (!this.variable) {
       // A lazy result: an in-place update simply records the new value.
       if (v.dtype !== this.dtype) throw new Error(`${op}: result dtype ${v.dtype} differs from ${this.dtype}`);
-      this._node = red.broadcastTo(v, this.shape).node;
+      this._node = ops().broadcastTo(v, this.shape).node;
       return this;
     }
-    const src = noGrad(() => red.broadcastTo(v.dtype === this.dtype ? v : ew.cast(v, this.dtype), this.shape));
-    applyEffect(assignDef, [this, src], {});
+    const src = noGrad(() => ops().broadcastTo(v.dtype === this.dtype ? v : ops().cast(v, this.dtype), this.shape));
+    applyEffect(ops().assign, [this, src], {});
     return this;
   }
 
@@ -282,50 +311,50 @@ export class Tensor {
       this.checkInPlace('copy_');
       return this;
     }
-    return this.inPlace('copy_', () => (typeof src === 'number' ? full(this.shape, src, this.dtype) : src));
+    return this.inPlace('copy_', () => (typeof src === 'number' ? ops().full(this.shape, src, this.dtype) : src));
   }
   add_(x: Operand): this {
-    return this.inPlace('add_', () => ew.add(this, x));
+    return this.inPlace('add_', () => ops().add(this, x));
   }
   sub_(x: Operand): this {
-    return this.inPlace('sub_', () => ew.sub(this, x));
+    return this.inPlace('sub_', () => ops().sub(this, x));
   }
   mul_(x: Operand): this {
-    return this.inPlace('mul_', () => ew.mul(this, x));
+    return this.inPlace('mul_', () => ops().mul(this, x));
   }
   div_(x: Operand): this {
-    return this.inPlace('div_', () => ew.div(this, x));
+    return this.inPlace('div_', () => ops().div(this, x));
   }
   zero_(): this {
-    return this.inPlace('zero_', () => full(this.shape, 0, this.dtype));
+    return this.inPlace('zero_', () => ops().full(this.shape, 0, this.dtype));
   }
   fill_(value: number): this {
-    return this.inPlace('fill_', () => full(this.shape, value, this.dtype));
+    return this.inPlace('fill_', () => ops().full(this.shape, value, this.dtype));
   }
 
   // ---- ops ------------------------------------------------------------------------------
 
   reshape(...shape: number[] | [Shape]): Tensor {
-    return lay.reshape(this, flatArgs(shape));
+    return ops().reshape(this, flatArgs(shape));
   }
   view(...shape: number[] | [Shape]): Tensor {
-    return lay.reshape(this, flatArgs(shape));
+    return ops().reshape(this, flatArgs(shape));
   }
   flatten(): Tensor {
-    return lay.reshape(this, [this.size]);
+    return ops().reshape(this, [this.size]);
   }
   /** The transpose of a matrix (last two axes of a batch). */
   get T(): Tensor {
-    return lay.transpose(this, -2, -1);
+    return ops().transpose(this, -2, -1);
   }
   float(): Tensor {
-    return ew.cast(this, 'float32');
+    return ops().cast(this, 'float32');
   }
   int(): Tensor {
-    return ew.cast(this, 'int32');
+    return ops().cast(this, 'int32');
   }
   to(dtype: DType): Tensor {
-    return ew.cast(this, dtype);
+    return ops().cast(this, dtype);
   }
 
   toString(): string {
@@ -348,28 +377,10 @@ export function tensorFromHost(values: ArrayLike<number>, shape: Shape, dtype: D
   return t;
 }
 
-export { asTensor };
-
-for (const [name, fn] of Object.entries(api) as [keyof ApiMethods, (x: Tensor, ...rest: unknown[]) => Tensor][]) {
-  Object.defineProperty(Tensor.prototype, name, {
-    value(this: Tensor, ...rest: unknown[]): Tensor {
-      return fn(this, ...rest);
-    },
-    writable: true,
-    configurable: true,
-  });
-}
-
-// The engine records and runs nodes below the op families and this class, so it cannot load
-// them: hand it the class, the ops it inserts itself, and the fusion pass (which names ops).
-installRecorder({
-  tensors: {
-    isTensor: (v): v is Tensor => v instanceof Tensor,
-    fromNode: (node, backendName) => Tensor.fromNode(node, backendName),
-    fromHost: tensorFromHost,
-    ownerOf: (leaf) => leafOwner.get(leaf),
-  },
-  copy: lay.copyDef,
-  extraOutput: extraOutputOp,
-});
-installFusion(fuse);
+/** What the engine needs of this class (src/install.ts hands it to the recorder). */
+export const tensorClass: TensorClass = {
+  isTensor: (v): v is Tensor => v instanceof Tensor,
+  fromNode: (node, backendName) => Tensor.fromNode(node, backendName),
+  fromHost: tensorFromHost,
+  ownerOf: (leaf) => leafOwner.get(leaf),
+};

@@ -1,12 +1,9 @@
 // The graph IR: every Tensor op records a Node; a flush realizes the pending ones.
-import type { Shape } from '../shape.ts';
+import type { DType, Shape } from '../shape.ts';
 import type { OpDef } from '../ops/define.ts';
 
-export type DType = 'float32' | 'int32';
-export interface Meta {
-  shape: Shape;
-  dtype: DType;
-}
+// Declared with shapes (src/shape.ts), below the op definitions that use them; named here too.
+export type { DType, Meta } from '../shape.ts';
 
 /** Backend-owned memory: a typed array on the CPU, a GPUBuffer on WebGPU. */
 export type Storage = unknown;

@@ -31,7 +31,7 @@ export interface PlanStep {
 /**
  * One step of a plan before buffers are placed: usually one node, or a fused kernel that
  * computes several nodes (`outputs`, the first one primary) and replaces `members` (the
- * outputs and the intermediates it makes unnecessary). See src/graph/fuse.ts.
+ * outputs and the intermediates it makes unnecessary). See src/passes/fuse.ts.
  */
 export interface Group {
   def: OpDef<any>;

@@ -4,8 +4,7 @@
 // function's own signature. A new op's public function is named here once (README,
 // "Adding an op"); tests/unit/tensor-api.test.ts checks the export and the method agree.
 export { neg, exp, log, square, abs, sqrt, sin, cos, sigmoid, tanh, relu, leakyRelu } from './unary.ts';
-export { add, sub, mul, div, eq, gt, lt } from './elementwise.ts';
-export { pow } from './pow.ts';
+export { add, sub, mul, div, pow, eq, gt, lt } from './elementwise.ts';
 export { matmul } from './matmul.ts';
 export { sum, mean, argmax, broadcastTo } from './reduce.ts';
 export { softmax, logSoftmax } from './softmax.ts';

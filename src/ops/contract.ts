@@ -4,7 +4,9 @@
 // as WGSL `const`s in front of every shader family (wgslContract), so a kernel reads
 // `P[MATMUL_K]` and switches on `case UNARY_EXP:` where a number would have to match this
 // file by hand; tests/unit/contract.test.ts checks the two sides against each other.
-import type { Word } from './define.ts';
+
+/** A word of a dispatch's parameter block: a number is a u32 (or i32 via `| 0`), {f} an f32. */
+export type Word = number | { f: number };
 
 /** The most dimensions a strided layout (strided_offset in common.wgsl) describes. */
 export const MAX_DIMS = 6;

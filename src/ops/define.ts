@@ -1,9 +1,12 @@
 // The shape of an op declaration. Every op is declared once, in src/ops/<family>.ts,
 // with all of its pieces; the required fields make `tsc` reject an op missing one.
-import type { Shape } from '../shape.ts';
-import type { DType, Meta } from '../graph/ir.ts';
+import type { DType, Meta, Shape } from '../shape.ts';
 import type { Tensor } from '../tensor.ts';
+// Type-only imports upward (tests/unit/import-cycles.test.ts allows them, with these reasons):
+// a gradient rule takes and returns Tensors, and may call any function users call (`ops`).
+import type * as api from './api.ts';
 import { WG } from './contract.ts';
+import type { Word } from './contract.ts';
 
 export type FloatArray = Float32Array | Float64Array;
 export type Arr = FloatArray | Int32Array;
@@ -32,7 +35,16 @@ export interface GradArgs<A> {
    * return null for the others and build nothing for them.
    */
   needsGrad: readonly boolean[];
+  /**
+   * The functions users call (src/ops/api.ts), bound when backward() runs: for a rule whose
+   * family cannot import the op it needs without a cycle (pow's gradient takes log, div's
+   * takes neg, and unary.ts's gradients import elementwise.ts).
+   */
+  ops: GradOps;
 }
+
+/** What gradient rules get as `ops`. */
+export type GradOps = typeof api;
 
 /** One entry per input: a gradient with the input's shape, or null (no gradient flows there). */
 export type GradRule<A> = (args: GradArgs<A>) => (Tensor | null)[];
@@ -42,8 +54,7 @@ export interface NotDifferentiable {
   notDifferentiable: string;
 }
 
-/** A word of a dispatch's parameter block: a number is a u32 (or i32 via `| 0`), {f} an f32. */
-export type Word = number | { f: number };
+export type { Word } from './contract.ts';
 
 /**
  * What one dispatch binds after the parameter block (binding 0), in binding order: an

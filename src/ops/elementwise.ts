@@ -1,10 +1,10 @@
 // Elementwise ops with NumPy broadcasting: arithmetic, comparisons, where and cast.
 // Gradients of broadcast inputs are summed back to the input's shape (sumTo).
 import { apply } from '../engine/recorder.ts';
-import type { Tensor } from '../tensor.ts';
+import type { Operand, Tensor } from '../tensor.ts';
 import { INT32_MAX, INT32_MIN, broadcastShapes, fmt, sizeOf } from '../shape.ts';
 import type { Shape } from '../shape.ts';
-import * as cpu from '../backend/cpu/kernels.ts';
+import * as cpu from './kernels.ts';
 import { defineOp, floatOnly } from './define.ts';
 import type { CpuArgs, GpuRule, OpDef } from './define.ts';
 import { perElement, stridedWords } from './gpu.ts';
@@ -89,9 +89,44 @@ export const divDef = defineOp<NoAttrs>({
     return broadcastRule('div')(ins);
   },
   cpu: binaryKernel((x, y) => x / y),
-  // d(a/b)/db = -a/b^2 = -out/b. The negations multiply by -1 (exact) rather than call neg,
-  // so that this file does not import unary.ts, whose gradients use mul and div.
-  grad: ({ g, inputs: [a, b], out }) => [sumTo(div(g, b!), a!.shape), sumTo(mul(mul(g, div(out, b!)), -1), b!.shape)],
+  // d(a/b)/db = -a/b^2 = -out/b. neg comes late-bound (`ops`): unary.ts's gradients import
+  // this file, so it cannot import unary.ts.
+  grad: ({ g, inputs: [a, b], out, ops }) => [sumTo(div(g, b!), a!.shape), sumTo(ops.neg(mul(g, div(out, b!))), b!.shape)],
+});
+
+/**
+ * C's pow (C99 Annex F, which PyTorch follows). JavaScript's Math.pow agrees except that
+ * it gives NaN for 1^y with y NaN or +-inf and for (-1)^+-inf, where C gives 1. The rest, for
+ * the record: x^0 = 1 for every x (NaN too); a negative finite base with a non-integer
+ * exponent is NaN; (+-0)^y is +inf for y < 0 and +0 for y > 0, with 0's sign for odd
+ * integer y; (+-inf)^y the reverse; x^-inf is +inf for |x| < 1 and 0 for |x| > 1, x^+inf the
+ * reverse; NaN otherwise propagates.
+ */
+export function powC(x: number, y: number): number {
+  if (x === 1 || (x === -1 && (y === Infinity || y === -Infinity))) return 1;
+  return Math.pow(x, y);
+}
+
+export const powDef = defineOp<NoAttrs>({
+  name: 'pow',
+  gpu: binaryGpu('pow'),
+  shape: (ins) => {
+    floatOnly('pow', ins, ['base', 'exponent']);
+    return broadcastRule('pow')(ins);
+  },
+  cpu: binaryKernel(powC),
+  // PyTorch's pow_backward_self and pow_backward_exponent, edge values included:
+  //   d/da = g * where(b == 0, 0, b * a^(b-1))           (d/da a^0 = 0, even at a = 0)
+  //   d/db = g * where(a == 0 && b >= 0, 0, out * ln a)  (d/db 0^b = 0 for b >= 0)
+  // so d/db is NaN for a negative base, as PyTorch's. b >= 0 is gt + eq (int32 0/1 flags,
+  // multiplied for the and), not 1 - lt, so that a NaN exponent is not >= 0. log comes
+  // late-bound (`ops`), as neg does for div.
+  grad: ({ g, inputs: [a, b], out, ops }) => {
+    const gradA = mul(g, where(eq(b!, 0), 0, mul(b!, pow(a!, sub(b!, 1)))));
+    const zeroBase = mul(eq(a!, 0), add(gt(b!, 0), eq(b!, 0)));
+    const gradB = mul(g, where(zeroBase, 0, mul(out, ops.log(a!))));
+    return [sumTo(gradA, a!.shape), sumTo(gradB, b!.shape)];
+  },
 });
 
 const comparison = (name: keyof typeof OP_CODES.COMPARE, f: (x: number, y: number) => boolean): OpDef<NoAttrs> =>
@@ -168,12 +203,13 @@ export const castDef = defineOp<{ dtype: DType }>({
 
 // ---- functional API -----------------------------------------------------------------------
 
-export type Operand = Tensor | number;
+export type { Operand };
 
 export const add = (a: Operand, b: Operand): Tensor => binaryApply(addDef, a, b);
 export const sub = (a: Operand, b: Operand): Tensor => binaryApply(subDef, a, b);
 export const mul = (a: Operand, b: Operand): Tensor => binaryApply(mulDef, a, b);
 export const div = (a: Operand, b: Operand): Tensor => binaryApply(divDef, a, b);
+export const pow = (a: Operand, b: Operand): Tensor => binaryApply(powDef, a, b);
 export const eq = (a: Operand, b: Operand): Tensor => binaryApply(eqDef, a, b);
 export const gt = (a: Operand, b: Operand): Tensor => binaryApply(gtDef, a, b);
 export const lt = (a: Operand, b: Operand): Tensor => binaryApply(ltDef, a, b);

@@ -1,11 +1,11 @@
 // Fused kernels: one dispatch where a training step would spend two or three. Nothing in
-// the API records them; the plan's fusion pass (src/graph/fuse.ts) puts them in place of
+// the API records them; the plan's fusion pass (src/passes/fuse.ts) puts them in place of
 // the patterns it recognizes, whatever code built the graph. Each one computes exactly
 // what the ops it replaces compute, on the CPU bit for bit (the same kernels, in the same
 // order), so fusing never changes a CPU result.
 import type { Meta } from '../graph/ir.ts';
 import { fmt, sameShape } from '../shape.ts';
-import * as cpu from '../backend/cpu/kernels.ts';
+import * as cpu from './kernels.ts';
 import { defineOp, f, floatOnly } from './define.ts';
 import { ACT_CODE, activation, linearDef, matmulDef, productDispatches } from './matmul.ts';
 import type { LinearAttrs, MatmulAttrs } from './matmul.ts';

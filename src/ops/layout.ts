@@ -4,7 +4,7 @@ import { apply } from '../engine/recorder.ts';
 import type { Tensor } from '../tensor.ts';
 import { assertShape, fmt, normAxis, sameShape, sizeOf, stridesOf } from '../shape.ts';
 import type { Shape } from '../shape.ts';
-import * as cpu from '../backend/cpu/kernels.ts';
+import * as cpu from './kernels.ts';
 import { defineOp } from './define.ts';
 import type { Arr, GpuDispatch } from './define.ts';
 import { layoutWords, perElement } from './gpu.ts';

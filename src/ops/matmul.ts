@@ -4,7 +4,7 @@
 import { apply } from '../engine/recorder.ts';
 import type { Tensor } from '../tensor.ts';
 import { fmt } from '../shape.ts';
-import * as cpu from '../backend/cpu/kernels.ts';
+import * as cpu from './kernels.ts';
 import { defineOp, f, floatOnly, grid } from './define.ts';
 import { leakyReluBackwardDef, reluBackwardDef, sigmoidBackwardDef, sigmoidScalar, tanhBackwardDef } from './unary.ts';
 import type { Binding, GpuDispatch, Word } from './define.ts';

@@ -4,7 +4,7 @@ import { apply } from '../engine/recorder.ts';
 import type { Tensor } from '../tensor.ts';
 import { broadcastShapes, fmt, normAxis, sameShape, sizeOf } from '../shape.ts';
 import type { Shape } from '../shape.ts';
-import * as cpu from '../backend/cpu/kernels.ts';
+import * as cpu from './kernels.ts';
 import { defineOp, f, floatOnly, grid } from './define.ts';
 import type { Binding, GpuDispatch, GpuRule, Word } from './define.ts';
 import { perElement, stridedWords } from './gpu.ts';

@@ -3,7 +3,6 @@
 import type { OpDef } from './define.ts';
 import * as ew from './elementwise.ts';
 import * as un from './unary.ts';
-import * as pw from './pow.ts';
 import * as red from './reduce.ts';
 import * as lay from './layout.ts';
 import * as fill from './fill.ts';
@@ -15,7 +14,7 @@ import * as upd from './update.ts';
 import * as fused from './fused.ts';
 
 /** The family modules' exports, with their `<name>Def` ops. */
-const families = { ew, un, pw, red, lay, fill, mm, sm, loss, drop, upd, fused };
+const families = { ew, un, red, lay, fill, mm, sm, loss, drop, upd, fused };
 type Families = typeof families;
 
 /** An op's name from its export: `fooDef` is op 'foo'. */

@@ -3,7 +3,7 @@
 import { apply } from '../engine/recorder.ts';
 import type { Tensor } from '../tensor.ts';
 import { normAxis } from '../shape.ts';
-import * as cpu from '../backend/cpu/kernels.ts';
+import * as cpu from './kernels.ts';
 import { defineOp, floatOnly, grid } from './define.ts';
 import type { Arr, GpuRule } from './define.ts';
 import type { Shape } from '../shape.ts';

@@ -2,7 +2,7 @@
 // each on the GPU) computed from the saved output or input, as PyTorch does.
 import { apply } from '../engine/recorder.ts';
 import type { Tensor } from '../tensor.ts';
-import * as cpu from '../backend/cpu/kernels.ts';
+import * as cpu from './kernels.ts';
 import { defineOp, floatOnly, grid } from './define.ts';
 import type { Binding, GpuRule, GradRule, NotDifferentiable, OpDef, Word } from './define.ts';
 import type { Meta } from '../graph/ir.ts';
@@ -72,7 +72,7 @@ export const sigmoidDef = unaryOp('sigmoid', sigmoidScalar, ({ g, out }) => [app
 export const tanhDef = unaryOp('tanh', Math.tanh, ({ g, out }) => [apply(tanhBackwardDef, [out, g], {})]);
 // relu(NaN) = NaN and relu'(0) = 0, as PyTorch. The gradient is read off the output, which
 // is positive (or NaN) exactly where the input is: so the pre-activation need not be kept,
-// and a Linear layer before it fuses with it (src/graph/fuse.ts).
+// and a Linear layer before it fuses with it (src/passes/fuse.ts).
 export const reluDef = unaryOp('relu', (x) => (x > 0 || Number.isNaN(x) ? x : 0), ({ g, out }) => [apply(reluBackwardDef, [out, g], {})]);
 
 export const leakyReluDef = defineOp<{ alpha: number }>({

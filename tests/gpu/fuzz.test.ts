@@ -44,7 +44,7 @@ import type { Node } from '../../src/graph/ir.ts';
 import { registry } from '../../src/ops/registry.ts';
 import type { OpName } from '../../src/ops/registry.ts';
 import type { Arr, CpuArgs, OpDef } from '../../src/ops/define.ts';
-import { axisSplit, forEachBroadcast } from '../../src/backend/cpu/kernels.ts';
+import { axisSplit, forEachBroadcast } from '../../src/ops/kernels.ts';
 import { matmulDims } from '../../src/ops/matmul.ts';
 import { sizeOf, stridesOf } from '../../src/shape.ts';
 import { buildGraph, fmtNum, graphArb, twin } from './fuzz-graphs.ts';
@@ -658,7 +658,7 @@ const effect: Rule = (n) => {
   throw new Error(`fuzz bound model: the effect ${n.def!.name} never appears in a fuzz graph`);
 };
 
-/** The fused kernels are chosen by the plan (src/graph/fuse.ts); the graph records the ops they replace. */
+/** The fused kernels are chosen by the plan (src/passes/fuse.ts); the graph records the ops they replace. */
 const planOnly: Rule = (n) => {
   throw new Error(`fuzz bound model: the fused kernel ${n.def!.name} is never recorded in a graph`);
 };

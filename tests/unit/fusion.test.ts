@@ -1,11 +1,11 @@
-// The fusion pass (src/graph/fuse.ts) on the CPU backend: which kernels a training step's
+// The fusion pass (src/passes/fuse.ts) on the CPU backend: which kernels a training step's
 // plan holds, whatever API built the model, and that fusing changes no value (the fused CPU
 // kernels compute what the ops they replace compute, in the same order).
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { F, manualSeed, nn, optim, randint, randn, setBackend, tensor } from '../../src/index.ts';
 import type { Tensor } from '../../src/index.ts';
 import { lastPlan } from '../../src/engine/executor.ts';
-import { setFusion } from '../../src/graph/fuse.ts';
+import { setFusion } from '../../src/passes/fuse.ts';
 
 beforeAll(async () => {
   await setBackend('cpu');

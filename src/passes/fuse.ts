@@ -13,9 +13,9 @@ import type { ActBackward } from '../ops/fused.ts';
 import { linearParamGradDef, linearPreDef, matmulActBackwardDef, softmaxCrossEntropyFusedDef } from '../ops/fused.ts';
 import { sumDef } from '../ops/reduce.ts';
 import { softmaxCrossEntropyBackwardDef, softmaxCrossEntropyDef } from '../ops/loss.ts';
-import type { Node } from './ir.ts';
-import { single } from './plan.ts';
-import type { Group } from './plan.ts';
+import type { Node } from '../graph/ir.ts';
+import { single } from '../graph/plan.ts';
+import type { Group } from '../graph/plan.ts';
 
 /** The fused loss kernel is one workgroup: above this many logits the two ops are faster. */
 export const FUSED_XENT_MAX = 1 << 14;

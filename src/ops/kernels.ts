@@ -1,8 +1,8 @@
 // Plain loops shared by the CPU reference kernels. Accumulations run in float64 (JS
 // numbers); results are rounded when stored, so float32 storage means float32 results.
-import type { Shape } from '../../shape.ts';
-import { broadcastStrides, sizeOf, stridesOf } from '../../shape.ts';
-import type { Arr } from '../../ops/define.ts';
+import type { Shape } from '../shape.ts';
+import { broadcastStrides, sizeOf, stridesOf } from '../shape.ts';
+import type { Arr } from './define.ts';
 
 /** out[i] = f(a[i]) */
 export function unary(a: Arr, out: Arr, f: (x: number) => number): void {
