@@ -10,29 +10,14 @@
 //   float32 numbers here. Dropout masks cannot follow PyTorch's CPU Bernoulli path; under
 //   'torch' they come from a Philox stream keyed by the same seed.
 import { PhiloxStream } from './random.ts';
+import type { Draws } from './random.ts';
 import { TorchGenerator } from './torch-random.ts';
 
 const TWO_POW_32 = 2 ** 32;
 
 export type GeneratorKind = 'philox' | 'torch';
 
-/** The draws every generator offers, in PyTorch's terms. */
-export interface Draws {
-  /** float32 uniform on [a, b) (default [0, 1)): torch.rand, tensor.uniform_. */
-  uniform(n: number, a?: number, b?: number): Float32Array;
-  /** float32 normal: torch.randn, tensor.normal_. */
-  normal(n: number, mean?: number, std?: number): Float32Array;
-  /** Integers in [low, high): torch.randint. */
-  randint(low: number, high: number, n: number): Int32Array;
-  /** A permutation of 0..n-1: torch.randperm. */
-  permutation(n: number): Int32Array;
-  /**
-   * The order of one epoch of `DataLoader(..., shuffle=True)`: under 'torch', as PyTorch's
-   * (the iterator's base seed and the RandomSampler's seed drawn from this generator, then
-   * randperm from a fresh generator seeded with the latter); under 'philox', a permutation.
-   */
-  shuffleOrder(n: number): Int32Array;
-}
+export type { Draws } from './random.ts';
 
 /** The Philox stream behind the Draws interface ([a, b) uniforms scaled on the host). */
 class PhiloxDraws implements Draws {

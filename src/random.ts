@@ -287,3 +287,21 @@ export class PhiloxStream {
     return result;
   }
 }
+
+/** The draws every generator offers, in PyTorch's terms. */
+export interface Draws {
+  /** float32 uniform on [a, b) (default [0, 1)): torch.rand, tensor.uniform_. */
+  uniform(n: number, a?: number, b?: number): Float32Array;
+  /** float32 normal: torch.randn, tensor.normal_. */
+  normal(n: number, mean?: number, std?: number): Float32Array;
+  /** Integers in [low, high): torch.randint. */
+  randint(low: number, high: number, n: number): Int32Array;
+  /** A permutation of 0..n-1: torch.randperm. */
+  permutation(n: number): Int32Array;
+  /**
+   * The order of one epoch of `DataLoader(..., shuffle=True)`: under 'torch', as PyTorch's
+   * (the iterator's base seed and the RandomSampler's seed drawn from this generator, then
+   * randperm from a fresh generator seeded with the latter); under 'philox', a permutation.
+   */
+  shuffleOrder(n: number): Int32Array;
+}

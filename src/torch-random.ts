@@ -17,8 +17,8 @@
 // Float rounding follows the float32 code where ATen computes in float; the transcendental
 // functions of the 16-wide normal path differ from PyTorch's by a few ulps (tests allow it).
 import { Mt19937 } from './mt19937.ts';
-import type { Draws } from './generator.ts';
 import { checkCount, arange32 } from './random.ts';
+import type { Draws } from './random.ts';
 
 const TWO_POW_NEG_24 = 2 ** -24;
 const TWO_POW_NEG_53 = 2 ** -53;
