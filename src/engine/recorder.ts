@@ -125,7 +125,7 @@ function readNode(t: Tensor, op: string, written = false): Node {
   t.assertUsable(op);
   assertCurrentBackend(t, op);
   // Reading a variable with an update still pending: run it first, so this new node does
-  // not chain onto last step's graph (see DESIGN.md, "when work is submitted"). An update
+  // not chain onto last step's graph (README, "When work runs"). An update
   // of it is the exception: effects run in the order recorded, in the same flush.
   if (!written && (t.variable ?? viewBase(t)?.variable)?.pendingWrite) flush();
   const n = t.node;
