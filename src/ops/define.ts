@@ -54,6 +54,12 @@ export interface NotDifferentiable {
   notDifferentiable: string;
 }
 
+/** The gradient of every backward op: we do not differentiate gradients. */
+export const secondOrder: NotDifferentiable = { notDifferentiable: 'a backward op: second-order gradients are not supported' };
+
+/** The attributes of an op that takes none. */
+export type NoAttrs = Record<string, never>;
+
 export type { Word } from './contract.ts';
 
 /**

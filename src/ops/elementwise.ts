@@ -6,7 +6,7 @@ import { INT32_MAX, INT32_MIN, broadcastShapes, fmt, sizeOf } from '../shape.ts'
 import type { Shape } from '../shape.ts';
 import * as cpu from './kernels.ts';
 import { defineOp, floatOnly } from './define.ts';
-import type { CpuArgs, GpuRule, OpDef } from './define.ts';
+import type { CpuArgs, GpuRule, NoAttrs, OpDef } from './define.ts';
 import { perElement, stridedWords } from './gpu.ts';
 import { BINARY_INT32, LAYOUTS, OP_CODES } from './contract.ts';
 import type { BinaryOp } from './contract.ts';
@@ -14,7 +14,7 @@ import type { DType, Meta } from '../graph/ir.ts';
 import { asTensor } from './fill.ts';
 import { sumTo } from './reduce.ts';
 
-export type NoAttrs = Record<string, never>;
+export type { NoAttrs };
 
 export function broadcastRule(op: string, dtype?: DType) {
   return (ins: Meta[]): Meta => {

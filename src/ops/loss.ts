@@ -3,15 +3,14 @@
 import { apply } from '../engine/recorder.ts';
 import type { Tensor } from '../tensor.ts';
 import { fmt, sameShape, sizeOf } from '../shape.ts';
-import { defineOp, f, floatOnly, grid } from './define.ts';
-import type { Arr, Binding, GpuDispatch, GpuRule } from './define.ts';
+import { defineOp, f, floatOnly, grid, secondOrder } from './define.ts';
+import type { Arr, Binding, GpuDispatch, GpuRule, NoAttrs } from './define.ts';
 import { perElement } from './gpu.ts';
 import { chunksFor, partials, sumPartials } from './reduce.ts';
 import type { Meta } from '../graph/ir.ts';
 import { sigmoidScalar } from './unary.ts';
 import { LAYOUTS, OP_CODES } from './contract.ts';
 
-type NoAttrs = Record<string, never>;
 
 /** Workgroup size of a loss reduced by one workgroup (WG override). */
 const LOSS_WG = 256;
@@ -76,7 +75,6 @@ function pairBackwardGpu(entry: string): GpuRule<NoAttrs> {
   };
 }
 
-const secondOrder = { notDifferentiable: 'a backward op: second-order gradients are not supported' };
 
 function xentShape(op: string, logits: Meta, labels: Meta): { n: number; c: number } {
   if (logits.dtype !== 'float32' || logits.shape.length !== 2) {

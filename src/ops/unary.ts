@@ -3,14 +3,13 @@
 import { apply } from '../engine/recorder.ts';
 import type { Tensor } from '../tensor.ts';
 import * as cpu from './kernels.ts';
-import { defineOp, floatOnly, grid } from './define.ts';
-import type { Binding, GpuRule, GradRule, NotDifferentiable, OpDef, Word } from './define.ts';
+import { defineOp, floatOnly, grid, secondOrder } from './define.ts';
+import type { Binding, GpuRule, GradRule, NoAttrs, NotDifferentiable, OpDef, Word } from './define.ts';
 import type { Meta } from '../graph/ir.ts';
 import { fmt, sameShape, sizeOf } from '../shape.ts';
 import { mul, div } from './elementwise.ts';
 import { LAYOUTS, OP_CODES } from './contract.ts';
 
-type NoAttrs = Record<string, never>;
 
 const sameAsInput = (op: string) => (ins: Meta[]): Meta => {
   floatOnly(op, ins);
@@ -88,7 +87,6 @@ export const leakyReluDef = defineOp<{ alpha: number }>({
 
 // ---- backward ops: (saved tensor, upstream gradient) -> input gradient --------------------
 
-const secondOrder = { notDifferentiable: 'a backward op: second-order gradients are not supported' };
 
 function backwardShape(op: string) {
   return (ins: Meta[]): Meta => {
