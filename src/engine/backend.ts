@@ -3,9 +3,16 @@
 import type { Backend, BackendName } from '../backend/backend.ts';
 import { CpuBackend } from '../backend/cpu/backend.ts';
 import type { DType } from '../graph/ir.ts';
-// Type-only: erased at run time, so the engine does not load the Tensor class (it sits above the ops).
-import type { Tensor } from '../tensor.ts';
 import { fmt, sizeOf } from '../shape.ts';
+import type { Shape } from '../shape.ts';
+
+/** What the backend checks read of a Tensor (the class sits above the engine). */
+export interface OnBackend {
+  readonly backendName: string;
+  readonly epoch: number;
+  readonly shape: Shape;
+  readonly dtype: DType;
+}
 
 let backend: Backend = new CpuBackend('float32');
 /** Bumped by every backend switch: tensors of an earlier epoch have lost their memory. */
@@ -89,12 +96,12 @@ export function makeCurrent(started: StartedBackend, name: BackendName, opts: Se
 }
 
 /** Whether `t` was made by the backend now in use (not before a setBackend call). */
-export function isOnCurrentBackend(t: Tensor): boolean {
+export function isOnCurrentBackend(t: OnBackend): boolean {
   return t.backendName === backend.name && t.epoch === epoch;
 }
 
 /** Throws unless `t` was made by the backend now in use (not before a setBackend call). */
-export function assertCurrentBackend(t: Tensor, op: string): void {
+export function assertCurrentBackend(t: OnBackend, op: string): void {
   if (t.backendName !== backend.name) {
     throw new Error(`${op}: a tensor ${fmt(t.shape)} lives on the ${t.backendName} backend but the current backend is ${backend.name}; create it again after setBackend`);
   }

@@ -3,10 +3,14 @@
 import { Node, Variable } from '../graph/ir.ts';
 import type { Plan } from '../graph/plan.ts';
 import { staleView, viewOwner, viewsOfOwner } from '../graph/views.ts';
-// Type-only: erased at run time, so the engine does not load the Tensor class (it sits above the ops).
-import type { Tensor } from '../tensor.ts';
 import { fmt, sizeOf } from '../shape.ts';
 import { currentBackend } from './backend.ts';
+
+/** What the view walks read of a Tensor (the class sits above the engine). */
+export interface TensorHandle {
+  readonly variable: Variable | null;
+  readonly node: Node;
+}
 
 /**
  * Each plan owns OUTPUT_SETS sets of output storage and alternates between them, so a
@@ -109,7 +113,7 @@ function dropViews(owner: Node | Variable, how: 'evicted' | 'disposed'): void {
 }
 
 /** The variable whose memory `t` is (or is a view of), if any. */
-export function variableUnder(t: Tensor): Variable | null {
+export function variableUnder(t: TensorHandle): Variable | null {
   return t.variable ?? viewBase(t)?.variable ?? null;
 }
 
@@ -117,7 +121,7 @@ export function variableUnder(t: Tensor): Variable | null {
  * For a view of a variable's memory (a chain of reshape, narrow of rows, detach, lazy or
  * realized): the variable, and where the view starts in it (elements). null otherwise.
  */
-export function viewBase(t: Tensor): { variable: Variable; offset: number } | null {
+export function viewBase(t: TensorHandle): { variable: Variable; offset: number } | null {
   if (t.variable) return { variable: t.variable, offset: 0 };
   let n: Node | undefined = t.node;
   let offset = 0;
