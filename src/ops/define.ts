@@ -4,6 +4,7 @@ import type { Shape } from '../shape.ts';
 import type { DType, Meta } from '../graph/ir.ts';
 import type { Tensor } from '../tensor.ts';
 import { WG } from './contract.ts';
+import type { OpSamples } from './samples.ts';
 
 export type FloatArray = Float32Array | Float64Array;
 export type Arr = FloatArray | Int32Array;
@@ -129,6 +130,12 @@ export interface OpDef<A = Record<string, never>> {
   /** Its WebGPU dispatches: each names its kernel, shaders/<shader>.wgsl and an entry point. */
   gpu: GpuRule<A>;
   grad: GradRule<A> | NotDifferentiable;
+  /**
+   * The inputs it takes (src/ops/samples.ts): shapes by role, value domains, dtypes, attributes
+   * and scalars. Its GPU-vs-CPU cases, its gradient check and its workbench entry derive from
+   * these, so an op cannot exist without them.
+   */
+  samples: OpSamples<A>;
 }
 
 export function defineOp<A>(def: OpDef<A>): OpDef<A> {

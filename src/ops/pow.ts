@@ -5,7 +5,8 @@ import { defineOp, floatOnly } from './define.ts';
 import { add, binaryApply, binaryGpu, binaryKernel, broadcastRule, eq, gt, mul, sub, where } from './elementwise.ts';
 import type { NoAttrs, Operand } from './elementwise.ts';
 import { sumTo } from './reduce.ts';
-import { log } from './unary.ts';
+import { binary } from './samples.ts';
+import { log } from './unary-ops.ts';
 
 /**
  * C's pow (C99 Annex F, which PyTorch follows). JavaScript's Math.pow agrees except that
@@ -22,6 +23,7 @@ export function powC(x: number, y: number): number {
 
 export const powDef = defineOp<NoAttrs>({
   name: 'pow',
+  samples: binary('positive', 'any', { about: 'a to the power b, a in [0.2, 2)' }),
   gpu: binaryGpu('pow'),
   shape: (ins) => {
     floatOnly('pow', ins, ['base', 'exponent']);
