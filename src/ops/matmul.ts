@@ -221,12 +221,12 @@ export function activation(act: LinearActivation, alpha: number): (z: number) =>
  */
 /**
  * A fused layer's samples: x [.., K] and W [N, K] typed, the bias [N] made, each activation
- * (the first is the workbench's); N is about half of K.
+ * (the first is the workbench's); N is half of K, at most 17.
  */
 export function linearSamples(acts: LinearActivation[], about: string): OpSamples<LinearAttrs> {
   return {
     roles: ['x [M,K]', 'W [N,K]'],
-    shapesFrom: (s) => [[matrix(s), [Math.ceil(last(s) / 2), last(s)]]],
+    shapesFrom: (s) => [[matrix(s), [Math.min(17, Math.ceil(last(s) / 2)), last(s)]]],
     calls: ([x, w]) => acts.map((act, i) => call([f32(x!), f32(w!), f32([w![0]!])], { act, alpha: act === 'leakyRelu' ? 0.05 : 0 }, i === 0 ? undefined : act)),
     defaults: [[64, 64], [64, 64]],
     about,

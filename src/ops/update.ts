@@ -179,10 +179,10 @@ export const adamMultiDef = defineOp<MultiAttrs>({
   name: 'adamMulti',
   samples: {
     roles: ['parameters'],
-    // Two parameters of different sizes, with step counts 3 and 1: each one's bias corrections are its own.
+    // Two parameters of different sizes, with step counts 3 and 1 (then 7, 2): each one's bias corrections are its own.
     shapesFrom: (s) => [[s, [7]]],
     calls: (params) => [
-      multiCall(params, 2, {}, [0.01, 0.9, 0.999, 1e-8, 0.01, ...params.flatMap((_, j) => [1 - 0.9 ** (j ? 1 : 3), 1 - 0.999 ** (j ? 1 : 3)])]),
+      multiCall(params, 2, {}, [0.01, 0.9, 0.999, 1e-8, 0.01, ...params.flatMap((_, j) => [1 - 0.9 ** [3, 1, 7, 2][j % 4]!, 1 - 0.999 ** [3, 1, 7, 2][j % 4]!])]),
     ],
     leftOut: EFFECT,
   },
@@ -222,8 +222,9 @@ export const sgdMultiDef = defineOp<MultiAttrs & { momentum: boolean; nesterov: 
     // Scalars: lr, momentum, dampening, weight decay, then per parameter whether its momentum starts now.
     calls: (params) => [
       multiCall(params, 0, { momentum: false, nesterov: false }, [0.1, 0, 0, 0.01, ...params.map(() => 0)]),
-      { ...multiCall(params, 1, { momentum: true, nesterov: false }, [0.1, 0.9, 0.1, 0.01, 1, 0]), variant: 'momentum' },
-      { ...multiCall(params, 1, { momentum: true, nesterov: true }, [0.1, 0.9, 0, 0, 0, 1]), variant: 'nesterov' },
+      // Every other parameter's momentum buffer starts at this step.
+      { ...multiCall(params, 1, { momentum: true, nesterov: false }, [0.1, 0.9, 0.1, 0.01, ...params.map((_, j) => (j % 2 ? 0 : 1))]), variant: 'momentum' },
+      { ...multiCall(params, 1, { momentum: true, nesterov: true }, [0.1, 0.9, 0, 0, ...params.map((_, j) => j % 2)]), variant: 'nesterov' },
     ],
     leftOut: EFFECT,
   },
