@@ -18,7 +18,7 @@ import * as upd from './update.ts';
 import * as fused from './fused.ts';
 
 /** The family modules whose ops make the registry. */
-const families = { ew, un, unOps, pw, red, lay, fill, mm, sm, loss, drop, upd, fused };
+export const OP_FAMILIES = { ew, un, unOps, pw, red, lay, fill, mm, sm, loss, drop, upd, fused };
 
 /**
  * A family module's ops, by name: an export `fooDef` that is an op is op 'foo', and an export
@@ -30,7 +30,7 @@ type OpsOf<M> = {
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
 /** The registry made of some family modules: every op of each, by name. */
 export type RegistryOf<F> = UnionToIntersection<{ [K in keyof F]: OpsOf<F[K]> }[keyof F]>;
-type Registry = RegistryOf<typeof families>;
+type Registry = RegistryOf<typeof OP_FAMILIES>;
 
 export type OpName = keyof Registry;
 
@@ -60,7 +60,7 @@ export function makeRegistry<F extends Record<string, object>>(mods: F): Registr
   return out as RegistryOf<F>;
 }
 
-export const registry: Registry = makeRegistry(families);
+export const registry: Registry = makeRegistry(OP_FAMILIES);
 
 /** An op as the public listing describes it (listOps). */
 export interface OpInfo<N extends string = OpName> {

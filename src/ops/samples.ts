@@ -115,7 +115,7 @@ export function unary<A = NoAttrs>(domain: Domain = 'any', attrs: A = NONE as A,
  * output's shape and the other a row, a single element against the shape, and an extra leading
  * 1 (the same elements, another rank). `alsoInt32` adds int32 calls.
  */
-export function binary(a: Domain = 'any', b: Domain = 'any', opts: { alsoInt32?: Domain; floatToo?: boolean; about?: string } = {}): OpSamples<NoAttrs> {
+export function binary(a: Domain = 'any', b: Domain = 'any', opts: { alsoInt32?: Domain; about?: string } = {}): OpSamples<NoAttrs> {
   return {
     roles: ['a', 'b'],
     shapesFrom: (s) => [[s, s], [column(s), row(s)], [s, row(s)], [[1], s], [[1, ...s], s]],
@@ -123,7 +123,7 @@ export function binary(a: Domain = 'any', b: Domain = 'any', opts: { alsoInt32?:
       call([f32(x!, a), f32(y!, b)], NONE),
       ...(opts.alsoInt32 ? [call([i32(x!, opts.alsoInt32), i32(y!, opts.alsoInt32)], NONE, 'int32')] : []),
     ],
-    ...(opts.about ? { about: opts.about } : {}),
+    about: opts.about ?? 'a and b broadcast against each other',
   };
 }
 
