@@ -60,15 +60,20 @@ export const matmulActBackwardDef = defineOp<MatmulActBackwardAttrs>({
   samples: {
     roles: ['g [M,K]', 'W [K,N]'],
     shapesFrom: (s) => [[matrix(s), rightOf(matrix(s))]],
-    // Each activation's backward, at a saved output [M, N] in its range; then stored transposed.
+    // Each activation's backward, at a saved output [M, N] in its range; ReLU's with either operand stored transposed.
     calls: ([g, w]) => {
       const out = [...g!.slice(0, -2), g!.at(-2)!, last(w!)];
       const saved = { reluBackward: 'any', sigmoidBackward: 'unit', tanhBackward: 'unit', leakyReluBackward: 'any' } as const;
-      return (['reluBackward', 'sigmoidBackward', 'tanhBackward', 'leakyReluBackward'] as const).flatMap((act) =>
-        [false, true].map((trans) =>
-          call([f32(trans ? transposed(g!) : g!), f32(trans ? transposed(w!) : w!), f32(out, saved[act])], { transA: trans, transB: trans, act, alpha: act === 'leakyReluBackward' ? 0.05 : 0 }, `${act}${trans ? ' transposed' : ''}`),
-        ),
-      );
+      const made = (act: keyof typeof saved, transA: boolean, transB: boolean, variant?: string) =>
+        call([f32(transA ? transposed(g!) : g!), f32(transB ? transposed(w!) : w!), f32(out, saved[act])], { transA, transB, act, alpha: act === 'leakyReluBackward' ? 0.05 : 0 }, variant);
+      return [
+        made('reluBackward', false, false),
+        made('sigmoidBackward', false, false, 'sigmoidBackward'),
+        made('tanhBackward', false, false, 'tanhBackward'),
+        made('leakyReluBackward', false, false, 'leakyReluBackward'),
+        made('reluBackward', true, false, 'tA'),
+        made('reluBackward', false, true, 'tB'),
+      ];
     },
     defaults: [[64, 64], [64, 64]],
     about: "(g @ W) times ReLU's derivative at a saved output [M,N], drawn too",

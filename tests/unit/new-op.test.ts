@@ -4,45 +4,21 @@
 // pieces (an extended copy of the code table, a definition made with the helper unary-ops.ts
 // uses, unary.wgsl's text with one more case), changes nothing else, and shows that the op
 // gets its GPU-vs-CPU cases, its workbench entry and a passing gradient check: each derives
-// from the registry and the op's samples, not from a table kept by hand.
+// from the registry and the op's samples, not from a table kept by hand. The three pieces
+// are in tests/shared/cube-op.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import { mul, setBackend, square, tensor } from '../../src/index.ts';
-import { OP_CODES, opCodeName, wgslContract } from '../../src/ops/contract.ts';
-import { OP_FAMILIES, makeRegistry, opInfos } from '../../src/ops/registry.ts';
+import { opCodeName } from '../../src/ops/contract.ts';
+import { opInfos } from '../../src/ops/registry.ts';
 import { unaryOpsFor } from '../../src/ops/unary.ts';
-import type { OpDef } from '../../src/ops/define.ts';
 import { isDifferentiable } from '../../src/ops/define.ts';
 import { apply } from '../../src/engine/recorder.ts';
 import { checkBindings } from '../../src/backend/webgpu/backend.ts';
 import { allOpNames, casesFor, sampleInputs } from '../gpu/cases.ts';
 import { checkGradient, opGradChecks } from '../shared/gradcheck.ts';
 import { isOffered, workbenchTable } from '../../demos/workbench/ops.ts';
-
-// ---- the three pieces ------------------------------------------------------------------------
-
-// 1. Contract: the unary codes with cube's after the last (an extended copy of OP_CODES.UNARY).
-const UNARY = { ...OP_CODES.UNARY, cube: Object.keys(OP_CODES.UNARY).length } as const;
-
-// 2. Definition: one line, with the helper the real unary ops are made with.
-const cube = unaryOpsFor(UNARY)('cube', (x) => x * x * x, ({ g, inputs: [x] }) => [mul(g, mul(square(x!), 3))]);
-
-// 3. WGSL: unary.wgsl with one more case in its `switch OP`.
-const UNARY_WGSL = readFileSync(new URL('../../shaders/unary.wgsl', import.meta.url), 'utf8');
-const CASE = `    case ${opCodeName('UNARY', 'cube')}: { return x * x * x; }\n`;
-const defaultArm = UNARY_WGSL.indexOf('    default: { return nan_f32(); }');
-const cubeWgsl = UNARY_WGSL.slice(0, defaultArm) + CASE + UNARY_WGSL.slice(defaultArm);
-
-// The registry of the real families and the module a contributor's edit would make of
-// unary-ops.ts (here a family of its own, holding only cube).
-const reg = makeRegistry({ ...OP_FAMILIES, added: { cube } });
-const def = reg.cube as OpDef<any>;
-
-/** The family's source as the GPU would compile it: the contract's consts (cube's included), common.wgsl, unary.wgsl. */
-const common = readFileSync(new URL('../../shaders/common.wgsl', import.meta.url), 'utf8');
-const cubeConst = `const ${opCodeName('UNARY', 'cube')}: u32 = ${UNARY.cube}u;`;
-const cubeFamilySource = `${wgslContract()}\n${cubeConst}\n${common}\n${cubeWgsl}`;
+import { UNARY, cube, cubeFamilySource, cubeWgsl, def, reg } from '../shared/cube-op.ts';
 
 describe('a throwaway unary op (cube) from its contract entry, definition and WGSL case only', () => {
   it('is an op of its registry, with the code it was given, and a public function carrying it', () => {
