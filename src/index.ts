@@ -9,6 +9,10 @@ export { full, zeros, ones, zerosLike, onesLike, arange, linspace } from './ops/
 // The functions of a tensor, each also a Tensor method (src/ops/api.ts).
 export * from './ops/api.ts';
 export { where, cast } from './ops/elementwise.ts';
+// Every op of the engine with the inputs it takes (its samples), for tools that run ops by name.
+export { listOps } from './ops/registry.ts';
+export type { OpInfo, OpName } from './ops/registry.ts';
+export type { OpSamples, SampleCall, SampleInput, Domain as SampleDomain } from './ops/samples.ts';
 export { reshape, cat, stack } from './ops/layout.ts';
 export { setBackend, backendStats, flush, gpuTimeMs, inspectRuns, describeLastRun, kernelSource, setKernelSource } from './engine/executor.ts';
 export { noGrad } from './engine/recorder.ts';

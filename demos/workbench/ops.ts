@@ -1,14 +1,13 @@
-// The workbench's ops: for every op of the registry (src/ops/registry.ts), either how to make
-// its inputs from the shapes typed on the page, or why the page leaves it out. The table is
-// typed by the registry's names, so tsc fails when an op is added without a line here.
-// DOM-free: the page and scripts share it.
-import { RandomState } from 'shadergrad';
-import type { DType } from 'shadergrad';
-import type { OpName } from '../../src/ops/registry.ts';
-import { sizeOf } from '../../src/shape.ts';
+// The workbench's ops: every op of the registry, offered with the inputs its definition's
+// samples make from the shapes typed on the page (listOps(), the public listing), or left out
+// with the reason its definition gives (a view runs no kernel; an update writes in place).
+// Nothing here names an op: a new op appears on the page with its definition.
+// DOM-free: the page and scripts share it. Public API only.
+import { RandomState, listOps } from 'shadergrad';
+import type { DType, OpInfo, OpName, SampleDomain } from 'shadergrad';
 
-/** What values an input holds, so every op gets inputs inside its domain. */
-export type Kind = 'normal' | 'positive' | 'prob' | 'unit' | 'small-int' | 'mask' | { below: number };
+/** What values an input holds, so every op gets inputs inside its domain (its samples' domain). */
+export type Kind = SampleDomain;
 
 export interface InputSpec {
   shape: number[];
@@ -39,212 +38,55 @@ export interface LeftOut {
   leftOut: string;
 }
 
-const f32 = (shape: number[], kind: Kind = 'normal'): InputSpec => ({ shape, dtype: 'float32', kind });
-const i32 = (shape: number[], kind: Kind): InputSpec => ({ shape, dtype: 'int32', kind });
-const last = (s: number[]): number => s[s.length - 1] ?? 1;
+const sizeOf = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
-function unary(kind: Kind = 'normal', attrs: Record<string, unknown> = {}, about = 'x drawn from a standard normal'): WorkbenchOp {
-  return { shapes: ['x'], defaults: [[512, 512]], about, make: ([x]) => ({ inputs: [f32(x!, kind)], attrs, scalars: [] }) };
+/** The workbench's own default: a 512x512 tensor for each role. */
+const DEFAULT_BASE = [512, 512];
+
+/** How makeValues draws each domain, in words. */
+function domainText(k: Kind): string {
+  if (typeof k === 'object') return `int32 in [0, ${'labels' in k ? k.labels : k.index})`;
+  switch (k) {
+    case 'any':
+      return 'drawn from a standard normal';
+    case 'positive':
+      return 'in [0.2, 2)';
+    case 'prob':
+      return 'in (0.02, 0.98)';
+    case 'unit':
+      return 'in [0, 1)';
+    case 'small-int':
+      return 'small integers, zeros among them';
+    case 'mask':
+      return 'an int32 mask of 0s and 1s';
+  }
 }
 
-function binary(ka: Kind = 'normal', kb: Kind = 'normal', about = 'a and b broadcast against each other'): WorkbenchOp {
-  return { shapes: ['a', 'b'], defaults: [[512, 512], [512, 512]], about, make: ([a, b]) => ({ inputs: [f32(a!, ka), f32(b!, kb)], attrs: {}, scalars: [] }) };
-}
-
-/** An activation's backward: the forward's saved output and the incoming gradient, one shape. */
-function actBackward(saved: Kind, attrs: Record<string, unknown> = {}): WorkbenchOp {
-  return {
-    shapes: ['x'],
-    defaults: [[512, 512]],
-    about: `the saved forward value and the gradient g, both of shape x${'alpha' in attrs ? `; alpha ${String(attrs.alpha)}` : ''}`,
-    make: ([x]) => ({ inputs: [f32(x!, saved), f32(x!)], attrs, scalars: [] }),
+/** An op's workbench entry, from its samples: the first call they make on the typed shapes. */
+export function workbenchEntry(info: OpInfo<string>): WorkbenchOp | LeftOut {
+  const { samples } = info;
+  if (samples.leftOut) return { leftOut: samples.leftOut };
+  const defaults = samples.defaults ?? samples.shapesFrom(DEFAULT_BASE)[0];
+  if (!defaults) return { leftOut: `its samples make no shapes from ${DEFAULT_BASE.join('x')}` };
+  const make = (shapes: number[][]): OpCall => {
+    const first = samples.calls(shapes)[0];
+    if (!first) throw new Error(`${info.name}: its samples make no call on shapes ${showShapes(shapes)}`);
+    return { inputs: first.inputs.map((i) => ({ shape: i.shape, dtype: i.dtype, kind: i.domain })), attrs: first.attrs, scalars: first.scalars };
   };
+  const about =
+    samples.about ??
+    make(defaults)
+      .inputs.map((input, i) => `${samples.roles[i] ?? `input ${i}`} ${domainText(input.kind)}`)
+      .join('; ');
+  return { shapes: [...samples.roles], defaults, about, make, ...(samples.cpuWork ? { cpuWork: samples.cpuWork } : {}) };
 }
 
-/** A product's multiply-adds: A [.., M, K] @ B [.., K, N] (batches from either side). */
-const productWork = ([a, b]: number[][]): number => {
-  const batch = Math.max(a!.slice(0, -2).reduce((p, d) => p * d, 1), b!.slice(0, -2).reduce((p, d) => p * d, 1));
-  return batch * (a!.at(-2) ?? 1) * last(a!) * last(b!);
-};
+/** The workbench's table for a listing of ops (listOps() for the page; a test passes its own). */
+export function workbenchTable<N extends string>(ops: OpInfo<N>[]): Record<N, WorkbenchOp | LeftOut> {
+  return Object.fromEntries(ops.map((info) => [info.name, workbenchEntry(info)])) as Record<N, WorkbenchOp | LeftOut>;
+}
 
-/** A fused layer, x [M,K] and W [N,K] typed and the bias [N] drawn: ReLU as its activation. */
-const layer = (about: string): WorkbenchOp => ({
-  shapes: ['x [M,K]', 'W [N,K]'],
-  defaults: [[64, 64], [64, 64]],
-  about,
-  make: ([x, w]) => ({ inputs: [f32(x!), f32(w!), f32([w![0] ?? 1])], attrs: { act: 'relu', alpha: 0 }, scalars: [] }),
-  cpuWork: ([x, w]) => productWork([x!, [...w!].reverse()]),
-});
-
-/** An op along (or over) the last axis of x. */
-const lastAxis = (attrs: (rank: number) => Record<string, unknown>, about: string): WorkbenchOp => ({
-  shapes: ['x'],
-  defaults: [[512, 512]],
-  about,
-  make: ([x]) => ({ inputs: [f32(x!)], attrs: attrs(x!.length), scalars: [] }),
-});
-
-const logits = (about: string, withGrad: boolean): WorkbenchOp => ({
-  shapes: ['logits [N,C]'],
-  defaults: [[128, 10]],
-  about,
-  make: ([s]) => ({
-    inputs: [f32(s!), i32([s![0] ?? 1], { below: last(s!) }), ...(withGrad ? [f32([])] : [])],
-    attrs: {},
-    scalars: [],
-  }),
-});
-
-const pairLoss = (ka: Kind, kb: Kind, withGrad: boolean, about: string): WorkbenchOp => ({
-  shapes: ['x'],
-  defaults: [[512, 512]],
-  about,
-  make: ([x]) => ({ inputs: [f32(x!, ka), f32(x!, kb), ...(withGrad ? [f32([])] : [])], attrs: {}, scalars: [] }),
-});
-
-// Dropout's dynamic scalars: the Philox key (two words) and the first block (two words).
-const DROPOUT_SCALARS = [7, 0, 123, 0];
-const EFFECT = 'an update that writes a tensor in place (an optimizer or state write), not an op with a result to compare; `npm run bench:kernels -- --op adam` times Adam';
-const VIEW = 'a view of its input\'s memory: it runs no kernel';
-
-export const WORKBENCH_OPS: Record<OpName, WorkbenchOp | LeftOut> = {
-  matmul: {
-    shapes: ['A [M,K]', 'B [K,N]'],
-    defaults: [[64, 64], [64, 64]],
-    about: 'A @ B, no transposes; leading dimensions are batches',
-    make: ([a, b]) => ({ inputs: [f32(a!), f32(b!)], attrs: { transA: false, transB: false }, scalars: [] }),
-    cpuWork: productWork,
-  },
-  linear: layer('relu(x Wᵀ + b), b [N] drawn too: the fused layer'),
-  linearPre: layer('relu(x Wᵀ + b) and the pre-activation x Wᵀ + b, both compared'),
-  matmulActBackward: {
-    shapes: ['g [M,K]', 'W [K,N]'],
-    defaults: [[64, 64], [64, 64]],
-    about: "(g @ W) times ReLU's derivative at a saved output [M,N], drawn too",
-    make: ([g, w]) => ({
-      inputs: [f32(g!), f32(w!), f32([g!.at(-2) ?? 1, last(w!)])],
-      attrs: { transA: false, transB: false, act: 'reluBackward', alpha: 0 },
-      scalars: [],
-    }),
-    cpuWork: productWork,
-  },
-  linearParamGrad: {
-    shapes: ['g [B,N]', 'x [B,K]'],
-    defaults: [[64, 64], [64, 64]],
-    about: "a layer's weight gradient gᵀx [N,K] and bias gradient (column sums of g), one kernel",
-    make: ([g, x]) => ({ inputs: [f32(g!), f32(x!)], attrs: {}, scalars: [] }),
-    cpuWork: ([g, x]) => (g![0] ?? 1) * last(g!) * last(x!),
-  },
-  softmaxCrossEntropyFused: logits('cross-entropy and its gradient in one pass; labels [N] in [0, C) and the loss gradient [] drawn too', true),
-  add: binary(),
-  sub: binary(),
-  mul: binary(),
-  div: binary('normal', 'positive', 'a / b, b in [0.2, 2)'),
-  pow: binary('positive', 'normal', 'a to the power b, a in [0.2, 2)'),
-  eq: binary('small-int', 'small-int', 'small integers, so some compare equal'),
-  gt: binary('small-int', 'small-int', 'small integers, so some compare equal'),
-  lt: binary('small-int', 'small-int', 'small integers, so some compare equal'),
-  where: {
-    shapes: ['condition', 'a', 'b'],
-    defaults: [[512, 512], [512, 512], [512, 512]],
-    about: 'an int32 mask of 0s and 1s chooses between a and b',
-    make: ([c, a, b]) => ({ inputs: [i32(c!, 'mask'), f32(a!), f32(b!)], attrs: {}, scalars: [] }),
-  },
-  cast: unary('normal', { dtype: 'int32' }, 'float32 to int32, truncated toward zero'),
-  neg: unary(),
-  exp: unary(),
-  log: unary('positive', {}, 'x in [0.2, 2)'),
-  square: unary(),
-  abs: unary(),
-  sqrt: unary('positive', {}, 'x in [0.2, 2)'),
-  sin: unary(),
-  cos: unary(),
-  sign: unary('small-int', {}, 'small integers, zeros among them'),
-  sigmoid: unary(),
-  tanh: unary(),
-  relu: unary(),
-  leakyRelu: unary('normal', { alpha: 0.05 }, 'alpha 0.05'),
-  sigmoidBackward: actBackward('unit'),
-  tanhBackward: actBackward('unit'),
-  reluBackward: actBackward('normal'),
-  leakyReluBackward: actBackward('normal', { alpha: 0.05 }),
-  sum: lastAxis((r) => ({ axes: [r - 1], keepdim: false }), 'over the last axis'),
-  mean: lastAxis((r) => ({ axes: [r - 1], keepdim: false }), 'over the last axis'),
-  broadcastTo: {
-    shapes: ['target'],
-    defaults: [[512, 512]],
-    about: 'a column (the target with its last dimension 1) copied across the last axis',
-    make: ([t]) => ({ inputs: [f32([...t!.slice(0, -1), 1])], attrs: { shape: t }, scalars: [] }),
-  },
-  argmax: lastAxis((r) => ({ axis: r - 1, keepdim: false }), 'along the last axis'),
-  softmax: lastAxis((r) => ({ axis: r - 1 }), 'along the last axis'),
-  logSoftmax: lastAxis((r) => ({ axis: r - 1 }), 'along the last axis'),
-  softmaxCrossEntropy: logits('the mean loss; labels [N] in [0, C) drawn too', false),
-  softmaxCrossEntropyBackward: logits('the gradient of the logits; labels [N] in [0, C) and the loss gradient [] drawn too', true),
-  binaryCrossEntropy: pairLoss('prob', 'unit', false, 'probabilities in (0, 1) against targets in [0, 1)'),
-  binaryCrossEntropyBackward: pairLoss('prob', 'unit', true, 'its gradient; the loss gradient [] drawn too'),
-  bceWithLogits: pairLoss('normal', 'unit', false, 'logits against targets in [0, 1)'),
-  bceWithLogitsBackward: pairLoss('normal', 'unit', true, 'its gradient; the loss gradient [] drawn too'),
-  mseLoss: pairLoss('normal', 'normal', false, 'the mean of squared differences'),
-  dropout: { ...unary('normal', { p: 0.3 }, 'p 0.3, a fixed Philox key'), make: ([x]) => ({ inputs: [f32(x!)], attrs: { p: 0.3 }, scalars: DROPOUT_SCALARS }) },
-  dropoutBackward: { ...unary('normal', { p: 0.5 }, 'p 0.5, a fixed Philox key'), make: ([x]) => ({ inputs: [f32(x!)], attrs: { p: 0.5 }, scalars: DROPOUT_SCALARS }) },
-  copy: unary('normal', {}, 'a copy into new memory'),
-  transpose: {
-    shapes: ['x'],
-    defaults: [[512, 512]],
-    about: 'the first and the last axis swapped',
-    make: ([x]) => ({ inputs: [f32(x!)], attrs: { dim0: 0, dim1: x!.length - 1 }, scalars: [] }),
-  },
-  cat: {
-    shapes: ['a', 'b'],
-    defaults: [[256, 512], [256, 512]],
-    about: 'joined along the first axis',
-    make: ([a, b]) => ({ inputs: [f32(a!), f32(b!)], attrs: { axis: 0 }, scalars: [] }),
-  },
-  narrow: {
-    shapes: ['x'],
-    defaults: [[512, 512]],
-    about: 'half of the last axis from a third of the way along (a copy; along the first axis it would be a view)',
-    make: ([x]) => ({ inputs: [f32(x!)], attrs: { axis: x!.length - 1, length: Math.ceil(last(x!) / 2) }, scalars: [Math.floor(last(x!) / 3)] }),
-  },
-  indexSelect: {
-    shapes: ['x [R,..]', 'indices [I]'],
-    defaults: [[1000, 64], [512]],
-    about: 'rows of x picked by int32 indices in [0, R)',
-    make: ([x, i]) => ({ inputs: [f32(x!), i32(i!, { below: x![0] ?? 1 })], attrs: {}, scalars: [] }),
-  },
-  indexSelectBackward: {
-    shapes: ['g [I,..]', 'rows [R]'],
-    defaults: [[512, 64], [1000]],
-    about: 'rows of g added into R rows at int32 indices in [0, R) (repeats add up)',
-    make: ([g, r]) => ({ inputs: [f32(g!), i32([g![0] ?? 1], { below: r![0] ?? 1 })], attrs: { rows: r![0] ?? 1 }, scalars: [] }),
-  },
-  full: {
-    shapes: ['shape'],
-    defaults: [[512, 512]],
-    about: 'filled with -2.5; no inputs',
-    make: ([s]) => ({ inputs: [], attrs: { shape: s, value: -2.5, dtype: 'float32' }, scalars: [] }),
-  },
-  arange: {
-    shapes: ['[n]'],
-    defaults: [[262144]],
-    about: '-3, -2.75, ... (step 0.25), n values; no inputs',
-    make: ([n]) => ({ inputs: [], attrs: { start: -3, end: -3 + 0.25 * (n![0] ?? 1), step: 0.25, dtype: 'float32' }, scalars: [] }),
-  },
-  linspace: {
-    shapes: ['[n]'],
-    defaults: [[262144]],
-    about: 'n values from -5 to 5; no inputs',
-    make: ([n]) => ({ inputs: [], attrs: { start: -5, end: 5, steps: n![0] ?? 1 }, scalars: [] }),
-  },
-  reshape: { leftOut: VIEW },
-  detach: { leftOut: VIEW },
-  assign: { leftOut: EFFECT },
-  assignRange: { leftOut: EFFECT },
-  adamMulti: { leftOut: EFFECT },
-  sgdMulti: { leftOut: EFFECT },
-  historyWrite: { leftOut: EFFECT },
-};
+export const WORKBENCH_OPS: Record<OpName, WorkbenchOp | LeftOut> = workbenchTable(listOps());
 
 export function isOffered(op: WorkbenchOp | LeftOut): op is WorkbenchOp {
   return !('leftOut' in op);
@@ -299,12 +141,12 @@ export function makeValues(name: string, index: number, spec: InputSpec): Float3
   const rs = new RandomState(seedFor(name, index));
   const k = spec.kind;
   if (spec.dtype === 'int32') {
-    const range = typeof k === 'object' ? k.below : k === 'mask' ? 2 : 7;
+    const range = typeof k === 'object' ? ('labels' in k ? k.labels : k.index) : k === 'mask' ? 2 : 7;
     const offset = k === 'small-int' ? -3 : 0;
     const u = rs.randomSample(n) as Float64Array;
     return Int32Array.from(u, (x) => Math.floor(x * range) + offset);
   }
-  if (k === 'normal') return Float32Array.from(rs.randn(n) as Float64Array);
+  if (k === 'any') return Float32Array.from(rs.randn(n) as Float64Array);
   const u = rs.randomSample(n) as Float64Array;
   switch (k) {
     case 'positive':
@@ -316,6 +158,7 @@ export function makeValues(name: string, index: number, spec: InputSpec): Float3
     case 'small-int':
       return Float32Array.from(u, (x) => Math.floor(x * 5) - 2);
     default:
-      return Float32Array.from(u, (x) => Math.floor(x * (typeof k === 'object' ? k.below : 2)));
+      // Labels, indices or a mask held as floats.
+      return Float32Array.from(u, (x) => Math.floor(x * (typeof k === 'object' ? ('labels' in k ? k.labels : k.index) : 2)));
   }
 }

@@ -3,10 +3,10 @@ import type { Tensor } from '../tensor.ts';
 import { linear as fusedLinear, matmul } from '../ops/matmul.ts';
 import { softmaxCrossEntropy, binaryCrossEntropy as bce, bceWithLogits as bceLogits, mseLoss as mse } from '../ops/loss.ts';
 
-export { relu, sigmoid, tanh } from '../ops/unary.ts';
+export { relu, sigmoid, tanh } from '../ops/unary-ops.ts';
 export { softmax, logSoftmax } from '../ops/softmax.ts';
 export { dropout } from '../ops/dropout.ts';
-import { leakyRelu as leaky } from '../ops/unary.ts';
+import { leakyRelu as leaky } from '../ops/unary-ops.ts';
 
 /** PyTorch's default negative slope is 0.01. */
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {

@@ -2,7 +2,7 @@
 import type { Tensor } from '../tensor.ts';
 import { linear, matmul } from '../ops/matmul.ts';
 import type { LinearActivation } from '../ops/matmul.ts';
-import { sigmoid, tanh, relu, leakyRelu } from '../ops/unary.ts';
+import { sigmoid, tanh, relu, leakyRelu } from '../ops/unary-ops.ts';
 import { dropout } from '../ops/dropout.ts';
 import { generator } from '../generator.ts';
 import { calculateGain } from '../init.ts';

@@ -7,6 +7,7 @@ import type { Tensor } from '../tensor.ts';
 import type * as api from './api.ts';
 import { WG } from './contract.ts';
 import type { Word } from './contract.ts';
+import type { OpSamples } from './samples.ts';
 
 export type FloatArray = Float32Array | Float64Array;
 export type Arr = FloatArray | Int32Array;
@@ -38,7 +39,7 @@ export interface GradArgs<A> {
   /**
    * The functions users call (src/ops/api.ts), bound when backward() runs: for a rule whose
    * family cannot import the op it needs without a cycle (pow's gradient takes log, div's
-   * takes neg, and unary.ts's gradients import elementwise.ts).
+   * takes neg, and the unary ops' gradients (unary-ops.ts) import elementwise.ts).
    */
   ops: GradOps;
 }
@@ -146,6 +147,12 @@ export interface OpDef<A = Record<string, never>> {
   /** Its WebGPU dispatches: each names its kernel, shaders/<shader>.wgsl and an entry point. */
   gpu: GpuRule<A>;
   grad: GradRule<A> | NotDifferentiable;
+  /**
+   * The inputs it takes (src/ops/samples.ts): shapes by role, value domains, dtypes, attributes
+   * and scalars. Its GPU-vs-CPU cases, its gradient check and its workbench entry derive from
+   * these, so an op cannot exist without them.
+   */
+  samples: OpSamples<A>;
 }
 
 export function defineOp<A>(def: OpDef<A>): OpDef<A> {

@@ -10,6 +10,8 @@ import { PhiloxStream } from '../random.ts';
 import { reserveBlocks } from '../generator.ts';
 import { LAYOUTS } from './contract.ts';
 import { sizeOf } from '../shape.ts';
+import { f32 } from './samples.ts';
+import type { OpSamples } from './samples.ts';
 
 const TWO_POW_32 = 2 ** 32;
 
@@ -47,12 +49,29 @@ const dropoutGpu: GpuRule<{ p: number }> = ({ outShape, attrs: { p } }) => {
   ];
 };
 
+/**
+ * A fixed Philox key and start block as the scalars (a run records none of its own), and a
+ * start block just below 2^32, whose block index must carry into the high word.
+ */
+function dropoutSamples(p: number): OpSamples<{ p: number }> {
+  return {
+    roles: ['x'],
+    shapesFrom: (s) => [[s]],
+    calls: ([x]) => [
+      { inputs: [f32(x!)], attrs: { p }, scalars: [7, 0, 123, 0] },
+      { inputs: [f32(x!)], attrs: { p }, scalars: [7, 1, 0xfffffff0, 0], variant: 'start block 2^32 - 16' },
+    ],
+    about: `p ${p}, a fixed Philox key`,
+  };
+}
+
 function checkP(op: string, p: number): void {
   if (!(p >= 0 && p <= 1)) throw new Error(`${op}: dropout probability has to be between 0 and 1, got ${p}`);
 }
 
 export const dropoutDef = defineOp<{ p: number }>({
   name: 'dropout',
+  samples: dropoutSamples(0.3),
   shape: (ins, { p }) => {
     floatOnly('dropout', ins);
     checkP('dropout', p);
@@ -66,6 +85,7 @@ export const dropoutDef = defineOp<{ p: number }>({
 /** The same mask, regenerated from the same blocks, applied to the gradient. */
 export const dropoutBackwardDef = defineOp<{ p: number }>({
   name: 'dropoutBackward',
+  samples: dropoutSamples(0.5),
   shape: (ins, { p }) => {
     floatOnly('dropoutBackward', ins);
     checkP('dropoutBackward', p);

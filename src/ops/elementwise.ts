@@ -13,6 +13,8 @@ import type { BinaryOp } from './contract.ts';
 import type { DType, Meta } from '../graph/ir.ts';
 import { asTensor } from './fill.ts';
 import { sumTo } from './reduce.ts';
+import { binary, call, column, f32, i32, row } from './samples.ts';
+import type { OpSamples } from './samples.ts';
 
 export type { NoAttrs };
 
@@ -54,6 +56,7 @@ export function binaryKernel(f: (x: number, y: number) => number) {
 
 export const addDef = defineOp<NoAttrs>({
   name: 'add',
+  samples: binary('any', 'any', { alsoInt32: 'small-int' }),
   gpu: binaryGpu('add'),
   shape: broadcastRule('add'),
   cpu: binaryKernel((x, y) => x + y),
@@ -62,6 +65,7 @@ export const addDef = defineOp<NoAttrs>({
 
 export const subDef = defineOp<NoAttrs>({
   name: 'sub',
+  samples: binary(),
   gpu: binaryGpu('sub'),
   shape: broadcastRule('sub'),
   cpu: binaryKernel((x, y) => x - y),
@@ -73,6 +77,7 @@ const mulFloat = binaryKernel((x, y) => x * y);
 
 export const mulDef = defineOp<NoAttrs>({
   name: 'mul',
+  samples: binary(),
   gpu: binaryGpu('mul'),
   shape: broadcastRule('mul'),
   // int32 products wrap modulo 2^32, as WGSL's i32 and PyTorch: Math.imul, since a float64
@@ -83,6 +88,7 @@ export const mulDef = defineOp<NoAttrs>({
 
 export const divDef = defineOp<NoAttrs>({
   name: 'div',
+  samples: binary('any', 'positive', { about: 'a / b, b in [0.2, 2)' }),
   gpu: binaryGpu('div'),
   shape: (ins) => {
     floatOnly('div', ins, ['numerator', 'denominator']);
@@ -115,6 +121,7 @@ export const powDef = defineOp<NoAttrs>({
     return broadcastRule('pow')(ins);
   },
   cpu: binaryKernel(powC),
+  samples: binary('positive', 'any', { about: 'a to the power b, a in [0.2, 2)' }),
   // PyTorch's pow_backward_self and pow_backward_exponent, edge values included:
   //   d/da = g * where(b == 0, 0, b * a^(b-1))           (d/da a^0 = 0, even at a = 0)
   //   d/db = g * where(a == 0 && b >= 0, 0, out * ln a)  (d/db 0^b = 0 for b >= 0)
@@ -129,10 +136,19 @@ export const powDef = defineOp<NoAttrs>({
   },
 });
 
+/** Comparisons: float and int32, same shapes and a row against the shape, small integers so some tie. */
+const comparisonSamples: OpSamples<NoAttrs> = {
+  roles: ['a', 'b'],
+  shapesFrom: (s) => [[s, s], [row(s), s], [s, row(s)]],
+  calls: ([a, b]) => [call([f32(a!, 'small-int'), f32(b!, 'small-int')], {}), call([i32(a!, 'small-int'), i32(b!, 'small-int')], {}, 'int32')],
+  about: 'small integers, so some compare equal',
+};
+
 const comparison = (name: keyof typeof OP_CODES.COMPARE, f: (x: number, y: number) => boolean): OpDef<NoAttrs> =>
   defineOp<NoAttrs>({
     name,
     nondiff: [0, 1],
+    samples: comparisonSamples,
     shape: broadcastRule(name, 'int32'),
     cpu: binaryKernel((x, y) => (f(x, y) ? 1 : 0)),
     gpu: ({ inShapes, inDtypes, outShape }) => {
@@ -150,6 +166,13 @@ export const ltDef = comparison('lt', (x, y) => x < y);
 
 export const whereDef = defineOp<NoAttrs>({
   name: 'where',
+  samples: {
+    roles: ['condition', 'a', 'b'],
+    // The condition with the output's shape, or a row; branches broadcast (a row, a column, one element).
+    shapesFrom: (s) => [[s, s, s], [s, row(s), column(s)], [row(s), s, [1]]],
+    calls: ([c, a, b]) => [call([i32(c!, 'mask'), f32(a!), f32(b!)], {}), call([f32(c!, 'small-int'), f32(a!), f32(b!)], {}, 'float condition')],
+    about: 'an int32 mask of 0s and 1s chooses between a and b',
+  },
   nondiff: [0],
   shape: (ins) => {
     const [c, a, b] = ins as [Meta, Meta, Meta];
@@ -188,6 +211,12 @@ export function castToInt32(v: number): number {
 
 export const castDef = defineOp<{ dtype: DType }>({
   name: 'cast',
+  samples: {
+    roles: ['x'],
+    shapesFrom: (s) => [[s]],
+    calls: ([x]) => [call([f32(x!)], { dtype: 'int32' }), call([i32(x!, 'small-int')], { dtype: 'float32' }, 'to float32')],
+    about: 'float32 to int32, truncated toward zero',
+  },
   shape: ([x], { dtype }) => {
     if (dtype !== 'float32' && dtype !== 'int32') throw new Error(`cast: unknown dtype '${String(dtype)}' for ${fmt(x!.shape)}; expected 'float32' or 'int32'`);
     return { shape: x!.shape, dtype };

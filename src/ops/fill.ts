@@ -6,6 +6,7 @@ import { assertInt32, assertShape, fmt, sizeOf } from '../shape.ts';
 import type { Shape } from '../shape.ts';
 import type { DType } from '../graph/ir.ts';
 import { defineOp } from './define.ts';
+import { call } from './samples.ts';
 import { f32Bits, perElement } from './gpu.ts';
 import { LAYOUTS } from './contract.ts';
 
@@ -17,6 +18,12 @@ function checkFinite(op: string, name: string, v: number): void {
 
 export const fullDef = defineOp<{ shape: number[]; value: number; dtype: DType }>({
   name: 'full',
+  samples: {
+    roles: ['shape'],
+    shapesFrom: (s) => [[s]],
+    calls: ([s]) => [call([], { shape: s!, value: -2.5, dtype: 'float32' }), call([], { shape: s!, value: -7, dtype: 'int32' }, 'int32')],
+    about: 'filled with -2.5; no inputs',
+  },
   shape: (_ins, { shape, value, dtype }) => {
     assertShape('full', shape);
     if (typeof value !== 'number') throw new Error(`full: value must be a number, got ${String(value)}`);
@@ -36,6 +43,18 @@ export const fullDef = defineOp<{ shape: number[]; value: number; dtype: DType }
 
 export const arangeDef = defineOp<{ start: number; end: number; step: number; dtype: DType }>({
   name: 'arange',
+  samples: {
+    roles: ['[n]'],
+    shapesFrom: (s) => [[[s.reduce((a, b) => a * b, 1)]]],
+    calls: ([[n]]) => [
+      call([], { start: -3, end: -3 + 0.25 * n!, step: 0.25, dtype: 'float32' as DType }),
+      call([], { start: 5, end: 5 - 3 * n!, step: -3, dtype: 'int32' as DType }, 'int32 down'),
+      // A fractional step into int32 (arange_i32_frac): each value truncated toward zero.
+      call([], { start: -1.5, end: -1.5 + 0.5 * n!, step: 0.5, dtype: 'int32' as DType }, 'int32 fractional step'),
+    ],
+    defaults: [[262144]],
+    about: '-3, -2.75, ... (step 0.25), n values; no inputs',
+  },
   shape: (_ins, { start, end, step, dtype }) => {
     checkFinite('arange', 'start', start);
     checkFinite('arange', 'end', end);
@@ -70,6 +89,13 @@ export const arangeDef = defineOp<{ start: number; end: number; step: number; dt
 
 export const linspaceDef = defineOp<{ start: number; end: number; steps: number }>({
   name: 'linspace',
+  samples: {
+    roles: ['[n]'],
+    shapesFrom: (s) => [[[s.reduce((a, b) => a * b, 1)]]],
+    calls: ([[n]]) => [call([], { start: -5, end: 5, steps: n! }), call([], { start: 2, end: -3, steps: n! }, 'descending')],
+    defaults: [[262144]],
+    about: 'n values from -5 to 5; no inputs',
+  },
   shape: (_ins, { start, end, steps }) => {
     checkFinite('linspace', 'start', start);
     checkFinite('linspace', 'end', end);

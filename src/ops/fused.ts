@@ -12,6 +12,8 @@ import type { LinearAttrs, MatmulAttrs } from './matmul.ts';
 import { BACKWARD_OP, actBackward } from './unary.ts';
 import { reduceFlags } from './reduce.ts';
 import { softmaxCrossEntropyBackwardDef, softmaxCrossEntropyDef, xentLossGpu } from './loss.ts';
+import { linearSamples } from './matmul.ts';
+import { call, f32, last, logitsAndLabels, matrix, noSamples, productWork, rightOf, transposed } from './samples.ts';
 
 const planOnly = { notDifferentiable: 'a fused kernel of the plan, put in place of ops that have their own gradients' };
 
@@ -22,6 +24,7 @@ const planOnly = { notDifferentiable: 'a fused kernel of the plan, put in place 
  */
 export const linearPreDef = defineOp<LinearAttrs>({
   name: 'linearPre',
+  samples: linearSamples(['relu', 'sigmoid', 'tanh', 'leakyRelu'], 'relu(x Wᵀ + b) and the pre-activation x Wᵀ + b, both compared'),
   shape: (ins, attrs) => linearDef.shape(ins, attrs),
   extraOutputs: (ins, attrs) => [linearDef.shape(ins, attrs)],
   cpu: (args) => {
@@ -54,6 +57,28 @@ export interface MatmulActBackwardAttrs extends MatmulAttrs {
  */
 export const matmulActBackwardDef = defineOp<MatmulActBackwardAttrs>({
   name: 'matmulActBackward',
+  samples: {
+    roles: ['g [M,K]', 'W [K,N]'],
+    shapesFrom: (s) => [[matrix(s), rightOf(matrix(s))]],
+    // Each activation's backward, at a saved output [M, N] in its range; ReLU's with either operand stored transposed.
+    calls: ([g, w]) => {
+      const out = [...g!.slice(0, -2), g!.at(-2)!, last(w!)];
+      const saved = { reluBackward: 'any', sigmoidBackward: 'unit', tanhBackward: 'unit', leakyReluBackward: 'any' } as const;
+      const made = (act: keyof typeof saved, transA: boolean, transB: boolean, variant?: string) =>
+        call([f32(transA ? transposed(g!) : g!), f32(transB ? transposed(w!) : w!), f32(out, saved[act])], { transA, transB, act, alpha: act === 'leakyReluBackward' ? 0.05 : 0 }, variant);
+      return [
+        made('reluBackward', false, false),
+        made('sigmoidBackward', false, false, 'sigmoidBackward'),
+        made('tanhBackward', false, false, 'tanhBackward'),
+        made('leakyReluBackward', false, false, 'leakyReluBackward'),
+        made('reluBackward', true, false, 'tA'),
+        made('reluBackward', false, true, 'tB'),
+      ];
+    },
+    defaults: [[64, 64], [64, 64]],
+    about: "(g @ W) times ReLU's derivative at a saved output [M,N], drawn too",
+    cpuWork: productWork,
+  },
   shape: (ins, attrs) => {
     floatOnly('matmulActBackward', ins, ['left operand', 'right operand', 'saved activation']);
     if (!(attrs.act in BACKWARD_OP)) throw new Error(`matmulActBackward: unknown activation backward '${String(attrs.act)}'`);
@@ -82,6 +107,18 @@ export const matmulActBackwardDef = defineOp<MatmulActBackwardAttrs>({
  */
 export const linearParamGradDef = defineOp<Record<string, never>>({
   name: 'linearParamGrad',
+  samples: {
+    roles: ['g [B,N]', 'x [B,K]'],
+    // A batch of rows: the base's leading dimensions flattened; x one column wider than g.
+    shapesFrom: (s) => {
+      const b = s.slice(0, -1).reduce((p, d) => p * d, 1);
+      return [[[b, last(s)], [b, last(s) + 1]]];
+    },
+    calls: ([g, x]) => [call([f32(g!), f32(x!)], {})],
+    defaults: [[64, 64], [64, 64]],
+    about: "a layer's weight gradient gᵀx [N,K] and bias gradient (column sums of g), one kernel",
+    cpuWork: ([g, x]) => (g![0] ?? 1) * last(g!) * last(x!),
+  },
   shape: (ins) => {
     floatOnly('linearParamGrad', ins, ['output gradient', 'input']);
     const [g, x] = ins as [Meta, Meta];
@@ -107,6 +144,7 @@ export const linearParamGradDef = defineOp<Record<string, never>>({
  */
 export const softmaxCrossEntropyFusedDef = defineOp<Record<string, never>>({
   name: 'softmaxCrossEntropyFused',
+  samples: logitsAndLabels(true, 'cross-entropy and its gradient in one pass; labels [N] in [0, C) and the loss gradient [] drawn too'),
   nondiff: [1],
   shape: (ins, attrs) => softmaxCrossEntropyBackwardDef.shape(ins, attrs),
   extraOutputs: () => [{ shape: [], dtype: 'float32' }],
@@ -126,6 +164,7 @@ export const softmaxCrossEntropyFusedDef = defineOp<Record<string, never>>({
  */
 export const extraOutputOp = defineOp<{ index: number }>({
   name: 'extraOutput',
+  samples: noSamples('not an op of the registry: it stands for an output of another op'),
   shape: () => {
     throw new Error('extraOutput: recorded only by applyMulti');
   },

@@ -11,6 +11,7 @@ import { layoutWords, perElement } from './gpu.ts';
 import { LAYOUTS } from './contract.ts';
 import type { Meta } from '../graph/ir.ts';
 import { full } from './fill.ts';
+import { VIEW, call, f32, i32, last, unary } from './samples.ts';
 
 // Every layout kernel moves raw 32-bit words, so float32 and int32 tensors share them.
 const copyWords = (n: number): GpuDispatch => {
@@ -29,6 +30,12 @@ function blockCopy(input: number, n: number, width: number, srcRow: number, srcS
 
 export const reshapeDef = defineOp<{ shape: number[] }>({
   name: 'reshape',
+  samples: {
+    roles: ['x'],
+    shapesFrom: (s) => [[s]],
+    calls: ([x]) => [call([f32(x!)], { shape: [x!.reduce((a, b) => a * b, 1)] })],
+    leftOut: VIEW,
+  },
   shape: ([x], { shape }) => {
     assertShape('reshape', shape);
     if (sizeOf(shape) !== sizeOf(x!.shape)) {
@@ -47,6 +54,7 @@ export const reshapeDef = defineOp<{ shape: number[] }>({
 /** The same values cut from autograd: Tensor.detach(). In a plan, an alias of its input. */
 export const detachDef = defineOp<Record<string, never>>({
   name: 'detach',
+  samples: unary('any', {}, { alsoInt32: true, leftOut: VIEW }),
   shape: ([x]) => x!,
   alias: { offset: () => 0 },
   cpu: ({ ins: [x], out }) => out.set(x!),
@@ -56,6 +64,7 @@ export const detachDef = defineOp<Record<string, never>>({
 
 export const copyDef = defineOp<Record<string, never>>({
   name: 'copy',
+  samples: unary('any', {}, { alsoInt32: true, about: 'a copy into new memory' }),
   shape: ([x]) => x!,
   cpu: ({ ins: [x], out }) => out.set(x!),
   gpu: ({ outShape }) => [copyWords(sizeOf(outShape))],
@@ -74,6 +83,16 @@ function permute(x: Arr, shape: Shape, perm: number[], out: Arr): void {
 
 export const transposeDef = defineOp<{ dim0: number; dim1: number }>({
   name: 'transpose',
+  samples: {
+    roles: ['x'],
+    shapesFrom: (s) => [[s]],
+    calls: ([x]) => [
+      call([f32(x!)], { dim0: 0, dim1: x!.length - 1 }),
+      ...(x!.length === 3 ? [call([f32(x!)], { dim0: 1, dim1: 2 }, 'dims 1,2')] : []),
+      call([i32(x!, 'small-int')], { dim0: 0, dim1: x!.length - 1 }, 'int32'),
+    ],
+    about: 'the first and the last axis swapped',
+  },
   shape: ([x], { dim0, dim1 }) => {
     const shape = [...x!.shape];
     [shape[dim0], shape[dim1]] = [shape[dim1]!, shape[dim0]!];
@@ -97,6 +116,15 @@ export const transposeDef = defineOp<{ dim0: number; dim1: number }>({
 
 export const catDef = defineOp<{ axis: number }>({
   name: 'cat',
+  samples: {
+    roles: ['a', 'b'],
+    // Along the first axis; along the last with a part of another width (three parts).
+    shapesFrom: (s) => [[s, s], [s, [...s.slice(0, -1), 3]]],
+    calls: ([a, b]) =>
+      last(a!) === last(b!) ? [call([f32(a!), f32(b!)], { axis: 0 })] : [call([f32(a!), f32(b!), f32(a!)], { axis: a!.length - 1 })],
+    defaults: [[256, 512], [256, 512]],
+    about: 'joined along the first axis',
+  },
   shape: (ins, { axis }) => {
     if (ins.length === 0) throw new Error('cat: expected at least one tensor');
     const first = ins[0]!;
@@ -150,6 +178,13 @@ export const catDef = defineOp<{ axis: number }>({
  */
 export const narrowDef = defineOp<{ axis: number; length: number }>({
   name: 'narrow',
+  samples: {
+    roles: ['x'],
+    shapesFrom: (s) => [[s]],
+    // Half of the last axis from a third of the way along (the start is a dynamic scalar).
+    calls: ([x]) => [{ inputs: [f32(x!)], attrs: { axis: x!.length - 1, length: Math.ceil(last(x!) / 2) }, scalars: [Math.floor(last(x!) / 3)] }],
+    about: 'half of the last axis from a third of the way along (a copy; along the first axis it would be a view)',
+  },
   shape: ([x], { axis, length }) => {
     if (!Number.isInteger(length) || length < 0 || length > x!.shape[axis]!) {
       throw new Error(`narrow: length ${length} is out of range for axis ${axis} of ${fmt(x!.shape)}`);
@@ -210,6 +245,13 @@ function indexShape(op: string, x: Meta, idx: Meta): void {
 
 export const indexSelectDef = defineOp<Record<string, never>>({
   name: 'indexSelect',
+  samples: {
+    roles: ['x [R,..]', 'indices [I]'],
+    shapesFrom: (s) => [[s, [11]]],
+    calls: ([x, i]) => [call([f32(x!), i32(i!, { index: x![0]! })], {})],
+    defaults: [[1000, 64], [512]],
+    about: 'rows of x picked by int32 indices in [0, R)',
+  },
   nondiff: [1],
   shape: ([x, idx]) => {
     indexShape('indexSelect', x!, idx!);
@@ -241,6 +283,13 @@ const INDEX_SCAN_WORK = 8192;
 /** Scatter-add rows of g back to their source rows (an index may repeat). */
 export const indexSelectBackwardDef = defineOp<{ rows: number }>({
   name: 'indexSelectBackward',
+  samples: {
+    roles: ['g [I,..]', 'rows [R]'],
+    shapesFrom: (s) => [[[11, ...s.slice(1)], [s[0]!]]],
+    calls: ([g, r]) => [call([f32(g!), i32([g![0]!], { index: r![0]! })], { rows: r![0]! })],
+    defaults: [[512, 64], [1000]],
+    about: 'rows of g added into R rows at int32 indices in [0, R) (repeats add up)',
+  },
   nondiff: [1],
   shape: ([g, idx], { rows }) => {
     indexShape('indexSelectBackward', g!, idx!);

@@ -9,6 +9,7 @@ import { perElement } from './gpu.ts';
 import { chunksFor, partials, sumPartials } from './reduce.ts';
 import type { Meta } from '../graph/ir.ts';
 import { sigmoidScalar } from './unary.ts';
+import { logitsAndLabels, pairLoss } from './samples.ts';
 import { LAYOUTS, OP_CODES } from './contract.ts';
 
 
@@ -106,6 +107,7 @@ function rowLogSumExp(x: Arr, r: number, c: number): { max: number; lse: number 
 
 export const softmaxCrossEntropyDef = defineOp<Record<string, never>>({
   name: 'softmaxCrossEntropy',
+  samples: logitsAndLabels(false, 'the mean loss; labels [N] in [0, C) drawn too'),
   nondiff: [1],
   shape: ([logits, labels]) => {
     xentShape('softmaxCrossEntropy', logits!, labels!);
@@ -133,6 +135,7 @@ export const softmaxCrossEntropyDef = defineOp<Record<string, never>>({
 /** (softmax(x) - onehot(label)) * g / N */
 export const softmaxCrossEntropyBackwardDef = defineOp<Record<string, never>>({
   name: 'softmaxCrossEntropyBackward',
+  samples: logitsAndLabels(true, 'the gradient of the logits; labels [N] in [0, C) and the loss gradient [] drawn too'),
   nondiff: [1],
   shape: ([logits, labels, g]) => {
     xentShape('softmaxCrossEntropyBackward', logits!, labels!);
@@ -191,6 +194,7 @@ const clampedLog = (v: number): number => Math.max(Math.log(v), -100);
 
 export const binaryCrossEntropyDef = defineOp<Record<string, never>>({
   name: 'binaryCrossEntropy',
+  samples: pairLoss('prob', 'unit', false, 'probabilities in (0, 1) against targets in [0, 1)'),
   nondiff: [1],
   shape: pairShape('binaryCrossEntropy', ['input', 'target']),
   cpu: ({ ins: [p, y], out }) => {
@@ -207,6 +211,7 @@ export const binaryCrossEntropyDef = defineOp<Record<string, never>>({
 /** g (p - y) / max(p (1 - p), 1e-12) / N, PyTorch's formula (its epsilon included). */
 export const binaryCrossEntropyBackwardDef = defineOp<Record<string, never>>({
   name: 'binaryCrossEntropyBackward',
+  samples: pairLoss('prob', 'unit', true, 'its gradient; the loss gradient [] drawn too'),
   nondiff: [1],
   shape: pairBackwardShape('binaryCrossEntropyBackward'),
   cpu: ({ ins: [p, y, g], out }) => {
@@ -222,6 +227,7 @@ export const binaryCrossEntropyBackwardDef = defineOp<Record<string, never>>({
 
 export const bceWithLogitsDef = defineOp<Record<string, never>>({
   name: 'bceWithLogits',
+  samples: pairLoss('any', 'unit', false, 'logits against targets in [0, 1)'),
   nondiff: [1],
   shape: pairShape('bceWithLogits', ['input', 'target']),
   // PyTorch's form, (1 - y) x - min(x, 0) + log(1 + exp(-|x|)): it never exponentiates a
@@ -241,6 +247,7 @@ export const bceWithLogitsDef = defineOp<Record<string, never>>({
 /** (sigmoid(x) - y) g / N */
 export const bceWithLogitsBackwardDef = defineOp<Record<string, never>>({
   name: 'bceWithLogitsBackward',
+  samples: pairLoss('any', 'unit', true, 'its gradient; the loss gradient [] drawn too'),
   nondiff: [1],
   shape: pairBackwardShape('bceWithLogitsBackward'),
   cpu: ({ ins: [x, y, g], out }) => {
@@ -253,6 +260,7 @@ export const bceWithLogitsBackwardDef = defineOp<Record<string, never>>({
 
 export const mseLossDef = defineOp<Record<string, never>>({
   name: 'mseLoss',
+  samples: pairLoss('any', 'any', false, 'the mean of squared differences'),
   shape: pairShape('mseLoss', ['input', 'target']),
   cpu: ({ ins: [a, b], out }) => {
     let total = 0;

@@ -7,6 +7,8 @@ import { fmt } from '../shape.ts';
 import * as cpu from './kernels.ts';
 import { defineOp, f, floatOnly, grid } from './define.ts';
 import { leakyReluBackwardDef, reluBackwardDef, sigmoidBackwardDef, sigmoidScalar, tanhBackwardDef } from './unary.ts';
+import { call, f32, last, matrix, productWork, rightOf, transposed } from './samples.ts';
+import type { OpSamples } from './samples.ts';
 import type { Binding, GpuDispatch, Word } from './define.ts';
 import { chooseMatmul, groupsProblem, matmulTuning } from './matmul-choice.ts';
 import type { MatmulTuning } from './matmul-choice.ts';
@@ -153,6 +155,20 @@ export function productDispatches(a: Shape, b: Shape, attrs: MatmulAttrs, epilog
 
 export const matmulDef = defineOp<MatmulAttrs>({
   name: 'matmul',
+  samples: {
+    roles: ['A [M,K]', 'B [K,N]'],
+    shapesFrom: (s) => [[matrix(s), rightOf(matrix(s))]],
+    // As typed, then with either operand stored transposed (transA, transB).
+    calls: ([a, b]) =>
+      [false, true].flatMap((transA) =>
+        [false, true].map((transB) =>
+          call([f32(transA ? transposed(a!) : a!), f32(transB ? transposed(b!) : b!)], { transA, transB }, transA || transB ? `tA=${transA} tB=${transB}` : undefined),
+        ),
+      ),
+    defaults: [[64, 64], [64, 64]],
+    about: 'A @ B, no transposes; leading dimensions are batches',
+    cpuWork: productWork,
+  },
   shape: (ins: Meta[], attrs) => {
     floatOnly('matmul', ins, ['left operand', 'right operand']);
     const d = matmulDims(ins[0]!.shape, ins[1]!.shape, attrs);
@@ -203,8 +219,24 @@ export function activation(act: LinearActivation, alpha: number): (z: number) =>
  * One kernel (the matmul with an epilogue) where matmul, the bias add and the activation take
  * three; nn.Sequential uses it for a Linear followed by an activation.
  */
+/**
+ * A fused layer's samples: x [.., K] and W [N, K] typed, the bias [N] made, each activation
+ * (the first is the workbench's); N is half of K, at most 17.
+ */
+export function linearSamples(acts: LinearActivation[], about: string): OpSamples<LinearAttrs> {
+  return {
+    roles: ['x [M,K]', 'W [N,K]'],
+    shapesFrom: (s) => [[matrix(s), [Math.min(17, Math.ceil(last(s) / 2)), last(s)]]],
+    calls: ([x, w]) => acts.map((act, i) => call([f32(x!), f32(w!), f32([w![0]!])], { act, alpha: act === 'leakyRelu' ? 0.05 : 0 }, i === 0 ? undefined : act)),
+    defaults: [[64, 64], [64, 64]],
+    about,
+    cpuWork: ([x, w]) => productWork([x!, [...w!].reverse()]),
+  };
+}
+
 export const linearDef = defineOp<LinearAttrs>({
   name: 'linear',
+  samples: linearSamples(['relu', 'none', 'sigmoid', 'tanh', 'leakyRelu'], 'relu(x Wᵀ + b), b [N] drawn too: the fused layer'),
   shape: (ins, { act, alpha }) => {
     floatOnly('linear', ins, ['input', 'weight', 'bias']);
     const [x, w, b] = ins as [Meta, Meta, Meta];

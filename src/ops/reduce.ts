@@ -11,6 +11,8 @@ import { perElement, stridedWords } from './gpu.ts';
 import { LAYOUTS, MAX_DIMS, WG } from './contract.ts';
 import type { Meta } from '../graph/ir.ts';
 import { reshape } from './layout.ts';
+import { call, column, f32, i32, row } from './samples.ts';
+import type { OpSamples } from './samples.ts';
 
 export interface ReduceAttrs {
   /** Axes reduced, normalized and sorted; all axes when the op was called without one. */
@@ -160,8 +162,25 @@ function colSum(rows: number, cols: number, divisor: number, int: boolean): GpuD
   ];
 }
 
+/** The last axis, every axis, the first (kept), two of three; int32 sums take the same kernels. */
+function reduceSamples(int32: boolean): OpSamples<ReduceAttrs> {
+  return {
+    roles: ['x'],
+    shapesFrom: (s) => [[s]],
+    calls: ([x]) => [
+      call([f32(x!)], { axes: [x!.length - 1], keepdim: false }),
+      call([f32(x!)], { axes: x!.map((_, i) => i), keepdim: false }, 'all axes'),
+      call([f32(x!)], { axes: [0], keepdim: true }, 'axis 0 kept'),
+      ...(x!.length === 3 ? [call([f32(x!)], { axes: [0, 2], keepdim: false }, 'axes 0,2')] : []),
+      ...(int32 ? [call([i32(x!, 'small-int')], { axes: [x!.length - 1], keepdim: false }, 'int32')] : []),
+    ],
+    about: 'over the last axis',
+  };
+}
+
 export const sumDef = defineOp<ReduceAttrs>({
   name: 'sum',
+  samples: reduceSamples(true),
   shape: reduceShape('sum'),
   cpu: ({ ins: [x], inShapes: [s], out, attrs }) => cpu.reduceSum(x!, s!, reduceFlags(s!, attrs.axes), out),
   gpu: reduceGpu('sum', false),
@@ -170,6 +189,7 @@ export const sumDef = defineOp<ReduceAttrs>({
 
 export const meanDef = defineOp<ReduceAttrs>({
   name: 'mean',
+  samples: reduceSamples(false),
   shape: reduceShape('mean'),
   cpu: ({ ins: [x], inShapes: [s], out, attrs }) => {
     cpu.reduceSum(x!, s!, reduceFlags(s!, attrs.axes), out);
@@ -185,6 +205,13 @@ export const meanDef = defineOp<ReduceAttrs>({
 
 export const broadcastToDef = defineOp<{ shape: number[] }>({
   name: 'broadcastTo',
+  samples: {
+    roles: ['target'],
+    shapesFrom: (s) => [[s]],
+    // A column copied across the last axis; an int32 row copied down the others.
+    calls: ([t]) => [call([f32(column(t!))], { shape: t! }), call([i32(row(t!), 'small-int')], { shape: t! }, 'int32 row')],
+    about: 'a column (the target with its last dimension 1) copied across the last axis',
+  },
   shape: ([x], { shape }) => {
     const b = broadcastShapes('broadcastTo', x!.shape, shape);
     if (!sameShape(b, shape)) throw new Error(`broadcastTo: ${fmt(x!.shape)} cannot broadcast to ${fmt(shape)}`);
@@ -206,6 +233,17 @@ export const broadcastToDef = defineOp<{ shape: number[] }>({
 
 export const argmaxDef = defineOp<{ axis: number; keepdim: boolean }>({
   name: 'argmax',
+  samples: {
+    roles: ['x'],
+    shapesFrom: (s) => [[s]],
+    calls: ([x]) => [
+      call([f32(x!)], { axis: x!.length - 1, keepdim: false }),
+      call([f32(x!, 'small-int')], { axis: 0, keepdim: true }, 'ties, axis 0'),
+      // int32 input (argmax_i32), with ties: the first maximum wins.
+      call([i32(x!, 'small-int')], { axis: x!.length - 1, keepdim: false }, 'int32'),
+    ],
+    about: 'along the last axis',
+  },
   shape: ([x], { axis, keepdim }) => {
     if (x!.shape[axis] === 0) throw new Error(`argmax: axis ${axis} of ${fmt(x!.shape)} is empty`);
     const shape = keepdim ? x!.shape.map((d, i) => (i === axis ? 1 : d)) : x!.shape.filter((_, i) => i !== axis);

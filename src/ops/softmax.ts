@@ -8,9 +8,11 @@ import { defineOp, floatOnly, grid } from './define.ts';
 import type { Arr, GpuRule } from './define.ts';
 import type { Shape } from '../shape.ts';
 import { sum } from './reduce.ts';
-import { exp } from './unary.ts';
+import { exp } from './unary-ops.ts';
 import { reshape } from './layout.ts';
 import { LAYOUTS } from './contract.ts';
+import { call, f32 } from './samples.ts';
+import type { OpSamples } from './samples.ts';
 
 function softmaxRows(x: Arr, shape: Shape, axis: number, out: Arr, log: boolean): void {
   const { outer, len, inner } = cpu.axisSplit(shape, axis);
@@ -46,8 +48,17 @@ function softmaxGpu(log: boolean): GpuRule<{ axis: number }> {
   };
 }
 
+/** Along the last axis and along the first. */
+const alongAxes: OpSamples<{ axis: number }> = {
+  roles: ['x'],
+  shapesFrom: (s) => [[s]],
+  calls: ([x]) => [call([f32(x!)], { axis: x!.length - 1 }), call([f32(x!)], { axis: 0 }, 'axis 0')],
+  about: 'along the last axis',
+};
+
 export const softmaxDef = defineOp<{ axis: number }>({
   name: 'softmax',
+  samples: alongAxes,
   shape: (ins) => {
     floatOnly('softmax', ins);
     return ins[0]!;
@@ -60,6 +71,7 @@ export const softmaxDef = defineOp<{ axis: number }>({
 
 export const logSoftmaxDef = defineOp<{ axis: number }>({
   name: 'logSoftmax',
+  samples: alongAxes,
   shape: (ins) => {
     floatOnly('logSoftmax', ins);
     return ins[0]!;

@@ -1,5 +1,7 @@
-// Elementwise math and activations. Activations get dedicated backward ops (one kernel
-// each on the GPU) computed from the saved output or input, as PyTorch does.
+// The unary family (shaders/unary.wgsl): the helper every unary op is made with, its GPU
+// rule, and the activations' backward ops. The ops themselves, one line each, are in
+// src/ops/unary-ops.ts. Activations get dedicated backward ops (one kernel each on the GPU)
+// computed from the saved output or input, as PyTorch does.
 import { apply } from '../engine/recorder.ts';
 import type { Tensor } from '../tensor.ts';
 import * as cpu from './kernels.ts';
@@ -7,11 +9,12 @@ import { defineOp, floatOnly, grid, secondOrder } from './define.ts';
 import type { Binding, GpuRule, GradRule, NoAttrs, NotDifferentiable, OpDef, Word } from './define.ts';
 import type { Meta } from '../graph/ir.ts';
 import { fmt, sameShape, sizeOf } from '../shape.ts';
-import { mul, div } from './elementwise.ts';
 import { LAYOUTS, OP_CODES } from './contract.ts';
+import { savedAndGradient, unary as unarySamples } from './samples.ts';
+import type { Domain } from './samples.ts';
 
 
-const sameAsInput = (op: string) => (ins: Meta[]): Meta => {
+export const sameAsInput = (op: string) => (ins: Meta[]): Meta => {
   floatOnly(op, ins);
   return ins[0]!;
 };
@@ -26,7 +29,7 @@ export const BACKWARD_OP = {
 };
 
 /** One thread per element; the slope serves leakyRelu (unused by the other functions). */
-function unaryGpu<A extends { alpha?: number }>(entry: 'unary' | 'backward', op: number): GpuRule<A> {
+export function unaryGpu<A extends { alpha?: number }>(entry: 'unary' | 'backward', op: number): GpuRule<A> {
   return ({ outShape, attrs }) => {
     const n = sizeOf(outShape);
     const bind: Binding[] = entry === 'unary' ? [{ input: 0 }, 'out'] : [{ input: 0 }, { input: 1 }, 'out'];
@@ -35,15 +38,34 @@ function unaryGpu<A extends { alpha?: number }>(entry: 'unary' | 'backward', op:
   };
 }
 
-function unaryOp(name: keyof typeof UNARY_OP, f: (x: number) => number, grad: GradRule<NoAttrs> | NotDifferentiable): OpDef<NoAttrs> {
-  return defineOp<NoAttrs>({
-    name,
-    shape: sameAsInput(name),
-    cpu: ({ ins: [x], out }) => cpu.unary(x!, out, f),
-    gpu: unaryGpu('unary', UNARY_OP[name]),
-    grad,
-  });
+/** A public function of a tensor that carries its op: the registry finds the op as `fn.op`. */
+export type OpFunction<F, A> = F & { readonly op: OpDef<A> };
+
+export function withOp<F extends (...args: never[]) => Tensor, A>(fn: F, op: OpDef<A>): OpFunction<F, A> {
+  return Object.assign(fn, { op });
 }
+
+/**
+ * The helper a unary op is made with, for a table of op codes (OP_CODES.UNARY; a test passes
+ * an extended copy): one line makes the op, its samples (any shape, values in `domain`) and the
+ * public function `(x) => Tensor` that records it, which carries the op as `.op`.
+ */
+export function unaryOpsFor<C extends Readonly<Record<string, number>>>(codes: C) {
+  return (name: keyof C & string, f: (x: number) => number, grad: GradRule<NoAttrs> | NotDifferentiable, domain: Domain = 'any'): OpFunction<(x: Tensor) => Tensor, NoAttrs> => {
+    const op = defineOp<NoAttrs>({
+      name,
+      shape: sameAsInput(name),
+      cpu: ({ ins: [x], out }) => cpu.unary(x!, out, f),
+      gpu: unaryGpu('unary', codes[name]!),
+      grad,
+      samples: unarySamples(domain),
+    });
+    return withOp((x: Tensor): Tensor => apply(op, [x], {}), op);
+  };
+}
+
+/** A unary op of shaders/unary.wgsl's `switch OP` (src/ops/unary-ops.ts makes them). */
+export const unaryOp = unaryOpsFor(UNARY_OP);
 
 /** Stable for any x: never exponentiates a large positive number. */
 export function sigmoidScalar(x: number): number {
@@ -52,38 +74,11 @@ export function sigmoidScalar(x: number): number {
   return e / (1 + e);
 }
 
-export const negDef = unaryOp('neg', (x) => -x, ({ g }) => [neg(g)]);
-export const expDef = unaryOp('exp', Math.exp, ({ g, out }) => [mul(g, out)]);
-export const logDef = unaryOp('log', Math.log, ({ g, inputs: [x] }) => [div(g, x!)]);
-export const squareDef = unaryOp('square', (x) => x * x, ({ g, inputs: [x] }) => [mul(g, mul(x!, 2))]);
-// abs: gradient sign(x), 0 at x = 0 (as PyTorch).
-export const absDef = unaryOp('abs', Math.abs, ({ g, inputs: [x] }) => [mul(g, sign(x!))]);
-export const sqrtDef = unaryOp('sqrt', Math.sqrt, ({ g, out }) => [div(g, mul(out, 2))]);
-export const sinDef = unaryOp('sin', Math.sin, ({ g, inputs: [x] }) => [mul(g, cos(x!))]);
-export const cosDef = unaryOp('cos', Math.cos, ({ g, inputs: [x] }) => [neg(mul(g, sin(x!)))]);
-// sign(NaN) = 0, as PyTorch (NumPy gives NaN).
-export const signDef = unaryOp('sign', (x) => (x > 0 ? 1 : x < 0 ? -1 : 0), {
+// sign(NaN) = 0, as PyTorch (NumPy gives NaN). Not public: it serves the gradient of abs.
+export const sign = unaryOp('sign', (x) => (x > 0 ? 1 : x < 0 ? -1 : 0), {
   notDifferentiable: 'sign is piecewise constant; it serves the gradient of abs',
-});
-
-export const sigmoidDef = unaryOp('sigmoid', sigmoidScalar, ({ g, out }) => [apply(sigmoidBackwardDef, [out, g], {})]);
-// Math.tanh saturates to +-1 for large |x| instead of overflowing.
-export const tanhDef = unaryOp('tanh', Math.tanh, ({ g, out }) => [apply(tanhBackwardDef, [out, g], {})]);
-// relu(NaN) = NaN and relu'(0) = 0, as PyTorch. The gradient is read off the output, which
-// is positive (or NaN) exactly where the input is: so the pre-activation need not be kept,
-// and a Linear layer before it fuses with it (src/passes/fuse.ts).
-export const reluDef = unaryOp('relu', (x) => (x > 0 || Number.isNaN(x) ? x : 0), ({ g, out }) => [apply(reluBackwardDef, [out, g], {})]);
-
-export const leakyReluDef = defineOp<{ alpha: number }>({
-  name: 'leakyRelu',
-  shape: (ins, { alpha }) => {
-    if (!Number.isFinite(alpha)) throw new Error(`leakyRelu: negative slope must be a finite number, got ${alpha}`);
-    return sameAsInput('leakyRelu')(ins);
-  },
-  cpu: ({ ins: [x], out, attrs: { alpha } }) => cpu.unary(x!, out, (v) => (v > 0 ? v : alpha * v)),
-  gpu: unaryGpu('unary', UNARY_OP.leakyRelu),
-  grad: ({ g, inputs: [x], attrs }) => [apply(leakyReluBackwardDef, [x!, g], attrs)],
-});
+}, 'small-int');
+export const signDef = sign.op;
 
 // ---- backward ops: (saved tensor, upstream gradient) -> input gradient --------------------
 
@@ -96,7 +91,8 @@ function backwardShape(op: string) {
   };
 }
 
-function backwardOp(name: keyof typeof BACKWARD_OP, f: (saved: number, g: number, alpha: number) => number): OpDef<NoAttrs> {
+/** `saved`: the domain of the saved tensor (sigmoid's and tanh's output lie in [0, 1] and [-1, 1]). */
+function backwardOp(name: keyof typeof BACKWARD_OP, f: (saved: number, g: number, alpha: number) => number, saved: Domain): OpDef<NoAttrs> {
   return defineOp<NoAttrs>({
     name,
     shape: backwardShape(name),
@@ -105,6 +101,7 @@ function backwardOp(name: keyof typeof BACKWARD_OP, f: (saved: number, g: number
     },
     gpu: unaryGpu('backward', BACKWARD_OP[name]),
     grad: secondOrder,
+    samples: savedAndGradient(saved),
   });
 }
 
@@ -117,9 +114,9 @@ export const actBackward: Record<keyof typeof BACKWARD_OP, (saved: number, g: nu
   leakyReluBackward: (x, g, alpha) => (x > 0 ? g : alpha * g),
 };
 
-export const sigmoidBackwardDef = backwardOp('sigmoidBackward', actBackward.sigmoidBackward);
-export const tanhBackwardDef = backwardOp('tanhBackward', actBackward.tanhBackward);
-export const reluBackwardDef = backwardOp('reluBackward', actBackward.reluBackward);
+export const sigmoidBackwardDef = backwardOp('sigmoidBackward', actBackward.sigmoidBackward, 'unit');
+export const tanhBackwardDef = backwardOp('tanhBackward', actBackward.tanhBackward, 'unit');
+export const reluBackwardDef = backwardOp('reluBackward', actBackward.reluBackward, 'any');
 export const leakyReluBackwardDef = defineOp<{ alpha: number }>({
   name: 'leakyReluBackward',
   shape: backwardShape('leakyReluBackward'),
@@ -128,21 +125,5 @@ export const leakyReluBackwardDef = defineOp<{ alpha: number }>({
   },
   gpu: unaryGpu('backward', BACKWARD_OP.leakyReluBackward),
   grad: secondOrder,
+  samples: savedAndGradient('any', { alpha: 0.05 }),
 });
-
-// ---- functional API -----------------------------------------------------------------------
-
-export const neg = (x: Tensor): Tensor => apply(negDef, [x], {});
-export const exp = (x: Tensor): Tensor => apply(expDef, [x], {});
-export const log = (x: Tensor): Tensor => apply(logDef, [x], {});
-export const square = (x: Tensor): Tensor => apply(squareDef, [x], {});
-export const abs = (x: Tensor): Tensor => apply(absDef, [x], {});
-export const sqrt = (x: Tensor): Tensor => apply(sqrtDef, [x], {});
-export const sin = (x: Tensor): Tensor => apply(sinDef, [x], {});
-export const cos = (x: Tensor): Tensor => apply(cosDef, [x], {});
-const sign = (x: Tensor): Tensor => apply(signDef, [x], {});
-export const sigmoid = (x: Tensor): Tensor => apply(sigmoidDef, [x], {});
-export const tanh = (x: Tensor): Tensor => apply(tanhDef, [x], {});
-export const relu = (x: Tensor): Tensor => apply(reluDef, [x], {});
-/** PyTorch's default negative slope is 0.01. */
-export const leakyRelu = (x: Tensor, alpha = 0.01): Tensor => apply(leakyReluDef, [x], { alpha });

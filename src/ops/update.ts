@@ -7,6 +7,8 @@ import type { Binding, GpuDispatch, Word } from './define.ts';
 import type { Meta } from '../graph/ir.ts';
 import type { Arr } from './define.ts';
 import { LAYOUTS, OP_CODES } from './contract.ts';
+import { EFFECT, call, f32, i32 } from './samples.ts';
+import type { SampleCall } from './samples.ts';
 
 const inPlace = { notDifferentiable: 'an in-place update, run under noGrad' };
 
@@ -21,9 +23,23 @@ function sameShapes(op: string, ins: Meta[], names: string[]): Meta {
 }
 
 
+/** A multi-tensor step's call: the state arena (`perParam` words per element), then each parameter and its gradient. */
+function multiCall<A>(params: number[][], perParam: number, attrs: A, scalars: number[]): SampleCall<A & MultiAttrs> {
+  const sizes = params.map((s) => s.reduce((a, b) => a * b, 1));
+  const offsets = sizes.map((_, j) => perParam * sizes.slice(0, j).reduce((a, b) => a + b, 0));
+  const arena = Math.max(1, perParam * sizes.reduce((a, b) => a + b, 0));
+  return { inputs: [f32([arena], 'positive'), ...params.flatMap((s) => [f32(s), f32(s)])], attrs: { ...attrs, offsets }, scalars };
+}
+
 /** dst := src */
 export const assignDef = defineOp<Record<string, never>>({
   name: 'assign',
+  samples: {
+    roles: ['destination', 'source'],
+    shapesFrom: (s) => [[s, s]],
+    calls: ([d, s]) => [call([f32(d!), f32(s!)], {})],
+    leftOut: EFFECT,
+  },
   effect: { writes: [0] },
   shape: (ins) => sameShapes('assign', ins, ['destination', 'source']),
   cpu: ({ ins: [dst, src] }) => dst!.set(src!),
@@ -41,6 +57,19 @@ export const assignDef = defineOp<Record<string, never>>({
  */
 export const assignRangeDef = defineOp<Record<string, never>>({
   name: 'assignRange',
+  samples: {
+    roles: ['destination', 'source'],
+    // A row of the destination written at its middle row (the offset is the scalar).
+    shapesFrom: (s) => [[s, s.length > 1 ? s.slice(1) : [1]]],
+    calls: ([d, s]) => {
+      const at = Math.floor(d![0]! / 2) * s!.reduce((a, b) => a * b, 1);
+      return [
+        { inputs: [f32(d!), f32(s!)], attrs: {}, scalars: [at] },
+        { inputs: [i32(d!, 'small-int'), i32(s!, 'small-int')], attrs: {}, scalars: [at], variant: 'int32' },
+      ];
+    },
+    leftOut: EFFECT,
+  },
   effect: { writes: [0] },
   shape: ([dst, src]) => {
     if (dst!.dtype !== src!.dtype) throw new Error(`assignRange: source ${fmt(src!.shape)} ${src!.dtype} does not match destination ${fmt(dst!.shape)} ${dst!.dtype}`);
@@ -148,6 +177,15 @@ const MULTI_WRITES = [0, ...Array.from({ length: MULTI_MAX }, (_, j) => 1 + 2 * 
  */
 export const adamMultiDef = defineOp<MultiAttrs>({
   name: 'adamMulti',
+  samples: {
+    roles: ['parameters'],
+    // Two parameters of different sizes, with step counts 3 and 1 (then 7, 2): each one's bias corrections are its own.
+    shapesFrom: (s) => [[s, [7]]],
+    calls: (params) => [
+      multiCall(params, 2, {}, [0.01, 0.9, 0.999, 1e-8, 0.01, ...params.flatMap((_, j) => [1 - 0.9 ** [3, 1, 7, 2][j % 4]!, 1 - 0.999 ** [3, 1, 7, 2][j % 4]!])]),
+    ],
+    leftOut: EFFECT,
+  },
   effect: { writes: MULTI_WRITES },
   shape: multiShape('adamMulti', 2),
   cpu: ({ ins: [state, ...pairs], attrs, scalars: [lr, b1, b2, eps, wd, ...bc] }) => {
@@ -178,6 +216,18 @@ export const adamMultiDef = defineOp<MultiAttrs>({
  */
 export const sgdMultiDef = defineOp<MultiAttrs & { momentum: boolean; nesterov: boolean }>({
   name: 'sgdMulti',
+  samples: {
+    roles: ['parameters'],
+    shapesFrom: (s) => [[s, [7]]],
+    // Scalars: lr, momentum, dampening, weight decay, then per parameter whether its momentum starts now.
+    calls: (params) => [
+      multiCall(params, 0, { momentum: false, nesterov: false }, [0.1, 0, 0, 0.01, ...params.map(() => 0)]),
+      // Every other parameter's momentum buffer starts at this step.
+      { ...multiCall(params, 1, { momentum: true, nesterov: false }, [0.1, 0.9, 0.1, 0.01, ...params.map((_, j) => (j % 2 ? 0 : 1))]), variant: 'momentum' },
+      { ...multiCall(params, 1, { momentum: true, nesterov: true }, [0.1, 0.9, 0, 0, ...params.map((_, j) => j % 2)]), variant: 'nesterov' },
+    ],
+    leftOut: EFFECT,
+  },
   effect: { writes: MULTI_WRITES },
   shape: (ins, attrs) => multiShape('sgdMulti', attrs.momentum ? 1 : 0)(ins, attrs),
   cpu: ({ ins: [state, ...pairs], attrs, scalars: [lr, momentum, dampening, wd, ...first] }) => {
@@ -205,6 +255,13 @@ const HISTORY_VALUES_PER_DISPATCH = 6;
 /** history[row, j] := value_j (each a one-element tensor). Scalar: [row]. */
 export const historyWriteDef = defineOp<Record<string, never>>({
   name: 'historyWrite',
+  samples: {
+    roles: ['history [R,K]'],
+    // K one-element values written at row R / 2 (the scalar); a wide history would bind hundreds.
+    shapesFrom: (s) => (s.length === 2 && s[1]! <= 8 ? [[s]] : []),
+    calls: ([h]) => [{ inputs: [f32(h!), ...Array.from({ length: h![1]! }, () => f32([]))], attrs: {}, scalars: [Math.floor(h![0]! / 2)] }],
+    leftOut: EFFECT,
+  },
   effect: { writes: [0] },
   shape: (ins) => {
     const [h, ...values] = ins;

@@ -8,7 +8,8 @@ import { sizeOf } from '../shape.ts';
 import type { OpDef } from '../ops/define.ts';
 import { linearDef, matmulDef } from '../ops/matmul.ts';
 import type { LinearActivation, MatmulAttrs } from '../ops/matmul.ts';
-import { leakyReluBackwardDef, leakyReluDef, reluBackwardDef, reluDef, sigmoidBackwardDef, sigmoidDef, tanhBackwardDef, tanhDef } from '../ops/unary.ts';
+import { leakyReluBackwardDef, reluBackwardDef, sigmoidBackwardDef, tanhBackwardDef } from '../ops/unary.ts';
+import { leakyRelu, relu, sigmoid, tanh } from '../ops/unary-ops.ts';
 import type { ActBackward } from '../ops/fused.ts';
 import { linearParamGradDef, linearPreDef, matmulActBackwardDef, softmaxCrossEntropyFusedDef } from '../ops/fused.ts';
 import { sumDef } from '../ops/reduce.ts';
@@ -21,10 +22,10 @@ import type { Group } from '../graph/plan.ts';
 export const FUSED_XENT_MAX = 1 << 14;
 
 const ACTIVATIONS = new Map<OpDef<any>, LinearActivation>([
-  [reluDef, 'relu'],
-  [sigmoidDef, 'sigmoid'],
-  [tanhDef, 'tanh'],
-  [leakyReluDef, 'leakyRelu'],
+  [relu.op, 'relu'],
+  [sigmoid.op, 'sigmoid'],
+  [tanh.op, 'tanh'],
+  [leakyRelu.op, 'leakyRelu'],
 ]);
 const BACKWARDS = new Map<OpDef<any>, ActBackward>([
   [reluBackwardDef, 'reluBackward'],

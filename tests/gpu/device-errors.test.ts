@@ -9,6 +9,7 @@ import { registerShaderSource } from '../../src/backend/webgpu/shaders.ts';
 import type { WebGpuBackend } from '../../src/backend/webgpu/backend.ts';
 import { registry } from '../../src/ops/registry.ts';
 import { startWebGpu } from './setup.ts';
+import { noSamples } from '../../src/ops/samples.ts';
 
 beforeAll(startWebGpu);
 afterAll(async () => {
@@ -29,6 +30,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 
 const brokenOp = defineOp<Record<string, never>>({
   name: 'testBroken',
+  samples: noSamples('a test op, outside the registry'),
   shape: () => ({ shape: [4], dtype: 'float32' }),
   cpu: () => {},
   gpu: () => [{ shader: 'test_broken', entry: 'main', bind: ['out'], words: () => [4], workgroups: grid(4) }],
@@ -39,6 +41,7 @@ const brokenOp = defineOp<Record<string, never>>({
 // validation error at dispatch time.
 const tooManyGroups = defineOp<Record<string, never>>({
   name: 'testTooManyGroups',
+  samples: noSamples('a test op, outside the registry'),
   shape: () => ({ shape: [4], dtype: 'float32' }),
   cpu: () => {},
   gpu: ({ outShape }) =>

@@ -28,6 +28,7 @@ import { defineOp } from '../../src/ops/define.ts';
 import { assignDef } from '../../src/ops/update.ts';
 import { linear } from '../../src/ops/matmul.ts';
 import { rejectsWith, throwsWith } from '../support/expect-error.ts';
+import { noSamples } from '../../src/ops/samples.ts';
 
 afterAll(async () => {
   await setBackend('cpu');
@@ -36,6 +37,7 @@ afterAll(async () => {
 /** An op that fails when it runs, on either backend: its kernel throws. */
 const failsWhenRun = defineOp<Record<string, never>>({
   name: 'testFailsWhenRun',
+  samples: noSamples('a test op, outside the registry'),
   shape: () => ({ shape: [2], dtype: 'float32' }),
   cpu: () => {
     throw new Error('testFailsWhenRun: this op always fails when it runs');

@@ -1,177 +1,33 @@
 // The registry walk: every differentiable op has a float64 central-difference gradient
-// check on several shapes (1-element and non-square among them); an op without one fails.
+// check on several shapes (1-element and non-square among them), derived from its samples
+// (OpDef.samples) at small shapes (tests/shared/gradcheck.ts); an op without one fails.
+// Public functions written with other ops (composites) are checked through the function.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry } from '../../src/ops/registry.ts';
 import type { OpName } from '../../src/ops/registry.ts';
 import { isDifferentiable } from '../../src/ops/define.ts';
 import type { OpDef } from '../../src/ops/define.ts';
-import { RandomState } from '../../src/numpy-random.ts';
 import * as sg from '../../src/index.ts';
-import {
-  F,
-  Tensor,
-  abs,
-  argmax,
-  broadcastTo,
-  cat,
-  cos,
-  div,
-  exp,
-  indexSelect,
-  leakyRelu,
-  log,
-  logSoftmax,
-  manualSeed,
-  matmul,
-  mean,
-  neg,
-  noGrad,
-  pow,
-  relu,
-  setBackend,
-  sigmoid,
-  sin,
-  softmax,
-  sqrt,
-  square,
-  squeeze,
-  stack,
-  sum,
-  tanh,
-  tensor,
-  transpose,
-  unsqueeze,
-  where,
-} from '../../src/index.ts';
-import { copy } from '../../src/ops/layout.ts';
-import { linear } from '../../src/ops/matmul.ts';
-import { softmaxCrossEntropy } from '../../src/ops/loss.ts';
-
-/** How an input is sampled: away from kinks and outside the domain's edges. */
-type Kind =
-  | 'any' // uniform in [-2, 2], |x| >= 0.1 (away from the kinks of relu, abs, ...)
-  | 'positive' // [0.2, 2]
-  | 'prob' // (0.05, 0.95)
-  | 'target' // [0, 1] (a fixed target: not differentiated)
-  | { labels: number } // int32 class labels in [0, n)
-  | { index: number } // int32 row indices in [0, n)
-  | 'mask'; // int32 0/1
-
-interface Input {
-  shape: number[];
-  kind?: Kind;
-}
+import { F, Tensor, argmax, setBackend, squeeze, stack, tensor, unsqueeze } from '../../src/index.ts';
+import { checkGradient, opGradChecks } from '../shared/gradcheck.ts';
+import type { GradCheck, GradInput } from '../shared/gradcheck.ts';
+import type { Domain } from '../../src/ops/samples.ts';
 
 interface GradCase {
-  /** Several shape sets; each entry lists the op's inputs. */
-  shapes: Input[][];
+  /** Several shape sets; each entry lists the function's inputs. */
+  shapes: GradInput[][];
   fn: (...xs: Tensor[]) => Tensor;
+  /** Inputs that take no gradient (a target). */
+  nondiff?: number[];
 }
 
-const s = (...shapes: number[][]): Input[] => shapes.map((shape) => ({ shape }));
-const k = (kind: Kind, shape: number[]): Input => ({ shape, kind });
+const s = (...shapes: number[][]): GradInput[] => shapes.map((shape) => ({ shape }));
+const k = (domain: Domain, shape: number[]): GradInput => ({ shape, domain });
 
-// Keyed by op name (tsc rejects a name that is not in the registry); the first test
-// below fails for any differentiable op that has no entry here.
-const cases: Partial<Record<OpName, GradCase>> = {
-  matmul: {
-    shapes: [s([1, 1], [1, 1]), s([3, 5], [5, 2]), s([7, 4], [4, 3]), s([2, 3, 4], [2, 4, 5]), s([3, 4], [2, 4, 2]), s([2, 3, 4], [4, 2])],
-    fn: (a, b) => matmul(a, b),
-  },
-  linear: {
-    shapes: [s([1, 1], [1, 1], [1]), s([5, 3], [4, 3], [4]), s([2, 3, 4], [5, 4], [5])],
-    // Each activation, picked by the input's shape so every shape set sees a different one.
-    fn: (x, w, b) => linear(x, w, b, (['tanh', 'sigmoid', 'leakyRelu', 'relu', 'none'] as const)[x.size % 5]!, 0.05),
-  },
-  add: { shapes: [s([1], [1]), s([3, 4], [3, 4]), s([3, 1], [1, 4]), s([2, 3, 4], [4]), s([5, 3], [])], fn: (a, b) => a.add(b) },
-  sub: { shapes: [s([1], [1]), s([3, 4], [3, 4]), s([3, 1], [1, 4]), s([2, 3, 4], [3, 1])], fn: (a, b) => a.sub(b) },
-  mul: { shapes: [s([1], [1]), s([3, 4], [3, 4]), s([3, 1], [1, 4]), s([2, 3, 4], [4])], fn: (a, b) => a.mul(b) },
-  div: {
-    shapes: [
-      [k('any', [1]), k('positive', [1])],
-      [k('any', [3, 4]), k('positive', [3, 4])],
-      [k('any', [3, 1]), k('positive', [1, 4])],
-      [k('any', [2, 5]), k('positive', [5])],
-    ],
-    fn: (a, b) => div(a, b),
-  },
-  pow: {
-    shapes: [
-      [k('positive', [1]), k('any', [1])],
-      [k('positive', [3, 4]), k('any', [3, 4])],
-      [k('positive', [2, 3]), k('any', [1, 3])],
-    ],
-    fn: (a, b) => pow(a, b),
-  },
-  where: {
-    shapes: [
-      [k('mask', [1]), k('any', [1]), k('any', [1])],
-      [k('mask', [3, 4]), k('any', [3, 4]), k('any', [3, 4])],
-      [k('mask', [3, 1]), k('any', [1, 4]), k('any', [3, 4])],
-    ],
-    fn: (c, a, b) => where(c, a, b),
-  },
-  neg: { shapes: [s([1]), s([3, 5])], fn: (x) => neg(x) },
-  exp: { shapes: [s([1]), s([3, 5])], fn: (x) => exp(x) },
-  log: { shapes: [[k('positive', [1])], [k('positive', [3, 5])]], fn: (x) => log(x) },
-  square: { shapes: [s([1]), s([4, 3])], fn: (x) => square(x) },
-  abs: { shapes: [s([1]), s([4, 3])], fn: (x) => abs(x) },
-  sqrt: { shapes: [[k('positive', [1])], [k('positive', [3, 5])]], fn: (x) => sqrt(x) },
-  sin: { shapes: [s([1]), s([3, 5])], fn: (x) => sin(x) },
-  cos: { shapes: [s([1]), s([3, 5])], fn: (x) => cos(x) },
-  sigmoid: { shapes: [s([1]), s([3, 5]), s([2, 3, 2])], fn: (x) => sigmoid(x) },
-  tanh: { shapes: [s([1]), s([3, 5])], fn: (x) => tanh(x) },
-  relu: { shapes: [s([1]), s([3, 5])], fn: (x) => relu(x) },
-  leakyRelu: { shapes: [s([1]), s([3, 5])], fn: (x) => leakyRelu(x, 0.05) },
-  sum: {
-    shapes: [s([1]), s([3, 5]), s([2, 3, 4])],
-    fn: (x) => (x.ndim === 3 ? sum(x, [0, 2], true) : x.ndim === 2 ? sum(x, 1) : sum(x)),
-  },
-  mean: {
-    shapes: [s([1]), s([3, 5]), s([2, 3, 4])],
-    fn: (x) => (x.ndim === 3 ? mean(x, -1) : x.ndim === 2 ? mean(x, 0, true) : mean(x)),
-  },
-  broadcastTo: { shapes: [s([1]), s([3, 1]), s([4])], fn: (x) => broadcastTo(x, x.ndim === 2 ? [2, 3, 5] : [3, 4]) },
-  softmax: { shapes: [s([1, 1]), s([3, 5]), s([2, 3, 4])], fn: (x) => softmax(x, x.ndim === 3 ? 1 : -1) },
-  logSoftmax: { shapes: [s([1, 1]), s([3, 5]), s([2, 3, 4])], fn: (x) => logSoftmax(x, x.ndim === 3 ? 0 : -1) },
-  softmaxCrossEntropy: {
-    shapes: [
-      [k('any', [1, 1]), k({ labels: 1 }, [1])],
-      [k('any', [4, 3]), k({ labels: 3 }, [4])],
-      [k('any', [7, 10]), k({ labels: 10 }, [7])],
-    ],
-    fn: (x, y) => softmaxCrossEntropy(x, y),
-  },
-  binaryCrossEntropy: {
-    shapes: [
-      [k('prob', [1]), k('target', [1])],
-      [k('prob', [3, 4]), k('target', [3, 4])],
-    ],
-    fn: (p, y) => F.binaryCrossEntropy(p, y),
-  },
-  bceWithLogits: {
-    shapes: [
-      [k('any', [1]), k('target', [1])],
-      [k('any', [5, 3]), k('target', [5, 3])],
-    ],
-    fn: (x, y) => F.bceWithLogits(x, y),
-  },
-  mseLoss: { shapes: [s([1], [1]), s([3, 4], [3, 4])], fn: (a, b) => F.mseLoss(a, b) },
-  // The mask is drawn at record time; the harness reseeds before every evaluation.
-  dropout: { shapes: [s([1]), s([6, 7])], fn: (x) => F.dropout(x, 0.3, true) },
-  reshape: { shapes: [s([1]), s([3, 4])], fn: (x) => x.reshape(x.size === 1 ? [1, 1] : [2, 6]) },
-  copy: { shapes: [s([1]), s([3, 4])], fn: (x) => copy(x) },
-  transpose: { shapes: [s([1, 1]), s([3, 5]), s([2, 3, 4])], fn: (x) => (x.ndim === 3 ? transpose(x, 0, 2) : x.T) },
-  cat: { shapes: [s([1], [1]), s([2, 3], [2, 5]), s([3, 2, 2], [1, 2, 2])], fn: (a, b) => cat([a, b], a.ndim === 2 ? 1 : 0) },
-  narrow: { shapes: [s([1]), s([4, 5]), s([3, 6])], fn: (x) => (x.ndim === 1 ? x.narrow(0, 0, 1) : x.narrow(1, 1, 3)) },
-  indexSelect: {
-    shapes: [
-      [k('any', [1, 1]), k({ index: 1 }, [1])],
-      [k('any', [5, 3]), k({ index: 5 }, [7])],
-    ],
-    fn: (x, idx) => indexSelect(x, idx),
-  },
-};
+/** Each differentiable op's checks, from its samples. */
+const opChecks = new Map<string, GradCheck[]>(
+  (Object.entries(registry) as [string, OpDef<any>][]).filter(([, def]) => isDifferentiable(def)).map(([name, def]) => [name, opGradChecks(def)]),
+);
 
 // Public functions written with other ops, or a registry op under another name: checked
 // through the public function itself, keyed by the name a user calls.
@@ -189,8 +45,9 @@ const composites: Record<string, GradCase> = {
     fn: (x, y) => F.crossEntropy(x, y),
   },
   'F.binaryCrossEntropyWithLogits': {
-    shapes: [[k('any', [3, 2]), k('target', [3, 2])]],
+    shapes: [[k('any', [3, 2]), k('unit', [3, 2])]],
     fn: (x, y) => F.binaryCrossEntropyWithLogits(x, y),
+    nondiff: [1],
   },
   'Tensor.clone': { shapes: [s([1]), s([3, 4])], fn: (x) => x.clone().mul(x) },
   'Tensor.view': { shapes: [s([1]), s([3, 4])], fn: (x) => x.view(-1, 1) },
@@ -204,7 +61,7 @@ const composites: Record<string, GradCase> = {
 const notDifferentiated: Record<string, string> = {
   ...Object.fromEntries(['tensor', 'rand', 'randn', 'randint', 'randperm', 'full', 'zeros', 'ones', 'zerosLike', 'onesLike', 'arange', 'linspace'].map((n) => [n, 'makes a new leaf tensor'])),
   ...Object.fromEntries(['eq', 'gt', 'lt', 'argmax', 'cast', 'Tensor.int'].map((n) => [n, 'int32 result or float-to-float cast: no gradient (checked below)'])),
-  ...Object.fromEntries(['setBackend', 'backendStats', 'flush', 'gpuTimeMs', 'noGrad', 'manualSeed', 'initialSeed', 'generatorKind', 'runSteps', 'inspectRuns', 'describeLastRun', 'kernelSource', 'setKernelSource', 'checkNextRun'].map((n) => [n, 'engine control, not a function of tensors'])),
+  ...Object.fromEntries(['setBackend', 'backendStats', 'flush', 'gpuTimeMs', 'noGrad', 'manualSeed', 'initialSeed', 'generatorKind', 'runSteps', 'inspectRuns', 'describeLastRun', 'kernelSource', 'setKernelSource', 'checkNextRun', 'listOps'].map((n) => [n, 'engine control or listing, not a function of tensors'])),
   ...Object.fromEntries(
     ['numel', 'requiresGrad_', 'assertUsable', 'hostValues', 'keep', 'data', 'data64', 'item', 'array', 'dispose', 'backward', 'toString', 'detach'].map((n) => [`Tensor.${n}`, 'reads, frees or cuts the tensor from the graph']),
   ),
@@ -227,43 +84,6 @@ function publicFunctions(): string[] {
   return names;
 }
 
-const rs = new RandomState(20261123);
-
-function sample(input: Input): { values: Float64Array | Int32Array; dtype: 'float32' | 'int32'; differentiable: boolean } {
-  const n = input.shape.reduce((a, b) => a * b, 1);
-  const kind = input.kind ?? 'any';
-  const u = (): number => rs.randomSample() as number;
-  if (typeof kind === 'object') {
-    const range = 'labels' in kind ? kind.labels : kind.index;
-    return { values: Int32Array.from({ length: n }, () => Math.floor(u() * range)), dtype: 'int32', differentiable: false };
-  }
-  if (kind === 'mask') return { values: Int32Array.from({ length: n }, () => (u() < 0.5 ? 1 : 0)), dtype: 'int32', differentiable: false };
-  const f = (): number => {
-    switch (kind) {
-      case 'positive':
-        return 0.2 + 1.8 * u();
-      case 'prob':
-        return 0.05 + 0.9 * u();
-      case 'target':
-        return u();
-      default: {
-        const m = 0.1 + 1.9 * u();
-        return u() < 0.5 ? -m : m;
-      }
-    }
-  };
-  return { values: Float64Array.from({ length: n }, f), dtype: 'float32', differentiable: kind !== 'target' };
-}
-
-/** Scalar objective: a fixed random weighting of the output, so every output element counts. */
-function objective(c: GradCase, values: (Float64Array | Int32Array)[], inputs: Input[], weights: Float64Array, requiresGrad: boolean[]) {
-  manualSeed(7);
-  const xs = values.map((v, i) => tensor(v, { shape: inputs[i]!.shape, dtype: v instanceof Int32Array ? 'int32' : 'float32', requiresGrad: requiresGrad[i] }));
-  const y = c.fn(...xs);
-  const w = tensor(weights, { shape: y.shape });
-  return { xs, loss: y.mul(w).sum() };
-}
-
 describe('gradient checks (float64 CPU, central differences)', () => {
   beforeAll(async () => {
     await setBackend('cpu', { precision: 'float64' });
@@ -272,14 +92,14 @@ describe('gradient checks (float64 CPU, central differences)', () => {
     await setBackend('cpu');
   });
 
-  it('every op in the registry is differentiable with a check, or says why not', () => {
+  it('every op in the registry is differentiable with checks on several shapes, or says why not', () => {
     for (const [name, def] of Object.entries(registry) as [string, OpDef<any>][]) {
       expect(def.name, `registry key ${name}`).toBe(name);
       if (isDifferentiable(def)) {
-        expect(cases, `op ${name} has a gradient rule but no gradient check`).toHaveProperty(name);
+        const shapes = new Set(opChecks.get(name)!.map((c) => JSON.stringify(c.inputs.map((i) => i.shape))));
+        expect(shapes.size, `op ${name} has a gradient rule but its samples make fewer than two shape sets on the gradient check's shapes`).toBeGreaterThanOrEqual(2);
       } else {
         expect((def.grad as { notDifferentiable: string }).notDifferentiable.length, `${name} must say why it is not differentiable`).toBeGreaterThan(10);
-        expect(Object.keys(cases), `${name} is not differentiable but has a gradient case`).not.toContain(name);
       }
       if (def.effect) expect(isDifferentiable(def), `effect ${name}`).toBe(false);
     }
@@ -288,10 +108,10 @@ describe('gradient checks (float64 CPU, central differences)', () => {
   it('every public function is a checked op, a checked composite, or says why it takes no gradient', () => {
     for (const name of publicFunctions()) {
       const bare = name.replace(/^(F|Tensor)\./, '');
-      const checkedOp = bare in cases && bare in registry;
+      const checkedOp = opChecks.has(bare);
       // A method shares the entry of the function of its name (x.squeeze() is squeeze(x)).
-      const listed = [checkedOp && 'op case', (name in composites || bare in composites) && 'composite case', (name in notDifferentiated || bare in notDifferentiated) && 'no-gradient list'].filter(Boolean);
-      expect(listed.length, `public ${name}: add a case to 'composites' (or to 'cases' if it is a registry op), or say in 'notDifferentiated' why it takes none`).toBeGreaterThan(0);
+      const listed = [checkedOp && 'op case', (Object.hasOwn(composites, name) || Object.hasOwn(composites, bare)) && 'composite case', (Object.hasOwn(notDifferentiated, name) || Object.hasOwn(notDifferentiated, bare)) && 'no-gradient list'].filter(Boolean);
+      expect(listed.length, `public ${name}: add a case to 'composites' (a registry op gets its checks from its samples), or say in 'notDifferentiated' why it takes none`).toBeGreaterThan(0);
       if (!checkedOp) expect(listed, `public ${name}`).toHaveLength(1);
     }
     // No stale entries: every listed name still exists.
@@ -299,47 +119,16 @@ describe('gradient checks (float64 CPU, central differences)', () => {
     for (const n of [...Object.keys(composites).map((c) => c.replace(/ \(.*\)$/, '')), ...Object.keys(notDifferentiated)]) expect(all, `listed ${n} is not public`).toContain(n);
   });
 
-  for (const [name, c] of [...Object.entries(cases), ...Object.entries(composites)] as [string, GradCase][]) {
+  for (const [name, checks] of opChecks) {
     it(`${name}: autograd equals central differences`, async () => {
-      const def: { nondiff?: readonly number[] } = registry[name as OpName] ?? {};
-      for (const inputs of c.shapes) {
-        const sampled = inputs.map(sample);
-        const values = sampled.map((x) => x.values);
-        const requiresGrad = sampled.map((x, i) => x.differentiable && !(def.nondiff ?? []).includes(i));
-        // The output's shape, for the weights.
-        manualSeed(7);
-        const outShape = noGrad(() =>
-          c.fn(...values.map((v, i) => tensor(v, { shape: inputs[i]!.shape, dtype: v instanceof Int32Array ? 'int32' : 'float32' }))).shape,
-        );
-        const weights = Float64Array.from({ length: outShape.reduce((a, b) => a * b, 1) }, () => 0.5 + (rs.randomSample() as number));
-        const { xs, loss } = await objective(c, values, inputs, weights, requiresGrad);
-        loss.backward();
-        const h = 1e-6;
-        for (let i = 0; i < xs.length; i++) {
-          if (!requiresGrad[i]) {
-            expect(xs[i]!.grad, `${name} input ${i} takes no gradient`).toBeNull();
-            continue;
-          }
-          expect(xs[i]!.grad, `${name}: input ${i} ${JSON.stringify(inputs[i]!.shape)} got no gradient`).not.toBeNull();
-          const auto = await xs[i]!.grad!.data64();
-          const base = values[i] as Float64Array;
-          for (let j = 0; j < base.length; j++) {
-            const plus = Float64Array.from(base);
-            const minus = Float64Array.from(base);
-            plus[j] += h;
-            minus[j] -= h;
-            const at = async (v: Float64Array) => {
-              const vs = values.map((x, q) => (q === i ? v : x));
-              const { loss: l } = noGrad(() => objective(c, vs, inputs, weights, requiresGrad.map(() => false)));
-              return (await l.data64())[0]!;
-            };
-            const numeric = ((await at(plus)) - (await at(minus))) / (2 * h);
-            const a = auto[j]!;
-            const tol = 1e-6 * Math.max(1, Math.abs(a), Math.abs(numeric));
-            expect(Math.abs(a - numeric), `${name} shapes ${JSON.stringify(inputs.map((x) => x.shape))}: d/dx${i}[${j}] autograd ${a} vs numeric ${numeric}`).toBeLessThanOrEqual(tol);
-          }
-        }
-      }
+      const def = registry[name as OpName] as OpDef<any>;
+      for (const check of checks) await checkGradient(name, check, def.nondiff);
+    });
+  }
+
+  for (const [name, c] of Object.entries(composites)) {
+    it(`${name}: autograd equals central differences`, async () => {
+      for (const inputs of c.shapes) await checkGradient(name, { label: JSON.stringify(inputs.map((x) => x.shape)), inputs, fn: c.fn }, c.nondiff);
     });
   }
 
