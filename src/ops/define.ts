@@ -3,6 +3,7 @@
 import type { Shape } from '../shape.ts';
 import type { DType, Meta } from '../graph/ir.ts';
 import type { Tensor } from '../tensor.ts';
+import type { MatmulTuning } from './matmul-choice.ts';
 import { WG } from './contract.ts';
 
 export type FloatArray = Float32Array | Float64Array;
@@ -95,6 +96,11 @@ export interface GpuArgs<A> {
   outShape: Shape;
   outDtype: DType;
   attrs: A;
+  /**
+   * The backend's kernel-choice table for its adapter (which matmul kernel runs for which
+   * size class): the rules read it from here, so a rule is a function of its arguments.
+   */
+  tuning: MatmulTuning;
 }
 
 /** How an op runs on WebGPU: its dispatches, fixed when a plan is compiled. */
