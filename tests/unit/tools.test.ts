@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as sg from '../../src/index.ts';
 import { matmul, randn, setBackend, tensor } from '../../src/index.ts';
+import type { Backend } from '../../src/backend/backend.ts';
 import { CpuBackend } from '../../src/backend/cpu/backend.ts';
 import { toolsOf } from '../../src/backend/tooling.ts';
 import { observeRuns } from '../../src/engine/executor.ts';
@@ -74,9 +75,13 @@ describe('the GPU tools on the CPU backend', () => {
   });
 
   it('the CPU backend offers no tools, and Backend has no tooling methods', () => {
-    const cpu = new CpuBackend('float32');
+    const cpu: Backend = new CpuBackend('float32');
     expect(toolsOf(cpu)).toBeNull();
-    for (const m of ['startTimer', 'stopTimer', 'inspect', 'describeLastRun', 'shaderSource', 'setShaderSource']) expect(m in cpu, m).toBe(false);
+    // Checked by tsc (npm test runs it): a tooling method on Backend makes these lines errors.
+    // @ts-expect-error Backend has no inspection: tools reach a GPU backend through toolsOf.
+    void cpu.describeLastRun;
+    // @ts-expect-error nor the benchmark timer.
+    void cpu.startTimer;
   });
 });
 
