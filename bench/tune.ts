@@ -2,12 +2,13 @@
 // one representative product per size class (src/ops/matmul-choice.ts), and returns the
 // winners as a tuning table that run.mjs writes to src/backend/webgpu/tuning/, where the
 // WebGPU backend picks it up for this adapter.
-import { SMALL_FLOP, SIZE_CLASSES, chooseMatmul, matmulTuning, setMatmulTuning, sizeClass, uniformTuning } from '../src/ops/matmul-choice.ts';
+import { SMALL_FLOP, SIZE_CLASSES, chooseMatmul, sizeClass, uniformTuning } from '../src/ops/matmul-choice.ts';
 import type { ClassChoice, MatmulTuning, SizeClass } from '../src/ops/matmul-choice.ts';
 import { adapterWords } from '../src/backend/webgpu/tuning.ts';
 import type { TuningFile } from '../src/backend/webgpu/tuning.ts';
-import { randn } from 'shadergrad';
-import { timeOp } from './kernels/time.ts';
+// The WebGPU backend's own table: each candidate is installed there, and plans recompile.
+import { matmulTuning, setMatmulTuning } from '../src/tools/kernels.ts';
+import { randn, timeKernels } from 'shadergrad';
 
 /**
  * [m, k, n] of each class, above the table's smallFlop (smaller products run one thread per
@@ -38,7 +39,7 @@ export interface TuneEntry {
   shape: string;
   candidate: string;
   gflops: number;
-  /** How the kernels were timed alone (bench/kernels/time.ts). */
+  /** How the kernels were timed alone (timeKernels). */
   timing: string;
 }
 
@@ -76,7 +77,7 @@ export async function tune(adapter: string, runtime: 'Chromium' | 'Node (Dawn)',
       const b = randn([k, n]);
       for (const { c, table } of seen.values()) {
         setMatmulTuning(table);
-        const t = await timeOp(() => a.matmul(b), { submits, targetMs: 50 });
+        const t = await timeKernels(() => a.matmul(b), { submits, targetMs: 50 });
         const gflops = (2 * m * n * k) / (t.ms / 1000) / 1e9;
         entries.push({ sizeClass: cls, shape: `${m}x${k}x${n}`, candidate: label(c), gflops, timing: `${t.method} x${t.repeats}` });
         log(`tune ${cls} ${m}x${k}x${n}: ${label(c)}: ${gflops.toPrecision(3)} GFLOP/s`);

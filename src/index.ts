@@ -14,12 +14,21 @@ export { listOps } from './ops/registry.ts';
 export type { OpInfo, OpName } from './ops/registry.ts';
 export type { OpSamples, SampleCall, SampleInput, Domain as SampleDomain } from './ops/samples.ts';
 export { reshape, cat, stack } from './ops/layout.ts';
-export { setBackend, backendStats, flush, gpuTimeMs, inspectRuns, describeLastRun, kernelSource, setKernelSource } from './engine/executor.ts';
+export { setBackend, backendStats, flush } from './engine/executor.ts';
 export { noGrad } from './engine/recorder.ts';
-export { checkNextRun } from './engine/check.ts';
-export type { RunCheck, CheckedValue } from './engine/check.ts';
 export type { BackendInfo, SetBackendOptions } from './engine/backend.ts';
-export type { BackendStats, BackendName, RunDescription, DispatchDescription, KernelCompile } from './backend/backend.ts';
+export type { BackendStats, BackendName } from './backend/backend.ts';
+// Tooling (src/tools/): the engine panel, the workbench and the benchmarks are built on these.
+export { inspectRuns, describeLastRun, familySource, setFamilySource, kernelSource, setKernelSource } from './tools/kernels.ts';
+export { gpuTimeMs, timeKernels, measureCeilings } from './tools/timing.ts';
+export type { MeasureCeilingsOptions } from './tools/timing.ts';
+export { runOp, describeOp } from './tools/run-op.ts';
+export type { OpDescription } from './tools/run-op.ts';
+export { checkNextRun } from './tools/check.ts';
+export type { RunCheck, CheckedValue } from './tools/check.ts';
+export type { RunDescription, DispatchDescription, FamilyCompile, KernelTiming, KernelTimingMethod, TimeKernelsOptions, Ceilings, CeilingSizes } from './backend/tooling.ts';
+/** @deprecated renamed FamilyCompile; kept for one release. */
+export type KernelCompile = import('./backend/tooling.ts').FamilyCompile;
 export { manualSeed, initialSeed, generatorKind } from './generator.ts';
 export type { GeneratorKind, ManualSeedOptions } from './generator.ts';
 export { RandomState } from './numpy-random.ts';

@@ -1,17 +1,15 @@
 // The per-kernel benchmark itself, the same in the browser page and in Node on Dawn: the
-// adapter's ceilings first, then each op and shape, timed alone (time.ts).
-import { setBackend } from 'shadergrad';
-import { CEILING_SIZES, measureCeilings } from './ceilings.ts';
-import type { Ceilings } from './ceilings.ts';
+// adapter's ceilings first, then each op and shape, timed alone (timeKernels: the op's run
+// replayed many times in one submit).
+import { gpuTimeMs, measureCeilings, setBackend, timeKernels } from 'shadergrad';
+import type { Ceilings, KernelTimingMethod, TimeKernelsOptions } from 'shadergrad';
 import { KERNEL_OPS } from './ops.ts';
 import type { Mode } from './ops.ts';
 import type { KernelPlan } from './options.ts';
-import { timeOp, webgpuBackend } from './time.ts';
-import type { TimeOptions, TimingMethod } from './time.ts';
 
 export interface KernelRow {
   op: string;
-  /** What ran, "op (shader.entry)", in dispatch order. */
+  /** What ran, "op (family.kernel)", in dispatch order. */
   kernels: string[];
   shape: string;
   ms: number;
@@ -23,7 +21,7 @@ export interface KernelRow {
   /** The work model's counts for one run (ops.ts). */
   flop: number;
   bytes: number;
-  method: TimingMethod;
+  method: KernelTimingMethod;
   dispatches: number;
   repeats: number;
 }
@@ -41,7 +39,7 @@ export interface KernelResult {
   notes: string[];
 }
 
-const TIMING: Record<Mode, TimeOptions> = {
+const TIMING: Record<Mode, TimeKernelsOptions> = {
   // Enough to exercise every path (calibration, several submits), not to measure well.
   smoke: { targetMs: 5, submits: 2, maxRepeats: 8 },
   full: { targetMs: 100, submits: 5, maxRepeats: 2000 },
@@ -49,11 +47,12 @@ const TIMING: Record<Mode, TimeOptions> = {
 
 export async function runKernels(plan: Pick<KernelPlan, 'mode' | 'runs'>, runtime: KernelResult['runtime'], log: (msg: string) => void): Promise<KernelResult> {
   const gpu = await setBackend('webgpu');
-  const backend = webgpuBackend('bench:kernels');
   const timing = TIMING[plan.mode];
   log(`adapter: ${gpu.description}`);
   try {
-    const ceilings = await measureCeilings(backend.device, CEILING_SIZES[plan.mode], timing);
+    // Nothing recorded: null where the adapter has no timestamp queries, 0 where it has.
+    const timestampQuery = (await gpuTimeMs(() => undefined)) !== null;
+    const ceilings = await measureCeilings({ sizes: plan.mode, ...timing });
     log(`ceilings: copy ${ceilings.bandwidthGBs.toPrecision(4)} GB/s, FMA ${ceilings.gflops.toPrecision(4)} GFLOP/s`);
     const rows: KernelRow[] = [];
     for (const { op, shapes } of plan.runs) {
@@ -61,7 +60,7 @@ export async function runKernels(plan: Pick<KernelPlan, 'mode' | 'runs'>, runtim
       for (const d of shapes) {
         const shape = d.join('x');
         log(`${op} ${shape} ...`);
-        const t = await timeOp(spec.setup(d), timing);
+        const t = await timeKernels(spec.setup(d), timing);
         const flop = spec.flop(d);
         const bytes = spec.bytes(d);
         const gflops = flop / (t.ms * 1e6);
@@ -93,7 +92,7 @@ export async function runKernels(plan: Pick<KernelPlan, 'mode' | 'runs'>, runtim
       date: new Date().toISOString(),
       mode: plan.mode,
       runtime,
-      timestampQuery: backend.device.features.has('timestamp-query'),
+      timestampQuery,
       ceilings,
       model: Object.fromEntries(plan.runs.map(({ op }) => [op, `${KERNEL_OPS[op].about}: ${KERNEL_OPS[op].model}`])),
       rows,

@@ -3,7 +3,7 @@
 // time), each kernel's WGSL on request, and a check of the next step against the CPU
 // reference. Collapsed by default; only while it is open are runs timed kernel by kernel
 // (inspectRuns), so a page nobody inspects trains at full speed.
-import { backendStats, checkNextRun, describeLastRun, inspectRuns, kernelSource } from 'shadergrad';
+import { backendStats, checkNextRun, describeLastRun, familySource, inspectRuns } from 'shadergrad';
 import type { BackendInfo, BackendStats, DispatchDescription, RunCheck, RunDescription } from 'shadergrad';
 import type { WgslView } from './wgsl-view.ts';
 import { el } from './dom.ts';
@@ -46,10 +46,10 @@ export interface EngineState {
   running: number;
   runsEnded: number;
   refreshes: number;
-  /** The WGSL each expanded row shows, by `shader.entry`. */
+  /** The WGSL each expanded row shows, by `family.kernel`. */
   sources: Record<string, string>;
   /** The engine's own inspection calls, for tests to compare the panel with. */
-  engine: { describeLastRun: typeof describeLastRun; kernelSource: typeof kernelSource; backendStats: typeof backendStats };
+  engine: { describeLastRun: typeof describeLastRun; familySource: typeof familySource; backendStats: typeof backendStats };
 }
 
 declare global {
@@ -113,7 +113,7 @@ class Panel {
   private again = false;
   /** The latest Run: the counters at its start (and end, once it ended) and its step timer. */
   private run: { started: number; stats: BackendStats; timer: () => RunTimer; ended: { at: number; stats: BackendStats } | null } | null = null;
-  /** Which rows are expanded, by `op shader.entry` (kept while the table is rebuilt). */
+  /** Which rows are expanded, by `op family.kernel` (kept while the table is rebuilt). */
   private readonly expanded = new Set<string>();
   /** The WGSL views of the expanded rows (destroyed with their rows). */
   private readonly views = new Map<HTMLTableRowElement, WgslView>();
@@ -137,7 +137,7 @@ class Panel {
     this.table = el('table', { id: 'engine-panel-dispatches', class: 'engine-panel-dispatches', hidden: '' });
     this.tbody = el('tbody');
     const head = el('tr');
-    for (const c of ['', '#', 'op', 'kernel (shader · entry)', 'shapes: inputs → output', 'workgroups', 'read', 'written', 'FLOPs', 'GPU time']) head.append(el('th', {}, c));
+    for (const c of ['', '#', 'op', 'kernel (family · entry point)', 'shapes: inputs → output', 'workgroups', 'read', 'written', 'FLOPs', 'GPU time']) head.append(el('th', {}, c));
     this.table.append(el('thead', {}, head), this.tbody);
     this.root.append(
       el('div', { class: 'engine-head' }, el('strong', {}, 'Engine: the latest step on the GPU'), close),
@@ -163,7 +163,7 @@ class Panel {
       runsEnded,
       refreshes: 0,
       sources: {},
-      engine: { describeLastRun, kernelSource, backendStats },
+      engine: { describeLastRun, familySource, backendStats },
     };
     window.__engine = this.state;
 
@@ -282,7 +282,7 @@ class Panel {
     }
     this.note.textContent = '';
     s.rows = run.dispatches;
-    const key = `${run.plan}:${run.dispatches.map((d) => `${d.shader}.${d.entry}`).join(',')}`;
+    const key = `${run.plan}:${run.dispatches.map((d) => `${d.family}.${d.kernel}`).join(',')}`;
     if (key === this.shownKey) {
       // The same plan again (the next step of a loop): only the times change.
       this.tbody.querySelectorAll<HTMLTableRowElement>('tr.engine-row').forEach((tr, i) => {
@@ -302,11 +302,11 @@ class Panel {
     for (const r of rows) {
       const tr = el(
         'tr',
-        { class: 'engine-row', 'data-index': String(r.index), 'data-kernel': `${r.shader}.${r.entry}`, 'aria-expanded': 'false', tabindex: '0', title: 'Show this kernel\'s WGSL' },
+        { class: 'engine-row', 'data-index': String(r.index), 'data-kernel': `${r.family}.${r.kernel}`, 'aria-expanded': 'false', tabindex: '0', title: 'Show this kernel\'s WGSL' },
         el('td', { class: 'engine-twisty' }, '▸'),
         el('td', {}, String(r.index)),
         el('td', {}, r.op),
-        el('td', { class: 'engine-kernel' }, `${r.shader} · `, el('code', {}, r.entry)),
+        el('td', { class: 'engine-kernel' }, `${r.family} · `, el('code', {}, r.kernel)),
         el('td', { class: 'engine-shapes' }, `${r.inShapes.map(shapeText).join(' ')} → ${r.inPlace ? 'in place' : shapeText(r.outShape)}`),
         el('td', {}, r.workgroups.join(' × ')),
         el('td', {}, bytesText(r.bytesRead)),
@@ -343,7 +343,7 @@ class Panel {
       this.views.delete(tr);
       const stillOpen = [...this.tbody.querySelectorAll<HTMLElement>('tr.engine-row[aria-expanded="true"]')].map((o) => this.state.rows[Number(o.dataset.index)]!);
       if (!stillOpen.some((o) => rowKey(o) === rowKey(r))) this.expanded.delete(rowKey(r));
-      if (!stillOpen.some((o) => o.shader === r.shader && o.entry === r.entry)) delete this.state.sources[`${r.shader}.${r.entry}`];
+      if (!stillOpen.some((o) => o.family === r.family && o.kernel === r.kernel)) delete this.state.sources[`${r.family}.${r.kernel}`];
       return;
     }
     this.expanded.add(rowKey(r));
@@ -356,23 +356,23 @@ class Panel {
     tr.setAttribute('aria-expanded', 'true');
     tr.cells[0]!.textContent = '▾';
     const cell = el('td', { colspan: '10' });
-    const row = el('tr', { class: 'engine-source', 'data-kernel': `${r.shader}.${r.entry}` }, cell);
+    const row = el('tr', { class: 'engine-source', 'data-kernel': `${r.family}.${r.kernel}` }, cell);
     tr.after(row);
     const constants = Object.entries(r.constants);
     cell.append(
       el(
         'p',
         { class: 'engine-panel-note' },
-        `shaders/${r.shader}.wgsl, entry point `,
-        el('code', {}, r.entry),
+        `shaders/${r.family}.wgsl, kernel (entry point) `,
+        el('code', {}, r.kernel),
         constants.length ? `, override constants ${constants.map(([k, v]) => `${k} = ${v}`).join(', ')}` : '',
       ),
     );
     let source: string | null;
     try {
-      source = kernelSource(r.shader);
+      source = familySource(r.family);
     } catch (err) {
-      cell.append(el('p', { class: 'engine-error' }, `No source for ${r.shader}: ${err instanceof Error ? err.message : String(err)}`));
+      cell.append(el('p', { class: 'engine-error' }, `No source for ${r.family}: ${err instanceof Error ? err.message : String(err)}`));
       return;
     }
     if (source === null) return;
@@ -384,7 +384,7 @@ class Panel {
     const v = wgslView(box, source);
     this.views.set(tr, v);
     // Mark the entry point's line and scroll to it: the family file holds several kernels.
-    const at = source.search(new RegExp(`\\bfn\\s+${r.entry}\\s*\\(`));
+    const at = source.search(new RegExp(`\\bfn\\s+${r.kernel}\\s*\\(`));
     if (at >= 0) {
       const line = v.view.state.doc.lineAt(at);
       v.view.dispatch({
@@ -394,7 +394,7 @@ class Panel {
         ],
       });
     }
-    this.state.sources[`${r.shader}.${r.entry}`] = v.text();
+    this.state.sources[`${r.family}.${r.kernel}`] = v.text();
   }
 
   private showTotals(run: RunDescription): void {
@@ -469,7 +469,7 @@ class Panel {
   }
 }
 
-const rowKey = (r: EngineRow): string => `${r.op} ${r.shader}.${r.entry}`;
+const rowKey = (r: EngineRow): string => `${r.op} ${r.family}.${r.kernel}`;
 
 const shapeText = (s: readonly number[]): string => `[${s.join(', ')}]`;
 

@@ -1,10 +1,9 @@
-// The adapter's ceilings, measured once per page by the per-kernel benchmark's own code
-// (bench/kernels/ceilings.ts: a 64 MiB copy for GB/s, an FMA loop for GFLOP/s, timed as it
-// times kernels), on the engine's device, so a kernel's figures read as shares of what this
-// adapter was seen to do.
-import { CEILING_SIZES, measureCeilings } from '../../bench/kernels/ceilings.ts';
-import type { Ceilings } from '../../bench/kernels/ceilings.ts';
-import { webgpuBackend } from '../../bench/kernels/time.ts';
+// The adapter's ceilings, measured once per page with the engine's own micro-kernels
+// (measureCeilings: a 64 MiB copy for GB/s, an FMA loop for GFLOP/s, timed as the per-kernel
+// benchmark times kernels), on the engine's device, so a kernel's figures read as shares of
+// what this adapter was seen to do.
+import { measureCeilings } from 'shadergrad';
+import type { Ceilings } from 'shadergrad';
 
 export type { Ceilings };
 
@@ -13,7 +12,7 @@ let measured: Promise<Ceilings> | null = null;
 /** The ceilings, measured on the first call (a few seconds on SwiftShader) and kept. */
 export function adapterCeilings(): Promise<Ceilings> {
   if (!measured) {
-    measured = measureCeilings(webgpuBackend('workbench').device, CEILING_SIZES.full, { targetMs: 100, submits: 5 });
+    measured = measureCeilings({ sizes: 'full', targetMs: 100, submits: 5 });
     // A failure is not kept: the next run measures again.
     measured.catch(() => {
       measured = null;

@@ -9,7 +9,7 @@
 //     bytes, dispatches, families, outputs }) plus { flopShare, bandwidthShare } (shares of
 //     the ceilings), { edited } (families that ran edited text), and after Compile and run
 //     or Restore, { compile: { family, ok, messages } } and { note } saying which kernel ran.
-//   window.__results.ceilings   the adapter's ceilings once measured (bench/kernels/ceilings.ts).
+//   window.__results.ceilings   the adapter's ceilings once measured (measureCeilings).
 //   window.__workbench          { editor (demos/ui/wgsl-view.ts), run(): one run as Run does },
 //     set once the workbench is built.
 import { el, initPage, prose } from '../ui/index.ts';

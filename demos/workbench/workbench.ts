@@ -1,17 +1,16 @@
 // The workbench itself, built once the page has WebGPU (main.ts loads it): the op and shapes,
 // the result tables and the kernel editor. A run is ./measure.ts, the op table ./ops.ts, the
 // ceilings ./ceilings.ts.
-import { kernelSource, setKernelSource } from 'shadergrad';
-import type { KernelCompile } from 'shadergrad';
+import { familySource, setFamilySource } from 'shadergrad';
+import type { FamilyCompile } from 'shadergrad';
 import { EditorView } from '@codemirror/view';
 import { el } from '../ui/index.ts';
 import { wgslView } from '../ui/wgsl-view.ts';
 import type { WgslView } from '../ui/wgsl-view.ts';
-import type { OpName } from '../../src/ops/registry.ts';
 import { LEFT_OUT, OFFERED, WORKBENCH_OPS, isOffered, parseShapes, showShapes } from './ops.ts';
 import type { WorkbenchOp } from './ops.ts';
-import { TIMING_TEXT, familiesOf, prepare, runOp } from './measure.ts';
-import type { WorkbenchResult } from './measure.ts';
+import { TIMING_TEXT, familiesOf, measureOp, prepare } from './measure.ts';
+import type { OpName, WorkbenchResult } from './measure.ts';
 import { CEILING_TEXT, adapterCeilings } from './ceilings.ts';
 import type { Ceilings } from './ceilings.ts';
 import './workbench.css';
@@ -21,7 +20,7 @@ export interface PublishedRun extends WorkbenchResult {
   flopShare: number;
   bandwidthShare: number;
   edited: string[];
-  compile?: { family: string; ok: boolean; messages: KernelCompile['messages'] };
+  compile?: { family: string; ok: boolean; messages: FamilyCompile['messages'] };
   note?: string;
 }
 
@@ -114,7 +113,7 @@ function showResult(r: PublishedRun, ceilings: Ceilings): void {
       row([
         String(d.index),
         d.op,
-        `${d.shader}.${d.entry}`,
+        `${d.family}.${d.kernel}`,
         d.workgroups.join('×'),
         d.inShapes.map((s) => `[${s.join(',')}]`).join(' '),
         `[${d.outShape.join(',')}]`,
@@ -155,7 +154,7 @@ let family = '';
 function loadFamily(f: string): void {
   family = f;
   familySelect.value = f;
-  editor.setText(kernelSource(f) ?? '');
+  editor.setText(familySource(f) ?? '');
   editor.mark([]);
   messagesList.replaceChildren();
   kernelStatus.textContent = edited.has(f)
@@ -182,7 +181,7 @@ function followOp(): void {
 }
 followOp();
 
-function showMessages(c: KernelCompile, severity: 'error' | 'warning'): void {
+function showMessages(c: FamilyCompile, severity: 'error' | 'warning'): void {
   editor.mark(c.messages.map((m) => ({ ...m, severity })));
   messagesList.replaceChildren(...c.messages.map((m) => el('li', { class: severity }, `line ${m.line}, column ${m.column}: ${m.message}`)));
   const first = c.messages[0];
@@ -225,7 +224,7 @@ async function run(extra: Pick<PublishedRun, 'compile' | 'note'> = {}): Promise<
     window.__results.ceilings = ceilings;
     showCeilings(ceilings);
     status.textContent = `Running ${name} on ${showShapes(shapes)}…`;
-    const r = await runOp(name, shapes);
+    const r = await measureOp(name, shapes);
     const published: PublishedRun = {
       ...r,
       flopShare: r.gflops / ceilings.gflops,
@@ -266,7 +265,7 @@ runButton.addEventListener('click', () => void exclusive(() => run()));
 compileButton.addEventListener('click', () =>
   void exclusive(async () => {
     const f = family;
-    const c = await setKernelSource(f, editor.text());
+    const c = await setFamilySource(f, editor.text());
     if (c.ok) {
       edited.add(f);
       showMessages(c, 'warning');
@@ -282,7 +281,7 @@ compileButton.addEventListener('click', () =>
 restoreButton.addEventListener('click', () =>
   void exclusive(async () => {
     const f = family;
-    const c = await setKernelSource(f, null);
+    const c = await setFamilySource(f, null);
     if (!c.ok) {
       showMessages(c, 'error');
       showError(`Restoring shaders/${f}.wgsl failed: ${c.messages.map((m) => m.message).join('; ')}`);

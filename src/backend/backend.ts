@@ -58,62 +58,11 @@ export interface Backend {
   /** A standalone copy that no plan will overwrite (keep(), or an output about to be reused). */
   clone(storage: Storage, dtype: DType, size: number): Storage;
   release(storage: Storage): void;
-  /** Free everything (the GPU device); the backend is unusable afterwards. */
-  destroy?(): void;
-  /** Wait for all submitted work (benchmarks). */
-  sync?(): Promise<void>;
-  /** Start timing every run's kernels with GPU timestamps; false where there are none. */
-  startTimer?(): boolean;
-  /** Stop timing: the summed kernel time, in ms, of the runs since startTimer. */
-  stopTimer?(): Promise<number>;
-  /** Time each dispatch of every run while on (the engine panel); false where it cannot. */
-  inspect?(on: boolean): boolean;
-  /** The last run, dispatch by dispatch (GPU backends); null before any run. */
-  describeLastRun?(): Promise<RunDescription | null>;
-  /** The WGSL of a kernel family: its own text, or with the shared prelude as compiled. */
-  shaderSource?(shader: string, opts?: { withPrelude?: boolean }): string;
-  /** Replace a kernel family's text for later runs (null: the file's again), compiled first. */
-  setShaderSource?(shader: string, wgsl: string | null): Promise<KernelCompile>;
+  /** Free everything (the GPU device); the backend is unusable afterwards. A no-op on the CPU. */
+  destroy(): void;
+  /** Wait for all submitted work (benchmarks); resolves at once on the CPU. */
+  sync(): Promise<void>;
 }
-
-/** A kernel source compiled for setKernelSource: its messages, lines counted in that text. */
-export interface KernelCompile {
-  ok: boolean;
-  messages: { line: number; column: number; message: string }[];
-}
-
-/** One dispatch of a run, as describeLastRun reports it. */
-export interface DispatchDescription {
-  index: number;
-  /** The plan step (op) it belongs to; a step may take several dispatches. */
-  step: number;
-  op: string;
-  /** shaders/<shader>.wgsl, entry point `entry`, with these override constants. */
-  shader: string;
-  entry: string;
-  constants: Record<string, number>;
-  inShapes: number[][];
-  /** The output's shape; [] for an in-place update too (see inPlace). */
-  outShape: number[];
-  /** An update that writes its inputs in place (an optimizer step, an assign): no output. */
-  inPlace: boolean;
-  workgroups: number[];
-  bytesRead: number;
-  bytesWritten: number;
-  /** Floating-point operations, estimated from the op and its shapes. */
-  flops: number;
-  /** GPU time from timestamps, in ms; null when the run was not inspected or cannot be. */
-  gpuMs: number | null;
-}
-
-export interface RunDescription {
-  plan: number;
-  steps: number;
-  dispatches: DispatchDescription[];
-  /** Whether gpuMs is measured (timestamp queries while inspecting). */
-  timed: boolean;
-}
-
 
 export type StageRef = { kind: 'out'; index: number } | { kind: 'storage'; storage: Storage; dtype: DType; size: number };
 

@@ -1,9 +1,9 @@
 // The executor: the queue of recorded work, and the flush that turns it into one plan (from
-// the plan cache, after fusion) and one submit. Also the calls that must drain that queue
-// first: switching backends and timing.
-import type { BackendName, BackendStats, HostArray, KernelCompile, RunDescription, StageRef } from '../backend/backend.ts';
+// the plan cache, after fusion) and one submit. Also the call that must drain that queue
+// first (switching backends), and a hook for tools that watch runs (src/tools/).
+import type { Backend, BackendName, BackendStats, HostArray, StageRef } from '../backend/backend.ts';
 import { Node } from '../graph/ir.ts';
-import type { Variable } from '../graph/ir.ts';
+import type { Storage, Variable } from '../graph/ir.ts';
 import { PlanCache, needsCompute, schedule, viewsOf } from '../graph/plan.ts';
 import type { Group, Plan } from '../graph/plan.ts';
 import { effectWrites } from '../ops/define.ts';
@@ -11,7 +11,6 @@ import { sizeOf } from '../shape.ts';
 import { checkBackendOptions, currentBackend, makeCurrent, startBackend } from './backend.ts';
 import type { BackendInfo, SetBackendOptions } from './backend.ts';
 import { holdResult, keepRealized, realizeView, reuseOutputSet } from './lifetimes.ts';
-import { captureRun } from './check.ts';
 
 /** Groups ordered nodes into kernels; `isOutput` says which results must be kept. */
 export type Fusion = (order: Node[], isOutput: (n: Node) => boolean) => Group[];
@@ -58,44 +57,26 @@ export function backendStats(): BackendStats {
   return { ...currentBackend().stats, plans: plans.built };
 }
 
-/**
- * The engine panel's inspection: while on, every run on WebGPU times each of its dispatches
- * with GPU timestamps. Returns whether it can (false on the CPU backend, or where the
- * adapter offers no timestamp queries: describeLastRun then has no per-dispatch times).
- */
-export function inspectRuns(on: boolean): boolean {
-  return currentBackend().inspect?.(on) ?? false;
+/** A run about to execute: its plan and what it binds, on the backend that runs it. */
+export interface RunStart {
+  backend: Backend;
+  plan: Plan;
+  externals: Storage[];
+  scalars: (readonly number[])[];
 }
 
 /**
- * What the last run (the last flush that ran kernels) did on the GPU, dispatch by dispatch:
- * op, kernel, shapes, workgroups, bytes, estimated FLOPs and, while inspecting, GPU time.
- * null on the CPU backend (it runs no kernels) and before the first run.
+ * Watches runs (the CPU check): called before each run executes (its inputs can still be
+ * read as they are), it may return what to call with the run's outputs once it is submitted.
  */
-export async function describeLastRun(): Promise<RunDescription | null> {
-  return (await currentBackend().describeLastRun?.()) ?? null;
-}
+export type RunObserver = (run: RunStart) => ((outputs: Storage[]) => void) | null;
 
-/**
- * The WGSL of kernel family `shader` (shaders/<shader>.wgsl, or what setKernelSource put in
- * its place); with `withPrelude`, as the GPU compiles it (the generated contract constants
- * and common.wgsl first). null on the CPU backend.
- */
-export function kernelSource(shader: string, opts: { withPrelude?: boolean } = {}): string | null {
-  return currentBackend().shaderSource?.(shader, opts) ?? null;
-}
+const observers = new Set<RunObserver>();
 
-/**
- * Replace kernel family `shader` for every later run with `wgsl` (its own text, as
- * kernelSource gives it), or restore the file's with null. It is compiled first: on an error
- * (`messages`, lines counted in `wgsl`) the old kernel keeps running. Runs already recorded
- * use the new text from their next flush. WebGPU only.
- */
-export async function setKernelSource(shader: string, wgsl: string | null): Promise<KernelCompile> {
-  const b = currentBackend();
-  if (!b.setShaderSource) throw new Error(`setKernelSource: the ${b.name} backend runs no kernels; switch to 'webgpu' first`);
-  flush();
-  return b.setShaderSource(shader, wgsl);
+/** Watch every run from now on; returns the function that stops watching. */
+export function observeRuns(observer: RunObserver): () => void {
+  observers.add(observer);
+  return () => observers.delete(observer);
 }
 
 /**
@@ -129,27 +110,6 @@ async function switchBackend(name: BackendName, opts: SetBackendOptions): Promis
   pending = [];
   pendingEffects = [];
   return makeCurrent(started, name, opts);
-}
-
-/**
- * GPU time of the kernels that `fn`'s work ran, from timestamp queries (ms); null where the
- * backend has none (the CPU, an adapter without 'timestamp-query'). For benchmarks.
- */
-export async function gpuTimeMs(fn: () => Promise<void> | void): Promise<number | null> {
-  flush();
-  if (!currentBackend().startTimer?.()) {
-    await fn();
-    return null;
-  }
-  try {
-    await fn();
-    flush();
-  } catch (err) {
-    await currentBackend().stopTimer!();
-    throw err;
-  }
-  // Waits for the timestamps of every run since startTimer.
-  return currentBackend().stopTimer!();
 }
 
 /** Give a result storage of its own, out of its plan's reuse cycle (one copy). */
@@ -213,10 +173,10 @@ export function flush(extra: Node[] = [], stage: StageTarget[] = []): Promise<Ho
           ? { kind: 'out', index: outIndex.get(t)! }
           : { kind: 'storage', storage: t.storage, dtype: t.dtype, size: sizeOf(t.shape) },
       );
-    // The engine panel's CPU check, when armed: the run's inputs are read before it runs.
-    const checked = captureRun(currentBackend(), bound.plan, externals, bound.scalars);
+    // Tools watching runs (the CPU check) read the run's inputs before it runs.
+    const watching = observers.size === 0 ? [] : [...observers].map((o) => o({ backend: currentBackend(), plan: bound.plan, externals, scalars: bound.scalars }));
     const { outputs, staged } = currentBackend().execute(bound.plan, externals, bound.scalars, set, stageRefs);
-    checked?.(outputs);
+    for (const after of watching) after?.(outputs);
     bound.outputs.forEach((n, i) => {
       n.storage = outputs[i];
       n.state = 'realized';

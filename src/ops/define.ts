@@ -5,6 +5,7 @@ import type { Tensor } from '../tensor.ts';
 // Type-only imports upward (tests/unit/import-cycles.test.ts allows them, with these reasons):
 // a gradient rule takes and returns Tensors, and may call any function users call (`ops`).
 import type * as api from './api.ts';
+import type { MatmulTuning } from './matmul-choice.ts';
 import { WG } from './contract.ts';
 import type { Word } from './contract.ts';
 import type { OpSamples } from './samples.ts';
@@ -113,6 +114,11 @@ export interface GpuArgs<A> {
   outShape: Shape;
   outDtype: DType;
   attrs: A;
+  /**
+   * The backend's kernel-choice table for its adapter (which matmul kernel runs for which
+   * size class): the rules read it from here, so a rule is a function of its arguments.
+   */
+  tuning: MatmulTuning;
 }
 
 /** How an op runs on WebGPU: its dispatches, fixed when a plan is compiled. */

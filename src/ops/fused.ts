@@ -37,8 +37,8 @@ export const linearPreDef = defineOp<LinearAttrs>({
       out[i] = act(z[i]!);
     }
   },
-  gpu: ({ inShapes, attrs }) =>
-    productDispatches(inShapes[0]!, inShapes[1]!, { transA: false, transB: true }, { kind: 'linear', act: ACT_CODE[attrs.act], alpha: attrs.alpha, pre: true }),
+  gpu: ({ inShapes, attrs, tuning }) =>
+    productDispatches(inShapes[0]!, inShapes[1]!, { transA: false, transB: true }, { kind: 'linear', act: ACT_CODE[attrs.act], alpha: attrs.alpha, pre: true }, tuning),
   grad: planOnly,
 });
 
@@ -95,8 +95,8 @@ export const matmulActBackwardDef = defineOp<MatmulActBackwardAttrs>({
     const back = actBackward[attrs.act];
     for (let i = 0; i < out.length; i++) out[i] = back(saved[i]!, out[i]!, attrs.alpha);
   },
-  gpu: ({ inShapes, attrs }) =>
-    productDispatches(inShapes[0]!, inShapes[1]!, { transA: attrs.transA, transB: attrs.transB }, { kind: 'actBackward', code: BACKWARD_OP[attrs.act], alpha: attrs.alpha }),
+  gpu: ({ inShapes, attrs, tuning }) =>
+    productDispatches(inShapes[0]!, inShapes[1]!, { transA: attrs.transA, transB: attrs.transB }, { kind: 'actBackward', code: BACKWARD_OP[attrs.act], alpha: attrs.alpha }, tuning),
   grad: planOnly,
 });
 
@@ -133,7 +133,7 @@ export const linearParamGradDef = defineOp<Record<string, never>>({
     cpu.reduceSum(g!, shape, reduceFlags(shape, [0]), args.extraOuts![0]!);
   },
   // The product with one more column of B, all ones: column N of the result is the row sums.
-  gpu: ({ inShapes: [gs, xs] }) => productDispatches(gs!, xs!, { transA: true, transB: false }, { kind: 'colsum' }),
+  gpu: ({ inShapes: [gs, xs], tuning }) => productDispatches(gs!, xs!, { transA: true, transB: false }, { kind: 'colsum' }, tuning),
   grad: planOnly,
 });
 

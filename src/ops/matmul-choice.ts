@@ -2,7 +2,7 @@
 // tuning table per adapter (size class -> kernel), so it is tested without a GPU and a
 // contributor can read why a shape got the kernel it got. `npm run bench -- --tune`
 // measures the candidates on an adapter and writes its table (src/backend/webgpu/tuning/).
-import { MAX_GROUPS } from './define.ts';
+// The WebGPU backend owns the table it uses and hands it to the GPU rules (GpuArgs.tuning).
 
 /** Threads per workgroup along M and N, outputs per thread along each, and the K-step. */
 export interface TileConfig {
@@ -136,10 +136,6 @@ export function chooseMatmul(d: ProductDims, tuning: MatmulTuning): MatmulChoice
   };
 }
 
-export function groupsProblem(groups: readonly number[]): string | null {
-  return groups.some((g) => g > MAX_GROUPS) ? `needs ${groups.join('x')} workgroups, past WebGPU's ${MAX_GROUPS} per dimension` : null;
-}
-
 /**
  * For an adapter without a measured table: configurations chosen by hand for GPUs with many
  * compute units (a tile of 64 or 256 threads, split-K up to 128 workgroups). Not measured;
@@ -166,20 +162,8 @@ export function uniformTuning(choice: ClassChoice, smallFlop: number, adapter: s
   return { adapter, source, smallFlop, classes: Object.fromEntries(SIZE_CLASSES.map((c) => [c, choice])) as MatmulTuning['classes'] };
 }
 
-let current: MatmulTuning = DEFAULT_TUNING;
-let generation = 0;
-
-/** The table the WebGPU rules use now; plans compiled before a change recompile. */
-export function matmulTuning(): MatmulTuning {
-  return current;
-}
-
-export function tuningGeneration(): number {
-  return generation;
-}
-
-/** Install a table (the backend does, for its adapter; the tuner does, per candidate). */
-export function setMatmulTuning(t: MatmulTuning): void {
+/** Refuses a table that could not run, naming the adapter and the class (the backend checks each table it installs). */
+export function checkTuning(t: MatmulTuning): void {
   if (!(t.smallFlop >= 0)) throw new Error(`matmul tuning for ${t.adapter}: smallFlop must be a number >= 0, got ${t.smallFlop}`);
   for (const cls of SIZE_CLASSES) {
     const c = t.classes[cls];
@@ -192,6 +176,4 @@ export function setMatmulTuning(t: MatmulTuning): void {
       throw new Error(`matmul tuning for ${t.adapter}, class ${cls}: kernel must be 'small' or 'tiled', got ${String((c as { kernel: unknown }).kernel)}`);
     }
   }
-  current = t;
-  generation++;
 }

@@ -5,12 +5,12 @@ import { apply } from '../engine/recorder.ts';
 import type { Tensor } from '../tensor.ts';
 import { fmt } from '../shape.ts';
 import * as cpu from './kernels.ts';
-import { defineOp, f, floatOnly, grid } from './define.ts';
+import { MAX_GROUPS, defineOp, f, floatOnly, grid } from './define.ts';
 import { leakyReluBackwardDef, reluBackwardDef, sigmoidBackwardDef, sigmoidScalar, tanhBackwardDef } from './unary.ts';
 import { call, f32, last, matrix, productWork, rightOf, transposed } from './samples.ts';
 import type { OpSamples } from './samples.ts';
 import type { Binding, GpuDispatch, Word } from './define.ts';
-import { chooseMatmul, groupsProblem, matmulTuning } from './matmul-choice.ts';
+import { chooseMatmul } from './matmul-choice.ts';
 import type { MatmulTuning } from './matmul-choice.ts';
 import type { Meta } from '../graph/ir.ts';
 import type { Shape } from '../shape.ts';
@@ -92,12 +92,17 @@ function entries(e: Epilogue): { tiled: string; small: string; sum: string; bind
   }
 }
 
+/** Why workgroups past WebGPU's per-dimension limit cannot run, or null. */
+function groupsProblem(groups: readonly number[]): string | null {
+  return groups.some((g) => g > MAX_GROUPS) ? `needs ${groups.join('x')} workgroups, past WebGPU's ${MAX_GROUPS} per dimension` : null;
+}
+
 /**
  * The dispatches of op(A) @ op(B) with an epilogue: the kernel chooseMatmul picks for the
  * shape under the adapter's tuning table, as one dispatch, or two for split-K (the partial
  * products into scratch, then their sum with the epilogue).
  */
-export function productDispatches(a: Shape, b: Shape, attrs: MatmulAttrs, epilogue: Epilogue, tuning: MatmulTuning = matmulTuning()): GpuDispatch[] {
+export function productDispatches(a: Shape, b: Shape, attrs: MatmulAttrs, epilogue: Epilogue, tuning: MatmulTuning): GpuDispatch[] {
   const d = matmulDims(a, b, attrs);
   const onesCol = epilogue.kind === 'colsum';
   const choice = chooseMatmul({ ...d, ...attrs, onesCol }, tuning);
@@ -179,7 +184,7 @@ export const matmulDef = defineOp<MatmulAttrs>({
     cpu.matmul(a!, b!, out, d.batch, d.m, d.k, d.n, attrs.transA, attrs.transB, d.aBatched, d.bBatched);
   },
   // The transpose flags pick how panels are loaded; the shape picks the kernel.
-  gpu: ({ inShapes, attrs }) => productDispatches(inShapes[0]!, inShapes[1]!, attrs, { kind: 'none' }),
+  gpu: ({ inShapes, attrs, tuning }) => productDispatches(inShapes[0]!, inShapes[1]!, attrs, { kind: 'none' }, tuning),
   // C = op(A) op(B). Each gradient is one more matmul with flags chosen so nothing is
   // transposed explicitly; a 2-D operand shared across a batch sums its batch gradients.
   grad: ({ g, inputs: [a, b], attrs: { transA, transB }, needsGrad: [needA, needB] }) => {
@@ -257,8 +262,8 @@ export const linearDef = defineOp<LinearAttrs>({
     const round = out instanceof Float32Array ? Math.fround : (v: number) => v;
     for (let i = 0; i < out.length; i++) out[i] = f(round(out[i]! + b![i % d.n]!));
   },
-  gpu: ({ inShapes, attrs }) =>
-    productDispatches(inShapes[0]!, inShapes[1]!, { transA: false, transB: true }, { kind: 'linear', act: ACT_CODE[attrs.act], alpha: attrs.alpha, pre: false }),
+  gpu: ({ inShapes, attrs, tuning }) =>
+    productDispatches(inShapes[0]!, inShapes[1]!, { transA: false, transB: true }, { kind: 'linear', act: ACT_CODE[attrs.act], alpha: attrs.alpha, pre: false }, tuning),
   // The activation's gradient is read off the output (so no pre-activation is kept):
   // relu and a leaky ReLU with slope >= 0 are positive exactly where their input is.
   grad: ({ g, inputs: [x, w, b], out, attrs, needsGrad: [needX, needW, needB] }) => {

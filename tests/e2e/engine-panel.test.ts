@@ -121,13 +121,13 @@ for (const name of LESSON_PAGES) {
     expect(run, 'a run on the GPU').not.toBeNull();
     expect(run!.dispatches.length).toBeGreaterThan(0);
     const view = await shown(page);
-    expect(view.rows.map((r) => r.kernel)).toEqual(run!.dispatches.map((d) => `${d.shader}.${d.entry}`));
+    expect(view.rows.map((r) => r.kernel)).toEqual(run!.dispatches.map((d) => `${d.family}.${d.kernel}`));
     expect(view.rows.map((r) => r.op)).toEqual(run!.dispatches.map((d) => d.op));
     view.rows.forEach((r, i) => {
       const d = run!.dispatches[i]!;
       expect(r.shapes, `row ${i}`).toBe(`${d.inShapes.map((s) => `[${s.join(", ")}]`).join(" ")} → ${d.inPlace ? "in place" : `[${d.outShape.join(", ")}]`}`);
     });
-    const kernels = [...new Set(run!.dispatches.map((d) => `${d.shader}.${d.entry}`))];
+    const kernels = [...new Set(run!.dispatches.map((d) => `${d.family}.${d.kernel}`))];
     expect(view.totals).toContain(`This step: ${run!.dispatches.length} dispatch${run!.dispatches.length === 1 ? '' : 'es'} in one submit`);
     expect(view.totals).toMatch(/In the latest Run: [1-9]\d* submits/);
 
@@ -145,7 +145,7 @@ for (const name of LESSON_PAGES) {
 
     // ---- each kernel's WGSL, opened from its first row ---------------------------------
     for (const k of kernels) {
-      const entry = k.slice(k.indexOf('.') + 1);
+      const kernel = k.slice(k.indexOf('.') + 1);
       await page.$eval(`#engine-panel-dispatches tr.engine-row[data-kernel="${k}"]`, (tr) => (tr as HTMLElement).click());
       // Shown once the source is in; highlighted as CodeMirror's parser reaches the visible lines.
       await page.waitForFunction(
@@ -155,20 +155,20 @@ for (const name of LESSON_PAGES) {
       );
       const got = await page.evaluate(
         (key) => {
-          const shader = key.slice(0, key.indexOf('.'));
+          const family = key.slice(0, key.indexOf('.'));
           const box = document.querySelector(`#engine-panel-dispatches tr.engine-source[data-kernel="${key}"]`);
           return {
             source: window.__engine!.sources[key]!,
-            file: window.__engine!.engine.kernelSource(shader),
+            file: window.__engine!.engine.familySource(family),
             // The marked line, scrolled into the view (CodeMirror draws only what is visible).
             marked: box?.querySelector('.cm-entry-line')?.textContent ?? null,
           };
         },
         k,
       );
-      expect(got.source, k).toMatch(new RegExp(`\\bfn ${entry}\\s*\\(`));
+      expect(got.source, k).toMatch(new RegExp(`\\bfn ${kernel}\\s*\\(`));
       expect(got.source, k).toBe(got.file);
-      expect(got.marked, k).toMatch(new RegExp(`fn ${entry}\\s*\\(`));
+      expect(got.marked, k).toMatch(new RegExp(`fn ${kernel}\\s*\\(`));
       // Closed again, except the last, which stays open for the screenshot.
       if (k !== kernels.at(-1)) await page.$eval(`#engine-panel-dispatches tr.engine-row[data-kernel="${k}"]`, (tr) => (tr as HTMLElement).click());
     }

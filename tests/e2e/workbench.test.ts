@@ -61,12 +61,12 @@ it('workbench: matmul 64x64x64 against the CPU; a broken edit refused at its lin
 
   // The kernel the product ran, and the line of that entry point that stores its result.
   expect(first.dispatches).toHaveLength(1);
-  const { shader, entry } = first.dispatches[0]!;
-  expect(shader).toBe('matmul');
+  const { family, kernel } = first.dispatches[0]!;
+  expect(family).toBe('matmul');
   const file = await editorText(page);
   const lines = file.split('\n');
-  const fnAt = lines.findIndex((l) => l.startsWith(`fn ${entry}(`));
-  expect(fnAt, `fn ${entry} in the editor`).toBeGreaterThanOrEqual(0);
+  const fnAt = lines.findIndex((l) => l.startsWith(`fn ${kernel}(`));
+  expect(fnAt, `fn ${kernel} in the editor`).toBeGreaterThanOrEqual(0);
   const storeAt = lines.findIndex((l, i) => i > fnAt && /^\s*C\[i\] = .+;\s*$/.test(l));
   expect(lines.slice(fnAt + 1, storeAt).some((l) => l.startsWith('fn ')), 'the store is in the same function').toBe(false);
   const store = lines[storeAt]!;

@@ -44,9 +44,9 @@ const tooManyGroups = defineOp<Record<string, never>>({
   samples: noSamples('a test op, outside the registry'),
   shape: () => ({ shape: [4], dtype: 'float32' }),
   cpu: () => {},
-  gpu: ({ outShape }) =>
+  gpu: ({ outShape, tuning }) =>
     registry.full
-      .gpu({ inShapes: [], inDtypes: [], outShape, outDtype: 'float32', attrs: { shape: [...outShape], value: 1, dtype: 'float32' } })
+      .gpu({ inShapes: [], inDtypes: [], outShape, outDtype: 'float32', attrs: { shape: [...outShape], value: 1, dtype: 'float32' }, tuning })
       .map((d) => ({ ...d, workgroups: [70000, 1, 1] as [number, number, number] })),
   grad: { notDifferentiable: 'a test op' },
 });

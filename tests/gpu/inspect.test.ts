@@ -1,8 +1,8 @@
 // The engine panel's view of a run: describeLastRun lists each dispatch of the last run with
 // its op, kernel, shapes, workgroups, bytes and FLOPs (and GPU time while inspecting, where
-// the adapter has timestamp queries); kernelSource gives the WGSL each kernel compiles from.
+// the adapter has timestamp queries); familySource gives the WGSL each kernel compiles from.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { F, backendStats, checkNextRun, describeLastRun, inspectRuns, kernelSource, manualSeed, nn, optim, randint, randn, setBackend } from '../../src/index.ts';
+import { F, backendStats, checkNextRun, describeLastRun, describeOp, familySource, inspectRuns, manualSeed, measureCeilings, nn, optim, randint, randn, runOp, setBackend, timeKernels } from '../../src/index.ts';
 import { registry } from '../../src/ops/registry.ts';
 import { startWebGpu } from './setup.ts';
 
@@ -39,8 +39,10 @@ describe('describeLastRun on WebGPU', () => {
     for (const d of run.dispatches) {
       expect(Object.keys(registry), d.op).toContain(d.op);
       ops.add(d.op);
-      const wgsl = kernelSource(d.shader)!;
-      expect(wgsl, `${d.shader}.${d.entry}`).toMatch(new RegExp(`fn ${d.entry}\\s*\\(`));
+      const wgsl = familySource(d.family)!;
+      expect(wgsl, `${d.family}.${d.kernel}`).toMatch(new RegExp(`fn ${d.kernel}\\s*\\(`));
+      // The deprecated fields, still filled for one release.
+      expect([d.shader, d.entry]).toEqual([d.family, d.kernel]);
       expect(d.workgroups.every((n) => Number.isInteger(n) && n >= 1), JSON.stringify(d.workgroups)).toBe(true);
       expect(d.bytesRead + d.bytesWritten).toBeGreaterThan(0);
       expect(d.bytesWritten).toBeGreaterThan(0);
@@ -70,7 +72,7 @@ describe('describeLastRun on WebGPU', () => {
   });
 
   it('an unknown kernel family is an error that names it', () => {
-    expect(() => kernelSource('nope')).toThrow(/no shader file shaders\/nope\.wgsl/);
+    expect(() => familySource('nope')).toThrow(/no shader file shaders\/nope\.wgsl/);
   });
 });
 
@@ -80,7 +82,7 @@ describe('on the CPU backend', () => {
     await trainStep();
     expect(inspectRuns(true)).toBe(false);
     expect(await describeLastRun()).toBeNull();
-    expect(kernelSource('matmul')).toBeNull();
+    expect(familySource('matmul')).toBeNull();
     await startWebGpu();
   });
 });
@@ -106,5 +108,29 @@ describe('checkNextRun: the next run again on the CPU reference', () => {
     const c = await checkNextRun();
     expect(c).toMatchObject({ plan: -1, values: [], ok: true });
     await startWebGpu();
+  });
+});
+
+describe('the workbench tools on WebGPU', () => {
+  it('describeOp names the kernels a runOp then dispatches; timeKernels and measureCeilings time them', async () => {
+    await startWebGpu();
+    const a = randn([9, 5]);
+    const b = randn([5, 7]);
+    const attrs = { transA: false, transB: false };
+    const planned = describeOp('matmul', [{ shape: [9, 5], dtype: 'float32' }, { shape: [5, 7], dtype: 'float32' }], attrs);
+    expect(planned.outputs).toEqual([{ shape: [9, 7], dtype: 'float32' }]);
+    await runOp('matmul', [a, b], attrs)[0]!.data();
+    const run = (await describeLastRun())!;
+    expect(run.dispatches.map((d) => ({ family: d.family, kernel: d.kernel }))).toEqual(planned.kernels);
+
+    const quick = { targetMs: 2, submits: 2, maxRepeats: 4 };
+    const t = await timeKernels(() => runOp('matmul', [a, b], attrs), quick);
+    expect(t.ms).toBeGreaterThan(0);
+    expect(t.kernels).toEqual(planned.kernels!.map((k) => `matmul (${k.family}.${k.kernel})`));
+    await expect(timeKernels(() => undefined, quick)).rejects.toThrow(/timeKernels: build\(\) recorded no work/);
+    const c = await measureCeilings({ sizes: 'smoke', ...quick });
+    expect(c.bandwidthGBs).toBeGreaterThan(0);
+    expect(c.gflops).toBeGreaterThan(0);
+    await expect(measureCeilings({ sizes: 'huge' as never })).rejects.toThrow(/measureCeilings: sizes must be 'smoke', 'full'/);
   });
 });

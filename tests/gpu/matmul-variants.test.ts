@@ -2,13 +2,15 @@
 // kernel with each tile configuration (4x4 and 8x8 register blocks, 16 to 256 threads),
 // vec4 and scalar panel loads, with and without bounds tests, and split-K below and above
 // its threshold; for the plain product and each fused epilogue. A variant is forced by
-// installing a tuning table that gives every size class the same choice, and the pure
+// installing on the WebGPU backend a tuning table that gives every size class the same
+// choice (its rules get it in their arguments), and the pure
 // choice function (src/ops/matmul-choice.ts) says which variant each shape then takes, so
 // the test fails if a variant it means to cover is never reached.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setBackend } from '../../src/index.ts';
 import type { OpName } from '../../src/ops/registry.ts';
-import { chooseMatmul, matmulTuning, setMatmulTuning, uniformTuning } from '../../src/ops/matmul-choice.ts';
+import { chooseMatmul, uniformTuning } from '../../src/ops/matmul-choice.ts';
+import { matmulTuning, setMatmulTuning } from '../../src/tools/kernels.ts';
 import type { ClassChoice, MatmulChoice, MatmulTuning } from '../../src/ops/matmul-choice.ts';
 import { matmulDims } from '../../src/ops/matmul.ts';
 import { sampleInputs } from './cases.ts';

@@ -11,7 +11,7 @@ import type { OpDef } from '../../src/ops/define.ts';
 import { registry } from '../../src/ops/registry.ts';
 import { productDispatches } from '../../src/ops/matmul.ts';
 import type { Epilogue } from '../../src/ops/matmul.ts';
-import { uniformTuning } from '../../src/ops/matmul-choice.ts';
+import { DEFAULT_TUNING, uniformTuning } from '../../src/ops/matmul-choice.ts';
 import type { MatmulTuning } from '../../src/ops/matmul-choice.ts';
 import { reflectFamily } from '../../src/backend/webgpu/reflect.ts';
 import { PRELUDE_LINES, shaderFamilies, shaderSource } from '../../src/backend/webgpu/shaders.ts';
@@ -99,7 +99,7 @@ function allDispatches(): { op: string; d: GpuDispatch }[] {
     for (const c of casesFor(name)) {
       const metas = c.inputs.map((i) => ({ shape: i.shape, dtype: i.dtype ?? 'float32' }) as const);
       const o = def.shape(metas, c.attrs);
-      for (const d of def.gpu({ inShapes: metas.map((m) => m.shape), inDtypes: metas.map((m) => m.dtype), outShape: o.shape, outDtype: o.dtype, attrs: c.attrs })) out.push({ op: name, d });
+      for (const d of def.gpu({ inShapes: metas.map((m) => m.shape), inDtypes: metas.map((m) => m.dtype), outShape: o.shape, outDtype: o.dtype, attrs: c.attrs, tuning: DEFAULT_TUNING })) out.push({ op: name, d });
     }
   }
   const tiled = (minGroups: number): MatmulTuning => uniformTuning({ kernel: 'tiled', wgM: 4, wgN: 4, reg: 4, tileK: 16, minGroups }, 0, 'test', 'forced by the test');

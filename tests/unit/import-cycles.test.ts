@@ -30,10 +30,11 @@ export const LAYERS: { name: string; members: string[] }[] = [
   },
   { name: 'graph: the IR, views, plans', members: ['graph/'] },
   { name: 'backends: run what op definitions declare', members: ['backend/'] },
-  { name: 'engine: backend registry, recorder, executor, lifetimes, tools', members: ['engine/'] },
+  { name: 'engine: backend registry, recorder, executor, lifetimes', members: ['engine/'] },
   { name: 'Tensor and backward()', members: ['tensor.ts', 'autograd.ts'] },
   { name: 'op families: each op\'s definition and the function that records it', members: ['ops/'] },
   { name: 'graph passes that name ops (fusion)', members: ['passes/'] },
+  { name: 'tools: inspection, family edits, timing, the CPU check, runOp', members: ['tools/'] },
   { name: 'library: nn, optim, init, data, creation, loops', members: ['nn/', 'optim/', 'init.ts', 'data/', 'creation.ts', 'loop.ts'] },
   { name: 'the functions users call, and the wiring of the layers', members: ['ops/api.ts', 'install.ts', 'index.ts'] },
 ];

@@ -11,11 +11,12 @@ import { LOSS_MIN_CHUNK, mseLossDef, softmaxCrossEntropyDef } from '../../src/op
 import { softmaxCrossEntropyFusedDef } from '../../src/ops/fused.ts';
 import { addDef, whereDef } from '../../src/ops/elementwise.ts';
 import { indexSelectBackwardDef } from '../../src/ops/layout.ts';
+import { DEFAULT_TUNING } from '../../src/ops/matmul-choice.ts';
 
 function dispatches(def: OpDef<any>, shapes: number[][], attrs: Record<string, unknown> = {}, dtypes?: DType[]): GpuDispatch[] {
   const metas = shapes.map((shape, i) => ({ shape, dtype: dtypes?.[i] ?? ('float32' as DType) }));
   const out = def.shape(metas, attrs);
-  return def.gpu({ inShapes: shapes, inDtypes: metas.map((m) => m.dtype), outShape: out.shape, outDtype: out.dtype, attrs });
+  return def.gpu({ inShapes: shapes, inDtypes: metas.map((m) => m.dtype), outShape: out.shape, outDtype: out.dtype, attrs, tuning: DEFAULT_TUNING });
 }
 
 const full = (n: number) => dispatches(sumDef, [[n]], { axes: [0], keepdim: false });

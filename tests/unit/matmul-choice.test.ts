@@ -1,10 +1,11 @@
 // The matmul kernel choice without a GPU: size classes, split-K, bounds tests and vec4
-// loads as a pure function of the shape and a tuning table; the tables' validation; and
-// which table an adapter gets.
-import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_TUNING, MAX_SPLITS, MIN_CHUNK, chooseMatmul, matmulTuning, setMatmulTuning, sizeClass, tileProblem, uniformTuning } from '../../src/ops/matmul-choice.ts';
+// loads as a pure function of the shape and a tuning table; the GPU rules reading the table
+// from their arguments; the tables' validation; and which table an adapter gets.
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_TUNING, MAX_SPLITS, MIN_CHUNK, checkTuning, chooseMatmul, sizeClass, tileProblem, uniformTuning } from '../../src/ops/matmul-choice.ts';
 import type { ClassChoice, MatmulTuning } from '../../src/ops/matmul-choice.ts';
-import { productDispatches } from '../../src/ops/matmul.ts';
+import { linearDef, matmulDef, productDispatches } from '../../src/ops/matmul.ts';
+import { linearParamGradDef } from '../../src/ops/fused.ts';
 import { tuningFor } from '../../src/backend/webgpu/tuning.ts';
 
 const all = (c: ClassChoice, smallFlop = 0): MatmulTuning => uniformTuning(c, smallFlop, 'test', 'test');
@@ -18,9 +19,6 @@ const dims = (m: number, k: number, n: number, more: Partial<{ batch: number; tr
   transB: false,
   ...more,
 });
-
-const original = matmulTuning();
-afterEach(() => setMatmulTuning(original));
 
 describe('size classes', () => {
   it('split by output elements and by how deep K is', () => {
@@ -49,7 +47,7 @@ describe('chooseMatmul', () => {
     expect(chooseMatmul(dims(140, 32, 32), all(tiled(), 2 ** 20)).kernel).toBe('small');
     expect(chooseMatmul(dims(140, 32, 32), all(tiled(), 286719)).kernel).toBe('tiled');
     expect(chooseMatmul(dims(140, 32, 32), all(tiled(), 286720)).kernel).toBe('small');
-    expect(() => setMatmulTuning({ ...all(tiled()), smallFlop: -1 })).toThrow(/smallFlop must be a number >= 0, got -1/);
+    expect(() => checkTuning({ ...all(tiled()), smallFlop: -1 })).toThrow(/smallFlop must be a number >= 0, got -1/);
   });
 
   it('runs a batch of tiny products one thread per output (the tiles would be padding)', () => {
@@ -103,14 +101,29 @@ describe('chooseMatmul', () => {
   });
 
   it('a split product is two dispatches: partials into scratch, then their sum with the epilogue', () => {
-    setMatmulTuning(all(tiled(64)));
-    const ds = productDispatches([64, 784], [128, 784], { transA: false, transB: true }, { kind: 'linear', act: 1, alpha: 0, pre: false });
+    const ds = productDispatches([64, 784], [128, 784], { transA: false, transB: true }, { kind: 'linear', act: 1, alpha: 0, pre: false }, all(tiled(64)));
     expect(ds.map((d) => `${d.shader}.${d.entry}`)).toEqual(['matmul.matmul_partial', 'matmul_sum.sum_linear']);
     const c = chooseMatmul(dims(64, 784, 128, { transB: true }), all(tiled(64)));
     const splits = c.kernel === 'tiled' ? c.splits : 0;
     expect(ds[0]!.bind[2]).toEqual({ scratch: 0, size: splits * 64 * 128, write: true });
     expect(ds[1]!.bind[0]).toEqual({ scratch: 0, size: splits * 64 * 128 });
     expect(ds[1]!.constants).toMatchObject({ SPLIT_K: splits, ACT: 1 });
+  });
+});
+
+describe('the GPU rules get the table in their arguments', () => {
+  const args = (inShapes: number[][], outShape: number[], attrs: object, tuning: MatmulTuning) => ({ inShapes, inDtypes: inShapes.map(() => 'float32' as const), outShape, outDtype: 'float32' as const, attrs: attrs as never, tuning });
+  it('the same op and shapes dispatch what the table given says, whatever was given before', () => {
+    const entries = (ds: { shader: string; entry: string }[]): string[] => ds.map((d) => `${d.shader}.${d.entry}`);
+    const mm = (t: MatmulTuning) => entries(matmulDef.gpu(args([[64, 784], [784, 128]], [64, 128], { transA: false, transB: false }, t)));
+    expect(mm(all({ kernel: 'small' }))).toEqual(['matmul.matmul_small']);
+    expect(mm(all(tiled(1)))).toEqual(['matmul.matmul']);
+    expect(mm(all(tiled(64)))).toEqual(['matmul.matmul_partial', 'matmul_sum.sum_matmul']);
+    expect(mm(all({ kernel: 'small' }))).toEqual(['matmul.matmul_small']);
+    // The fused rules too (src/ops/fused.ts), and linear.
+    expect(entries(linearDef.gpu(args([[64, 784], [128, 784], [128]], [64, 128], { act: 'relu', alpha: 0 }, all(tiled(1)))))).toEqual(['matmul.linear']);
+    expect(entries(linearParamGradDef.gpu(args([[64, 128], [64, 784]], [128, 784], {}, all({ kernel: 'small' }))))).toEqual(['matmul.matmul_colsum_small']);
+    expect(entries(linearParamGradDef.gpu(args([[64, 128], [64, 784]], [128, 784], {}, all(tiled(1)))))).toEqual(['matmul.matmul_colsum']);
   });
 });
 
@@ -123,21 +136,21 @@ describe('tuning tables', () => {
     expect(tileProblem({ wgM: 8, wgN: 8, reg: 6 as 8, tileK: 32 })).toMatch(/reg must be 4 or 8/);
   });
 
-  it('setMatmulTuning refuses a table that could not run, naming the class', () => {
+  it('checkTuning refuses a table that could not run, naming the class', () => {
     const bad = all(tiled());
     bad.classes['m-deep'] = { kernel: 'tiled', wgM: 16, wgN: 32, reg: 4, tileK: 16, minGroups: 1 };
-    expect(() => setMatmulTuning(bad)).toThrow(/class m-deep: 16x32 threads/);
+    expect(() => checkTuning(bad)).toThrow(/class m-deep: 16x32 threads/);
     const missing = all(tiled());
     delete (missing.classes as Partial<MatmulTuning['classes']>)['xs-flat'];
-    expect(() => setMatmulTuning(missing)).toThrow(/no entry for size class xs-flat/);
-    expect(matmulTuning()).toBe(original);
+    expect(() => checkTuning(missing)).toThrow(/no entry for size class xs-flat/);
+    expect(() => checkTuning({ ...all(tiled()), smallFlop: -1 })).toThrow(/smallFlop must be a number >= 0, got -1/);
   });
 
   it('the default table and every committed table are valid', () => {
-    expect(() => setMatmulTuning(DEFAULT_TUNING)).not.toThrow();
+    expect(() => checkTuning(DEFAULT_TUNING)).not.toThrow();
     const swiftshader = tuningFor('google swiftshader');
     expect(swiftshader).not.toBe(DEFAULT_TUNING);
-    expect(() => setMatmulTuning(swiftshader)).not.toThrow();
+    expect(() => checkTuning(swiftshader)).not.toThrow();
     expect(swiftshader.source).toMatch(/measured by npm run bench -- --tune/);
   });
 

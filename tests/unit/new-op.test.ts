@@ -14,7 +14,8 @@ import { opInfos } from '../../src/ops/registry.ts';
 import { unaryOpsFor } from '../../src/ops/unary.ts';
 import { isDifferentiable } from '../../src/ops/define.ts';
 import { apply } from '../../src/engine/recorder.ts';
-import { checkBindings } from '../../src/backend/webgpu/backend.ts';
+import { checkBindings } from '../../src/backend/webgpu/pipelines.ts';
+import { DEFAULT_TUNING } from '../../src/ops/matmul-choice.ts';
 import { allOpNames, casesFor, sampleInputs } from '../gpu/cases.ts';
 import { checkGradient, opGradChecks } from '../shared/gradcheck.ts';
 import { isOffered, workbenchTable } from '../../demos/workbench/ops.ts';
@@ -51,7 +52,7 @@ describe('a throwaway unary op (cube) from its contract entry, definition and WG
     for (const c of cases) {
       const metas = c.inputs.map((i) => ({ shape: i.shape, dtype: i.dtype ?? 'float32' }) as const);
       const out = def.shape(metas, c.attrs);
-      const [d, ...more] = def.gpu({ inShapes: metas.map((m) => m.shape), inDtypes: metas.map((m) => m.dtype), outShape: out.shape, outDtype: out.dtype, attrs: c.attrs });
+      const [d, ...more] = def.gpu({ inShapes: metas.map((m) => m.shape), inDtypes: metas.map((m) => m.dtype), outShape: out.shape, outDtype: out.dtype, attrs: c.attrs, tuning: DEFAULT_TUNING });
       expect(more).toEqual([]);
       expect(d!.shader).toBe('unary');
       expect(d!.constants?.OP, `cube ${c.label}: the kernel selects cube's code`).toBe(UNARY.cube);

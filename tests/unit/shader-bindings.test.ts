@@ -8,7 +8,8 @@ import { effectWrites, isScratch } from '../../src/ops/define.ts';
 import { reflectFamily } from '../../src/backend/webgpu/reflect.ts';
 import { entryBindings } from '../../src/backend/webgpu/bindings.ts';
 import { shaderFamilies } from '../../src/backend/webgpu/shaders.ts';
-import { checkBindings } from '../../src/backend/webgpu/backend.ts';
+import { checkBindings } from '../../src/backend/webgpu/pipelines.ts';
+import { DEFAULT_TUNING } from '../../src/ops/matmul-choice.ts';
 import { allOpNames, casesFor } from '../gpu/cases.ts';
 
 describe('shader bindings', () => {
@@ -26,7 +27,7 @@ describe('shader bindings', () => {
       for (const c of cases) {
         const metas = c.inputs.map((i) => ({ shape: i.shape, dtype: i.dtype ?? 'float32' }) as const);
         const out = def.shape(metas, c.attrs);
-        const dispatches = def.gpu({ inShapes: metas.map((m) => m.shape), inDtypes: metas.map((m) => m.dtype), outShape: out.shape, outDtype: out.dtype, attrs: c.attrs });
+        const dispatches = def.gpu({ inShapes: metas.map((m) => m.shape), inDtypes: metas.map((m) => m.dtype), outShape: out.shape, outDtype: out.dtype, attrs: c.attrs, tuning: DEFAULT_TUNING });
         expect(dispatches.length, `${name} ${c.label}`).toBeGreaterThan(0);
         for (const d of dispatches) {
           const kernel = `${name} (${d.shader}.${d.entry}) ${c.label}`;

@@ -78,6 +78,14 @@ export class CpuBackend implements Backend {
     // Typed arrays are reclaimed by the JS garbage collector.
   }
 
+  /** Nothing to free but typed arrays, which the garbage collector takes. */
+  destroy(): void {}
+
+  /** The CPU runs a plan when it is executed: nothing is ever in flight. */
+  sync(): Promise<void> {
+    return Promise.resolve();
+  }
+
   private count(dtype: DType, size: number): void {
     this.stats.buffersAllocated++;
     this.stats.bytesAllocated += size * (dtype === 'int32' ? 4 : this.precision === 'float64' ? 8 : 4);

@@ -1,35 +1,12 @@
-// Timing one kernel alone: the per-kernel benchmark (npm run bench:kernels) and the matmul
-// tuner use this. A figure is never one dispatch's wall time, which on a real GPU is mostly
-// submit and readback overhead: the same dispatches are recorded N times in one command
-// buffer, and the GPU time of that submit (timestamp queries, where the adapter offers
-// 'timestamp-query') or else its wall time, divided by N; the median over several submits.
-import { flush } from 'shadergrad';
-import type { Tensor } from 'shadergrad';
-import { currentBackend } from '../../src/engine/backend.ts';
-import { WebGpuBackend } from '../../src/backend/webgpu/backend.ts';
-
-export type TimingMethod = 'timestamp' | 'median-of-N-in-one-submit';
-
-export interface TimeOptions {
-  /** Aim for submits this long (ms), so per-submit overhead is a small share. Default 100. */
-  targetMs?: number;
-  /** Timed submits; the figure is their median. Default 5. */
-  submits?: number;
-  /** The most repetitions recorded in one submit. Default 2000. */
-  maxRepeats?: number;
-}
-
-export interface Timing {
-  /** Milliseconds per repetition of the dispatches: the median over the timed submits. */
-  ms: number;
-  method: TimingMethod;
-  /** Dispatches in one repetition (a multi-pass kernel has several). */
-  dispatches: number;
-  /** Repetitions recorded in each timed submit. */
-  repeats: number;
-  /** What ran: "op (shader.entry)" for engine kernels. */
-  kernels: string[];
-}
+// Timing kernels alone (timeKernels, the per-kernel benchmark, the matmul tuner, the
+// ceilings): a figure is never one dispatch's wall time, which on a real GPU is mostly submit
+// and readback overhead. The same dispatches are recorded N times in one command buffer, and
+// the GPU time of that submit (timestamp queries, where the adapter offers 'timestamp-query')
+// or else its wall time, divided by N; the median over several submits.
+import type { KernelTiming, TimeKernelsOptions } from '../tooling.ts';
+import type { LastRun } from './run.ts';
+import { record } from './run.ts';
+import { USAGE } from './storage.ts';
 
 /** Dispatches that can be recorded into a compute pass again and again. */
 export interface Recordable {
@@ -38,37 +15,27 @@ export interface Recordable {
   record(pass: GPUComputePassEncoder): void;
 }
 
-// Literal flags: GPUBufferUsage is undefined in Node until Dawn is loaded.
-const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, QUERY_RESOLVE: 0x200 };
-
-/** The current backend, which must be WebGPU: timing reads its device and its last run. */
-export function webgpuBackend(who: string): WebGpuBackend {
-  const backend = currentBackend();
-  if (!(backend instanceof WebGpuBackend)) throw new Error(`${who}: needs the WebGPU backend (await setBackend('webgpu')); the current backend is '${backend.name}'`);
-  return backend;
-}
-
 /**
- * Time the kernels that `build` records, alone: its inputs (anything pending before it)
- * are realized first, then what it records runs once as one plan (the kernels the engine
- * chooses for those shapes, after fusion), and that plan's dispatches are timed. `build`
- * returns its results, or nothing for an effect (an optimizer step).
+ * The last run's dispatches, recorded again (as many times as the caller likes, in one
+ * command buffer) with the same pipelines, bind groups and parameter block: the same kernels
+ * on the same buffers, without a run's own work (parameter writes, bind-group lookups, a
+ * submit per run). The buffers hold whatever the last run left; inputs must stay alive while
+ * it is used. Not for a run that first copied unaligned views: a copy cannot be recorded
+ * inside a pass.
  */
-export async function timeOp(build: () => Tensor | Tensor[] | void, opts: TimeOptions = {}): Promise<Timing> {
-  const backend = webgpuBackend('timeOp');
-  flush();
-  const submits = backend.stats.submits;
-  build();
-  flush();
-  if (backend.stats.submits === submits) throw new Error('timeOp: build() recorded no work (its results were realized already)');
-  await backend.sync();
-  const run = backend.lastRunDispatches();
-  if (run.dispatches === 0) throw new Error(`timeOp: build() ran no kernel, only views of memory [${run.kernels.join(', ')}]`);
-  return timeDispatches(backend.device, run, opts);
+export function replayOf(run: LastRun | null, who: string): Recordable {
+  if (!run) throw new Error(`${who}: no plan has run on this device yet`);
+  if (run.copied) throw new Error(`${who}: the last run [${run.c.kernels.join(', ')}] copied unaligned views first; time kernels on whole tensors`);
+  const { c, groups } = run;
+  return {
+    kernels: c.kernels,
+    dispatches: c.dispatches.length,
+    record: (pass) => c.dispatches.forEach((d, k) => record(pass, d, groups[k]!)),
+  };
 }
 
 /** Time `work` on `device`: see the top of this file. */
-export async function timeDispatches(device: GPUDevice, work: Recordable, opts: TimeOptions = {}): Promise<Timing> {
+export async function timeDispatches(device: GPUDevice, work: Recordable, opts: TimeKernelsOptions = {}): Promise<KernelTiming> {
   const targetMs = opts.targetMs ?? 100;
   const submits = opts.submits ?? 5;
   const maxRepeats = opts.maxRepeats ?? 2000;
@@ -140,6 +107,7 @@ async function submitRepeated(device: GPUDevice, work: Recordable, count: number
   const err = await device.popErrorScope();
   if (err) throw new Error(`timing [${work.kernels.join(', ')}]: ${err.message}`);
   if (!clock) return { wallMs, gpuMs: null };
+  // GPUMapMode.READ, the same value as the MAP_READ usage flag.
   await clock.read.mapAsync(USAGE.MAP_READ);
   const [begin, end] = new BigUint64Array(clock.read.getMappedRange(0, 16).slice(0));
   clock.read.unmap();

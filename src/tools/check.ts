@@ -1,13 +1,16 @@
 // The engine panel's "check against the CPU": the next run that executes kernels is also run
 // on a fresh CPU reference backend, from the same inputs, and every value it produces (its
 // outputs, and the variables its updates write) is compared with what the GPU produced.
+// It watches runs through the executor's observer hook, only while a check is armed.
 import type { Backend, HostArray } from '../backend/backend.ts';
 import { CpuBackend } from '../backend/cpu/backend.ts';
 import type { Meta, Storage } from '../graph/ir.ts';
 import type { Plan } from '../graph/plan.ts';
 import { effectWrites } from '../ops/define.ts';
 import { fmt, sizeOf } from '../shape.ts';
-import { currentBackend } from './backend.ts';
+import { currentBackend } from '../engine/backend.ts';
+import { observeRuns } from '../engine/executor.ts';
+import type { RunStart } from '../engine/executor.ts';
 
 export interface CheckedValue {
   /** What it is: `output 0 of linear [4, 8]`, or `input 2 [8, 2], updated by adamMulti`. */
@@ -15,6 +18,8 @@ export interface CheckedValue {
   shape: number[];
   /** Largest |GPU - CPU| over its elements. */
   maxAbsDiff: number;
+  /** Largest |GPU - CPU| / max(|CPU|, 1e-3 · max |CPU|): relative, but not below a thousandth of the value's scale. */
+  maxRelDiff: number;
   /** Allowed: 1e-4 · max(1, max |CPU|) for float32 (accumulation order differs), 0 for int32. */
   tolerance: number;
   ok: boolean;
@@ -30,6 +35,7 @@ export interface RunCheck {
 
 type Pending = { resolve: (c: RunCheck) => void; reject: (e: Error) => void };
 let armed: Pending[] = [];
+let stopWatching: (() => void) | null = null;
 
 /**
  * Check the next run that executes kernels against the CPU reference: resolves once it has
@@ -39,17 +45,20 @@ let armed: Pending[] = [];
 export function checkNextRun(): Promise<RunCheck> {
   const b = currentBackend();
   if (b.name === 'cpu') return Promise.resolve({ plan: -1, backend: b.description, values: [], ok: true });
+  stopWatching ??= observeRuns(captureRun);
   return new Promise((resolve, reject) => armed.push({ resolve, reject }));
 }
 
 /**
- * Called by the executor around a run: when a check is armed, reads the run's inputs before
- * it (same queue, so the values it starts from) and returns what to call with its outputs.
+ * The executor calls it before the next run: reads the run's inputs before it (same queue,
+ * so the values it starts from) and returns what to call with its outputs. It then stops
+ * watching, until the next check is armed.
  */
-export function captureRun(backend: Backend, plan: Plan, externals: Storage[], scalars: (readonly number[])[]): ((outputs: Storage[]) => void) | null {
-  if (armed.length === 0) return null;
+function captureRun({ backend, plan, externals, scalars }: RunStart): ((outputs: Storage[]) => void) | null {
   const waiting = armed;
   armed = [];
+  stopWatching?.();
+  stopWatching = null;
   const inputs = plan.externals.map((m, i) => backend.read(externals[i], m.dtype, sizeOf(m.shape)));
   return (outputs) => {
     const gpuOut = plan.outputs.map((m, i) => backend.read(outputs[i], m.dtype, sizeOf(m.shape)));
@@ -108,14 +117,25 @@ async function compare(
 
 /** One value's comparison (exported for its unit test). */
 export function diff(name: string, m: Meta, gpu: ArrayLike<number>, cpu: ArrayLike<number>): CheckedValue {
-  let maxAbsDiff = 0;
   let scale = 0;
+  for (let i = 0; i < cpu.length; i++) if (Number.isFinite(cpu[i]!)) scale = Math.max(scale, Math.abs(cpu[i]!));
+  // Where relative difference stops being meaningful: an element far smaller than the
+  // value's largest (a dot product that cancels to nearly 0) is measured against 1e-3 of
+  // that largest instead of itself, or any float32 rounding would read as a huge error.
+  const floor = Math.max(1e-3 * scale, Number.MIN_VALUE);
+  let maxAbsDiff = 0;
+  let maxRelDiff = 0;
   for (let i = 0; i < cpu.length; i++) {
-    const d = Math.abs(gpu[i]! - cpu[i]!);
-    // NaN where the other is not is the largest difference there is.
-    maxAbsDiff = Math.max(maxAbsDiff, Number.isNaN(d) ? (Number.isNaN(gpu[i]!) && Number.isNaN(cpu[i]!) ? 0 : Infinity) : d);
-    if (Number.isFinite(cpu[i]!)) scale = Math.max(scale, Math.abs(cpu[i]!));
+    const g = gpu[i]!;
+    const c = cpu[i]!;
+    // Equal values (equal infinities too) and NaN on both sides agree; NaN where the other
+    // is not is the largest difference there is.
+    const d = g === c || (Number.isNaN(g) && Number.isNaN(c)) ? 0 : Math.abs(g - c);
+    const e = Number.isNaN(d) ? Infinity : d;
+    maxAbsDiff = Math.max(maxAbsDiff, e);
+    const rel = e === 0 ? 0 : e / Math.max(Math.abs(c), floor);
+    maxRelDiff = Math.max(maxRelDiff, Number.isNaN(rel) ? Infinity : rel);
   }
   const tolerance = m.dtype === 'int32' ? 0 : 1e-4 * Math.max(1, scale);
-  return { name, shape: [...m.shape], maxAbsDiff, tolerance, ok: maxAbsDiff <= tolerance };
+  return { name, shape: [...m.shape], maxAbsDiff, maxRelDiff, tolerance, ok: maxAbsDiff <= tolerance };
 }

@@ -1,21 +1,11 @@
 // The adapter's own ceilings, measured with two micro-kernels (not engine kernels, so they
-// live here rather than in shaders/), timed as the engine's kernels are (time.ts): a copy
+// live here rather than in shaders/), timed as the engine's kernels are (replay.ts): a copy
 // for memory bandwidth and an FMA loop for arithmetic. A kernel's figure is then read as a
 // share of what this adapter was seen to do, not of a datasheet number.
-import { timeDispatches } from './time.ts';
-import type { TimeOptions, TimingMethod } from './time.ts';
-
-export interface Ceilings {
-  /** Copy kernel: (bytes read + bytes written) / time. */
-  bandwidthGBs: number;
-  /** FMA loop: 2 FLOP per fused multiply-add / time. */
-  gflops: number;
-  /** Bytes one copy moves (read + written) and FLOP one FMA-loop dispatch does. */
-  copyBytes: number;
-  fmaFlop: number;
-  copyMethod: TimingMethod;
-  fmaMethod: TimingMethod;
-}
+import type { CeilingSizes, Ceilings, TimeKernelsOptions } from '../tooling.ts';
+import { timeDispatches } from './replay.ts';
+import type { Recordable } from './replay.ts';
+import { USAGE } from './storage.ts';
 
 // vec4 loads and stores, one per thread: the widest access WGSL has, so the copy is limited
 // by memory, not by instruction issue.
@@ -57,31 +47,15 @@ fn fma_loop(@builtin(global_invocation_id) gid: vec3<u32>) {
 }
 `;
 
-export interface CeilingSizes {
-  /** Bytes of each of the copy's two buffers: well past any cache, so memory is what is timed. */
-  copyBytes: number;
-  fmaWorkgroups: number;
-  fmaIters: number;
-}
-
-export const CEILING_SIZES: Record<'smoke' | 'full', CeilingSizes> = {
-  smoke: { copyBytes: 1 << 20, fmaWorkgroups: 64, fmaIters: 64 },
-  // 64 MiB each: past the largest GPU L2 caches. 65536 threads, each with 32 independent
-  // FMAs in flight, keep a large GPU busy (and a dispatch short on SwiftShader).
-  full: { copyBytes: 64 << 20, fmaWorkgroups: 1024, fmaIters: 128 },
-};
-
-const STORAGE = 0x80;
-
-export async function measureCeilings(device: GPUDevice, sizes: CeilingSizes, opts: TimeOptions): Promise<Ceilings> {
+export async function measureCeilings(device: GPUDevice, sizes: CeilingSizes, opts: TimeKernelsOptions): Promise<Ceilings> {
   const bytes = Math.min(sizes.copyBytes, device.limits.maxStorageBufferBindingSize) & ~15;
-  const src = device.createBuffer({ size: bytes, usage: STORAGE, label: 'ceiling copy src' });
-  const dst = device.createBuffer({ size: bytes, usage: STORAGE, label: 'ceiling copy dst' });
+  const src = device.createBuffer({ size: bytes, usage: USAGE.STORAGE, label: 'ceiling copy src' });
+  const dst = device.createBuffer({ size: bytes, usage: USAGE.STORAGE, label: 'ceiling copy dst' });
   const threads = sizes.fmaWorkgroups * FMA_WG;
-  const coef = device.createBuffer({ size: 8, usage: STORAGE, mappedAtCreation: true, label: 'ceiling fma coefficients' });
+  const coef = device.createBuffer({ size: 8, usage: USAGE.STORAGE, mappedAtCreation: true, label: 'ceiling fma coefficients' });
   new Float32Array(coef.getMappedRange()).set([0.999, 0.001]);
   coef.unmap();
-  const sink = device.createBuffer({ size: threads * 16, usage: STORAGE, label: 'ceiling fma sink' });
+  const sink = device.createBuffer({ size: threads * 16, usage: USAGE.STORAGE, label: 'ceiling fma sink' });
   try {
     const vec4s = bytes / 16;
     const groups = Math.ceil(vec4s / 256);
@@ -104,7 +78,7 @@ export async function measureCeilings(device: GPUDevice, sizes: CeilingSizes, op
 }
 
 /** One pipeline and bind group, as a Recordable; compilation errors are thrown with the shader's messages. */
-async function kernel(device: GPUDevice, code: string, entry: string, constants: Record<string, number>, buffers: GPUBuffer[], workgroups: [number, number, number]) {
+async function kernel(device: GPUDevice, code: string, entry: string, constants: Record<string, number>, buffers: GPUBuffer[], workgroups: [number, number, number]): Promise<Recordable> {
   device.pushErrorScope('validation');
   const module = device.createShaderModule({ code, label: `ceiling ${entry}` });
   const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: entry, constants }, label: `ceiling ${entry}` });
@@ -112,7 +86,7 @@ async function kernel(device: GPUDevice, code: string, entry: string, constants:
   const err = await device.popErrorScope();
   if (err) {
     const info = await module.getCompilationInfo();
-    throw new Error(`bench:kernels: the ceiling kernel ${entry}: ${err.message}\n${info.messages.map((m) => `${m.lineNum}:${m.linePos}: ${m.message}`).join('\n')}`);
+    throw new Error(`measureCeilings: the ceiling kernel ${entry}: ${err.message}\n${info.messages.map((m) => `${m.lineNum}:${m.linePos}: ${m.message}`).join('\n')}`);
   }
   return {
     kernels: [`ceiling (${entry})`],

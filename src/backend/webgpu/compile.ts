@@ -1,0 +1,158 @@
+// Compiling a plan for WebGPU, once per plan: each step's dispatches from its op's GPU rule
+// (under this adapter's kernel-choice table), their pipelines, the plan's own memory (slots,
+// scratch) and its parameter buffer. A plan compiles again when the table or a family's text
+// changes.
+import type { Plan, PlanStep, Ref } from '../../graph/plan.ts';
+import type { GpuDispatch } from '../../ops/define.ts';
+import { effectWrites, isScratch } from '../../ops/define.ts';
+import type { MatmulTuning } from '../../ops/matmul-choice.ts';
+import { checkTuning } from '../../ops/matmul-choice.ts';
+import { tagStep } from '../backend.ts';
+import type { Pipelines } from './pipelines.ts';
+import type { GpuStorage } from './storage.ts';
+import { USAGE } from './storage.ts';
+
+export interface CompiledDispatch {
+  kernel: string;
+  pipeline: GPUComputePipeline;
+  layout: GPUBindGroupLayout;
+  dispatch: GpuDispatch;
+  step: number;
+  /** What is bound at bindings 1..k: plan refs, or the plan's scratch buffer i. */
+  refs: (Ref | { kind: 'scratch'; index: number })[];
+  paramOffset: number;
+  /** Bind groups by the identity of the buffers bound (externals may change between runs). */
+  bindGroups: Map<string, GPUBindGroup>;
+  /** The op's inputs that this dispatch may write (effects). */
+  writes: readonly number[];
+}
+
+export interface Compiled {
+  dispatches: CompiledDispatch[];
+  /** Scratch for views bound at offsets WebGPU cannot bind from (see PlanRunner.bindable). */
+  unaligned: Map<string, GPUBuffer>;
+  slots: GPUBuffer[];
+  /** Scratch k of the steps' multi-pass kernels (ScratchBinding), shared by all steps. */
+  scratch: GPUBuffer[];
+  outputSets: GPUBuffer[][];
+  /** The tuning table's and the family texts' generations it was compiled under. */
+  generation: string;
+  /** null for a plan of views only: nothing to dispatch. */
+  params: GPUBuffer | null;
+  paramWords: ArrayBuffer;
+  kernels: string[];
+}
+
+export class PlanCompiler {
+  private readonly compiled = new WeakMap<Plan, Compiled>();
+  /** Where each dispatch's parameter block starts in the plan's parameter buffer. */
+  private readonly paramAlign: number;
+  private table!: MatmulTuning;
+  private tables = 0;
+
+  constructor(
+    device: GPUDevice,
+    private readonly storage: GpuStorage,
+    private readonly pipelines: Pipelines,
+    tuning: MatmulTuning,
+  ) {
+    this.paramAlign = Math.max(256, device.limits.minStorageBufferOffsetAlignment);
+    this.setTuning(tuning);
+  }
+
+  /** The kernel-choice table the GPU rules get (GpuArgs.tuning). */
+  get tuning(): MatmulTuning {
+    return this.table;
+  }
+
+  /** Install a table (refused, naming the class, if it could not run); every plan compiles again. */
+  setTuning(t: MatmulTuning): void {
+    checkTuning(t);
+    this.table = t;
+    this.tables++;
+  }
+
+  /** Plans compile again when the tuning table or a family's text changes. */
+  private generation(): string {
+    return `${this.tables}:${this.pipelines.edits}`;
+  }
+
+  compile(plan: Plan): Compiled {
+    let c = this.compiled.get(plan);
+    if (c && c.generation === this.generation()) return c;
+    // A new kernel-choice table (the tuner tries candidates) recompiles; the plan's outputs
+    // keep their buffers, which results may hold, and its own memory is freed (work already
+    // submitted keeps what it uses).
+    const outputSets = c?.outputSets ?? [];
+    if (c) for (const b of [...c.slots, ...c.scratch, ...c.unaligned.values(), ...(c.params ? [c.params] : [])]) b.destroy();
+    const dispatches: CompiledDispatch[] = [];
+    const scratch: number[] = [];
+    plan.steps.forEach((step, index) => {
+      // A view is no kernel: its readers bind a run of its root's memory.
+      if (step.out?.kind === 'view') return;
+      try {
+        this.compileStep(step, index, dispatches, scratch);
+      } catch (err) {
+        throw tagStep(err, index);
+      }
+    });
+    const params = dispatches.length === 0 ? null : this.storage.createBuffer(dispatches.length * this.paramAlign, USAGE.STORAGE | USAGE.COPY_DST, `params of plan ${plan.id}`);
+    c = {
+      dispatches,
+      unaligned: new Map(),
+      slots: plan.slots.map((s, i) => this.storage.storageBuffer(s.size, `slot ${i} of plan ${plan.id}`)),
+      scratch: Array.from(scratch, (size, i) => this.storage.storageBuffer(size ?? 1, `scratch ${i} of plan ${plan.id}`)),
+      outputSets,
+      generation: this.generation(),
+      params,
+      paramWords: new ArrayBuffer(Math.max(1, dispatches.length) * this.paramAlign),
+      kernels: [...new Set(dispatches.map((d) => d.kernel))],
+    };
+    this.compiled.set(plan, c);
+    return c;
+  }
+
+  /** The dispatches of one plan step, with their pipelines. */
+  private compileStep(step: PlanStep, index: number, dispatches: CompiledDispatch[], scratch: number[]): void {
+    for (const dispatch of this.gpuDispatches(step)) {
+      const kernel = `${step.def.name} (${dispatch.shader}.${dispatch.entry})`;
+      const writes = effectWrites(step.def, step.inputs.length);
+      const refs = dispatch.bind.map((b): CompiledDispatch['refs'][number] => {
+        // Scratch k is one buffer for the whole plan, as large as its largest binding: its
+        // contents matter only between the dispatches of one step.
+        if (isScratch(b)) {
+          scratch[b.scratch] = Math.max(scratch[b.scratch] ?? 1, b.size);
+          return { kind: 'scratch', index: b.scratch };
+        }
+        if (b === 'out') {
+          if (!step.out) throw new Error(`webgpu: ${kernel} binds 'out' but ${step.def.name} has no output`);
+          return step.out;
+        }
+        if ('out' in b) {
+          const r = step.extraOuts[b.out - 1];
+          if (!r) throw new Error(`webgpu: ${kernel} binds output ${b.out}, but ${step.def.name} has ${1 + step.extraOuts.length}`);
+          return r;
+        }
+        const r = step.inputs[b.input];
+        if (!r) throw new Error(`webgpu: ${kernel} binds input ${b.input}, but ${step.def.name} has ${step.inputs.length}`);
+        return r;
+      });
+      const { pipeline, layout } = this.pipelines.get(dispatch, kernel, writes);
+      dispatches.push({
+        kernel,
+        pipeline,
+        layout,
+        dispatch,
+        step: index,
+        refs,
+        paramOffset: dispatches.length * this.paramAlign,
+        bindGroups: new Map(),
+        writes,
+      });
+    }
+  }
+
+  private gpuDispatches(step: PlanStep): GpuDispatch[] {
+    return step.def.gpu({ inShapes: step.inShapes, inDtypes: step.inDtypes, outShape: step.outShape, outDtype: step.dtype, attrs: step.attrs as never, tuning: this.table });
+  }
+}

@@ -1,0 +1,243 @@
+// Running a compiled plan: one write of every dispatch's parameter block, the bind groups
+// (cached by the buffers bound), views at unaligned offsets copied to aligned scratch, the
+// dispatches in compute passes (timed as Timestamps says), the readbacks staged in the same
+// command buffer, and one submit. The last run is kept for the tools (describe, replay).
+import type { Storage } from '../../graph/ir.ts';
+import type { Plan, ViewAt } from '../../graph/plan.ts';
+import { viewsOf } from '../../graph/plan.ts';
+import type { Word } from '../../ops/define.ts';
+import { writesBinding } from '../../ops/define.ts';
+import { sizeOf } from '../../shape.ts';
+import type { BackendStats, ExecuteResult, StageRef } from '../backend.ts';
+import { tagStep } from '../backend.ts';
+import type { Compiled, CompiledDispatch, PlanCompiler } from './compile.ts';
+import type { DeviceHealth } from './health.ts';
+import type { GpuStorage, Span } from './storage.ts';
+import { spanOf } from './storage.ts';
+import type { Timestamps } from './timing.ts';
+
+const MAX_WORDS = 64;
+
+/** A view copied to an aligned place before the dispatch that binds it. */
+interface Copy {
+  from: Span;
+  to: GPUBuffer;
+  bytes: number;
+}
+
+/** The last run: its compiled dispatches, bind groups and bound memory. */
+export interface LastRun {
+  plan: Plan;
+  c: Compiled;
+  groups: GPUBindGroup[];
+  spans: Span[][];
+  /** Whether it copied unaligned views first (such a run cannot be replayed in one pass). */
+  copied: boolean;
+  /** Each dispatch's GPU time in ms, when the run was inspected. */
+  times: Promise<number[]> | null;
+}
+
+let nextBufferId = 1;
+const bufferIds = new WeakMap<GPUBuffer, number>();
+function idOf(b: GPUBuffer): number {
+  let id = bufferIds.get(b);
+  if (id === undefined) {
+    id = nextBufferId++;
+    bufferIds.set(b, id);
+  }
+  return id;
+}
+
+export class PlanRunner {
+  lastRun: LastRun | null = null;
+  private emptyBuffer: GPUBuffer | null = null;
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly stats: BackendStats,
+    private readonly health: DeviceHealth,
+    private readonly storage: GpuStorage,
+    private readonly compiler: PlanCompiler,
+    private readonly timestamps: Timestamps,
+  ) {}
+
+  execute(plan: Plan, externals: Storage[], scalars: (readonly number[])[], set: number, stage: StageRef[]): ExecuteResult {
+    this.health.check(`running ${planName(plan)}`);
+    const c = this.compiler.compile(plan);
+    const outputs = (c.outputSets[set] ??= plan.outputs.map((m, i) => this.storage.storageBuffer(sizeOf(m.shape), `output ${i} of plan ${plan.id}`)));
+    const views = plan.viewSteps.length > 0 ? viewsOf(plan, scalars) : null;
+    const whole = (r: ViewAt['root']): Span =>
+      r.kind === 'ext' ? spanOf(externals[r.index]) : { buffer: r.kind === 'slot' ? c.slots[r.index]! : outputs[r.index]!, offset: 0 };
+    const resolve = (r: CompiledDispatch['refs'][number]): Span => {
+      if (r.kind === 'scratch') return { buffer: c.scratch[r.index]!, offset: 0 };
+      if (r.kind !== 'view') return whole(r);
+      const at = views!.get(r.step)!;
+      const root = whole(at.root);
+      return { buffer: root.buffer, offset: root.offset + at.offset * 4, size: sizeOf(plan.steps[r.step]!.outShape) * 4 };
+    };
+
+    // One write of every dispatch's parameter block.
+    const u32 = new Uint32Array(c.paramWords);
+    const f32 = new Float32Array(c.paramWords);
+    for (const d of c.dispatches) writeWords(u32, f32, d.paramOffset / 4, d.dispatch.words(scalars[d.step]!), d.kernel);
+    if (c.params) this.device.queue.writeBuffer(c.params, 0, u32);
+
+    // Bind groups first: a binding error names its op's step, before any error scope opens.
+    const copies: Copy[][] = c.dispatches.map(() => []);
+    const spans: Span[][] = [];
+    const groups = c.dispatches.map((d, k) => {
+      try {
+        spans[k] = d.refs.map(resolve);
+        return this.bindGroup(c, d, spans[k]!.map((span, i) => this.bindable(c, span, k, i, copies[k]!)), set);
+      } catch (err) {
+        throw tagStep(err, d.step);
+      }
+    });
+
+    const run: LastRun = { plan, c, groups, spans, copied: copies.some((x) => x.length > 0), times: null };
+    this.lastRun = run;
+    this.device.pushErrorScope('validation');
+    this.device.pushErrorScope('out-of-memory');
+    const enc = this.device.createCommandEncoder({ label: planName(plan) });
+    // The benchmark timer's timestamps around the run, or the inspection's around each dispatch.
+    const clock = this.timestamps.forRun(c.dispatches.length);
+    if (c.dispatches.length > 0) {
+      // One compute pass, split where a view must be copied to an aligned place first (a
+      // copy cannot be recorded inside a pass); timestamps at the first start and last end.
+      const last = c.dispatches.length - 1;
+      let pass: GPUComputePassEncoder | null = null;
+      c.dispatches.forEach((d, k) => {
+        if (copies[k]!.length > 0 && pass) {
+          pass.end();
+          pass = null;
+        }
+        for (const cp of copies[k]!) enc.copyBufferToBuffer(cp.from.buffer, cp.from.offset, cp.to, 0, cp.bytes);
+        if (clock?.each) {
+          // One pass per dispatch, each between its own pair of timestamps.
+          pass = enc.beginComputePass({ timestampWrites: clock.writes(k, false, false)! });
+          record(pass, d, groups[k]!);
+          pass.end();
+          pass = null;
+          return;
+        }
+        if (!pass) {
+          const writes = clock?.writes(k, k === 0, !copies.slice(k + 1).some((x) => x.length > 0));
+          pass = enc.beginComputePass(writes ? { timestampWrites: writes } : {});
+        }
+        record(pass, d, groups[k]!);
+        if (k === last) pass.end();
+      });
+    }
+    clock?.resolve(enc);
+    const reads = stage.map((r) =>
+      r.kind === 'out'
+        ? this.storage.stage(enc, outputs[r.index]!, plan.outputs[r.index]!.dtype, sizeOf(plan.outputs[r.index]!.shape))
+        : this.storage.stage(enc, r.storage, r.dtype, r.size),
+    );
+    this.device.queue.submit([enc.finish()]);
+    this.stats.submits++;
+    this.stats.dispatches += c.dispatches.length;
+    run.times = clock?.collect() ?? null;
+    const kernels = c.kernels.join(', ');
+    const checked = Promise.all([this.device.popErrorScope(), this.device.popErrorScope()]).then(([oom, validation]) => {
+      const err = validation ?? oom;
+      if (err) {
+        const e = new Error(`webgpu: running kernels [${kernels}]: ${err.message}`);
+        this.health.report(e);
+        throw e;
+      }
+    });
+    // Keep a failure visible even when nothing is read back.
+    checked.catch(() => {});
+    const staged = reads.map(async (map) => {
+      await Promise.allSettled([checked, this.health.settled()]);
+      this.health.check(`running ${planName(plan)}`);
+      return map();
+    });
+    return { outputs, staged };
+  }
+
+  /**
+   * A span a dispatch can bind: WebGPU binds a buffer from an offset that is a multiple of
+   * minStorageBufferOffsetAlignment (256 bytes). A view that starts elsewhere (a narrow
+   * whose rows do not start on that boundary) is first copied, in the same command buffer
+   * and after the dispatches that write it, into scratch memory the plan keeps for that
+   * binding: no kernel, but bytes.
+   */
+  private bindable(c: Compiled, span: Span, dispatch: number, binding: number, copies: Copy[]): Span {
+    // A binding of zero bytes is invalid: an empty view binds a word nothing reads.
+    if (span.size === 0) return { buffer: (this.emptyBuffer ??= this.storage.storageBuffer(1, 'empty view')), offset: 0 };
+    if (span.offset % this.device.limits.minStorageBufferOffsetAlignment === 0) return span;
+    const key = `${dispatch}:${binding}`;
+    const bytes = span.size!;
+    let scratch = c.unaligned.get(key);
+    if (!scratch || scratch.size < bytes) {
+      scratch = this.storage.storageBuffer(bytes / 4, `unaligned view ${key}`);
+      c.unaligned.set(key, scratch);
+    }
+    copies.push({ from: span, to: scratch, bytes });
+    return { buffer: scratch, offset: 0, size: bytes };
+  }
+
+  private bindGroup(c: Compiled, d: CompiledDispatch, spans: Span[], set: number): GPUBindGroup {
+    const buffers = spans.map((b) => b.buffer);
+    const key = `${set}:${spans.map((b) => `${idOf(b.buffer)}+${b.offset}/${b.size ?? ''}`).join(',')}`;
+    let bg = d.bindGroups.get(key);
+    if (bg) return bg;
+    const written = new Set<GPUBuffer>();
+    buffers.forEach((b, i) => {
+      if (isWritten(d, i)) written.add(b);
+    });
+    buffers.forEach((b, i) => {
+      if (!isWritten(d, i) && written.has(b)) {
+        throw new Error(`webgpu: ${d.kernel}: the same buffer is bound both read-only (binding ${i + 1}) and written; WebGPU forbids that aliasing`);
+      }
+    });
+    bg = this.device.createBindGroup({
+      label: d.kernel,
+      layout: d.layout,
+      entries: [
+        { binding: 0, resource: { buffer: c.params!, offset: d.paramOffset, size: MAX_WORDS * 4 } },
+        ...spans.map((b, i) => ({ binding: i + 1, resource: b.size === undefined ? { buffer: b.buffer } : { buffer: b.buffer, offset: b.offset, size: vec4Size(b) } })),
+      ],
+    });
+    this.stats.bindGroups++;
+    // A few variants (both output sets, a changing input) are normal; more is churn.
+    if (d.bindGroups.size >= 8) d.bindGroups.delete(d.bindGroups.keys().next().value!);
+    d.bindGroups.set(key, bg);
+    return bg;
+  }
+}
+
+function isWritten(d: CompiledDispatch, i: number): boolean {
+  return writesBinding(d.dispatch.bind[i]!, d.writes);
+}
+
+/** One compiled dispatch into a compute pass. */
+export function record(pass: GPUComputePassEncoder, d: CompiledDispatch, group: GPUBindGroup): void {
+  pass.setPipeline(d.pipeline);
+  pass.setBindGroup(0, group);
+  pass.dispatchWorkgroups(...d.dispatch.workgroups);
+}
+
+/**
+ * A view's binding size in whole 16-byte units where its buffer has them (it always does:
+ * buffers are sized in those units and views start 256-byte aligned), so vec4 readers see
+ * its last elements. The extra bytes belong to no other view a dispatch could write.
+ */
+function vec4Size(b: Span): number {
+  return Math.min(Math.ceil(b.size! / 16) * 16, b.buffer.size - b.offset);
+}
+
+function planName(plan: Plan): string {
+  return `plan ${plan.id} (${plan.steps.length} steps)`;
+}
+
+function writeWords(u32: Uint32Array, f32: Float32Array, at: number, words: Word[], kernel: string): void {
+  if (words.length > MAX_WORDS) throw new Error(`webgpu: ${kernel}: ${words.length} parameter words, more than the ${MAX_WORDS} a dispatch has`);
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    if (typeof w === 'number') u32[at + i] = w >>> 0;
+    else f32[at + i] = w.f;
+  }
+}
