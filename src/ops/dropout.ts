@@ -4,7 +4,7 @@
 // step draws a fresh mask without a new plan, and CPU and GPU draw the same one.
 import { apply } from '../engine/recorder.ts';
 import type { Tensor } from '../tensor.ts';
-import { defineOp, floatOnly, grid } from './define.ts';
+import { defineOp, floatOnly, grid, secondOrder } from './define.ts';
 import type { Arr, GpuRule } from './define.ts';
 import { PhiloxStream } from '../random.ts';
 import { reserveBlocks } from '../generator.ts';
@@ -93,7 +93,7 @@ export const dropoutBackwardDef = defineOp<{ p: number }>({
   },
   cpu: ({ ins: [g], out, attrs, scalars }) => applyMask(g!, out, attrs.p, scalars),
   gpu: dropoutGpu,
-  grad: { notDifferentiable: 'a backward op: second-order gradients are not supported' },
+  grad: secondOrder,
 });
 
 /** Dropout as `F.dropout`: the identity unless `training`. */

@@ -16,7 +16,6 @@ import { sumTo } from './reduce.ts';
 import { binary, call, column, f32, i32, row } from './samples.ts';
 import type { OpSamples } from './samples.ts';
 
-export type { NoAttrs };
 
 export function broadcastRule(op: string, dtype?: DType) {
   return (ins: Meta[]): Meta => {

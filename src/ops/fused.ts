@@ -7,6 +7,7 @@ import type { Meta } from '../graph/ir.ts';
 import { fmt, sameShape } from '../shape.ts';
 import * as cpu from './kernels.ts';
 import { defineOp, f, floatOnly } from './define.ts';
+import type { NoAttrs } from './define.ts';
 import { ACT_CODE, activation, linearDef, matmulDef, productDispatches } from './matmul.ts';
 import type { LinearAttrs, MatmulAttrs } from './matmul.ts';
 import { BACKWARD_OP, actBackward } from './unary.ts';
@@ -105,7 +106,7 @@ export const matmulActBackwardDef = defineOp<MatmulActBackwardAttrs>({
  * [N, in]: gᵀx [out, in] (the weight's) and, as extra output 1, the column sums of g [out]
  * (the bias's): one pass over g instead of a product and a strided column sum.
  */
-export const linearParamGradDef = defineOp<Record<string, never>>({
+export const linearParamGradDef = defineOp<NoAttrs>({
   name: 'linearParamGrad',
   samples: {
     roles: ['g [B,N]', 'x [B,K]'],
@@ -142,7 +143,7 @@ export const linearParamGradDef = defineOp<Record<string, never>>({
  * logits when a step needs both. Inputs: logits [N, C], labels [N], the loss's gradient.
  * Rows in chunks, as the loss alone (xentLossGpu): one workgroup for a small batch.
  */
-export const softmaxCrossEntropyFusedDef = defineOp<Record<string, never>>({
+export const softmaxCrossEntropyFusedDef = defineOp<NoAttrs>({
   name: 'softmaxCrossEntropyFused',
   samples: logitsAndLabels(true, 'cross-entropy and its gradient in one pass; labels [N] in [0, C) and the loss gradient [] drawn too'),
   nondiff: [1],

@@ -5,8 +5,8 @@ import type { Tensor } from '../tensor.ts';
 import { assertShape, fmt, normAxis, sameShape, sizeOf, stridesOf } from '../shape.ts';
 import type { Shape } from '../shape.ts';
 import * as cpu from './kernels.ts';
-import { defineOp } from './define.ts';
-import type { Arr, GpuDispatch } from './define.ts';
+import { defineOp, secondOrder } from './define.ts';
+import type { Arr, GpuDispatch, NoAttrs } from './define.ts';
 import { layoutWords, perElement } from './gpu.ts';
 import { LAYOUTS } from './contract.ts';
 import type { Meta } from '../graph/ir.ts';
@@ -52,7 +52,7 @@ export const reshapeDef = defineOp<{ shape: number[] }>({
 });
 
 /** The same values cut from autograd: Tensor.detach(). In a plan, an alias of its input. */
-export const detachDef = defineOp<Record<string, never>>({
+export const detachDef = defineOp<NoAttrs>({
   name: 'detach',
   samples: unary('any', {}, { alsoInt32: true, leftOut: VIEW }),
   shape: ([x]) => x!,
@@ -62,7 +62,7 @@ export const detachDef = defineOp<Record<string, never>>({
   grad: { notDifferentiable: 'detach() cuts the graph: no gradient flows through it' },
 });
 
-export const copyDef = defineOp<Record<string, never>>({
+export const copyDef = defineOp<NoAttrs>({
   name: 'copy',
   samples: unary('any', {}, { alsoInt32: true, about: 'a copy into new memory' }),
   shape: ([x]) => x!,
@@ -243,7 +243,7 @@ function indexShape(op: string, x: Meta, idx: Meta): void {
   if (x.shape.length < 1) throw new Error(`${op}: input must have at least one dimension, got ${fmt(x.shape)}`);
 }
 
-export const indexSelectDef = defineOp<Record<string, never>>({
+export const indexSelectDef = defineOp<NoAttrs>({
   name: 'indexSelect',
   samples: {
     roles: ['x [R,..]', 'indices [I]'],
@@ -322,7 +322,7 @@ export const indexSelectBackwardDef = defineOp<{ rows: number }>({
       perElement('layout', 'index_add_listed', size, [{ input: 0 }, { scratch: 0, size: lists }, 'out'], () => addWords),
     ];
   },
-  grad: { notDifferentiable: 'a backward op: second-order gradients are not supported' },
+  grad: secondOrder,
 });
 
 // ---- functional API -----------------------------------------------------------------------

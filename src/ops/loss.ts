@@ -105,7 +105,7 @@ function rowLogSumExp(x: Arr, r: number, c: number): { max: number; lse: number 
   return { max, lse: Math.log(s) };
 }
 
-export const softmaxCrossEntropyDef = defineOp<Record<string, never>>({
+export const softmaxCrossEntropyDef = defineOp<NoAttrs>({
   name: 'softmaxCrossEntropy',
   samples: logitsAndLabels(false, 'the mean loss; labels [N] in [0, C) drawn too'),
   nondiff: [1],
@@ -133,7 +133,7 @@ export const softmaxCrossEntropyDef = defineOp<Record<string, never>>({
 });
 
 /** (softmax(x) - onehot(label)) * g / N */
-export const softmaxCrossEntropyBackwardDef = defineOp<Record<string, never>>({
+export const softmaxCrossEntropyBackwardDef = defineOp<NoAttrs>({
   name: 'softmaxCrossEntropyBackward',
   samples: logitsAndLabels(true, 'the gradient of the logits; labels [N] in [0, C) and the loss gradient [] drawn too'),
   nondiff: [1],
@@ -192,7 +192,7 @@ function checkProbabilities(op: string, p: Arr): void {
 // PyTorch clamps each log at -100 so that p = 0 or 1 gives a finite loss.
 const clampedLog = (v: number): number => Math.max(Math.log(v), -100);
 
-export const binaryCrossEntropyDef = defineOp<Record<string, never>>({
+export const binaryCrossEntropyDef = defineOp<NoAttrs>({
   name: 'binaryCrossEntropy',
   samples: pairLoss('prob', 'unit', false, 'probabilities in (0, 1) against targets in [0, 1)'),
   nondiff: [1],
@@ -209,7 +209,7 @@ export const binaryCrossEntropyDef = defineOp<Record<string, never>>({
 });
 
 /** g (p - y) / max(p (1 - p), 1e-12) / N, PyTorch's formula (its epsilon included). */
-export const binaryCrossEntropyBackwardDef = defineOp<Record<string, never>>({
+export const binaryCrossEntropyBackwardDef = defineOp<NoAttrs>({
   name: 'binaryCrossEntropyBackward',
   samples: pairLoss('prob', 'unit', true, 'its gradient; the loss gradient [] drawn too'),
   nondiff: [1],
@@ -225,7 +225,7 @@ export const binaryCrossEntropyBackwardDef = defineOp<Record<string, never>>({
   grad: secondOrder,
 });
 
-export const bceWithLogitsDef = defineOp<Record<string, never>>({
+export const bceWithLogitsDef = defineOp<NoAttrs>({
   name: 'bceWithLogits',
   samples: pairLoss('any', 'unit', false, 'logits against targets in [0, 1)'),
   nondiff: [1],
@@ -245,7 +245,7 @@ export const bceWithLogitsDef = defineOp<Record<string, never>>({
 });
 
 /** (sigmoid(x) - y) g / N */
-export const bceWithLogitsBackwardDef = defineOp<Record<string, never>>({
+export const bceWithLogitsBackwardDef = defineOp<NoAttrs>({
   name: 'bceWithLogitsBackward',
   samples: pairLoss('any', 'unit', true, 'its gradient; the loss gradient [] drawn too'),
   nondiff: [1],
@@ -258,7 +258,7 @@ export const bceWithLogitsBackwardDef = defineOp<Record<string, never>>({
   grad: secondOrder,
 });
 
-export const mseLossDef = defineOp<Record<string, never>>({
+export const mseLossDef = defineOp<NoAttrs>({
   name: 'mseLoss',
   samples: pairLoss('any', 'any', false, 'the mean of squared differences'),
   shape: pairShape('mseLoss', ['input', 'target']),

@@ -5,7 +5,7 @@ import { fmt, sameShape, sizeOf } from '../shape.ts';
 import { defineOp, grid } from './define.ts';
 import type { Binding, GpuDispatch, Word } from './define.ts';
 import type { Meta } from '../graph/ir.ts';
-import type { Arr } from './define.ts';
+import type { Arr, NoAttrs } from './define.ts';
 import { LAYOUTS, OP_CODES } from './contract.ts';
 import { EFFECT, call, f32, i32 } from './samples.ts';
 import type { SampleCall } from './samples.ts';
@@ -32,7 +32,7 @@ function multiCall<A>(params: number[][], perParam: number, attrs: A, scalars: n
 }
 
 /** dst := src */
-export const assignDef = defineOp<Record<string, never>>({
+export const assignDef = defineOp<NoAttrs>({
   name: 'assign',
   samples: {
     roles: ['destination', 'source'],
@@ -55,7 +55,7 @@ export const assignDef = defineOp<Record<string, never>>({
  * dst[offset .. offset + n) := src (n elements): an in-place update through a view (a
  * reshape or a narrow of rows) lands in the memory of the tensor it views. Scalar: [offset].
  */
-export const assignRangeDef = defineOp<Record<string, never>>({
+export const assignRangeDef = defineOp<NoAttrs>({
   name: 'assignRange',
   samples: {
     roles: ['destination', 'source'],
@@ -253,7 +253,7 @@ export const sgdMultiDef = defineOp<MultiAttrs & { momentum: boolean; nesterov: 
 const HISTORY_VALUES_PER_DISPATCH = 6;
 
 /** history[row, j] := value_j (each a one-element tensor). Scalar: [row]. */
-export const historyWriteDef = defineOp<Record<string, never>>({
+export const historyWriteDef = defineOp<NoAttrs>({
   name: 'historyWrite',
   samples: {
     roles: ['history [R,K]'],
