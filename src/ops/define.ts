@@ -4,6 +4,7 @@ import type { Shape } from '../shape.ts';
 import type { DType, Meta } from '../graph/ir.ts';
 import type { Tensor } from '../tensor.ts';
 import { WG } from './contract.ts';
+import type { Packed } from './contract.ts';
 
 export type FloatArray = Float32Array | Float64Array;
 export type Arr = FloatArray | Int32Array;
@@ -76,11 +77,17 @@ export interface GpuDispatch {
   /** shaders/<shader>.wgsl */
   shader: string;
   entry: string;
-  /** Override constants: part of the pipeline's identity (op selectors, tile sizes). */
+  /**
+   * Override constants: part of the pipeline's identity (op selectors, tile sizes). Made by
+   * the contract's overrides(family, ...), which takes only the names the family declares.
+   */
   constants?: Record<string, number>;
   bind: Binding[];
-  /** The parameter block, from the step's dynamic scalars; at most 64 words. */
-  words: (scalars: readonly number[]) => Word[];
+  /**
+   * The parameter block, from the step's dynamic scalars: packed by the layout the entry
+   * reads (LAYOUTS.X.pack), at most MAX_WORDS words (both in src/ops/contract.ts).
+   */
+  words: (scalars: readonly number[]) => Packed;
   workgroups: [number, number, number];
   /**
    * Floating-point operations it performs, where a rule knows better than the default

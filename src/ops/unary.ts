@@ -8,7 +8,7 @@ import type { Binding, GpuRule, GradRule, NotDifferentiable, OpDef, Word } from 
 import type { Meta } from '../graph/ir.ts';
 import { fmt, sameShape, sizeOf } from '../shape.ts';
 import { mul, div } from './elementwise.ts';
-import { LAYOUTS, OP_CODES } from './contract.ts';
+import { LAYOUTS, OP_CODES, overrides } from './contract.ts';
 
 type NoAttrs = Record<string, never>;
 
@@ -31,8 +31,8 @@ function unaryGpu<A extends { alpha?: number }>(entry: 'unary' | 'backward', op:
   return ({ outShape, attrs }) => {
     const n = sizeOf(outShape);
     const bind: Binding[] = entry === 'unary' ? [{ input: 0 }, 'out'] : [{ input: 0 }, { input: 1 }, 'out'];
-    const words: Word[] = LAYOUTS.UNARY.pack({ count: n, slope: { f: attrs.alpha ?? 0 } });
-    return [{ shader: 'unary', entry, constants: { OP: op }, bind, words: () => words, workgroups: grid(n) }];
+    const words = LAYOUTS.UNARY.pack({ count: n, slope: { f: attrs.alpha ?? 0 } });
+    return [{ shader: 'unary', entry, constants: overrides('unary', { OP: op }), bind, words: () => words, workgroups: grid(n) }];
   };
 }
 

@@ -13,13 +13,13 @@ import { entryBindings } from './bindings.ts';
 import { setMatmulTuning, tuningGeneration } from '../../ops/matmul-choice.ts';
 import { tuningFor } from './tuning.ts';
 import { PRELUDE_LINES, familySource, fileSource, replaceShaderSource, shaderSource, withPrelude } from './shaders.ts';
+import { MAX_WORDS } from '../../ops/contract.ts';
 
 // Literal flags: GPUBufferUsage and friends are undefined in Node until Dawn is loaded.
 const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, STORAGE: 0x80, QUERY_RESOLVE: 0x200 };
 const STAGE_COMPUTE = 0x4;
 // GPUMapMode.READ (a map mode, not the buffer usage of the same value)
 const MAP_MODE_READ = 0x1;
-const MAX_WORDS = 64;
 
 interface CompiledDispatch {
   kernel: string;
