@@ -3,7 +3,7 @@
 // argmax, and sum / mean of long runs, take one workgroup per output element, or for a long
 // sum per chunk of one (workgroup_id folded to 2-D past 65535 groups): its WG threads stride
 // over the reduced elements, then a tree reduction in workgroup memory combines their
-// partial results. WG is common.wgsl's override; the trees accept any WG, a power of two is
+// partial results. WG is the contract's override; the trees accept any WG, a power of two is
 // what the op rules pick. Column sums and short sums take one thread per output column.
 
 // argmax (f32 input)

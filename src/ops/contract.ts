@@ -275,12 +275,14 @@ type Derived = { [K in OverrideName]: (typeof OVERRIDES)[K] extends { derived: s
 /** The overrides a rule may set on a family's pipelines. */
 export type SettableOverride<F extends Family> = Exclude<(typeof FAMILY_OVERRIDES)[F][number] | 'WG', Derived>;
 export type OverrideValues<F extends Family> = { readonly [K in SettableOverride<F>]?: number };
+/** Values with no name outside the family's: tsc's excess-property check, for objects built beforehand too. */
+export type OnlyOverrides<F extends Family, V> = V & OverrideValues<F> & Record<Exclude<keyof V, SettableOverride<F>>, never>;
 
 /**
  * A dispatch's `constants`, by contract name: tsc rejects a name the family does not use,
  * and a selector's value must be a code of its groups (checked here, when a plan compiles).
  */
-export function overrides<F extends Family>(family: F, values: OverrideValues<F>): Record<string, number> {
+export function overrides<F extends Family, V extends OverrideValues<F>>(family: F, values: OnlyOverrides<F, V>): Record<string, number> {
   const allowed: readonly string[] = [...FAMILY_OVERRIDES[family], ...FAMILY_OVERRIDES.common];
   const out: Record<string, number> = {};
   for (const [name, v] of Object.entries(values) as [OverrideName, number | undefined][]) {

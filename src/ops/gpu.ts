@@ -4,7 +4,7 @@ import type { Shape } from '../shape.ts';
 import type { Binding, GpuDispatch } from './define.ts';
 import { grid } from './define.ts';
 import { LAYOUTS, MAX_DIMS, overrides } from './contract.ts';
-import type { Family, OverrideValues, Packed } from './contract.ts';
+import type { Family, OnlyOverrides, OverrideValues, Packed } from './contract.ts';
 
 /**
  * Merge dimensions that no stride list can tell apart: size-1 dimensions drop, and a
@@ -46,16 +46,16 @@ export function stridedWords(op: string, outShape: Shape, inShapes: Shape[]): nu
 }
 
 /** One thread per output element: `n` of them, `words` the whole parameter block, `constants` the family's overrides. */
-export function perElement<F extends Family>(
+export function perElement<F extends Family, V extends OverrideValues<F>>(
   shader: F,
   entry: string,
   n: number,
   bind: Binding[],
   words: (scalars: readonly number[]) => Packed,
-  constants?: OverrideValues<F>,
+  constants?: OnlyOverrides<F, V>,
 ): GpuDispatch {
   const d: GpuDispatch = { shader, entry, bind, words, workgroups: grid(n) };
-  if (constants) d.constants = overrides(shader, constants);
+  if (constants) d.constants = overrides<F, V>(shader, constants);
   return d;
 }
 

@@ -89,8 +89,7 @@ function adamCpu(p: Arr, g: Arr, m: Arr, v: Arr, lr: number, b1: number, b2: num
 // ---- multi-tensor steps -------------------------------------------------------------------
 // One effect (one dispatch) updates up to MULTI_MAX parameters: inputs [state, p0, g0, p1,
 // g1, ...], the state an arena the optimizer owns (Adam: m then v of each parameter; SGD:
-// its momentum buffers) at the offsets in attrs.offsets.
-
+// its momentum buffers) at the offsets in attrs.offsets; MULTI_MAX is the contract's.
 
 export interface MultiAttrs {
   /** Where each parameter's state starts in the arena (elements). */

@@ -383,9 +383,8 @@ export function checkDispatch(m: WgslModel, f: DispatchFacts, codes?: Set<string
       if (f.words.length < end) problems.push(`${where}: reads ${id} (words up to ${end}) but ${layout.name} is packed to ${f.words.length} words`);
     }
     const allowed = new Set([layout.name, ...closure(layout).map((h) => h.name)]);
-    if (!readLayouts.has(layout.name)) problems.push(`${where}: packs ${layout.name} but the entry reads [${[...readLayouts].join(', ')}]`);
     const foreign = [...readLayouts].filter((n) => !allowed.has(n));
-    if (foreign.length) problems.push(`${where}: packs ${layout.name} but the entry reads ${foreign.join(', ')}`);
+    if (!readLayouts.has(layout.name) || foreign.length) problems.push(`${where}: packs ${layout.name} but the entry reads [${[...readLayouts].join(', ')}]`);
     if (layout.words !== null && f.words.length > layout.words) problems.push(`${where}: ${f.words.length} words, more than ${layout.name}'s ${layout.words}`);
   }
   if (f.words.length > c.maxWords) problems.push(`${where}: ${f.words.length} parameter words, more than MAX_WORDS (${c.maxWords})`);

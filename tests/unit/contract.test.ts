@@ -83,6 +83,31 @@ describe('the contract against the WGSL', () => {
   });
 });
 
+describe('the checks on a variant', () => {
+  // The checks take the tables and the texts: a contract with one unary op more agrees with a
+  // unary.wgsl with its case, and not with the file as it is.
+  const variant = { ...CONTRACT, opCodes: { ...CONTRACT.opCodes, UNARY: { ...OP_CODES.UNARY, cube: Object.keys(OP_CODES.UNARY).length } } };
+  const withCase = new Map(files);
+  withCase.set('unary', files.get('unary')!.replace('    default: { return nan_f32(); }', '    case UNARY_CUBE: { return x * x * x; }\n    default: { return nan_f32(); }'));
+
+  it('one op more on both sides: no problem', () => {
+    expect(withCase.get('unary')).toContain('UNARY_CUBE');
+    const m = wgslModel(variant, withCase);
+    expect([...checkOpCodes(m), ...checkOverrides(m), ...checkLayouts(m), ...checkCountedEntries(m)]).toEqual([]);
+  });
+
+  it('one op more in the contract only: its case is missing', () => {
+    const problems = checkOpCodes(wgslModel(variant, files));
+    expect(problems).toContainEqual(expect.stringMatching(/no switch has a case for every UNARY code .*UNARY_CUBE/));
+    expect(problems).toContainEqual(expect.stringMatching(/unary.wgsl: switch OP: cases .*: not a whole group of codes/));
+  });
+
+  it('one case more in the WGSL only: the code is undeclared', () => {
+    const problems = checkOpCodes(wgslModel(CONTRACT, withCase));
+    expect(problems).toContain('unary.wgsl: switch OP: case UNARY_CUBE is not an op code of the contract');
+  });
+});
+
 describe('the rules against the WGSL', () => {
   const dispatches = allDispatches();
 
