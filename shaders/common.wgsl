@@ -1,10 +1,9 @@
-// Prepended to every kernel family, after the consts generated from src/ops/contract.ts (op
-// codes, parameter-block offsets, MAX_DIMS, WG_DEFAULT). Binding 0 of every dispatch is its
+// Prepended to every kernel family, after the declarations generated from src/ops/contract.ts
+// (op codes, parameter-block offsets, MAX_DIMS, MAX_WORDS, NO_OP, and every override constant
+// with its type and default: WG, OP, ACT, TILE_K, ...). Binding 0 of every dispatch is its
 // parameter block: sizes, strides and scalars as u32 words (f32 values stored as their bits),
 // at the offsets the contract's layouts give.
-@group(0) @binding(0) var<storage, read> P: array<u32>;
-
-override WG: u32 = WG_DEFAULT;
+@group(0) @binding(0) var<storage, read> P: array<u32, MAX_WORDS>;
 
 fn pf(i: u32) -> f32 {
   return bitcast<f32>(P[i]);

@@ -17,13 +17,10 @@
 @group(0) @binding(3) var<storage, read> Bw: array<u32>;
 @group(0) @binding(4) var<storage, read_write> Ow: array<u32>;
 
-// A BINARY code (binary, binary_i32)
-override OP: u32 = BINARY_ADD;
-// A COMPARE code
-override CMP: u32 = COMPARE_EQ;
-// Bit k set: input k has the output's shape (the op rule decides, per input), so element i
-// reads its index i, not a div/mod per dimension; a broadcast operand keeps the strided path.
-override SAME_SHAPE: u32 = 0;
+// Overrides (declared by the contract): OP, a BINARY code (binary, binary_i32); CMP, a
+// COMPARE code; SAME_SHAPE, bit k set when input k has the output's shape (the op rule
+// decides, per input), so element i reads its index i, not a div/mod per dimension; a
+// broadcast operand keeps the strided path.
 
 fn input_offset(i: u32, k: u32) -> u32 {
   if (((SAME_SHAPE >> k) & 1u) == 1u) { return i; }

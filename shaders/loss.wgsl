@@ -16,8 +16,7 @@
 @group(0) @binding(3) var<storage, read> G: array<f32>;
 @group(0) @binding(4) var<storage, read_write> DX: array<f32>;
 
-// A LOSS code: binaryCrossEntropy(p, y), bceWithLogits(x, y) or mseLoss(a, b)
-override LOSS: u32 = LOSS_MSE_LOSS;
+// The override LOSS: a LOSS code, binaryCrossEntropy(p, y), bceWithLogits(x, y) or mseLoss(a, b).
 
 var<workgroup> sh: array<f32, WG>;
 

@@ -51,32 +51,15 @@
 // at binding 4; matmul_colsum writes C at binding 3 and the row sums at binding 4.
 @group(0) @binding(3) var<storage, read> E: array<f32>;
 @group(0) @binding(4) var<storage, read_write> Y: array<f32>;
-// linear: act_forward's ACT code (common.wgsl), the leaky slope in P[MATMUL_SLOPE]
-override ACT: u32 = ACT_NONE;
-// matmul_act_backward: act_backward's ACT_BWD code, the leaky slope in P[MATMUL_SLOPE]
-override ACT_BWD: u32 = ACT_BWD_RELU;
-// matmul_colsum: op(B) has one more column, all ones, at column N
-override ONES_COL: bool = false;
 // linear_pre: also the pre-activation, op(A) @ op(B) + E, kept for a reader that needs it
 @group(0) @binding(5) var<storage, read_write> Z: array<f32>;
 
-// Threads per workgroup along N (x) and M (y), outputs per thread along each, the K-step.
-override WG_N: u32 = 8;
-override WG_M: u32 = 8;
-override REG: u32 = 8;
-override TILE_K: u32 = 32;
-override TRANS_A: bool = false;
-override TRANS_B: bool = false;
-override VEC_A: bool = false;
-override VEC_B: bool = false;
-override CHECK: bool = true;
-override SPLIT_K: u32 = 1;
-
-override TILE_M: u32 = WG_M * REG;
-override TILE_N: u32 = WG_N * REG;
-// vec4s per k of a panel
-override QM: u32 = TILE_M / 4u;
-override QN: u32 = TILE_N / 4u;
+// The overrides named above, and the epilogue's (linear's ACT code for act_forward,
+// matmul_act_backward's ACT_BWD code, both with the leaky slope in P[MATMUL_SLOPE];
+// matmul_colsum's ONES_COL, op(B)'s extra column of ones at column N), are declared with their
+// defaults by src/ops/contract.ts: WG_N and WG_M threads per workgroup along N (x) and M (y),
+// REG outputs per thread along each, the K-step TILE_K, SPLIT_K, and the tile TILE_M x TILE_N
+// (REG WG_M x REG WG_N) whose panels are QM (QN) vec4s per k.
 
 // Panels, k-major, four rows (columns) of a k per vec4: As[kk * QM + q] holds op(A)'s rows
 // 4q .. 4q+3 of the tile at column kk of the step, so a thread reads its rows in vec4 loads.

@@ -10,9 +10,7 @@
 @group(0) @binding(3) var<storage, read_write> Y: array<f32>;
 @group(0) @binding(4) var<storage, read_write> Z: array<f32>;
 
-override SPLIT_K: u32 = 2;
-override ACT: u32 = ACT_NONE;
-override ACT_BWD: u32 = ACT_BWD_RELU;
+// Overrides (declared by the contract): SPLIT_K, and the epilogue's ACT or ACT_BWD code.
 
 // The sum over chunks of element (b, r, c) of partials NP columns wide.
 fn chunk_sum(b: u32, r: u32, c: u32, NP: u32) -> f32 {

@@ -1,9 +1,9 @@
-// Reductions (sum, mean, argmax) and broadcastTo.
+// Reductions (sum, mean, argmax).
 //
 // argmax, and sum / mean of long runs, take one workgroup per output element, or for a long
 // sum per chunk of one (workgroup_id folded to 2-D past 65535 groups): its WG threads stride
 // over the reduced elements, then a tree reduction in workgroup memory combines their
-// partial results. WG is common.wgsl's override; the trees accept any WG, a power of two is
+// partial results. WG is the contract's override; the trees accept any WG, a power of two is
 // what the op rules pick. Column sums and short sums take one thread per output column.
 
 // argmax (f32 input)
@@ -11,15 +11,12 @@
 // argmax on int32, into its int32 output
 @group(0) @binding(1) var<storage, read> Xi: array<i32>;
 @group(0) @binding(2) var<storage, read_write> Oi: array<i32>;
-// sum, mean and broadcastTo move raw words: INT picks sum's arithmetic, so one kernel serves
-// f32 and i32, and a two-pass sum keeps its partial sums in (f32) scratch as bits.
+// sum and mean move raw words: the override INT picks the arithmetic, so one kernel serves
+// f32 and i32, and a two-pass sum keeps its partial sums in (f32) scratch as bits. With the
+// override CONTIGUOUS, each output's reduced elements are one contiguous run (row and full
+// sums), so element j sits at j past the output's base: no div/mod per element.
 @group(0) @binding(1) var<storage, read> Xw: array<u32>;
 @group(0) @binding(2) var<storage, read_write> Ow: array<u32>;
-
-override INT: bool = false;
-// sum / mean: each output's reduced elements are one contiguous run (row and full sums), so
-// element j sits at j past the output's base: no div/mod per element.
-override CONTIGUOUS: bool = false;
 
 var<workgroup> sh_f: array<f32, WG>;
 var<workgroup> sh_i: array<i32, WG>;
@@ -212,13 +209,4 @@ fn argmax_i32(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw
     workgroupBarrier();
   }
   if (t == 0u) { Oi[o] = i32(sh_k[0]); }
-}
-
-// ---- broadcastTo ------------------------------------------------------------------------
-// The GATHER layout: element count, then the strided layout of common.wgsl (one input).
-@compute @workgroup_size(WG)
-fn broadcast_copy(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg);
-  if (i >= P[GATHER_COUNT]) { return; }
-  Ow[i] = Xw[strided_offset(i, GATHER_STRIDES, 0u)];
 }

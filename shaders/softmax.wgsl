@@ -7,10 +7,18 @@
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<storage, read_write> O: array<f32>;
 
-// 0: softmax, 1: logSoftmax
-override LOG: u32 = 0;
+// The override SOFTMAX: a SOFTMAX code, softmax or logSoftmax.
 
 var<workgroup> sh: array<f32, WG>;
+
+// Element z = x - max of a row whose exp(z) sum to `total`.
+fn normalized(z: f32, total: f32, log_total: f32) -> f32 {
+  switch SOFTMAX {
+    case SOFTMAX_SOFTMAX: { return exp(z) / total; }
+    case SOFTMAX_LOG_SOFTMAX: { return z - log_total; }
+    default: { return nan_f32(); }
+  }
+}
 
 // The row's combined value of every thread's sh slot (max or sum), read by all threads.
 fn tree(t: u32, is_max: bool) -> f32 {
@@ -50,6 +58,6 @@ fn softmax_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
   let nan = nan_f32();
   for (var k = t; k < len; k += WG) {
     let z = X[base + k * inner] - mx;
-    O[base + k * inner] = select(select(exp(z) / total, z - log_total, LOG == 1u), nan, bad);
+    O[base + k * inner] = select(normalized(z, total, log_total), nan, bad);
   }
 }

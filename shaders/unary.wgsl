@@ -19,8 +19,8 @@
 @group(0) @binding(2) var<storage, read> G: array<f32>;
 @group(0) @binding(3) var<storage, read_write> OG: array<f32>;
 
-// unary: a UNARY code; backward: an ACT_BWD code (act_backward in common.wgsl).
-override OP: u32 = UNARY_NEG;
+// The override OP (declared by the contract, default NO_OP): unary: a UNARY code; backward:
+// an ACT_BWD code (act_backward in common.wgsl).
 
 fn sqrt_f32(x: f32) -> f32 {
   let b = bitcast<u32>(x);

@@ -2,7 +2,7 @@
 // Hyperparameters arrive in the parameter block as f32 words computed on the host from the
 // step's dynamic scalars, so changing a learning rate never builds a new pipeline.
 
-// assign: raw words, so f32 and i32 variables share it.
+// assign_range: raw words, so f32 and i32 variables share it.
 @group(0) @binding(1) var<storage, read_write> Dst: array<u32>;
 @group(0) @binding(2) var<storage, read> Src: array<u32>;
 
@@ -29,15 +29,7 @@
 @group(0) @binding(8) var<storage, read_write> Param3: array<f32>;
 @group(0) @binding(9) var<storage, read> Grad3: array<f32>;
 
-// The ASSIGN layout: element count (assign_range: of Src), where they go in Dst (assign_range:
-// a view's offset).
-@compute @workgroup_size(WG)
-fn assign(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg);
-  if (i >= P[ASSIGN_COUNT]) { return; }
-  Dst[i] = Src[i];
-}
-
+// The ASSIGN layout: element count of Src, where they go in Dst (a view's offset; 0 for assign).
 @compute @workgroup_size(WG)
 fn assign_range(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
@@ -147,9 +139,7 @@ fn sgd_update(j: u32, l: u32, p: f32, g: f32) -> f32 {
   return p - lr * select(buf, d + momentum * buf, P[STEP_HYPER + SGD_NESTEROV] != 0u);
 }
 
-// An OPT code.
-override OPT: u32 = OPT_ADAM;
-
+// The override OPT: an OPT code.
 fn update(j: u32, l: u32, p: f32, g: f32) -> f32 {
   switch OPT {
     case OPT_ADAM: { return adam_update(j, l, p, g); }

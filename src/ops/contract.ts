@@ -1,9 +1,11 @@
 // The contract between the op rules and the WGSL kernels, declared once, here: the op codes
 // that pick a function inside a kernel, the layout of each kernel's parameter block (binding
-// 0, P: array<u32>), and the sizes both sides share. src/backend/webgpu/shaders.ts emits it
-// as WGSL `const`s in front of every shader family (wgslContract), so a kernel reads
-// `P[MATMUL_K]` and switches on `case UNARY_EXP:` where a number would have to match this
-// file by hand; tests/unit/contract.test.ts checks the two sides against each other.
+// 0, P: array<u32, MAX_WORDS>), the override constants a rule may set on each family (with
+// their WGSL types and defaults), the entry points whose names carry a count, and the sizes
+// both sides share. src/backend/webgpu/shaders.ts puts wgslContract() in front of every
+// shader family, so a kernel reads `P[MATMUL_K]`, switches on `case UNARY_EXP:` and uses
+// `OP` where a number or a declaration would have to match this file by hand;
+// tests/unit/contract.test.ts (through tests/shared/contract-check.ts) checks the two sides.
 
 /** A word of a dispatch's parameter block: a number is a u32 (or i32 via `| 0`), {f} an f32. */
 export type Word = number | { f: number };
@@ -11,8 +13,21 @@ export type Word = number | { f: number };
 /** The most dimensions a strided layout (strided_offset in common.wgsl) describes. */
 export const MAX_DIMS = 6;
 
-/** Workgroup size of the 1-D kernels: the default of the WG override in shaders/common.wgsl. */
+/** Workgroup size of the 1-D kernels: the default of the WG override. */
 export const WG = 64;
+
+/**
+ * The most words of a dispatch's parameter block: common.wgsl declares binding 0 as
+ * `array<u32, MAX_WORDS>`, and the WebGPU backend binds that many words per dispatch.
+ */
+export const MAX_WORDS = 64;
+
+/**
+ * The code of no op: the default of every override that selects an op code, so a rule that
+ * forgets its selector hits the switch's `default` (NaN, -1 or nothing) instead of a real op.
+ * Codes count up from 0, so no group reaches it.
+ */
+export const NO_OP = 0xffffffff;
 
 /** Codes 0, 1, 2, ... in the order given; no code has a meaning beyond its name. */
 function codes<const K extends string>(names: readonly K[]): Readonly<Record<K, number>> {
@@ -42,31 +57,55 @@ export const OP_CODES = {
   LOSS: codes(['binaryCrossEntropy', 'bceWithLogits', 'mseLoss']),
   /** update.wgsl `step_multi_<n>`, by OPT */
   OPT: codes(['adam', 'sgd']),
+  /** softmax.wgsl `softmax_rows`, by SOFTMAX */
+  SOFTMAX: codes(['softmax', 'logSoftmax']),
 } as const;
 
+export type OpGroup = keyof typeof OP_CODES;
 export type BinaryOp = keyof typeof OP_CODES.BINARY;
 
 /** The binary ops with an int32 kernel (`binary_i32`): the others are float-only on WebGPU. */
 export const BINARY_INT32: readonly BinaryOp[] = ['add', 'sub', 'mul'];
 
 /** A field's width in words; 'rest' (last field only) takes whatever words are given. */
-type Width = number | 'rest';
+export type Width = number | 'rest';
+
+declare const packedBrand: unique symbol;
+
+/**
+ * Words made by a layout's pack: the only words a GpuDispatch takes, so every rule names the
+ * layout of its parameter block, and packedLayout() tells a test which one it was.
+ */
+export type Packed = Word[] & { readonly [packedBrand]: true };
+
+const packedBy = new WeakMap<readonly Word[], ParamLayout<string>>();
+
+/** The layout whose pack made these words (undefined for words made another way). */
+export function packedLayout(words: readonly Word[]): ParamLayout<string> | undefined {
+  return packedBy.get(words);
+}
 
 export interface ParamLayout<F extends string> {
   /** The WGSL prefix of its offsets: field `kChunk` of MATMUL is `MATMUL_K_CHUNK`. */
   readonly name: string;
   /** Each field's first word. */
   readonly at: Readonly<Record<F, number>>;
+  readonly width: Readonly<Record<F, Width>>;
   /** Words in all; null when the last field takes the rest. */
   readonly words: number | null;
+  /**
+   * Layouts packed inside one of its fields (STRIDED inside ELEMENTWISE's strides), whose
+   * offsets its kernels read from that field's first word.
+   */
+  readonly holds: readonly ParamLayout<string>[];
   /**
    * The parameter block, field by field. Trailing fields may be left out, for the kernels
    * that read only the leading ones; a field in the middle may not.
    */
-  pack(values: Partial<Record<F, Word | readonly Word[]>>): Word[];
+  pack(values: Partial<Record<F, Word | readonly Word[]>>): Packed;
 }
 
-function layout<const F extends string>(name: string, widths: Record<F, Width>): ParamLayout<F> {
+function layout<const F extends string>(name: string, widths: Record<F, Width>, holds: readonly ParamLayout<string>[] = []): ParamLayout<F> {
   const fields = Object.keys(widths) as F[];
   const at = {} as Record<F, number>;
   let next = 0;
@@ -76,8 +115,8 @@ function layout<const F extends string>(name: string, widths: Record<F, Width>):
     at[field] = next;
     next += w === 'rest' ? 0 : w;
   });
-  const pack = (values: Partial<Record<F, Word | readonly Word[]>>): Word[] => {
-    const words: Word[] = [];
+  const pack = (values: Partial<Record<F, Word | readonly Word[]>>): Packed => {
+    const words = [] as Word[] as Packed;
     let ended: F | null = null;
     for (const field of fields) {
       const v = values[field];
@@ -91,40 +130,50 @@ function layout<const F extends string>(name: string, widths: Record<F, Width>):
       if (w !== 'rest' && list.length !== w) throw new Error(`contract: ${name}.${field} takes ${w} words, got ${list.length}`);
       words.push(...list);
     }
+    packedBy.set(words, self);
     return words;
   };
-  return { name, at, words: widths[fields[fields.length - 1]!] === 'rest' ? null : next, pack };
+  const self: ParamLayout<F> = { name, at, width: widths, words: widths[fields[fields.length - 1]!] === 'rest' ? null : next, holds, pack };
+  return self;
 }
 
 /** Words of a strided layout (common.wgsl strided_offset): ndim, the dims, a stride list per input. */
 const stridedWidth = (inputs: number): number => 1 + MAX_DIMS * (1 + inputs);
 
+/**
+ * A strided layout inside a block (common.wgsl strided_offset, from a base word): ndim, the
+ * output's dims, then one list of MAX_DIMS strides per input, all padded with zeros.
+ */
+const STRIDED = layout('STRIDED', { ndim: 1, dims: MAX_DIMS, strides: 'rest' });
 /** Adam's words inside STEP's hyper (all f32). */
 const ADAM = layout('ADAM', { beta1: 1, oneMinusBeta1: 1, beta2: 1, oneMinusBeta2: 1, eps: 1, weightDecay: 1 });
 /** SGD's words inside STEP's hyper: f32 values, then nesterov and momentumOn as 0 or 1. */
 const SGD = layout('SGD', { momentum: 1, oneMinusDampening: 1, weightDecay: 1, nesterov: 1, momentumOn: 1 });
+/**
+ * One parameter of a multi-tensor step: its first element in the thread range, its size,
+ * where its state starts in the arena, and two words of its own: `rate` (f32; Adam: the
+ * step size lr / bc1, SGD: the learning rate) and `extra` (Adam: sqrt(bc2) as f32; SGD: 1
+ * when its momentum buffer starts at this step), which depend on its step count.
+ */
+const STEP_PARAM = layout('STEP_PARAM', { start: 1, size: 1, state: 1, rate: 1, extra: 1 });
 
 /** Parameter blocks, by kernel. Offsets of a field named in WGSL are `<NAME>_<FIELD>`. */
 export const LAYOUTS = {
-  /**
-   * A strided layout inside a block (common.wgsl strided_offset, from a base word): ndim, the
-   * output's dims, then one list of MAX_DIMS strides per input, all padded with zeros.
-   */
-  STRIDED: layout('STRIDED', { ndim: 1, dims: MAX_DIMS, strides: 'rest' }),
+  STRIDED,
   /** unary.wgsl: one thread per element; the slope serves leakyRelu and its backward. */
   UNARY: layout('UNARY', { count: 1, slope: 1 }),
   /** elementwise.wgsl: the strided layout of the inputs (one list each); where's condition dtype. */
-  ELEMENTWISE: layout('ELEMENTWISE', { count: 1, condIsFloat: 1, strides: 'rest' }),
+  ELEMENTWISE: layout('ELEMENTWISE', { count: 1, condIsFloat: 1, strides: 'rest' }, [STRIDED]),
   /** matmul.wgsl and matmul_sum.wgsl: batch strides are 0 for a 2-D operand shared across the batch. */
   MATMUL: layout('MATMUL', { m: 1, n: 1, k: 1, aBatchStride: 1, bBatchStride: 1, batch: 1, slope: 1, kChunk: 1 }),
   /** reduce.wgsl reduce_sum (reduce_sum_short reads up to the divisor): kept and reduced dims as strided layouts. */
-  REDUCE: layout('REDUCE', { groups: 1, count: 1, kept: stridedWidth(1), reduced: stridedWidth(1), divisor: 1, chunks: 1, chunkLength: 1 }),
+  REDUCE: layout('REDUCE', { groups: 1, count: 1, kept: stridedWidth(1), reduced: stridedWidth(1), divisor: 1, chunks: 1, chunkLength: 1 }, [STRIDED]),
   /** reduce.wgsl col_sum */
   COL_SUM: layout('COL_SUM', { rows: 1, cols: 1, tx: 1, rowsPerChunk: 1, blocks: 1, groups: 1, divisor: 1 }),
   /** reduce.wgsl argmax: outputs (outer x inner), the axis length, the inner stride. */
   ARGMAX: layout('ARGMAX', { outputs: 1, length: 1, inner: 1 }),
-  /** reduce.wgsl broadcast_copy and layout.wgsl gather_strided: one input's strided layout. */
-  GATHER: layout('GATHER', { count: 1, strides: stridedWidth(1) }),
+  /** layout.wgsl gather_strided (transpose, broadcastTo): one input's strided layout. */
+  GATHER: layout('GATHER', { count: 1, strides: stridedWidth(1) }, [STRIDED]),
   /** softmax.wgsl: rows (outer x inner), the axis length, the inner stride. */
   SOFTMAX: layout('SOFTMAX', { rows: 1, length: 1, inner: 1 }),
   /** softmax_xent.wgsl: the loss kernels take rows in chunks; xent_backward reads rows and classes. */
@@ -143,7 +192,7 @@ export const LAYOUTS = {
   RANGE: layout('RANGE', { count: 1, start: 1, step: 1, end: 1 }),
   /** dropout.wgsl: the Philox key and start block as (lo, hi) words, the drop threshold, the scale. */
   DROPOUT: layout('DROPOUT', { count: 1, keyLo: 1, keyHi: 1, startLo: 1, startHi: 1, threshold: 1, scale: 1 }),
-  /** update.wgsl assign and assign_range. */
+  /** update.wgsl assign_range (assign: offset 0). */
   ASSIGN: layout('ASSIGN', { count: 1, offset: 1 }),
   /** update.wgsl history_write_<n>: where the values go, the history's size. */
   HISTORY: layout('HISTORY', { at: 1, size: 1 }),
@@ -151,44 +200,195 @@ export const LAYOUTS = {
    * update.wgsl step_multi_<n>: the parameters' total size, the optimizer's hyperparameters
    * (ADAM or SGD, from STEP_HYPER), then a STEP_PARAM per parameter.
    */
-  STEP: layout('STEP', { count: 1, hyper: Math.max(ADAM.words!, SGD.words!), params: 'rest' }),
+  STEP: layout('STEP', { count: 1, hyper: Math.max(ADAM.words!, SGD.words!), params: 'rest' }, [ADAM, SGD, STEP_PARAM]),
   ADAM,
   SGD,
-  /**
-   * One parameter of a multi-tensor step: its first element in the thread range, its size,
-   * where its state starts in the arena, and two words of its own: `rate` (f32; Adam: the
-   * step size lr / bc1, SGD: the learning rate) and `extra` (Adam: sqrt(bc2) as f32; SGD: 1
-   * when its momentum buffer starts at this step), which depend on its step count.
-   */
-  STEP_PARAM: layout('STEP_PARAM', { start: 1, size: 1, state: 1, rate: 1, extra: 1 }),
+  STEP_PARAM,
 } as const;
+
+/**
+ * An override constant, declared by wgslContract() (no .wgsl declares one). A selector picks
+ * an op code of its groups and defaults to NO_OP; the others tune a kernel or pick a variant
+ * of the same op, and default to the plain one (a flag's false, a tile size that works).
+ */
+export type OverrideDecl =
+  | { readonly type: 'u32'; readonly selects: readonly string[]; readonly doc: string }
+  | { readonly type: 'u32'; readonly default: number; readonly doc: string }
+  | { readonly type: 'bool'; readonly default: boolean; readonly doc: string }
+  /** Computed in WGSL from other overrides; no rule sets it. */
+  | { readonly type: 'u32'; readonly derived: string; readonly doc: string };
+
+const selector = (doc: string, ...groups: OpGroup[]): OverrideDecl => ({ type: 'u32', selects: groups, doc });
+const size = (doc: string, v: number): OverrideDecl => ({ type: 'u32', default: v, doc });
+const flag = (doc: string, v = false): OverrideDecl => ({ type: 'bool', default: v, doc });
+const derived = (doc: string, expr: string): OverrideDecl => ({ type: 'u32', derived: expr, doc });
+
+/** Every override, by WGSL name; one declaration serves every family that uses the name. */
+export const OVERRIDES = {
+  WG: size('threads per workgroup of the 1-D kernels (the trees take any size)', WG),
+  OP: selector('unary.wgsl unary: a UNARY code, backward: an ACT_BWD code; elementwise.wgsl binary, binary_i32: a BINARY code', 'UNARY', 'ACT_BWD', 'BINARY'),
+  CMP: selector('elementwise.wgsl compare_*: a COMPARE code', 'COMPARE'),
+  SAME_SHAPE: size('elementwise.wgsl: bit k set when input k has the output shape (read at the own index)', 0),
+  INT: flag('reduce.wgsl sums: the words hold i32 values'),
+  CONTIGUOUS: flag("reduce.wgsl sums: each output's reduced elements are one contiguous run"),
+  SOFTMAX: selector('softmax.wgsl softmax_rows: a SOFTMAX code', 'SOFTMAX'),
+  LOSS: selector('loss.wgsl pair_loss: a LOSS code', 'LOSS'),
+  OPT: selector('update.wgsl step_multi_<n>: an OPT code', 'OPT'),
+  ACT: selector('matmul linear*, sum_linear*: the epilogue, an ACT code', 'ACT'),
+  ACT_BWD: selector('matmul *act_backward*: the epilogue, an ACT_BWD code', 'ACT_BWD'),
+  ONES_COL: flag('matmul_colsum: op(B) has one more column, all ones, at column N'),
+  WG_N: size('matmul: threads per workgroup along N', 8),
+  WG_M: size('matmul: threads per workgroup along M', 8),
+  REG: size('matmul: outputs per thread along M and N (4 or 8)', 8),
+  TILE_K: size('matmul: the K-step of a tile', 32),
+  TRANS_A: flag('matmul: A is [K,M]'),
+  TRANS_B: flag('matmul: B is [N,K]'),
+  VEC_A: flag("matmul: A's panel is read in vec4 loads"),
+  VEC_B: flag("matmul: B's panel is read in vec4 loads"),
+  CHECK: flag('matmul: loads and stores test the bounds (false: M, N, K are multiples of the tile)', true),
+  SPLIT_K: size('matmul_partial, matmul_sum: chunks of K, each its own workgroup', 1),
+  TILE_M: derived('matmul: rows of a tile', 'WG_M * REG'),
+  TILE_N: derived('matmul: columns of a tile', 'WG_N * REG'),
+  QM: derived('matmul: vec4s per k of an A panel', 'TILE_M / 4u'),
+  QN: derived('matmul: vec4s per k of a B panel', 'TILE_N / 4u'),
+} as const satisfies Record<string, OverrideDecl>;
+
+export type OverrideName = keyof typeof OVERRIDES;
+
+/** The overrides each family's own text uses; every family may also set common's. */
+export const FAMILY_OVERRIDES = {
+  common: ['WG'],
+  dropout: [],
+  elementwise: ['OP', 'CMP', 'SAME_SHAPE'],
+  fill: [],
+  layout: [],
+  loss: ['LOSS'],
+  matmul: ['ACT', 'ACT_BWD', 'ONES_COL', 'WG_N', 'WG_M', 'REG', 'TILE_K', 'TRANS_A', 'TRANS_B', 'VEC_A', 'VEC_B', 'CHECK', 'SPLIT_K', 'TILE_M', 'TILE_N', 'QM', 'QN'],
+  matmul_sum: ['SPLIT_K', 'ACT', 'ACT_BWD'],
+  reduce: ['INT', 'CONTIGUOUS'],
+  softmax: ['SOFTMAX'],
+  softmax_xent: [],
+  unary: ['OP'],
+  update: ['OPT'],
+} as const satisfies Record<string, readonly OverrideName[]>;
+
+export type Family = Exclude<keyof typeof FAMILY_OVERRIDES, 'common'>;
+type Derived = { [K in OverrideName]: (typeof OVERRIDES)[K] extends { derived: string } ? K : never }[OverrideName];
+/** The overrides a rule may set on a family's pipelines. */
+export type SettableOverride<F extends Family> = Exclude<(typeof FAMILY_OVERRIDES)[F][number] | 'WG', Derived>;
+export type OverrideValues<F extends Family> = { readonly [K in SettableOverride<F>]?: number };
+/** Values with no name outside the family's: tsc's excess-property check, for objects built beforehand too. */
+export type OnlyOverrides<F extends Family, V> = V & OverrideValues<F> & Record<Exclude<keyof V, SettableOverride<F>>, never>;
+
+/**
+ * A dispatch's `constants`, by contract name: tsc rejects a name the family does not use,
+ * and a selector's value must be a code of its groups (checked here, when a plan compiles).
+ * `codes` are the code tables to check against: OP_CODES, or a test's extended copy.
+ */
+export function overrides<F extends Family, V extends OverrideValues<F>>(
+  family: F,
+  values: OnlyOverrides<F, V>,
+  codes: { readonly [G in OpGroup]: Readonly<Record<string, number>> } = OP_CODES,
+): Record<string, number> {
+  const allowed: readonly string[] = [...FAMILY_OVERRIDES[family], ...FAMILY_OVERRIDES.common];
+  const out: Record<string, number> = {};
+  for (const [name, v] of Object.entries(values) as [OverrideName, number | undefined][]) {
+    if (v === undefined) continue;
+    const decl: OverrideDecl = OVERRIDES[name];
+    if (!allowed.includes(name) || 'derived' in decl) throw new Error(`contract: shaders/${family}.wgsl has no override ${name} a rule can set`);
+    if ('selects' in decl && !decl.selects.some((g) => Object.values(codes[g as OpGroup]).includes(v))) {
+      throw new Error(`contract: ${family} ${name} = ${v} is not a ${decl.selects.join(' or ')} code`);
+    }
+    out[name] = v;
+  }
+  return out;
+}
+
+/**
+ * Entry points written once per count, because each binds a different number of buffers
+ * (WGSL cannot generate entry points): `<name>_1` .. `<name>_<max>`.
+ */
+export interface CountedEntry {
+  readonly family: Family;
+  readonly max: number;
+}
+
+/** update.wgsl history_write_<n>: binding 0 and the history leave six of the eight storage buffers a stage may bind. */
+export const HISTORY_VALUES_PER_DISPATCH = 6;
+/** update.wgsl step_multi_<n>: the parameters one optimizer dispatch updates (ten storage buffers with binding 0 and the state). */
+export const MULTI_MAX = 4;
+
+export const COUNTED_ENTRIES = {
+  history_write: { family: 'update', max: HISTORY_VALUES_PER_DISPATCH },
+  step_multi: { family: 'update', max: MULTI_MAX },
+} as const satisfies Record<string, CountedEntry>;
+
+/** The entry point of a counted family for n: countedEntry('step_multi', 3) is 'step_multi_3'. */
+export function countedEntry(name: keyof typeof COUNTED_ENTRIES, n: number): string {
+  const { max } = COUNTED_ENTRIES[name];
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`contract: ${name}_<n> exists for n = 1 .. ${max}, not ${n}`);
+  return `${name}_${n}`;
+}
+
+/** The contract's tables, as tests/shared/contract-check.ts takes them (a test may pass a variant). */
+export interface Contract {
+  readonly opCodes: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** The binary ops with an int32 kernel: a switch may cover just these. */
+  readonly binaryInt32: readonly string[];
+  readonly layouts: Readonly<Record<string, ParamLayout<string>>>;
+  readonly overrides: Readonly<Record<string, OverrideDecl>>;
+  readonly familyOverrides: Readonly<Record<string, readonly string[]>>;
+  readonly countedEntries: Readonly<Record<string, CountedEntry>>;
+  readonly maxWords: number;
+  readonly maxDims: number;
+}
+
+export const CONTRACT: Contract = {
+  opCodes: OP_CODES,
+  binaryInt32: BINARY_INT32,
+  layouts: LAYOUTS,
+  overrides: OVERRIDES,
+  familyOverrides: FAMILY_OVERRIDES,
+  countedEntries: COUNTED_ENTRIES,
+  maxWords: MAX_WORDS,
+  maxDims: MAX_DIMS,
+};
 
 const snake = (name: string): string => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
 
 /** Every generated const, by WGSL name. */
-export function contractConsts(): Map<string, number> {
+export function contractConsts(c: Contract = CONTRACT): Map<string, number> {
   const out = new Map<string, number>();
   const put = (name: string, v: number): void => {
     if (out.has(name)) throw new Error(`contract: two constants named ${name}`);
     out.set(name, v);
   };
-  put('MAX_DIMS', MAX_DIMS);
-  put('WG_DEFAULT', WG);
-  put('STEP_PARAM_WORDS', LAYOUTS.STEP_PARAM.words!);
-  for (const [group, table] of Object.entries(OP_CODES)) for (const [op, code] of Object.entries(table)) put(opCodeName(group as keyof typeof OP_CODES, op), code);
-  for (const l of Object.values(LAYOUTS)) for (const [field, at] of Object.entries(l.at)) put(offsetName(l, field), at as number);
+  put('MAX_DIMS', c.maxDims);
+  put('MAX_WORDS', c.maxWords);
+  put('NO_OP', NO_OP);
+  if (c.layouts.STEP_PARAM) put('STEP_PARAM_WORDS', c.layouts.STEP_PARAM.words!);
+  for (const [group, table] of Object.entries(c.opCodes)) for (const [op, code] of Object.entries(table)) put(opCodeName(group, op), code);
+  for (const l of Object.values(c.layouts)) for (const [field, at] of Object.entries(l.at)) put(offsetName(l, field), at as number);
   return out;
 }
 
 /** The WGSL name of an op code: opCodeName('UNARY', 'leakyRelu') is 'UNARY_LEAKY_RELU'. */
-export const opCodeName = (group: keyof typeof OP_CODES, op: string): string => `${group}_${snake(op)}`;
+export const opCodeName = (group: string, op: string): string => `${group}_${snake(op)}`;
 
 /** The WGSL name of a field's offset: offsetName(LAYOUTS.MATMUL, 'kChunk') is 'MATMUL_K_CHUNK'. */
 export const offsetName = (l: { name: string }, field: string): string => `${l.name}_${snake(field)}`;
 
-/** The contract as WGSL, one `const` a line, for the front of every shader family. */
-export function wgslContract(): string {
-  const lines = ['// Generated from src/ops/contract.ts: op codes, parameter-block offsets, shared sizes.'];
-  for (const [name, v] of contractConsts()) lines.push(`const ${name}: u32 = ${v}u;`);
+/** An override's initializer in WGSL. */
+export function overrideInit(d: OverrideDecl): string {
+  if ('selects' in d) return 'NO_OP';
+  if ('derived' in d) return d.derived;
+  return d.type === 'bool' ? String(d.default) : `${d.default}u`;
+}
+
+/** The contract as WGSL, one declaration a line, for the front of every shader family. */
+export function wgslContract(c: Contract = CONTRACT): string {
+  const lines = ['// Generated from src/ops/contract.ts: op codes, parameter-block offsets, shared sizes, override constants.'];
+  for (const [name, v] of contractConsts(c)) lines.push(`const ${name}: u32 = ${v}u;`);
+  for (const [name, d] of Object.entries(c.overrides)) lines.push(`override ${name}: ${d.type} = ${overrideInit(d)}; // ${d.doc}`);
   return lines.join('\n');
 }

@@ -7,7 +7,7 @@ import type { Tensor } from '../tensor.ts';
 import type * as api from './api.ts';
 import type { MatmulTuning } from './matmul-choice.ts';
 import { WG } from './contract.ts';
-import type { Word } from './contract.ts';
+import type { Packed, Word } from './contract.ts';
 import type { OpSamples } from './samples.ts';
 
 export type FloatArray = Float32Array | Float64Array;
@@ -95,11 +95,17 @@ export interface GpuDispatch {
   /** shaders/<shader>.wgsl */
   shader: string;
   entry: string;
-  /** Override constants: part of the pipeline's identity (op selectors, tile sizes). */
+  /**
+   * Override constants: part of the pipeline's identity (op selectors, tile sizes). Made by
+   * the contract's overrides(family, ...), which takes only the names the family declares.
+   */
   constants?: Record<string, number>;
   bind: Binding[];
-  /** The parameter block, from the step's dynamic scalars; at most 64 words. */
-  words: (scalars: readonly number[]) => Word[];
+  /**
+   * The parameter block, from the step's dynamic scalars: packed by the layout the entry
+   * reads (LAYOUTS.X.pack), at most MAX_WORDS words (both in src/ops/contract.ts).
+   */
+  words: (scalars: readonly number[]) => Packed;
   workgroups: [number, number, number];
   /**
    * Floating-point operations it performs, where a rule knows better than the default

@@ -1,9 +1,10 @@
 // Helpers for ops' WebGPU rules: the strided layout of shaders/common.wgsl, one thread per element.
 import { broadcastStrides, fmt } from '../shape.ts';
 import type { Shape } from '../shape.ts';
-import type { Binding, GpuDispatch, Word } from './define.ts';
+import type { Binding, GpuDispatch } from './define.ts';
 import { grid } from './define.ts';
-import { LAYOUTS, MAX_DIMS } from './contract.ts';
+import { LAYOUTS, MAX_DIMS, overrides } from './contract.ts';
+import type { Family, OnlyOverrides, OverrideValues, Packed } from './contract.ts';
 
 /**
  * Merge dimensions that no stride list can tell apart: size-1 dimensions drop, and a
@@ -44,17 +45,17 @@ export function stridedWords(op: string, outShape: Shape, inShapes: Shape[]): nu
   return layoutWords(op, outShape, strides, `broadcasting ${inShapes.map(fmt).join(', ')}`);
 }
 
-/** One thread per output element: `n` of them, `words` the whole parameter block. */
-export function perElement(
-  shader: string,
+/** One thread per output element: `n` of them, `words` the whole parameter block, `constants` the family's overrides. */
+export function perElement<F extends Family, V extends OverrideValues<F>>(
+  shader: F,
   entry: string,
   n: number,
   bind: Binding[],
-  words: (scalars: readonly number[]) => Word[],
-  constants?: Record<string, number>,
+  words: (scalars: readonly number[]) => Packed,
+  constants?: OnlyOverrides<F, V>,
 ): GpuDispatch {
   const d: GpuDispatch = { shader, entry, bind, words, workgroups: grid(n) };
-  if (constants) d.constants = constants;
+  if (constants) d.constants = overrides<F, V>(shader, constants);
   return d;
 }
 

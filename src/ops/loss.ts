@@ -10,7 +10,7 @@ import { chunksFor, partials, sumPartials } from './reduce.ts';
 import type { Meta } from '../graph/ir.ts';
 import { sigmoidScalar } from './unary.ts';
 import { logitsAndLabels, pairLoss } from './samples.ts';
-import { LAYOUTS, OP_CODES } from './contract.ts';
+import { LAYOUTS, OP_CODES, overrides } from './contract.ts';
 
 
 /** Workgroup size of a loss reduced by one workgroup (WG override). */
@@ -38,7 +38,7 @@ function pairLossGpu(loss: keyof typeof OP_CODES.LOSS): GpuRule<NoAttrs> {
     const pass1 = (dest: Binding, divisor: number): GpuDispatch => ({
       shader: 'loss',
       entry: 'pair_loss',
-      constants: { WG: chunks === 1 ? LOSS_WG : SPLIT_WG, LOSS: OP_CODES.LOSS[loss] },
+      constants: overrides('loss', { WG: chunks === 1 ? LOSS_WG : SPLIT_WG, LOSS: OP_CODES.LOSS[loss] }),
       bind: [{ input: 0 }, { input: 1 }, dest],
       words: () => LAYOUTS.LOSS.pack({ count: n, chunkLength: chunk, divisor: f(divisor) }),
       workgroups: [chunks, 1, 1],
@@ -58,7 +58,7 @@ export function xentLossGpu(n: number, c: number, entry: string, bind: Binding[]
   const pass1 = (dest: Binding, divisor: number): GpuDispatch => ({
     shader: 'softmax_xent',
     entry,
-    constants: { WG: chunks === 1 ? LOSS_WG : SPLIT_WG },
+    constants: overrides('softmax_xent', { WG: chunks === 1 ? LOSS_WG : SPLIT_WG }),
     bind: [...bind, dest],
     words: () => LAYOUTS.XENT.pack({ rows: n, classes: c, rowsPerChunk: rows, divisor: f(divisor) }),
     workgroups: [chunks, 1, 1],

@@ -9,13 +9,14 @@ import { MAX_GROUPS, defineOp, f, floatOnly, grid } from './define.ts';
 import { leakyReluBackwardDef, reluBackwardDef, sigmoidBackwardDef, sigmoidScalar, tanhBackwardDef } from './unary.ts';
 import { call, f32, last, matrix, productWork, rightOf, transposed } from './samples.ts';
 import type { OpSamples } from './samples.ts';
-import type { Binding, GpuDispatch, Word } from './define.ts';
+import type { Binding, GpuDispatch } from './define.ts';
 import { chooseMatmul } from './matmul-choice.ts';
 import type { MatmulTuning } from './matmul-choice.ts';
 import type { Meta } from '../graph/ir.ts';
 import type { Shape } from '../shape.ts';
 import { sumTo } from './reduce.ts';
-import { LAYOUTS, OP_CODES } from './contract.ts';
+import { LAYOUTS, OP_CODES, overrides } from './contract.ts';
+import type { Packed } from './contract.ts';
 
 export interface MatmulAttrs {
   transA: boolean;
@@ -62,7 +63,10 @@ export type Epilogue =
   | { kind: 'colsum' };
 
 /** Entry points per epilogue: the tiled kernel, one thread per output, and split-K's second pass. */
-function entries(e: Epilogue): { tiled: string; small: string; sum: string; bind: Binding[]; sumBind: Binding[]; constants: Record<string, number> } {
+/** The epilogue's selector, an override that matmul.wgsl and matmul_sum.wgsl both declare. */
+type EpilogueCode = { ACT?: number; ACT_BWD?: number };
+
+function entries(e: Epilogue): { tiled: string; small: string; sum: string; bind: Binding[]; sumBind: Binding[]; constants: EpilogueCode } {
   switch (e.kind) {
     case 'none':
       return { tiled: 'matmul', small: 'matmul_small', sum: 'sum_matmul', bind: [{ input: 0 }, { input: 1 }, 'out'], sumBind: ['out'], constants: {} };
@@ -118,14 +122,14 @@ export function productDispatches(a: Shape, b: Shape, attrs: MatmulAttrs, epilog
     slope: f(alpha),
     kChunk,
   });
-  const words = (): Word[] => block;
+  const words = (): Packed => block;
   // Multiply-adds of the product (the engine panel's FLOP count).
   const flops = 2 * d.batch * d.m * d.n * d.k;
   const flags = { TRANS_A: attrs.transA ? 1 : 0, TRANS_B: attrs.transB ? 1 : 0 };
   const e = entries(epilogue);
   if (choice.kernel === 'small') {
     const threads = onesCol ? d.m * (d.n + 1) : d.m * d.n * d.batch;
-    return [{ shader: 'matmul', entry: e.small, constants: { ...flags, ...e.constants }, bind: e.bind, words, workgroups: grid(threads), flops }];
+    return [{ shader: 'matmul', entry: e.small, constants: overrides('matmul', { ...flags, ...e.constants }), bind: e.bind, words, workgroups: grid(threads), flops }];
   }
   const problem = groupsProblem(choice.groups);
   if (problem) throw new Error(`matmul: ${fmt(a)} @ ${fmt(b)}: ${problem} of ${choice.tile.wgM * choice.tile.reg}x${choice.tile.wgN * choice.tile.reg}`);
@@ -141,15 +145,15 @@ export function productDispatches(a: Shape, b: Shape, attrs: MatmulAttrs, epilog
     CHECK: choice.check ? 1 : 0,
     ...(onesCol ? { ONES_COL: 1 } : {}),
   };
-  if (choice.splits === 1) return [{ shader: 'matmul', entry: e.tiled, constants: { ...constants, ...e.constants }, bind: e.bind, words, workgroups: choice.groups, flops }];
+  if (choice.splits === 1) return [{ shader: 'matmul', entry: e.tiled, constants: overrides('matmul', { ...constants, ...e.constants }), bind: e.bind, words, workgroups: choice.groups, flops }];
   const cols = d.n + (onesCol ? 1 : 0);
   const partials: Binding = { scratch: 0, size: d.batch * choice.splits * d.m * cols };
   return [
-    { shader: 'matmul', entry: 'matmul_partial', constants: { ...constants, SPLIT_K: choice.splits }, bind: [{ input: 0 }, { input: 1 }, { ...partials, write: true }], words, workgroups: choice.groups, flops },
+    { shader: 'matmul', entry: 'matmul_partial', constants: overrides('matmul', { ...constants, SPLIT_K: choice.splits }), bind: [{ input: 0 }, { input: 1 }, { ...partials, write: true }], words, workgroups: choice.groups, flops },
     {
       shader: 'matmul_sum',
       entry: e.sum,
-      constants: { SPLIT_K: choice.splits, ...e.constants },
+      constants: overrides('matmul_sum', { SPLIT_K: choice.splits, ...e.constants }),
       bind: [partials, ...e.sumBind],
       words,
       workgroups: grid(onesCol ? d.m * cols : d.m * d.n * d.batch),

@@ -8,7 +8,7 @@ import * as cpu from './kernels.ts';
 import { defineOp, f, floatOnly, grid } from './define.ts';
 import type { Binding, GpuDispatch, GpuRule, Word } from './define.ts';
 import { perElement, stridedWords } from './gpu.ts';
-import { LAYOUTS, MAX_DIMS, WG } from './contract.ts';
+import { LAYOUTS, MAX_DIMS, WG, overrides } from './contract.ts';
 import type { Meta } from '../graph/ir.ts';
 import { reshape } from './layout.ts';
 import { call, column, f32, i32, row } from './samples.ts';
@@ -60,7 +60,7 @@ interface Dim {
 /** The sum kernels' override constants: the dtype's arithmetic, and whether each output's elements are one run. */
 function sumConstants(int: boolean, reduced: Dim[]): Record<string, number> {
   const live = reduced.filter((x) => x.dim !== 1);
-  return { INT: int ? 1 : 0, CONTIGUOUS: live.length === 0 || (live.length === 1 && live[0]!.stride === 1) ? 1 : 0 };
+  return overrides('reduce', { INT: int ? 1 : 0, CONTIGUOUS: live.length === 0 || (live.length === 1 && live[0]!.stride === 1) ? 1 : 0 });
 }
 
 /** The STRIDED layout of a kept or reduced dim list (one stride list), size-1 dims dropped. */
@@ -151,7 +151,7 @@ function colSum(rows: number, cols: number, divisor: number, int: boolean): GpuD
   const perChunk = Math.ceil(rows / chunks);
   const pass1 = (dest: Binding, div: number): GpuDispatch => {
     const words = LAYOUTS.COL_SUM.pack({ rows, cols, tx, rowsPerChunk: perChunk, blocks, groups: blocks * chunks, divisor: f(div) });
-    return { shader: 'reduce', entry: 'col_sum', constants: { INT: int ? 1 : 0 }, bind: [{ input: 0 }, dest], words: () => words, workgroups: grid(blocks * chunks, 1) };
+    return { shader: 'reduce', entry: 'col_sum', constants: overrides('reduce', { INT: int ? 1 : 0 }), bind: [{ input: 0 }, dest], words: () => words, workgroups: grid(blocks * chunks, 1) };
   };
   if (chunks === 1) return [pass1('out', divisor)];
   // Chunk k's sums are row k of [chunks, cols]: one thread per column adds its column.
@@ -226,7 +226,7 @@ export const broadcastToDef = defineOp<{ shape: number[] }>({
   gpu: ({ inShapes, outShape }) => {
     const n = sizeOf(outShape);
     const words = LAYOUTS.GATHER.pack({ count: n, strides: stridedWords('broadcastTo', outShape, inShapes) });
-    return [perElement('reduce', 'broadcast_copy', n, [{ input: 0 }, 'out'], () => words)];
+    return [perElement('layout', 'gather_strided', n, [{ input: 0 }, 'out'], () => words)];
   },
   grad: ({ g, inputs: [x] }) => [sumTo(g, x!.shape)],
 });

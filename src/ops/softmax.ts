@@ -10,7 +10,7 @@ import type { Shape } from '../shape.ts';
 import { sum } from './reduce.ts';
 import { exp } from './unary-ops.ts';
 import { reshape } from './layout.ts';
-import { LAYOUTS } from './contract.ts';
+import { LAYOUTS, OP_CODES, overrides } from './contract.ts';
 import { call, f32 } from './samples.ts';
 import type { OpSamples } from './samples.ts';
 
@@ -32,7 +32,7 @@ function softmaxRows(x: Arr, shape: Shape, axis: number, out: Arr, log: boolean)
   }
 }
 
-/** One workgroup per row of shaders/softmax.wgsl; LOG selects logSoftmax. */
+/** One workgroup per row of shaders/softmax.wgsl; the SOFTMAX code selects softmax or logSoftmax. */
 function softmaxGpu(log: boolean): GpuRule<{ axis: number }> {
   return ({ inShapes: [s], attrs }) => {
     const { outer, len, inner } = cpu.axisSplit(s!, attrs.axis);
@@ -40,7 +40,7 @@ function softmaxGpu(log: boolean): GpuRule<{ axis: number }> {
     return [{
       shader: 'softmax',
       entry: 'softmax_rows',
-      constants: { LOG: log ? 1 : 0 },
+      constants: overrides('softmax', { SOFTMAX: log ? OP_CODES.SOFTMAX.logSoftmax : OP_CODES.SOFTMAX.softmax }),
       bind: [{ input: 0 }, 'out'],
       words: () => LAYOUTS.SOFTMAX.pack({ rows, length: len, inner }),
       workgroups: grid(rows, 1),

@@ -9,7 +9,7 @@ import { defineOp, floatOnly, grid, secondOrder } from './define.ts';
 import type { Binding, GpuRule, GradRule, NoAttrs, NotDifferentiable, OpDef, Word } from './define.ts';
 import type { Meta } from '../graph/ir.ts';
 import { fmt, sameShape, sizeOf } from '../shape.ts';
-import { LAYOUTS, OP_CODES } from './contract.ts';
+import { LAYOUTS, OP_CODES, overrides } from './contract.ts';
 import { savedAndGradient, unary as unarySamples } from './samples.ts';
 import type { Domain } from './samples.ts';
 
@@ -28,13 +28,16 @@ export const BACKWARD_OP = {
   leakyReluBackward: OP_CODES.ACT_BWD.leakyRelu,
 };
 
-/** One thread per element; the slope serves leakyRelu (unused by the other functions). */
-export function unaryGpu<A extends { alpha?: number }>(entry: 'unary' | 'backward', op: number): GpuRule<A> {
+/**
+ * One thread per element; the slope serves leakyRelu (unused by the other functions). `codes`
+ * are the tables `op` comes from (a test's extended copy of the contract's).
+ */
+export function unaryGpu<A extends { alpha?: number }>(entry: 'unary' | 'backward', op: number, codes: Parameters<typeof overrides>[2] = OP_CODES): GpuRule<A> {
   return ({ outShape, attrs }) => {
     const n = sizeOf(outShape);
     const bind: Binding[] = entry === 'unary' ? [{ input: 0 }, 'out'] : [{ input: 0 }, { input: 1 }, 'out'];
-    const words: Word[] = LAYOUTS.UNARY.pack({ count: n, slope: { f: attrs.alpha ?? 0 } });
-    return [{ shader: 'unary', entry, constants: { OP: op }, bind, words: () => words, workgroups: grid(n) }];
+    const words = LAYOUTS.UNARY.pack({ count: n, slope: { f: attrs.alpha ?? 0 } });
+    return [{ shader: 'unary', entry, constants: overrides('unary', { OP: op }, codes), bind, words: () => words, workgroups: grid(n) }];
   };
 }
 
@@ -56,7 +59,7 @@ export function unaryOpsFor<C extends Readonly<Record<string, number>>>(codes: C
       name,
       shape: sameAsInput(name),
       cpu: ({ ins: [x], out }) => cpu.unary(x!, out, f),
-      gpu: unaryGpu('unary', codes[name]!),
+      gpu: unaryGpu('unary', codes[name]!, { ...OP_CODES, UNARY: codes }),
       grad,
       samples: unarySamples(domain),
     });

@@ -6,7 +6,8 @@ import { defineOp, grid } from './define.ts';
 import type { Binding, GpuDispatch, Word } from './define.ts';
 import type { Meta } from '../graph/ir.ts';
 import type { Arr, NoAttrs } from './define.ts';
-import { LAYOUTS, OP_CODES } from './contract.ts';
+import { HISTORY_VALUES_PER_DISPATCH, LAYOUTS, MULTI_MAX, OP_CODES, countedEntry, overrides } from './contract.ts';
+import type { Packed } from './contract.ts';
 import { EFFECT, call, f32, i32 } from './samples.ts';
 import type { SampleCall } from './samples.ts';
 
@@ -45,8 +46,9 @@ export const assignDef = defineOp<NoAttrs>({
   cpu: ({ ins: [dst, src] }) => dst!.set(src!),
   gpu: ({ inShapes: [s] }) => {
     const n = sizeOf(s!);
-    const words = LAYOUTS.ASSIGN.pack({ count: n });
-    return [{ shader: 'update', entry: 'assign', bind: [{ input: 0 }, { input: 1 }], words: () => words, workgroups: grid(n) }];
+    // assign_range at offset 0: one kernel for both.
+    const words = LAYOUTS.ASSIGN.pack({ count: n, offset: 0 });
+    return [{ shader: 'update', entry: 'assign_range', bind: [{ input: 0 }, { input: 1 }], words: () => words, workgroups: grid(n) }];
   },
   grad: inPlace,
 });
@@ -116,10 +118,7 @@ function adamCpu(p: Arr, g: Arr, m: Arr, v: Arr, lr: number, b1: number, b2: num
 // ---- multi-tensor steps -------------------------------------------------------------------
 // One effect (one dispatch) updates up to MULTI_MAX parameters: inputs [state, p0, g0, p1,
 // g1, ...], the state an arena the optimizer owns (Adam: m then v of each parameter; SGD:
-// its momentum buffers) at the offsets in attrs.offsets.
-
-/** The most parameters one dispatch updates (shaders/update.wgsl: step_multi_1 .. _4). */
-export const MULTI_MAX = 4;
+// its momentum buffers) at the offsets in attrs.offsets; MULTI_MAX is the contract's.
 
 export interface MultiAttrs {
   /** Where each parameter's state starts in the arena (elements). */
@@ -154,7 +153,7 @@ function multiDispatch(opt: keyof typeof OP_CODES.OPT, inShapes: readonly (reado
   const total = starts[count - 1]! + sizes[count - 1]!;
   const bind: Binding[] = [{ input: 0 }];
   for (let j = 0; j < count; j++) bind.push({ input: 1 + 2 * j }, { input: 2 + 2 * j });
-  const words = (s: readonly number[]): Word[] => {
+  const words = (s: readonly number[]): Packed => {
     // SGD has fewer hyperparameters than Adam: the rest of STEP's hyper words are padding.
     const h = hyper(s);
     while (h.length < LAYOUTS.STEP.at.params - LAYOUTS.STEP.at.hyper) h.push(0);
@@ -164,7 +163,7 @@ function multiDispatch(opt: keyof typeof OP_CODES.OPT, inShapes: readonly (reado
     });
     return LAYOUTS.STEP.pack({ count: total, hyper: h, params });
   };
-  return [{ shader: 'update', entry: `step_multi_${count}`, constants: { OPT: OP_CODES.OPT[opt] }, bind, words, workgroups: grid(total) }];
+  return [{ shader: 'update', entry: countedEntry('step_multi', count), constants: overrides('update', { OPT: OP_CODES.OPT[opt] }), bind, words, workgroups: grid(total) }];
 }
 
 const MULTI_WRITES = [0, ...Array.from({ length: MULTI_MAX }, (_, j) => 1 + 2 * j)];
@@ -250,8 +249,6 @@ export const sgdMultiDef = defineOp<MultiAttrs & { momentum: boolean; nesterov: 
   grad: inPlace,
 });
 
-const HISTORY_VALUES_PER_DISPATCH = 6;
-
 /** history[row, j] := value_j (each a one-element tensor). Scalar: [row]. */
 export const historyWriteDef = defineOp<NoAttrs>({
   name: 'historyWrite',
@@ -288,7 +285,7 @@ export const historyWriteDef = defineOp<NoAttrs>({
       const count = Math.min(HISTORY_VALUES_PER_DISPATCH, k - j0);
       const bind: Binding[] = [{ input: 0 }];
       for (let j = 0; j < count; j++) bind.push({ input: 1 + j0 + j });
-      dispatches.push({ shader: 'update', entry: `history_write_${count}`, bind, words: ([row]) => LAYOUTS.HISTORY.pack({ at: row! * k + j0, size: steps * k }), workgroups: [1, 1, 1] });
+      dispatches.push({ shader: 'update', entry: countedEntry('history_write', count), bind, words: ([row]) => LAYOUTS.HISTORY.pack({ at: row! * k + j0, size: steps * k }), workgroups: [1, 1, 1] });
     }
     return dispatches;
   },

@@ -8,7 +8,7 @@ import { fmt } from '../shape.ts';
 import { currentBackend, isOnCurrentBackend } from '../engine/backend.ts';
 import { flush } from '../engine/executor.ts';
 import { applyEffect, noGrad } from '../engine/recorder.ts';
-import { MULTI_MAX } from '../ops/update.ts';
+import { MULTI_MAX } from '../ops/contract.ts';
 import type { MultiAttrs } from '../ops/update.ts';
 import type { OpDef } from '../ops/define.ts';
 

@@ -5,6 +5,7 @@ import { setBackend, tensor } from '../../src/index.ts';
 import { apply } from '../../src/engine/recorder.ts';
 import { currentBackend } from '../../src/engine/backend.ts';
 import { defineOp, grid } from '../../src/ops/define.ts';
+import { LAYOUTS } from '../../src/ops/contract.ts';
 import { registerShaderSource } from '../../src/backend/webgpu/shaders.ts';
 import type { WebGpuBackend } from '../../src/backend/webgpu/backend.ts';
 import { registry } from '../../src/ops/registry.ts';
@@ -33,7 +34,7 @@ const brokenOp = defineOp<Record<string, never>>({
   samples: noSamples('a test op, outside the registry'),
   shape: () => ({ shape: [4], dtype: 'float32' }),
   cpu: () => {},
-  gpu: () => [{ shader: 'test_broken', entry: 'main', bind: ['out'], words: () => [4], workgroups: grid(4) }],
+  gpu: () => [{ shader: 'test_broken', entry: 'main', bind: ['out'], words: () => LAYOUTS.COPY.pack({ count: 4 }), workgroups: grid(4) }],
   grad: { notDifferentiable: 'a test op' },
 });
 

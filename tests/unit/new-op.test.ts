@@ -9,7 +9,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import { mul, setBackend, square, tensor } from '../../src/index.ts';
-import { opCodeName } from '../../src/ops/contract.ts';
+import { CONTRACT, opCodeName } from '../../src/ops/contract.ts';
+import { boundDtypes, checkCountedEntries, checkDispatch, checkLayouts, checkOpCodes, checkOverrides, wgslFilesOnDisk, wgslModel } from '../shared/contract-check.ts';
 import { opInfos } from '../../src/ops/registry.ts';
 import { unaryOpsFor } from '../../src/ops/unary.ts';
 import { isDifferentiable } from '../../src/ops/define.ts';
@@ -22,6 +23,12 @@ import { isOffered, workbenchTable } from '../../demos/workbench/ops.ts';
 import { UNARY, cube, cubeFamilySource, cubeWgsl, def, reg } from '../shared/cube-op.ts';
 
 describe('a throwaway unary op (cube) from its contract entry, definition and WGSL case only', () => {
+  // The contract with cube's code, and the WGSL files with unary.wgsl's extra case.
+  const contract = { ...CONTRACT, opCodes: { ...CONTRACT.opCodes, UNARY } };
+  const files = wgslFilesOnDisk();
+  files.set('unary', cubeWgsl);
+  const extended = wgslModel(contract, files);
+
   it('is an op of its registry, with the code it was given, and a public function carrying it', () => {
     expect(allOpNames(reg)).toContain('cube');
     expect(def.name).toBe('cube');
@@ -35,9 +42,13 @@ describe('a throwaway unary op (cube) from its contract entry, definition and WG
     expect(cubeWgsl).toContain(`case ${opCodeName('UNARY', 'cube')}:`);
     const reflected = new WgslReflect(cubeFamilySource);
     expect(reflected.entry.compute.map((e) => e.name)).toContain('unary');
-    // LEAD: wire the contract-vs-WGSL check here (tests/shared/contract-check.ts, written by
-    // another helper, was not in this branch): check `cubeWgsl` against the extended table
-    // `UNARY` (every code has its own case in the switch over OP, none unknown, default no op).
+  });
+
+  it('the contract with its entry and the WGSL with its case agree (the checks of contract.test.ts)', () => {
+    expect(checkOpCodes(extended)).toEqual([]);
+    expect([...checkOverrides(extended), ...checkLayouts(extended), ...checkCountedEntries(extended)]).toEqual([]);
+    // Without its case the same checks fail: the contract entry alone is not enough.
+    expect(checkOpCodes(wgslModel(contract, wgslFilesOnDisk()))).toContainEqual(expect.stringMatching(/UNARY_CUBE/));
   });
 
   it('gets GPU-vs-CPU cases on the awkward shapes, which bind what its WGSL entry declares', () => {
@@ -57,6 +68,9 @@ describe('a throwaway unary op (cube) from its contract entry, definition and WG
       expect(d!.shader).toBe('unary');
       expect(d!.constants?.OP, `cube ${c.label}: the kernel selects cube's code`).toBe(UNARY.cube);
       checkBindings(`cube (unary.unary) ${c.label}`, d!, declared, []);
+      // The words it packs, the selector it sets and the dtypes it binds, as contract.test.ts checks every op's.
+      const facts = { label: `cube ${c.label}`, dispatch: d!, words: d!.words(c.scalars ?? []), binds: boundDtypes(def, metas, c.attrs, out, d!.bind) };
+      expect(checkDispatch(extended, facts)).toEqual([]);
     }
   });
 

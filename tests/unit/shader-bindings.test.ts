@@ -1,6 +1,7 @@
 // Without a GPU: every op's WebGPU rule, on every case of the GPU walk, binds exactly what
 // its WGSL entry point declares (read from the shader with wgsl_reflect), with the right
-// access, and fits its parameter block; every shader family parses.
+// access and element types (f32 or i32 against the dtype bound there), and packs the layout
+// its entry reads, within MAX_WORDS (tests/shared/contract-check.ts); every family parses.
 import { describe, expect, it } from 'vitest';
 import { registry } from '../../src/ops/registry.ts';
 import type { OpDef } from '../../src/ops/define.ts';
@@ -10,7 +11,11 @@ import { entryBindings } from '../../src/backend/webgpu/bindings.ts';
 import { shaderFamilies } from '../../src/backend/webgpu/shaders.ts';
 import { checkBindings } from '../../src/backend/webgpu/pipelines.ts';
 import { DEFAULT_TUNING } from '../../src/ops/matmul-choice.ts';
+import { CONTRACT, MAX_WORDS } from '../../src/ops/contract.ts';
 import { allOpNames, casesFor } from '../gpu/cases.ts';
+import { boundDtypes, checkDispatch, wgslFilesOnDisk, wgslModel } from '../shared/contract-check.ts';
+
+const model = wgslModel(CONTRACT, wgslFilesOnDisk());
 
 describe('shader bindings', () => {
   it('every shader family parses and has compute entry points', () => {
@@ -39,7 +44,8 @@ describe('shader bindings', () => {
             else expect(b.input, kernel).toBeLessThan(c.inputs.length);
           }
           const words = d.words(c.scalars ?? []);
-          expect(words.length, `${kernel}: parameter words`).toBeLessThanOrEqual(64);
+          expect(words.length, `${kernel}: parameter words`).toBeLessThanOrEqual(MAX_WORDS);
+          expect(checkDispatch(model, { label: `${name} ${c.label}`, dispatch: d, words, binds: boundDtypes(def, metas, c.attrs, out, d.bind) })).toEqual([]);
           for (const w of words) {
             const v = typeof w === 'number' ? w : w.f;
             expect(Number.isFinite(v) || typeof w !== 'number', `${kernel}: word ${String(v)}`).toBe(true);

@@ -7,6 +7,7 @@ import type { Plan, ViewAt } from '../../graph/plan.ts';
 import { viewsOf } from '../../graph/plan.ts';
 import type { Word } from '../../ops/define.ts';
 import { writesBinding } from '../../ops/define.ts';
+import { MAX_WORDS } from '../../ops/contract.ts';
 import { sizeOf } from '../../shape.ts';
 import type { BackendStats, ExecuteResult, StageRef } from '../backend.ts';
 import { tagStep } from '../backend.ts';
@@ -16,7 +17,6 @@ import type { GpuStorage, Span } from './storage.ts';
 import { spanOf } from './storage.ts';
 import type { Timestamps } from './timing.ts';
 
-const MAX_WORDS = 64;
 
 /** A view copied to an aligned place before the dispatch that binds it. */
 interface Copy {
