@@ -22,7 +22,7 @@ export function schemaErrors(r: KernelResult, plan: Pick<KernelPlan, 'runs'>): s
     const at = `row ${row?.op} ${row?.shape}`;
     if (!(OP_NAMES as string[]).includes(row.op)) errs.push(`${at}: op must be one of ${OP_NAMES.join(', ')}`);
     if (!Array.isArray(row.kernels) || row.kernels.length === 0 || !row.kernels.every((k) => /^\w+ \(\w+\.\w+\)$/.test(k))) {
-      errs.push(`${at}: kernels must be a non-empty list of "op (shader.entry)", got ${JSON.stringify(row.kernels)}`);
+      errs.push(`${at}: kernels must be a non-empty list of "op (family.kernel)", got ${JSON.stringify(row.kernels)}`);
     }
     if (typeof row.shape !== 'string' || !/^\d+(x\d+)+$/.test(row.shape)) errs.push(`${at}: shape like 128x784x128`);
     for (const k of ['ms', 'gflops', 'gbs', 'flopShare', 'bandwidthShare', 'flop', 'bytes', 'dispatches', 'repeats'] as const) {
@@ -45,7 +45,7 @@ export function table(r: KernelResult): string {
     `kernels on ${r.adapter} (${r.runtime}, ${r.mode}, ${r.date})`,
     `ceilings: copy ${f(c.bandwidthGBs)} GB/s (${c.copyMethod}), FMA loop ${f(c.gflops)} GFLOP/s (${c.fmaMethod})`,
     '',
-    '| op | kernel (op (shader.entry)) | shape | ms | GFLOP/s | GB/s | of FMA ceiling | of copy ceiling | method x repeats per submit |',
+    '| op | kernel (op (family.kernel)) | shape | ms | GFLOP/s | GB/s | of FMA ceiling | of copy ceiling | method x repeats per submit |',
     '|---|---|---|---:|---:|---:|---:|---:|---|',
   ];
   for (const row of r.rows) {

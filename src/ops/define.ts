@@ -92,9 +92,10 @@ export function isScratch(b: Binding): b is ScratchBinding {
  * in order; an input listed in the op's `effect.writes`, and 'out', bind read_write.
  */
 export interface GpuDispatch {
-  /** shaders/<shader>.wgsl */
-  shader: string;
-  entry: string;
+  /** The kernel family: shaders/<family>.wgsl. */
+  family: string;
+  /** The kernel: the family's entry point this dispatch runs. */
+  kernel: string;
   /**
    * Override constants: part of the pipeline's identity (op selectors, tile sizes). Made by
    * the contract's overrides(family, ...), which takes only the names the family declares.
@@ -156,7 +157,7 @@ export interface OpDef<A = Record<string, never>> {
    */
   extraOutputs?(ins: Meta[], attrs: A): Meta[];
   cpu(args: CpuArgs<A>): void;
-  /** Its WebGPU dispatches: each names its kernel, shaders/<shader>.wgsl and an entry point. */
+  /** Its WebGPU dispatches: each names its kernel family (shaders/<family>.wgsl) and kernel (entry point). */
   gpu: GpuRule<A>;
   grad: GradRule<A> | NotDifferentiable;
   /**

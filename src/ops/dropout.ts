@@ -39,8 +39,8 @@ const dropoutGpu: GpuRule<{ p: number }> = ({ outShape, attrs: { p } }) => {
   const scale = p >= 1 ? 0 : 1 / (1 - p);
   return [
     {
-      shader: 'dropout',
-      entry: 'dropout',
+      family: 'dropout',
+      kernel: 'dropout',
       bind: [{ input: 0 }, 'out'],
       words: ([keyLo, keyHi, startLo, startHi]) =>
         LAYOUTS.DROPOUT.pack({ count: n, keyLo: keyLo!, keyHi: keyHi!, startLo: startLo!, startHi: startHi!, threshold, scale: { f: scale } }),

@@ -47,15 +47,15 @@ export function stridedWords(op: string, outShape: Shape, inShapes: Shape[]): nu
 
 /** One thread per output element: `n` of them, `words` the whole parameter block, `constants` the family's overrides. */
 export function perElement<F extends Family, V extends OverrideValues<F>>(
-  shader: F,
-  entry: string,
+  family: F,
+  kernel: string,
   n: number,
   bind: Binding[],
   words: (scalars: readonly number[]) => Packed,
   constants?: OnlyOverrides<F, V>,
 ): GpuDispatch {
-  const d: GpuDispatch = { shader, entry, bind, words, workgroups: grid(n) };
-  if (constants) d.constants = overrides<F, V>(shader, constants);
+  const d: GpuDispatch = { family, kernel, bind, words, workgroups: grid(n) };
+  if (constants) d.constants = overrides<F, V>(family, constants);
   return d;
 }
 

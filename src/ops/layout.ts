@@ -318,7 +318,7 @@ export const indexSelectBackwardDef = defineOp<{ rows: number }>({
     const addWords = LAYOUTS.INDEX.pack({ count: size, width: w, rows });
     return [
       perElement('layout', 'index_lists_init', rows, [{ scratch: 0, size: lists, write: true }], () => listWords),
-      { shader: 'layout', entry: 'index_lists_link', bind: [{ scratch: 0, size: lists, write: true }, { input: 1 }], words: () => listWords, workgroups: [1, 1, 1] },
+      { family: 'layout', kernel: 'index_lists_link', bind: [{ scratch: 0, size: lists, write: true }, { input: 1 }], words: () => listWords, workgroups: [1, 1, 1] },
       perElement('layout', 'index_add_listed', size, [{ input: 0 }, { scratch: 0, size: lists }, 'out'], () => addWords),
     ];
   },

@@ -36,8 +36,8 @@ function pairLossGpu(loss: keyof typeof OP_CODES.LOSS): GpuRule<NoAttrs> {
     const chunk = Math.max(1, Math.ceil(n / chunksFor(1, n, LOSS_MIN_CHUNK)));
     const chunks = Math.max(1, Math.ceil(n / chunk));
     const pass1 = (dest: Binding, divisor: number): GpuDispatch => ({
-      shader: 'loss',
-      entry: 'pair_loss',
+      family: 'loss',
+      kernel: 'pair_loss',
       constants: overrides('loss', { WG: chunks === 1 ? LOSS_WG : SPLIT_WG, LOSS: OP_CODES.LOSS[loss] }),
       bind: [{ input: 0 }, { input: 1 }, dest],
       words: () => LAYOUTS.LOSS.pack({ count: n, chunkLength: chunk, divisor: f(divisor) }),
@@ -56,8 +56,8 @@ export function xentLossGpu(n: number, c: number, entry: string, bind: Binding[]
   const rows = Math.max(1, Math.ceil(n / chunksFor(1, n * c, LOSS_MIN_CHUNK)));
   const chunks = Math.max(1, Math.ceil(n / rows));
   const pass1 = (dest: Binding, divisor: number): GpuDispatch => ({
-    shader: 'softmax_xent',
-    entry,
+    family: 'softmax_xent',
+    kernel: entry,
     constants: overrides('softmax_xent', { WG: chunks === 1 ? LOSS_WG : SPLIT_WG }),
     bind: [...bind, dest],
     words: () => LAYOUTS.XENT.pack({ rows: n, classes: c, rowsPerChunk: rows, divisor: f(divisor) }),
@@ -156,8 +156,8 @@ export const softmaxCrossEntropyBackwardDef = defineOp<NoAttrs>({
   },
   // One workgroup per row; an out-of-range label makes its row NaN.
   gpu: ({ inShapes: [s] }) => [{
-    shader: 'softmax_xent',
-    entry: 'xent_backward',
+    family: 'softmax_xent',
+    kernel: 'xent_backward',
     bind: [{ input: 0 }, { input: 1 }, { input: 2 }, 'out'],
     words: () => LAYOUTS.XENT.pack({ rows: s![0]!, classes: s![1]! }),
     workgroups: grid(s![0]!, 1),

@@ -129,7 +129,7 @@ export function productDispatches(a: Shape, b: Shape, attrs: MatmulAttrs, epilog
   const e = entries(epilogue);
   if (choice.kernel === 'small') {
     const threads = onesCol ? d.m * (d.n + 1) : d.m * d.n * d.batch;
-    return [{ shader: 'matmul', entry: e.small, constants: overrides('matmul', { ...flags, ...e.constants }), bind: e.bind, words, workgroups: grid(threads), flops }];
+    return [{ family: 'matmul', kernel: e.small, constants: overrides('matmul', { ...flags, ...e.constants }), bind: e.bind, words, workgroups: grid(threads), flops }];
   }
   const problem = groupsProblem(choice.groups);
   if (problem) throw new Error(`matmul: ${fmt(a)} @ ${fmt(b)}: ${problem} of ${choice.tile.wgM * choice.tile.reg}x${choice.tile.wgN * choice.tile.reg}`);
@@ -145,14 +145,14 @@ export function productDispatches(a: Shape, b: Shape, attrs: MatmulAttrs, epilog
     CHECK: choice.check ? 1 : 0,
     ...(onesCol ? { ONES_COL: 1 } : {}),
   };
-  if (choice.splits === 1) return [{ shader: 'matmul', entry: e.tiled, constants: overrides('matmul', { ...constants, ...e.constants }), bind: e.bind, words, workgroups: choice.groups, flops }];
+  if (choice.splits === 1) return [{ family: 'matmul', kernel: e.tiled, constants: overrides('matmul', { ...constants, ...e.constants }), bind: e.bind, words, workgroups: choice.groups, flops }];
   const cols = d.n + (onesCol ? 1 : 0);
   const partials: Binding = { scratch: 0, size: d.batch * choice.splits * d.m * cols };
   return [
-    { shader: 'matmul', entry: 'matmul_partial', constants: overrides('matmul', { ...constants, SPLIT_K: choice.splits }), bind: [{ input: 0 }, { input: 1 }, { ...partials, write: true }], words, workgroups: choice.groups, flops },
+    { family: 'matmul', kernel: 'matmul_partial', constants: overrides('matmul', { ...constants, SPLIT_K: choice.splits }), bind: [{ input: 0 }, { input: 1 }, { ...partials, write: true }], words, workgroups: choice.groups, flops },
     {
-      shader: 'matmul_sum',
-      entry: e.sum,
+      family: 'matmul_sum',
+      kernel: e.sum,
       constants: overrides('matmul_sum', { SPLIT_K: choice.splits, ...e.constants }),
       bind: [partials, ...e.sumBind],
       words,

@@ -78,7 +78,7 @@ function dimBlock(list: Dim[]): Word[] {
 function reduceSumDispatch(src: Binding, dest: Binding, int: boolean, kept: Dim[], reduced: Dim[], outs: number, count: number, divisor: number, chunks: number): GpuDispatch {
   const chunk = Math.ceil(count / chunks);
   const words = LAYOUTS.REDUCE.pack({ groups: outs * chunks, count, kept: dimBlock(kept), reduced: dimBlock(reduced), divisor: f(divisor), chunks, chunkLength: chunk });
-  return { shader: 'reduce', entry: 'reduce_sum', constants: sumConstants(int, reduced), bind: [src, dest], words: () => words, workgroups: grid(outs * chunks, 1) };
+  return { family: 'reduce', kernel: 'reduce_sum', constants: sumConstants(int, reduced), bind: [src, dest], words: () => words, workgroups: grid(outs * chunks, 1) };
 }
 
 /**
@@ -125,7 +125,7 @@ function reduceGpu(op: string, mean: boolean): GpuRule<ReduceAttrs> {
     // sum; so does a reduction into nothing.
     if (count <= SHORT_REDUCTION || outs === 0) {
       const words = LAYOUTS.REDUCE.pack({ groups: outs, count, kept: dimBlock(kept), reduced: dimBlock(reduced), divisor: f(divisor) });
-      return [{ shader: 'reduce', entry: 'reduce_sum_short', constants: sumConstants(int, reduced), bind: [{ input: 0 }, 'out'], words: () => words, workgroups: grid(outs) }];
+      return [{ family: 'reduce', kernel: 'reduce_sum_short', constants: sumConstants(int, reduced), bind: [{ input: 0 }, 'out'], words: () => words, workgroups: grid(outs) }];
     }
     const [k, r] = [kept[0], reduced[0]];
     if (kept.length === 1 && reduced.length === 1 && k!.stride === 1 && r!.stride === k!.dim) return colSum(r!.dim, k!.dim, divisor, int);
@@ -151,14 +151,14 @@ function colSum(rows: number, cols: number, divisor: number, int: boolean): GpuD
   const perChunk = Math.ceil(rows / chunks);
   const pass1 = (dest: Binding, div: number): GpuDispatch => {
     const words = LAYOUTS.COL_SUM.pack({ rows, cols, tx, rowsPerChunk: perChunk, blocks, groups: blocks * chunks, divisor: f(div) });
-    return { shader: 'reduce', entry: 'col_sum', constants: overrides('reduce', { INT: int ? 1 : 0 }), bind: [{ input: 0 }, dest], words: () => words, workgroups: grid(blocks * chunks, 1) };
+    return { family: 'reduce', kernel: 'col_sum', constants: overrides('reduce', { INT: int ? 1 : 0 }), bind: [{ input: 0 }, dest], words: () => words, workgroups: grid(blocks * chunks, 1) };
   };
   if (chunks === 1) return [pass1('out', divisor)];
   // Chunk k's sums are row k of [chunks, cols]: one thread per column adds its column.
   const words = LAYOUTS.REDUCE.pack({ groups: cols, count: chunks, kept: dimBlock([{ dim: cols, stride: 1 }]), reduced: dimBlock([{ dim: chunks, stride: cols }]), divisor: f(divisor) });
   return [
     pass1(partials(chunks * cols), 1),
-    { shader: 'reduce', entry: 'reduce_sum_short', constants: sumConstants(int, [{ dim: chunks, stride: cols }]), bind: [{ scratch: 0, size: chunks * cols }, 'out'], words: () => words, workgroups: grid(cols) },
+    { family: 'reduce', kernel: 'reduce_sum_short', constants: sumConstants(int, [{ dim: chunks, stride: cols }]), bind: [{ scratch: 0, size: chunks * cols }, 'out'], words: () => words, workgroups: grid(cols) },
   ];
 }
 
@@ -273,8 +273,8 @@ export const argmaxDef = defineOp<{ axis: number; keepdim: boolean }>({
     const { outer, len, inner } = cpu.axisSplit(s!, attrs.axis);
     const outs = outer * inner;
     return [{
-      shader: 'reduce',
-      entry: dtype === 'int32' ? 'argmax_i32' : 'argmax',
+      family: 'reduce',
+      kernel: dtype === 'int32' ? 'argmax_i32' : 'argmax',
       bind: [{ input: 0 }, 'out'],
       words: () => LAYOUTS.ARGMAX.pack({ outputs: outs, length: len, inner }),
       workgroups: grid(outs, 1),

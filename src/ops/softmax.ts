@@ -38,8 +38,8 @@ function softmaxGpu(log: boolean): GpuRule<{ axis: number }> {
     const { outer, len, inner } = cpu.axisSplit(s!, attrs.axis);
     const rows = outer * inner;
     return [{
-      shader: 'softmax',
-      entry: 'softmax_rows',
+      family: 'softmax',
+      kernel: 'softmax_rows',
       constants: overrides('softmax', { SOFTMAX: log ? OP_CODES.SOFTMAX.logSoftmax : OP_CODES.SOFTMAX.softmax }),
       bind: [{ input: 0 }, 'out'],
       words: () => LAYOUTS.SOFTMAX.pack({ rows, length: len, inner }),

@@ -37,7 +37,7 @@ export function unaryGpu<A extends { alpha?: number }>(entry: 'unary' | 'backwar
     const n = sizeOf(outShape);
     const bind: Binding[] = entry === 'unary' ? [{ input: 0 }, 'out'] : [{ input: 0 }, { input: 1 }, 'out'];
     const words = LAYOUTS.UNARY.pack({ count: n, slope: { f: attrs.alpha ?? 0 } });
-    return [{ shader: 'unary', entry, constants: overrides('unary', { OP: op }, codes), bind, words: () => words, workgroups: grid(n) }];
+    return [{ family: 'unary', kernel: entry, constants: overrides('unary', { OP: op }, codes), bind, words: () => words, workgroups: grid(n) }];
   };
 }
 

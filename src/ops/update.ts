@@ -48,7 +48,7 @@ export const assignDef = defineOp<NoAttrs>({
     const n = sizeOf(s!);
     // assign_range at offset 0: one kernel for both.
     const words = LAYOUTS.ASSIGN.pack({ count: n, offset: 0 });
-    return [{ shader: 'update', entry: 'assign_range', bind: [{ input: 0 }, { input: 1 }], words: () => words, workgroups: grid(n) }];
+    return [{ family: 'update', kernel: 'assign_range', bind: [{ input: 0 }, { input: 1 }], words: () => words, workgroups: grid(n) }];
   },
   grad: inPlace,
 });
@@ -84,7 +84,7 @@ export const assignRangeDef = defineOp<NoAttrs>({
   },
   gpu: ({ inShapes: [, s] }) => {
     const n = sizeOf(s!);
-    return [{ shader: 'update', entry: 'assign_range', bind: [{ input: 0 }, { input: 1 }], words: ([offset]) => LAYOUTS.ASSIGN.pack({ count: n, offset: offset! }), workgroups: grid(n) }];
+    return [{ family: 'update', kernel: 'assign_range', bind: [{ input: 0 }, { input: 1 }], words: ([offset]) => LAYOUTS.ASSIGN.pack({ count: n, offset: offset! }), workgroups: grid(n) }];
   },
   grad: inPlace,
 });
@@ -163,7 +163,7 @@ function multiDispatch(opt: keyof typeof OP_CODES.OPT, inShapes: readonly (reado
     });
     return LAYOUTS.STEP.pack({ count: total, hyper: h, params });
   };
-  return [{ shader: 'update', entry: countedEntry('step_multi', count), constants: overrides('update', { OPT: OP_CODES.OPT[opt] }), bind, words, workgroups: grid(total) }];
+  return [{ family: 'update', kernel: countedEntry('step_multi', count), constants: overrides('update', { OPT: OP_CODES.OPT[opt] }), bind, words, workgroups: grid(total) }];
 }
 
 const MULTI_WRITES = [0, ...Array.from({ length: MULTI_MAX }, (_, j) => 1 + 2 * j)];
@@ -285,7 +285,7 @@ export const historyWriteDef = defineOp<NoAttrs>({
       const count = Math.min(HISTORY_VALUES_PER_DISPATCH, k - j0);
       const bind: Binding[] = [{ input: 0 }];
       for (let j = 0; j < count; j++) bind.push({ input: 1 + j0 + j });
-      dispatches.push({ shader: 'update', entry: countedEntry('history_write', count), bind, words: ([row]) => LAYOUTS.HISTORY.pack({ at: row! * k + j0, size: steps * k }), workgroups: [1, 1, 1] });
+      dispatches.push({ family: 'update', kernel: countedEntry('history_write', count), bind, words: ([row]) => LAYOUTS.HISTORY.pack({ at: row! * k + j0, size: steps * k }), workgroups: [1, 1, 1] });
     }
     return dispatches;
   },

@@ -83,7 +83,7 @@ export function describeOp(name: string, inputs: { shape: readonly number[]; dty
     const dispatches = tools ? def.gpu({ inShapes: metas.map((m) => m.shape), inDtypes: metas.map((m) => m.dtype), outShape: out.shape, outDtype: out.dtype, attrs, tuning: tools.tuning }) : null;
     return {
       outputs: def.effect ? [] : [out, ...extras].map((m) => ({ shape: [...m.shape], dtype: m.dtype })),
-      kernels: dispatches?.map((d) => ({ family: d.shader, kernel: d.entry })) ?? null,
+      kernels: dispatches?.map((d) => ({ family: d.family, kernel: d.kernel })) ?? null,
     };
   });
 }

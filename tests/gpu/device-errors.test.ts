@@ -34,7 +34,7 @@ const brokenOp = defineOp<Record<string, never>>({
   samples: noSamples('a test op, outside the registry'),
   shape: () => ({ shape: [4], dtype: 'float32' }),
   cpu: () => {},
-  gpu: () => [{ shader: 'test_broken', entry: 'main', bind: ['out'], words: () => LAYOUTS.COPY.pack({ count: 4 }), workgroups: grid(4) }],
+  gpu: () => [{ family: 'test_broken', kernel: 'main', bind: ['out'], words: () => LAYOUTS.COPY.pack({ count: 4 }), workgroups: grid(4) }],
   grad: { notDifferentiable: 'a test op' },
 });
 

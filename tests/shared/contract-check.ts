@@ -362,7 +362,7 @@ function reach(m: WgslModel, family: string, entry: string): Fn[] {
 export function checkDispatch(m: WgslModel, f: DispatchFacts, codes?: Set<string>): string[] {
   const problems: string[] = [];
   const c = m.contract;
-  const { shader: family, entry } = f.dispatch;
+  const { family, kernel: entry } = f.dispatch;
   const where = `${f.label} (${family}.${entry})`;
   const fn = m.reflect(family).entry.compute.find((e) => e.name === entry);
   if (!fn) return [`${where}: shaders/${family}.wgsl has no compute entry point ${entry}`];

@@ -20,7 +20,7 @@ function dispatches(def: OpDef<any>, shapes: number[][], attrs: Record<string, u
 }
 
 const full = (n: number) => dispatches(sumDef, [[n]], { axes: [0], keepdim: false });
-const entries = (ds: GpuDispatch[]) => ds.map((d) => d.entry);
+const entries = (ds: GpuDispatch[]) => ds.map((d) => d.kernel);
 
 /** Pass 1 writes scratch 0 from many workgroups; pass 2 reads it and writes `dest`. */
 function expectTwoPass(ds: GpuDispatch[], dest: unknown): void {

@@ -102,7 +102,7 @@ describe('chooseMatmul', () => {
 
   it('a split product is two dispatches: partials into scratch, then their sum with the epilogue', () => {
     const ds = productDispatches([64, 784], [128, 784], { transA: false, transB: true }, { kind: 'linear', act: 1, alpha: 0, pre: false }, all(tiled(64)));
-    expect(ds.map((d) => `${d.shader}.${d.entry}`)).toEqual(['matmul.matmul_partial', 'matmul_sum.sum_linear']);
+    expect(ds.map((d) => `${d.family}.${d.kernel}`)).toEqual(['matmul.matmul_partial', 'matmul_sum.sum_linear']);
     const c = chooseMatmul(dims(64, 784, 128, { transB: true }), all(tiled(64)));
     const splits = c.kernel === 'tiled' ? c.splits : 0;
     expect(ds[0]!.bind[2]).toEqual({ scratch: 0, size: splits * 64 * 128, write: true });
@@ -114,7 +114,7 @@ describe('chooseMatmul', () => {
 describe('the GPU rules get the table in their arguments', () => {
   const args = (inShapes: number[][], outShape: number[], attrs: object, tuning: MatmulTuning) => ({ inShapes, inDtypes: inShapes.map(() => 'float32' as const), outShape, outDtype: 'float32' as const, attrs: attrs as never, tuning });
   it('the same op and shapes dispatch what the table given says, whatever was given before', () => {
-    const entries = (ds: { shader: string; entry: string }[]): string[] => ds.map((d) => `${d.shader}.${d.entry}`);
+    const entries = (ds: { family: string; kernel: string }[]): string[] => ds.map((d) => `${d.family}.${d.kernel}`);
     const mm = (t: MatmulTuning) => entries(matmulDef.gpu(args([[64, 784], [784, 128]], [64, 128], { transA: false, transB: false }, t)));
     expect(mm(all({ kernel: 'small' }))).toEqual(['matmul.matmul_small']);
     expect(mm(all(tiled(1)))).toEqual(['matmul.matmul']);

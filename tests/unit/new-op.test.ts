@@ -65,7 +65,7 @@ describe('a throwaway unary op (cube) from its contract entry, definition and WG
       const out = def.shape(metas, c.attrs);
       const [d, ...more] = def.gpu({ inShapes: metas.map((m) => m.shape), inDtypes: metas.map((m) => m.dtype), outShape: out.shape, outDtype: out.dtype, attrs: c.attrs, tuning: DEFAULT_TUNING });
       expect(more).toEqual([]);
-      expect(d!.shader).toBe('unary');
+      expect(d!.family).toBe('unary');
       expect(d!.constants?.OP, `cube ${c.label}: the kernel selects cube's code`).toBe(UNARY.cube);
       checkBindings(`cube (unary.unary) ${c.label}`, d!, declared, []);
       // The words it packs, the selector it sets and the dtypes it binds, as contract.test.ts checks every op's.

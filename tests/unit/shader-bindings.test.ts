@@ -35,8 +35,8 @@ describe('shader bindings', () => {
         const dispatches = def.gpu({ inShapes: metas.map((m) => m.shape), inDtypes: metas.map((m) => m.dtype), outShape: out.shape, outDtype: out.dtype, attrs: c.attrs, tuning: DEFAULT_TUNING });
         expect(dispatches.length, `${name} ${c.label}`).toBeGreaterThan(0);
         for (const d of dispatches) {
-          const kernel = `${name} (${d.shader}.${d.entry}) ${c.label}`;
-          checkBindings(kernel, d, entryBindings(d.shader, d.entry), effectWrites(def, c.inputs.length));
+          const kernel = `${name} (${d.family}.${d.kernel}) ${c.label}`;
+          checkBindings(kernel, d, entryBindings(d.family, d.kernel), effectWrites(def, c.inputs.length));
           for (const b of d.bind) {
             if (b === 'out') expect(def.effect, `${kernel}: an effect has no output`).toBeUndefined();
             else if ('out' in b) expect(b.out, `${kernel}: extra output`).toBeLessThanOrEqual(def.extraOutputs?.(metas, c.attrs).length ?? 0);

@@ -13,7 +13,8 @@ import type { GpuStorage } from './storage.ts';
 import { USAGE } from './storage.ts';
 
 export interface CompiledDispatch {
-  kernel: string;
+  /** For errors and labels: `op (family.kernel)`. */
+  label: string;
   pipeline: GPUComputePipeline;
   layout: GPUBindGroupLayout;
   dispatch: GpuDispatch;
@@ -106,7 +107,7 @@ export class PlanCompiler {
       generation: this.generation(),
       params,
       paramWords: new ArrayBuffer(Math.max(1, dispatches.length) * this.paramAlign),
-      kernels: [...new Set(dispatches.map((d) => d.kernel))],
+      kernels: [...new Set(dispatches.map((d) => d.label))],
     };
     this.compiled.set(plan, c);
     return c;
@@ -115,7 +116,7 @@ export class PlanCompiler {
   /** The dispatches of one plan step, with their pipelines. */
   private compileStep(step: PlanStep, index: number, dispatches: CompiledDispatch[], scratch: number[]): void {
     for (const dispatch of this.gpuDispatches(step)) {
-      const kernel = `${step.def.name} (${dispatch.shader}.${dispatch.entry})`;
+      const label = `${step.def.name} (${dispatch.family}.${dispatch.kernel})`;
       const writes = effectWrites(step.def, step.inputs.length);
       const refs = dispatch.bind.map((b): CompiledDispatch['refs'][number] => {
         // Scratch k is one buffer for the whole plan, as large as its largest binding: its
@@ -125,21 +126,21 @@ export class PlanCompiler {
           return { kind: 'scratch', index: b.scratch };
         }
         if (b === 'out') {
-          if (!step.out) throw new Error(`webgpu: ${kernel} binds 'out' but ${step.def.name} has no output`);
+          if (!step.out) throw new Error(`webgpu: ${label} binds 'out' but ${step.def.name} has no output`);
           return step.out;
         }
         if ('out' in b) {
           const r = step.extraOuts[b.out - 1];
-          if (!r) throw new Error(`webgpu: ${kernel} binds output ${b.out}, but ${step.def.name} has ${1 + step.extraOuts.length}`);
+          if (!r) throw new Error(`webgpu: ${label} binds output ${b.out}, but ${step.def.name} has ${1 + step.extraOuts.length}`);
           return r;
         }
         const r = step.inputs[b.input];
-        if (!r) throw new Error(`webgpu: ${kernel} binds input ${b.input}, but ${step.def.name} has ${step.inputs.length}`);
+        if (!r) throw new Error(`webgpu: ${label} binds input ${b.input}, but ${step.def.name} has ${step.inputs.length}`);
         return r;
       });
-      const { pipeline, layout } = this.pipelines.get(dispatch, kernel, writes);
+      const { pipeline, layout } = this.pipelines.get(dispatch, label, writes);
       dispatches.push({
-        kernel,
+        label,
         pipeline,
         layout,
         dispatch,

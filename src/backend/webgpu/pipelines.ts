@@ -17,7 +17,7 @@ const STAGE_COMPUTE = 0x4;
 interface PipelineEntry {
   pipeline: GPUComputePipeline;
   layout: GPUBindGroupLayout;
-  entry: string;
+  kernel: string;
   constants: Record<string, number>;
 }
 
@@ -33,14 +33,14 @@ export class Pipelines {
     private readonly health: DeviceHealth,
   ) {}
 
-  /** A pipeline per (family, entry, constants), with its layout built from the WGSL. */
+  /** A pipeline per (family, kernel, constants), with its layout built from the WGSL. */
   get(d: GpuDispatch, kernel: string, writes: readonly number[]): { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout } {
-    const declared = entryBindings(d.shader, d.entry);
+    const declared = entryBindings(d.family, d.kernel);
     checkBindings(kernel, d, declared, writes);
-    const key = `${d.shader}.${d.entry}${exactKey(d.constants ?? {})}`;
+    const key = `${d.family}.${d.kernel}${exactKey(d.constants ?? {})}`;
     let p = this.pipelines.get(key);
     if (p) return p;
-    const module = this.module(d.shader);
+    const module = this.module(d.family);
     const layout = this.device.createBindGroupLayout({
       label: kernel,
       entries: declared.map((b) => ({
@@ -53,7 +53,7 @@ export class Pipelines {
     const pipeline = this.device.createComputePipeline({
       label: kernel,
       layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-      compute: { module, entryPoint: d.entry, constants: d.constants ?? {} },
+      compute: { module, entryPoint: d.kernel, constants: d.constants ?? {} },
     });
     this.health.track(
       this.device.popErrorScope().then((err) => {
@@ -61,7 +61,7 @@ export class Pipelines {
       }),
     );
     this.stats.pipelines++;
-    p = { pipeline, layout, entry: d.entry, constants: d.constants ?? {} };
+    p = { pipeline, layout, kernel: d.kernel, constants: d.constants ?? {} };
     this.pipelines.set(key, p);
     return p;
   }
@@ -113,7 +113,7 @@ export class Pipelines {
     for (const [key, old] of this.pipelines) {
       if (!key.startsWith(`${family}.`)) continue;
       const layout = this.device.createPipelineLayout({ bindGroupLayouts: [old.layout] });
-      const pipeline = this.device.createComputePipeline({ label: key, layout, compute: { module, entryPoint: old.entry, constants: old.constants } });
+      const pipeline = this.device.createComputePipeline({ label: key, layout, compute: { module, entryPoint: old.kernel, constants: old.constants } });
       remade.set(key, { ...old, pipeline });
     }
     const failed = await this.device.popErrorScope();

@@ -79,7 +79,7 @@ export class PlanRunner {
     // One write of every dispatch's parameter block.
     const u32 = new Uint32Array(c.paramWords);
     const f32 = new Float32Array(c.paramWords);
-    for (const d of c.dispatches) writeWords(u32, f32, d.paramOffset / 4, d.dispatch.words(scalars[d.step]!), d.kernel);
+    for (const d of c.dispatches) writeWords(u32, f32, d.paramOffset / 4, d.dispatch.words(scalars[d.step]!), d.label);
     if (c.params) this.device.queue.writeBuffer(c.params, 0, u32);
 
     // Bind groups first: a binding error names its op's step, before any error scope opens.
@@ -190,11 +190,11 @@ export class PlanRunner {
     });
     buffers.forEach((b, i) => {
       if (!isWritten(d, i) && written.has(b)) {
-        throw new Error(`webgpu: ${d.kernel}: the same buffer is bound both read-only (binding ${i + 1}) and written; WebGPU forbids that aliasing`);
+        throw new Error(`webgpu: ${d.label}: the same buffer is bound both read-only (binding ${i + 1}) and written; WebGPU forbids that aliasing`);
       }
     });
     bg = this.device.createBindGroup({
-      label: d.kernel,
+      label: d.label,
       layout: d.layout,
       entries: [
         { binding: 0, resource: { buffer: c.params!, offset: d.paramOffset, size: MAX_WORDS * 4 } },
