@@ -142,6 +142,25 @@ function upward(edges: Edge[], allowed: Record<string, string>, layers = LAYERS)
   return edges.filter((e) => layerOf(e.to, layers) > layerOf(e.from, layers) && !(e.typeOnly && key(e) in allowed)).map((e) => `${key(e)}${e.typeOnly ? ' (type)' : ''}: ${layers[layerOf(e.from, layers)]!.name} imports ${layers[layerOf(e.to, layers)]!.name}`);
 }
 
+function demoFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return demoFiles(path);
+    return path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+describe('imports in demos/', () => {
+  it("reach the engine only through its public API ('shadergrad'): the pages, the engine panel and the workbench", () => {
+    const reaching = demoFiles(join(root, 'demos')).flatMap((f) =>
+      importsOf(f, readFileSync(f, 'utf8'), root)
+        .filter((e) => e.to.startsWith('src/'))
+        .map((e) => `${e.from} imports ${e.to}`),
+    );
+    expect(reaching).toEqual([]);
+  });
+});
+
 describe('imports in src/', () => {
   const edges = srcEdges();
 
