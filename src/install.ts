@@ -31,7 +31,7 @@ installTensorOps({
   transpose,
   detach,
   copy,
-  constant: (shape, value) => constant(shape, value),
+  constant,
   assign: assignDef,
   assignRange: assignRangeDef,
   grad: api,
