@@ -233,6 +233,8 @@ export interface ElementwiseTuning {
   wg: number;
   perThread: number;
   maxGroups: number;
+  /** How the entry was chosen (measured how and when, or by hand). */
+  source?: string;
 }
 
 /**
@@ -240,7 +242,7 @@ export interface ElementwiseTuning {
  * workgroups; up to 2048 of them (half a million threads, enough to fill the largest GPUs
  * with a vec4 each), one item per thread until then.
  */
-export const DEFAULT_ELEMENTWISE: ElementwiseTuning = { wg: 256, perThread: 1, maxGroups: 2048 };
+export const DEFAULT_ELEMENTWISE: ElementwiseTuning = { wg: 256, perThread: 1, maxGroups: 2048, source: 'chosen by hand for GPUs, not measured' };
 
 /** Refuses an entry that could not run (WebGPU's 256 threads a workgroup, 65535 workgroups a dimension). */
 export function checkElementwiseTuning(t: ElementwiseTuning, adapter: string): void {
