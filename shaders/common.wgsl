@@ -14,6 +14,20 @@ fn flat_index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
   return gid.x + gid.y * nwg.x * WG;
 }
 
+// Threads in the dispatch: the step of a per-element kernel's grid-stride loop. The grid
+// is sized to the adapter (src/ops/define.ts strideGrid), not to the element count, so
+// each thread takes items i, i + thread_count, ... until the count.
+fn thread_count(nwg: vec3<u32>) -> u32 {
+  return nwg.x * nwg.y * WG;
+}
+
+// The lanes of vec4 item j (elements 4j .. 4j+3) that lie below n: a kernel over vec4s
+// stores its last, partial item through this mask, keeping the words past n (bindings are
+// whole 16-byte units, so the item's loads stay inside them; its extra lanes are unused).
+fn lanes(j: u32, n: u32) -> vec4<bool> {
+  return vec4<u32>(4u * j) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(n);
+}
+
 // The strided layout at word `base` (src/ops/gpu.ts layoutWords): up to MAX_DIMS output
 // dims, then one stride list per input. Returns the flat offset of output element i in
 // input k (broadcasting: a stretched dimension has stride 0).

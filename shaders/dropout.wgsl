@@ -7,8 +7,9 @@
 // u = (w >> 8) * 2^-24 < p exactly when (w >> 8) < T, so the test is an integer compare
 // and no f32 rounding of p can move it.
 
-@group(0) @binding(1) var<storage, read> X: array<f32>;
-@group(0) @binding(2) var<storage, read_write> O: array<f32>;
+// Block b's four elements are vec4 item b.
+@group(0) @binding(1) var<storage, read> X: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> O: array<vec4<f32>>;
 
 const PHILOX_M0: u32 = 0xd2511f53u;
 const PHILOX_M1: u32 = 0xcd9e8d57u;
@@ -37,21 +38,24 @@ fn philox4x32(ctr: vec4<u32>, key: vec2<u32>) -> vec4<u32> {
   return c;
 }
 
-// One thread per block of four elements: one Philox evaluation serves all four.
+// One Philox evaluation serves a block of four elements, read and written as one vec4;
+// threads loop over blocks b, b + thread_count, ... (the grid follows the adapter).
 @compute @workgroup_size(WG)
 fn dropout(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let b = flat_index(gid, nwg);
   let n = P[DROPOUT_COUNT];
-  if (b >= (n + 3u) / 4u) { return; }
-  // The 64-bit block index start + b, with the carry into the high word.
-  let lo = P[DROPOUT_START_LO] + b;
-  let hi = P[DROPOUT_START_HI] + select(0u, 1u, lo < b);
-  let words = philox4x32(vec4<u32>(lo, hi, 0u, 0u), vec2<u32>(P[DROPOUT_KEY_LO], P[DROPOUT_KEY_HI]));
+  let key = vec2<u32>(P[DROPOUT_KEY_LO], P[DROPOUT_KEY_HI]);
   let threshold = P[DROPOUT_THRESHOLD];
   let scale = pf(DROPOUT_SCALE);
-  for (var k = 0u; k < 4u; k++) {
-    let i = b * 4u + k;
-    if (i >= n) { break; }
-    O[i] = select(X[i] * scale, 0.0, (words[k] >> 8u) < threshold);
+  for (var b = flat_index(gid, nwg); 4u * b < n; b += thread_count(nwg)) {
+    // The 64-bit block index start + b, with the carry into the high word.
+    let lo = P[DROPOUT_START_LO] + b;
+    let hi = P[DROPOUT_START_HI] + select(0u, 1u, lo < b);
+    let words = philox4x32(vec4<u32>(lo, hi, 0u, 0u), key);
+    let r = select(X[b] * scale, vec4<f32>(0.0), (words >> vec4<u32>(8u)) < vec4<u32>(threshold));
+    if (4u * b + 4u <= n) {
+      O[b] = r;
+    } else {
+      O[b] = select(O[b], r, lanes(b, n));
+    }
   }
 }

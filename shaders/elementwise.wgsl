@@ -2,10 +2,18 @@
 // where's condition dtype, then the strided layout of common.wgsl: output shape, one stride
 // list per input).
 // An input with the output's shape is read at the element's own index (SAME_SHAPE).
+// Every kernel is a grid-stride loop over its items (thread_count in common.wgsl): the grid
+// follows the adapter, not the element count. `binary_vec4` takes four elements a load where
+// every input has the output's shape or is one element.
 
 @group(0) @binding(1) var<storage, read> A: array<f32>;
 @group(0) @binding(2) var<storage, read> B: array<f32>;
 @group(0) @binding(3) var<storage, read_write> O: array<f32>;
+
+// binary_vec4: the same buffers, four elements an item.
+@group(0) @binding(1) var<storage, read> A4: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> B4: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> O4: array<vec4<f32>>;
 
 @group(0) @binding(1) var<storage, read> Ai: array<i32>;
 @group(0) @binding(2) var<storage, read> Bi: array<i32>;
@@ -200,26 +208,52 @@ fn apply_f32(a: f32, b: f32) -> f32 {
 
 @compute @workgroup_size(WG)
 fn binary(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg);
-  if (i >= P[ELEMENTWISE_COUNT]) { return; }
-  O[i] = apply_f32(A[input_offset(i, 0u)], B[input_offset(i, 1u)]);
+  let n = P[ELEMENTWISE_COUNT];
+  for (var i = flat_index(gid, nwg); i < n; i += thread_count(nwg)) {
+    O[i] = apply_f32(A[input_offset(i, 0u)], B[input_offset(i, 1u)]);
+  }
+}
+
+// Each input has the output's shape (SAME_SHAPE bit k: item j is its four elements) or is a
+// single element (its one value in all four lanes); the rule checks. No strides, one vec4
+// load per operand per four elements. SAME_SHAPE is an override, so the tests fold away.
+@compute @workgroup_size(WG)
+fn binary_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let n = P[ELEMENTWISE_COUNT];
+  let a_whole = (SAME_SHAPE & 1u) == 1u;
+  let b_whole = (SAME_SHAPE & 2u) == 2u;
+  let a0 = vec4<f32>(A4[0].x);
+  let b0 = vec4<f32>(B4[0].x);
+  for (var j = flat_index(gid, nwg); 4u * j < n; j += thread_count(nwg)) {
+    var a = a0;
+    var b = b0;
+    if (a_whole) { a = A4[j]; }
+    if (b_whole) { b = B4[j]; }
+    let r = vec4<f32>(apply_f32(a.x, b.x), apply_f32(a.y, b.y), apply_f32(a.z, b.z), apply_f32(a.w, b.w));
+    if (4u * j + 4u <= n) {
+      O4[j] = r;
+    } else {
+      O4[j] = select(O4[j], r, lanes(j, n));
+    }
+  }
 }
 
 @compute @workgroup_size(WG)
 fn binary_i32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg);
-  if (i >= P[ELEMENTWISE_COUNT]) { return; }
-  let a = Ai[input_offset(i, 0u)];
-  let b = Bi[input_offset(i, 1u)];
-  var r: i32;
-  switch OP {
-    case BINARY_ADD: { r = a + b; }
-    case BINARY_SUB: { r = a - b; }
-    case BINARY_MUL: { r = a * b; }
-    // Not an int32 op (the host allows only BINARY_INT32 here); i32 has no NaN.
-    default: { r = 0; }
+  let n = P[ELEMENTWISE_COUNT];
+  for (var i = flat_index(gid, nwg); i < n; i += thread_count(nwg)) {
+    let a = Ai[input_offset(i, 0u)];
+    let b = Bi[input_offset(i, 1u)];
+    var r: i32;
+    switch OP {
+      case BINARY_ADD: { r = a + b; }
+      case BINARY_SUB: { r = a - b; }
+      case BINARY_MUL: { r = a * b; }
+      // Not an int32 op (the host allows only BINARY_INT32 here); i32 has no NaN.
+      default: { r = 0; }
+    }
+    Oi[i] = r;
   }
-  Oi[i] = r;
 }
 
 // A float's order as an i32: monotonic over non-NaN values, -0 equal to +0, and exact for
@@ -246,36 +280,39 @@ fn compare(a: f32, b: f32) -> i32 {
 
 @compute @workgroup_size(WG)
 fn compare_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg);
-  if (i >= P[ELEMENTWISE_COUNT]) { return; }
-  Oi[i] = compare(A[input_offset(i, 0u)], B[input_offset(i, 1u)]);
+  let count = P[ELEMENTWISE_COUNT];
+  for (var i = flat_index(gid, nwg); i < count; i += thread_count(nwg)) {
+    Oi[i] = compare(A[input_offset(i, 0u)], B[input_offset(i, 1u)]);
+  }
 }
 
 @compute @workgroup_size(WG)
 fn compare_i32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg);
-  if (i >= P[ELEMENTWISE_COUNT]) { return; }
-  let a = Ai[input_offset(i, 0u)];
-  let b = Bi[input_offset(i, 1u)];
-  var r: i32;
-  switch CMP {
-    case COMPARE_EQ: { r = select(0, 1, a == b); }
-    case COMPARE_GT: { r = select(0, 1, a > b); }
-    case COMPARE_LT: { r = select(0, 1, a < b); }
-    default: { r = -1; }
+  let count = P[ELEMENTWISE_COUNT];
+  for (var i = flat_index(gid, nwg); i < count; i += thread_count(nwg)) {
+    let a = Ai[input_offset(i, 0u)];
+    let b = Bi[input_offset(i, 1u)];
+    var r: i32;
+    switch CMP {
+      case COMPARE_EQ: { r = select(0, 1, a == b); }
+      case COMPARE_GT: { r = select(0, 1, a > b); }
+      case COMPARE_LT: { r = select(0, 1, a < b); }
+      default: { r = -1; }
+    }
+    Oi[i] = r;
   }
-  Oi[i] = r;
 }
 
 // The condition's dtype is in P[ELEMENTWISE_COND_IS_FLOAT]: 1 when it is f32, true when
 // nonzero by its bits (so a subnormal and NaN are true, -0 false, as on the CPU).
 @compute @workgroup_size(WG)
 fn where_select(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg);
-  if (i >= P[ELEMENTWISE_COUNT]) { return; }
-  let c = Cw[input_offset(i, 0u)];
-  let take_a = select(c != 0u, (c & ABS) != 0u, P[ELEMENTWISE_COND_IS_FLOAT] == 1u);
-  Ow[i] = select(Bw[input_offset(i, 2u)], Aw[input_offset(i, 1u)], take_a);
+  let count = P[ELEMENTWISE_COUNT];
+  for (var i = flat_index(gid, nwg); i < count; i += thread_count(nwg)) {
+    let c = Cw[input_offset(i, 0u)];
+    let take_a = select(c != 0u, (c & ABS) != 0u, P[ELEMENTWISE_COND_IS_FLOAT] == 1u);
+    Ow[i] = select(Bw[input_offset(i, 2u)], Aw[input_offset(i, 1u)], take_a);
+  }
 }
 
 // Casts: one input, the output at binding 2.
@@ -284,27 +321,29 @@ fn where_select(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
 
 @compute @workgroup_size(WG)
 fn cast_to_i32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg);
-  if (i >= P[ELEMENTWISE_COUNT]) { return; }
-  // Truncation toward zero, saturating at the int32 range, NaN -> 0 (as the CPU's
-  // castToInt32). Decided on the bits: WGSL's i32(f32) is only defined inside the range.
-  let v = A[i];
-  let b = bitcast<u32>(v);
-  let m = b & ABS;
-  var r: i32;
-  if (m > INF_BITS) {
-    r = 0;
-  } else if (m >= 0x4f000000u) { // |v| >= 2^31
-    r = select(2147483647, bitcast<i32>(SIGN), b >= SIGN);
-  } else {
-    r = i32(v);
+  let count = P[ELEMENTWISE_COUNT];
+  for (var i = flat_index(gid, nwg); i < count; i += thread_count(nwg)) {
+    // Truncation toward zero, saturating at the int32 range, NaN -> 0 (as the CPU's
+    // castToInt32). Decided on the bits: WGSL's i32(f32) is only defined inside the range.
+    let v = A[i];
+    let b = bitcast<u32>(v);
+    let m = b & ABS;
+    var r: i32;
+    if (m > INF_BITS) {
+      r = 0;
+    } else if (m >= 0x4f000000u) { // |v| >= 2^31
+      r = select(2147483647, bitcast<i32>(SIGN), b >= SIGN);
+    } else {
+      r = i32(v);
+    }
+    CastI[i] = r;
   }
-  CastI[i] = r;
 }
 
 @compute @workgroup_size(WG)
 fn cast_to_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg);
-  if (i >= P[ELEMENTWISE_COUNT]) { return; }
-  CastF[i] = f32(Ai[i]);
+  let count = P[ELEMENTWISE_COUNT];
+  for (var i = flat_index(gid, nwg); i < count; i += thread_count(nwg)) {
+    CastF[i] = f32(Ai[i]);
+  }
 }

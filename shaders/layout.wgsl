@@ -4,6 +4,10 @@
 @group(0) @binding(1) var<storage, read> X: array<u32>;
 @group(0) @binding(2) var<storage, read_write> O: array<u32>;
 
+// copy: four words an item.
+@group(0) @binding(1) var<storage, read> X4: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read_write> O4: array<vec4<u32>>;
+
 // indexSelect: rows of X picked by an int32 index.
 @group(0) @binding(2) var<storage, read> Idx: array<i32>;
 @group(0) @binding(3) var<storage, read_write> OI: array<u32>;
@@ -12,21 +16,27 @@
 @group(0) @binding(1) var<storage, read> G: array<f32>;
 @group(0) @binding(3) var<storage, read_write> OG: array<f32>;
 
-// reshape, copy: O[i] = X[i]. P[COPY_COUNT] = element count.
+// reshape, copy: O[i] = X[i], four words a load. P[COPY_COUNT] = element count.
 @compute @workgroup_size(WG)
 fn copy(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg);
-  if (i >= P[COPY_COUNT]) { return; }
-  O[i] = X[i];
+  let n = P[COPY_COUNT];
+  for (var j = flat_index(gid, nwg); 4u * j < n; j += thread_count(nwg)) {
+    if (4u * j + 4u <= n) {
+      O4[j] = X4[j];
+    } else {
+      O4[j] = select(O4[j], X4[j], lanes(j, n));
+    }
+  }
 }
 
 // transpose: a gather through permuted strides (the GATHER layout: the strided layout of common.wgsl,
 // whose stride list holds the input's strides reordered to the output's axes).
 @compute @workgroup_size(WG)
 fn gather_strided(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg);
-  if (i >= P[GATHER_COUNT]) { return; }
-  O[i] = X[strided_offset(i, GATHER_STRIDES, 0u)];
+  let count = P[GATHER_COUNT];
+  for (var i = flat_index(gid, nwg); i < count; i += thread_count(nwg)) {
+    O[i] = X[strided_offset(i, GATHER_STRIDES, 0u)];
+  }
 }
 
 // narrow and cat (the BLOCK_COPY layout): copy `count` words arranged as rows of `width`,
@@ -36,24 +46,26 @@ fn gather_strided(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
 // rows (one dispatch per input).
 @compute @workgroup_size(WG)
 fn block_copy(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg);
-  if (i >= P[BLOCK_COPY_COUNT]) { return; }
-  let row = i / P[BLOCK_COPY_WIDTH];
-  let col = i % P[BLOCK_COPY_WIDTH];
-  O[row * P[BLOCK_COPY_DST_ROW] + P[BLOCK_COPY_DST_START] + col] = X[row * P[BLOCK_COPY_SRC_ROW] + P[BLOCK_COPY_SRC_START] + col];
+  let count = P[BLOCK_COPY_COUNT];
+  for (var i = flat_index(gid, nwg); i < count; i += thread_count(nwg)) {
+    let row = i / P[BLOCK_COPY_WIDTH];
+    let col = i % P[BLOCK_COPY_WIDTH];
+    O[row * P[BLOCK_COPY_DST_ROW] + P[BLOCK_COPY_DST_START] + col] = X[row * P[BLOCK_COPY_SRC_ROW] + P[BLOCK_COPY_SRC_START] + col];
+  }
 }
 
 // indexSelect: the INDEX layout: element count, row width, input rows. An index out of
 // range (which the CPU rejects) writes zeros instead of reading out of bounds.
 @compute @workgroup_size(WG)
 fn index_select(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg);
-  if (i >= P[INDEX_COUNT]) { return; }
-  let w = P[INDEX_WIDTH];
-  let r = Idx[i / w];
-  var v = 0u;
-  if (r >= 0 && u32(r) < P[INDEX_ROWS]) { v = X[u32(r) * w + i % w]; }
-  OI[i] = v;
+  let count = P[INDEX_COUNT];
+  for (var i = flat_index(gid, nwg); i < count; i += thread_count(nwg)) {
+    let w = P[INDEX_WIDTH];
+    let r = Idx[i / w];
+    var v = 0u;
+    if (r >= 0 && u32(r) < P[INDEX_ROWS]) { v = X[u32(r) * w + i % w]; }
+    OI[i] = v;
+  }
 }
 
 // indexSelectBackward, few indices: one thread per OUTPUT element sums the gradient rows
@@ -62,16 +74,17 @@ fn index_select(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
 // INDEX_ADD layout: element count, row width, number of indices.
 @compute @workgroup_size(WG)
 fn index_add_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg);
-  if (i >= P[INDEX_ADD_COUNT]) { return; }
-  let w = P[INDEX_ADD_WIDTH];
-  let row = i32(i / w);
-  let col = i % w;
-  var acc = 0.0;
-  for (var k = 0u; k < P[INDEX_ADD_INDICES]; k++) {
-    if (Idx[k] == row) { acc += G[k * w + col]; }
+  let count = P[INDEX_ADD_COUNT];
+  for (var i = flat_index(gid, nwg); i < count; i += thread_count(nwg)) {
+    let w = P[INDEX_ADD_WIDTH];
+    let row = i32(i / w);
+    let col = i % w;
+    var acc = 0.0;
+    for (var k = 0u; k < P[INDEX_ADD_INDICES]; k++) {
+      if (Idx[k] == row) { acc += G[k * w + col]; }
+    }
+    OG[i] = acc;
   }
-  OG[i] = acc;
 }
 
 // indexSelectBackward, many indices: rather than every output element scanning every index,
@@ -88,10 +101,11 @@ var<workgroup> block_rows: array<i32, WG>;
 // Every row's list starts empty.
 @compute @workgroup_size(WG)
 fn index_lists_init(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let r = flat_index(gid, nwg);
-  if (r >= P[INDEX_LISTS_ROWS]) { return; }
-  Lists[r] = NONE;
-  Lists[P[INDEX_LISTS_ROWS] + r] = NONE;
+  let count = P[INDEX_LISTS_ROWS];
+  for (var r = flat_index(gid, nwg); r < count; r += thread_count(nwg)) {
+    Lists[r] = NONE;
+    Lists[P[INDEX_LISTS_ROWS] + r] = NONE;
+  }
 }
 
 // One workgroup takes the positions WG at a time, in order. A position links from the
@@ -141,12 +155,13 @@ fn index_lists_link(@builtin(local_invocation_index) t: u32) {
 // layout: element count, row width, rows R.
 @compute @workgroup_size(WG)
 fn index_add_listed(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg);
-  if (i >= P[INDEX_COUNT]) { return; }
-  let w = P[INDEX_WIDTH];
-  let col = i % w;
-  let next = 2u * P[INDEX_ROWS];
-  var acc = 0.0;
-  for (var k = ListsIn[i / w]; k != NONE; k = ListsIn[next + k]) { acc += G[k * w + col]; }
-  OG[i] = acc;
+  let count = P[INDEX_COUNT];
+  for (var i = flat_index(gid, nwg); i < count; i += thread_count(nwg)) {
+    let w = P[INDEX_WIDTH];
+    let col = i % w;
+    let next = 2u * P[INDEX_ROWS];
+    var acc = 0.0;
+    for (var k = ListsIn[i / w]; k != NONE; k = ListsIn[next + k]) { acc += G[k * w + col]; }
+    OG[i] = acc;
+  }
 }

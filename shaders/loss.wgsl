@@ -71,19 +71,21 @@ fn pair_loss(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_in
 // P[LOSS_COUNT] = element count.
 @compute @workgroup_size(WG)
 fn bce_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg);
-  if (i >= P[LOSS_COUNT]) { return; }
-  let p = A[i];
-  // As the forward: an input outside [0, 1] (NaN included) gives NaN, not a number.
-  if (is_nan(p) || p < 0.0 || p > 1.0) { DX[i] = nan_f32(); return; }
-  let scale = G[0] / f32(P[LOSS_COUNT]);
-  DX[i] = scale * (p - B[i]) / max(p * (1.0 - p), 1e-12);
+  let count = P[LOSS_COUNT];
+  for (var i = flat_index(gid, nwg); i < count; i += thread_count(nwg)) {
+    let p = A[i];
+    // As the forward: an input outside [0, 1] (NaN included) gives NaN, not a number.
+    if (is_nan(p) || p < 0.0 || p > 1.0) { DX[i] = nan_f32(); continue; }
+    let scale = G[0] / f32(P[LOSS_COUNT]);
+    DX[i] = scale * (p - B[i]) / max(p * (1.0 - p), 1e-12);
+  }
 }
 
 // (sigmoid(x) - y) g / N. P[LOSS_COUNT] = element count.
 @compute @workgroup_size(WG)
 fn bce_logits_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg);
-  if (i >= P[LOSS_COUNT]) { return; }
-  DX[i] = (sigmoid_f32(A[i]) - B[i]) * (G[0] / f32(P[LOSS_COUNT]));
+  let count = P[LOSS_COUNT];
+  for (var i = flat_index(gid, nwg); i < count; i += thread_count(nwg)) {
+    DX[i] = (sigmoid_f32(A[i]) - B[i]) * (G[0] / f32(P[LOSS_COUNT]));
+  }
 }

@@ -81,17 +81,18 @@ fn reduce_sum(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw
   if (t == 0u) { Ow[g] = finish(sh_w[0], pf(REDUCE_DIVISOR)); }
 }
 
-// One thread per output, for short reductions (a few elements each, many outputs): a
+// One thread per output (looping over outputs past the adapter's grid), for short reductions (a few elements each, many outputs): a
 // workgroup tree over WG threads would leave most of them idle. The REDUCE layout up to the
 // divisor (one chunk); it also adds up the chunk sums of col_sum, in order.
 @compute @workgroup_size(WG)
 fn reduce_sum_short(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let o = flat_index(gid, nwg);
-  if (o >= P[REDUCE_GROUPS]) { return; }
-  let base = strided_offset(o, REDUCE_KEPT, 0u);
-  var acc = 0u;
-  for (var j = 0u; j < P[REDUCE_COUNT]; j++) { acc = add_words(acc, Xw[base + reduced_offset(j)]); }
-  Ow[o] = finish(acc, pf(REDUCE_DIVISOR));
+  let outs = P[REDUCE_GROUPS];
+  for (var o = flat_index(gid, nwg); o < outs; o += thread_count(nwg)) {
+    let base = strided_offset(o, REDUCE_KEPT, 0u);
+    var acc = 0u;
+    for (var j = 0u; j < P[REDUCE_COUNT]; j++) { acc = add_words(acc, Xw[base + reduced_offset(j)]); }
+    Ow[o] = finish(acc, pf(REDUCE_DIVISOR));
+  }
 }
 
 // Column sums: the sums over the rows of an [R, C] input (its leading axes merged: a bias

@@ -1,5 +1,6 @@
-// Elementwise math, activations and their backward ops. One thread per element; the
-// override OP picks the function, so each op is its own pipeline with no branching at run
+// Elementwise math, activations and their backward ops. Four elements an item (vec4 loads and
+// stores), each thread looping over items i, i + thread_count, ... (the grid follows the
+// adapter, src/ops/define.ts strideGrid); the override OP picks the function, so each op is its own pipeline with no branching at run
 // time. Parameter block: the UNARY layout (element count, leakyRelu's slope as f32).
 //
 // Edge values (NaN, +-inf, +-0, subnormals, overflow) give the CPU reference's answer, by
@@ -11,13 +12,13 @@
 // subnormal is rebuilt from its bits (m * 2^-149, with m < 2^23 an exact f32) where flushing
 // it would change the answer's class.
 
-@group(0) @binding(1) var<storage, read> X: array<f32>;
-@group(0) @binding(2) var<storage, read_write> O: array<f32>;
+@group(0) @binding(1) var<storage, read> X: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> O: array<vec4<f32>>;
 
 // Backward ops read (saved tensor, upstream gradient).
-@group(0) @binding(1) var<storage, read> S: array<f32>;
-@group(0) @binding(2) var<storage, read> G: array<f32>;
-@group(0) @binding(3) var<storage, read_write> OG: array<f32>;
+@group(0) @binding(1) var<storage, read> S: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> G: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> OG: array<vec4<f32>>;
 
 // The override OP (declared by the contract, default NO_OP): unary: a UNARY code; backward:
 // an ACT_BWD code (act_backward in common.wgsl).
@@ -135,16 +136,34 @@ fn apply_unary(x: f32) -> f32 {
   }
 }
 
+// The last item may be partial: its lanes past the count keep what the output held (lanes()
+// in common.wgsl); the extra lanes compute on whatever the padding holds, unused.
 @compute @workgroup_size(WG)
 fn unary(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg);
-  if (i >= P[UNARY_COUNT]) { return; }
-  O[i] = apply_unary(X[i]);
+  let n = P[UNARY_COUNT];
+  for (var j = flat_index(gid, nwg); 4u * j < n; j += thread_count(nwg)) {
+    let x = X[j];
+    let r = vec4<f32>(apply_unary(x.x), apply_unary(x.y), apply_unary(x.z), apply_unary(x.w));
+    if (4u * j + 4u <= n) {
+      O[j] = r;
+    } else {
+      O[j] = select(O[j], r, lanes(j, n));
+    }
+  }
 }
 
 @compute @workgroup_size(WG)
 fn backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg);
-  if (i >= P[UNARY_COUNT]) { return; }
-  OG[i] = act_backward(OP, S[i], G[i], pf(UNARY_SLOPE));
+  let n = P[UNARY_COUNT];
+  let slope = pf(UNARY_SLOPE);
+  for (var j = flat_index(gid, nwg); 4u * j < n; j += thread_count(nwg)) {
+    let s = S[j];
+    let g = G[j];
+    let r = vec4<f32>(act_backward(OP, s.x, g.x, slope), act_backward(OP, s.y, g.y, slope), act_backward(OP, s.z, g.z, slope), act_backward(OP, s.w, g.w, slope));
+    if (4u * j + 4u <= n) {
+      OG[j] = r;
+    } else {
+      OG[j] = select(OG[j], r, lanes(j, n));
+    }
+  }
 }

@@ -123,10 +123,17 @@ export interface GpuArgs<A> {
   attrs: A;
   /**
    * The backend's kernel-choice table for its adapter (which matmul kernel runs for which
-   * size class): the rules read it from here, so a rule is a function of its arguments.
+   * size class, and how per-element work is spread): the rules read it from here, so a rule
+   * is a function of its arguments.
    */
-  tuning: MatmulTuning;
+  tuning: Tuning;
 }
+
+/**
+ * The tuning a GPU rule gets: the matmul table (src/ops/matmul-choice.ts) and, where the
+ * adapter's table has one, the per-element dispatch shape (DEFAULT_ELEMENTWISE otherwise).
+ */
+export type Tuning = MatmulTuning & { elementwise?: ElementwiseTuning };
 
 /** How an op runs on WebGPU: its dispatches, fixed when a plan is compiled. */
 export type GpuRule<A> = (args: GpuArgs<A>) => GpuDispatch[];
@@ -211,3 +218,51 @@ export function grid(n: number, wg = WG): [number, number, number] {
 }
 
 export const f = (x: number): Word => ({ f: x });
+
+// ---- per-element work: a bounded grid of threads that loop ------------------------------
+
+/**
+ * How per-element kernels spread their items (an element, or a vec4 of four) over threads:
+ * workgroups of `wg` threads, each thread taking at least `perThread` items before another
+ * workgroup is added, and at most `maxGroups` workgroups, past which every thread loops over
+ * more items (a grid-stride loop: item i, i + threads, ...). A workgroup costs a fixed
+ * amount to start (large on SwiftShader, where each is a coroutine), and a GPU needs only
+ * enough threads to fill its cores, so the grid follows the adapter, not the element count.
+ */
+export interface ElementwiseTuning {
+  wg: number;
+  perThread: number;
+  maxGroups: number;
+  /** How the entry was chosen (measured how and when, or by hand). */
+  source?: string;
+}
+
+/**
+ * For an adapter without a measured entry: chosen by hand for GPUs, not measured. 256-thread
+ * workgroups; up to 2048 of them (half a million threads, enough to fill the largest GPUs
+ * with a vec4 each), one item per thread until then.
+ */
+export const DEFAULT_ELEMENTWISE: ElementwiseTuning = { wg: 256, perThread: 1, maxGroups: 2048, source: 'chosen by hand for GPUs, not measured' };
+
+/** Refuses an entry that could not run (WebGPU's 256 threads a workgroup, 65535 workgroups a dimension). */
+export function checkElementwiseTuning(t: ElementwiseTuning, adapter: string): void {
+  const bad = (what: string): never => {
+    throw new Error(`elementwise tuning for ${adapter}: ${what}, got ${JSON.stringify(t)}`);
+  };
+  if (!Number.isInteger(t.wg) || t.wg < 1 || t.wg > 256) bad('wg must be an integer in 1 .. 256');
+  if (!Number.isInteger(t.perThread) || t.perThread < 1) bad('perThread must be an integer >= 1');
+  if (!Number.isInteger(t.maxGroups) || t.maxGroups < 1 || t.maxGroups > MAX_GROUPS) bad(`maxGroups must be an integer in 1 .. ${MAX_GROUPS}`);
+}
+
+/** The per-element dispatch shape of a table (its entry, or the default), checked. */
+export function elementwiseTuning(tuning: Pick<Tuning, 'adapter' | 'elementwise'>): ElementwiseTuning {
+  const t = tuning.elementwise ?? DEFAULT_ELEMENTWISE;
+  checkElementwiseTuning(t, tuning.adapter);
+  return t;
+}
+
+/** Workgroups for `items` items: enough for `perThread` each, at most `maxGroups`, at least one. */
+export function strideGrid(items: number, t: ElementwiseTuning): [number, number, number] {
+  const want = Math.ceil(items / (t.wg * t.perThread));
+  return [Math.max(1, Math.min(t.maxGroups, want)), 1, 1];
+}

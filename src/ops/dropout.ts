@@ -4,11 +4,12 @@
 // step draws a fresh mask without a new plan, and CPU and GPU draw the same one.
 import { apply } from '../engine/recorder.ts';
 import type { Tensor } from '../tensor.ts';
-import { defineOp, floatOnly, grid, secondOrder } from './define.ts';
+import { defineOp, floatOnly, secondOrder } from './define.ts';
 import type { Arr, GpuRule } from './define.ts';
 import { PhiloxStream } from '../random.ts';
 import { reserveBlocks } from '../generator.ts';
 import { LAYOUTS } from './contract.ts';
+import { perElement, vec4Items } from './gpu.ts';
 import { sizeOf } from '../shape.ts';
 import { f32 } from './samples.ts';
 import type { OpSamples } from './samples.ts';
@@ -29,24 +30,19 @@ function applyMask(x: Arr, out: Arr, p: number, scalars: readonly number[]): voi
 }
 
 /**
- * shaders/dropout.wgsl: one thread per Philox block (four elements). Words: n, the key and
+ * shaders/dropout.wgsl: one item per Philox block (four elements, one vec4), threads looping
+ * over the adapter's grid. Words: n, the key and
  * start block from the dynamic scalars, the drop threshold ceil(p * 2^24) (u = k * 2^-24 < p
  * exactly when k < it, so the compare is exact in integers), and the scale as an f32.
  */
-const dropoutGpu: GpuRule<{ p: number }> = ({ outShape, attrs: { p } }) => {
+const dropoutGpu: GpuRule<{ p: number }> = ({ outShape, attrs: { p }, tuning }) => {
   const n = sizeOf(outShape);
   const threshold = p >= 1 ? 2 ** 24 : Math.ceil(p * 2 ** 24);
   const scale = p >= 1 ? 0 : 1 / (1 - p);
-  return [
-    {
-      family: 'dropout',
-      kernel: 'dropout',
-      bind: [{ input: 0 }, 'out'],
-      words: ([keyLo, keyHi, startLo, startHi]) =>
-        LAYOUTS.DROPOUT.pack({ count: n, keyLo: keyLo!, keyHi: keyHi!, startLo: startLo!, startHi: startHi!, threshold, scale: { f: scale } }),
-      workgroups: grid(Math.ceil(n / 4)),
-    },
-  ];
+  // Block b is vec4 item b: one item per Philox block.
+  const words = ([keyLo, keyHi, startLo, startHi]: readonly number[]) =>
+    LAYOUTS.DROPOUT.pack({ count: n, keyLo: keyLo!, keyHi: keyHi!, startLo: startLo!, startHi: startHi!, threshold, scale: { f: scale } });
+  return [perElement(tuning, 'dropout', 'dropout', vec4Items(n), [{ input: 0 }, 'out'], words)];
 };
 
 /**

@@ -6,8 +6,8 @@ import { INT32_MAX, INT32_MIN, broadcastShapes, fmt, sizeOf } from '../shape.ts'
 import type { Shape } from '../shape.ts';
 import * as cpu from './kernels.ts';
 import { defineOp, floatOnly } from './define.ts';
-import type { CpuArgs, GpuRule, NoAttrs, OpDef } from './define.ts';
-import { perElement, stridedWords } from './gpu.ts';
+import type { Binding, CpuArgs, GpuRule, NoAttrs, OpDef } from './define.ts';
+import { perElement, stridedWords, vec4Items } from './gpu.ts';
 import { BINARY_INT32, LAYOUTS, OP_CODES } from './contract.ts';
 import type { BinaryOp } from './contract.ts';
 import type { DType, Meta } from '../graph/ir.ts';
@@ -34,17 +34,31 @@ function sameShapeMask(inShapes: Shape[], outShape: Shape): number {
   return inShapes.reduce((mask, s, k) => (sizeOf(s) === n ? mask | (1 << k) : mask), 0);
 }
 
-/** The `binary` kernel (or `binary_i32` for int32 add, sub and mul) with operator OP. */
+/**
+ * Whether every input has the output's shape or is one element: `binary_vec4` then reads
+ * each operand four elements a load (a single element in all four lanes), with no strides.
+ */
+export function vec4Operands(inShapes: Shape[], outShape: Shape): boolean {
+  const n = sizeOf(outShape);
+  return inShapes.every((s) => sizeOf(s) === n || sizeOf(s) === 1);
+}
+
+/**
+ * `binary` with operator OP: `binary_vec4` where the operands allow (vec4Operands), the strided
+ * kernel otherwise; `binary_i32` for int32 add, sub and mul.
+ */
 export function binaryGpu(name: BinaryOp): GpuRule<NoAttrs> {
-  return ({ inShapes, inDtypes, outShape }) => {
+  return ({ inShapes, inDtypes, outShape, tuning }) => {
     const n = sizeOf(outShape);
-    const words = LAYOUTS.ELEMENTWISE.pack({ count: n, condIsFloat: 0, strides: stridedWords(name, outShape, inShapes) });
     const constants = { OP: OP_CODES.BINARY[name], SAME_SHAPE: sameShapeMask(inShapes, outShape) };
-    if (inDtypes[0] === 'int32') {
-      if (!BINARY_INT32.includes(name)) throw new Error(`${name}: int32 operands are not supported on WebGPU; cast with .float() first`);
-      return [perElement('elementwise', 'binary_i32', n, [{ input: 0 }, { input: 1 }, 'out'], () => words, constants)];
+    const bind: Binding[] = [{ input: 0 }, { input: 1 }, 'out'];
+    if (inDtypes[0] === 'int32' && !BINARY_INT32.includes(name)) throw new Error(`${name}: int32 operands are not supported on WebGPU; cast with .float() first`);
+    if (inDtypes[0] !== 'int32' && vec4Operands(inShapes, outShape)) {
+      const count = LAYOUTS.ELEMENTWISE.pack({ count: n });
+      return [perElement(tuning, 'elementwise', 'binary_vec4', vec4Items(n), bind, () => count, constants)];
     }
-    return [perElement('elementwise', 'binary', n, [{ input: 0 }, { input: 1 }, 'out'], () => words, constants)];
+    const words = LAYOUTS.ELEMENTWISE.pack({ count: n, condIsFloat: 0, strides: stridedWords(name, outShape, inShapes) });
+    return [perElement(tuning, 'elementwise', inDtypes[0] === 'int32' ? 'binary_i32' : 'binary', n, bind, () => words, constants)];
   };
 }
 
@@ -150,11 +164,11 @@ const comparison = (name: keyof typeof OP_CODES.COMPARE, f: (x: number, y: numbe
     samples: comparisonSamples,
     shape: broadcastRule(name, 'int32'),
     cpu: binaryKernel((x, y) => (f(x, y) ? 1 : 0)),
-    gpu: ({ inShapes, inDtypes, outShape }) => {
+    gpu: ({ inShapes, inDtypes, outShape, tuning }) => {
       const n = sizeOf(outShape);
       const words = LAYOUTS.ELEMENTWISE.pack({ count: n, condIsFloat: 0, strides: stridedWords(name, outShape, inShapes) });
       const entry = inDtypes[0] === 'int32' ? 'compare_i32' : 'compare_f32';
-      return [perElement('elementwise', entry, n, [{ input: 0 }, { input: 1 }, 'out'], () => words, { CMP: OP_CODES.COMPARE[name], SAME_SHAPE: sameShapeMask(inShapes, outShape) })];
+      return [perElement(tuning, 'elementwise', entry, n, [{ input: 0 }, { input: 1 }, 'out'], () => words, { CMP: OP_CODES.COMPARE[name], SAME_SHAPE: sameShapeMask(inShapes, outShape) })];
     },
     grad: { notDifferentiable: 'a comparison is piecewise constant: its gradient is zero wherever it exists' },
   });
@@ -184,10 +198,10 @@ export const whereDef = defineOp<NoAttrs>({
       out[o] = c![offs[0]!]! !== 0 ? a![offs[1]!]! : b![offs[2]!]!;
     });
   },
-  gpu: ({ inShapes, inDtypes, outShape }) => {
+  gpu: ({ inShapes, inDtypes, outShape, tuning }) => {
     const n = sizeOf(outShape);
     const words = LAYOUTS.ELEMENTWISE.pack({ count: n, condIsFloat: inDtypes[0] === 'float32' ? 1 : 0, strides: stridedWords('where', outShape, inShapes) });
-    return [perElement('elementwise', 'where_select', n, [{ input: 0 }, { input: 1 }, { input: 2 }, 'out'], () => words, { SAME_SHAPE: sameShapeMask(inShapes, outShape) })];
+    return [perElement(tuning, 'elementwise', 'where_select', n, [{ input: 0 }, { input: 1 }, { input: 2 }, 'out'], () => words, { SAME_SHAPE: sameShapeMask(inShapes, outShape) })];
   },
   grad: ({ g, inputs: [c, a, b] }) => {
     const zero = asTensor(0);
@@ -221,10 +235,10 @@ export const castDef = defineOp<{ dtype: DType }>({
     return { shape: x!.shape, dtype };
   },
   cpu: ({ ins: [x], out, attrs }) => cpu.unary(x!, out, attrs.dtype === 'int32' ? castToInt32 : (v) => v),
-  gpu: ({ outShape, attrs }) => {
+  gpu: ({ outShape, attrs, tuning }) => {
     const n = sizeOf(outShape);
     const words = LAYOUTS.ELEMENTWISE.pack({ count: n });
-    return [perElement('elementwise', attrs.dtype === 'int32' ? 'cast_to_i32' : 'cast_to_f32', n, [{ input: 0 }, 'out'], () => words)];
+    return [perElement(tuning, 'elementwise', attrs.dtype === 'int32' ? 'cast_to_i32' : 'cast_to_f32', n, [{ input: 0 }, 'out'], () => words)];
   },
   grad: { notDifferentiable: 'a cast to int32 carries no gradient, and a cast to the same dtype is never recorded' },
 });

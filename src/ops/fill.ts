@@ -7,7 +7,7 @@ import type { Shape } from '../shape.ts';
 import type { DType } from '../graph/ir.ts';
 import { defineOp } from './define.ts';
 import { call } from './samples.ts';
-import { f32Bits, perElement } from './gpu.ts';
+import { f32Bits, perElement, vec4Items } from './gpu.ts';
 import { LAYOUTS } from './contract.ts';
 
 const noInputs = { notDifferentiable: 'it has no tensor inputs' };
@@ -32,11 +32,12 @@ export const fullDef = defineOp<{ shape: number[]; value: number; dtype: DType }
   },
   cpu: ({ out, attrs }) => out.fill(attrs.value),
   // The value's bits, computed here, so one word-writing kernel serves f32 and i32.
-  gpu: ({ outShape, attrs: { value, dtype } }) => {
+  gpu: ({ outShape, attrs: { value, dtype }, tuning }) => {
     const bits = dtype === 'int32' ? value | 0 : f32Bits(value);
     const n = sizeOf(outShape);
     const words = LAYOUTS.FULL.pack({ count: n, bits });
-    return [perElement('fill', 'full', n, ['out'], () => words)];
+    // Four words a store (vec4 items).
+    return [perElement(tuning, 'fill', 'full', vec4Items(n), ['out'], () => words)];
   },
   grad: noInputs,
 });
@@ -73,16 +74,16 @@ export const arangeDef = defineOp<{ start: number; end: number; step: number; dt
   cpu: ({ out, attrs }) => {
     for (let i = 0; i < out.length; i++) out[i] = attrs.start + i * attrs.step;
   },
-  gpu: ({ outShape, attrs: { start, step, dtype } }) => {
+  gpu: ({ outShape, attrs: { start, step, dtype }, tuning }) => {
     const n = outShape[0]!;
     const real = LAYOUTS.RANGE.pack({ count: n, start: { f: start }, step: { f: step } });
-    if (dtype === 'float32') return [perElement('fill', 'arange_f32', n, ['out'], () => real)];
+    if (dtype === 'float32') return [perElement(tuning, 'fill', 'arange_f32', n, ['out'], () => real)];
     // Integer start and step: exact i32 arithmetic; otherwise f32, truncated as an Int32Array store.
     if (Number.isInteger(start) && Number.isInteger(step)) {
       const int = LAYOUTS.RANGE.pack({ count: n, start: start | 0, step: step | 0 });
-      return [perElement('fill', 'arange_i32', n, ['out'], () => int)];
+      return [perElement(tuning, 'fill', 'arange_i32', n, ['out'], () => int)];
     }
-    return [perElement('fill', 'arange_i32_frac', n, ['out'], () => real)];
+    return [perElement(tuning, 'fill', 'arange_i32_frac', n, ['out'], () => real)];
   },
   grad: noInputs,
 });
@@ -107,10 +108,10 @@ export const linspaceDef = defineOp<{ start: number; end: number; steps: number 
     const step = steps > 1 ? (end - start) / (steps - 1) : 0;
     for (let i = 0; i < steps; i++) out[i] = i === steps - 1 && steps > 1 ? end : start + i * step;
   },
-  gpu: ({ attrs: { start, end, steps } }) => {
+  gpu: ({ attrs: { start, end, steps }, tuning }) => {
     const step = steps > 1 ? (end - start) / (steps - 1) : 0;
     const words = LAYOUTS.RANGE.pack({ count: steps, start: { f: start }, step: { f: step }, end: { f: end } });
-    return [perElement('fill', 'linspace', steps, ['out'], () => words)];
+    return [perElement(tuning, 'fill', 'linspace', steps, ['out'], () => words)];
   },
   grad: noInputs,
 });

@@ -1,8 +1,9 @@
-// Helpers for ops' WebGPU rules: the strided layout of shaders/common.wgsl, one thread per element.
+// Helpers for ops' WebGPU rules: the strided layout of shaders/common.wgsl, and per-element
+// work over the adapter's bounded grid (threads loop over the items past it).
 import { broadcastStrides, fmt } from '../shape.ts';
 import type { Shape } from '../shape.ts';
-import type { Binding, GpuDispatch } from './define.ts';
-import { grid } from './define.ts';
+import type { Binding, GpuDispatch, Tuning } from './define.ts';
+import { elementwiseTuning, strideGrid } from './define.ts';
 import { LAYOUTS, MAX_DIMS, overrides } from './contract.ts';
 import type { Family, OnlyOverrides, OverrideValues, Packed } from './contract.ts';
 
@@ -45,19 +46,29 @@ export function stridedWords(op: string, outShape: Shape, inShapes: Shape[]): nu
   return layoutWords(op, outShape, strides, `broadcasting ${inShapes.map(fmt).join(', ')}`);
 }
 
-/** One thread per output element: `n` of them, `words` the whole parameter block, `constants` the family's overrides. */
+/**
+ * Per-element work: `items` items (elements, or vec4s of four for the vec4 kernels) spread over
+ * the adapter's grid (the table's elementwise entry, strideGrid in define.ts), each thread
+ * looping over items i, i + threads, ... (thread_count in common.wgsl). Sets WG to the
+ * table's workgroup size; `words` is the whole parameter block, `constants` the family's
+ * overrides.
+ */
 export function perElement<F extends Family, V extends OverrideValues<F>>(
+  tuning: Tuning,
   family: F,
   kernel: string,
-  n: number,
+  items: number,
   bind: Binding[],
   words: (scalars: readonly number[]) => Packed,
   constants?: OnlyOverrides<F, V>,
 ): GpuDispatch {
-  const d: GpuDispatch = { family, kernel, bind, words, workgroups: grid(n) };
-  if (constants) d.constants = overrides<F, V>(family, constants);
-  return d;
+  const t = elementwiseTuning(tuning);
+  const values = { ...constants, WG: t.wg } as OnlyOverrides<F, V>;
+  return { family, kernel, bind, words, workgroups: strideGrid(items, t), constants: overrides<F, V>(family, values) };
 }
+
+/** Vec4 items covering n elements: the last one may be partial (its lanes past n are masked, lanes() in common.wgsl). */
+export const vec4Items = (n: number): number => Math.ceil(n / 4);
 
 /** Bit pattern of an f32 value, for kernels that move raw words. */
 export function f32Bits(v: number): number {

@@ -6,26 +6,27 @@ import { assertShape, fmt, normAxis, sameShape, sizeOf, stridesOf } from '../sha
 import type { Shape } from '../shape.ts';
 import * as cpu from './kernels.ts';
 import { defineOp, secondOrder } from './define.ts';
-import type { Arr, GpuDispatch, NoAttrs } from './define.ts';
-import { layoutWords, perElement } from './gpu.ts';
+import type { Arr, GpuDispatch, NoAttrs, Tuning } from './define.ts';
+import { layoutWords, perElement, vec4Items } from './gpu.ts';
 import { LAYOUTS } from './contract.ts';
 import type { Meta } from '../graph/ir.ts';
 import { full } from './fill.ts';
 import { VIEW, call, f32, i32, last, unary } from './samples.ts';
 
 // Every layout kernel moves raw 32-bit words, so float32 and int32 tensors share them.
-const copyWords = (n: number): GpuDispatch => {
+// copy moves four words a load (vec4 items).
+const copyWords = (n: number, tuning: Tuning): GpuDispatch => {
   const words = LAYOUTS.COPY.pack({ count: n });
-  return perElement('layout', 'copy', n, [{ input: 0 }, 'out'], () => words);
+  return perElement(tuning, 'layout', 'copy', vec4Items(n), [{ input: 0 }, 'out'], () => words);
 };
 
 /**
  * `block_copy` for `n` words in rows of `width`: row r reads words [srcStart, srcStart + width)
  * of the input row r (rows of srcRow words) and writes them at dstStart of output row r.
  */
-function blockCopy(input: number, n: number, width: number, srcRow: number, srcStart: number, dstRow: number, dstStart: number): GpuDispatch {
+function blockCopy(tuning: Tuning, input: number, n: number, width: number, srcRow: number, srcStart: number, dstRow: number, dstStart: number): GpuDispatch {
   const words = LAYOUTS.BLOCK_COPY.pack({ count: n, width, srcRow, srcStart, dstRow, dstStart });
-  return perElement('layout', 'block_copy', n, [{ input }, 'out'], () => words);
+  return perElement(tuning, 'layout', 'block_copy', n, [{ input }, 'out'], () => words);
 }
 
 export const reshapeDef = defineOp<{ shape: number[] }>({
@@ -47,7 +48,7 @@ export const reshapeDef = defineOp<{ shape: number[] }>({
   // compute the op on its own (the registry walk).
   alias: { offset: () => 0 },
   cpu: ({ ins: [x], out }) => out.set(x!),
-  gpu: ({ outShape }) => [copyWords(sizeOf(outShape))],
+  gpu: ({ outShape, tuning }) => [copyWords(sizeOf(outShape), tuning)],
   grad: ({ g, inputs: [x] }) => [reshape(g, x!.shape)],
 });
 
@@ -58,7 +59,7 @@ export const detachDef = defineOp<NoAttrs>({
   shape: ([x]) => x!,
   alias: { offset: () => 0 },
   cpu: ({ ins: [x], out }) => out.set(x!),
-  gpu: ({ outShape }) => [copyWords(sizeOf(outShape))],
+  gpu: ({ outShape, tuning }) => [copyWords(sizeOf(outShape), tuning)],
   grad: { notDifferentiable: 'detach() cuts the graph: no gradient flows through it' },
 });
 
@@ -67,7 +68,7 @@ export const copyDef = defineOp<NoAttrs>({
   samples: unary('any', {}, { alsoInt32: true, about: 'a copy into new memory' }),
   shape: ([x]) => x!,
   cpu: ({ ins: [x], out }) => out.set(x!),
-  gpu: ({ outShape }) => [copyWords(sizeOf(outShape))],
+  gpu: ({ outShape, tuning }) => [copyWords(sizeOf(outShape), tuning)],
   grad: ({ g }) => [g],
 });
 
@@ -104,12 +105,12 @@ export const transposeDef = defineOp<{ dim0: number; dim1: number }>({
     permute(x!, s!, perm, out);
   },
   // A gather: output element i reads the input at the output's index through permuted strides.
-  gpu: ({ inShapes: [s], outShape, attrs: { dim0, dim1 } }) => {
+  gpu: ({ inShapes: [s], outShape, attrs: { dim0, dim1 }, tuning }) => {
     const strides = stridesOf(s!);
     [strides[dim0], strides[dim1]] = [strides[dim1]!, strides[dim0]!];
     const n = sizeOf(outShape);
     const words = LAYOUTS.GATHER.pack({ count: n, strides: layoutWords('transpose', outShape, [strides], `axes ${dim0} and ${dim1} swapped`) });
-    return [perElement('layout', 'gather_strided', n, [{ input: 0 }, 'out'], () => words)];
+    return [perElement(tuning, 'layout', 'gather_strided', n, [{ input: 0 }, 'out'], () => words)];
   },
   grad: ({ g, attrs }) => [transpose(g, attrs.dim0, attrs.dim1)],
 });
@@ -151,13 +152,13 @@ export const catDef = defineOp<{ axis: number }>({
     });
   },
   // One dispatch per input, each copying its rows into its window of the output rows.
-  gpu: ({ inShapes, outShape, attrs: { axis } }) => {
+  gpu: ({ inShapes, outShape, attrs: { axis }, tuning }) => {
     const { outer, inner } = cpu.axisSplit(outShape, axis);
     const rowOut = outShape[axis]! * inner;
     let col = 0;
     return inShapes.map((s, k) => {
       const w = s[axis]! * inner;
-      const d = blockCopy(k, outer * w, w, w, 0, rowOut, col);
+      const d = blockCopy(tuning, k, outer * w, w, w, 0, rowOut, col);
       col += w;
       return d;
     });
@@ -206,11 +207,11 @@ export const narrowDef = defineOp<{ axis: number; length: number }>({
       out.set(x!.subarray(from, from + length * inner), o * length * inner);
     }
   },
-  gpu: ({ inShapes: [s], attrs: { axis, length } }) => {
+  gpu: ({ inShapes: [s], attrs: { axis, length }, tuning }) => {
     const { outer, len, inner } = cpu.axisSplit(s!, axis);
     const w = length * inner;
     const n = outer * w;
-    return [{ ...blockCopy(0, n, w, len * inner, 0, w, 0), words: (sc) => LAYOUTS.BLOCK_COPY.pack({ count: n, width: w, srcRow: len * inner, srcStart: sc[0]! * inner, dstRow: w, dstStart: 0 }) }];
+    return [{ ...blockCopy(tuning, 0, n, w, len * inner, 0, w, 0), words: (sc) => LAYOUTS.BLOCK_COPY.pack({ count: n, width: w, srcRow: len * inner, srcStart: sc[0]! * inner, dstRow: w, dstStart: 0 }) }];
   },
   // The gradient pads g with zeros back to the input's extent.
   grad: ({ g, inputs: [x], attrs: { axis, length }, scalars: [start] }) => {
@@ -264,10 +265,10 @@ export const indexSelectDef = defineOp<NoAttrs>({
     for (let i = 0; i < idx!.length; i++) out.set(x!.subarray(idx![i]! * w, idx![i]! * w + w), i * w);
   },
   // Indices are only known on the device: one out of range writes zeros (the CPU throws).
-  gpu: ({ inShapes: [s], outShape }) => {
+  gpu: ({ inShapes: [s], outShape, tuning }) => {
     const n = sizeOf(outShape);
     const words = LAYOUTS.INDEX.pack({ count: n, width: sizeOf(s!.slice(1)), rows: s![0]! });
-    return [perElement('layout', 'index_select', n, [{ input: 0 }, { input: 1 }, 'out'], () => words)];
+    return [perElement(tuning, 'layout', 'index_select', n, [{ input: 0 }, { input: 1 }, 'out'], () => words)];
   },
   grad: ({ g, inputs: [x, idx] }) => [apply(indexSelectBackwardDef, [g, idx!], { rows: x!.shape[0]! }), null],
 });
@@ -307,19 +308,19 @@ export const indexSelectBackwardDef = defineOp<{ rows: number }>({
   // No float atomics in WebGPU: one thread per output element sums the matching rows of g,
   // found by scanning the indices when they are few, or else by walking a per-row list of
   // positions linked in index order (three dispatches, work linear in the indices).
-  gpu: ({ inShapes: [, idx], outShape }) => {
+  gpu: ({ inShapes: [, idx], outShape, tuning }) => {
     const [rows, n, w, size] = [outShape[0]!, idx![0]!, sizeOf(outShape.slice(1)), sizeOf(outShape)];
     if (n * size <= INDEX_SCAN_WORK) {
       const words = LAYOUTS.INDEX_ADD.pack({ count: size, width: w, indices: n });
-      return [perElement('layout', 'index_add_rows', size, [{ input: 0 }, { input: 1 }, 'out'], () => words)];
+      return [perElement(tuning, 'layout', 'index_add_rows', size, [{ input: 0 }, { input: 1 }, 'out'], () => words)];
     }
     const lists = 2 * rows + n;
     const listWords = LAYOUTS.INDEX_LISTS.pack({ rows, indices: n });
     const addWords = LAYOUTS.INDEX.pack({ count: size, width: w, rows });
     return [
-      perElement('layout', 'index_lists_init', rows, [{ scratch: 0, size: lists, write: true }], () => listWords),
+      perElement(tuning, 'layout', 'index_lists_init', rows, [{ scratch: 0, size: lists, write: true }], () => listWords),
       { family: 'layout', kernel: 'index_lists_link', bind: [{ scratch: 0, size: lists, write: true }, { input: 1 }], words: () => listWords, workgroups: [1, 1, 1] },
-      perElement('layout', 'index_add_listed', size, [{ input: 0 }, { scratch: 0, size: lists }, 'out'], () => addWords),
+      perElement(tuning, 'layout', 'index_add_listed', size, [{ input: 0 }, { scratch: 0, size: lists }, 'out'], () => addWords),
     ];
   },
   grad: secondOrder,

@@ -69,10 +69,10 @@ export function xentLossGpu(n: number, c: number, entry: string, bind: Binding[]
 
 /** A loss backward of shaders/loss.wgsl: one thread per element, binding (input, target, g). */
 function pairBackwardGpu(entry: string): GpuRule<NoAttrs> {
-  return ({ outShape }) => {
+  return ({ outShape, tuning }) => {
     const n = sizeOf(outShape);
     const words = LAYOUTS.LOSS.pack({ count: n });
-    return [perElement('loss', entry, n, [{ input: 0 }, { input: 1 }, { input: 2 }, 'out'], () => words)];
+    return [perElement(tuning, 'loss', entry, n, [{ input: 0 }, { input: 1 }, { input: 2 }, 'out'], () => words)];
   };
 }
 

@@ -6,9 +6,10 @@ import { broadcastShapes, fmt, normAxis, sameShape, sizeOf } from '../shape.ts';
 import type { Shape } from '../shape.ts';
 import * as cpu from './kernels.ts';
 import { defineOp, f, floatOnly, grid } from './define.ts';
-import type { Binding, GpuDispatch, GpuRule, Word } from './define.ts';
+import type { Binding, GpuDispatch, GpuRule, Tuning, Word } from './define.ts';
 import { perElement, stridedWords } from './gpu.ts';
 import { LAYOUTS, MAX_DIMS, WG, overrides } from './contract.ts';
+import type { Packed } from './contract.ts';
 import type { Meta } from '../graph/ir.ts';
 import { reshape } from './layout.ts';
 import { call, column, f32, i32, row } from './samples.ts';
@@ -63,6 +64,16 @@ function sumConstants(int: boolean, reduced: Dim[]): Record<string, number> {
   return overrides('reduce', { INT: int ? 1 : 0, CONTIGUOUS: live.length === 0 || (live.length === 1 && live[0]!.stride === 1) ? 1 : 0 });
 }
 
+/**
+ * reduce_sum_short: one thread per output (`words` says how many: REDUCE's groups), looping
+ * over the outputs past the adapter's grid (perElement).
+ */
+function shortSum(tuning: Tuning, int: boolean, reduced: Dim[], src: Binding, words: Packed): GpuDispatch {
+  const outs = words[LAYOUTS.REDUCE.at.groups] as number;
+  const d = perElement(tuning, 'reduce', 'reduce_sum_short', outs, [src, 'out'], () => words);
+  return { ...d, constants: { ...sumConstants(int, reduced), ...d.constants } };
+}
+
 /** The STRIDED layout of a kept or reduced dim list (one stride list), size-1 dims dropped. */
 function dimBlock(list: Dim[]): Word[] {
   const live = list.filter((x) => x.dim !== 1);
@@ -95,7 +106,7 @@ export function sumPartials(outs: number, chunks: number, divisor: number, int: 
 export const partials = (size: number): Binding => ({ scratch: 0, size, write: true });
 
 function reduceGpu(op: string, mean: boolean): GpuRule<ReduceAttrs> {
-  return ({ inShapes: [s], inDtypes: [dtype], attrs }) => {
+  return ({ inShapes: [s], inDtypes: [dtype], attrs, tuning }) => {
     // Adjacent dims of the same kind merge (the input is row-major) and size-1 dims drop,
     // so most reductions need one or two dims.
     const kept: Dim[] = [];
@@ -125,10 +136,10 @@ function reduceGpu(op: string, mean: boolean): GpuRule<ReduceAttrs> {
     // sum; so does a reduction into nothing.
     if (count <= SHORT_REDUCTION || outs === 0) {
       const words = LAYOUTS.REDUCE.pack({ groups: outs, count, kept: dimBlock(kept), reduced: dimBlock(reduced), divisor: f(divisor) });
-      return [{ family: 'reduce', kernel: 'reduce_sum_short', constants: sumConstants(int, reduced), bind: [{ input: 0 }, 'out'], words: () => words, workgroups: grid(outs) }];
+      return [shortSum(tuning, int, reduced, { input: 0 }, words)];
     }
     const [k, r] = [kept[0], reduced[0]];
-    if (kept.length === 1 && reduced.length === 1 && k!.stride === 1 && r!.stride === k!.dim) return colSum(r!.dim, k!.dim, divisor, int);
+    if (kept.length === 1 && reduced.length === 1 && k!.stride === 1 && r!.stride === k!.dim) return colSum(r!.dim, k!.dim, divisor, int, tuning);
     const chunks = chunksFor(outs, count);
     if (chunks === 1) return [reduceSumDispatch({ input: 0 }, 'out', int, kept, reduced, outs, count, divisor, 1)];
     return [
@@ -143,7 +154,7 @@ function reduceGpu(op: string, mean: boolean): GpuRule<ReduceAttrs> {
  * too few column blocks run, chunks of rows (at least MIN_CHUNK elements of a block each)
  * in a first pass whose sums a second adds up.
  */
-function colSum(rows: number, cols: number, divisor: number, int: boolean): GpuDispatch[] {
+function colSum(rows: number, cols: number, divisor: number, int: boolean, tuning: Tuning): GpuDispatch[] {
   let tx = 1;
   while (tx < cols && tx < WG) tx *= 2;
   const blocks = Math.ceil(cols / tx);
@@ -158,7 +169,7 @@ function colSum(rows: number, cols: number, divisor: number, int: boolean): GpuD
   const words = LAYOUTS.REDUCE.pack({ groups: cols, count: chunks, kept: dimBlock([{ dim: cols, stride: 1 }]), reduced: dimBlock([{ dim: chunks, stride: cols }]), divisor: f(divisor) });
   return [
     pass1(partials(chunks * cols), 1),
-    { family: 'reduce', kernel: 'reduce_sum_short', constants: sumConstants(int, [{ dim: chunks, stride: cols }]), bind: [{ scratch: 0, size: chunks * cols }, 'out'], words: () => words, workgroups: grid(cols) },
+    shortSum(tuning, int, [{ dim: chunks, stride: cols }], { scratch: 0, size: chunks * cols }, words),
   ];
 }
 
@@ -223,10 +234,10 @@ export const broadcastToDef = defineOp<{ shape: number[] }>({
     });
   },
   // Moves raw 32-bit words: one kernel for float32 and int32.
-  gpu: ({ inShapes, outShape }) => {
+  gpu: ({ inShapes, outShape, tuning }) => {
     const n = sizeOf(outShape);
     const words = LAYOUTS.GATHER.pack({ count: n, strides: stridedWords('broadcastTo', outShape, inShapes) });
-    return [perElement('layout', 'gather_strided', n, [{ input: 0 }, 'out'], () => words)];
+    return [perElement(tuning, 'layout', 'gather_strided', n, [{ input: 0 }, 'out'], () => words)];
   },
   grad: ({ g, inputs: [x] }) => [sumTo(g, x!.shape)],
 });

@@ -5,11 +5,12 @@
 import { apply } from '../engine/recorder.ts';
 import type { Tensor } from '../tensor.ts';
 import * as cpu from './kernels.ts';
-import { defineOp, floatOnly, grid, secondOrder } from './define.ts';
+import { defineOp, floatOnly, secondOrder } from './define.ts';
 import type { Binding, GpuRule, GradRule, NoAttrs, NotDifferentiable, OpDef, Word } from './define.ts';
 import type { Meta } from '../graph/ir.ts';
 import { fmt, sameShape, sizeOf } from '../shape.ts';
 import { LAYOUTS, OP_CODES, overrides } from './contract.ts';
+import { perElement, vec4Items } from './gpu.ts';
 import { savedAndGradient, unary as unarySamples } from './samples.ts';
 import type { Domain } from './samples.ts';
 
@@ -29,15 +30,17 @@ export const BACKWARD_OP = {
 };
 
 /**
- * One thread per element; the slope serves leakyRelu (unused by the other functions). `codes`
- * are the tables `op` comes from (a test's extended copy of the contract's).
+ * Vec4 items of four elements over the adapter's grid (perElement); the slope serves leakyRelu
+ * (unused by the other functions). `codes` are the tables `op` comes from (a test's extended
+ * copy of the contract's).
  */
 export function unaryGpu<A extends { alpha?: number }>(entry: 'unary' | 'backward', op: number, codes: Parameters<typeof overrides>[2] = OP_CODES): GpuRule<A> {
-  return ({ outShape, attrs }) => {
+  return ({ outShape, attrs, tuning }) => {
     const n = sizeOf(outShape);
     const bind: Binding[] = entry === 'unary' ? [{ input: 0 }, 'out'] : [{ input: 0 }, { input: 1 }, 'out'];
     const words = LAYOUTS.UNARY.pack({ count: n, slope: { f: attrs.alpha ?? 0 } });
-    return [{ family: 'unary', kernel: entry, constants: overrides('unary', { OP: op }, codes), bind, words: () => words, workgroups: grid(n) }];
+    const d = perElement(tuning, 'unary', entry, vec4Items(n), bind, () => words);
+    return [{ ...d, constants: { ...d.constants, ...overrides('unary', { OP: op }, codes) } }];
   };
 }
 

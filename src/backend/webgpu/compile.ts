@@ -4,7 +4,7 @@
 // changes.
 import type { Plan, PlanStep, Ref } from '../../graph/plan.ts';
 import type { GpuDispatch } from '../../ops/define.ts';
-import { effectWrites, isScratch } from '../../ops/define.ts';
+import { effectWrites, elementwiseTuning, isScratch } from '../../ops/define.ts';
 import type { MatmulTuning } from '../../ops/matmul-choice.ts';
 import { checkTuning } from '../../ops/matmul-choice.ts';
 import { tagStep } from '../backend.ts';
@@ -69,6 +69,8 @@ export class PlanCompiler {
   /** Install a table (refused, naming the class, if it could not run); every plan compiles again. */
   setTuning(t: MatmulTuning): void {
     checkTuning(t);
+    // The per-element entry too (ops/define.ts), where the table has one.
+    elementwiseTuning(t);
     this.table = t;
     this.tables++;
   }
