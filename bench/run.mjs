@@ -1,9 +1,12 @@
-// `npm run bench`: shadergrad beside TensorFlow.js in headless Chromium, on WebGPU (the same
-// adapter) and on each one's CPU backend. Writes bench/results/latest.json and prints a
-// markdown table.
+// `npm run bench`: shadergrad beside TensorFlow.js and jax-js in headless Chromium, on WebGPU
+// (the same adapter) and on each one's CPU backend, all given the same inputs and checked to
+// compute the same results. Writes bench/results/latest.json and prints a markdown table.
 //   --quick   fewer sizes and repetitions (minutes on SwiftShader)
-//   --smoke   every row at toy sizes; checks the result's schema, not the speed (npm test)
+//   --smoke   every row at toy sizes; checks the result's schema and that every peer ran and
+//             agrees with ours, not the speed (npm test)
+//   --require-peer  a real run fails where a peer has no figure
 //   --node    no browser: our rows only, in Node on Dawn (a GPU server without Chrome)
+// Any run fails (after writing its JSON and table) where a peer's results differ from ours.
 //   --tune    instead of the rows: measure the matmul kernel candidates per size class and
 //             write the winners to src/backend/webgpu/tuning/<vendor>-<architecture>.json
 //             (with --quick, the largest classes take the next class's winner)
@@ -16,42 +19,76 @@ const args = process.argv.slice(2);
 const mode = args.includes('--smoke') ? 'smoke' : args.includes('--quick') ? 'quick' : 'full';
 const alias = { shadergrad: `${root}src/index.ts` };
 
-/** The result must have this shape; --smoke fails on any deviation. */
+const PEERS = ['tfjs', 'jax'];
+const PEER_TITLES = { tfjs: 'TF.js', jax: 'jax-js' };
+
+/** The result must have this shape, and every peer that ran must agree with ours; any deviation fails the run. */
 function schemaErrors(r) {
   const errs = [];
   const isNum = (v) => typeof v === 'number' && Number.isFinite(v) && v > 0;
   if (typeof r?.adapter !== 'string' || r.adapter.length === 0) errs.push('adapter: a non-empty string');
   if (typeof r?.date !== 'string' || Number.isNaN(Date.parse(r.date))) errs.push('date: an ISO date');
+  if (r?.floors !== undefined && !(isNum(r.floors.submitMs) && isNum(r.floors.readbackMs) && Number.isInteger(r.floors.reps))) errs.push('floors: {submitMs, readbackMs} positive numbers and an integer reps');
   if (!Array.isArray(r?.rows) || r.rows.length === 0) return [...errs, 'rows: a non-empty array'];
   for (const row of r.rows) {
     const at = `row ${JSON.stringify(row?.name)}`;
     if (typeof row.name !== 'string' || !/^(cpu\/)?(matmul|train_step|mnist_epoch)_/.test(row.name)) errs.push(`${at}: name must start with matmul_, train_step_ or mnist_epoch_ (cpu/ for CPU rows)`);
     if (!isNum(row.ours)) errs.push(`${at}: ours must be a positive number, got ${row.ours}`);
-    if (row.peer !== null && !isNum(row.peer)) errs.push(`${at}: peer must be a positive number or null, got ${row.peer}`);
+    if (typeof row.peers !== 'object' || row.peers === null) {
+      errs.push(`${at}: peers must be { ${PEERS.join(', ')} }`);
+      continue;
+    }
+    for (const p of PEERS) {
+      const v = row.peers[p];
+      if (v !== null && !isNum(v)) errs.push(`${at}: peers.${p} must be a positive number or null, got ${v}`);
+      if (v === null && typeof row.peerNotes?.[p] !== 'string') errs.push(`${at}: peers.${p} is null without a note (peerNotes.${p}) saying why`);
+      const a = row.agreement?.[p];
+      if (v !== null && (typeof a?.ok !== 'boolean' || typeof a?.detail !== 'string')) errs.push(`${at}: peers.${p} ran, so agreement.${p} must be {ok, detail}`);
+      if (a && !a.ok !== (row.differs ?? []).includes(p)) errs.push(`${at}: differs must list exactly the peers whose agreement is not ok`);
+    }
+    if (!Array.isArray(row.differs)) errs.push(`${at}: differs must be an array`);
+    else for (const p of row.differs) errs.push(`${at}: ${PEER_TITLES[p] ?? p}'s results differ from ours: ${row.agreement?.[p]?.detail}`);
     if (!['GFLOP/s', 'steps/s', 's'].includes(row.unit)) errs.push(`${at}: unit ${row.unit}`);
     if (typeof row.higherIsBetter !== 'boolean') errs.push(`${at}: higherIsBetter must be a boolean`);
-    for (const k of ['dispatchesPerStep', 'submitsPerStep', 'oursKernel', 'peerKernel']) if (k in row && !isNum(row[k])) errs.push(`${at}: ${k} must be a positive number`);
+    for (const k of ['dispatchesPerStep', 'submitsPerStep', 'oursKernel', 'oursMsPerRep']) if (k in row && !isNum(row[k])) errs.push(`${at}: ${k} must be a positive number`);
+    for (const [p, v] of Object.entries(row.peerKernels ?? {})) if (!isNum(v)) errs.push(`${at}: peerKernels.${p} must be a positive number`);
   }
   for (const prefix of ['matmul_', 'train_step_', 'mnist_epoch_', 'cpu/matmul_', 'cpu/train_step_', 'cpu/mnist_epoch_']) {
     if (!r.rows.some((row) => row.name.startsWith(prefix))) errs.push(`no ${prefix} row`);
   }
-  if (mode !== 'smoke' && args.includes('--require-peer') && r.rows.some((row) => row.peer === null)) errs.push('a peer figure is missing');
+  // --smoke checks that the peers run and agree at toy sizes; --require-peer asks the same of a real run.
+  if ((mode === 'smoke' && !args.includes('--node')) || args.includes('--require-peer')) {
+    for (const row of r.rows) for (const p of PEERS) if (row.peers?.[p] === null) errs.push(`row ${row.name}: no ${PEER_TITLES[p]} figure (${row.peerNotes?.[p]})`);
+  }
   return errs;
 }
 
 function table(r) {
   const f = (v) => (v === null || v === undefined ? '-' : v >= 100 ? v.toFixed(0) : v.toPrecision(3));
   const lines = [
-    `shadergrad vs TensorFlow.js on ${r.adapter} (${r.mode}, ${r.date})`,
+    `shadergrad vs TensorFlow.js and jax-js on ${r.adapter} (${r.mode}, ${r.date})`,
     '',
-    '| row | shadergrad | TF.js | unit | ours vs TF.js | kernels only: ours / TF.js | dispatches/step | submits/step |',
-    '|---|---:|---:|---|---:|---:|---:|---:|',
+    '| row | shadergrad | TF.js | jax-js | unit | ours / TF.js | ours / jax-js | results | kernels only: ours / TF.js | dispatches/step | submits/step |',
+    '|---|---:|---:|---:|---|---:|---:|---|---:|---:|---:|',
   ];
   for (const row of r.rows) {
-    const ratio = row.peer ? (row.higherIsBetter ? row.ours / row.peer : row.peer / row.ours) : null;
-    const kernels = row.oursKernel !== undefined || row.peerKernel !== undefined ? `${f(row.oursKernel)} / ${f(row.peerKernel)}` : '-';
-    lines.push(`| ${row.name} | ${f(row.ours)} | ${f(row.peer)} | ${row.unit} | ${ratio === null ? '-' : `${ratio.toFixed(2)}x`} | ${kernels} | ${f(row.dispatchesPerStep)} | ${f(row.submitsPerStep)} |`);
+    const ratio = (p) => {
+      const v = row.peers[p];
+      if (v === null) return '-';
+      // A peer that computed something else is not slower or faster: say so instead.
+      if (row.differs.includes(p)) return '**differs**';
+      return `${(row.higherIsBetter ? row.ours / v : v / row.ours).toFixed(2)}x`;
+    };
+    const compared = PEERS.filter((p) => row.agreement[p]);
+    const results = compared.length === 0 ? '-' : row.differs.length > 0 ? `**${row.differs.map((p) => PEER_TITLES[p]).join(', ')} differ**` : 'agree';
+    const tk = row.peerKernels?.tfjs;
+    const kernels = row.oursKernel !== undefined || tk !== undefined ? `${f(row.oursKernel)} / ${f(tk)}` : '-';
+    lines.push(`| ${row.name} | ${f(row.ours)} | ${f(row.peers.tfjs)} | ${f(row.peers.jax)} | ${row.unit} | ${ratio('tfjs')} | ${ratio('jax')} | ${results} | ${kernels} | ${f(row.dispatchesPerStep)} | ${f(row.submitsPerStep)} |`);
   }
+  const why = new Map();
+  for (const row of r.rows) for (const p of PEERS) if (row.peers[p] === null && row.peerNotes?.[p]) why.set(`${PEER_TITLES[p]}: ${row.peerNotes[p]}`, (why.get(`${PEER_TITLES[p]}: ${row.peerNotes[p]}`) ?? 0) + 1);
+  for (const [w, n] of why) lines.push('', `no figure on ${n} row(s): ${w}`);
+  for (const row of r.rows) for (const p of row.differs) lines.push('', `${row.name}: ${PEER_TITLES[p]} differs: ${row.agreement[p].detail}`);
   for (const n of r.notes ?? []) lines.push('', `note: ${n}`);
   return lines.join('\n');
 }
@@ -113,4 +150,4 @@ if (errs.length > 0) {
   console.error(`bench: the result does not have the expected shape:\n  ${errs.join('\n  ')}`);
   process.exit(1);
 }
-if (mode === 'smoke') console.log('bench --smoke: schema ok');
+if (mode === 'smoke') console.log('bench --smoke: schema ok, every peer ran and agrees with ours');
