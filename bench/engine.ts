@@ -71,9 +71,9 @@ export interface Engine {
   /** `batch` independent [m,k] @ [k,n] products of a and b, then one read of the last result. */
   matmul(m: number, k: number, n: number, batch: number, reps: number, a: F32, b: F32): Promise<MatmulFigures>;
   /**
-   * Full training steps (forward, mean softmax cross-entropy, backward, Adam with betas
-   * 0.9, 0.999) of an MLP with layer sizes `sizes` (ReLU between layers) on the fixed batch
-   * `data`, `steps` timed steps after TRAIN_WARMUP warm-up steps. readEvery 1: the loss is
+   * Full training steps (forward, mean softmax cross-entropy, backward, Adam with
+   * ADAM_BETA1, ADAM_BETA2, ADAM_EPS) of an MLP with layer sizes `sizes` (ReLU between
+   * layers) on the fixed batch `data`, `steps` timed steps after TRAIN_WARMUP warm-up steps. readEvery 1: the loss is
    * read back every step (the plain loop); readEvery k > 1: it is kept on the device and
    * read every k steps (our runSteps; the peer's equivalent).
    */
@@ -86,6 +86,11 @@ export interface Engine {
    */
   mnistEpoch(rows: number, batchSize: number, reps: number, data: EpochInputs): Promise<EpochFigures>;
 }
+
+/** Adam's hyperparameters in every engine (PyTorch's and optax's defaults). */
+export const ADAM_BETA1 = 0.9;
+export const ADAM_BETA2 = 0.999;
+export const ADAM_EPS = 1e-8;
 
 /** Untimed training steps before the timed ones; their losses are always read. */
 export const TRAIN_WARMUP = 3;

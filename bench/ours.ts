@@ -3,7 +3,7 @@
 // Inputs and first weights come from engine.ts (loadStateDict), as every engine's do.
 import { F, backendStats, gpuTimeMs, indexSelect, nn, optim, runSteps, tensor } from 'shadergrad';
 import type { Tensor } from 'shadergrad';
-import { TRAIN_WARMUP, median, transpose } from './engine.ts';
+import { ADAM_BETA1, ADAM_BETA2, ADAM_EPS, TRAIN_WARMUP, median, transpose } from './engine.ts';
 import type { Engine, F32, MatmulFigures, MlpInit, StepFigures } from './engine.ts';
 
 /** The MLP with engine.ts's first weights (ours keeps a Linear's weight as [out, in]). */
@@ -59,7 +59,7 @@ export function createOursEngine(name: string): Engine {
       const X = tensor(data.x, { shape: [batch, sizes[0]!] });
       const y = tensor(data.y, { shape: [batch], dtype: 'int32' });
       const net = mlp(data.init);
-      const opt = new optim.Adam(net.parameters(), { lr });
+      const opt = new optim.Adam(net.parameters(), { lr, betas: [ADAM_BETA1, ADAM_BETA2], eps: ADAM_EPS });
       const step = (): Tensor => {
         const loss = F.crossEntropy(net.forward(X), y);
         opt.zeroGrad();
@@ -87,7 +87,7 @@ export function createOursEngine(name: string): Engine {
       const X = tensor(data.x, { shape: [rows, 784] });
       const y = tensor(data.y, { shape: [rows], dtype: 'int32' });
       const net = mlp(data.init);
-      const opt = new optim.Adam(net.parameters(), { lr: 1e-3 });
+      const opt = new optim.Adam(net.parameters(), { lr: 1e-3, betas: [ADAM_BETA1, ADAM_BETA2], eps: ADAM_EPS });
       let epochs = 0;
       const epoch = async (): Promise<number> => {
         const perm = tensor(data.permutation(epochs++), { shape: [rows], dtype: 'int32' });

@@ -6,7 +6,7 @@
 //     and its gradient by valueAndGrad, then the Adam update, all inside the jit, returning
 //     the new params and state (JAX's functional style: nothing updated in place);
 //   - Adam is written inside the jit as optax.adam computes it (b1 0.9, b2 0.999, eps 1e-8,
-//     bias correction from a step count kept in the state). jax-js itself has no optimizers;
+//     bias correction from a step count kept in the state; engine.ts's betas and eps). jax-js itself has no optimizers;
 //     its helper package @jax-js/optax has one, but the step would be the same arithmetic and
 //     jit traces through it either way, so the bench pins one package and writes the update;
 //   - a layer is np.dot(h, W).add(b) with W [in, out]; the loss is the mean of
@@ -22,13 +22,13 @@
 // blockUntilReady (as a JAX benchmark calls block_until_ready) before reading the last.
 import { blockUntilReady, defaultDevice, init, jit, nn, numpy as np, tree, valueAndGrad } from '@jax-js/jax';
 import type { Device } from '@jax-js/jax';
-import { TRAIN_WARMUP, median } from './engine.ts';
+import { ADAM_BETA1, ADAM_BETA2, ADAM_EPS, TRAIN_WARMUP, median } from './engine.ts';
 import type { Engine, EpochFigures, EpochInputs, F32, MatmulFigures, MlpInit, StepFigures, TrainInputs } from './engine.ts';
 
 const MATMUL_WARMUP = 2;
-const B1 = 0.9;
-const B2 = 0.999;
-const EPS = 1e-8;
+const B1 = ADAM_BETA1;
+const B2 = ADAM_BETA2;
+const EPS = ADAM_EPS;
 
 /** [w0, b0, w1, b1, ...]: a flat pytree, W [in, out]. */
 type Params = np.Array[];

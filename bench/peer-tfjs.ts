@@ -1,7 +1,9 @@
 // The peer side of the benchmark: the same workloads as bench/engine.ts describes, written
 // with TensorFlow.js 4.22 the way its own guides write them, with nothing held back:
 //   - synchronous tensor code inside tf.tidy; parameters are tf.variable; Adam is
-//     tf.train.adam(lr) and a step is optimizer.minimize(loss, returnCost, varList);
+//     tf.train.adam(lr, 0.9, 0.999, 1e-8) (TF.js's default epsilon is 1e-7: given engine.ts's
+//     1e-8, the engines take the same steps) and a step is
+//     optimizer.minimize(loss, returnCost, varList);
 //   - loss: tf.losses.softmaxCrossEntropy on tf.oneHot labels, mean over the batch;
 //   - a layer is tf.fused.matMul({ a: x, b: W, bias: b, activation }), x W + b with W
 //     stored [in, out]: what tf.layers.dense itself calls (TF.js fuses bias and activation
@@ -18,7 +20,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-backend-cpu';
-import { TRAIN_WARMUP, median } from './engine.ts';
+import { ADAM_BETA1, ADAM_BETA2, ADAM_EPS, TRAIN_WARMUP, median } from './engine.ts';
 import type { Engine, EpochFigures, EpochInputs, F32, MatmulFigures, MlpInit, StepFigures, TrainInputs } from './engine.ts';
 
 /** Untimed matmul repetitions before the timed ones (shader compiles, buffer pool). */
@@ -162,7 +164,7 @@ export async function createTfjsEngine(backend: 'webgpu' | 'cpu'): Promise<Engin
     const net = createMlp(data.init);
     const x = tf.tensor2d(data.x, [batch, sizes[0]!], 'float32');
     const y = tf.tidy(() => tf.oneHot(tf.tensor1d(data.y, 'int32'), classes, 1, 0, 'float32') as tf.Tensor2D);
-    const opt = tf.train.adam(lr);
+    const opt = tf.train.adam(lr, ADAM_BETA1, ADAM_BETA2, ADAM_EPS);
     const loss = (): tf.Scalar => mlpLoss(net, x, y);
     let stepsPerSecond: number;
     const losses: number[] = [];
@@ -205,7 +207,7 @@ export async function createTfjsEngine(backend: 'webgpu' | 'cpu'): Promise<Engin
       throw new Error(`${name} ${method}: the first weights are for [${data.init.sizes.join(', ')}], expected [${MNIST_FEATURES}, ${MNIST_HIDDEN}, ${MNIST_CLASSES}]`);
     }
     const net = createMlp(data.init);
-    const opt = tf.train.adam(MNIST_LR);
+    const opt = tf.train.adam(MNIST_LR, ADAM_BETA1, ADAM_BETA2, ADAM_EPS);
     let epochs = 0;
     const epoch = async (): Promise<number> => {
       const perm = data.permutation(epochs++);
