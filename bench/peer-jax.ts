@@ -225,20 +225,15 @@ export async function createJaxEngine(device: Extract<Device, 'webgpu' | 'wasm'>
     const trainer = new Trainer(data.init, 1e-3);
     let epochs = 0;
     const epoch = async (): Promise<number> => {
-      const idx = np.array(data.permutation(epochs++), { dtype: np.int32 });
-      // Shuffle once per epoch, then contiguous mini-batches (the last one smaller).
-      const xs = np.take(X.ref, idx.ref, 0);
-      const ys = np.take(Y.ref, idx, 0);
+      const perm = data.permutation(epochs++);
       let last: np.Array | null = null;
-      try {
-        for (let s = 0; s < rows; s += batchSize) {
-          const end = Math.min(s + batchSize, rows);
-          last?.dispose();
-          last = trainer.run(xs.ref.slice([s, end]), ys.ref.slice([s, end]));
-        }
-      } finally {
-        xs.dispose();
-        ys.dispose();
+      for (let s = 0; s < rows; s += batchSize) {
+        // Each mini-batch gathered by its indices (the last one smaller), as jax-js's MNIST
+        // demo does: 1.5x faster here than slicing one shuffled copy per epoch (measured
+        // on SwiftShader, 784-128-10 at batch 128: 1.87 s against 2.8 s for 16 batches).
+        const idx = np.array(perm.subarray(s, Math.min(s + batchSize, rows)), { dtype: np.int32 });
+        last?.dispose();
+        last = trainer.run(np.take(X.ref, idx.ref, 0), np.take(Y.ref, idx, 0));
       }
       return readLoss(name, method, last!);
     };
