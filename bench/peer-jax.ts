@@ -5,8 +5,8 @@
 //   - a training step is ONE jit-compiled function of (params, Adam state, x, y): the loss
 //     and its gradient by valueAndGrad, then the Adam update, all inside the jit, returning
 //     the new params and state (JAX's functional style: nothing updated in place);
-//   - Adam is written inside the jit as optax.adam computes it (b1 0.9, b2 0.999, eps 1e-8,
-//     bias correction from a step count kept in the state; engine.ts's betas and eps). jax-js itself has no optimizers;
+//   - Adam is written inside the jit as optax.adam computes it (engine.ts's betas and eps,
+//     bias correction from a step count kept in the state). jax-js itself has no optimizers;
 //     its helper package @jax-js/optax has one, but the step would be the same arithmetic and
 //     jit traces through it either way, so the bench pins one package and writes the update;
 //   - a layer is np.dot(h, W).add(b) with W [in, out]; the loss is the mean of
@@ -14,7 +14,8 @@
 //   - jax-js arrays are reference-counted: every function consumes its arguments, `.ref`
 //     keeps one for later, `.dispose()` (tree.dispose for a pytree) drops what is kept, and
 //     `await a.data()` reads and drops it. Every array this file makes is disposed, and each
-//     jit-compiled function is disposed after its method.
+//     jit-compiled function is disposed after its method (jax-js has no public count of
+//     live arrays, so unlike peer-tfjs.ts this is not checked by a counter).
 // Timing follows engine.ts: warm-up untimed (it traces and compiles the jit and every
 // WebGPU pipeline), median of `reps`, performance.now(), and a repetition ends when its last
 // result has been read back with `await data()`. jax-js is lazy: an array no one reads is
