@@ -1,5 +1,6 @@
 // The benchmark in Node on Dawn, for a machine where no browser starts (a GPU server):
-// our rows only; TensorFlow.js's WebGPU backend needs a browser.
+// our rows only: TensorFlow.js's WebGPU backend needs a browser, and jax-js's WebGPU device
+// does not run in Node.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { setBackend } from 'shadergrad';
 import { createOursEngine } from './ours.ts';
@@ -10,10 +11,18 @@ import { tune } from './tune.ts';
 export async function run(mode: Mode): Promise<Result> {
   const log = (msg: string): void => console.error(`bench: ${msg}`);
   const gpu = await setBackend('webgpu');
-  const rows = await collectRows('', createOursEngine('shadergrad-webgpu'), null, PLANS[mode], log);
+  const none = { tfjs: null, jax: null };
+  const why = { tfjs: 'Node (Dawn): TensorFlow.js WebGPU needs a browser', jax: 'Node (Dawn): jax-js has no WebGPU device in Node' };
+  const rows = await collectRows('', createOursEngine('shadergrad-webgpu'), none, why, PLANS[mode], log);
   await setBackend('cpu');
-  rows.push(...(await collectRows('cpu/', createOursEngine('shadergrad-cpu'), null, PLANS[mode], log)));
-  return { adapter: gpu.description, date: new Date().toISOString(), mode, rows, notes: ['Node (Dawn): TensorFlow.js WebGPU needs a browser, so the peer column is empty'] };
+  rows.push(...(await collectRows('cpu/', createOursEngine('shadergrad-cpu'), none, why, PLANS[mode], log)));
+  return {
+    adapter: gpu.description,
+    date: new Date().toISOString(),
+    mode,
+    rows,
+    notes: ['Node (Dawn): ours only (the peers need a browser); the floors are measured in the browser page only'],
+  };
 }
 
 export function save(result: Result): void {

@@ -1,15 +1,19 @@
 // shadergrad's side of the benchmark, on whatever backend setBackend chose: the plain
 // PyTorch-style loop a learner writes, plus the loop helper for the device-side history.
-import { F, backendStats, indexSelect, nn, optim, randint, randn, randperm, runSteps, tensor } from 'shadergrad';
+// Inputs and first weights come from engine.ts (loadStateDict), as every engine's do.
+import { F, backendStats, gpuTimeMs, indexSelect, nn, optim, runSteps, tensor } from 'shadergrad';
 import type { Tensor } from 'shadergrad';
-import type { Engine, MatmulFigures, StepFigures } from './engine.ts';
-import { gpuTimeMs } from 'shadergrad';
-import { median, syntheticDigits } from './engine.ts';
+import { ADAM_BETA1, ADAM_BETA2, ADAM_EPS, TRAIN_WARMUP, median, transpose } from './engine.ts';
+import type { Engine, F32, MatmulFigures, MlpInit, StepFigures } from './engine.ts';
 
-function mlp(sizes: number[]): nn.Sequential {
+/** The MLP with engine.ts's first weights (ours keeps a Linear's weight as [out, in]). */
+function mlp(init: MlpInit): nn.Sequential {
+  const { sizes } = init;
   const layers: nn.Module[] = [];
   sizes.slice(1).forEach((out, i) => {
-    layers.push(new nn.Linear(sizes[i]!, out));
+    const layer = new nn.Linear(sizes[i]!, out);
+    layer.loadStateDict({ weight: transpose(init.weights[i]!, sizes[i]!, out), bias: init.biases[i]! });
+    layers.push(layer);
     if (i < sizes.length - 2) layers.push(new nn.ReLU());
   });
   return new nn.Sequential(...layers);
@@ -25,13 +29,14 @@ export function createOursEngine(name: string): Engine {
   return {
     name,
 
-    async matmul(m, k, n, batch, reps) {
-      const a = randn([m, k]);
-      const b = randn([k, n]);
+    async matmul(m, k, n, batch, reps, aValues, bValues) {
+      const a = tensor(aValues, { shape: [m, k] });
+      const b = tensor(bValues, { shape: [k, n] });
+      let out: F32 = new Float32Array(0);
       const run = async (): Promise<void> => {
         let last: Tensor | null = null;
         for (let i = 0; i < batch; i++) last = a.matmul(b);
-        await last!.data();
+        out = (await last!.data()) as F32;
       };
       // Two warm-ups: the plan and its second output set.
       await run();
@@ -39,7 +44,7 @@ export function createOursEngine(name: string): Engine {
       const times: number[] = [];
       for (let r = 0; r < reps; r++) times.push(await timeMs(run));
       const flop = batch * 2 * m * n * k;
-      const figures: MatmulFigures = { gflops: flop / (median(times) / 1000) / 1e9 };
+      const figures: MatmulFigures = { gflops: flop / (median(times) / 1000) / 1e9, out };
       // The kernel-only figure from GPU timestamps, where the adapter offers them.
       const kernel: number[] = [];
       for (let r = 0; r < reps; r++) {
@@ -50,11 +55,11 @@ export function createOursEngine(name: string): Engine {
       return figures;
     },
 
-    async trainSteps(sizes, batch, lr, steps, readEvery): Promise<StepFigures> {
-      const X = randn([batch, sizes[0]!]);
-      const y = randint(0, sizes.at(-1)!, [batch]);
-      const net = mlp(sizes);
-      const opt = new optim.Adam(net.parameters(), { lr });
+    async trainSteps(sizes, batch, lr, steps, readEvery, data): Promise<StepFigures> {
+      const X = tensor(data.x, { shape: [batch, sizes[0]!] });
+      const y = tensor(data.y, { shape: [batch], dtype: 'int32' });
+      const net = mlp(data.init);
+      const opt = new optim.Adam(net.parameters(), { lr, betas: [ADAM_BETA1, ADAM_BETA2], eps: ADAM_EPS });
       const step = (): Tensor => {
         const loss = F.crossEntropy(net.forward(X), y);
         opt.zeroGrad();
@@ -62,28 +67,30 @@ export function createOursEngine(name: string): Engine {
         opt.step();
         return loss;
       };
-      for (let i = 0; i < 3; i++) await step().item();
+      const losses: number[] = [];
+      for (let i = 0; i < TRAIN_WARMUP; i++) losses.push(await step().item());
       const s0 = backendStats();
       const ms = await timeMs(async () => {
-        if (readEvery === 1) for (let i = 0; i < steps; i++) await step().item();
-        else await runSteps(steps, () => ({ loss: step() }), { readEvery });
+        if (readEvery === 1) for (let i = 0; i < steps; i++) losses.push(await step().item());
+        else losses.push(...(await runSteps(steps, () => ({ loss: step() }), { readEvery })).loss!);
       });
       const s1 = backendStats();
       return {
         stepsPerSecond: steps / (ms / 1000),
         dispatchesPerStep: (s1.dispatches - s0.dispatches) / steps,
         submitsPerStep: (s1.submits - s0.submits) / steps,
+        losses,
       };
     },
 
-    async mnistEpoch(rows, batchSize, reps) {
-      const data = syntheticDigits(rows);
+    async mnistEpoch(rows, batchSize, reps, data) {
       const X = tensor(data.x, { shape: [rows, 784] });
       const y = tensor(data.y, { shape: [rows], dtype: 'int32' });
-      const net = mlp([784, 128, 10]);
-      const opt = new optim.Adam(net.parameters(), { lr: 1e-3 });
-      const epoch = async (): Promise<void> => {
-        const perm = randperm(rows);
+      const net = mlp(data.init);
+      const opt = new optim.Adam(net.parameters(), { lr: 1e-3, betas: [ADAM_BETA1, ADAM_BETA2], eps: ADAM_EPS });
+      let epochs = 0;
+      const epoch = async (): Promise<number> => {
+        const perm = tensor(data.permutation(epochs++), { shape: [rows], dtype: 'int32' });
         const Xs = indexSelect(X, perm);
         const ys = indexSelect(y, perm);
         let loss: Tensor | null = null;
@@ -94,12 +101,16 @@ export function createOursEngine(name: string): Engine {
           loss.backward();
           opt.step();
         }
-        await loss!.item();
+        return loss!.item();
       };
-      await epoch();
+      const loss = await epoch();
       const times: number[] = [];
-      for (let r = 0; r < reps; r++) times.push(await timeMs(epoch));
-      return median(times) / 1000;
+      for (let r = 0; r < reps; r++) {
+        const t0 = performance.now();
+        await epoch();
+        times.push(performance.now() - t0);
+      }
+      return { seconds: median(times) / 1000, loss };
     },
   };
 }

@@ -1,13 +1,15 @@
 // The peer side of the benchmark: the same workloads as bench/engine.ts describes, written
 // with TensorFlow.js 4.22 the way its own guides write them, with nothing held back:
 //   - synchronous tensor code inside tf.tidy; parameters are tf.variable; Adam is
-//     tf.train.adam(lr) and a step is optimizer.minimize(loss, returnCost, varList);
+//     tf.train.adam(lr, 0.9, 0.999, 1e-8) (TF.js's default epsilon is 1e-7: given engine.ts's
+//     1e-8, the engines take the same steps) and a step is
+//     optimizer.minimize(loss, returnCost, varList);
 //   - loss: tf.losses.softmaxCrossEntropy on tf.oneHot labels, mean over the batch;
 //   - a layer is tf.fused.matMul({ a: x, b: W, bias: b, activation }), x W + b with W
 //     stored [in, out]: what tf.layers.dense itself calls (TF.js fuses bias and activation
 //     where its kernels can and falls back to matMul + add + relu under a gradient tape);
-//   - parameters drawn like PyTorch's Linear, uniform in ±1/sqrt(fan_in), weight and bias,
-//     from fixed seeds; reads are `await t.data()`, and every kept tensor is disposed.
+//   - inputs and first weights are engine.ts's (the same for every engine), uploaded with
+//     tf.tensor / tf.variable; reads are `await t.data()`, and every kept tensor is disposed.
 // Timing follows engine.ts: warm-up untimed, median of `reps`, performance.now(), and a
 // repetition ends when its last result has been read back. Leaks are errors: the tensor
 // count (tf.memory().numTensors) must not grow over the timed steps, and each method must
@@ -18,42 +20,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-backend-cpu';
-import { median, syntheticDigits } from './engine.ts';
-import type { Engine, MatmulFigures, StepFigures } from './engine.ts';
+import { ADAM_BETA1, ADAM_BETA2, ADAM_EPS, TRAIN_WARMUP, median } from './engine.ts';
+import type { Engine, EpochFigures, EpochInputs, F32, MatmulFigures, MlpInit, StepFigures, TrainInputs } from './engine.ts';
 
 /** Untimed matmul repetitions before the timed ones (shader compiles, buffer pool). */
 const MATMUL_WARMUP = 2;
-/** Untimed training steps before the timed ones (engine.ts: 3). */
-const TRAIN_WARMUP = 3;
 const MNIST_FEATURES = 784;
 const MNIST_HIDDEN = 128;
 const MNIST_CLASSES = 10;
 const MNIST_LR = 1e-3;
-
-/** mulberry32: a small seeded generator for the per-epoch permutations. */
-function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
-/** A uniformly random permutation of 0..n-1 (Fisher-Yates) from `rand`. */
-function permutation(n: number, rand: () => number): Int32Array {
-  const p = new Int32Array(n);
-  for (let i = 0; i < n; i++) p[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    const t = p[i]!;
-    p[i] = p[j]!;
-    p[j] = t;
-  }
-  return p;
-}
 
 function positiveInt(method: string, name: string, v: number): void {
   if (!Number.isInteger(v) || v < 1) throw new Error(`${method}: ${name} must be a positive integer, got ${v}`);
@@ -66,17 +41,17 @@ interface Mlp {
   vars: tf.Variable[];
 }
 
-/** Linear layers sizes[0] -> ... -> sizes[L], PyTorch-Linear init from fixed seeds. */
-function createMlp(sizes: number[], seed: number): Mlp {
+/** Linear layers sizes[0] -> ... -> sizes[L] with engine.ts's first weights (W [in, out]). */
+function createMlp(init: MlpInit): Mlp {
+  const { sizes } = init;
   const weights: tf.Variable<tf.Rank.R2>[] = [];
   const biases: tf.Variable<tf.Rank.R1>[] = [];
   for (let i = 0; i + 1 < sizes.length; i++) {
     const fanIn = sizes[i]!;
     const fanOut = sizes[i + 1]!;
-    const bound = 1 / Math.sqrt(fanIn);
     // tidy disposes the initial tensors; the variables it returns are not tracked by tidy.
-    weights.push(tf.tidy(() => tf.variable(tf.randomUniform([fanIn, fanOut], -bound, bound, 'float32', seed + 2 * i) as tf.Tensor2D)));
-    biases.push(tf.tidy(() => tf.variable(tf.randomUniform([fanOut], -bound, bound, 'float32', seed + 2 * i + 1) as tf.Tensor1D)));
+    weights.push(tf.tidy(() => tf.variable(tf.tensor2d(init.weights[i]!, [fanIn, fanOut], 'float32'))));
+    biases.push(tf.tidy(() => tf.variable(tf.tensor1d(init.biases[i]!, 'float32'))));
   }
   return { weights, biases, vars: [...weights, ...biases] };
 }
@@ -128,12 +103,13 @@ export async function createTfjsEngine(backend: 'webgpu' | 'cpu'): Promise<Engin
     return v;
   };
 
-  const matmul = async (m: number, k: number, n: number, batch: number, reps: number): Promise<MatmulFigures> => {
+  const matmul = async (m: number, k: number, n: number, batch: number, reps: number, aValues: F32, bValues: F32): Promise<MatmulFigures> => {
     for (const [nm, v] of Object.entries({ m, k, n, batch, reps })) positiveInt(`${name} matmul`, nm, v);
     await use();
     const start = count();
-    const a = tf.randomNormal([m, k], 0, 1, 'float32', 11) as tf.Tensor2D;
-    const b = tf.randomNormal([k, n], 0, 1, 'float32', 12) as tf.Tensor2D;
+    const a = tf.tensor2d(aValues, [m, k], 'float32');
+    const b = tf.tensor2d(bValues, [k, n], 'float32');
+    let out: F32 = new Float32Array(0);
     // `batch` products of the same operands; tidy disposes all but the last.
     const products = (): tf.Tensor => {
       let c = tf.matMul(a, b);
@@ -142,9 +118,10 @@ export async function createTfjsEngine(backend: 'webgpu' | 'cpu'): Promise<Engin
     };
     const once = async (): Promise<void> => {
       const last = tf.tidy(products);
-      const data = await last.data();
+      const data = (await last.data()) as F32;
       last.dispose();
       if (data.length !== m * n) throw new Error(`${name} matmul: read ${data.length} values, expected ${m * n}`);
+      out = data;
     };
     let seconds: number;
     const kernelMs: number[] = [];
@@ -171,12 +148,12 @@ export async function createTfjsEngine(backend: 'webgpu' | 'cpu'): Promise<Engin
     }
     checkFlat('matmul', start, 'the whole method');
     const flop = batch * 2 * m * n * k;
-    const figures: MatmulFigures = { gflops: flop / seconds / 1e9 };
+    const figures: MatmulFigures = { gflops: flop / seconds / 1e9, out };
     if (kernelMs.length === reps) figures.kernelGflops = flop / (median(kernelMs) / 1000) / 1e9;
     return figures;
   };
 
-  const trainSteps = async (sizes: number[], batch: number, lr: number, steps: number, readEvery: number): Promise<StepFigures> => {
+  const trainSteps = async (sizes: number[], batch: number, lr: number, steps: number, readEvery: number, data: TrainInputs): Promise<StepFigures> => {
     const method = 'trainSteps';
     if (sizes.length < 2) throw new Error(`${name} ${method}: sizes needs at least an input and an output size, got [${sizes.join(', ')}]`);
     sizes.forEach((s, i) => positiveInt(`${name} ${method}`, `sizes[${i}]`, s));
@@ -184,22 +161,25 @@ export async function createTfjsEngine(backend: 'webgpu' | 'cpu'): Promise<Engin
     await use();
     const start = count();
     const classes = sizes[sizes.length - 1]!;
-    const net = createMlp(sizes, 1000);
-    const x = tf.randomNormal([batch, sizes[0]!], 0, 1, 'float32', 21) as tf.Tensor2D;
-    const y = tf.tidy(() => tf.oneHot(tf.randomUniformInt([batch], 0, classes, 22) as tf.Tensor1D, classes, 1, 0, 'float32') as tf.Tensor2D);
-    const opt = tf.train.adam(lr);
+    const net = createMlp(data.init);
+    const x = tf.tensor2d(data.x, [batch, sizes[0]!], 'float32');
+    const y = tf.tidy(() => tf.oneHot(tf.tensor1d(data.y, 'int32'), classes, 1, 0, 'float32') as tf.Tensor2D);
+    const opt = tf.train.adam(lr, ADAM_BETA1, ADAM_BETA2, ADAM_EPS);
     const loss = (): tf.Scalar => mlpLoss(net, x, y);
     let stepsPerSecond: number;
+    const losses: number[] = [];
     try {
       // Warm-up, untimed: compiles every kernel and creates Adam's moment variables.
-      for (let i = 0; i < TRAIN_WARMUP; i++) await readLoss(method, opt.minimize(loss, true, net.vars));
+      for (let i = 0; i < TRAIN_WARMUP; i++) losses.push(await readLoss(method, opt.minimize(loss, true, net.vars)));
       const base = count();
       const t0 = performance.now();
       for (let i = 1; i <= steps; i++) {
         // Read every `readEvery` steps, and always after the last one, so that the timed
         // run ends when its last result is back. Steps in between return no cost at all.
-        if (i % readEvery === 0 || i === steps) await readLoss(method, opt.minimize(loss, true, net.vars));
-        else opt.minimize(loss, false, net.vars);
+        if (i % readEvery === 0 || i === steps) {
+          const v = await readLoss(method, opt.minimize(loss, true, net.vars));
+          if (readEvery === 1) losses.push(v);
+        } else opt.minimize(loss, false, net.vars);
       }
       const seconds = (performance.now() - t0) / 1000;
       checkFlat(method, base, `${steps} timed steps`);
@@ -212,23 +192,25 @@ export async function createTfjsEngine(backend: 'webgpu' | 'cpu'): Promise<Engin
     }
     checkFlat(method, start, 'the whole method');
     // dispatchesPerStep / submitsPerStep: TF.js has no documented counter for these.
-    return { stepsPerSecond };
+    return { stepsPerSecond, losses };
   };
 
-  const mnistEpoch = async (rows: number, batchSize: number, reps: number): Promise<number> => {
+  const mnistEpoch = async (rows: number, batchSize: number, reps: number, data: EpochInputs): Promise<EpochFigures> => {
     const method = 'mnistEpoch';
     for (const [nm, v] of Object.entries({ rows, batchSize, reps })) positiveInt(`${name} ${method}`, nm, v);
     await use();
     const start = count();
-    const data = syntheticDigits(rows);
     // Uploaded once.
     const X = tf.tensor2d(data.x, [rows, MNIST_FEATURES], 'float32');
     const Y = tf.tidy(() => tf.oneHot(tf.tensor1d(data.y, 'int32'), MNIST_CLASSES, 1, 0, 'float32') as tf.Tensor2D);
-    const net = createMlp([MNIST_FEATURES, MNIST_HIDDEN, MNIST_CLASSES], 2000);
-    const opt = tf.train.adam(MNIST_LR);
-    const rand = seededRandom(31);
+    if (data.init.sizes.join() !== [MNIST_FEATURES, MNIST_HIDDEN, MNIST_CLASSES].join()) {
+      throw new Error(`${name} ${method}: the first weights are for [${data.init.sizes.join(', ')}], expected [${MNIST_FEATURES}, ${MNIST_HIDDEN}, ${MNIST_CLASSES}]`);
+    }
+    const net = createMlp(data.init);
+    const opt = tf.train.adam(MNIST_LR, ADAM_BETA1, ADAM_BETA2, ADAM_EPS);
+    let epochs = 0;
     const epoch = async (): Promise<number> => {
-      const perm = permutation(rows, rand);
+      const perm = data.permutation(epochs++);
       // Shuffle once per epoch, then take contiguous mini-batches (the last one smaller).
       const [xs, ys] = tf.tidy(() => {
         const idx = tf.tensor1d(perm, 'int32');
@@ -251,9 +233,9 @@ export async function createTfjsEngine(backend: 'webgpu' | 'cpu'): Promise<Engin
       return lossValue;
     };
     let seconds: number;
-    const kernelMs: number[] = [];
+    let loss: number;
     try {
-      await epoch(); // warm-up, untimed (includes the smaller last batch's kernels)
+      loss = await epoch(); // warm-up, untimed (includes the smaller last batch's kernels)
       const base = count();
       const times: number[] = [];
       for (let r = 0; r < reps; r++) {
@@ -270,7 +252,7 @@ export async function createTfjsEngine(backend: 'webgpu' | 'cpu'): Promise<Engin
       Y.dispose();
     }
     checkFlat(method, start, 'the whole method');
-    return seconds;
+    return { seconds, loss };
   };
 
   return { name, matmul, trainSteps, mnistEpoch };

@@ -139,7 +139,8 @@ export const KERNEL_OPS = {
     model: 'E = RC + R elements; FLOP 15E; bytes 28E (parameter, gradient, m and v read; parameter, m and v written)',
     flop: ([r, c]) => 15 * (r! * c! + r!),
     bytes: ([r, c]) => 28 * (r! * c! + r!),
-    shapes: { smoke: [[8, 16]], full: [[128, 784]] },
+    // 256x3072: the first layer of a 3072-256-256-10 MLP, 790k parameters in one step.
+    shapes: { smoke: [[8, 16]], full: [[128, 784], [256, 3072]] },
     setup: ([r, c]) => {
       const w = input([r!, c!], 10, true);
       const b = input([r!], 11, true);

@@ -25,10 +25,15 @@ export function schemaErrors(r: KernelResult, plan: Pick<KernelPlan, 'runs'>): s
       errs.push(`${at}: kernels must be a non-empty list of "op (family.kernel)", got ${JSON.stringify(row.kernels)}`);
     }
     if (typeof row.shape !== 'string' || !/^\d+(x\d+)+$/.test(row.shape)) errs.push(`${at}: shape like 128x784x128`);
-    for (const k of ['ms', 'gflops', 'gbs', 'flopShare', 'bandwidthShare', 'flop', 'bytes', 'dispatches', 'repeats'] as const) {
+    for (const k of ['ms', 'gflops', 'gbs', 'flopShare', 'bandwidthShare', 'copyMs', 'ofCopyTime', 'flop', 'bytes', 'dispatches', 'repeats'] as const) {
       if (!positive(row[k])) errs.push(`${at}: ${k} must be a positive number, got ${String(row[k])}`);
     }
     if (!Number.isInteger(row.dispatches) || !Number.isInteger(row.repeats)) errs.push(`${at}: dispatches and repeats must be integers`);
+    // copyMs is the row's bytes at the measured copy bandwidth, and ofCopyTime ms over it.
+    if (positive(row.copyMs) && positive(r?.ceilings?.bandwidthGBs) && Math.abs(row.copyMs * r.ceilings.bandwidthGBs * 1e6 - row.bytes) > 1e-6 * row.bytes) {
+      errs.push(`${at}: copyMs ${row.copyMs} is not bytes / copy bandwidth (${row.bytes} B at ${r.ceilings.bandwidthGBs} GB/s)`);
+    }
+    if (positive(row.ofCopyTime) && positive(row.copyMs) && positive(row.ms) && Math.abs(row.ofCopyTime * row.copyMs - row.ms) > 1e-6 * row.ms) errs.push(`${at}: ofCopyTime must be ms / copyMs`);
     if (!METHODS.includes(row.method)) errs.push(`${at}: method must be one of ${METHODS.join(', ')}, got ${String(row.method)}`);
   }
   for (const { op, shapes } of plan.runs) {
@@ -45,15 +50,16 @@ export function table(r: KernelResult): string {
     `kernels on ${r.adapter} (${r.runtime}, ${r.mode}, ${r.date})`,
     `ceilings: copy ${f(c.bandwidthGBs)} GB/s (${c.copyMethod}), FMA loop ${f(c.gflops)} GFLOP/s (${c.fmaMethod})`,
     '',
-    '| op | kernel (op (family.kernel)) | shape | ms | GFLOP/s | GB/s | of FMA ceiling | of copy ceiling | method x repeats per submit |',
-    '|---|---|---|---:|---:|---:|---:|---:|---|',
+    '| op | kernel (op (family.kernel)) | shape | ms | GFLOP/s | GB/s | of FMA ceiling | of copy ceiling | copy time (ms) | ms / copy time | method x repeats per submit |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const row of r.rows) {
     // The larger share says what bounds the kernel (or how far it is from either bound).
     const [fl, bw] = [pct(row.flopShare), pct(row.bandwidthShare)];
     const bound = row.flopShare >= row.bandwidthShare ? [`**${fl}**`, bw] : [fl, `**${bw}**`];
-    lines.push(`| ${row.op} | ${row.kernels.join(' + ')} | ${row.shape} | ${row.ms.toPrecision(3)} | ${f(row.gflops)} | ${f(row.gbs)} | ${bound[0]} | ${bound[1]} | ${row.method} x${row.repeats} |`);
+    lines.push(`| ${row.op} | ${row.kernels.join(' + ')} | ${row.shape} | ${row.ms.toPrecision(3)} | ${f(row.gflops)} | ${f(row.gbs)} | ${bound[0]} | ${bound[1]} | ${row.copyMs.toPrecision(3)} | ${row.ofCopyTime.toFixed(1)}x | ${row.method} x${row.repeats} |`);
   }
+  lines.push('', `copy time: the row's bytes at the measured copy bandwidth (${f(c.bandwidthGBs)} GB/s); ms / copy time is how far the kernels are from moving those bytes as fast as the copy kernel does`);
   lines.push('', 'bytes: every input read once and every output written once; FLOP and bytes per op:');
   for (const [op, m] of Object.entries(r.model)) lines.push(`  ${op}: ${m}`);
   for (const n of r.notes) lines.push('', `note: ${n}`);

@@ -18,6 +18,10 @@ export interface KernelRow {
   /** GFLOP/s and GB/s as fractions of the measured ceilings. */
   flopShare: number;
   bandwidthShare: number;
+  /** Milliseconds the adapter's measured copy bandwidth needs to move this row's bytes. */
+  copyMs: number;
+  /** ms / copyMs: how many times the copy-bandwidth time the kernels take (1 = at the copy ceiling). */
+  ofCopyTime: number;
   /** The work model's counts for one run (ops.ts). */
   flop: number;
   bytes: number;
@@ -65,6 +69,7 @@ export async function runKernels(plan: Pick<KernelPlan, 'mode' | 'runs'>, runtim
         const bytes = spec.bytes(d);
         const gflops = flop / (t.ms * 1e6);
         const gbs = bytes / (t.ms * 1e6);
+        const copyMs = bytes / (ceilings.bandwidthGBs * 1e6);
         rows.push({
           op,
           kernels: t.kernels,
@@ -74,6 +79,8 @@ export async function runKernels(plan: Pick<KernelPlan, 'mode' | 'runs'>, runtim
           gbs,
           flopShare: gflops / ceilings.gflops,
           bandwidthShare: gbs / ceilings.bandwidthGBs,
+          copyMs,
+          ofCopyTime: t.ms / copyMs,
           flop,
           bytes,
           method: t.method,

@@ -45,6 +45,9 @@ describe('bench:kernels schema check', () => {
     gbs: 0.05,
     flopShare: 0.01,
     bandwidthShare: 0.02,
+    // 12288 B at 2.5 GB/s: 4.9152 us; 0.5 ms is 101.7x that.
+    copyMs: 12288 / 2.5e6,
+    ofCopyTime: 0.5 / (12288 / 2.5e6),
     flop: 65536,
     bytes: 12288,
     method: 'timestamp',
@@ -75,6 +78,8 @@ describe('bench:kernels schema check', () => {
     expect(schemaErrors(result({ rows: [row({ gflops: Number.NaN })] }), plan)).toEqual([expect.stringMatching(/gflops must be a positive number/)]);
     expect(schemaErrors(result({ rows: [row({ gbs: Infinity })] }), plan)).toEqual([expect.stringMatching(/gbs must be a positive number/)]);
     expect(schemaErrors(result({ rows: [row({ kernels: [] })] }), plan)).toEqual([expect.stringMatching(/kernels must be a non-empty list/)]);
+    expect(schemaErrors(result({ rows: [row({ copyMs: 1 })] }), plan)).toContainEqual(expect.stringMatching(/copyMs 1 is not bytes \/ copy bandwidth/));
+    expect(schemaErrors(result({ rows: [row({ ofCopyTime: 2 })] }), plan)).toEqual([expect.stringMatching(/ofCopyTime must be ms \/ copyMs/)]);
     expect(schemaErrors(result({ ceilings: { ...result().ceilings, gflops: -1 } }), plan)).toEqual([expect.stringMatching(/ceilings.gflops/)]);
     expect(schemaErrors(result({ rows: [row({ shape: '64x64x64' })] }), plan)).toEqual([expect.stringMatching(/no row for matmul 32x32x32/)]);
     expect(schemaErrors(result({ rows: [] }), plan)).toContain('rows: a non-empty array');
