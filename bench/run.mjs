@@ -10,7 +10,7 @@
 //   --tune    instead of the rows: measure the matmul kernel candidates per size class and
 //             write the winners to src/backend/webgpu/tuning/<vendor>-<architecture>.json
 //             (with --quick, the largest classes take the next class's winner)
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'vite';
 import { schemaErrors, table } from './report.mjs';
@@ -63,7 +63,10 @@ if (tuning) {
   const { table, entries } = result;
   const file = `src/backend/webgpu/tuning/${table.match.join('-')}.json`;
   const existed = existsSync(`${root}${file}`);
-  writeFileSync(`${root}${file}`, `${JSON.stringify(table, null, 2)}\n`);
+  // The tuner measures the matmul classes only: the file's other entries (the per-element
+  // grid, the optimizer step's grid), measured separately, are kept as they are.
+  const kept = existed ? JSON.parse(readFileSync(`${root}${file}`, 'utf8')) : {};
+  writeFileSync(`${root}${file}`, `${JSON.stringify({ ...kept, ...table }, null, 2)}\n`);
   const lines = ['| class | shape | candidate | GFLOP/s | timing |', '|---|---|---|---:|---|'];
   for (const e of entries) lines.push(`| ${e.sizeClass} | ${e.shape} | ${e.candidate} | ${e.gflops.toPrecision(3)} | ${e.timing} |`);
   console.log(`\nmatmul candidates on ${table.adapter}:\n\n${lines.join('\n')}\n`);
