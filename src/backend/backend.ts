@@ -58,6 +58,12 @@ export interface Backend {
   /** A standalone copy that no plan will overwrite (keep(), or an output about to be reused). */
   clone(storage: Storage, dtype: DType, size: number): Storage;
   release(storage: Storage): void;
+  /**
+   * New storage of `size` float32 elements holding each part's values at its offset (zeros
+   * elsewhere): an optimizer's parameter arena, so that one dispatch binds every parameter
+   * as one range. Only where that pays (WebGPU, one submit of copies); absent on the CPU.
+   */
+  arena?(parts: { storage: Storage; offset: number; size: number }[], size: number): Storage;
   /** Free everything (the GPU device); the backend is unusable afterwards. A no-op on the CPU. */
   destroy(): void;
   /** Wait for all submitted work (benchmarks); resolves at once on the CPU. */

@@ -4,7 +4,8 @@
 // changes.
 import type { Plan, PlanStep, Ref } from '../../graph/plan.ts';
 import type { GpuDispatch } from '../../ops/define.ts';
-import { effectWrites, isScratch } from '../../ops/define.ts';
+import { effectWrites, isGather, isScratch, isTable } from '../../ops/define.ts';
+import { sizeOf } from '../../shape.ts';
 import type { MatmulTuning } from '../../ops/matmul-choice.ts';
 import { checkTuning } from '../../ops/matmul-choice.ts';
 import { tagStep } from '../backend.ts';
@@ -19,13 +20,26 @@ export interface CompiledDispatch {
   layout: GPUBindGroupLayout;
   dispatch: GpuDispatch;
   step: number;
-  /** What is bound at bindings 1..k: plan refs, or the plan's scratch buffer i. */
-  refs: (Ref | { kind: 'scratch'; index: number })[];
+  /**
+   * What is bound at bindings 1..k: plan refs, the plan's scratch buffer i, the dispatch's
+   * table (in the parameter buffer), or several refs bound as one range (GatherBinding).
+   */
+  refs: (Ref | { kind: 'scratch'; index: number } | { kind: 'table' } | GatherRef)[];
   paramOffset: number;
+  /** Where its table (GpuDispatch.table) starts in the parameter buffer, in bytes. */
+  tableOffset: number;
   /** Bind groups by the identity of the buffers bound (externals may change between runs). */
   bindGroups: Map<string, GPUBindGroup>;
   /** The op's inputs that this dispatch may write (effects). */
   writes: readonly number[];
+}
+
+/** A GatherBinding's inputs: ref j (of `sizes[j]` elements) at element `at[j]` of one range. */
+export interface GatherRef {
+  kind: 'gather';
+  refs: Ref[];
+  at: readonly number[];
+  sizes: number[];
 }
 
 export interface Compiled {
@@ -88,16 +102,17 @@ export class PlanCompiler {
     if (c) for (const b of [...c.slots, ...c.scratch, ...c.unaligned.values(), ...(c.params ? [c.params] : [])]) b.destroy();
     const dispatches: CompiledDispatch[] = [];
     const scratch: number[] = [];
+    const bytes = { params: 0 };
     plan.steps.forEach((step, index) => {
       // A view is no kernel: its readers bind a run of its root's memory.
       if (step.out?.kind === 'view') return;
       try {
-        this.compileStep(step, index, dispatches, scratch);
+        this.compileStep(step, index, dispatches, scratch, bytes);
       } catch (err) {
         throw tagStep(err, index);
       }
     });
-    const params = dispatches.length === 0 ? null : this.storage.createBuffer(dispatches.length * this.paramAlign, USAGE.STORAGE | USAGE.COPY_DST, `params of plan ${plan.id}`);
+    const params = dispatches.length === 0 ? null : this.storage.createBuffer(bytes.params, USAGE.STORAGE | USAGE.COPY_DST, `params of plan ${plan.id}`);
     c = {
       dispatches,
       unaligned: new Map(),
@@ -106,7 +121,7 @@ export class PlanCompiler {
       outputSets,
       generation: this.generation(),
       params,
-      paramWords: new ArrayBuffer(Math.max(1, dispatches.length) * this.paramAlign),
+      paramWords: new ArrayBuffer(Math.max(this.paramAlign, bytes.params)),
       kernels: [...new Set(dispatches.map((d) => d.label))],
     };
     this.compiled.set(plan, c);
@@ -114,7 +129,7 @@ export class PlanCompiler {
   }
 
   /** The dispatches of one plan step, with their pipelines. */
-  private compileStep(step: PlanStep, index: number, dispatches: CompiledDispatch[], scratch: number[]): void {
+  private compileStep(step: PlanStep, index: number, dispatches: CompiledDispatch[], scratch: number[], bytes: { params: number }): void {
     for (const dispatch of this.gpuDispatches(step)) {
       const label = `${step.def.name} (${dispatch.family}.${dispatch.kernel})`;
       const writes = effectWrites(step.def, step.inputs.length);
@@ -124,6 +139,18 @@ export class PlanCompiler {
         if (isScratch(b)) {
           scratch[b.scratch] = Math.max(scratch[b.scratch] ?? 1, b.size);
           return { kind: 'scratch', index: b.scratch };
+        }
+        if (isTable(b)) {
+          if (!dispatch.table) throw new Error(`webgpu: ${label} binds a table but its rule gives none`);
+          return { kind: 'table' };
+        }
+        if (isGather(b)) {
+          const refs = b.inputs.map((i) => {
+            const r = step.inputs[i];
+            if (!r) throw new Error(`webgpu: ${label} gathers input ${i}, but ${step.def.name} has ${step.inputs.length}`);
+            return r;
+          });
+          return { kind: 'gather', refs, at: b.at, sizes: b.inputs.map((i) => sizeOf(step.inShapes[i]!)) };
         }
         if (b === 'out') {
           if (!step.out) throw new Error(`webgpu: ${label} binds 'out' but ${step.def.name} has no output`);
@@ -139,6 +166,10 @@ export class PlanCompiler {
         return r;
       });
       const { pipeline, layout } = this.pipelines.get(dispatch, label, writes);
+      // Its parameter block, then its table (if any), each from a multiple of the binding alignment.
+      const paramOffset = bytes.params;
+      const tableBytes = dispatch.table ? Math.ceil((dispatch.table.words * 4) / this.paramAlign) * this.paramAlign : 0;
+      bytes.params += this.paramAlign + tableBytes;
       dispatches.push({
         label,
         pipeline,
@@ -146,7 +177,8 @@ export class PlanCompiler {
         dispatch,
         step: index,
         refs,
-        paramOffset: dispatches.length * this.paramAlign,
+        paramOffset,
+        tableOffset: paramOffset + this.paramAlign,
         bindGroups: new Map(),
         writes,
       });
