@@ -116,50 +116,73 @@ fn step_param(j: u32) -> StepParam {
   return StepParam(Table[b + STEP_PARAM_START], Table[b + STEP_PARAM_SIZE], bitcast<f32>(Table[b + STEP_PARAM_RATE]), Table[b + STEP_PARAM_EXTRA], next);
 }
 
+// The hyperparameters and the range's state offsets, read once per thread: a compiler must
+// assume a store to the state or the parameters may change a storage buffer's words, so
+// reads inside the loop would be repeated for every vec4.
+struct Step {
+  first: u32,
+  second: u32,
+  // ADAM: beta1, 1 - beta1, beta2, 1 - beta2; SGD: momentum, 1 - dampening, weight decay.
+  a: vec4<f32>,
+  // ADAM: eps, weight decay.
+  b: vec2<f32>,
+  // SGD: momentumOn, nesterov.
+  momentum_on: bool,
+  nesterov: bool,
+}
+
+fn step_words() -> Step {
+  if (OPT == OPT_SGD) {
+    return Step(P[STEP_FIRST], P[STEP_SECOND], vec4<f32>(hyper(SGD_MOMENTUM), hyper(SGD_ONE_MINUS_DAMPENING), hyper(SGD_WEIGHT_DECAY), 0.0), vec2<f32>(0.0),
+      P[STEP_HYPER + SGD_MOMENTUM_ON] != 0u, P[STEP_HYPER + SGD_NESTEROV] != 0u);
+  }
+  return Step(P[STEP_FIRST], P[STEP_SECOND], vec4<f32>(hyper(ADAM_BETA1), hyper(ADAM_ONE_MINUS_BETA1), hyper(ADAM_BETA2), hyper(ADAM_ONE_MINUS_BETA2)),
+    vec2<f32>(hyper(ADAM_EPS), hyper(ADAM_WEIGHT_DECAY)), false, false);
+}
+
 // Adam on vec4 q of the range (same operations in the same order as the CPU's); `rate` is
 // the step size lr / bc1, `extra` sqrt(bc2). Lanes past the parameter's end (its padding)
 // keep their values.
-fn adam_step(q: u32, sp: StepParam, live: vec4<bool>) {
-  let mo = P[STEP_FIRST] + q;
-  let vo = P[STEP_SECOND] + q;
+fn adam_step(q: u32, st: Step, sp: StepParam, live: vec4<bool>) {
+  let mo = st.first + q;
+  let vo = st.second + q;
   let p = Params4[q];
   let m0 = State4[mo];
   let v0 = State4[vo];
-  let d = Grads4[q] + hyper(ADAM_WEIGHT_DECAY) * p;
-  let m = hyper(ADAM_BETA1) * m0 + hyper(ADAM_ONE_MINUS_BETA1) * d;
-  let v = hyper(ADAM_BETA2) * v0 + hyper(ADAM_ONE_MINUS_BETA2) * d * d;
+  let d = Grads4[q] + st.b.y * p;
+  let m = st.a.x * m0 + st.a.y * d;
+  let v = st.a.z * v0 + st.a.w * d * d;
   State4[mo] = select(m0, m, live);
   State4[vo] = select(v0, v, live);
-  Params4[q] = select(p, p - (sp.rate * m) / (sqrt(v) / bitcast<f32>(sp.extra) + hyper(ADAM_EPS)), live);
+  Params4[q] = select(p, p - (sp.rate * m) / (sqrt(v) / bitcast<f32>(sp.extra) + st.b.x), live);
 }
 
 // SGD, plain or with momentum (plain SGD touches no state); `rate` is the learning rate,
 // `extra` 1 when the momentum buffer starts now.
-fn sgd_step(q: u32, sp: StepParam, live: vec4<bool>) {
+fn sgd_step(q: u32, st: Step, sp: StepParam, live: vec4<bool>) {
   let p = Params4[q];
-  let d = Grads4[q] + hyper(SGD_WEIGHT_DECAY) * p;
-  if (P[STEP_HYPER + SGD_MOMENTUM_ON] == 0u) {
+  let d = Grads4[q] + st.a.z * p;
+  if (!st.momentum_on) {
     Params4[q] = select(p, p - sp.rate * d, live);
     return;
   }
-  let at = P[STEP_FIRST] + q;
-  let momentum = hyper(SGD_MOMENTUM);
+  let at = st.first + q;
   let b0 = State4[at];
-  let buf = select(momentum * b0 + hyper(SGD_ONE_MINUS_DAMPENING) * d, d, sp.extra != 0u);
+  let buf = select(st.a.x * b0 + st.a.y * d, d, sp.extra != 0u);
   State4[at] = select(b0, buf, live);
-  Params4[q] = select(p, p - sp.rate * select(buf, d + momentum * buf, P[STEP_HYPER + SGD_NESTEROV] != 0u), live);
+  Params4[q] = select(p, p - sp.rate * select(buf, d + st.a.x * buf, st.nesterov), live);
 }
 
 // One vec4 by the optimizer the override OPT names (an OPT code); not 0 for no code, whose
 // parameters become NaN.
-fn step_vec4(q: u32, sp: StepParam, live: vec4<bool>) -> f32 {
+fn step_vec4(q: u32, st: Step, sp: StepParam, live: vec4<bool>) -> f32 {
   switch OPT {
     case OPT_ADAM: {
-      adam_step(q, sp, live);
+      adam_step(q, st, sp, live);
       return 0.0;
     }
     case OPT_SGD: {
-      sgd_step(q, sp, live);
+      sgd_step(q, st, sp, live);
       return 0.0;
     }
     default: { return nan_f32(); }
@@ -170,6 +193,7 @@ fn step_vec4(q: u32, sp: StepParam, live: vec4<bool>) -> f32 {
 fn step_multi(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let units = P[STEP_UNITS];
   let stride = nwg.x * WG;
+  let st = step_words();
   var j = 0u;
   var sp = step_param(0u);
   for (var q = gid.x; q < units; q += stride) {
@@ -179,7 +203,7 @@ fn step_multi(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
     }
     let lane = 4u * (q - sp.start) + vec4<u32>(0u, 1u, 2u, 3u);
     let live = lane < vec4<u32>(sp.size);
-    let none = step_vec4(q, sp, live);
+    let none = step_vec4(q, st, sp, live);
     if (none != 0.0) { Params4[q] = vec4<f32>(none); }
   }
 }

@@ -5,6 +5,7 @@ import { fmt, sameShape, sizeOf } from '../shape.ts';
 import { GATHER_ALIGN, defineOp, grid } from './define.ts';
 import type { Binding, GpuDispatch, Word } from './define.ts';
 import type { Meta } from '../graph/ir.ts';
+import type { MatmulTuning } from './matmul-choice.ts';
 import type { Arr, NoAttrs } from './define.ts';
 import { HISTORY_VALUES_PER_DISPATCH, LAYOUTS, OP_CODES, STEP_GROUPS, STEP_WG, countedEntry, overrides } from './contract.ts';
 import type { Packed } from './contract.ts';
@@ -165,11 +166,40 @@ function multiShape(op: string, perParam: number) {
   };
 }
 
+/**
+ * How a step spreads its vec4s over threads: workgroups of `wg`, each thread at least
+ * `perThread` vec4s before another workgroup is added, at most `maxGroups` workgroups, past
+ * which every thread loops over more. A workgroup costs a fixed amount to start (a coroutine
+ * on SwiftShader, which does best with few of them), and a GPU needs only enough threads to
+ * fill its cores: so the grid follows the adapter (its tuning table's `step` entry), not the
+ * parameter count.
+ */
+export interface StepGrid {
+  wg: number;
+  perThread: number;
+  maxGroups: number;
+  /** How the entry was chosen. */
+  source?: string;
+}
+
+/** For an adapter whose table has no `step` entry: chosen by hand for GPUs (a vec4 a thread up to 256k threads, then loops), not measured. */
+export const DEFAULT_STEP_GRID: StepGrid = { wg: STEP_WG, perThread: 1, maxGroups: STEP_GROUPS, source: 'chosen by hand for GPUs, not measured' };
+
+/** The adapter's step grid (its table's entry, or the default), refused where it could not run. */
+export function stepGrid(tuning: MatmulTuning): StepGrid {
+  const g = (tuning as MatmulTuning & { step?: StepGrid }).step ?? DEFAULT_STEP_GRID;
+  const ok = (v: number, max: number): boolean => Number.isInteger(v) && v >= 1 && v <= max;
+  if (!ok(g.wg, 256) || !ok(g.perThread, 1 << 20) || !ok(g.maxGroups, 65535)) {
+    throw new Error(`optimizer step grid for ${tuning.adapter}: wg must be 1 .. 256, perThread >= 1, maxGroups 1 .. 65535; got ${JSON.stringify(g)}`);
+  }
+  return g;
+}
+
 /** Parameters (odd inputs) and the state arena (input 0): what a multi-tensor step writes. */
 const multiWrites = (inputs: number): number[] => [0, ...Array.from({ length: (inputs - 1) >> 1 }, (_, j) => 1 + 2 * j)];
 
 /** step_multi: the STEP block with the optimizer's `hyper` words; the table, each parameter's STEP_PARAM with `own` (rate, extra). */
-function multiDispatch(opt: keyof typeof OP_CODES.OPT, inShapes: readonly (readonly number[])[], attrs: MultiAttrs, hyper: (s: readonly number[]) => Word[], own: (s: readonly number[], j: number) => [number, number]): GpuDispatch[] {
+function multiDispatch(opt: keyof typeof OP_CODES.OPT, tuning: MatmulTuning, inShapes: readonly (readonly number[])[], attrs: MultiAttrs, hyper: (s: readonly number[]) => Word[], own: (s: readonly number[], j: number) => [number, number]): GpuDispatch[] {
   const count = attrs.offsets.length;
   const base = attrs.offsets[0]!;
   const at = attrs.offsets.map((o) => o - base);
@@ -191,8 +221,9 @@ function multiDispatch(opt: keyof typeof OP_CODES.OPT, inShapes: readonly (reado
         return LAYOUTS.STEP_PARAM.pack({ start: a / 4, size: sizes[j]!, rate: { f: rate }, extra: { f: extra } });
       }),
   };
-  const groups = Math.max(1, Math.min(STEP_GROUPS, Math.ceil(units / STEP_WG)));
-  return [{ family: 'update', kernel: 'step_multi', constants: overrides('update', { OPT: OP_CODES.OPT[opt], WG: STEP_WG }), bind, words, table, workgroups: [groups, 1, 1] }];
+  const g = stepGrid(tuning);
+  const groups = Math.max(1, Math.min(g.maxGroups, Math.ceil(units / (g.wg * g.perThread))));
+  return [{ family: 'update', kernel: 'step_multi', constants: overrides('update', { OPT: OP_CODES.OPT[opt], WG: g.wg }), bind, words, table, workgroups: [groups, 1, 1] }];
 }
 
 /**
@@ -223,9 +254,10 @@ export const adamMultiDef = defineOp<MultiAttrs>({
     });
   },
   // The step size and sqrt(bc2) computed here as the CPU kernel computes them, rounded once to f32.
-  gpu: ({ inShapes, attrs }) =>
+  gpu: ({ inShapes, attrs, tuning }) =>
     multiDispatch(
       'adam',
+      tuning,
       inShapes,
       attrs,
       ([, b1, b2, eps, wd]) =>
@@ -265,9 +297,10 @@ export const sgdMultiDef = defineOp<MultiAttrs & { momentum: boolean; nesterov: 
       else sgdMomentumCpu(p, g, state!.subarray(o, o + p.length), lr!, momentum!, dampening!, wd!, first[j]!, attrs.nesterov);
     });
   },
-  gpu: ({ inShapes, attrs }) =>
+  gpu: ({ inShapes, attrs, tuning }) =>
     multiDispatch(
       'sgd',
+      tuning,
       inShapes,
       attrs,
       ([, momentum, dampening, wd]) =>

@@ -7,6 +7,7 @@
 // takes the parameters over.
 import { afterAll, expect, it } from 'vitest';
 import { F, describeLastRun, manualSeed, nn, noGrad, optim, randint, randn, setBackend } from '../../src/index.ts';
+import { matmulTuning, setMatmulTuning } from '../../src/tools/kernels.ts';
 import type { Tensor } from '../../src/index.ts';
 import { startWebGpu } from './setup.ts';
 
@@ -122,9 +123,10 @@ const programs: [string, Program, number][] = [
   ['two optimizers over the same parameters', takeoverProgram, -1],
 ];
 
+const cpu: Awaited<ReturnType<Program>>[] = [];
+
 it('the arena steps equal the CPU reference, one dispatch per group', async () => {
   await setBackend('cpu');
-  const cpu: Awaited<ReturnType<Program>>[] = [];
   for (const [, program] of programs) cpu.push(await program('cpu'));
   await startWebGpu();
   for (let k = 0; k < programs.length; k++) {
@@ -135,5 +137,23 @@ it('the arena steps equal the CPU reference, one dispatch per group', async () =
     if (dispatches > 0) expect(gpu.stepDispatches, `${name}: step_multi dispatches per step`).toBe(dispatches);
     // It learned, so equal results are not two equal failures.
     expect(gpu.losses.at(-1)!, name).toBeLessThan(gpu.losses[0]!);
+  }
+});
+
+// The grid follows the adapter's table (src/ops/update.ts stepGrid): the GPU default (no
+// `step` entry: 256-thread groups), and a grid of one 4-thread workgroup, where each thread
+// walks every parameter of the range (the table cursor past one-element parameters).
+it('the same under the GPU default grid and under a one-workgroup grid that loops', async () => {
+  expect(cpu.length, 'the first test ran').toBe(programs.length);
+  const table = matmulTuning();
+  try {
+    for (const step of [undefined, { wg: 4, perThread: 1, maxGroups: 1 }]) {
+      setMatmulTuning({ ...table, step } as typeof table);
+      const gpu = await adamProgram('webgpu');
+      close(`Adam, grid ${JSON.stringify(step ?? 'default')}: losses`, gpu.losses, cpu[0]!.losses, 1e-4);
+      gpu.params.forEach((p, j) => close(`Adam, grid ${JSON.stringify(step ?? 'default')}: parameter ${j}`, p, cpu[0]!.params[j]!, 1e-4));
+    }
+  } finally {
+    setMatmulTuning(table);
   }
 });
