@@ -14,6 +14,12 @@ export interface BackendStats {
   bindGroups: number;
   buffersAllocated: number;
   bytesAllocated: number;
+  /**
+   * Bytes copied around a plan's dispatches (WebGPU): views at offsets a binding cannot
+   * start from, and inputs gathered into one range (a step's gradients that a plan did not
+   * place together, its parameters outside the optimizer's arena).
+   */
+  bytesCopied: number;
 }
 
 export const emptyStats = (): BackendStats => ({
@@ -25,6 +31,7 @@ export const emptyStats = (): BackendStats => ({
   bindGroups: 0,
   buffersAllocated: 0,
   bytesAllocated: 0,
+  bytesCopied: 0,
 });
 
 export type HostArray = Float32Array | Float64Array | Int32Array;

@@ -175,6 +175,12 @@ export interface OpDef<A = Record<string, never>> {
    * Positions past an op's inputs are ignored.
    */
   effect?: { writes: readonly number[] | ((inputs: number) => readonly number[]) };
+  /**
+   * Inputs the op reads as one range (its GPU rule's GatherBindings, at the same offsets): a
+   * plan that computes all of them places them so, in one buffer, and the range binds with
+   * no copy (a multi-tensor step's gradients).
+   */
+  gathers?(inputs: number, attrs: A): GatherBinding[];
   /** Validates inputs; throws an Error naming the op and the shapes. */
   shape(ins: Meta[], attrs: A): Meta;
   /**

@@ -3,7 +3,7 @@
 // mid-run or Adam's step count never creates a new plan.
 import { fmt, sameShape, sizeOf } from '../shape.ts';
 import { GATHER_ALIGN, defineOp, grid } from './define.ts';
-import type { Binding, GpuDispatch, Word } from './define.ts';
+import type { Binding, GatherBinding, GpuDispatch, Word } from './define.ts';
 import type { Meta } from '../graph/ir.ts';
 import type { MatmulTuning } from './matmul-choice.ts';
 import type { Arr, NoAttrs } from './define.ts';
@@ -198,6 +198,12 @@ export function stepGrid(tuning: MatmulTuning): StepGrid {
 /** Parameters (odd inputs) and the state arena (input 0): what a multi-tensor step writes. */
 const multiWrites = (inputs: number): number[] => [0, ...Array.from({ length: (inputs - 1) >> 1 }, (_, j) => 1 + 2 * j)];
 
+/** The gradients (even inputs from 2) as one range, in the parameters' layout: what the plan may place together. */
+function multiGradients(inputs: number, attrs: MultiAttrs): GatherBinding {
+  const count = (inputs - 1) >> 1;
+  return { inputs: Array.from({ length: count }, (_, j) => 2 + 2 * j), at: attrs.offsets.slice(0, count).map((o) => o - attrs.offsets[0]!) };
+}
+
 /** step_multi: the STEP block with the optimizer's `hyper` words; the table, each parameter's STEP_PARAM with `own` (rate, extra). */
 function multiDispatch(opt: keyof typeof OP_CODES.OPT, tuning: MatmulTuning, inShapes: readonly (readonly number[])[], attrs: MultiAttrs, hyper: (s: readonly number[]) => Word[], own: (s: readonly number[], j: number) => [number, number]): GpuDispatch[] {
   const count = attrs.offsets.length;
@@ -206,7 +212,7 @@ function multiDispatch(opt: keyof typeof OP_CODES.OPT, tuning: MatmulTuning, inS
   const sizes = at.map((_, j) => sizeOf(inShapes[1 + 2 * j]!));
   const units = Math.ceil((at[count - 1]! + sizes[count - 1]!) / 4);
   const params = at.map((_, j) => 1 + 2 * j);
-  const bind: Binding[] = [{ table: true }, { input: 0 }, { inputs: params, at }, { inputs: params.map((i) => i + 1), at }];
+  const bind: Binding[] = [{ table: true }, { input: 0 }, { inputs: params, at }, multiGradients(inShapes.length, attrs)];
   const words = (s: readonly number[]): Packed => {
     // SGD has fewer hyperparameters than Adam: the rest of STEP's hyper words are padding.
     const h = hyper(s);
@@ -244,6 +250,7 @@ export const adamMultiDef = defineOp<MultiAttrs>({
     leftOut: EFFECT,
   },
   effect: { writes: multiWrites },
+  gathers: (n, attrs) => [multiGradients(n, attrs)],
   shape: multiShape('adamMulti', 2),
   cpu: ({ ins: [state, ...pairs], attrs, scalars: [lr, b1, b2, eps, wd, ...bc] }) => {
     attrs.offsets.forEach((o, j) => {
@@ -288,6 +295,7 @@ export const sgdMultiDef = defineOp<MultiAttrs & { momentum: boolean; nesterov: 
     leftOut: EFFECT,
   },
   effect: { writes: multiWrites },
+  gathers: (n, attrs) => [multiGradients(n, attrs)],
   shape: (ins, attrs) => multiShape('sgdMulti', attrs.momentum ? 1 : 0)(ins, attrs),
   cpu: ({ ins: [state, ...pairs], attrs, scalars: [lr, momentum, dampening, wd, ...first] }) => {
     attrs.offsets.forEach((o, j) => {

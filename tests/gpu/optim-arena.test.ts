@@ -6,7 +6,7 @@
 // parameter the user rewrites in place, views of a parameter, and a second optimizer that
 // takes the parameters over.
 import { afterAll, expect, it } from 'vitest';
-import { F, describeLastRun, manualSeed, nn, noGrad, optim, randint, randn, setBackend } from '../../src/index.ts';
+import { F, backendStats, describeLastRun, manualSeed, nn, noGrad, optim, randint, randn, setBackend } from '../../src/index.ts';
 import { matmulTuning, setMatmulTuning } from '../../src/tools/kernels.ts';
 import type { Tensor } from '../../src/index.ts';
 import { startWebGpu } from './setup.ts';
@@ -54,6 +54,9 @@ const adamProgram: Program = async (backend) => {
     // torch skips a parameter without a gradient: its step count falls behind the others'.
     if (i === 2 || i === 3) params[3]!.grad = null;
     if (i === 4) opt.paramGroups[0]!.lr = 0.01;
+    // A gradient read before the step: the gradients come from an earlier run, and the step
+    // gathers them (on WebGPU, copies) instead of finding them placed together.
+    if (i === 6) await params[0]!.grad!.data();
     opt.step();
     losses.push(await loss.item());
     if (backend === 'webgpu' && i === 1) dispatches = await stepDispatches();
@@ -156,4 +159,33 @@ it('the same under the GPU default grid and under a one-workgroup grid that loop
   } finally {
     setMatmulTuning(table);
   }
+});
+
+// In a training step the plan places the gradients that feed the step in one buffer, in the
+// parameters' layout, and the parameters already lie in the optimizer's arena: the step binds
+// both where they are, and nothing is copied around it.
+it('a training step copies nothing around its optimizer step', async () => {
+  await startWebGpu();
+  const { net, X, y } = model();
+  const opt = new optim.Adam(net.parameters(), { lr: 0.01 });
+  const step = async (): Promise<void> => {
+    const loss = F.crossEntropy(net.forward(X), y);
+    opt.zeroGrad();
+    loss.backward();
+    opt.step();
+    await loss.item();
+  };
+  await step();
+  const before = backendStats().bytesCopied;
+  for (let i = 0; i < 3; i++) await step();
+  expect(backendStats().bytesCopied - before).toBe(0);
+  // A gradient read between backward() and step() lies elsewhere: the step gathers it (and the rest).
+  const loss = F.crossEntropy(net.forward(X), y);
+  opt.zeroGrad();
+  loss.backward();
+  await net.parameters()[0]!.grad!.data();
+  opt.step();
+  // The loss was computed with the gradient: a read of a parameter runs the step.
+  await net.parameters()[0]!.data();
+  expect(backendStats().bytesCopied - before).toBeGreaterThan(0);
 });

@@ -2,6 +2,7 @@
 // (under this adapter's kernel-choice table), their pipelines, the plan's own memory (slots,
 // scratch) and its parameter buffer. A plan compiles again when the table or a family's text
 // changes.
+import type { Storage } from '../../graph/ir.ts';
 import type { Plan, PlanStep, Ref } from '../../graph/plan.ts';
 import type { GpuDispatch } from '../../ops/define.ts';
 import { effectWrites, isGather, isScratch, isTable } from '../../ops/define.ts';
@@ -49,7 +50,8 @@ export interface Compiled {
   slots: GPUBuffer[];
   /** Scratch k of the steps' multi-pass kernels (ScratchBinding), shared by all steps. */
   scratch: GPUBuffer[];
-  outputSets: GPUBuffer[][];
+  /** Each output set's storage: buffers, or runs of a pack's buffer. */
+  outputSets: Storage[][];
   /** The tuning table's and the family texts' generations it was compiled under. */
   generation: string;
   /** null for a plan of views only: nothing to dispatch. */

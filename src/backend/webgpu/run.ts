@@ -14,7 +14,7 @@ import { tagStep } from '../backend.ts';
 import type { Compiled, CompiledDispatch, GatherRef, PlanCompiler } from './compile.ts';
 import type { DeviceHealth } from './health.ts';
 import type { GpuStorage, Span } from './storage.ts';
-import { spanOf } from './storage.ts';
+import { GpuSlice, spanOf } from './storage.ts';
 import type { Timestamps } from './timing.ts';
 
 
@@ -68,10 +68,10 @@ export class PlanRunner {
   execute(plan: Plan, externals: Storage[], scalars: (readonly number[])[], set: number, stage: StageRef[]): ExecuteResult {
     this.health.check(`running ${planName(plan)}`);
     const c = this.compiler.compile(plan);
-    const outputs = (c.outputSets[set] ??= plan.outputs.map((m, i) => this.storage.storageBuffer(sizeOf(m.shape), `output ${i} of plan ${plan.id}`)));
+    const outputs = (c.outputSets[set] ??= this.outputStorage(plan));
     const views = plan.viewSteps.length > 0 ? viewsOf(plan, scalars) : null;
     const whole = (r: ViewAt['root']): Span =>
-      r.kind === 'ext' ? spanOf(externals[r.index]) : { buffer: r.kind === 'slot' ? c.slots[r.index]! : outputs[r.index]!, offset: 0 };
+      r.kind === 'ext' ? spanOf(externals[r.index]) : r.kind === 'slot' ? { buffer: c.slots[r.index]!, offset: 0 } : spanOf(outputs[r.index]);
     const resolve = (r: Exclude<CompiledDispatch['refs'][number], GatherRef | { kind: 'table' }>): Span => {
       if (r.kind === 'scratch') return { buffer: c.scratch[r.index]!, offset: 0 };
       if (r.kind !== 'view') return whole(r);
@@ -138,7 +138,10 @@ export class PlanRunner {
           pass.end();
           pass = null;
         }
-        for (const cp of copies[k]!) enc.copyBufferToBuffer(cp.from.buffer, cp.from.offset, cp.to.buffer, cp.to.offset, cp.bytes);
+        for (const cp of copies[k]!) {
+          enc.copyBufferToBuffer(cp.from.buffer, cp.from.offset, cp.to.buffer, cp.to.offset, cp.bytes);
+          this.stats.bytesCopied += cp.bytes;
+        }
         if (clock?.each) {
           // One pass per dispatch, each between its own pair of timestamps.
           pass = enc.beginComputePass({ timestampWrites: clock.writes(k, false, false)! });
@@ -158,7 +161,10 @@ export class PlanRunner {
           pass = null;
         }
         // Gathered inputs the dispatch wrote go back where they live.
-        for (const cp of back[k]!) enc.copyBufferToBuffer(cp.from.buffer, cp.from.offset, cp.to.buffer, cp.to.offset, cp.bytes);
+        for (const cp of back[k]!) {
+          enc.copyBufferToBuffer(cp.from.buffer, cp.from.offset, cp.to.buffer, cp.to.offset, cp.bytes);
+          this.stats.bytesCopied += cp.bytes;
+        }
       });
     }
     clock?.resolve(enc);
@@ -188,6 +194,14 @@ export class PlanRunner {
       return map();
     });
     return { outputs, staged };
+  }
+
+  /** An output set: a buffer each, or a run of its pack's buffer (Plan.packs: a step's gradients, bound as one range). */
+  private outputStorage(plan: Plan): Storage[] {
+    const packs = plan.packs.map((n, i) => this.storage.storageBuffer(n, `pack ${i} of plan ${plan.id}`));
+    return plan.outputs.map((m, i) =>
+      m.pack ? new GpuSlice(packs[m.pack.index]!, m.pack.offset * 4, sizeOf(m.shape) * 4) : this.storage.storageBuffer(sizeOf(m.shape), `output ${i} of plan ${plan.id}`),
+    );
   }
 
   /**
