@@ -164,7 +164,7 @@ it('the same under the GPU default grid and under a one-workgroup grid that loop
 // In a training step the plan places the gradients that feed the step in one buffer, in the
 // parameters' layout, and the parameters already lie in the optimizer's arena: the step binds
 // both where they are, and nothing is copied around it.
-it('a training step copies nothing around its optimizer step', async () => {
+it('a training step copies nothing around its optimizer step; a state dict loads into the arena', async () => {
   await startWebGpu();
   const { net, X, y } = model();
   const opt = new optim.Adam(net.parameters(), { lr: 0.01 });
@@ -179,6 +179,12 @@ it('a training step copies nothing around its optimizer step', async () => {
   const before = backendStats().bytesCopied;
   for (let i = 0; i < 3; i++) await step();
   expect(backendStats().bytesCopied - before).toBe(0);
+  // The parameters are views of the arena: a state dict saved and loaded back lands in them.
+  const saved = Object.fromEntries(await Promise.all(Object.entries(net.stateDict()).map(async ([k, t]) => [k, Float32Array.from(await t.data())] as const)));
+  await step();
+  net.loadStateDict(saved);
+  for (const [k, t] of Object.entries(net.stateDict())) expect(Array.from(await t.data()), k).toEqual(Array.from(saved[k]!));
+  await step();
   // A gradient read between backward() and step() lies elsewhere: the step gathers it (and the rest).
   const loss = F.crossEntropy(net.forward(X), y);
   opt.zeroGrad();
