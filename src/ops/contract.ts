@@ -331,7 +331,7 @@ export const COUNTED_ENTRIES = {
   history_write: { family: 'update', max: HISTORY_VALUES_PER_DISPATCH },
 } as const satisfies Record<string, CountedEntry>;
 
-/** The entry point of a counted family for n: countedEntry('step_multi', 3) is 'step_multi_3'. */
+/** The entry point of a counted family for n: countedEntry('history_write', 3) is 'history_write_3'. */
 export function countedEntry(name: keyof typeof COUNTED_ENTRIES, n: number): string {
   const { max } = COUNTED_ENTRIES[name];
   if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`contract: ${name}_<n> exists for n = 1 .. ${max}, not ${n}`);

@@ -120,10 +120,14 @@ function adamCpu(p: Arr, g: Arr, m: Arr, v: Arr, lr: number, b1: number, b2: num
 // multiple of GATHER_ALIGN elements, attrs.offsets) and its state in one of the same layout
 // (Adam: m at the offset, v at arena + offset; SGD: the momentum buffer at the offset). The
 // dispatch binds the parameters as one range and the gradients as another (GatherBinding):
-// the optimizer keeps its parameters as views of one buffer in exactly that layout, so only
-// gradients that lie elsewhere are gathered (copied) before it runs. A table past the
-// parameter block holds each parameter's place, size and per-step words, so no entry point
-// depends on the count, and the kernel loops over vec4s with a bounded grid.
+// the optimizer keeps its parameters as views of one buffer in exactly that layout, and a
+// plan that computes the gradients places them so too (`gathers`, src/graph/plan.ts packsOf),
+// so a training step copies nothing; gradients computed earlier (read before step()) are
+// gathered by copies. A table past the parameter block holds each parameter's place, size
+// and per-step words, so no entry point depends on the count (WGSL cannot bind a variable
+// number of buffers, and a stage may bind only eight), and the kernel loops over vec4s with
+// a bounded grid. Arenas rather than more bindings: the update's bytes are the tensors' own,
+// read and written once.
 
 export interface MultiAttrs {
   /** Where each parameter starts in the arena (elements, multiples of GATHER_ALIGN, increasing). */

@@ -92,8 +92,8 @@ const EXTRA_SHAPES: Partial<Record<OpName, number[][][]>> = {
   // step_multi over one parameter, several, and eleven in one dispatch: one-element
   // parameters, primes, sizes just past a multiple of 4 and of 64 (two more come from the
   // samples, with mixed step counts).
-  sgdMulti: [[[1, 1]], [[64, 64], [3], [5, 1]], [[1, 1000], [65, 33], [2], [7, 13]], ELEVEN_PARAMETERS],
-  adamMulti: [[[1, 1]], [[65, 33], [1, 1000], [3]], [[7, 13], [64, 64], [2], [1, 1]], ELEVEN_PARAMETERS],
+  sgdMulti: [[[1, 1]], [[64, 64], [3], [5, 1]], [[1, 1000], [65, 33], [2], [7, 13]], ELEVEN_PARAMETERS, [[0]]],
+  adamMulti: [[[1, 1]], [[65, 33], [1, 1000], [3]], [[7, 13], [64, 64], [2], [1, 1]], ELEVEN_PARAMETERS, [[0], [3]]],
   // Every history_write_<count>: 3, 4 and 5 values, then 8 (a dispatch of 6 and one of 2).
   historyWrite: [[[4, 3]], [[4, 4]], [[4, 5]], [[4, 8]]],
 };

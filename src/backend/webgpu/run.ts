@@ -242,11 +242,13 @@ export class PlanRunner {
       first.offset % this.device.limits.minStorageBufferOffsetAlignment === 0 &&
       first.offset + bytes <= first.buffer.size &&
       spans.every((s, j) => s.buffer === first.buffer && s.offset === first.offset + g.at[j]! * 4);
-    if (inPlace) return { buffer: first.buffer, offset: first.offset, size: bytes };
+    if (inPlace && bytes > 0) return { buffer: first.buffer, offset: first.offset, size: bytes };
+    // Parameters with no elements too bind scratch of their own: a binding of zero bytes is
+    // invalid, and the empty view's shared word would alias a written range with a read one.
     let scratch = c.unaligned.get(`gather ${key}`);
     if (!scratch || scratch.size < bytes) {
       scratch?.destroy();
-      scratch = this.storage.storageBuffer(bytes / 4, `gathered ${key}`);
+      scratch = this.storage.storageBuffer(Math.max(1, bytes / 4), `gathered ${key}`);
       c.unaligned.set(`gather ${key}`, scratch);
     }
     spans.forEach((s, j) => {
@@ -256,7 +258,7 @@ export class PlanRunner {
       into.push({ from: s, to, bytes: n });
       back?.push({ from: to, to: s, bytes: n });
     });
-    return { buffer: scratch, offset: 0, size: bytes };
+    return { buffer: scratch, offset: 0, size: Math.max(4, bytes) };
   }
 
   private bindGroup(c: Compiled, d: CompiledDispatch, spans: Span[], set: number): GPUBindGroup {
