@@ -14,6 +14,12 @@ export interface BackendStats {
   bindGroups: number;
   buffersAllocated: number;
   bytesAllocated: number;
+  /**
+   * Bytes copied around a plan's dispatches (WebGPU): views at offsets a binding cannot
+   * start from, and inputs gathered into one range (a step's gradients that a plan did not
+   * place together, its parameters outside the optimizer's arena).
+   */
+  bytesCopied: number;
 }
 
 export const emptyStats = (): BackendStats => ({
@@ -25,6 +31,7 @@ export const emptyStats = (): BackendStats => ({
   bindGroups: 0,
   buffersAllocated: 0,
   bytesAllocated: 0,
+  bytesCopied: 0,
 });
 
 export type HostArray = Float32Array | Float64Array | Int32Array;
@@ -58,6 +65,12 @@ export interface Backend {
   /** A standalone copy that no plan will overwrite (keep(), or an output about to be reused). */
   clone(storage: Storage, dtype: DType, size: number): Storage;
   release(storage: Storage): void;
+  /**
+   * New storage of `size` float32 elements holding each part's values at its offset (zeros
+   * elsewhere): an optimizer's parameter arena, so that one dispatch binds every parameter
+   * as one range. Only where that pays (WebGPU, one submit of copies); absent on the CPU.
+   */
+  arena?(parts: { storage: Storage; offset: number; size: number }[], size: number): Storage;
   /** Free everything (the GPU device); the backend is unusable afterwards. A no-op on the CPU. */
   destroy(): void;
   /** Wait for all submitted work (benchmarks); resolves at once on the CPU. */

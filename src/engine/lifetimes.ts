@@ -1,6 +1,7 @@
 // Result lifetimes: the output sets a cached plan reuses (and the eviction that reuse means),
 // views of a result's or a variable's memory, keep() and dispose().
 import { Node, Variable } from '../graph/ir.ts';
+import type { Storage } from '../graph/ir.ts';
 import type { Plan } from '../graph/plan.ts';
 import { staleView, viewOwner, viewsOfOwner } from '../graph/views.ts';
 import { fmt, sizeOf } from '../shape.ts';
@@ -68,6 +69,17 @@ export function realizeView(node: Node, owner: Node | Variable, offset: number):
   let set = viewsOfOwner.get(owner);
   if (!set) viewsOfOwner.set(owner, (set = new Set()));
   set.add(node);
+}
+
+/**
+ * A variable's memory moves to `storage` (holding the same values: an optimizer's arena):
+ * its realized views follow, and the old memory is freed.
+ */
+export function moveVariable(v: Variable, storage: Storage): void {
+  const old = v.storage;
+  v.storage = storage;
+  moveViews(v);
+  currentBackend().release(old);
 }
 
 /** The owner's memory moved (a copy of its own): its views (and theirs) now read the copy. */

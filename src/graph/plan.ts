@@ -55,7 +55,10 @@ export interface Plan {
   /** The view steps, in order. */
   readonly viewSteps: number[];
   readonly slots: { dtype: DType; size: number }[];
-  readonly outputs: Meta[];
+  /** An output in a pack lives at `offset` elements of pack `index` (see packsOf). */
+  readonly outputs: (Meta & { pack?: { index: number; offset: number } })[];
+  /** The packs' sizes (elements): buffers that hold several outputs a step reads as one range. */
+  readonly packs: number[];
   readonly externals: Meta[];
 }
 
@@ -284,16 +287,18 @@ function buildPlan(groups: Group[], extIndex: Map<Node, number>, isOutput: (n: N
   const free: number[] = [];
   const slotOf = new Map<Node, number>();
   const refOf = new Map<Node, Ref>();
-  const outputs: Meta[] = [];
+  const outputs: Plan['outputs'] = [];
   const steps: PlanStep[] = [];
   const viewSteps: number[] = [];
 
+  const { packAt, packs } = packsOf(groups, isOutput);
   const refFor = (input: Node): Ref => refOf.get(input) ?? { kind: 'ext', index: extIndex.get(input)! };
   const place = (n: Node): Ref => {
     let out: Ref;
     if (isOutput(n)) {
       out = { kind: 'out', index: outputs.length };
-      outputs.push({ shape: n.shape, dtype: n.dtype });
+      const pack = packAt.get(n);
+      outputs.push(pack ? { shape: n.shape, dtype: n.dtype, pack } : { shape: n.shape, dtype: n.dtype });
     } else {
       out = { kind: 'slot', index: takeSlot(slots, free, n.dtype, sizeOf(n.shape)) };
       slotOf.set(n, out.index);
@@ -349,8 +354,32 @@ function buildPlan(groups: Group[], extIndex: Map<Node, number>, isOutput: (n: N
     viewSteps,
     slots,
     outputs,
+    packs,
     externals: [...extIndex.keys()].map((x) => ({ shape: x.shape, dtype: x.dtype })),
   };
+}
+
+/**
+ * The outputs to place in packs: for each range an op reads as one (OpDef.gathers: a
+ * multi-tensor step's gradients), when this plan computes every node of it as an output of
+ * a kernel (not a view, not earlier work, in no other pack), one buffer holds them at the
+ * range's offsets, so the step binds them where they lie. Otherwise the backend gathers.
+ */
+function packsOf(groups: Group[], isOutput: (n: Node) => boolean): { packAt: Map<Node, { index: number; offset: number }>; packs: number[] } {
+  const computed = new Set<Node>();
+  for (const g of groups) if (!isView(g)) for (const n of g.outputs) if (!n.isEffect) computed.add(n);
+  const packAt = new Map<Node, { index: number; offset: number }>();
+  const packs: number[] = [];
+  for (const g of groups) {
+    for (const r of g.def.gathers?.(g.inputs.length, g.attrs as never) ?? []) {
+      const nodes = r.inputs.map((i) => g.inputs[i]!);
+      if (new Set(nodes).size !== nodes.length || !nodes.every((n) => computed.has(n) && isOutput(n) && !packAt.has(n))) continue;
+      const last = nodes.length - 1;
+      packs.push(r.at[last]! + sizeOf(nodes[last]!.shape));
+      nodes.forEach((n, j) => packAt.set(n, { index: packs.length - 1, offset: r.at[j]! }));
+    }
+  }
+  return { packAt, packs };
 }
 
 /** Best fit among free slots of the same dtype; grow the largest one, or add a slot. */

@@ -55,7 +55,7 @@ export const OP_CODES = {
   ACT_BWD: codes(['sigmoid', 'tanh', 'relu', 'leakyRelu']),
   /** loss.wgsl `pair_loss`, by LOSS */
   LOSS: codes(['binaryCrossEntropy', 'bceWithLogits', 'mseLoss']),
-  /** update.wgsl `step_multi_<n>`, by OPT */
+  /** update.wgsl `step_multi`, by OPT */
   OPT: codes(['adam', 'sgd']),
   /** softmax.wgsl `softmax_rows`, by SOFTMAX */
   SOFTMAX: codes(['softmax', 'logSoftmax']),
@@ -150,12 +150,13 @@ const ADAM = layout('ADAM', { beta1: 1, oneMinusBeta1: 1, beta2: 1, oneMinusBeta
 /** SGD's words inside STEP's hyper: f32 values, then nesterov and momentumOn as 0 or 1. */
 const SGD = layout('SGD', { momentum: 1, oneMinusDampening: 1, weightDecay: 1, nesterov: 1, momentumOn: 1 });
 /**
- * One parameter of a multi-tensor step: its first element in the thread range, its size,
- * where its state starts in the arena, and two words of its own: `rate` (f32; Adam: the
- * step size lr / bc1, SGD: the learning rate) and `extra` (Adam: sqrt(bc2) as f32; SGD: 1
- * when its momentum buffer starts at this step), which depend on its step count.
+ * One parameter of a multi-tensor step, an entry of its table (the words past its parameter
+ * block): its first vec4 in the bound ranges, its size in elements, and two words of its
+ * own: `rate` (f32; Adam: the step size lr / bc1, SGD: the learning rate) and `extra` (Adam:
+ * sqrt(bc2) as f32; SGD: 1 when its momentum buffer starts at this step), which depend on
+ * its step count.
  */
-const STEP_PARAM = layout('STEP_PARAM', { start: 1, size: 1, state: 1, rate: 1, extra: 1 });
+const STEP_PARAM = layout('STEP_PARAM', { start: 1, size: 1, rate: 1, extra: 1 });
 
 /** Parameter blocks, by kernel. Offsets of a field named in WGSL are `<NAME>_<FIELD>`. */
 export const LAYOUTS = {
@@ -197,10 +198,13 @@ export const LAYOUTS = {
   /** update.wgsl history_write_<n>: where the values go, the history's size. */
   HISTORY: layout('HISTORY', { at: 1, size: 1 }),
   /**
-   * update.wgsl step_multi_<n>: the parameters' total size, the optimizer's hyperparameters
-   * (ADAM or SGD, from STEP_HYPER), then a STEP_PARAM per parameter.
+   * update.wgsl step_multi: the vec4s of the bound parameter and gradient ranges, how many
+   * parameters the table holds (one STEP_PARAM each), where the state of the range starts
+   * in the state arena (vec4s; Adam's second moments at `second`), then the optimizer's
+   * hyperparameters (ADAM or SGD, from STEP_HYPER). Its table (GpuDispatch.table) holds the
+   * STEP_PARAMs.
    */
-  STEP: layout('STEP', { count: 1, hyper: Math.max(ADAM.words!, SGD.words!), params: 'rest' }, [ADAM, SGD, STEP_PARAM]),
+  STEP: layout('STEP', { units: 1, params: 1, first: 1, second: 1, hyper: Math.max(ADAM.words!, SGD.words!) }, [ADAM, SGD, STEP_PARAM]),
   ADAM,
   SGD,
   STEP_PARAM,
@@ -233,7 +237,7 @@ export const OVERRIDES = {
   CONTIGUOUS: flag("reduce.wgsl sums: each output's reduced elements are one contiguous run"),
   SOFTMAX: selector('softmax.wgsl softmax_rows: a SOFTMAX code', 'SOFTMAX'),
   LOSS: selector('loss.wgsl pair_loss: a LOSS code', 'LOSS'),
-  OPT: selector('update.wgsl step_multi_<n>: an OPT code', 'OPT'),
+  OPT: selector('update.wgsl step_multi: an OPT code', 'OPT'),
   ACT: selector('matmul linear*, sum_linear*: the epilogue, an ACT code', 'ACT'),
   ACT_BWD: selector('matmul *act_backward*: the epilogue, an ACT_BWD code', 'ACT_BWD'),
   ONES_COL: flag('matmul_colsum: op(B) has one more column, all ones, at column N'),
@@ -315,15 +319,19 @@ export interface CountedEntry {
 
 /** update.wgsl history_write_<n>: binding 0 and the history leave six of the eight storage buffers a stage may bind. */
 export const HISTORY_VALUES_PER_DISPATCH = 6;
-/** update.wgsl step_multi_<n>: the parameters one optimizer dispatch updates (ten storage buffers with binding 0 and the state). */
-export const MULTI_MAX = 4;
+/**
+ * update.wgsl step_multi on an adapter whose tuning table has no `step` entry (src/ops/update.ts
+ * stepGrid): threads per workgroup, and the most workgroups (each thread loops over the vec4s
+ * past the grid); 1024 x 256 threads fill the largest GPUs.
+ */
+export const STEP_WG = 256;
+export const STEP_GROUPS = 1024;
 
 export const COUNTED_ENTRIES = {
   history_write: { family: 'update', max: HISTORY_VALUES_PER_DISPATCH },
-  step_multi: { family: 'update', max: MULTI_MAX },
 } as const satisfies Record<string, CountedEntry>;
 
-/** The entry point of a counted family for n: countedEntry('step_multi', 3) is 'step_multi_3'. */
+/** The entry point of a counted family for n: countedEntry('history_write', 3) is 'history_write_3'. */
 export function countedEntry(name: keyof typeof COUNTED_ENTRIES, n: number): string {
   const { max } = COUNTED_ENTRIES[name];
   if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`contract: ${name}_<n> exists for n = 1 .. ${max}, not ${n}`);

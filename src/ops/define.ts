@@ -69,7 +69,31 @@ export type { Word } from './contract.ts';
  * input, the output, extra output k (k >= 1) of an op with `extraOutputs`, or scratch
  * memory of the op's own.
  */
-export type Binding = { input: number } | 'out' | { out: number } | ScratchBinding;
+export type Binding = { input: number } | 'out' | { out: number } | ScratchBinding | GatherBinding | TableBinding;
+
+/**
+ * Several inputs bound as one range (the multi-tensor optimizer steps, which update any
+ * number of parameters through three bindings): input `inputs[j]` at element `at[j]` of it
+ * (`at[0]` is 0, each a multiple of GATHER_ALIGN). Where the inputs already lie that way in
+ * one buffer (the optimizer's parameter arena), the range is bound as it is; otherwise the
+ * backend gathers them into scratch first, and copies the written ones back after.
+ */
+export interface GatherBinding {
+  inputs: readonly number[];
+  at: readonly number[];
+}
+
+/** Elements: where a gathered input may start (64 floats: WebGPU's 256-byte binding offsets). */
+export const GATHER_ALIGN = 64;
+
+/** The dispatch's table (GpuDispatch.table), bound read-only as `array<u32>`. */
+export interface TableBinding {
+  table: true;
+}
+
+export function isGather(b: Binding): b is GatherBinding {
+  return typeof b === 'object' && 'inputs' in b;
+}
 
 /**
  * Scratch k of a step: `size` float32 words that the plan owns and its dispatches share,
@@ -85,6 +109,10 @@ export interface ScratchBinding {
 
 export function isScratch(b: Binding): b is ScratchBinding {
   return typeof b === 'object' && 'scratch' in b;
+}
+
+export function isTable(b: Binding): b is TableBinding {
+  return typeof b === 'object' && 'table' in b;
 }
 
 /**
@@ -109,6 +137,12 @@ export interface GpuDispatch {
   words: (scalars: readonly number[]) => Packed;
   workgroups: [number, number, number];
   /**
+   * Words past the parameter block, for a dispatch whose per-item data (one entry per
+   * parameter of a multi-tensor step) does not fit MAX_WORDS: `words` of them, from the
+   * step's dynamic scalars, bound where the rule lists a TableBinding.
+   */
+  table?: { words: number; pack: (scalars: readonly number[]) => Word[] };
+  /**
    * Floating-point operations it performs, where a rule knows better than the default
    * estimate of one per element of its largest operand (a product's 2·M·N·K).
    */
@@ -131,9 +165,10 @@ export interface GpuArgs<A> {
 
 /**
  * The tuning a GPU rule gets: the matmul table (src/ops/matmul-choice.ts) and, where the
- * adapter's table has one, the per-element dispatch shape (DEFAULT_ELEMENTWISE otherwise).
+ * adapter's table has them, the per-element dispatch shape (DEFAULT_ELEMENTWISE otherwise) and
+ * the optimizer step's (src/ops/update.ts stepGrid, in vec4s).
  */
-export type Tuning = MatmulTuning & { elementwise?: ElementwiseTuning };
+export type Tuning = MatmulTuning & { elementwise?: ElementwiseTuning; step?: ElementwiseTuning };
 
 /** How an op runs on WebGPU: its dispatches, fixed when a plan is compiled. */
 export type GpuRule<A> = (args: GpuArgs<A>) => GpuDispatch[];
@@ -143,10 +178,17 @@ export interface OpDef<A = Record<string, never>> {
   /** Input positions that never take a gradient (labels, indices, masks). */
   nondiff?: readonly number[];
   /**
-   * An effect writes the listed inputs (variables) in place and has no output. Positions
-   * past an op's inputs are ignored: a multi-tensor step lists its largest form.
+   * An effect writes the listed inputs (variables) in place and has no output: positions,
+   * or a function of the input count (a multi-tensor step takes any number of parameters).
+   * Positions past an op's inputs are ignored.
    */
-  effect?: { writes: readonly number[] };
+  effect?: { writes: readonly number[] | ((inputs: number) => readonly number[]) };
+  /**
+   * Inputs the op reads as one range (its GPU rule's GatherBindings, at the same offsets): a
+   * plan that computes all of them places them so, in one buffer, and the range binds with
+   * no copy (a multi-tensor step's gradients).
+   */
+  gathers?(inputs: number, attrs: A): GatherBinding[];
   /** Validates inputs; throws an Error naming the op and the shapes. */
   shape(ins: Meta[], attrs: A): Meta;
   /**
@@ -181,17 +223,20 @@ export function defineOp<A>(def: OpDef<A>): OpDef<A> {
 
 /** The inputs an effect with `inputs` inputs writes (none for an op that is not an effect). */
 export function effectWrites(def: OpDef<any>, inputs: number): readonly number[] {
-  return (def.effect?.writes ?? []).filter((w) => w < inputs);
+  const w = def.effect?.writes ?? [];
+  return (typeof w === 'function' ? w(inputs) : w).filter((i) => i < inputs);
 }
 
 /** Whether a binding writes: the output, an extra output, or an input the effect writes. */
 export function bindsOutput(b: Binding): boolean {
-  return b === 'out' || 'out' in b;
+  return b === 'out' || (typeof b === 'object' && 'out' in b);
 }
 
 /** Whether a dispatch writes a binding: an output, scratch it fills, or an input the effect writes. */
 export function writesBinding(b: Binding, writes: readonly number[]): boolean {
   if (isScratch(b)) return b.write === true;
+  if (isTable(b)) return false;
+  if (isGather(b)) return b.inputs.some((i) => writes.includes(i));
   return bindsOutput(b) || writes.includes((b as { input: number }).input);
 }
 
@@ -245,9 +290,9 @@ export interface ElementwiseTuning {
 export const DEFAULT_ELEMENTWISE: ElementwiseTuning = { wg: 256, perThread: 1, maxGroups: 2048, source: 'chosen by hand for GPUs, not measured' };
 
 /** Refuses an entry that could not run (WebGPU's 256 threads a workgroup, 65535 workgroups a dimension). */
-export function checkElementwiseTuning(t: ElementwiseTuning, adapter: string): void {
+export function checkElementwiseTuning(t: ElementwiseTuning, adapter: string, entry = 'elementwise tuning'): void {
   const bad = (what: string): never => {
-    throw new Error(`elementwise tuning for ${adapter}: ${what}, got ${JSON.stringify(t)}`);
+    throw new Error(`${entry} for ${adapter}: ${what}, got ${JSON.stringify(t)}`);
   };
   if (!Number.isInteger(t.wg) || t.wg < 1 || t.wg > 256) bad('wg must be an integer in 1 .. 256');
   if (!Number.isInteger(t.perThread) || t.perThread < 1) bad('perThread must be an integer >= 1');

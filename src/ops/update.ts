@@ -2,11 +2,11 @@
 // at the end of a flush. Hyperparameters are dynamic scalars, so a learning rate changed
 // mid-run or Adam's step count never creates a new plan.
 import { fmt, sameShape, sizeOf } from '../shape.ts';
-import { defineOp, grid } from './define.ts';
-import type { Binding, GpuDispatch, Word } from './define.ts';
+import { GATHER_ALIGN, checkElementwiseTuning, defineOp, grid, strideGrid } from './define.ts';
+import type { Binding, ElementwiseTuning, GatherBinding, GpuDispatch, Tuning, Word } from './define.ts';
 import type { Meta } from '../graph/ir.ts';
 import type { Arr, NoAttrs } from './define.ts';
-import { HISTORY_VALUES_PER_DISPATCH, LAYOUTS, MULTI_MAX, OP_CODES, countedEntry, overrides } from './contract.ts';
+import { HISTORY_VALUES_PER_DISPATCH, LAYOUTS, OP_CODES, STEP_GROUPS, STEP_WG, countedEntry, overrides } from './contract.ts';
 import type { Packed } from './contract.ts';
 import { EFFECT, call, f32, i32 } from './samples.ts';
 import type { SampleCall } from './samples.ts';
@@ -24,12 +24,10 @@ function sameShapes(op: string, ins: Meta[], names: string[]): Meta {
 }
 
 
-/** A multi-tensor step's call: the state arena (`perParam` words per element), then each parameter and its gradient. */
+/** A multi-tensor step's call: the state arena (`perParam` words per arena element), then each parameter and its gradient. */
 function multiCall<A>(params: number[][], perParam: number, attrs: A, scalars: number[]): SampleCall<A & MultiAttrs> {
-  const sizes = params.map((s) => s.reduce((a, b) => a * b, 1));
-  const offsets = sizes.map((_, j) => perParam * sizes.slice(0, j).reduce((a, b) => a + b, 0));
-  const arena = Math.max(1, perParam * sizes.reduce((a, b) => a + b, 0));
-  return { inputs: [f32([arena], 'positive'), ...params.flatMap((s) => [f32(s), f32(s)])], attrs: { ...attrs, offsets }, scalars };
+  const { offsets, size } = arenaLayout(params.map(sizeOf));
+  return { inputs: [f32([Math.max(1, perParam * size)], 'positive'), ...params.flatMap((s) => [f32(s), f32(s)])], attrs: { ...attrs, offsets, arena: size }, scalars };
 }
 
 /** dst := src */
@@ -116,57 +114,117 @@ function adamCpu(p: Arr, g: Arr, m: Arr, v: Arr, lr: number, b1: number, b2: num
 }
 
 // ---- multi-tensor steps -------------------------------------------------------------------
-// One effect (one dispatch) updates up to MULTI_MAX parameters: inputs [state, p0, g0, p1,
-// g1, ...], the state an arena the optimizer owns (Adam: m then v of each parameter; SGD:
-// its momentum buffers) at the offsets in attrs.offsets; MULTI_MAX is the contract's.
+// One effect, one dispatch (update.wgsl step_multi), updates any number of parameters: inputs
+// [state, p0, g0, p1, g1, ...]. The optimizer lays its parameters out in an arena (each at a
+// multiple of GATHER_ALIGN elements, attrs.offsets) and its state in one of the same layout
+// (Adam: m at the offset, v at arena + offset; SGD: the momentum buffer at the offset). The
+// dispatch binds the parameters as one range and the gradients as another (GatherBinding):
+// the optimizer keeps its parameters as views of one buffer in exactly that layout, and a
+// plan that computes the gradients places them so too (`gathers`, src/graph/plan.ts packsOf),
+// so a training step copies nothing; gradients computed earlier (read before step()) are
+// gathered by copies. A table past the parameter block holds each parameter's place, size
+// and per-step words, so no entry point depends on the count (WGSL cannot bind a variable
+// number of buffers, and a stage may bind only eight), and the kernel loops over vec4s with
+// a bounded grid. Arenas rather than more bindings: the update's bytes are the tensors' own,
+// read and written once.
 
 export interface MultiAttrs {
-  /** Where each parameter's state starts in the arena (elements). */
+  /** Where each parameter starts in the arena (elements, multiples of GATHER_ALIGN, increasing). */
   offsets: number[];
+  /** The arena's size (a multiple of GATHER_ALIGN): Adam's second moments start there in the state. */
+  arena: number;
+}
+
+/** Each parameter of `sizes` at the next multiple of GATHER_ALIGN; the arena's size. */
+export function arenaLayout(sizes: readonly number[]): { offsets: number[]; size: number } {
+  const offsets: number[] = [];
+  let size = 0;
+  for (const n of sizes) {
+    offsets.push(size);
+    size += Math.ceil(n / GATHER_ALIGN) * GATHER_ALIGN;
+  }
+  return { offsets, size };
 }
 
 function multiShape(op: string, perParam: number) {
   return (ins: Meta[], attrs: MultiAttrs): Meta => {
     const [state, ...pairs] = ins;
     const count = pairs.length / 2;
-    if (!Number.isInteger(count) || count < 1 || count > MULTI_MAX) {
-      throw new Error(`${op}: expected a state arena then 1 to ${MULTI_MAX} (parameter, gradient) pairs, got ${ins.length} inputs`);
-    }
-    if (attrs.offsets.length !== count) throw new Error(`${op}: ${attrs.offsets.length} state offsets for ${count} parameters`);
+    if (!Number.isInteger(count) || count < 1) throw new Error(`${op}: expected a state arena then (parameter, gradient) pairs, got ${ins.length} inputs`);
+    if (attrs.offsets.length !== count) throw new Error(`${op}: ${attrs.offsets.length} arena offsets for ${count} parameters`);
+    if (attrs.arena % GATHER_ALIGN !== 0) throw new Error(`${op}: the arena's size ${attrs.arena} is not a multiple of ${GATHER_ALIGN}`);
+    let end = 0;
     for (let j = 0; j < count; j++) {
       sameShapes(op, [pairs[2 * j]!, pairs[2 * j + 1]!], [`parameter ${j}`, `gradient ${j}`]);
       if (pairs[2 * j]!.dtype !== 'float32') throw new Error(`${op}: parameter ${j} must be float32, got ${pairs[2 * j]!.dtype}`);
-      const end = attrs.offsets[j]! + perParam * sizeOf(pairs[2 * j]!.shape);
-      if (perParam > 0 && end > sizeOf(state!.shape)) {
-        throw new Error(`${op}: the state of parameter ${j} ${fmt(pairs[2 * j]!.shape)} ends at ${end}, past the arena's ${sizeOf(state!.shape)} elements`);
-      }
+      const at = attrs.offsets[j]!;
+      if (at % GATHER_ALIGN !== 0 || at < end) throw new Error(`${op}: parameter ${j} at arena offset ${at}: expected a multiple of ${GATHER_ALIGN} at or past ${end}`);
+      end = at + sizeOf(pairs[2 * j]!.shape);
+    }
+    if (end > attrs.arena) throw new Error(`${op}: the parameters end at ${end}, past the arena's ${attrs.arena} elements`);
+    if (perParam > 0 && perParam * attrs.arena > sizeOf(state!.shape)) {
+      throw new Error(`${op}: the state arena has ${sizeOf(state!.shape)} elements, expected ${perParam} x ${attrs.arena}`);
     }
     return state!;
   };
 }
 
-/** step_multi's STEP block: the optimizer's `hyper` words, then each parameter's STEP_PARAM with `own` (rate, extra). */
-function multiDispatch(opt: keyof typeof OP_CODES.OPT, inShapes: readonly (readonly number[])[], attrs: MultiAttrs, hyper: (s: readonly number[]) => Word[], own: (s: readonly number[], j: number) => [number, number]): GpuDispatch[] {
+/**
+ * How a step spreads its vec4s over threads: workgroups of `wg`, each thread at least
+ * `perThread` vec4s before another workgroup is added, at most `maxGroups` workgroups, past
+ * which every thread loops over more. A workgroup costs a fixed amount to start (a coroutine
+ * on SwiftShader, which does best with few of them), and a GPU needs only enough threads to
+ * fill its cores: so the grid follows the adapter (its tuning table's `step` entry), not the
+ * parameter count.
+ */
+/** The step's grid entry has the per-element entry's shape (src/ops/define.ts ElementwiseTuning), counting vec4s. */
+export type StepGrid = ElementwiseTuning;
+
+/** For an adapter whose table has no `step` entry: chosen by hand for GPUs (a vec4 a thread up to 256k threads, then loops), not measured. */
+export const DEFAULT_STEP_GRID: StepGrid = { wg: STEP_WG, perThread: 1, maxGroups: STEP_GROUPS, source: 'chosen by hand for GPUs, not measured' };
+
+/** The adapter's step grid (its table's entry, or the default), refused where it could not run. */
+export function stepGrid(tuning: Pick<Tuning, 'adapter' | 'step'>): StepGrid {
+  const g = tuning.step ?? DEFAULT_STEP_GRID;
+  checkElementwiseTuning(g, tuning.adapter, 'optimizer step grid');
+  return g;
+}
+
+/** Parameters (odd inputs) and the state arena (input 0): what a multi-tensor step writes. */
+const multiWrites = (inputs: number): number[] => [0, ...Array.from({ length: (inputs - 1) >> 1 }, (_, j) => 1 + 2 * j)];
+
+/** The gradients (even inputs from 2) as one range, in the parameters' layout: what the plan may place together. */
+function multiGradients(inputs: number, attrs: MultiAttrs): GatherBinding {
+  const count = (inputs - 1) >> 1;
+  return { inputs: Array.from({ length: count }, (_, j) => 2 + 2 * j), at: attrs.offsets.slice(0, count).map((o) => o - attrs.offsets[0]!) };
+}
+
+/** step_multi: the STEP block with the optimizer's `hyper` words; the table, each parameter's STEP_PARAM with `own` (rate, extra). */
+function multiDispatch(opt: keyof typeof OP_CODES.OPT, tuning: Tuning, inShapes: readonly (readonly number[])[], attrs: MultiAttrs, hyper: (s: readonly number[]) => Word[], own: (s: readonly number[], j: number) => [number, number]): GpuDispatch[] {
   const count = attrs.offsets.length;
-  const sizes = Array.from({ length: count }, (_, j) => sizeOf(inShapes[1 + 2 * j]!));
-  const starts = sizes.map((_, j) => sizes.slice(0, j).reduce((a, b) => a + b, 0));
-  const total = starts[count - 1]! + sizes[count - 1]!;
-  const bind: Binding[] = [{ input: 0 }];
-  for (let j = 0; j < count; j++) bind.push({ input: 1 + 2 * j }, { input: 2 + 2 * j });
+  const base = attrs.offsets[0]!;
+  const at = attrs.offsets.map((o) => o - base);
+  const sizes = at.map((_, j) => sizeOf(inShapes[1 + 2 * j]!));
+  const units = Math.ceil((at[count - 1]! + sizes[count - 1]!) / 4);
+  const params = at.map((_, j) => 1 + 2 * j);
+  const bind: Binding[] = [{ table: true }, { input: 0 }, { inputs: params, at }, multiGradients(inShapes.length, attrs)];
   const words = (s: readonly number[]): Packed => {
     // SGD has fewer hyperparameters than Adam: the rest of STEP's hyper words are padding.
     const h = hyper(s);
-    while (h.length < LAYOUTS.STEP.at.params - LAYOUTS.STEP.at.hyper) h.push(0);
-    const params = attrs.offsets.flatMap((state, j) => {
-      const [rate, extra] = own(s, j);
-      return LAYOUTS.STEP_PARAM.pack({ start: starts[j]!, size: sizes[j]!, state, rate: { f: rate }, extra: { f: extra } });
-    });
-    return LAYOUTS.STEP.pack({ count: total, hyper: h, params });
+    while (h.length < (LAYOUTS.STEP.width.hyper as number)) h.push(0);
+    return LAYOUTS.STEP.pack({ units, params: count, first: base / 4, second: (attrs.arena + base) / 4, hyper: h });
   };
-  return [{ family: 'update', kernel: countedEntry('step_multi', count), constants: overrides('update', { OPT: OP_CODES.OPT[opt] }), bind, words, workgroups: grid(total) }];
+  const table = {
+    words: count * LAYOUTS.STEP_PARAM.words!,
+    pack: (s: readonly number[]): Word[] =>
+      at.flatMap((a, j) => {
+        const [rate, extra] = own(s, j);
+        return LAYOUTS.STEP_PARAM.pack({ start: a / 4, size: sizes[j]!, rate: { f: rate }, extra: { f: extra } });
+      }),
+  };
+  const g = stepGrid(tuning);
+  return [{ family: 'update', kernel: 'step_multi', constants: overrides('update', { OPT: OP_CODES.OPT[opt], WG: g.wg }), bind, words, table, workgroups: strideGrid(units, g) }];
 }
-
-const MULTI_WRITES = [0, ...Array.from({ length: MULTI_MAX }, (_, j) => 1 + 2 * j)];
 
 /**
  * torch.optim.Adam (L2 weight decay added to the gradient, not AdamW) for several
@@ -185,19 +243,22 @@ export const adamMultiDef = defineOp<MultiAttrs>({
     ],
     leftOut: EFFECT,
   },
-  effect: { writes: MULTI_WRITES },
+  effect: { writes: multiWrites },
+  gathers: (n, attrs) => [multiGradients(n, attrs)],
   shape: multiShape('adamMulti', 2),
   cpu: ({ ins: [state, ...pairs], attrs, scalars: [lr, b1, b2, eps, wd, ...bc] }) => {
     attrs.offsets.forEach((o, j) => {
       const p = pairs[2 * j]!;
       const n = p.length;
-      adamCpu(p, pairs[2 * j + 1]!, state!.subarray(o, o + n), state!.subarray(o + n, o + 2 * n), lr!, b1!, b2!, eps!, wd!, bc[2 * j]!, bc[2 * j + 1]!);
+      const v = attrs.arena + o;
+      adamCpu(p, pairs[2 * j + 1]!, state!.subarray(o, o + n), state!.subarray(v, v + n), lr!, b1!, b2!, eps!, wd!, bc[2 * j]!, bc[2 * j + 1]!);
     });
   },
   // The step size and sqrt(bc2) computed here as the CPU kernel computes them, rounded once to f32.
-  gpu: ({ inShapes, attrs }) =>
+  gpu: ({ inShapes, attrs, tuning }) =>
     multiDispatch(
       'adam',
+      tuning,
       inShapes,
       attrs,
       ([, b1, b2, eps, wd]) =>
@@ -227,7 +288,8 @@ export const sgdMultiDef = defineOp<MultiAttrs & { momentum: boolean; nesterov: 
     ],
     leftOut: EFFECT,
   },
-  effect: { writes: MULTI_WRITES },
+  effect: { writes: multiWrites },
+  gathers: (n, attrs) => [multiGradients(n, attrs)],
   shape: (ins, attrs) => multiShape('sgdMulti', attrs.momentum ? 1 : 0)(ins, attrs),
   cpu: ({ ins: [state, ...pairs], attrs, scalars: [lr, momentum, dampening, wd, ...first] }) => {
     attrs.offsets.forEach((o, j) => {
@@ -237,9 +299,10 @@ export const sgdMultiDef = defineOp<MultiAttrs & { momentum: boolean; nesterov: 
       else sgdMomentumCpu(p, g, state!.subarray(o, o + p.length), lr!, momentum!, dampening!, wd!, first[j]!, attrs.nesterov);
     });
   },
-  gpu: ({ inShapes, attrs }) =>
+  gpu: ({ inShapes, attrs, tuning }) =>
     multiDispatch(
       'sgd',
+      tuning,
       inShapes,
       attrs,
       ([, momentum, dampening, wd]) =>

@@ -17,7 +17,7 @@ export interface AdamOptions {
 export class Adam extends Optimizer<AdamOptions> {
   private readonly arena = new StateArena('optim.Adam', 2);
 
-  constructor(params: Iterable<Tensor>, opts: Partial<AdamOptions> = {}) {
+  constructor(params: Iterable<Tensor> | ({ params: Iterable<Tensor> } & Partial<AdamOptions>)[], opts: Partial<AdamOptions> = {}) {
     super('optim.Adam', params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, ...opts });
   }
 
@@ -34,6 +34,6 @@ export class Adam extends Optimizer<AdamOptions> {
     const [b1, b2] = g.betas;
     // Each parameter's step count is the number of its updates that landed (a step whose
     // flush failed is not counted, as in PyTorch, where a failing loss raises before step()).
-    this.arena.record(this.paramGroups, params, adamMultiDef, {}, [g.lr, b1, b2, g.eps, g.weightDecay], (t) => [1 - b1 ** t, 1 - b2 ** t]);
+    this.arena.record(this.steps, this.paramGroups, params, adamMultiDef, {}, [g.lr, b1, b2, g.eps, g.weightDecay], (t) => [1 - b1 ** t, 1 - b2 ** t]);
   }
 }

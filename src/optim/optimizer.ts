@@ -1,14 +1,17 @@
 // Optimizers as torch.optim: parameter groups with their own hyperparameters, zeroGrad
-// and step. step() records one multi-tensor update effect per group and per MULTI_MAX
-// parameters (one dispatch each), their state in one arena; hyperparameters travel as
-// dynamic scalars, so changing lr between steps never builds a new plan.
+// and step. step() records one multi-tensor update effect per group (one dispatch for all
+// of its parameters), with the parameters and the optimizer's state in arenas of one
+// layout; hyperparameters travel as dynamic scalars, so changing lr between steps never
+// builds a new plan.
 import type { Tensor } from '../tensor.ts';
 import { tensorFromHost } from '../tensor.ts';
 import { fmt } from '../shape.ts';
 import { currentBackend, isOnCurrentBackend } from '../engine/backend.ts';
 import { flush } from '../engine/executor.ts';
 import { applyEffect, noGrad } from '../engine/recorder.ts';
-import { MULTI_MAX } from '../ops/contract.ts';
+import { moveVariable } from '../engine/lifetimes.ts';
+import type { Storage } from '../graph/ir.ts';
+import { arenaLayout } from '../ops/update.ts';
 import type { MultiAttrs } from '../ops/update.ts';
 import type { OpDef } from '../ops/define.ts';
 
@@ -19,7 +22,7 @@ export abstract class Optimizer<O extends object> {
 
   constructor(
     readonly name: string,
-    params: Iterable<Tensor> | { params: Iterable<Tensor> } & Partial<O>[],
+    params: Iterable<Tensor> | ({ params: Iterable<Tensor> } & Partial<O>)[],
     defaults: O,
   ) {
     const list = [...(params as Iterable<unknown>)];
@@ -59,6 +62,9 @@ export abstract class Optimizer<O extends object> {
     for (const g of this.paramGroups) for (const p of g.params) p.grad = null;
   }
 
+  /** How many times step() was called: the groups of one step share one flush (StateArena.record). */
+  protected steps = 0;
+
   /** Record the update of every parameter that has a gradient. */
   step(): void {
     // Check everything first: a bad hyperparameter must leave every parameter untouched.
@@ -69,6 +75,7 @@ export abstract class Optimizer<O extends object> {
         if (p.grad.dtype !== 'float32') throw new Error(`${this.name}: gradient of parameter ${fmt(p.shape)} is ${p.grad.dtype}`);
       }
     }
+    this.steps++;
     for (const g of this.paramGroups) {
       const params = g.params.filter((p) => p.grad !== null);
       if (params.length > 0) this.updateGroup(params, g);
@@ -80,15 +87,25 @@ export abstract class Optimizer<O extends object> {
 }
 
 /**
- * An optimizer's per-parameter state (`perParam` values per element: Adam's m and v, SGD's
- * momentum buffer) in one variable, made at the first step, so that one dispatch can update
- * several parameters; and each parameter's count of updates that landed.
+ * An optimizer's arenas, made at its first step: its per-parameter state (`perParam` values
+ * per arena element: Adam's m and v, SGD's momentum buffer) in one variable, and, where the
+ * backend offers it (WebGPU), its parameters moved into one buffer in the same layout, each
+ * a view at a multiple of 64 elements (WebGPU binds from 256-byte offsets). A step's
+ * dispatch then binds every parameter as one range and every state as another, with no copy
+ * and no entry point per parameter count; a user's Tensor still reads and writes its
+ * parameter, which is now a run of the arena. Also each parameter's count of updates that
+ * landed.
  */
 export class StateArena {
   private state: Tensor | null = null;
   private readonly offsets = new Map<Tensor, number>();
+  private size = 0;
+  /** Each parameter's storage in the parameter arena (a view), to notice one that moved out. */
+  private readonly homes = new Map<Tensor, Storage>();
   /** Per parameter: updates that landed, and the arena version its pending update was recorded at. */
   private readonly counts = new Map<Tensor, { landed: number; recordedAt: number }>();
+  /** The optimizer step whose groups are being recorded. */
+  private recording = -1;
 
   constructor(
     readonly name: string,
@@ -96,21 +113,21 @@ export class StateArena {
   ) {}
 
   /**
-   * Record `def` over `params` in chunks of as many as one dispatch binds. `scalars` are
-   * shared; `own(t)` gives a parameter's own scalars from its step count t (1 at its first).
+   * Record `def` over `params` (one group's, those with a gradient) as one effect, for
+   * optimizer step `step`. `scalars` are shared; `own(t)` gives a parameter's own scalars
+   * from its step count t (1 at its first).
    */
-  record<A>(groups: { params: Tensor[] }[], params: Tensor[], def: OpDef<MultiAttrs & A>, attrs: A, scalars: number[], own: (t: number) => number[]): void {
+  record<A>(step: number, groups: { params: Tensor[] }[], params: Tensor[], def: OpDef<MultiAttrs & A>, attrs: A, scalars: number[], own: (t: number) => number[]): void {
     const state = this.arenaFor(groups);
     const v = state.variable!;
-    // The counts below read which updates landed: run a pending one first.
-    if (v.pendingWrite) flush();
-    const chunk = multiChunk();
-    for (let i = 0; i < params.length; i += chunk) {
-      const part = params.slice(i, i + chunk);
-      const perParam = part.flatMap((p) => own(this.stepOf(p, v.version)));
-      const inputs = [state, ...part.flatMap((p) => [p, p.grad!])];
-      noGrad(() => applyEffect(def, inputs, { ...attrs, offsets: part.map((p) => this.offsets.get(p)!) }, [...scalars, ...perParam]));
-    }
+    // The counts below read which updates landed: run a pending one of an earlier step first
+    // (the groups of one step are recorded together, so the step stays one submit).
+    if (v.pendingWrite && step !== this.recording) flush();
+    this.recording = step;
+    this.homeParams(groups);
+    const perParam = params.flatMap((p) => own(this.stepOf(p, v.version)));
+    const inputs = [state, ...params.flatMap((p) => [p, p.grad!])];
+    noGrad(() => applyEffect(def, inputs, { ...attrs, offsets: params.map((p) => this.offsets.get(p)!), arena: this.size }, [...scalars, ...perParam]));
   }
 
   private stepOf(p: Tensor, version: number): number {
@@ -127,25 +144,38 @@ export class StateArena {
 
   private arenaFor(groups: { params: Tensor[] }[]): Tensor {
     if (this.state && isOnCurrentBackend(this.state)) return this.state;
-    let size = 0;
+    const params = groups.flatMap((g) => g.params);
+    const { offsets, size } = arenaLayout(params.map((p) => p.size));
     this.offsets.clear();
+    this.homes.clear();
     this.counts.clear();
-    for (const g of groups) {
-      for (const p of g.params) {
-        this.offsets.set(p, size);
-        size += this.perParam * p.size;
-      }
-    }
+    params.forEach((p, j) => this.offsets.set(p, offsets[j]!));
+    this.size = size;
     // Host zeros: no submit, no pending write to wait for. Plain SGD keeps one unused word.
-    this.state = tensorFromHost(new Float32Array(Math.max(1, size)), [Math.max(1, size)], 'float32');
+    const n = Math.max(1, this.perParam * size);
+    this.state = tensorFromHost(new Float32Array(n), [n], 'float32');
     return this.state;
   }
-}
 
-/** Parameters per dispatch: binding 0, the arena, then a parameter and its gradient each. */
-function multiChunk(): number {
-  const bindings = currentBackend().storageBuffersPerStage;
-  return Math.max(1, Math.min(MULTI_MAX, Math.floor((bindings - 2) / 2)));
+  /**
+   * Move the parameters into one arena, in the state's layout (again if one has moved out
+   * since): what lets a step bind them as one range. One submit of copies, at the first step.
+   */
+  private homeParams(groups: { params: Tensor[] }[]): void {
+    const backend = currentBackend();
+    if (!backend.arena) return;
+    const params = groups.flatMap((g) => g.params);
+    if (params.every((p) => this.homes.get(p) === p.variable!.storage)) return;
+    if (params.some((p) => p.variable!.disposed)) return;
+    // Pending updates of the parameters (an assign, a load) land in their old memory first.
+    if (params.some((p) => p.variable!.pendingWrite)) flush();
+    const arena = backend.arena(params.map((p) => ({ storage: p.variable!.storage, offset: this.offsets.get(p)!, size: p.size })), this.size);
+    for (const p of params) {
+      const view = backend.view(arena, this.offsets.get(p)!, p.size, 'float32');
+      moveVariable(p.variable!, view);
+      this.homes.set(p, view);
+    }
+  }
 }
 
 function isTensorLike(x: unknown): x is Tensor {

@@ -18,7 +18,7 @@ export interface SGDOptions {
 export class SGD extends Optimizer<SGDOptions> {
   private readonly arena = new StateArena('optim.SGD', 1);
 
-  constructor(params: Iterable<Tensor>, opts: Partial<SGDOptions> = {}) {
+  constructor(params: Iterable<Tensor> | ({ params: Iterable<Tensor> } & Partial<SGDOptions>)[], opts: Partial<SGDOptions> = {}) {
     super('optim.SGD', params, { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, ...opts });
   }
 
@@ -33,6 +33,6 @@ export class SGD extends Optimizer<SGDOptions> {
   protected updateGroup(params: Tensor[], g: ParamGroup<SGDOptions>): void {
     // A momentum buffer starts (as the gradient) at a parameter's first update that lands.
     const attrs = { momentum: g.momentum !== 0, nesterov: g.nesterov };
-    this.arena.record(this.paramGroups, params, sgdMultiDef, attrs, [g.lr, g.momentum, g.dampening, g.weightDecay], (t) => [t === 1 ? 1 : 0]);
+    this.arena.record(this.steps, this.paramGroups, params, sgdMultiDef, attrs, [g.lr, g.momentum, g.dampening, g.weightDecay], (t) => [t === 1 ? 1 : 0]);
   }
 }

@@ -59,6 +59,9 @@ const REDUCE_SHAPES = [
 const TILED = [[130, 70], [70, 129]];
 
 /** Extra shape sets for an op's roles, made into calls by its own samples. */
+/** Eleven parameters of awkward sizes, for the multi-tensor steps. */
+const ELEVEN_PARAMETERS: number[][] = [[1], [3, 5], [65], [1, 1], [17, 4], [2], [64], [129, 3], [7], [5, 13], [1]];
+
 const EXTRA_SHAPES: Partial<Record<OpName, number[][][]>> = {
   matmul: [
     TILED,
@@ -86,10 +89,11 @@ const EXTRA_SHAPES: Partial<Record<OpName, number[][][]>> = {
   // above, across blocks of 64 positions, one long list, mostly empty lists, 3-D rows.
   indexSelectBackward: ([[128, [9], 7], [129, [8], 8], [65, [64], 3], [1000, [9], 1], [130, [1], 1000], [257, [3, 7], 13]] as [number, number[], number][]).map(([n, w, rows]) => [[n, ...w], [rows]]),
   full: [[[]]],
-  // Every step_multi_<count>: one parameter, three, and MULTI_MAX (4) in one dispatch (two
-  // come from the samples).
-  sgdMulti: [[[1, 1]], [[64, 64], [3], [5, 1]], [[1, 1000], [65, 33], [2], [7, 13]]],
-  adamMulti: [[[1, 1]], [[65, 33], [1, 1000], [3]], [[7, 13], [64, 64], [2], [1, 1]]],
+  // step_multi over one parameter, several, and eleven in one dispatch: one-element
+  // parameters, primes, sizes just past a multiple of 4 and of 64 (two more come from the
+  // samples, with mixed step counts).
+  sgdMulti: [[[1, 1]], [[64, 64], [3], [5, 1]], [[1, 1000], [65, 33], [2], [7, 13]], ELEVEN_PARAMETERS, [[0]]],
+  adamMulti: [[[1, 1]], [[65, 33], [1, 1000], [3]], [[7, 13], [64, 64], [2], [1, 1]], ELEVEN_PARAMETERS, [[0], [3]]],
   // Every history_write_<count>: 3, 4 and 5 values, then 8 (a dispatch of 6 and one of 2).
   historyWrite: [[[4, 3]], [[4, 4]], [[4, 5]], [[4, 8]]],
 };

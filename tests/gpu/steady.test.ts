@@ -1,7 +1,7 @@
 // Steady state on WebGPU: one submit per step, and after the first steps no new plans,
 // pipelines, bind groups or bytes; the loop helper reads back only at its read points.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { F, backendStats, manualSeed, nn, optim, randint, randn, runSteps, setBackend } from '../../src/index.ts';
+import { F, backendStats, describeLastRun, manualSeed, nn, optim, randint, randn, runSteps, setBackend } from '../../src/index.ts';
 import type { BackendStats, Tensor } from '../../src/index.ts';
 import { startWebGpu } from './setup.ts';
 
@@ -110,11 +110,13 @@ it('a forward written by hand (the README TinyNet) takes as few dispatches as nn
   expect(d.bytesAllocated).toBe(0);
 });
 
-it('a model with more parameters than one optimizer dispatch binds: still one submit per step', async () => {
+it('a model with eight parameter tensors: one submit per step, one optimizer dispatch', async () => {
   const d = await fiveSteps(lessonStep([6, 16, 16, 16, 3], 32, 3));
   expect(d.submits).toBe(5);
   expect(d.bytesAllocated).toBe(0);
-  // Eight parameter tensors: two Adam dispatches of four (ten storage buffers a stage).
+  // Eight parameter tensors, one step_multi dispatch (was two of four, one binding each).
+  const run = (await describeLastRun())!;
+  expect(run.dispatches.filter((x) => x.op === 'adamMulti').map((x) => x.kernel)).toEqual(['step_multi']);
   console.log(`6-16-16-16-3 Adam step on WebGPU: ${d.dispatches / 5} dispatches`);
 });
 

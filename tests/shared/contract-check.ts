@@ -7,7 +7,7 @@ import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import type { Contract, OverrideDecl, ParamLayout } from '../../src/ops/contract.ts';
 import { NO_OP, contractConsts, offsetName, opCodeName, overrideInit, packedLayout, wgslContract } from '../../src/ops/contract.ts';
 import type { Binding, GpuDispatch, OpDef, Word } from '../../src/ops/define.ts';
-import { isScratch } from '../../src/ops/define.ts';
+import { isGather, isScratch, isTable } from '../../src/ops/define.ts';
 import type { DType, Meta } from '../../src/graph/ir.ts';
 
 /** The .wgsl texts by family ('common' included), as shaders/ has them. */
@@ -24,7 +24,6 @@ export function wgslFilesOnDisk(): Map<string, string> {
  */
 const INDEX_SWITCHES: Record<string, string> = {
   'i * 2u + j / 4u': 'matmul.wgsl block_out: which accumulator holds a block element',
-  j: 'update.wgsl step_multi_<n>: which parameter binding an element belongs to',
 };
 
 /** The text without comments, so a name in prose neither counts as a use nor as a violation. */
@@ -318,11 +317,14 @@ export interface DispatchFacts {
   binds: DType[];
 }
 
-/** The dtypes behind a dispatch's bindings: inputs, the output, extra outputs; scratch is float32 words. */
+/** The dtypes behind a dispatch's bindings: inputs, the output, extra outputs; scratch is float32 words, a table u32. */
 export function boundDtypes(def: OpDef<any>, metas: Meta[], attrs: unknown, out: Meta, bind: Binding[]): DType[] {
   return bind.map((b) => {
     if (b === 'out') return out.dtype;
     if (isScratch(b)) return 'float32';
+    // A table is u32 words; a gathered range holds inputs of one dtype (the first's).
+    if (isTable(b)) return 'int32';
+    if (isGather(b)) return metas[b.inputs[0]!]!.dtype;
     if ('out' in b) return def.extraOutputs!(metas, attrs as never)[b.out - 1]!.dtype;
     return metas[b.input]!.dtype;
   });

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { registry } from '../../src/ops/registry.ts';
 import type { OpDef } from '../../src/ops/define.ts';
-import { effectWrites, isScratch } from '../../src/ops/define.ts';
+import { GATHER_ALIGN, effectWrites, isGather, isScratch, isTable } from '../../src/ops/define.ts';
 import { reflectFamily } from '../../src/backend/webgpu/reflect.ts';
 import { entryBindings } from '../../src/backend/webgpu/bindings.ts';
 import { shaderFamilies } from '../../src/backend/webgpu/shaders.ts';
@@ -41,7 +41,16 @@ describe('shader bindings', () => {
             if (b === 'out') expect(def.effect, `${kernel}: an effect has no output`).toBeUndefined();
             else if ('out' in b) expect(b.out, `${kernel}: extra output`).toBeLessThanOrEqual(def.extraOutputs?.(metas, c.attrs).length ?? 0);
             else if (isScratch(b)) expect(b.size, `${kernel}: scratch ${b.scratch}`).toBeGreaterThan(0);
-            else expect(b.input, kernel).toBeLessThan(c.inputs.length);
+            else if (isTable(b)) expect(d.table?.words, `${kernel}: a table binding needs the rule's table`).toBeGreaterThan(0);
+            else if (isGather(b)) {
+              expect(b.at.length, `${kernel}: gather offsets`).toBe(b.inputs.length);
+              expect(b.at[0], `${kernel}: a gathered range starts with its first input`).toBe(0);
+              b.inputs.forEach((i, j) => {
+                expect(i, kernel).toBeLessThan(c.inputs.length);
+                expect(b.at[j]! % GATHER_ALIGN, `${kernel}: gathered input ${i} at ${b.at[j]}`).toBe(0);
+                if (j > 0) expect(b.at[j], `${kernel}: gathered inputs overlap`).toBeGreaterThanOrEqual(b.at[j - 1]! + metas[b.inputs[j - 1]!]!.shape.reduce((x, y) => x * y, 1));
+              });
+            } else expect(b.input, kernel).toBeLessThan(c.inputs.length);
           }
           const words = d.words(c.scalars ?? []);
           expect(words.length, `${kernel}: parameter words`).toBeLessThanOrEqual(MAX_WORDS);

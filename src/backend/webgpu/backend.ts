@@ -75,6 +75,10 @@ export class WebGpuBackend implements Backend, KernelTools {
     this.storage.release(storage);
   }
 
+  arena(parts: { storage: Storage; offset: number; size: number }[], size: number): Storage {
+    return this.storage.arena(parts, size);
+  }
+
   clone(storage: Storage, _dtype: DType, size: number): Storage {
     return this.storage.clone(storage, size);
   }

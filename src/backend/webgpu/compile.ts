@@ -2,9 +2,12 @@
 // (under this adapter's kernel-choice table), their pipelines, the plan's own memory (slots,
 // scratch) and its parameter buffer. A plan compiles again when the table or a family's text
 // changes.
+import type { Storage } from '../../graph/ir.ts';
 import type { Plan, PlanStep, Ref } from '../../graph/plan.ts';
 import type { GpuDispatch } from '../../ops/define.ts';
-import { effectWrites, elementwiseTuning, isScratch } from '../../ops/define.ts';
+import { checkElementwiseTuning, effectWrites, elementwiseTuning, isGather, isScratch, isTable } from '../../ops/define.ts';
+import type { Tuning } from '../../ops/define.ts';
+import { sizeOf } from '../../shape.ts';
 import type { MatmulTuning } from '../../ops/matmul-choice.ts';
 import { checkTuning } from '../../ops/matmul-choice.ts';
 import { tagStep } from '../backend.ts';
@@ -19,13 +22,26 @@ export interface CompiledDispatch {
   layout: GPUBindGroupLayout;
   dispatch: GpuDispatch;
   step: number;
-  /** What is bound at bindings 1..k: plan refs, or the plan's scratch buffer i. */
-  refs: (Ref | { kind: 'scratch'; index: number })[];
+  /**
+   * What is bound at bindings 1..k: plan refs, the plan's scratch buffer i, the dispatch's
+   * table (in the parameter buffer), or several refs bound as one range (GatherBinding).
+   */
+  refs: (Ref | { kind: 'scratch'; index: number } | { kind: 'table' } | GatherRef)[];
   paramOffset: number;
+  /** Where its table (GpuDispatch.table) starts in the parameter buffer, in bytes. */
+  tableOffset: number;
   /** Bind groups by the identity of the buffers bound (externals may change between runs). */
   bindGroups: Map<string, GPUBindGroup>;
   /** The op's inputs that this dispatch may write (effects). */
   writes: readonly number[];
+}
+
+/** A GatherBinding's inputs: ref j (of `sizes[j]` elements) at element `at[j]` of one range. */
+export interface GatherRef {
+  kind: 'gather';
+  refs: Ref[];
+  at: readonly number[];
+  sizes: number[];
 }
 
 export interface Compiled {
@@ -35,7 +51,8 @@ export interface Compiled {
   slots: GPUBuffer[];
   /** Scratch k of the steps' multi-pass kernels (ScratchBinding), shared by all steps. */
   scratch: GPUBuffer[];
-  outputSets: GPUBuffer[][];
+  /** Each output set's storage: buffers, or runs of a pack's buffer. */
+  outputSets: Storage[][];
   /** The tuning table's and the family texts' generations it was compiled under. */
   generation: string;
   /** null for a plan of views only: nothing to dispatch. */
@@ -69,8 +86,10 @@ export class PlanCompiler {
   /** Install a table (refused, naming the class, if it could not run); every plan compiles again. */
   setTuning(t: MatmulTuning): void {
     checkTuning(t);
-    // The per-element entry too (ops/define.ts), where the table has one.
+    // The per-element and optimizer-step grid entries too (ops/define.ts), where the table has them.
     elementwiseTuning(t);
+    const step = (t as Tuning).step;
+    if (step) checkElementwiseTuning(step, t.adapter, 'optimizer step grid');
     this.table = t;
     this.tables++;
   }
@@ -90,16 +109,17 @@ export class PlanCompiler {
     if (c) for (const b of [...c.slots, ...c.scratch, ...c.unaligned.values(), ...(c.params ? [c.params] : [])]) b.destroy();
     const dispatches: CompiledDispatch[] = [];
     const scratch: number[] = [];
+    const bytes = { params: 0 };
     plan.steps.forEach((step, index) => {
       // A view is no kernel: its readers bind a run of its root's memory.
       if (step.out?.kind === 'view') return;
       try {
-        this.compileStep(step, index, dispatches, scratch);
+        this.compileStep(step, index, dispatches, scratch, bytes);
       } catch (err) {
         throw tagStep(err, index);
       }
     });
-    const params = dispatches.length === 0 ? null : this.storage.createBuffer(dispatches.length * this.paramAlign, USAGE.STORAGE | USAGE.COPY_DST, `params of plan ${plan.id}`);
+    const params = dispatches.length === 0 ? null : this.storage.createBuffer(bytes.params, USAGE.STORAGE | USAGE.COPY_DST, `params of plan ${plan.id}`);
     c = {
       dispatches,
       unaligned: new Map(),
@@ -108,7 +128,7 @@ export class PlanCompiler {
       outputSets,
       generation: this.generation(),
       params,
-      paramWords: new ArrayBuffer(Math.max(1, dispatches.length) * this.paramAlign),
+      paramWords: new ArrayBuffer(Math.max(this.paramAlign, bytes.params)),
       kernels: [...new Set(dispatches.map((d) => d.label))],
     };
     this.compiled.set(plan, c);
@@ -116,7 +136,7 @@ export class PlanCompiler {
   }
 
   /** The dispatches of one plan step, with their pipelines. */
-  private compileStep(step: PlanStep, index: number, dispatches: CompiledDispatch[], scratch: number[]): void {
+  private compileStep(step: PlanStep, index: number, dispatches: CompiledDispatch[], scratch: number[], bytes: { params: number }): void {
     for (const dispatch of this.gpuDispatches(step)) {
       const label = `${step.def.name} (${dispatch.family}.${dispatch.kernel})`;
       const writes = effectWrites(step.def, step.inputs.length);
@@ -126,6 +146,18 @@ export class PlanCompiler {
         if (isScratch(b)) {
           scratch[b.scratch] = Math.max(scratch[b.scratch] ?? 1, b.size);
           return { kind: 'scratch', index: b.scratch };
+        }
+        if (isTable(b)) {
+          if (!dispatch.table) throw new Error(`webgpu: ${label} binds a table but its rule gives none`);
+          return { kind: 'table' };
+        }
+        if (isGather(b)) {
+          const refs = b.inputs.map((i) => {
+            const r = step.inputs[i];
+            if (!r) throw new Error(`webgpu: ${label} gathers input ${i}, but ${step.def.name} has ${step.inputs.length}`);
+            return r;
+          });
+          return { kind: 'gather', refs, at: b.at, sizes: b.inputs.map((i) => sizeOf(step.inShapes[i]!)) };
         }
         if (b === 'out') {
           if (!step.out) throw new Error(`webgpu: ${label} binds 'out' but ${step.def.name} has no output`);
@@ -141,6 +173,10 @@ export class PlanCompiler {
         return r;
       });
       const { pipeline, layout } = this.pipelines.get(dispatch, label, writes);
+      // Its parameter block, then its table (if any), each from a multiple of the binding alignment.
+      const paramOffset = bytes.params;
+      const tableBytes = dispatch.table ? Math.ceil((dispatch.table.words * 4) / this.paramAlign) * this.paramAlign : 0;
+      bytes.params += this.paramAlign + tableBytes;
       dispatches.push({
         label,
         pipeline,
@@ -148,7 +184,8 @@ export class PlanCompiler {
         dispatch,
         step: index,
         refs,
-        paramOffset: dispatches.length * this.paramAlign,
+        paramOffset,
+        tableOffset: paramOffset + this.paramAlign,
         bindGroups: new Map(),
         writes,
       });

@@ -11,17 +11,17 @@ import { MAX_WORDS } from '../../ops/contract.ts';
 import { sizeOf } from '../../shape.ts';
 import type { BackendStats, ExecuteResult, StageRef } from '../backend.ts';
 import { tagStep } from '../backend.ts';
-import type { Compiled, CompiledDispatch, PlanCompiler } from './compile.ts';
+import type { Compiled, CompiledDispatch, GatherRef, PlanCompiler } from './compile.ts';
 import type { DeviceHealth } from './health.ts';
 import type { GpuStorage, Span } from './storage.ts';
-import { spanOf } from './storage.ts';
+import { GpuSlice, spanOf } from './storage.ts';
 import type { Timestamps } from './timing.ts';
 
 
-/** A view copied to an aligned place before the dispatch that binds it. */
+/** A copy around a dispatch: a view to an aligned place, a gathered input to its range, or back. */
 interface Copy {
   from: Span;
-  to: GPUBuffer;
+  to: Span;
   bytes: number;
 }
 
@@ -31,7 +31,11 @@ export interface LastRun {
   c: Compiled;
   groups: GPUBindGroup[];
   spans: Span[][];
-  /** Whether it copied unaligned views first (such a run cannot be replayed in one pass). */
+  /**
+   * Whether it copied unaligned views first (such a run cannot be replayed in one pass).
+   * Gathers (GatherBinding) do not count: a replay runs the kernels on what the last run
+   * gathered, and a step's own bytes are what a kernel benchmark times.
+   */
   copied: boolean;
   /** Each dispatch's GPU time in ms, when the run was inspected. */
   times: Promise<number[]> | null;
@@ -64,11 +68,11 @@ export class PlanRunner {
   execute(plan: Plan, externals: Storage[], scalars: (readonly number[])[], set: number, stage: StageRef[]): ExecuteResult {
     this.health.check(`running ${planName(plan)}`);
     const c = this.compiler.compile(plan);
-    const outputs = (c.outputSets[set] ??= plan.outputs.map((m, i) => this.storage.storageBuffer(sizeOf(m.shape), `output ${i} of plan ${plan.id}`)));
+    const outputs = (c.outputSets[set] ??= this.outputStorage(plan));
     const views = plan.viewSteps.length > 0 ? viewsOf(plan, scalars) : null;
     const whole = (r: ViewAt['root']): Span =>
-      r.kind === 'ext' ? spanOf(externals[r.index]) : { buffer: r.kind === 'slot' ? c.slots[r.index]! : outputs[r.index]!, offset: 0 };
-    const resolve = (r: CompiledDispatch['refs'][number]): Span => {
+      r.kind === 'ext' ? spanOf(externals[r.index]) : r.kind === 'slot' ? { buffer: c.slots[r.index]!, offset: 0 } : spanOf(outputs[r.index]);
+    const resolve = (r: Exclude<CompiledDispatch['refs'][number], GatherRef | { kind: 'table' }>): Span => {
       if (r.kind === 'scratch') return { buffer: c.scratch[r.index]!, offset: 0 };
       if (r.kind !== 'view') return whole(r);
       const at = views!.get(r.step)!;
@@ -79,22 +83,45 @@ export class PlanRunner {
     // One write of every dispatch's parameter block.
     const u32 = new Uint32Array(c.paramWords);
     const f32 = new Float32Array(c.paramWords);
-    for (const d of c.dispatches) writeWords(u32, f32, d.paramOffset / 4, d.dispatch.words(scalars[d.step]!), d.label);
+    for (const d of c.dispatches) {
+      writeWords(u32, f32, d.paramOffset / 4, d.dispatch.words(scalars[d.step]!), d.label);
+      const t = d.dispatch.table;
+      if (t) {
+        const words = t.pack(scalars[d.step]!);
+        if (words.length !== t.words) throw new Error(`webgpu: ${d.label}: a table of ${words.length} words, expected ${t.words}`);
+        writeWords(u32, f32, d.tableOffset / 4, words, d.label, Infinity);
+      }
+    }
     if (c.params) this.device.queue.writeBuffer(c.params, 0, u32);
 
     // Bind groups first: a binding error names its op's step, before any error scope opens.
     const copies: Copy[][] = c.dispatches.map(() => []);
+    const gathers: Copy[][] = c.dispatches.map(() => []);
+    const back: Copy[][] = c.dispatches.map(() => []);
     const spans: Span[][] = [];
     const groups = c.dispatches.map((d, k) => {
       try {
-        spans[k] = d.refs.map(resolve);
-        return this.bindGroup(c, d, spans[k]!.map((span, i) => this.bindable(c, span, k, i, copies[k]!)), set);
+        spans[k] = d.refs.map((r, i) => {
+          if (r.kind === 'table') return { buffer: c.params!, offset: d.tableOffset, size: d.dispatch.table!.words * 4 };
+          if (r.kind === 'gather') return this.gathered(c, r.refs.map(resolve), r, `${k}:${i}`, gathers[k]!, isWritten(d, i) ? back[k]! : null);
+          return resolve(r);
+        });
+        // Buffers the dispatch writes: a read of another run of one of them (a parameter
+        // read by an update of another parameter in the optimizer's arena) reads a copy.
+        const written = new Set(spans[k]!.filter((_, i) => isWritten(d, i)).map((s) => s.buffer));
+        return this.bindGroup(
+          c,
+          d,
+          spans[k]!.map((span, i) => (d.refs[i]!.kind === 'gather' ? span : this.bindable(c, span, k, i, copies[k]!, !isWritten(d, i) && written.has(span.buffer)))),
+          set,
+        );
       } catch (err) {
         throw tagStep(err, d.step);
       }
     });
 
     const run: LastRun = { plan, c, groups, spans, copied: copies.some((x) => x.length > 0), times: null };
+    copies.forEach((x, k) => x.push(...gathers[k]!));
     this.lastRun = run;
     this.device.pushErrorScope('validation');
     this.device.pushErrorScope('out-of-memory');
@@ -111,7 +138,10 @@ export class PlanRunner {
           pass.end();
           pass = null;
         }
-        for (const cp of copies[k]!) enc.copyBufferToBuffer(cp.from.buffer, cp.from.offset, cp.to, 0, cp.bytes);
+        for (const cp of copies[k]!) {
+          enc.copyBufferToBuffer(cp.from.buffer, cp.from.offset, cp.to.buffer, cp.to.offset, cp.bytes);
+          this.stats.bytesCopied += cp.bytes;
+        }
         if (clock?.each) {
           // One pass per dispatch, each between its own pair of timestamps.
           pass = enc.beginComputePass({ timestampWrites: clock.writes(k, false, false)! });
@@ -121,11 +151,20 @@ export class PlanRunner {
           return;
         }
         if (!pass) {
-          const writes = clock?.writes(k, k === 0, !copies.slice(k + 1).some((x) => x.length > 0));
+          const ends = !copies.slice(k + 1).some((x) => x.length > 0) && !back.slice(k).some((x) => x.length > 0);
+          const writes = clock?.writes(k, k === 0, ends);
           pass = enc.beginComputePass(writes ? { timestampWrites: writes } : {});
         }
         record(pass, d, groups[k]!);
-        if (k === last) pass.end();
+        if (k === last || back[k]!.length > 0) {
+          pass.end();
+          pass = null;
+        }
+        // Gathered inputs the dispatch wrote go back where they live.
+        for (const cp of back[k]!) {
+          enc.copyBufferToBuffer(cp.from.buffer, cp.from.offset, cp.to.buffer, cp.to.offset, cp.bytes);
+          this.stats.bytesCopied += cp.bytes;
+        }
       });
     }
     clock?.resolve(enc);
@@ -157,17 +196,26 @@ export class PlanRunner {
     return { outputs, staged };
   }
 
+  /** An output set: a buffer each, or a run of its pack's buffer (Plan.packs: a step's gradients, bound as one range). */
+  private outputStorage(plan: Plan): Storage[] {
+    const packs = plan.packs.map((n, i) => this.storage.storageBuffer(n, `pack ${i} of plan ${plan.id}`));
+    return plan.outputs.map((m, i) =>
+      m.pack ? new GpuSlice(packs[m.pack.index]!, m.pack.offset * 4, sizeOf(m.shape) * 4) : this.storage.storageBuffer(sizeOf(m.shape), `output ${i} of plan ${plan.id}`),
+    );
+  }
+
   /**
    * A span a dispatch can bind: WebGPU binds a buffer from an offset that is a multiple of
    * minStorageBufferOffsetAlignment (256 bytes). A view that starts elsewhere (a narrow
    * whose rows do not start on that boundary) is first copied, in the same command buffer
    * and after the dispatches that write it, into scratch memory the plan keeps for that
-   * binding: no kernel, but bytes.
+   * binding: no kernel, but bytes. So is a read-only view of a buffer the dispatch writes
+   * elsewhere (`aliased`): WebGPU forbids binding one buffer both ways in a dispatch.
    */
-  private bindable(c: Compiled, span: Span, dispatch: number, binding: number, copies: Copy[]): Span {
+  private bindable(c: Compiled, span: Span, dispatch: number, binding: number, copies: Copy[], aliased = false): Span {
     // A binding of zero bytes is invalid: an empty view binds a word nothing reads.
     if (span.size === 0) return { buffer: (this.emptyBuffer ??= this.storage.storageBuffer(1, 'empty view')), offset: 0 };
-    if (span.offset % this.device.limits.minStorageBufferOffsetAlignment === 0) return span;
+    if (span.offset % this.device.limits.minStorageBufferOffsetAlignment === 0 && !(aliased && span.size !== undefined)) return span;
     const key = `${dispatch}:${binding}`;
     const bytes = span.size!;
     let scratch = c.unaligned.get(key);
@@ -175,8 +223,42 @@ export class PlanRunner {
       scratch = this.storage.storageBuffer(bytes / 4, `unaligned view ${key}`);
       c.unaligned.set(key, scratch);
     }
-    copies.push({ from: span, to: scratch, bytes });
+    copies.push({ from: span, to: { buffer: scratch, offset: 0 }, bytes });
     return { buffer: scratch, offset: 0, size: bytes };
+  }
+
+  /**
+   * A GatherBinding's range: where its inputs already lie in one buffer as it expects (the
+   * optimizer's parameter arena), that run of the buffer; otherwise scratch the plan keeps
+   * for this binding, each input copied to its place first (`into`) and, for a binding the
+   * dispatch writes, copied back after (`back`). Scratch is zeroed when made, and only the
+   * inputs' places are ever written, so the padding between them stays zero.
+   */
+  private gathered(c: Compiled, spans: Span[], g: GatherRef, key: string, into: Copy[], back: Copy[] | null): Span {
+    const last = spans.length - 1;
+    const bytes = (g.at[last]! + g.sizes[last]!) * 4;
+    const first = spans[0]!;
+    const inPlace =
+      first.offset % this.device.limits.minStorageBufferOffsetAlignment === 0 &&
+      first.offset + bytes <= first.buffer.size &&
+      spans.every((s, j) => s.buffer === first.buffer && s.offset === first.offset + g.at[j]! * 4);
+    if (inPlace && bytes > 0) return { buffer: first.buffer, offset: first.offset, size: bytes };
+    // Parameters with no elements too bind scratch of their own: a binding of zero bytes is
+    // invalid, and the empty view's shared word would alias a written range with a read one.
+    let scratch = c.unaligned.get(`gather ${key}`);
+    if (!scratch || scratch.size < bytes) {
+      scratch?.destroy();
+      scratch = this.storage.storageBuffer(Math.max(1, bytes / 4), `gathered ${key}`);
+      c.unaligned.set(`gather ${key}`, scratch);
+    }
+    spans.forEach((s, j) => {
+      const n = g.sizes[j]! * 4;
+      if (n === 0) return;
+      const to = { buffer: scratch, offset: g.at[j]! * 4 };
+      into.push({ from: s, to, bytes: n });
+      back?.push({ from: to, to: s, bytes: n });
+    });
+    return { buffer: scratch, offset: 0, size: Math.max(4, bytes) };
   }
 
   private bindGroup(c: Compiled, d: CompiledDispatch, spans: Span[], set: number): GPUBindGroup {
@@ -233,8 +315,8 @@ function planName(plan: Plan): string {
   return `plan ${plan.id} (${plan.steps.length} steps)`;
 }
 
-function writeWords(u32: Uint32Array, f32: Float32Array, at: number, words: Word[], kernel: string): void {
-  if (words.length > MAX_WORDS) throw new Error(`webgpu: ${kernel}: ${words.length} parameter words, more than the ${MAX_WORDS} a dispatch has`);
+function writeWords(u32: Uint32Array, f32: Float32Array, at: number, words: Word[], kernel: string, max = MAX_WORDS): void {
+  if (words.length > max) throw new Error(`webgpu: ${kernel}: ${words.length} parameter words, more than the ${MAX_WORDS} a dispatch has`);
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
     if (typeof w === 'number') u32[at + i] = w >>> 0;

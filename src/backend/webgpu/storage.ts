@@ -89,6 +89,20 @@ export class GpuStorage {
     return copy;
   }
 
+  /** One buffer holding each part at its offset (elements), zeros between: one submit of copies. */
+  arena(parts: { storage: Storage; offset: number; size: number }[], size: number): Storage {
+    this.health.check('arena');
+    const arena = this.storageBuffer(size, 'arena');
+    const enc = this.device.createCommandEncoder();
+    for (const p of parts) {
+      const { buffer, offset } = spanOf(p.storage);
+      if (p.size > 0) enc.copyBufferToBuffer(buffer, offset, arena, p.offset * 4, p.size * 4);
+    }
+    this.device.queue.submit([enc.finish()]);
+    this.stats.submits++;
+    return arena;
+  }
+
   read(storage: Storage, dtype: DType, size: number): Promise<HostArray> {
     this.health.check('read');
     const enc = this.device.createCommandEncoder();
