@@ -36,13 +36,14 @@ const TILES: Omit<Extract<ClassChoice, { kernel: 'tiled' }>, 'kernel' | 'minGrou
   { wgM: 16, wgN: 16, reg: 4, tileK: 16 },
   { wgM: 16, wgN: 16, reg: 8, tileK: 8 },
 ];
-// The register kernel (no workgroup memory, no barriers): 64 to 256 threads, 4 or 8 rows.
+// The register kernel (no workgroup memory, no barriers): 64 or 256 threads, 4x4 to 8x8 outputs each.
 const REGISTERS: Omit<Extract<ClassChoice, { kernel: 'register' }>, 'kernel' | 'minGroups'>[] = [
-  { threads: 64, rows: 4 },
-  { threads: 64, rows: 8 },
-  { threads: 128, rows: 4 },
-  { threads: 256, rows: 4 },
-  { threads: 256, rows: 8 },
+  { threads: 64, rows: 4, cols: 4 },
+  { threads: 64, rows: 8, cols: 4 },
+  { threads: 64, rows: 8, cols: 8 },
+  { threads: 256, rows: 4, cols: 4 },
+  { threads: 256, rows: 8, cols: 4 },
+  { threads: 256, rows: 8, cols: 8 },
 ];
 const MIN_GROUPS = [1, 8, 32, 128];
 
@@ -60,7 +61,7 @@ const label = (c: ClassChoice): string =>
     ? 'small'
     : c.kernel === 'tiled'
       ? `tiled ${c.wgM}x${c.wgN} threads, reg ${c.reg}, tileK ${c.tileK}, minGroups ${c.minGroups}`
-      : `register ${c.threads} threads, ${c.rows}x4 each, minGroups ${c.minGroups}`;
+      : `register ${c.threads} threads, ${c.rows}x${c.cols} each, minGroups ${c.minGroups}`;
 
 /**
  * Each candidate's kernels for the class's product, timed alone (repeated in one submit,

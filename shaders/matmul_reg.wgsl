@@ -6,17 +6,18 @@
 // Why a second kernel: on SwiftShader (and other CPU adapters) a workgroup with barriers
 // runs as one coroutine per 4-lane group that yields at each barrier, so staging panels in
 // workgroup memory costs more than it saves; a barrier-free workgroup runs as one
-// coroutine. Here each thread computes a REG x 4 block of C (REG = 4 or 8 rows, four
-// adjacent columns in one vec4 accumulator per row) straight from the operands, walking K
-// four values at a time: per step it reads a 4 x 4 block of op(B) and REG x 4 of op(A), in
-// vec4 loads along whichever direction is contiguous (VEC_A / VEC_B, as in matmul.wgsl),
-// and does 4 REG vec4 multiply-adds. Accumulators are indexed only by constants (an
-// array indexed by a loop variable stays in memory on drivers that do not unroll).
+// coroutine. Here each thread computes a REG x REG_N block of C (4 or 8 rows, 4 or 8
+// columns, each row's four columns in one vec4 accumulator) straight from the operands,
+// walking K four values at a time: per step it reads REG x 4 of op(A) and 4 x REG_N of
+// op(B), in vec4 loads along whichever direction is contiguous (VEC_A / VEC_B, as in
+// matmul.wgsl), and does REG REG_N vec4 multiply-adds. Accumulators are indexed only by
+// constants (an array indexed by a loop variable stays in memory on drivers that do not
+// unroll).
 //
 // Threads: a 1-D workgroup of WG threads; thread t of workgroup x takes block
 // x WG + t, blocks numbered row-major over ceil(M / REG) x ceil(NP / 4) (NP = N, or N + 1
 // with ONES_COL); workgroup_id.z = batch entry * SPLIT_K + chunk, as in matmul.wgsl.
-// CHECK: false when M % REG, NP % 4 and K % 4 are all 0 (no bounds tests, no K tail); with
+// CHECK: false when M % REG, NP % REG_N and K % 4 are all 0 (no bounds tests, no K tail); with
 // CHECK, loads clamp to the matrix (the extra outputs are never stored) and K's last
 // K % 4 values run one at a time.
 
@@ -29,10 +30,18 @@
 @group(0) @binding(4) var<storage, read_write> Y: array<f32>;
 @group(0) @binding(5) var<storage, read_write> Z: array<f32>;
 
-// Overrides (declared by the contract): WG threads, REG rows per thread, TRANS_A, TRANS_B,
+// Overrides (declared by the contract): WG threads, REG rows and REG_N columns per thread, TRANS_A, TRANS_B,
 // VEC_A, VEC_B, CHECK, SPLIT_K, ONES_COL, and the epilogue's ACT or ACT_BWD code.
 
-// Row i of the thread's block.
+// Row i of the thread's block: columns 0..3 in acc<i>, 4..7 (REG_N 8) in acc<i>h.
+var<private> acc0h: vec4<f32>;
+var<private> acc1h: vec4<f32>;
+var<private> acc2h: vec4<f32>;
+var<private> acc3h: vec4<f32>;
+var<private> acc4h: vec4<f32>;
+var<private> acc5h: vec4<f32>;
+var<private> acc6h: vec4<f32>;
+var<private> acc7h: vec4<f32>;
 var<private> acc0: vec4<f32>;
 var<private> acc1: vec4<f32>;
 var<private> acc2: vec4<f32>;
@@ -142,7 +151,61 @@ fn fma_row(acc: vec4<f32>, a: vec4<f32>, b: Quad) -> vec4<f32> {
   return fma(vec4<f32>(a.w), b.q3, fma(vec4<f32>(a.z), b.q2, fma(vec4<f32>(a.y), b.q1, fma(vec4<f32>(a.x), b.q0, acc))));
 }
 
-// The thread's block (rows r0 .., columns c0 .. c0 + 3) over its chunk of K, for batch entry z / SPLIT_K.
+// One step of K (four values) for the whole block: rows 0..3 from a0, 4..7 from a1 (REG 8),
+// columns 0..3 from b0, 4..7 from b1 (REG_N 8).
+fn block_step(a0: Quad, a1: Quad, b0: Quad, b1: Quad) {
+  acc0 = fma_row(acc0, a0.q0, b0);
+  acc1 = fma_row(acc1, a0.q1, b0);
+  acc2 = fma_row(acc2, a0.q2, b0);
+  acc3 = fma_row(acc3, a0.q3, b0);
+  if (REG == 8u) {
+    acc4 = fma_row(acc4, a1.q0, b0);
+    acc5 = fma_row(acc5, a1.q1, b0);
+    acc6 = fma_row(acc6, a1.q2, b0);
+    acc7 = fma_row(acc7, a1.q3, b0);
+  }
+  if (REG_N == 8u) {
+    acc0h = fma_row(acc0h, a0.q0, b1);
+    acc1h = fma_row(acc1h, a0.q1, b1);
+    acc2h = fma_row(acc2h, a0.q2, b1);
+    acc3h = fma_row(acc3h, a0.q3, b1);
+    if (REG == 8u) {
+      acc4h = fma_row(acc4h, a1.q0, b1);
+      acc5h = fma_row(acc5h, a1.q1, b1);
+      acc6h = fma_row(acc6h, a1.q2, b1);
+      acc7h = fma_row(acc7h, a1.q3, b1);
+    }
+  }
+}
+
+// A's four vec4s at p, p + d, p + 2d, p + 3d, transposed into rows when A is.
+fn quad_at_a(p: u32, d: u32) -> Quad {
+  let q = Quad(A4[p], A4[p + d], A4[p + 2u * d], A4[p + 3u * d]);
+  if (TRANS_A) { return transpose4(q.q0, q.q1, q.q2, q.q3); }
+  return q;
+}
+
+// B's four vec4s at p, p + d, ..; transposed B's columns past N are the ones column (or
+// past it: never stored), all ones along k.
+fn quad_at_b(p: u32, d: u32, c0: u32) -> Quad {
+  let N = P[MATMUL_N];
+  var q = Quad(B4[p], B4[p + d], B4[p + 2u * d], B4[p + 3u * d]);
+  if (TRANS_B) {
+    if (ONES_COL) {
+      let o = vec4<f32>(1.0);
+      q = Quad(select(q.q0, o, c0 >= N), select(q.q1, o, c0 + 1u >= N), select(q.q2, o, c0 + 2u >= N), select(q.q3, o, c0 + 3u >= N));
+    }
+    return transpose4(q.q0, q.q1, q.q2, q.q3);
+  }
+  if (ONES_COL && c0 >= N) {
+    // N % 4 == 0: the ones column starts a vec4 of its own, (1, 0, 0, 0) at every k.
+    let one = vec4<f32>(1.0, 0.0, 0.0, 0.0);
+    return Quad(one, one, one, one);
+  }
+  return q;
+}
+
+// The thread's block (rows r0 .., columns c0 ..) over its chunk of K, for batch entry z / SPLIT_K.
 fn reg_product(r0: u32, c0: u32, z: u32) {
   let M = P[MATMUL_M];
   let N = P[MATMUL_N];
@@ -152,127 +215,134 @@ fn reg_product(r0: u32, c0: u32, z: u32) {
   let kEnd = select(K, min(K, k1 + P[MATMUL_K_CHUNK]), SPLIT_K > 1u);
   let aBase = b * P[MATMUL_A_BATCH_STRIDE];
   let bBase = b * P[MATMUL_B_BATCH_STRIDE];
+  let zero = Quad(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
   var k = k1;
   if (VEC_A && VEC_B) {
     // Both operands in vec4 loads, from running indices (the JIT of a CPU adapter does not
     // hoist the address arithmetic out of the loop). A block's rows past M or columns past N
     // read whatever WebGPU's bounds rules give (a value inside the buffer, or 0): their
     // outputs are never stored. K never runs past the chunk.
-    let M4 = M / 4u;
-    let N4 = N / 4u;
-    let K4 = K / 4u;
     // A: row-major, four rows' vec4s along k, K / 4 apart; transposed, four k's vec4s along
     // the rows, M / 4 apart. B likewise: four k's vec4s along the columns, N / 4 apart, or
     // four columns' vec4s along k, K / 4 apart.
-    let dA = select(K4, M4, TRANS_A);
-    let dB = select(N4, K4, TRANS_B);
+    let dA = select(K / 4u, M / 4u, TRANS_A);
+    let dB = select(N / 4u, K / 4u, TRANS_B);
     var pa = (aBase + select(r0 * K + k, k * M + r0, TRANS_A)) / 4u;
     var pb = (bBase + select(k * N + c0, c0 * K + k, TRANS_B)) / 4u;
     let stepA = select(1u, M, TRANS_A);
     let stepB = select(N, 1u, TRANS_B);
-    // The second four rows: four vec4s further down (row-major) or the next vec4 (transposed).
+    // The next four rows (columns): four vec4s further, or the next vec4.
     let nextA = select(4u * dA, 1u, TRANS_A);
-    let one = vec4<f32>(1.0, 0.0, 0.0, 0.0);
-    let ones = ONES_COL && c0 >= N;
+    let nextB = select(1u, 4u * dB, TRANS_B);
     for (; k + 4u <= kEnd; k += 4u) {
-      var bq = Quad(B4[pb], B4[pb + dB], B4[pb + 2u * dB], B4[pb + 3u * dB]);
-      if (TRANS_B) {
-        if (ONES_COL) {
-          // The columns at N and past it are all ones along k.
-          let o = vec4<f32>(1.0);
-          bq = Quad(select(bq.q0, o, c0 >= N), select(bq.q1, o, c0 + 1u >= N), select(bq.q2, o, c0 + 2u >= N), select(bq.q3, o, c0 + 3u >= N));
-        }
-        bq = transpose4(bq.q0, bq.q1, bq.q2, bq.q3);
-      } else if (ones) {
-        bq = Quad(one, one, one, one);
-      }
-      var a0 = Quad(A4[pa], A4[pa + dA], A4[pa + 2u * dA], A4[pa + 3u * dA]);
-      if (TRANS_A) { a0 = transpose4(a0.q0, a0.q1, a0.q2, a0.q3); }
-      acc0 = fma_row(acc0, a0.q0, bq);
-      acc1 = fma_row(acc1, a0.q1, bq);
-      acc2 = fma_row(acc2, a0.q2, bq);
-      acc3 = fma_row(acc3, a0.q3, bq);
-      if (REG == 8u) {
-        let p1 = pa + nextA;
-        var a1 = Quad(A4[p1], A4[p1 + dA], A4[p1 + 2u * dA], A4[p1 + 3u * dA]);
-        if (TRANS_A) { a1 = transpose4(a1.q0, a1.q1, a1.q2, a1.q3); }
-        acc4 = fma_row(acc4, a1.q0, bq);
-        acc5 = fma_row(acc5, a1.q1, bq);
-        acc6 = fma_row(acc6, a1.q2, bq);
-        acc7 = fma_row(acc7, a1.q3, bq);
-      }
+      let b0 = quad_at_b(pb, dB, c0);
+      var b1 = zero;
+      if (REG_N == 8u) { b1 = quad_at_b(pb + nextB, dB, c0 + 4u); }
+      let a0 = quad_at_a(pa, dA);
+      var a1 = zero;
+      if (REG == 8u) { a1 = quad_at_a(pa + nextA, dA); }
+      block_step(a0, a1, b0, b1);
       pa += stepA;
       pb += stepB;
     }
   }
   for (; k + 4u <= kEnd; k += 4u) {
-    let bq = b_quad(bBase, c0, k);
+    let b0 = b_quad(bBase, c0, k);
+    var b1 = zero;
+    if (REG_N == 8u) { b1 = b_quad(bBase, c0 + 4u, k); }
     let a0 = a_quad(aBase, r0, k);
-    acc0 = fma_row(acc0, a0.q0, bq);
-    acc1 = fma_row(acc1, a0.q1, bq);
-    acc2 = fma_row(acc2, a0.q2, bq);
-    acc3 = fma_row(acc3, a0.q3, bq);
-    if (REG == 8u) {
-      let a1 = a_quad(aBase, r0 + 4u, k);
-      acc4 = fma_row(acc4, a1.q0, bq);
-      acc5 = fma_row(acc5, a1.q1, bq);
-      acc6 = fma_row(acc6, a1.q2, bq);
-      acc7 = fma_row(acc7, a1.q3, bq);
-    }
+    var a1 = zero;
+    if (REG == 8u) { a1 = a_quad(aBase, r0 + 4u, k); }
+    block_step(a0, a1, b0, b1);
   }
-  // K's last values (K % 4 of them; only with CHECK), one at a time in scalar loads.
+  // K's last values (K % 4 of them; only with CHECK), one at a time in scalar loads: a step
+  // whose other three k are zero.
   if (CHECK) {
     for (; k < kEnd; k++) {
-      let bv = vec4<f32>(b_at(bBase, k, c0), b_at(bBase, k, c0 + 1u), b_at(bBase, k, c0 + 2u), b_at(bBase, k, c0 + 3u));
-      acc0 = fma(vec4<f32>(a_at(aBase, row_in(r0), k)), bv, acc0);
-      acc1 = fma(vec4<f32>(a_at(aBase, row_in(r0 + 1u), k)), bv, acc1);
-      acc2 = fma(vec4<f32>(a_at(aBase, row_in(r0 + 2u), k)), bv, acc2);
-      acc3 = fma(vec4<f32>(a_at(aBase, row_in(r0 + 3u), k)), bv, acc3);
-      if (REG == 8u) {
-        acc4 = fma(vec4<f32>(a_at(aBase, row_in(r0 + 4u), k)), bv, acc4);
-        acc5 = fma(vec4<f32>(a_at(aBase, row_in(r0 + 5u), k)), bv, acc5);
-        acc6 = fma(vec4<f32>(a_at(aBase, row_in(r0 + 6u), k)), bv, acc6);
-        acc7 = fma(vec4<f32>(a_at(aBase, row_in(r0 + 7u), k)), bv, acc7);
-      }
+      let b0 = Quad(vec4<f32>(b_at(bBase, k, c0), b_at(bBase, k, c0 + 1u), b_at(bBase, k, c0 + 2u), b_at(bBase, k, c0 + 3u)), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
+      var b1 = zero;
+      if (REG_N == 8u) { b1 = Quad(vec4<f32>(b_at(bBase, k, c0 + 4u), b_at(bBase, k, c0 + 5u), b_at(bBase, k, c0 + 6u), b_at(bBase, k, c0 + 7u)), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0)); }
+      let a0 = Quad(a_col(aBase, r0, k), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
+      var a1 = zero;
+      if (REG == 8u) { a1 = Quad(a_col(aBase, r0 + 4u, k), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0)); }
+      block_step(transpose4(a0.q0, a0.q1, a0.q2, a0.q3), transpose4(a1.q0, a1.q1, a1.q2, a1.q3), b0, b1);
     }
   }
+}
+
+// op(A)'s rows r0 .. r0 + 3 at one k.
+fn a_col(aBase: u32, r0: u32, k: u32) -> vec4<f32> {
+  return vec4<f32>(a_at(aBase, row_in(r0), k), a_at(aBase, row_in(r0 + 1u), k), a_at(aBase, row_in(r0 + 2u), k), a_at(aBase, row_in(r0 + 3u), k));
 }
 
 // The thread's block: its first row and column, or r0 = M when it has none.
 fn block_origin(lid: vec3<u32>, wid: vec3<u32>) -> vec2<u32> {
   let NP = P[MATMUL_N] + select(0u, 1u, ONES_COL);
-  let blocksN = (NP + 3u) / 4u;
+  let blocksN = (NP + REG_N - 1u) / REG_N;
   let blk = wid.x * WG + lid.x;
-  return vec2<u32>(min((blk / blocksN) * REG, P[MATMUL_M]), (blk % blocksN) * 4u);
+  return vec2<u32>(min((blk / blocksN) * REG, P[MATMUL_M]), (blk % blocksN) * REG_N);
 }
 
-// Element e (0 .. 4 REG - 1) of the block: row e / 4, column e % 4.
-fn acc_at(e: u32) -> f32 {
-  var row: vec4<f32>;
-  switch e / 4u {
-    case 0u: { row = acc0; }
-    case 1u: { row = acc1; }
-    case 2u: { row = acc2; }
-    case 3u: { row = acc3; }
-    case 4u: { row = acc4; }
-    case 5u: { row = acc5; }
-    case 6u: { row = acc6; }
-    default: { row = acc7; }
+// The block's rows for the stores, in the order the stores walk them: element q is row
+// q % REG, columns 4 (q / REG) .. + 3. Copied once from the accumulators by name: indexing
+// those by a loop variable would be a switch per output, as costly as the product itself
+// when K is short (a weight gradient's).
+var<private> rows: array<vec4<f32>, 16>;
+
+fn gather_rows() {
+  rows[0] = acc0;
+  rows[1] = acc1;
+  rows[2] = acc2;
+  rows[3] = acc3;
+  if (REG == 8u) {
+    rows[4] = acc4;
+    rows[5] = acc5;
+    rows[6] = acc6;
+    rows[7] = acc7;
   }
-  return row[e % 4u];
+  if (REG_N == 8u) {
+    rows[REG] = acc0h;
+    rows[REG + 1u] = acc1h;
+    rows[REG + 2u] = acc2h;
+    rows[REG + 3u] = acc3h;
+    if (REG == 8u) {
+      rows[12] = acc4h;
+      rows[13] = acc5h;
+      rows[14] = acc6h;
+      rows[15] = acc7h;
+    }
+  }
+}
+
+// Where element e (0 .. REG REG_N - 1) of the block at o goes: its row and column, and its
+// value.
+struct Out {
+  r: u32,
+  c: u32,
+  v: f32,
+}
+
+fn block_out(o: vec2<u32>, e: u32) -> Out {
+  let q = e / 4u;
+  return Out(o.x + q % REG, o.y + 4u * (q / REG) + e % 4u, rows[q][e % 4u]);
+}
+
+// Whether an output is inside C (always, without CHECK).
+fn inside(x: Out) -> bool {
+  return !CHECK || (x.r < P[MATMUL_M] && x.c < P[MATMUL_N]);
 }
 
 // Each entry point: the thread's block (none past M: an early return, there are no
-// barriers), then those of its outputs inside C stored with the epilogue.
+// barriers), then its outputs inside C stored with the epilogue.
 @compute @workgroup_size(WG)
 fn matmul_reg(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let o = block_origin(lid, wid);
   if (wid.z >= P[MATMUL_BATCH] || o.x >= P[MATMUL_M]) { return; }
   reg_product(o.x, o.y, wid.z);
-  for (var e = 0u; e < 4u * REG; e++) {
-    let r = o.x + e / 4u;
-    let c = o.y + e % 4u;
-    if (!CHECK || (r < P[MATMUL_M] && c < P[MATMUL_N])) { C[(wid.z * P[MATMUL_M] + r) * P[MATMUL_N] + c] = acc_at(e); }
+  gather_rows();
+  for (var e = 0u; e < REG * REG_N; e++) {
+    let x = block_out(o, e);
+    if (inside(x)) { C[(wid.z * P[MATMUL_M] + x.r) * P[MATMUL_N] + x.c] = x.v; }
   }
 }
 
@@ -282,11 +352,11 @@ fn matmul_reg_partial(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(wor
   let o = block_origin(lid, wid);
   if (wid.z / SPLIT_K >= P[MATMUL_BATCH] || o.x >= P[MATMUL_M]) { return; }
   reg_product(o.x, o.y, wid.z);
+  gather_rows();
   let NP = P[MATMUL_N] + select(0u, 1u, ONES_COL);
-  for (var e = 0u; e < 4u * REG; e++) {
-    let r = o.x + e / 4u;
-    let c = o.y + e % 4u;
-    if (!CHECK || (r < P[MATMUL_M] && c < NP)) { C[(wid.z * P[MATMUL_M] + r) * NP + c] = acc_at(e); }
+  for (var e = 0u; e < REG * REG_N; e++) {
+    let x = block_out(o, e);
+    if (!CHECK || (x.r < P[MATMUL_M] && x.c < NP)) { C[(wid.z * P[MATMUL_M] + x.r) * NP + x.c] = x.v; }
   }
 }
 
@@ -295,24 +365,24 @@ fn matmul_reg_act_backward(@builtin(local_invocation_id) lid: vec3<u32>, @builti
   let o = block_origin(lid, wid);
   if (wid.z >= P[MATMUL_BATCH] || o.x >= P[MATMUL_M]) { return; }
   reg_product(o.x, o.y, wid.z);
-  for (var e = 0u; e < 4u * REG; e++) {
-    let r = o.x + e / 4u;
-    let c = o.y + e % 4u;
-    let at = (wid.z * P[MATMUL_M] + r) * P[MATMUL_N] + c;
-    if (!CHECK || (r < P[MATMUL_M] && c < P[MATMUL_N])) { Y[at] = act_backward(ACT_BWD, E[at], acc_at(e), pf(MATMUL_SLOPE)); }
+  gather_rows();
+  for (var e = 0u; e < REG * REG_N; e++) {
+    let x = block_out(o, e);
+    let at = (wid.z * P[MATMUL_M] + x.r) * P[MATMUL_N] + x.c;
+    if (inside(x)) { Y[at] = act_backward(ACT_BWD, E[at], x.v, pf(MATMUL_SLOPE)); }
   }
 }
 
-// Over N + 1 columns (ONES_COL): column N of the product is the row sum.
+// Over N + 1 columns (ONES_COL): column N of the product is the row sum. No batch.
 @compute @workgroup_size(WG)
 fn matmul_reg_colsum(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let o = block_origin(lid, wid);
   if (o.x >= P[MATMUL_M]) { return; }
   reg_product(o.x, o.y, 0u);
-  for (var e = 0u; e < 4u * REG; e++) {
-    let r = o.x + e / 4u;
-    let c = o.y + e % 4u;
-    if (r < P[MATMUL_M] && c < P[MATMUL_N]) { C[r * P[MATMUL_N] + c] = acc_at(e); } else if (r < P[MATMUL_M] && c == P[MATMUL_N]) { Y[r] = acc_at(e); }
+  gather_rows();
+  for (var e = 0u; e < REG * REG_N; e++) {
+    let x = block_out(o, e);
+    if (x.r < P[MATMUL_M] && x.c < P[MATMUL_N]) { C[x.r * P[MATMUL_N] + x.c] = x.v; } else if (x.r < P[MATMUL_M] && x.c == P[MATMUL_N]) { Y[x.r] = x.v; }
   }
 }
 
@@ -321,10 +391,10 @@ fn linear_reg(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_i
   let o = block_origin(lid, wid);
   if (wid.z >= P[MATMUL_BATCH] || o.x >= P[MATMUL_M]) { return; }
   reg_product(o.x, o.y, wid.z);
-  for (var e = 0u; e < 4u * REG; e++) {
-    let r = o.x + e / 4u;
-    let c = o.y + e % 4u;
-    if (!CHECK || (r < P[MATMUL_M] && c < P[MATMUL_N])) { Y[(wid.z * P[MATMUL_M] + r) * P[MATMUL_N] + c] = act_forward(ACT, acc_at(e) + E[c], pf(MATMUL_SLOPE)); }
+  gather_rows();
+  for (var e = 0u; e < REG * REG_N; e++) {
+    let x = block_out(o, e);
+    if (inside(x)) { Y[(wid.z * P[MATMUL_M] + x.r) * P[MATMUL_N] + x.c] = act_forward(ACT, x.v + E[x.c], pf(MATMUL_SLOPE)); }
   }
 }
 
@@ -333,12 +403,12 @@ fn linear_pre_reg(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgro
   let o = block_origin(lid, wid);
   if (wid.z >= P[MATMUL_BATCH] || o.x >= P[MATMUL_M]) { return; }
   reg_product(o.x, o.y, wid.z);
-  for (var e = 0u; e < 4u * REG; e++) {
-    let r = o.x + e / 4u;
-    let c = o.y + e % 4u;
-    if (!CHECK || (r < P[MATMUL_M] && c < P[MATMUL_N])) {
-      let at = (wid.z * P[MATMUL_M] + r) * P[MATMUL_N] + c;
-      let z = acc_at(e) + E[c];
+  gather_rows();
+  for (var e = 0u; e < REG * REG_N; e++) {
+    let x = block_out(o, e);
+    if (inside(x)) {
+      let at = (wid.z * P[MATMUL_M] + x.r) * P[MATMUL_N] + x.c;
+      let z = x.v + E[x.c];
       Z[at] = z;
       Y[at] = act_forward(ACT, z, pf(MATMUL_SLOPE));
     }

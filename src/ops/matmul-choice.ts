@@ -14,11 +14,12 @@ export interface TileConfig {
 
 /**
  * The register-blocked kernel (shaders/matmul_reg.wgsl: no workgroup memory, no barriers):
- * `threads` per 1-D workgroup, each computing `rows` x 4 outputs.
+ * `threads` per 1-D workgroup, each computing `rows` x `cols` outputs.
  */
 export interface RegisterConfig {
   threads: number;
   rows: 4 | 8;
+  cols: 4 | 8;
 }
 
 /**
@@ -122,6 +123,7 @@ export function tileProblem(t: TileConfig): string | null {
 /** Why a register configuration cannot run, or null. */
 export function registerProblem(r: RegisterConfig): string | null {
   if (r.rows !== 4 && r.rows !== 8) return `rows must be 4 or 8, got ${r.rows}`;
+  if (r.cols !== 4 && r.cols !== 8) return `cols must be 4 or 8, got ${r.cols}`;
   if (!Number.isInteger(r.threads) || r.threads < 1 || r.threads > 256) return `threads must be an integer from 1 to 256 (a workgroup's most), got ${r.threads}`;
   return null;
 }
@@ -174,20 +176,20 @@ export function chooseMatmul(d: ProductDims, tuning: MatmulTuning): MatmulChoice
 
 function chooseRegister(d: ProductDims, cls: SizeClass, c: Extract<ClassChoice, { kernel: 'register' }>, vecA: boolean, vecB: boolean): MatmulChoice {
   const cols = d.n + (d.onesCol ? 1 : 0);
-  const blocks = Math.ceil(d.m / c.rows) * Math.ceil(cols / 4);
+  const blocks = Math.ceil(d.m / c.rows) * Math.ceil(cols / c.cols);
   const gx = Math.max(1, Math.ceil(blocks / c.threads));
   const batch = Math.max(1, d.batch);
   // As for tiles: workgroups mostly idle (a batch of tiny products) run one thread per output.
-  if (d.m * cols * batch * SPARSE_TILES < gx * batch * c.threads * c.rows * 4) return { kernel: 'small', sizeClass: cls };
+  if (d.m * cols * batch * SPARSE_TILES < gx * batch * c.threads * c.rows * c.cols) return { kernel: 'small', sizeClass: cls };
   const { splits, kChunk } = splitK(d.k, gx * batch, c.minGroups, 4);
   return {
     kernel: 'register',
     sizeClass: cls,
-    reg: { threads: c.threads, rows: c.rows },
+    reg: { threads: c.threads, rows: c.rows, cols: c.cols },
     groups: [gx, 1, batch * splits],
     splits,
     kChunk,
-    check: !(d.m % c.rows === 0 && cols % 4 === 0 && d.k % 4 === 0),
+    check: !(d.m % c.rows === 0 && cols % c.cols === 0 && d.k % 4 === 0),
     vecA,
     vecB,
   };

@@ -140,7 +140,7 @@ export function productDispatches(a: Shape, b: Shape, attrs: MatmulAttrs, epilog
     return [{ family: 'matmul', kernel: e.small, constants: overrides('matmul', { ...flags, ...e.constants }), bind: e.bind, words, workgroups: grid(threads), flops }];
   }
   const problem = groupsProblem(choice.groups);
-  const what = choice.kernel === 'tiled' ? `tiles of ${choice.tile.wgM * choice.tile.reg}x${choice.tile.wgN * choice.tile.reg}` : `${choice.reg.threads} blocks of ${choice.reg.rows}x4`;
+  const what = choice.kernel === 'tiled' ? `tiles of ${choice.tile.wgM * choice.tile.reg}x${choice.tile.wgN * choice.tile.reg}` : `${choice.reg.threads} blocks of ${choice.reg.rows}x${choice.reg.cols}`;
   if (problem) throw new Error(`matmul: ${fmt(a)} @ ${fmt(b)}: ${problem} of ${what}`);
   const loads = {
     ...flags,
@@ -152,7 +152,7 @@ export function productDispatches(a: Shape, b: Shape, attrs: MatmulAttrs, epilog
   // The product's pass: the tiled kernel (matmul.wgsl) or the register one (matmul_reg.wgsl).
   const pass = (tiledEntry: string, more: { SPLIT_K?: number; ACT?: number; ACT_BWD?: number }, bind: Binding[]): GpuDispatch => {
     if (choice.kernel === 'register') {
-      const constants = overrides('matmul_reg', { ...loads, ...more, WG: choice.reg.threads, REG: choice.reg.rows });
+      const constants = overrides('matmul_reg', { ...loads, ...more, WG: choice.reg.threads, REG: choice.reg.rows, REG_N: choice.reg.cols });
       return { family: 'matmul_reg', kernel: regEntry(tiledEntry), constants, bind, words, workgroups: choice.groups, flops };
     }
     const t = choice.tile;

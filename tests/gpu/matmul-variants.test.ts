@@ -1,6 +1,6 @@
 // Every matmul kernel variant against the CPU reference: one thread per output, the tiled
 // kernel with each tile configuration (4x4 and 8x8 register blocks, 16 to 256 threads), the
-// register kernel (matmul_reg.wgsl: 4x4 and 8x4 blocks, 64 to 256 threads),
+// register kernel (matmul_reg.wgsl: 4x4 to 8x8 blocks, 64 to 256 threads),
 // vec4 and scalar panel loads, with and without bounds tests, and split-K below and above
 // its threshold; for the plain product and each fused epilogue. A variant is forced by
 // installing on the WebGPU backend a tuning table that gives every size class the same
@@ -27,10 +27,12 @@ const configs: Record<string, ClassChoice> = {
   '128x128 reg8 (256 threads)': { kernel: 'tiled', wgM: 16, wgN: 16, reg: 8, tileK: 8, minGroups: 1 },
   'split-K 32x32 reg4': { kernel: 'tiled', wgM: 8, wgN: 8, reg: 4, tileK: 32, minGroups: 64 },
   'split-K 64x64 reg8': { kernel: 'tiled', wgM: 8, wgN: 8, reg: 8, tileK: 32, minGroups: 64 },
-  'register 4x4 (64 threads)': { kernel: 'register', threads: 64, rows: 4, minGroups: 1 },
-  'register 8x4 (256 threads)': { kernel: 'register', threads: 256, rows: 8, minGroups: 1 },
-  'register split-K 4x4 (128 threads)': { kernel: 'register', threads: 128, rows: 4, minGroups: 64 },
-  'register split-K 8x4 (64 threads)': { kernel: 'register', threads: 64, rows: 8, minGroups: 64 },
+  'register 4x4 (64 threads)': { kernel: 'register', threads: 64, rows: 4, cols: 4, minGroups: 1 },
+  'register 8x4 (256 threads)': { kernel: 'register', threads: 256, rows: 8, cols: 4, minGroups: 1 },
+  'register 4x8 (128 threads)': { kernel: 'register', threads: 128, rows: 4, cols: 8, minGroups: 1 },
+  'register 8x8 (64 threads)': { kernel: 'register', threads: 64, rows: 8, cols: 8, minGroups: 1 },
+  'register split-K 4x4 (128 threads)': { kernel: 'register', threads: 128, rows: 4, cols: 4, minGroups: 64 },
+  'register split-K 8x8 (64 threads)': { kernel: 'register', threads: 64, rows: 8, cols: 8, minGroups: 64 },
 };
 
 // No smallFlop floor: the shapes here are small, and each must reach the configuration under test.

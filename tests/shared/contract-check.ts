@@ -24,7 +24,6 @@ export function wgslFilesOnDisk(): Map<string, string> {
  */
 const INDEX_SWITCHES: Record<string, string> = {
   'i * 2u + j / 4u': 'matmul.wgsl block_out: which accumulator holds a block element',
-  'e / 4u': 'matmul_reg.wgsl acc_at: which accumulator holds a block row',
   j: 'update.wgsl step_multi_<n>: which parameter binding an element belongs to',
 };
 
