@@ -14,12 +14,14 @@
 // constants (an array indexed by a loop variable stays in memory on drivers that do not
 // unroll).
 //
-// Threads: a 1-D workgroup of WG threads; thread t of workgroup x takes block
-// x WG + t, blocks numbered row-major over ceil(M / REG) x ceil(NP / 4) (NP = N, or N + 1
-// with ONES_COL); workgroup_id.z = batch entry * SPLIT_K + chunk, as in matmul.wgsl.
+// Threads: a 1-D workgroup of WG threads; thread t of workgroup (x, y) takes block
+// (y nx + x) WG + t (y > 0 only past WebGPU's 65535 workgroups along x), blocks numbered
+// row-major over ceil(M / REG) x ceil(NP / REG_N) (NP = N, or N + 1 with ONES_COL);
+// workgroup_id.z = batch entry * SPLIT_K + chunk, as in matmul.wgsl.
 // CHECK: false when M % REG, NP % REG_N and K % 4 are all 0 (no bounds tests, no K tail); with
-// CHECK, loads clamp to the matrix (the extra outputs are never stored) and K's last
-// K % 4 values run one at a time.
+// CHECK, a block's rows past M and columns past N read clamped elements (scalar loads) or
+// whatever WebGPU's bounds rules give (vec4 loads): their outputs are never stored; and K's
+// last K % 4 values run one at a time.
 
 // The operands as vec4s (buffers are sized in 16-byte units); a single float is a
 // component of one (an entry point may bind only one variable per binding).
@@ -276,10 +278,10 @@ fn a_col(aBase: u32, r0: u32, k: u32) -> vec4<f32> {
 }
 
 // The thread's block: its first row and column, or r0 = M when it has none.
-fn block_origin(lid: vec3<u32>, wid: vec3<u32>) -> vec2<u32> {
+fn block_origin(lid: vec3<u32>, wid: vec3<u32>, nwg: vec3<u32>) -> vec2<u32> {
   let NP = P[MATMUL_N] + select(0u, 1u, ONES_COL);
   let blocksN = (NP + REG_N - 1u) / REG_N;
-  let blk = wid.x * WG + lid.x;
+  let blk = (wid.y * nwg.x + wid.x) * WG + lid.x;
   return vec2<u32>(min((blk / blocksN) * REG, P[MATMUL_M]), (blk % blocksN) * REG_N);
 }
 
@@ -335,8 +337,8 @@ fn inside(x: Out) -> bool {
 // Each entry point: the thread's block (none past M: an early return, there are no
 // barriers), then its outputs inside C stored with the epilogue.
 @compute @workgroup_size(WG)
-fn matmul_reg(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let o = block_origin(lid, wid);
+fn matmul_reg(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let o = block_origin(lid, wid, nwg);
   if (wid.z >= P[MATMUL_BATCH] || o.x >= P[MATMUL_M]) { return; }
   reg_product(o.x, o.y, wid.z);
   gather_rows();
@@ -348,8 +350,8 @@ fn matmul_reg(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_i
 
 // A split-K chunk's partial block, into scratch [batch, SPLIT_K, M, NP] (matmul_sum.wgsl).
 @compute @workgroup_size(WG)
-fn matmul_reg_partial(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let o = block_origin(lid, wid);
+fn matmul_reg_partial(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let o = block_origin(lid, wid, nwg);
   if (wid.z / SPLIT_K >= P[MATMUL_BATCH] || o.x >= P[MATMUL_M]) { return; }
   reg_product(o.x, o.y, wid.z);
   gather_rows();
@@ -361,8 +363,8 @@ fn matmul_reg_partial(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(wor
 }
 
 @compute @workgroup_size(WG)
-fn matmul_reg_act_backward(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let o = block_origin(lid, wid);
+fn matmul_reg_act_backward(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let o = block_origin(lid, wid, nwg);
   if (wid.z >= P[MATMUL_BATCH] || o.x >= P[MATMUL_M]) { return; }
   reg_product(o.x, o.y, wid.z);
   gather_rows();
@@ -375,8 +377,8 @@ fn matmul_reg_act_backward(@builtin(local_invocation_id) lid: vec3<u32>, @builti
 
 // Over N + 1 columns (ONES_COL): column N of the product is the row sum. No batch.
 @compute @workgroup_size(WG)
-fn matmul_reg_colsum(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let o = block_origin(lid, wid);
+fn matmul_reg_colsum(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let o = block_origin(lid, wid, nwg);
   if (o.x >= P[MATMUL_M]) { return; }
   reg_product(o.x, o.y, 0u);
   gather_rows();
@@ -387,8 +389,8 @@ fn matmul_reg_colsum(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(work
 }
 
 @compute @workgroup_size(WG)
-fn linear_reg(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let o = block_origin(lid, wid);
+fn linear_reg(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let o = block_origin(lid, wid, nwg);
   if (wid.z >= P[MATMUL_BATCH] || o.x >= P[MATMUL_M]) { return; }
   reg_product(o.x, o.y, wid.z);
   gather_rows();
@@ -399,8 +401,8 @@ fn linear_reg(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_i
 }
 
 @compute @workgroup_size(WG)
-fn linear_pre_reg(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let o = block_origin(lid, wid);
+fn linear_pre_reg(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let o = block_origin(lid, wid, nwg);
   if (wid.z >= P[MATMUL_BATCH] || o.x >= P[MATMUL_M]) { return; }
   reg_product(o.x, o.y, wid.z);
   gather_rows();

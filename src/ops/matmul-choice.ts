@@ -69,7 +69,7 @@ export interface ProductDims {
 /** How a tiled or register product runs: its workgroups, its split of K, its loads. */
 interface Blocked {
   sizeClass: SizeClass;
-  /** Workgroups along N (x), M (y) and batch x splits (z); register: blocks / threads (x), 1, batch x splits. */
+  /** Workgroups along N (x), M (y) and batch x splits (z); register: blocks / threads (x, folded into y past 65535), batch x splits. */
   groups: [number, number, number];
   /** K-chunks (1: no split), each kChunk values of K, a multiple of tileK (register: of 4). */
   splits: number;
@@ -178,6 +178,9 @@ function chooseRegister(d: ProductDims, cls: SizeClass, c: Extract<ClassChoice, 
   const cols = d.n + (d.onesCol ? 1 : 0);
   const blocks = Math.ceil(d.m / c.rows) * Math.ceil(cols / c.cols);
   const gx = Math.max(1, Math.ceil(blocks / c.threads));
+  // Past WebGPU's 65535 workgroups per dimension (define.ts MAX_GROUPS), the workgroups fold
+  // into rows of y (the kernel numbers them y-major; the few past the last block return).
+  const gy = Math.ceil(gx / 65535);
   const batch = Math.max(1, d.batch);
   // As for tiles: workgroups mostly idle (a batch of tiny products) run one thread per output.
   if (d.m * cols * batch * SPARSE_TILES < gx * batch * c.threads * c.rows * c.cols) return { kernel: 'small', sizeClass: cls };
@@ -186,7 +189,7 @@ function chooseRegister(d: ProductDims, cls: SizeClass, c: Extract<ClassChoice, 
     kernel: 'register',
     sizeClass: cls,
     reg: { threads: c.threads, rows: c.rows, cols: c.cols },
-    groups: [gx, 1, batch * splits],
+    groups: [Math.ceil(gx / gy), gy, batch * splits],
     splits,
     kChunk,
     check: !(d.m % c.rows === 0 && cols % c.cols === 0 && d.k % 4 === 0),

@@ -60,6 +60,12 @@ describe('the register kernel', () => {
     expect(b).toMatchObject({ kernel: 'register', groups: [1, 1, 3], check: true, vecA: false, vecB: false });
   });
 
+  it('folds workgroups past 65535 along x into y', () => {
+    // 8192 x 8192 in 4x4 blocks: 4M blocks, 65536 workgroups of 64.
+    const c = chooseMatmul(dims(8192, 64, 8192), all(register(1, 4, 4, 64)));
+    expect(c).toMatchObject({ kernel: 'register', groups: [32768, 2, 1] });
+  });
+
   it('tests bounds where M is not a multiple of the rows, the columns of cols, or K of 4', () => {
     expect(chooseMatmul(dims(64, 64, 64), all(register(1, 8, 8)))).toMatchObject({ kernel: 'register', check: false });
     for (const d of [dims(68, 64, 64), dims(64, 66, 64), dims(64, 64, 68), dims(64, 64, 64, { onesCol: true })]) {
