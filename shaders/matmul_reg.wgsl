@@ -180,18 +180,18 @@ fn block_step(a0: Quad, a1: Quad, b0: Quad, b1: Quad) {
   }
 }
 
-// A's four vec4s at p, p + d, p + 2d, p + 3d, transposed into rows when A is.
-fn quad_at_a(p: u32, d: u32) -> Quad {
-  let q = Quad(A4[p], A4[p + d], A4[p + 2u * d], A4[p + 3u * d]);
+// A's four vec4s at p, p + d, p + 2d, p + 3d (d2 = 2d, d3 = 3d), transposed into rows when A is.
+fn quad_at_a(p: u32, d: u32, d2: u32, d3: u32) -> Quad {
+  let q = Quad(A4[p], A4[p + d], A4[p + d2], A4[p + d3]);
   if (TRANS_A) { return transpose4(q.q0, q.q1, q.q2, q.q3); }
   return q;
 }
 
 // B's four vec4s at p, p + d, ..; transposed B's columns past N are the ones column (or
 // past it: never stored), all ones along k.
-fn quad_at_b(p: u32, d: u32, c0: u32) -> Quad {
+fn quad_at_b(p: u32, d: u32, d2: u32, d3: u32, c0: u32) -> Quad {
   let N = P[MATMUL_N];
-  var q = Quad(B4[p], B4[p + d], B4[p + 2u * d], B4[p + 3u * d]);
+  var q = Quad(B4[p], B4[p + d], B4[p + d2], B4[p + d3]);
   if (TRANS_B) {
     if (ONES_COL) {
       let o = vec4<f32>(1.0);
@@ -236,13 +236,17 @@ fn reg_product(r0: u32, c0: u32, z: u32) {
     // The next four rows (columns): four vec4s further, or the next vec4.
     let nextA = select(4u * dA, 1u, TRANS_A);
     let nextB = select(1u, 4u * dB, TRANS_B);
+    let dA2 = 2u * dA;
+    let dA3 = 3u * dA;
+    let dB2 = 2u * dB;
+    let dB3 = 3u * dB;
     for (; k + 4u <= kEnd; k += 4u) {
-      let b0 = quad_at_b(pb, dB, c0);
+      let b0 = quad_at_b(pb, dB, dB2, dB3, c0);
       var b1 = zero;
-      if (REG_N == 8u) { b1 = quad_at_b(pb + nextB, dB, c0 + 4u); }
-      let a0 = quad_at_a(pa, dA);
+      if (REG_N == 8u) { b1 = quad_at_b(pb + nextB, dB, dB2, dB3, c0 + 4u); }
+      let a0 = quad_at_a(pa, dA, dA2, dA3);
       var a1 = zero;
-      if (REG == 8u) { a1 = quad_at_a(pa + nextA, dA); }
+      if (REG == 8u) { a1 = quad_at_a(pa + nextA, dA, dA2, dA3); }
       block_step(a0, a1, b0, b1);
       pa += stepA;
       pb += stepB;
