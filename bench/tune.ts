@@ -8,19 +8,23 @@ import { adapterWords } from '../src/backend/webgpu/tuning.ts';
 import type { TuningFile } from '../src/backend/webgpu/tuning.ts';
 // The WebGPU backend's own table: each candidate is installed there, and plans recompile.
 import { matmulTuning, setMatmulTuning } from '../src/tools/kernels.ts';
-import { randn, timeKernels } from 'shadergrad';
+import { matmul, randn, timeKernels } from 'shadergrad';
 
 /**
  * [m, k, n] of each class, above the table's smallFlop (smaller products run one thread per
- * output whatever the class); the l classes only in a full run.
+ * output whatever the class); the l classes only in a full run. A shallow class's product is
+ * measured with A transposed, as a layer's weight gradient (gᵀx, K = the batch) makes it.
  */
 const REPRESENTATIVE: Record<SizeClass, [number, number, number]> = {
   'xs-flat': [64, 200, 64],
   'xs-deep': [32, 1024, 32],
+  's-shallow': [256, 24, 192],
   's-flat': [128, 128, 128],
   's-deep': [64, 784, 128],
+  'm-shallow': [384, 32, 1536],
   'm-flat': [512, 512, 512],
   'm-deep': [384, 2048, 384],
+  'l-shallow': [2048, 128, 1024],
   'l-flat': [1024, 1024, 1024],
   'l-deep': [1024, 4096, 1024],
 };
@@ -31,6 +35,15 @@ const TILES: Omit<Extract<ClassChoice, { kernel: 'tiled' }>, 'kernel' | 'minGrou
   { wgM: 4, wgN: 4, reg: 8, tileK: 32 },
   { wgM: 16, wgN: 16, reg: 4, tileK: 16 },
   { wgM: 16, wgN: 16, reg: 8, tileK: 8 },
+];
+// The register kernel (no workgroup memory, no barriers): 64 or 256 threads, 4x4 to 8x8 outputs each.
+const REGISTERS: Omit<Extract<ClassChoice, { kernel: 'register' }>, 'kernel' | 'minGroups'>[] = [
+  { threads: 64, rows: 4, cols: 4 },
+  { threads: 64, rows: 8, cols: 4 },
+  { threads: 64, rows: 8, cols: 8 },
+  { threads: 256, rows: 4, cols: 4 },
+  { threads: 256, rows: 8, cols: 4 },
+  { threads: 256, rows: 8, cols: 8 },
 ];
 const MIN_GROUPS = [1, 8, 32, 128];
 
@@ -43,7 +56,12 @@ export interface TuneEntry {
   timing: string;
 }
 
-const label = (c: ClassChoice): string => (c.kernel === 'small' ? 'small' : `${c.wgM}x${c.wgN} threads, reg ${c.reg}, tileK ${c.tileK}, minGroups ${c.minGroups}`);
+const label = (c: ClassChoice): string =>
+  c.kernel === 'small'
+    ? 'small'
+    : c.kernel === 'tiled'
+      ? `tiled ${c.wgM}x${c.wgN} threads, reg ${c.reg}, tileK ${c.tileK}, minGroups ${c.minGroups}`
+      : `register ${c.threads} threads, ${c.rows}x${c.cols} each, minGroups ${c.minGroups}`;
 
 /**
  * Each candidate's kernels for the class's product, timed alone (repeated in one submit,
@@ -64,22 +82,27 @@ export async function tune(adapter: string, runtime: 'Chromium' | 'Node (Dawn)',
         notes.push(`${cls} not measured (a quick run): it takes the m class's winner`);
         continue;
       }
-      const candidates: ClassChoice[] = [...(cls.startsWith('xs') || cls.startsWith('s-') ? [{ kernel: 'small' } as const] : []), ...TILES.flatMap((t) => MIN_GROUPS.map((g) => ({ kernel: 'tiled' as const, ...t, minGroups: g })))];
+      const candidates: ClassChoice[] = [
+        ...(cls.startsWith('xs') || cls.startsWith('s-') ? [{ kernel: 'small' } as const] : []),
+        ...TILES.flatMap((t) => MIN_GROUPS.map((g) => ({ kernel: 'tiled' as const, ...t, minGroups: g }))),
+        ...REGISTERS.flatMap((r) => MIN_GROUPS.map((g) => ({ kernel: 'register' as const, ...r, minGroups: g }))),
+      ];
+      const transA = cls.endsWith('-shallow');
       // Candidates that make the same kernel choice for this shape are measured once.
       const seen = new Map<string, { c: ClassChoice; table: MatmulTuning }>();
       for (const c of candidates) {
         const table = uniformTuning(c, SMALL_FLOP, adapter, 'a candidate');
-        const key = JSON.stringify(chooseMatmul({ batch: 1, m, n, k, transA: false, transB: false }, table));
+        const key = JSON.stringify(chooseMatmul({ batch: 1, m, n, k, transA, transB: false }, table));
         if (!seen.has(key)) seen.set(key, { c, table });
       }
       let best: { c: ClassChoice; gflops: number } | null = null;
-      const a = randn([m, k]);
+      const a = randn(transA ? [k, m] : [m, k]);
       const b = randn([k, n]);
       for (const { c, table } of seen.values()) {
         setMatmulTuning(table);
-        const t = await timeKernels(() => a.matmul(b), { submits, targetMs: 50 });
+        const t = await timeKernels(() => matmul(a, b, { transA }), { submits, targetMs: 50 });
         const gflops = (2 * m * n * k) / (t.ms / 1000) / 1e9;
-        entries.push({ sizeClass: cls, shape: `${m}x${k}x${n}`, candidate: label(c), gflops, timing: `${t.method} x${t.repeats}` });
+        entries.push({ sizeClass: cls, shape: `${m}x${k}x${n}${transA ? ' (A transposed)' : ''}`, candidate: label(c), gflops, timing: `${t.method} x${t.repeats}` });
         log(`tune ${cls} ${m}x${k}x${n}: ${label(c)}: ${gflops.toPrecision(3)} GFLOP/s`);
         if (!best || gflops > best.gflops) best = { c, gflops };
       }

@@ -13,13 +13,31 @@ export interface TileConfig {
 }
 
 /**
- * A size class's kernel: one thread per output ('small'), or the tiled kernel with a tile
- * configuration; a tiled product with fewer than `minGroups` workgroups splits K (up to
- * MAX_SPLITS chunks of at least MIN_CHUNK) until it has about that many.
+ * The register-blocked kernel (shaders/matmul_reg.wgsl: no workgroup memory, no barriers):
+ * `threads` per 1-D workgroup, each computing `rows` x `cols` outputs.
  */
-export type ClassChoice = { kernel: 'small' } | ({ kernel: 'tiled'; minGroups: number } & TileConfig);
+export interface RegisterConfig {
+  threads: number;
+  rows: 4 | 8;
+  cols: 4 | 8;
+}
 
-export const SIZE_CLASSES = ['xs-flat', 'xs-deep', 's-flat', 's-deep', 'm-flat', 'm-deep', 'l-flat', 'l-deep'] as const;
+/**
+ * A size class's kernel: one thread per output ('small'), the tiled kernel with a tile
+ * configuration, or the register-blocked kernel; a tiled or register product with fewer
+ * than `minGroups` workgroups splits K (up to MAX_SPLITS chunks of at least MIN_CHUNK)
+ * until it has about that many.
+ */
+export type ClassChoice =
+  | { kernel: 'small' }
+  | ({ kernel: 'tiled'; minGroups: number } & TileConfig)
+  | ({ kernel: 'register'; minGroups: number } & RegisterConfig);
+
+/**
+ * Output size (xs .. l) by depth: 'deep' (K long for the output's area), 'flat', or
+ * 'shallow' (K short for it: a weight gradient at a small batch, K = the batch).
+ */
+export const SIZE_CLASSES = ['xs-flat', 'xs-deep', 's-shallow', 's-flat', 's-deep', 'm-shallow', 'm-flat', 'm-deep', 'l-shallow', 'l-flat', 'l-deep'] as const;
 export type SizeClass = (typeof SIZE_CLASSES)[number];
 
 export interface MatmulTuning {
@@ -48,23 +66,25 @@ export interface ProductDims {
   onesCol?: boolean;
 }
 
+/** How a tiled or register product runs: its workgroups, its split of K, its loads. */
+interface Blocked {
+  sizeClass: SizeClass;
+  /** Workgroups along N (x), M (y) and batch x splits (z); register: blocks / threads (x, folded into y past 65535), batch x splits. */
+  groups: [number, number, number];
+  /** K-chunks (1: no split), each kChunk values of K, a multiple of tileK (register: of 4). */
+  splits: number;
+  kChunk: number;
+  /** Whether loads and stores need bounds tests (the shape is not a multiple of the tile or block). */
+  check: boolean;
+  /** Whether op(A) / op(B) are read in vec4 loads. */
+  vecA: boolean;
+  vecB: boolean;
+}
+
 export type MatmulChoice =
   | { kernel: 'small'; sizeClass: SizeClass }
-  | {
-      kernel: 'tiled';
-      sizeClass: SizeClass;
-      tile: TileConfig;
-      /** Workgroups along N (x), M (y) and batch x splits (z). */
-      groups: [number, number, number];
-      /** K-chunks (1: no split), each kChunk values of K, a multiple of tileK. */
-      splits: number;
-      kChunk: number;
-      /** Whether loads and stores need bounds tests (the shape is not a multiple of the tile). */
-      check: boolean;
-      /** Whether op(A) / op(B) panels are read in vec4 loads. */
-      vecA: boolean;
-      vecB: boolean;
-    };
+  | ({ kernel: 'tiled'; tile: TileConfig } & Blocked)
+  | ({ kernel: 'register'; reg: RegisterConfig } & Blocked);
 
 /** The default smallFlop (see MatmulTuning). */
 export const SMALL_FLOP = 2 ** 20;
@@ -76,12 +96,17 @@ export const SPARSE_TILES = 8;
 
 /**
  * Output elements (all batch entries) up to 4K: xs, 64K: s, below 1M: m, from 1M: l; 'deep' when
- * K is at least 4 times the side of a square with the output's area (a skinny product).
+ * K is at least 4 times the side of a square with the output's area (a skinny product),
+ * 'shallow' when K is at most an eighth of that side (a short product per output: split-K
+ * never applies, and a kernel's per-output setup and stores weigh more). An xs product that
+ * shallow is below any smallFlop worth having, so xs has no shallow class.
  */
 export function sizeClass(d: Pick<ProductDims, 'batch' | 'm' | 'n' | 'k'>): SizeClass {
   const out = d.batch * d.m * d.n;
   const size = out <= 4096 ? 'xs' : out <= 65536 ? 's' : out < 1 << 20 ? 'm' : 'l';
-  return `${size}-${d.k >= 4 * Math.sqrt(out) ? 'deep' : 'flat'}` as SizeClass;
+  const side = Math.sqrt(out);
+  const depth = d.k >= 4 * side ? 'deep' : d.k <= side / 8 && size !== 'xs' ? 'shallow' : 'flat';
+  return `${size}-${depth}` as SizeClass;
 }
 
 /** Why a tile configuration cannot run (WebGPU's default limits), or null. */
@@ -95,10 +120,33 @@ export function tileProblem(t: TileConfig): string | null {
   return null;
 }
 
+/** Why a register configuration cannot run, or null. */
+export function registerProblem(r: RegisterConfig): string | null {
+  if (r.rows !== 4 && r.rows !== 8) return `rows must be 4 or 8, got ${r.rows}`;
+  if (r.cols !== 4 && r.cols !== 8) return `cols must be 4 or 8, got ${r.cols}`;
+  if (!Number.isInteger(r.threads) || r.threads < 1 || r.threads > 256) return `threads must be an integer from 1 to 256 (a workgroup's most), got ${r.threads}`;
+  return null;
+}
+
+/** K-chunks of whole steps (multiples of `step`) when fewer than minGroups workgroups would run. */
+function splitK(k: number, groups: number, minGroups: number, step: number): { splits: number; kChunk: number } {
+  if (groups >= minGroups || k < 2 * MIN_CHUNK) return { splits: 1, kChunk: k };
+  const want = Math.min(MAX_SPLITS, Math.ceil(minGroups / groups), Math.floor(k / MIN_CHUNK));
+  const kChunk = Math.ceil(k / want / step) * step;
+  const splits = Math.ceil(k / kChunk);
+  return splits === 1 ? { splits, kChunk: k } : { splits, kChunk };
+}
+
 export function chooseMatmul(d: ProductDims, tuning: MatmulTuning): MatmulChoice {
   const cls = sizeClass(d);
   const c = tuning.classes[cls];
   if (c.kernel === 'small' || 2 * d.batch * d.m * d.n * d.k <= tuning.smallFlop) return { kernel: 'small', sizeClass: cls };
+  // The operand's contiguous direction must come in whole vec4s: K for a row-major A,
+  // M for a transposed one; N for a row-major B (the ones column then starts a vec4), K for
+  // a transposed one. Batch strides (M K, K N) are multiples of 4 then too.
+  const vecA = (d.transA ? d.m : d.k) % 4 === 0;
+  const vecB = (d.transB ? d.k : d.n) % 4 === 0;
+  if (c.kernel === 'register') return chooseRegister(d, cls, c, vecA, vecB);
   const tile: TileConfig = { wgM: c.wgM, wgN: c.wgN, reg: c.reg, tileK: c.tileK };
   const tileM = c.wgM * c.reg;
   const tileN = c.wgN * c.reg;
@@ -109,14 +157,7 @@ export function chooseMatmul(d: ProductDims, tuning: MatmulTuning): MatmulChoice
   const tiles = gx * gy * batch;
   // A batch of tiny products (the XOR lab's hundred 2-2-1 nets): the tiles would be padding.
   if (d.m * cols * d.batch * SPARSE_TILES < tiles * tileM * tileN) return { kernel: 'small', sizeClass: cls };
-  let splits = 1;
-  let kChunk = d.k;
-  if (tiles < c.minGroups && d.k >= 2 * MIN_CHUNK) {
-    const want = Math.min(MAX_SPLITS, Math.ceil(c.minGroups / tiles), Math.floor(d.k / MIN_CHUNK));
-    kChunk = Math.ceil(d.k / want / c.tileK) * c.tileK;
-    splits = Math.ceil(d.k / kChunk);
-    if (splits === 1) kChunk = d.k;
-  }
+  const { splits, kChunk } = splitK(d.k, tiles, c.minGroups, c.tileK);
   const groups: [number, number, number] = [gx, gy, batch * splits];
   // A split's chunks are whole K-steps by construction, so K itself decides.
   const fits = d.m % tileM === 0 && cols % tileN === 0 && d.k % c.tileK === 0;
@@ -128,18 +169,40 @@ export function chooseMatmul(d: ProductDims, tuning: MatmulTuning): MatmulChoice
     splits,
     kChunk,
     check: !fits,
-    // The operand's contiguous direction must come in whole vec4s: K for a row-major A,
-    // M for a transposed one; N for a row-major B (the ones column then starts a vec4), K for
-    // a transposed one. Batch strides (M K, K N) are multiples of 4 then too.
-    vecA: (d.transA ? d.m : d.k) % 4 === 0,
-    vecB: (d.transB ? d.k : d.n) % 4 === 0,
+    vecA,
+    vecB,
+  };
+}
+
+function chooseRegister(d: ProductDims, cls: SizeClass, c: Extract<ClassChoice, { kernel: 'register' }>, vecA: boolean, vecB: boolean): MatmulChoice {
+  const cols = d.n + (d.onesCol ? 1 : 0);
+  const blocks = Math.ceil(d.m / c.rows) * Math.ceil(cols / c.cols);
+  const gx = Math.max(1, Math.ceil(blocks / c.threads));
+  // Past WebGPU's 65535 workgroups per dimension (define.ts MAX_GROUPS), the workgroups fold
+  // into rows of y (the kernel numbers them y-major; the few past the last block return).
+  const gy = Math.ceil(gx / 65535);
+  const batch = Math.max(1, d.batch);
+  // As for tiles: workgroups mostly idle (a batch of tiny products) run one thread per output.
+  if (d.m * cols * batch * SPARSE_TILES < gx * batch * c.threads * c.rows * c.cols) return { kernel: 'small', sizeClass: cls };
+  const { splits, kChunk } = splitK(d.k, gx * batch, c.minGroups, 4);
+  return {
+    kernel: 'register',
+    sizeClass: cls,
+    reg: { threads: c.threads, rows: c.rows, cols: c.cols },
+    groups: [Math.ceil(gx / gy), gy, batch * splits],
+    splits,
+    kChunk,
+    check: !(d.m % c.rows === 0 && cols % c.cols === 0 && d.k % 4 === 0),
+    vecA,
+    vecB,
   };
 }
 
 /**
- * For an adapter without a measured table: configurations chosen by hand for GPUs with many
- * compute units (a tile of 64 or 256 threads, split-K up to 128 workgroups). Not measured;
- * run `npm run bench -- --tune` on the adapter to replace it.
+ * For an adapter without a measured table (a real GPU: a CPU adapter such as SwiftShader has
+ * its own): configurations chosen by hand for GPUs with many compute units, tiled kernels
+ * of 64 or 256 threads, split-K up to 128 workgroups (a unit test holds the 64 to 256).
+ * Not measured; run `npm run bench -- --tune` on the adapter to replace it.
  */
 export const DEFAULT_TUNING: MatmulTuning = {
   adapter: 'any',
@@ -148,10 +211,13 @@ export const DEFAULT_TUNING: MatmulTuning = {
   classes: {
     'xs-flat': { kernel: 'small' },
     'xs-deep': { kernel: 'tiled', wgM: 8, wgN: 8, reg: 4, tileK: 32, minGroups: 64 },
+    's-shallow': { kernel: 'tiled', wgM: 8, wgN: 8, reg: 4, tileK: 32, minGroups: 1 },
     's-flat': { kernel: 'tiled', wgM: 8, wgN: 8, reg: 4, tileK: 32, minGroups: 64 },
     's-deep': { kernel: 'tiled', wgM: 8, wgN: 8, reg: 4, tileK: 32, minGroups: 128 },
+    'm-shallow': { kernel: 'tiled', wgM: 16, wgN: 16, reg: 4, tileK: 16, minGroups: 1 },
     'm-flat': { kernel: 'tiled', wgM: 16, wgN: 16, reg: 4, tileK: 16, minGroups: 128 },
     'm-deep': { kernel: 'tiled', wgM: 16, wgN: 16, reg: 4, tileK: 16, minGroups: 128 },
+    'l-shallow': { kernel: 'tiled', wgM: 16, wgN: 16, reg: 8, tileK: 8, minGroups: 1 },
     'l-flat': { kernel: 'tiled', wgM: 16, wgN: 16, reg: 8, tileK: 8, minGroups: 1 },
     'l-deep': { kernel: 'tiled', wgM: 16, wgN: 16, reg: 8, tileK: 8, minGroups: 128 },
   },
@@ -168,12 +234,12 @@ export function checkTuning(t: MatmulTuning): void {
   for (const cls of SIZE_CLASSES) {
     const c = t.classes[cls];
     if (!c) throw new Error(`matmul tuning for ${t.adapter}: no entry for size class ${cls}`);
-    if (c.kernel === 'tiled') {
-      const p = tileProblem(c);
+    if (c.kernel === 'tiled' || c.kernel === 'register') {
+      const p = c.kernel === 'tiled' ? tileProblem(c) : registerProblem(c);
       if (p) throw new Error(`matmul tuning for ${t.adapter}, class ${cls}: ${p}`);
       if (!(c.minGroups >= 1)) throw new Error(`matmul tuning for ${t.adapter}, class ${cls}: minGroups must be >= 1, got ${c.minGroups}`);
     } else if (c.kernel !== 'small') {
-      throw new Error(`matmul tuning for ${t.adapter}, class ${cls}: kernel must be 'small' or 'tiled', got ${String((c as { kernel: unknown }).kernel)}`);
+      throw new Error(`matmul tuning for ${t.adapter}, class ${cls}: kernel must be 'small', 'tiled' or 'register', got ${String((c as { kernel: unknown }).kernel)}`);
     }
   }
 }

@@ -62,10 +62,13 @@ export type Epilogue =
   | { kind: 'actBackward'; code: number; alpha: number }
   | { kind: 'colsum' };
 
-/** Entry points per epilogue: the tiled kernel, one thread per output, and split-K's second pass. */
-/** The epilogue's selector, an override that matmul.wgsl and matmul_sum.wgsl both declare. */
+/** The epilogue's selector, an override that matmul.wgsl, matmul_reg.wgsl and matmul_sum.wgsl declare. */
 type EpilogueCode = { ACT?: number; ACT_BWD?: number };
 
+/**
+ * Entry points per epilogue: the tiled kernel, one thread per output and split-K's second
+ * pass; the register kernel's (matmul_reg.wgsl) are regEntry's.
+ */
 function entries(e: Epilogue): { tiled: string; small: string; sum: string; bind: Binding[]; sumBind: Binding[]; constants: EpilogueCode } {
   switch (e.kind) {
     case 'none':
@@ -94,6 +97,11 @@ function entries(e: Epilogue): { tiled: string; small: string; sum: string; bind
     case 'colsum':
       return { tiled: 'matmul_colsum', small: 'matmul_colsum_small', sum: 'sum_colsum', bind: [{ input: 0 }, { input: 1 }, 'out', { out: 1 }], sumBind: ['out', { out: 1 }], constants: {} };
   }
+}
+
+/** matmul_reg.wgsl's entry for a tiled entry: matmul -> matmul_reg, linear_pre -> linear_pre_reg, ... */
+function regEntry(tiled: string): string {
+  return tiled.startsWith('matmul') ? tiled.replace(/^matmul/, 'matmul_reg') : `${tiled}_reg`;
 }
 
 /** Why workgroups past WebGPU's per-dimension limit cannot run, or null. */
@@ -132,24 +140,30 @@ export function productDispatches(a: Shape, b: Shape, attrs: MatmulAttrs, epilog
     return [{ family: 'matmul', kernel: e.small, constants: overrides('matmul', { ...flags, ...e.constants }), bind: e.bind, words, workgroups: grid(threads), flops }];
   }
   const problem = groupsProblem(choice.groups);
-  if (problem) throw new Error(`matmul: ${fmt(a)} @ ${fmt(b)}: ${problem} of ${choice.tile.wgM * choice.tile.reg}x${choice.tile.wgN * choice.tile.reg}`);
-  const t = choice.tile;
-  const constants = {
+  const what = choice.kernel === 'tiled' ? `tiles of ${choice.tile.wgM * choice.tile.reg}x${choice.tile.wgN * choice.tile.reg}` : `${choice.reg.threads} blocks of ${choice.reg.rows}x${choice.reg.cols}`;
+  if (problem) throw new Error(`matmul: ${fmt(a)} @ ${fmt(b)}: ${problem} of ${what}`);
+  const loads = {
     ...flags,
-    WG_M: t.wgM,
-    WG_N: t.wgN,
-    REG: t.reg,
-    TILE_K: t.tileK,
     VEC_A: choice.vecA ? 1 : 0,
     VEC_B: choice.vecB ? 1 : 0,
     CHECK: choice.check ? 1 : 0,
     ...(onesCol ? { ONES_COL: 1 } : {}),
   };
-  if (choice.splits === 1) return [{ family: 'matmul', kernel: e.tiled, constants: overrides('matmul', { ...constants, ...e.constants }), bind: e.bind, words, workgroups: choice.groups, flops }];
+  // The product's pass: the tiled kernel (matmul.wgsl) or the register one (matmul_reg.wgsl).
+  const pass = (tiledEntry: string, more: { SPLIT_K?: number; ACT?: number; ACT_BWD?: number }, bind: Binding[]): GpuDispatch => {
+    if (choice.kernel === 'register') {
+      const constants = overrides('matmul_reg', { ...loads, ...more, WG: choice.reg.threads, REG: choice.reg.rows, REG_N: choice.reg.cols });
+      return { family: 'matmul_reg', kernel: regEntry(tiledEntry), constants, bind, words, workgroups: choice.groups, flops };
+    }
+    const t = choice.tile;
+    const constants = overrides('matmul', { ...loads, ...more, WG_M: t.wgM, WG_N: t.wgN, REG: t.reg, TILE_K: t.tileK });
+    return { family: 'matmul', kernel: tiledEntry, constants, bind, words, workgroups: choice.groups, flops };
+  };
+  if (choice.splits === 1) return [pass(e.tiled, e.constants, e.bind)];
   const cols = d.n + (onesCol ? 1 : 0);
   const partials: Binding = { scratch: 0, size: d.batch * choice.splits * d.m * cols };
   return [
-    { family: 'matmul', kernel: 'matmul_partial', constants: overrides('matmul', { ...constants, SPLIT_K: choice.splits }), bind: [{ input: 0 }, { input: 1 }, { ...partials, write: true }], words, workgroups: choice.groups, flops },
+    pass('matmul_partial', { SPLIT_K: choice.splits }, [{ input: 0 }, { input: 1 }, { ...partials, write: true }]),
     {
       family: 'matmul_sum',
       kernel: e.sum,

@@ -1,5 +1,6 @@
 // Every matmul kernel variant against the CPU reference: one thread per output, the tiled
-// kernel with each tile configuration (4x4 and 8x8 register blocks, 16 to 256 threads),
+// kernel with each tile configuration (4x4 and 8x8 register blocks, 16 to 256 threads), the
+// register kernel (matmul_reg.wgsl: 4x4 to 8x8 blocks, 64 to 256 threads),
 // vec4 and scalar panel loads, with and without bounds tests, and split-K below and above
 // its threshold; for the plain product and each fused epilogue. A variant is forced by
 // installing on the WebGPU backend a tuning table that gives every size class the same
@@ -26,6 +27,12 @@ const configs: Record<string, ClassChoice> = {
   '128x128 reg8 (256 threads)': { kernel: 'tiled', wgM: 16, wgN: 16, reg: 8, tileK: 8, minGroups: 1 },
   'split-K 32x32 reg4': { kernel: 'tiled', wgM: 8, wgN: 8, reg: 4, tileK: 32, minGroups: 64 },
   'split-K 64x64 reg8': { kernel: 'tiled', wgM: 8, wgN: 8, reg: 8, tileK: 32, minGroups: 64 },
+  'register 4x4 (64 threads)': { kernel: 'register', threads: 64, rows: 4, cols: 4, minGroups: 1 },
+  'register 8x4 (256 threads)': { kernel: 'register', threads: 256, rows: 8, cols: 4, minGroups: 1 },
+  'register 4x8 (128 threads)': { kernel: 'register', threads: 128, rows: 4, cols: 8, minGroups: 1 },
+  'register 8x8 (64 threads)': { kernel: 'register', threads: 64, rows: 8, cols: 8, minGroups: 1 },
+  'register split-K 4x4 (128 threads)': { kernel: 'register', threads: 128, rows: 4, cols: 4, minGroups: 64 },
+  'register split-K 8x8 (64 threads)': { kernel: 'register', threads: 64, rows: 8, cols: 8, minGroups: 64 },
 };
 
 // No smallFlop floor: the shapes here are small, and each must reach the configuration under test.
@@ -93,6 +100,12 @@ function casesFor(): Case[] {
     c: { label: 'batched [3,37,70]@[3,70,29]', inputs: [f([3, 37, 70]), f([3, 70, 29])], attrs: { transA: false, transB: false } },
     dims: { ...matmulDims([3, 37, 70], [3, 70, 29], { transA: false, transB: false }), transA: false, transB: false },
   });
+  // Batched with both operands transposed: [3,70,37]ᵀ @ [3,29,70]ᵀ.
+  out.push({
+    op: 'matmul',
+    c: { label: 'batched transposed [3,70,37]ᵀ@[3,29,70]ᵀ', inputs: [f([3, 70, 37]), f([3, 29, 70])], attrs: { transA: true, transB: true } },
+    dims: { ...matmulDims([3, 70, 37], [3, 29, 70], { transA: true, transB: true }), transA: true, transB: true },
+  });
   out.push({
     op: 'matmul',
     c: { label: 'shared, split [12,256]@[3,256,8]', inputs: [f([12, 256]), f([3, 256, 8])], attrs: { transA: false, transB: false } },
@@ -118,7 +131,7 @@ afterAll(async () => {
 });
 
 const describeChoice = (ch: MatmulChoice): string =>
-  ch.kernel === 'small' ? 'small' : `tiled splits=${ch.splits} check=${ch.check} vecA=${ch.vecA} vecB=${ch.vecB}`;
+  ch.kernel === 'small' ? 'small' : `${ch.kernel} splits=${ch.splits} check=${ch.check} vecA=${ch.vecA} vecB=${ch.vecB}`;
 
 describe('matmul kernel variants equal the cpu reference', () => {
   for (const [name, config] of Object.entries(configs)) {
@@ -153,7 +166,9 @@ describe('matmul kernel variants equal the cpu reference', () => {
           expect(kinds, kinds).toMatch(/splits=1 /);
           expect(kinds, kinds).toMatch(/splits=[2-9]/);
         }
-        if (config.wgM * config.reg <= 64) expect(kinds, kinds).toMatch(/check=false/);
+        if (config.kernel === 'register' || config.wgM * config.reg <= 64) expect(kinds, kinds).toMatch(/check=false/);
+        // The kernel under test ran (not one thread per output instead).
+        expect(kinds, kinds).toMatch(new RegExp(`${config.kernel} `));
       }
     });
   }

@@ -52,7 +52,8 @@ function allDispatches(): DispatchFacts[] {
     { kind: 'actBackward', code: OP_CODES.ACT_BWD.relu, alpha: 0 },
     { kind: 'colsum' },
   ];
-  for (const tuning of [tiled(1), tiled(1000)]) {
+  const register = (minGroups: number): MatmulTuning => uniformTuning({ kernel: 'register', threads: 64, rows: 4, cols: 4, minGroups }, 0, 'test', 'forced by the test');
+  for (const tuning of [tiled(1), tiled(1000), register(1), register(1000)]) {
     for (const e of epilogues) {
       const [a, b, attrs] = e.kind === 'linear' ? [[20, 300], [30, 300], { transA: false, transB: true }] : e.kind === 'colsum' ? [[300, 20], [300, 30], { transA: true, transB: false }] : [[20, 300], [300, 30], { transA: false, transB: false }];
       for (const d of productDispatches(a, b, attrs, e, tuning)) out.push({ label: `matmul (${e.kind})`, dispatch: d, words: d.words([]), binds: d.bind.map(() => 'float32') });

@@ -2,7 +2,7 @@
 // loads as a pure function of the shape and a tuning table; the GPU rules reading the table
 // from their arguments; the tables' validation; and which table an adapter gets.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TUNING, MAX_SPLITS, MIN_CHUNK, checkTuning, chooseMatmul, sizeClass, tileProblem, uniformTuning } from '../../src/ops/matmul-choice.ts';
+import { DEFAULT_TUNING, MAX_SPLITS, MIN_CHUNK, SIZE_CLASSES, checkTuning, chooseMatmul, registerProblem, sizeClass, tileProblem, uniformTuning } from '../../src/ops/matmul-choice.ts';
 import type { ClassChoice, MatmulTuning } from '../../src/ops/matmul-choice.ts';
 import { linearDef, matmulDef, productDispatches } from '../../src/ops/matmul.ts';
 import { linearParamGradDef } from '../../src/ops/fused.ts';
@@ -10,6 +10,7 @@ import { tuningFor } from '../../src/backend/webgpu/tuning.ts';
 
 const all = (c: ClassChoice, smallFlop = 0): MatmulTuning => uniformTuning(c, smallFlop, 'test', 'test');
 const tiled = (minGroups = 1): ClassChoice => ({ kernel: 'tiled', wgM: 8, wgN: 8, reg: 8, tileK: 32, minGroups });
+const register = (minGroups = 1, rows: 4 | 8 = 8, cols: 4 | 8 = 4, threads = 64): ClassChoice => ({ kernel: 'register', threads, rows, cols, minGroups });
 const dims = (m: number, k: number, n: number, more: Partial<{ batch: number; transA: boolean; transB: boolean; onesCol: boolean }> = {}) => ({
   batch: 1,
   m,
@@ -32,6 +33,76 @@ describe('size classes', () => {
     expect(sizeClass(dims(1024, 4096, 1024))).toBe('l-deep');
     // The batch counts toward the output.
     expect(sizeClass(dims(64, 64, 64, { batch: 2 }))).toBe('s-flat');
+  });
+
+  it("are 'shallow' where K is at most an eighth of the output's side (a weight gradient at a small batch)", () => {
+    // gᵀx of a 3072 -> 256 layer at batch 64: 786432 outputs (side 887), K = 64.
+    expect(sizeClass(dims(256, 64, 3072))).toBe('m-shallow');
+    expect(sizeClass(dims(256, 111, 3072))).toBe('m-flat');
+    expect(sizeClass(dims(256, 16, 256))).toBe('s-shallow');
+    expect(sizeClass(dims(256, 32, 256))).toBe('s-shallow');
+    expect(sizeClass(dims(256, 33, 256))).toBe('s-flat');
+    expect(sizeClass(dims(2048, 128, 1024))).toBe('l-shallow');
+    // xs has no shallow class: such a product is a few thousand FLOP.
+    expect(sizeClass(dims(64, 1, 64))).toBe('xs-flat');
+    // Every class a shape can land in is in the table's list.
+    for (const [m, k, n] of [[1, 1, 1], [256, 1, 256], [4096, 1, 4096], [1, 100000, 1]]) expect(SIZE_CLASSES).toContain(sizeClass(dims(m!, k!, n!)));
+  });
+});
+
+describe('the register kernel', () => {
+  it('covers the output in blocks of rows x cols, threads blocks per workgroup, batch entries along z', () => {
+    // 256 x 3072 in 8x4 blocks: 32 x 768 = 24576 blocks, 384 workgroups of 64.
+    const c = chooseMatmul(dims(256, 64, 3072, { transA: true }), all(register()));
+    expect(c).toMatchObject({ kernel: 'register', reg: { threads: 64, rows: 8, cols: 4 }, groups: [384, 1, 1], splits: 1, check: false, vecA: true, vecB: true });
+    const b = chooseMatmul(dims(37, 70, 29, { batch: 3 }), all(register(1, 4, 8, 64)));
+    // ceil(37 / 4) x ceil(29 / 8) = 40 blocks: one workgroup per batch entry.
+    expect(b).toMatchObject({ kernel: 'register', groups: [1, 1, 3], check: true, vecA: false, vecB: false });
+  });
+
+  it('folds workgroups past 65535 along x into y', () => {
+    // 8192 x 8192 in 4x4 blocks: 4M blocks, 65536 workgroups of 64.
+    const c = chooseMatmul(dims(8192, 64, 8192), all(register(1, 4, 4, 64)));
+    expect(c).toMatchObject({ kernel: 'register', groups: [32768, 2, 1] });
+  });
+
+  it('tests bounds where M is not a multiple of the rows, the columns of cols, or K of 4', () => {
+    expect(chooseMatmul(dims(64, 64, 64), all(register(1, 8, 8)))).toMatchObject({ kernel: 'register', check: false });
+    for (const d of [dims(68, 64, 64), dims(64, 66, 64), dims(64, 64, 68), dims(64, 64, 64, { onesCol: true })]) {
+      const c = chooseMatmul(d, all(register(1, 8, 8)));
+      expect(c.kernel === 'register' && c.check, JSON.stringify(d)).toBe(true);
+    }
+    // 4x4 blocks: 68 rows and 68 columns fit.
+    expect(chooseMatmul(dims(68, 64, 68), all(register(1, 4, 4)))).toMatchObject({ kernel: 'register', check: false });
+  });
+
+  it('splits K into chunks of whole steps of 4 when too few workgroups would run', () => {
+    // The forward of a 3072 -> 256 layer at batch 64: 64 x 256 in 8x4 blocks is 512 blocks,
+    // 8 workgroups of 64; 32 wanted: 4 chunks of 768.
+    const c = chooseMatmul(dims(64, 3072, 256, { transB: true }), all(register(32)));
+    expect(c).toMatchObject({ kernel: 'register', groups: [8, 1, 4], splits: 4, kChunk: 768 });
+    const odd = chooseMatmul(dims(64, 3001, 256), all(register(32)));
+    if (odd.kernel !== 'register') throw new Error('register expected');
+    expect(odd.kChunk % 4).toBe(0);
+    expect(odd.kChunk * odd.splits).toBeGreaterThanOrEqual(3001);
+    expect(odd.kChunk * (odd.splits - 1)).toBeLessThan(3001);
+    expect(chooseMatmul(dims(64, 3072, 256), all(register(8)))).toMatchObject({ kernel: 'register', splits: 1 });
+  });
+
+  it('runs a batch of tiny products one thread per output (the workgroups would be idle)', () => {
+    expect(chooseMatmul(dims(2, 2, 1, { batch: 100 }), all(register())).kernel).toBe('small');
+  });
+
+  it('dispatches matmul_reg.wgsl entries, with matmul_sum for split-K', () => {
+    const kernels = (ds: { family: string; kernel: string }[]): string[] => ds.map((d) => `${d.family}.${d.kernel}`);
+    expect(kernels(productDispatches([64, 784], [784, 128], { transA: false, transB: false }, { kind: 'none' }, all(register())))).toEqual(['matmul_reg.matmul_reg']);
+    expect(kernels(productDispatches([64, 784], [128, 784], { transA: false, transB: true }, { kind: 'linear', act: 1, alpha: 0, pre: true }, all(register())))).toEqual(['matmul_reg.linear_pre_reg']);
+    expect(kernels(productDispatches([64, 784], [784, 128], { transA: false, transB: false }, { kind: 'actBackward', code: 1, alpha: 0 }, all(register())))).toEqual(['matmul_reg.matmul_reg_act_backward']);
+    expect(kernels(productDispatches([64, 128], [64, 784], { transA: true, transB: false }, { kind: 'colsum' }, all(register())))).toEqual(['matmul_reg.matmul_reg_colsum']);
+    const split = productDispatches([64, 784], [128, 784], { transA: false, transB: true }, { kind: 'linear', act: 1, alpha: 0, pre: false }, all(register(64)));
+    expect(kernels(split)).toEqual(['matmul_reg.matmul_reg_partial', 'matmul_sum.sum_linear']);
+    expect(split[0]!.constants).toMatchObject({ WG: 64, REG: 8, REG_N: 4, TRANS_B: 1, VEC_A: 1, VEC_B: 1 });
+    expect(split[0]!.constants?.SPLIT_K ?? 0).toBeGreaterThan(1);
   });
 });
 
@@ -144,6 +215,29 @@ describe('tuning tables', () => {
     delete (missing.classes as Partial<MatmulTuning['classes']>)['xs-flat'];
     expect(() => checkTuning(missing)).toThrow(/no entry for size class xs-flat/);
     expect(() => checkTuning({ ...all(tiled()), smallFlop: -1 })).toThrow(/smallFlop must be a number >= 0, got -1/);
+  });
+
+  it('registerProblem names what a configuration breaks', () => {
+    expect(registerProblem({ threads: 64, rows: 8, cols: 8 })).toBeNull();
+    expect(registerProblem({ threads: 512, rows: 4, cols: 4 })).toMatch(/threads must be an integer from 1 to 256/);
+    expect(registerProblem({ threads: 64, rows: 6 as 8, cols: 4 })).toMatch(/rows must be 4 or 8, got 6/);
+    expect(registerProblem({ threads: 64, rows: 4, cols: 2 as 4 })).toMatch(/cols must be 4 or 8, got 2/);
+    const bad = all(tiled());
+    bad.classes['m-shallow'] = { kernel: 'register', threads: 300, rows: 4, cols: 4, minGroups: 1 };
+    expect(() => checkTuning(bad)).toThrow(/class m-shallow: threads must be/);
+  });
+
+  it('the default table (an adapter with no table: a real GPU) runs tiled kernels of 64 to 256 threads', () => {
+    for (const cls of SIZE_CLASSES) {
+      const c = DEFAULT_TUNING.classes[cls];
+      if (c.kernel === 'small') continue;
+      expect(c.kernel, cls).toBe('tiled');
+      const threads = c.kernel === 'tiled' ? c.wgM * c.wgN : c.threads;
+      expect(threads, cls).toBeGreaterThanOrEqual(64);
+      expect(threads, cls).toBeLessThanOrEqual(256);
+    }
+    // Only the smallest class runs one thread per output.
+    expect(SIZE_CLASSES.filter((cls) => DEFAULT_TUNING.classes[cls].kernel === 'small')).toEqual(['xs-flat']);
   });
 
   it('the default table and every committed table are valid', () => {
