@@ -377,7 +377,8 @@ fn linear_pre(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_i
 // ---- small products ---------------------------------------------------------------------
 // One thread per output element, no workgroup memory and no barriers: for products too
 // small to fill even a few tiles (the lesson nets' layers), where staging panels costs more
-// than it saves. Same parameter block; the grid is 1-D over batch * M * N.
+// than it saves. Same parameter block; each thread loops over outputs (batch * M * N of
+// them) on the adapter's per-element grid (src/ops/define.ts strideGrid).
 
 fn small_dot(r: u32, c: u32, batch: u32) -> f32 {
   let M = P[MATMUL_M];
@@ -396,59 +397,64 @@ fn small_dot(r: u32, c: u32, batch: u32) -> f32 {
 
 @compute @workgroup_size(WG)
 fn matmul_small(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg);
   let MN = P[MATMUL_M] * P[MATMUL_N];
-  if (i >= MN * P[MATMUL_BATCH]) { return; }
-  let rc = i % MN;
-  C[i] = small_dot(rc / P[MATMUL_N], rc % P[MATMUL_N], i / MN);
+  let total = MN * P[MATMUL_BATCH];
+  for (var i = flat_index(gid, nwg); i < total; i += thread_count(nwg)) {
+    let rc = i % MN;
+    C[i] = small_dot(rc / P[MATMUL_N], rc % P[MATMUL_N], i / MN);
+  }
 }
 
 @compute @workgroup_size(WG)
 fn linear_small(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg);
   let MN = P[MATMUL_M] * P[MATMUL_N];
-  if (i >= MN * P[MATMUL_BATCH]) { return; }
-  let rc = i % MN;
-  let c = rc % P[MATMUL_N];
-  Y[i] = act_forward(ACT, small_dot(rc / P[MATMUL_N], c, i / MN) + E[c], pf(MATMUL_SLOPE));
+  let total = MN * P[MATMUL_BATCH];
+  for (var i = flat_index(gid, nwg); i < total; i += thread_count(nwg)) {
+    let rc = i % MN;
+    let c = rc % P[MATMUL_N];
+    Y[i] = act_forward(ACT, small_dot(rc / P[MATMUL_N], c, i / MN) + E[c], pf(MATMUL_SLOPE));
+  }
 }
 
 @compute @workgroup_size(WG)
 fn linear_pre_small(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg);
   let MN = P[MATMUL_M] * P[MATMUL_N];
-  if (i >= MN * P[MATMUL_BATCH]) { return; }
-  let rc = i % MN;
-  let c = rc % P[MATMUL_N];
-  let z = small_dot(rc / P[MATMUL_N], c, i / MN) + E[c];
-  Z[i] = z;
-  Y[i] = act_forward(ACT, z, pf(MATMUL_SLOPE));
+  let total = MN * P[MATMUL_BATCH];
+  for (var i = flat_index(gid, nwg); i < total; i += thread_count(nwg)) {
+    let rc = i % MN;
+    let c = rc % P[MATMUL_N];
+    let z = small_dot(rc / P[MATMUL_N], c, i / MN) + E[c];
+    Z[i] = z;
+    Y[i] = act_forward(ACT, z, pf(MATMUL_SLOPE));
+  }
 }
 
 @compute @workgroup_size(WG)
 fn matmul_act_backward_small(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg);
   let MN = P[MATMUL_M] * P[MATMUL_N];
-  if (i >= MN * P[MATMUL_BATCH]) { return; }
-  let rc = i % MN;
-  Y[i] = act_backward(ACT_BWD, E[i], small_dot(rc / P[MATMUL_N], rc % P[MATMUL_N], i / MN), pf(MATMUL_SLOPE));
+  let total = MN * P[MATMUL_BATCH];
+  for (var i = flat_index(gid, nwg); i < total; i += thread_count(nwg)) {
+    let rc = i % MN;
+    Y[i] = act_backward(ACT_BWD, E[i], small_dot(rc / P[MATMUL_N], rc % P[MATMUL_N], i / MN), pf(MATMUL_SLOPE));
+  }
 }
 
 // One thread per element of C plus one per row for its sum (the ones column): M x (N + 1).
 @compute @workgroup_size(WG)
 fn matmul_colsum_small(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg);
   let M = P[MATMUL_M];
   let N = P[MATMUL_N];
   let K = P[MATMUL_K];
-  if (i >= M * (N + 1u)) { return; }
-  let r = i / (N + 1u);
-  let c = i % (N + 1u);
-  if (c < N) {
-    C[r * N + c] = small_dot(r, c, 0u);
-    return;
+  let total = M * (N + 1u);
+  for (var i = flat_index(gid, nwg); i < total; i += thread_count(nwg)) {
+    let r = i / (N + 1u);
+    let c = i % (N + 1u);
+    if (c < N) {
+      C[r * N + c] = small_dot(r, c, 0u);
+      continue;
+    }
+    var s = 0.0;
+    for (var k = 0u; k < K; k++) { s += A[select(r * K + k, k * M + r, TRANS_A)]; }
+    Y[r] = s;
   }
-  var s = 0.0;
-  for (var k = 0u; k < K; k++) { s += A[select(r * K + k, k * M + r, TRANS_A)]; }
-  Y[r] = s;
 }

@@ -1,6 +1,7 @@
 // The second pass of a split-K product (matmul.wgsl's matmul_partial): adds up the SPLIT_K
 // partial tiles of each output element in chunk order (so the result is the same every run)
-// and applies the entry point's epilogue, one thread per element. Same parameter block as
+// and applies the entry point's epilogue, each thread looping over elements on the adapter's
+// per-element grid (src/ops/define.ts strideGrid). Same parameter block as
 // matmul.wgsl (the MATMUL layout).
 // The partials W are [batch, SPLIT_K, M, N (+ 1 with ONES_COL)].
 
@@ -29,46 +30,51 @@ fn element(i: u32) -> vec3<u32> {
 
 @compute @workgroup_size(WG)
 fn sum_matmul(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg);
-  if (i >= P[MATMUL_M] * P[MATMUL_N] * P[MATMUL_BATCH]) { return; }
-  let x = element(i);
-  C[i] = chunk_sum(x.x, x.y, x.z, P[MATMUL_N]);
+  let total = P[MATMUL_M] * P[MATMUL_N] * P[MATMUL_BATCH];
+  for (var i = flat_index(gid, nwg); i < total; i += thread_count(nwg)) {
+    let x = element(i);
+    C[i] = chunk_sum(x.x, x.y, x.z, P[MATMUL_N]);
+  }
 }
 
 @compute @workgroup_size(WG)
 fn sum_linear(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg);
-  if (i >= P[MATMUL_M] * P[MATMUL_N] * P[MATMUL_BATCH]) { return; }
-  let x = element(i);
-  Y[i] = act_forward(ACT, chunk_sum(x.x, x.y, x.z, P[MATMUL_N]) + E[x.z], pf(MATMUL_SLOPE));
+  let total = P[MATMUL_M] * P[MATMUL_N] * P[MATMUL_BATCH];
+  for (var i = flat_index(gid, nwg); i < total; i += thread_count(nwg)) {
+    let x = element(i);
+    Y[i] = act_forward(ACT, chunk_sum(x.x, x.y, x.z, P[MATMUL_N]) + E[x.z], pf(MATMUL_SLOPE));
+  }
 }
 
 @compute @workgroup_size(WG)
 fn sum_linear_pre(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg);
-  if (i >= P[MATMUL_M] * P[MATMUL_N] * P[MATMUL_BATCH]) { return; }
-  let x = element(i);
-  let z = chunk_sum(x.x, x.y, x.z, P[MATMUL_N]) + E[x.z];
-  Z[i] = z;
-  Y[i] = act_forward(ACT, z, pf(MATMUL_SLOPE));
+  let total = P[MATMUL_M] * P[MATMUL_N] * P[MATMUL_BATCH];
+  for (var i = flat_index(gid, nwg); i < total; i += thread_count(nwg)) {
+    let x = element(i);
+    let z = chunk_sum(x.x, x.y, x.z, P[MATMUL_N]) + E[x.z];
+    Z[i] = z;
+    Y[i] = act_forward(ACT, z, pf(MATMUL_SLOPE));
+  }
 }
 
 @compute @workgroup_size(WG)
 fn sum_act_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg);
-  if (i >= P[MATMUL_M] * P[MATMUL_N] * P[MATMUL_BATCH]) { return; }
-  let x = element(i);
-  Y[i] = act_backward(ACT_BWD, E[i], chunk_sum(x.x, x.y, x.z, P[MATMUL_N]), pf(MATMUL_SLOPE));
+  let total = P[MATMUL_M] * P[MATMUL_N] * P[MATMUL_BATCH];
+  for (var i = flat_index(gid, nwg); i < total; i += thread_count(nwg)) {
+    let x = element(i);
+    Y[i] = act_backward(ACT_BWD, E[i], chunk_sum(x.x, x.y, x.z, P[MATMUL_N]), pf(MATMUL_SLOPE));
+  }
 }
 
-// One thread per element of C [M, N] and per row sum (the partials' column N): M x (N + 1).
+// Each element of C [M, N] and each row sum (the partials' column N): M x (N + 1) items.
 @compute @workgroup_size(WG)
 fn sum_colsum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg);
   let N = P[MATMUL_N];
-  if (i >= P[MATMUL_M] * (N + 1u)) { return; }
-  let r = i / (N + 1u);
-  let c = i % (N + 1u);
-  let s = chunk_sum(0u, r, c, N + 1u);
-  if (c < N) { C[r * N + c] = s; } else { Y[r] = s; }
+  let total = P[MATMUL_M] * (N + 1u);
+  for (var i = flat_index(gid, nwg); i < total; i += thread_count(nwg)) {
+    let r = i / (N + 1u);
+    let c = i % (N + 1u);
+    let s = chunk_sum(0u, r, c, N + 1u);
+    if (c < N) { C[r * N + c] = s; } else { Y[r] = s; }
+  }
 }

@@ -45,8 +45,14 @@ fn whole() -> u32 {
 
 // Rows are processed by groups of G lanes, G the smallest power of two >= C (capped at the
 // largest power of two <= WG), so WG / G rows are in flight at once: wide rows use the
-// whole workgroup, narrow rows (10 classes) many rows per pass.
+// whole workgroup. A narrow row (at most NARROW_ROW classes, a classifier's 10) is one
+// lane's: a few values in a loop cost less than a tree of barriers, which on a CPU adapter
+// (SwiftShader) suspends every 4-lane group of the workgroup at each one; a pass over 128
+// rows of 10 classes took 12 ms in 16-lane trees.
+const NARROW_ROW = 32u;
+
 fn lanes_per_row(c: u32) -> u32 {
+  if (c <= NARROW_ROW) { return 1u; }
   var g = 1u;
   while (g < c && g * 2u <= WG) { g <<= 1u; }
   return g;

@@ -5,13 +5,13 @@ import { apply } from '../engine/recorder.ts';
 import type { Tensor } from '../tensor.ts';
 import { fmt } from '../shape.ts';
 import * as cpu from './kernels.ts';
-import { MAX_GROUPS, defineOp, f, floatOnly, grid } from './define.ts';
+import { MAX_GROUPS, defineOp, elementwiseTuning, f, floatOnly, strideGrid } from './define.ts';
 import { leakyReluBackwardDef, reluBackwardDef, sigmoidBackwardDef, sigmoidScalar, tanhBackwardDef } from './unary.ts';
 import { call, f32, last, matrix, productWork, rightOf, transposed } from './samples.ts';
 import type { OpSamples } from './samples.ts';
 import type { Binding, GpuDispatch } from './define.ts';
 import { chooseMatmul } from './matmul-choice.ts';
-import type { MatmulTuning } from './matmul-choice.ts';
+import type { Tuning } from './define.ts';
 import type { Meta } from '../graph/ir.ts';
 import type { Shape } from '../shape.ts';
 import { sumTo } from './reduce.ts';
@@ -114,7 +114,7 @@ function groupsProblem(groups: readonly number[]): string | null {
  * shape under the adapter's tuning table, as one dispatch, or two for split-K (the partial
  * products into scratch, then their sum with the epilogue).
  */
-export function productDispatches(a: Shape, b: Shape, attrs: MatmulAttrs, epilogue: Epilogue, tuning: MatmulTuning): GpuDispatch[] {
+export function productDispatches(a: Shape, b: Shape, attrs: MatmulAttrs, epilogue: Epilogue, tuning: Tuning): GpuDispatch[] {
   const d = matmulDims(a, b, attrs);
   const onesCol = epilogue.kind === 'colsum';
   const choice = chooseMatmul({ ...d, ...attrs, onesCol }, tuning);
@@ -137,7 +137,9 @@ export function productDispatches(a: Shape, b: Shape, attrs: MatmulAttrs, epilog
   const e = entries(epilogue);
   if (choice.kernel === 'small') {
     const threads = onesCol ? d.m * (d.n + 1) : d.m * d.n * d.batch;
-    return [{ family: 'matmul', kernel: e.small, constants: overrides('matmul', { ...flags, ...e.constants }), bind: e.bind, words, workgroups: grid(threads), flops }];
+    // One output a loop item, over the adapter's per-element grid (as elementwise work is spread).
+    const t = elementwiseTuning(tuning);
+    return [{ family: 'matmul', kernel: e.small, constants: overrides('matmul', { ...flags, ...e.constants, WG: t.wg }), bind: e.bind, words, workgroups: strideGrid(threads, t), flops }];
   }
   const problem = groupsProblem(choice.groups);
   const what = choice.kernel === 'tiled' ? `tiles of ${choice.tile.wgM * choice.tile.reg}x${choice.tile.wgN * choice.tile.reg}` : `${choice.reg.threads} blocks of ${choice.reg.rows}x${choice.reg.cols}`;
@@ -162,15 +164,16 @@ export function productDispatches(a: Shape, b: Shape, attrs: MatmulAttrs, epilog
   if (choice.splits === 1) return [pass(e.tiled, e.constants, e.bind)];
   const cols = d.n + (onesCol ? 1 : 0);
   const partials: Binding = { scratch: 0, size: d.batch * choice.splits * d.m * cols };
+  const sumGrid = elementwiseTuning(tuning);
   return [
     pass('matmul_partial', { SPLIT_K: choice.splits }, [{ input: 0 }, { input: 1 }, { ...partials, write: true }]),
     {
       family: 'matmul_sum',
       kernel: e.sum,
-      constants: overrides('matmul_sum', { SPLIT_K: choice.splits, ...e.constants }),
+      constants: overrides('matmul_sum', { SPLIT_K: choice.splits, ...e.constants, WG: sumGrid.wg }),
       bind: [partials, ...e.sumBind],
       words,
-      workgroups: grid(onesCol ? d.m * cols : d.m * d.n * d.batch),
+      workgroups: strideGrid(onesCol ? d.m * cols : d.m * d.n * d.batch, sumGrid),
       flops: partials.size,
     },
   ];
