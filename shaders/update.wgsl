@@ -90,7 +90,7 @@ fn history_write_6() {
 // ---- multi-tensor steps ------------------------------------------------------------------
 // The STEP layout: the vec4s of the ranges, the parameter count, where the range's state
 // starts (vec4s), the optimizer's hyperparameters (ADAM or SGD); the table: STEP_PARAM j.
-// A bounded grid (STEP_GROUPS workgroups of STEP_WG) loops over the vec4s: SwiftShader pays a
+// A bounded grid (the adapter's `step` entry, src/ops/update.ts stepGrid) loops over the vec4s: SwiftShader pays a
 // large cost per workgroup, and a real GPU is full well before one thread per element. A
 // thread's vec4s only grow, so it finds their parameter by moving a cursor forward through
 // the table (at most once past each parameter), never by a search per element.

@@ -321,13 +321,6 @@ export interface CountedEntry {
 
 /** update.wgsl history_write_<n>: binding 0 and the history leave six of the eight storage buffers a stage may bind. */
 export const HISTORY_VALUES_PER_DISPATCH = 6;
-/**
- * update.wgsl step_multi on an adapter whose tuning table has no `step` entry (src/ops/update.ts
- * stepGrid): threads per workgroup, and the most workgroups (each thread loops over the vec4s
- * past the grid); 1024 x 256 threads fill the largest GPUs.
- */
-export const STEP_WG = 256;
-export const STEP_GROUPS = 1024;
 
 export const COUNTED_ENTRIES = {
   history_write: { family: 'update', max: HISTORY_VALUES_PER_DISPATCH },

@@ -299,6 +299,12 @@ export function checkElementwiseTuning(t: ElementwiseTuning, adapter: string, en
   if (!Number.isInteger(t.maxGroups) || t.maxGroups < 1 || t.maxGroups > MAX_GROUPS) bad(`maxGroups must be an integer in 1 .. ${MAX_GROUPS}`);
 }
 
+/** Refuses a table whose per-element or optimizer-step grid entry (where it has them) could not run. */
+export function checkGridEntries(t: Pick<Tuning, 'adapter' | 'elementwise' | 'step'>): void {
+  if (t.elementwise) checkElementwiseTuning(t.elementwise, t.adapter);
+  if (t.step) checkElementwiseTuning(t.step, t.adapter, 'optimizer step grid');
+}
+
 /** The per-element dispatch shape of a table (its entry, or the default), checked. */
 export function elementwiseTuning(tuning: Pick<Tuning, 'adapter' | 'elementwise'>): ElementwiseTuning {
   const t = tuning.elementwise ?? DEFAULT_ELEMENTWISE;

@@ -135,11 +135,13 @@ export function productDispatches(a: Shape, b: Shape, attrs: MatmulAttrs, epilog
   const flops = 2 * d.batch * d.m * d.n * d.k;
   const flags = { TRANS_A: attrs.transA ? 1 : 0, TRANS_B: attrs.transB ? 1 : 0 };
   const e = entries(epilogue);
+  // The one-output-a-thread kernels and split-K's sums loop over the outputs (with the ones
+  // column's row sums) on the adapter's per-element grid, as elementwise work is spread.
+  const cols = d.n + (onesCol ? 1 : 0);
+  const outputs = onesCol ? d.m * cols : d.m * d.n * d.batch;
+  const perOutput = elementwiseTuning(tuning);
   if (choice.kernel === 'small') {
-    const threads = onesCol ? d.m * (d.n + 1) : d.m * d.n * d.batch;
-    // One output a loop item, over the adapter's per-element grid (as elementwise work is spread).
-    const t = elementwiseTuning(tuning);
-    return [{ family: 'matmul', kernel: e.small, constants: overrides('matmul', { ...flags, ...e.constants, WG: t.wg }), bind: e.bind, words, workgroups: strideGrid(threads, t), flops }];
+    return [{ family: 'matmul', kernel: e.small, constants: overrides('matmul', { ...flags, ...e.constants, WG: perOutput.wg }), bind: e.bind, words, workgroups: strideGrid(outputs, perOutput), flops }];
   }
   const problem = groupsProblem(choice.groups);
   const what = choice.kernel === 'tiled' ? `tiles of ${choice.tile.wgM * choice.tile.reg}x${choice.tile.wgN * choice.tile.reg}` : `${choice.reg.threads} blocks of ${choice.reg.rows}x${choice.reg.cols}`;
@@ -162,18 +164,16 @@ export function productDispatches(a: Shape, b: Shape, attrs: MatmulAttrs, epilog
     return { family: 'matmul', kernel: tiledEntry, constants, bind, words, workgroups: choice.groups, flops };
   };
   if (choice.splits === 1) return [pass(e.tiled, e.constants, e.bind)];
-  const cols = d.n + (onesCol ? 1 : 0);
   const partials: Binding = { scratch: 0, size: d.batch * choice.splits * d.m * cols };
-  const sumGrid = elementwiseTuning(tuning);
   return [
     pass('matmul_partial', { SPLIT_K: choice.splits }, [{ input: 0 }, { input: 1 }, { ...partials, write: true }]),
     {
       family: 'matmul_sum',
       kernel: e.sum,
-      constants: overrides('matmul_sum', { SPLIT_K: choice.splits, ...e.constants, WG: sumGrid.wg }),
+      constants: overrides('matmul_sum', { SPLIT_K: choice.splits, ...e.constants, WG: perOutput.wg }),
       bind: [partials, ...e.sumBind],
       words,
-      workgroups: strideGrid(onesCol ? d.m * cols : d.m * d.n * d.batch, sumGrid),
+      workgroups: strideGrid(outputs, perOutput),
       flops: partials.size,
     },
   ];

@@ -6,7 +6,7 @@ import { GATHER_ALIGN, checkElementwiseTuning, defineOp, grid, strideGrid } from
 import type { Binding, ElementwiseTuning, GatherBinding, GpuDispatch, Tuning, Word } from './define.ts';
 import type { Meta } from '../graph/ir.ts';
 import type { Arr, NoAttrs } from './define.ts';
-import { HISTORY_VALUES_PER_DISPATCH, LAYOUTS, OP_CODES, STEP_GROUPS, STEP_WG, countedEntry, overrides } from './contract.ts';
+import { HISTORY_VALUES_PER_DISPATCH, LAYOUTS, OP_CODES, countedEntry, overrides } from './contract.ts';
 import type { Packed } from './contract.ts';
 import { EFFECT, call, f32, i32 } from './samples.ts';
 import type { SampleCall } from './samples.ts';
@@ -170,18 +170,16 @@ function multiShape(op: string, perParam: number) {
 }
 
 /**
- * How a step spreads its vec4s over threads: workgroups of `wg`, each thread at least
- * `perThread` vec4s before another workgroup is added, at most `maxGroups` workgroups, past
- * which every thread loops over more. A workgroup costs a fixed amount to start (a coroutine
- * on SwiftShader, which does best with few of them), and a GPU needs only enough threads to
- * fill its cores: so the grid follows the adapter (its tuning table's `step` entry), not the
+ * How a step spreads its vec4s over threads: the per-element entry's shape (src/ops/define.ts
+ * ElementwiseTuning) counting vec4s, from the tuning table's `step` entry. A workgroup costs
+ * a fixed amount to start (a coroutine on SwiftShader, which does best with few of them), and
+ * a GPU needs only enough threads to fill its cores: so the grid follows the adapter, not the
  * parameter count.
  */
-/** The step's grid entry has the per-element entry's shape (src/ops/define.ts ElementwiseTuning), counting vec4s. */
 export type StepGrid = ElementwiseTuning;
 
-/** For an adapter whose table has no `step` entry: chosen by hand for GPUs (a vec4 a thread up to 256k threads, then loops), not measured. */
-export const DEFAULT_STEP_GRID: StepGrid = { wg: STEP_WG, perThread: 1, maxGroups: STEP_GROUPS, source: 'chosen by hand for GPUs, not measured' };
+/** For an adapter whose table has no `step` entry: chosen by hand for GPUs (a vec4 a thread up to 1024 x 256 threads, then loops), not measured. */
+export const DEFAULT_STEP_GRID: StepGrid = { wg: 256, perThread: 1, maxGroups: 1024, source: 'chosen by hand for GPUs, not measured' };
 
 /** The adapter's step grid (its table's entry, or the default), refused where it could not run. */
 export function stepGrid(tuning: Pick<Tuning, 'adapter' | 'step'>): StepGrid {

@@ -5,10 +5,9 @@
 import type { Storage } from '../../graph/ir.ts';
 import type { Plan, PlanStep, Ref } from '../../graph/plan.ts';
 import type { GpuDispatch } from '../../ops/define.ts';
-import { checkElementwiseTuning, effectWrites, elementwiseTuning, isGather, isScratch, isTable } from '../../ops/define.ts';
+import { checkGridEntries, effectWrites, isGather, isScratch, isTable } from '../../ops/define.ts';
 import type { Tuning } from '../../ops/define.ts';
 import { sizeOf } from '../../shape.ts';
-import type { MatmulTuning } from '../../ops/matmul-choice.ts';
 import { checkTuning } from '../../ops/matmul-choice.ts';
 import { tagStep } from '../backend.ts';
 import type { Pipelines } from './pipelines.ts';
@@ -65,31 +64,28 @@ export class PlanCompiler {
   private readonly compiled = new WeakMap<Plan, Compiled>();
   /** Where each dispatch's parameter block starts in the plan's parameter buffer. */
   private readonly paramAlign: number;
-  private table!: MatmulTuning;
+  private table!: Tuning;
   private tables = 0;
 
   constructor(
     device: GPUDevice,
     private readonly storage: GpuStorage,
     private readonly pipelines: Pipelines,
-    tuning: MatmulTuning,
+    tuning: Tuning,
   ) {
     this.paramAlign = Math.max(256, device.limits.minStorageBufferOffsetAlignment);
     this.setTuning(tuning);
   }
 
   /** The kernel-choice table the GPU rules get (GpuArgs.tuning). */
-  get tuning(): MatmulTuning {
+  get tuning(): Tuning {
     return this.table;
   }
 
   /** Install a table (refused, naming the class, if it could not run); every plan compiles again. */
-  setTuning(t: MatmulTuning): void {
+  setTuning(t: Tuning): void {
     checkTuning(t);
-    // The per-element and optimizer-step grid entries too (ops/define.ts), where the table has them.
-    elementwiseTuning(t);
-    const step = (t as Tuning).step;
-    if (step) checkElementwiseTuning(step, t.adapter, 'optimizer step grid');
+    checkGridEntries(t);
     this.table = t;
     this.tables++;
   }

@@ -316,7 +316,7 @@ function planName(plan: Plan): string {
 }
 
 function writeWords(u32: Uint32Array, f32: Float32Array, at: number, words: Word[], kernel: string, max = MAX_WORDS): void {
-  if (words.length > max) throw new Error(`webgpu: ${kernel}: ${words.length} parameter words, more than the ${MAX_WORDS} a dispatch has`);
+  if (words.length > max) throw new Error(`webgpu: ${kernel}: ${words.length} parameter words, more than the ${max} a dispatch has`);
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
     if (typeof w === 'number') u32[at + i] = w >>> 0;
