@@ -181,6 +181,20 @@ export function epochInputs(rows: number): EpochInputs {
   };
 }
 
+/**
+ * The median wall-clock seconds of `reps` runs of `once`, each ended when its promise
+ * resolves (its last result read back): every engine's timed repetitions, warm-up done first.
+ */
+export async function medianSeconds(reps: number, once: () => Promise<unknown>): Promise<number> {
+  const times: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    await once();
+    times.push((performance.now() - t0) / 1000);
+  }
+  return median(times);
+}
+
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;

@@ -3,7 +3,7 @@
 // Inputs and first weights come from engine.ts (loadStateDict), as every engine's do.
 import { F, backendStats, gpuTimeMs, indexSelect, nn, optim, runSteps, tensor } from 'shadergrad';
 import type { Tensor } from 'shadergrad';
-import { ADAM_BETA1, ADAM_BETA2, ADAM_EPS, TRAIN_WARMUP, median, transpose } from './engine.ts';
+import { ADAM_BETA1, ADAM_BETA2, ADAM_EPS, TRAIN_WARMUP, median, medianSeconds, transpose } from './engine.ts';
 import type { Engine, F32, MatmulFigures, MlpInit, StepFigures } from './engine.ts';
 
 /** The MLP with engine.ts's first weights (ours keeps a Linear's weight as [out, in]). */
@@ -41,10 +41,9 @@ export function createOursEngine(name: string): Engine {
       // Two warm-ups: the plan and its second output set.
       await run();
       await run();
-      const times: number[] = [];
-      for (let r = 0; r < reps; r++) times.push(await timeMs(run));
+      const seconds = await medianSeconds(reps, run);
       const flop = batch * 2 * m * n * k;
-      const figures: MatmulFigures = { gflops: flop / (median(times) / 1000) / 1e9, out };
+      const figures: MatmulFigures = { gflops: flop / seconds / 1e9, out };
       // The kernel-only figure from GPU timestamps, where the adapter offers them.
       const kernel: number[] = [];
       for (let r = 0; r < reps; r++) {
@@ -104,13 +103,7 @@ export function createOursEngine(name: string): Engine {
         return loss!.item();
       };
       const loss = await epoch();
-      const times: number[] = [];
-      for (let r = 0; r < reps; r++) {
-        const t0 = performance.now();
-        await epoch();
-        times.push(performance.now() - t0);
-      }
-      return { seconds: median(times) / 1000, loss };
+      return { seconds: await medianSeconds(reps, epoch), loss };
     },
   };
 }

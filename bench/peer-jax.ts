@@ -23,7 +23,7 @@
 // blockUntilReady (as a JAX benchmark calls block_until_ready) before reading the last.
 import { blockUntilReady, defaultDevice, init, jit, nn, numpy as np, tree, valueAndGrad } from '@jax-js/jax';
 import type { Device } from '@jax-js/jax';
-import { ADAM_BETA1, ADAM_BETA2, ADAM_EPS, TRAIN_WARMUP, median } from './engine.ts';
+import { ADAM_BETA1, ADAM_BETA2, ADAM_EPS, TRAIN_WARMUP, medianSeconds } from './engine.ts';
 import type { Engine, EpochFigures, EpochInputs, F32, MatmulFigures, MlpInit, StepFigures, TrainInputs } from './engine.ts';
 
 const MATMUL_WARMUP = 2;
@@ -170,13 +170,7 @@ export async function createJaxEngine(device: Extract<Device, 'webgpu' | 'wasm'>
     let seconds: number;
     try {
       for (let i = 0; i < MATMUL_WARMUP; i++) await once();
-      const times: number[] = [];
-      for (let r = 0; r < reps; r++) {
-        const t0 = performance.now();
-        await once();
-        times.push((performance.now() - t0) / 1000);
-      }
-      seconds = median(times);
+      seconds = await medianSeconds(reps, once);
     } finally {
       a.dispose();
       b.dispose();
@@ -242,13 +236,7 @@ export async function createJaxEngine(device: Extract<Device, 'webgpu' | 'wasm'>
     let loss: number;
     try {
       loss = await epoch(); // warm-up, untimed (traces the smaller last batch's step too)
-      const times: number[] = [];
-      for (let r = 0; r < reps; r++) {
-        const t0 = performance.now();
-        await epoch();
-        times.push((performance.now() - t0) / 1000);
-      }
-      seconds = median(times);
+      seconds = await medianSeconds(reps, epoch);
     } finally {
       trainer.dispose();
       X.dispose();

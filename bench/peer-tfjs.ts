@@ -20,7 +20,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-backend-cpu';
-import { ADAM_BETA1, ADAM_BETA2, ADAM_EPS, TRAIN_WARMUP, median } from './engine.ts';
+import { ADAM_BETA1, ADAM_BETA2, ADAM_EPS, TRAIN_WARMUP, median, medianSeconds } from './engine.ts';
 import type { Engine, EpochFigures, EpochInputs, F32, MatmulFigures, MlpInit, StepFigures, TrainInputs } from './engine.ts';
 
 /** Untimed matmul repetitions before the timed ones (shader compiles, buffer pool). */
@@ -128,14 +128,8 @@ export async function createTfjsEngine(backend: 'webgpu' | 'cpu'): Promise<Engin
     try {
       for (let i = 0; i < MATMUL_WARMUP; i++) await once();
       const base = count();
-      const times: number[] = [];
-      for (let r = 0; r < reps; r++) {
-        const t0 = performance.now();
-        await once();
-        times.push((performance.now() - t0) / 1000);
-      }
+      seconds = await medianSeconds(reps, once);
       checkFlat('matmul', base, `${reps} timed repetitions`);
-      seconds = median(times);
       // tf.time reports the kernels' GPU time from timestamp queries where the backend
       // has them (otherwise kernelMs is an {error}): the kernel-only figure.
       for (let r = 0; r < reps; r++) {
