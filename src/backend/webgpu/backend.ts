@@ -12,6 +12,7 @@ import type { CeilingSizes, Ceilings, FamilyCompile, KernelTiming, KernelTools, 
 import { offerTools } from '../tooling.ts';
 import { measureCeilings } from './ceilings.ts';
 import { PlanCompiler } from './compile.ts';
+import { QueueGate } from './gate.ts';
 import { DeviceHealth } from './health.ts';
 import { describeRun } from './inspect.ts';
 import { Pipelines } from './pipelines.ts';
@@ -30,6 +31,7 @@ export class WebGpuBackend implements Backend, KernelTools {
   readonly maxTensorBytes: { bytes: number; source: string };
   readonly storageBuffersPerStage: number;
   private readonly health: DeviceHealth;
+  private readonly gate: QueueGate;
   private readonly storage: GpuStorage;
   private readonly pipelines: Pipelines;
   private readonly compiler: PlanCompiler;
@@ -49,7 +51,8 @@ export class WebGpuBackend implements Backend, KernelTools {
         : { bytes: maxBufferSize, source: `the adapter's maxBufferSize is ${maxBufferSize} bytes` };
     this.storageBuffersPerStage = device.limits.maxStorageBuffersPerShaderStage;
     this.health = new DeviceHealth(device);
-    this.storage = new GpuStorage(device, this.stats, this.health);
+    this.gate = new QueueGate(this.health);
+    this.storage = new GpuStorage(device, this.stats, this.health, this.gate);
     this.pipelines = new Pipelines(device, this.stats, this.health);
     this.compiler = new PlanCompiler(device, this.storage, this.pipelines, tuningFor(description));
     this.timestamps = new Timestamps(device, this.storage);
@@ -93,6 +96,7 @@ export class WebGpuBackend implements Backend, KernelTools {
 
   /** Wait until the device has finished everything submitted (benchmarks). */
   async sync(): Promise<void> {
+    await this.gate.drained();
     await this.device.queue.onSubmittedWorkDone();
     this.health.check('sync');
   }
@@ -107,7 +111,9 @@ export class WebGpuBackend implements Backend, KernelTools {
     return this.timestamps.startTimer();
   }
 
-  stopTimer(): Promise<number> {
+  async stopTimer(): Promise<number> {
+    // Runs held for their pipelines add their timestamps when they reach the queue.
+    await this.gate.drained();
     return this.timestamps.stopTimer();
   }
 
@@ -116,6 +122,7 @@ export class WebGpuBackend implements Backend, KernelTools {
   }
 
   async describeLastRun(): Promise<RunDescription | null> {
+    await this.gate.drained();
     return this.runner.lastRun ? describeRun(this.runner.lastRun) : null;
   }
 
@@ -128,12 +135,14 @@ export class WebGpuBackend implements Backend, KernelTools {
   }
 
   async timeLastRun(opts: TimeKernelsOptions): Promise<KernelTiming> {
+    await this.gate.drained();
     const work = replayOf(this.runner.lastRun, 'timeKernels');
     if (work.dispatches === 0) throw new Error(`timeKernels: build() ran no kernel, only views of memory [${work.kernels.join(', ')}]`);
     return timeDispatches(this.device, work, opts);
   }
 
-  measureCeilings(sizes: CeilingSizes, opts: TimeKernelsOptions): Promise<Ceilings> {
+  async measureCeilings(sizes: CeilingSizes, opts: TimeKernelsOptions): Promise<Ceilings> {
+    await this.gate.drained();
     return measureCeilings(this.device, sizes, opts);
   }
 

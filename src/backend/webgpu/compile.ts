@@ -10,14 +10,15 @@ import type { Tuning } from '../../ops/define.ts';
 import { sizeOf } from '../../shape.ts';
 import { checkTuning } from '../../ops/matmul-choice.ts';
 import { tagStep } from '../backend.ts';
-import type { Pipelines } from './pipelines.ts';
+import type { PipelineEntry, Pipelines } from './pipelines.ts';
 import type { GpuStorage } from './storage.ts';
 import { USAGE } from './storage.ts';
 
 export interface CompiledDispatch {
   /** For errors and labels: `op (family.kernel)`. */
   label: string;
-  pipeline: GPUComputePipeline;
+  /** Its pipeline (null until made: Compiled.ready) and bind group layout. */
+  pipe: PipelineEntry;
   layout: GPUBindGroupLayout;
   dispatch: GpuDispatch;
   step: number;
@@ -58,6 +59,11 @@ export interface Compiled {
   params: GPUBuffer | null;
   paramWords: ArrayBuffer;
   kernels: string[];
+  /**
+   * Settles when every pipeline of the plan is made (they compile in parallel); null when
+   * they all were already. Its runs wait for it at the queue's gate (gate.ts).
+   */
+  ready: Promise<void> | null;
 }
 
 export class PlanCompiler {
@@ -102,15 +108,16 @@ export class PlanCompiler {
     // keep their buffers, which results may hold, and its own memory is freed (work already
     // submitted keeps what it uses).
     const outputSets = c?.outputSets ?? [];
-    if (c) for (const b of [...c.slots, ...c.scratch, ...c.unaligned.values(), ...(c.params ? [c.params] : [])]) b.destroy();
+    if (c) for (const b of [...c.slots, ...c.scratch, ...c.unaligned.values(), ...(c.params ? [c.params] : [])]) this.storage.release(b);
     const dispatches: CompiledDispatch[] = [];
     const scratch: number[] = [];
     const bytes = { params: 0 };
+    const making = new Set<Promise<void>>();
     plan.steps.forEach((step, index) => {
       // A view is no kernel: its readers bind a run of its root's memory.
       if (step.out?.kind === 'view') return;
       try {
-        this.compileStep(step, index, dispatches, scratch, bytes);
+        this.compileStep(step, index, dispatches, scratch, bytes, making);
       } catch (err) {
         throw tagStep(err, index);
       }
@@ -126,13 +133,14 @@ export class PlanCompiler {
       params,
       paramWords: new ArrayBuffer(Math.max(this.paramAlign, bytes.params)),
       kernels: [...new Set(dispatches.map((d) => d.label))],
+      ready: making.size > 0 ? Promise.all(making).then(() => {}) : null,
     };
     this.compiled.set(plan, c);
     return c;
   }
 
   /** The dispatches of one plan step, with their pipelines. */
-  private compileStep(step: PlanStep, index: number, dispatches: CompiledDispatch[], scratch: number[], bytes: { params: number }): void {
+  private compileStep(step: PlanStep, index: number, dispatches: CompiledDispatch[], scratch: number[], bytes: { params: number }, making: Set<Promise<void>>): void {
     for (const dispatch of this.gpuDispatches(step)) {
       const label = `${step.def.name} (${dispatch.family}.${dispatch.kernel})`;
       const writes = effectWrites(step.def, step.inputs.length);
@@ -168,15 +176,16 @@ export class PlanCompiler {
         if (!r) throw new Error(`webgpu: ${label} binds input ${b.input}, but ${step.def.name} has ${step.inputs.length}`);
         return r;
       });
-      const { pipeline, layout } = this.pipelines.get(dispatch, label, writes);
+      const { entry, ready } = this.pipelines.get(dispatch, label, writes);
+      if (ready) making.add(ready);
       // Its parameter block, then its table (if any), each from a multiple of the binding alignment.
       const paramOffset = bytes.params;
       const tableBytes = dispatch.table ? Math.ceil((dispatch.table.words * 4) / this.paramAlign) * this.paramAlign : 0;
       bytes.params += this.paramAlign + tableBytes;
       dispatches.push({
         label,
-        pipeline,
-        layout,
+        pipe: entry,
+        layout: entry.layout,
         dispatch,
         step: index,
         refs,

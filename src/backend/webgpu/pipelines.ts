@@ -14,8 +14,9 @@ import { PRELUDE_LINES, familySource, fileSource, replaceShaderSource, shaderSou
 const STAGE_COMPUTE = 0x4;
 
 /** A pipeline, its bind group layout, and what it was made from (to make it again). */
-interface PipelineEntry {
-  pipeline: GPUComputePipeline;
+export interface PipelineEntry {
+  /** null while it is being made (see Pipelines.get). */
+  pipeline: GPUComputePipeline | null;
   layout: GPUBindGroupLayout;
   kernel: string;
   constants: Record<string, number>;
@@ -24,6 +25,8 @@ interface PipelineEntry {
 export class Pipelines {
   private readonly pipelines = new Map<string, PipelineEntry>();
   private readonly modules = new Map<string, GPUShaderModule>();
+  /** Pipelines being made, by key: settle when made. */
+  private readonly making = new Map<string, Promise<void>>();
   /** Family texts replaced at run time: each bumps it, and plans compile again. */
   edits = 0;
 
@@ -33,13 +36,18 @@ export class Pipelines {
     private readonly health: DeviceHealth,
   ) {}
 
-  /** A pipeline per (family, kernel, constants), with its layout built from the WGSL. */
-  get(d: GpuDispatch, kernel: string, writes: readonly number[]): { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout } {
+  /**
+   * A pipeline per (family, kernel, constants), with its layout built from the WGSL. A new
+   * one is made with createComputePipelineAsync, so the pipelines a plan asks for at once
+   * compile in parallel (off the page's thread): `ready` settles when it is made, and until
+   * then `entry.pipeline` is null. A second ask while it is being made shares that promise.
+   */
+  get(d: GpuDispatch, kernel: string, writes: readonly number[]): { entry: PipelineEntry; ready: Promise<void> | null } {
     const declared = entryBindings(d.family, d.kernel);
     checkBindings(kernel, d, declared, writes);
     const key = `${d.family}.${d.kernel}${exactKey(d.constants ?? {})}`;
-    let p = this.pipelines.get(key);
-    if (p) return p;
+    const known = this.pipelines.get(key);
+    if (known) return { entry: known, ready: known.pipeline ? null : this.making.get(key)! };
     const module = this.module(d.family);
     const layout = this.device.createBindGroupLayout({
       label: kernel,
@@ -49,21 +57,29 @@ export class Pipelines {
         buffer: { type: b.access === 'read_write' ? 'storage' : 'read-only-storage' } as GPUBufferBindingLayout,
       })),
     });
-    this.device.pushErrorScope('validation');
-    const pipeline = this.device.createComputePipeline({
-      label: kernel,
-      layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-      compute: { module, entryPoint: d.kernel, constants: d.constants ?? {} },
-    });
-    this.health.track(
-      this.device.popErrorScope().then((err) => {
-        if (err) this.health.report(new Error(`webgpu: creating the pipeline for ${kernel}: ${err.message}`));
-      }),
-    );
+    const entry: PipelineEntry = { pipeline: null, layout, kernel: d.kernel, constants: d.constants ?? {} };
+    const ready = this.device
+      .createComputePipelineAsync({
+        label: kernel,
+        layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+        compute: { module, entryPoint: d.kernel, constants: d.constants ?? {} },
+      })
+      .then(
+        (pipeline) => {
+          entry.pipeline = pipeline;
+        },
+        (err: Error) => {
+          const e = new Error(`webgpu: creating the pipeline for ${kernel}: ${err.message}`);
+          this.health.report(e);
+          throw e;
+        },
+      )
+      .finally(() => this.making.delete(key));
+    ready.catch(() => {});
     this.stats.pipelines++;
-    p = { pipeline, layout, kernel: d.kernel, constants: d.constants ?? {} };
-    this.pipelines.set(key, p);
-    return p;
+    this.pipelines.set(key, entry);
+    this.making.set(key, ready);
+    return { entry, ready };
   }
 
   private module(family: string): GPUShaderModule {

@@ -9,7 +9,7 @@ import type { Word } from '../../ops/define.ts';
 import { writesBinding } from '../../ops/define.ts';
 import { MAX_WORDS } from '../../ops/contract.ts';
 import { sizeOf } from '../../shape.ts';
-import type { BackendStats, ExecuteResult, StageRef } from '../backend.ts';
+import type { BackendStats, ExecuteResult, HostArray, StageRef } from '../backend.ts';
 import { tagStep } from '../backend.ts';
 import type { Compiled, CompiledDispatch, GatherRef, PlanCompiler } from './compile.ts';
 import type { DeviceHealth } from './health.ts';
@@ -92,7 +92,6 @@ export class PlanRunner {
         writeWords(u32, f32, d.tableOffset / 4, words, d.label, Infinity);
       }
     }
-    if (c.params) this.device.queue.writeBuffer(c.params, 0, u32);
 
     // Bind groups first: a binding error names its op's step, before any error scope opens.
     const copies: Copy[][] = c.dispatches.map(() => []);
@@ -123,6 +122,42 @@ export class PlanRunner {
     const run: LastRun = { plan, c, groups, spans, copied: copies.some((x) => x.length > 0), times: null };
     copies.forEach((x, k) => x.push(...gathers[k]!));
     this.lastRun = run;
+    this.stats.submits++;
+    this.stats.dispatches += c.dispatches.length;
+    // A plan whose pipelines are still being made holds the queue until they are (gate.ts);
+    // its parameter words are sent as they are now (the next run rewrites the array).
+    const ready = c.ready;
+    if (ready) {
+      this.storage.gate.hold(ready);
+      ready.then(() => (c.ready = null), () => {});
+    }
+    const gate = this.storage.gate;
+    const words = gate.open ? u32 : u32.slice();
+    const submitted = gate.run(() => {
+      if (c.params) this.device.queue.writeBuffer(c.params, 0, words);
+      return this.submit(plan, c, outputs, stage, groups, copies, back, run);
+    });
+    const checked = submitted.then((s) => s.checked);
+    // Keep a failure visible even when nothing is read back.
+    checked.catch(() => {});
+    const staged = stage.map(async (_, i) => {
+      // A run that could not be sent (a pipeline that was not made): the device's own error says more.
+      const { reads } = await submitted.catch(async (err: unknown) => {
+        await Promise.allSettled([ready, this.health.settled()]);
+        this.health.check(`running ${planName(plan)}`);
+        throw err;
+      });
+      await Promise.allSettled([checked, this.health.settled()]);
+      this.health.check(`running ${planName(plan)}`);
+      return reads[i]!();
+    });
+    return { outputs, staged };
+  }
+
+  /** Record the run's copies and passes, stage its readbacks, submit: what execute sends to the queue. */
+  private submit(plan: Plan, c: Compiled, outputs: Storage[], stage: StageRef[], groups: GPUBindGroup[], copies: Copy[][], back: Copy[][], run: LastRun): { reads: (() => Promise<HostArray>)[]; checked: Promise<void> } {
+    const unmade = c.dispatches.find((d) => !d.pipe.pipeline);
+    if (unmade) throw new Error(`webgpu: ${unmade.label}: its pipeline could not be made, so ${planName(plan)} did not run`);
     this.device.pushErrorScope('validation');
     this.device.pushErrorScope('out-of-memory');
     const enc = this.device.createCommandEncoder({ label: planName(plan) });
@@ -174,8 +209,6 @@ export class PlanRunner {
         : this.storage.stage(enc, r.storage, r.dtype, r.size),
     );
     this.device.queue.submit([enc.finish()]);
-    this.stats.submits++;
-    this.stats.dispatches += c.dispatches.length;
     run.times = clock?.collect() ?? null;
     const kernels = c.kernels.join(', ');
     const checked = Promise.all([this.device.popErrorScope(), this.device.popErrorScope()]).then(([oom, validation]) => {
@@ -186,14 +219,7 @@ export class PlanRunner {
         throw e;
       }
     });
-    // Keep a failure visible even when nothing is read back.
-    checked.catch(() => {});
-    const staged = reads.map(async (map) => {
-      await Promise.allSettled([checked, this.health.settled()]);
-      this.health.check(`running ${planName(plan)}`);
-      return map();
-    });
-    return { outputs, staged };
+    return { reads, checked };
   }
 
   /** An output set: a buffer each, or a run of its pack's buffer (Plan.packs: a step's gradients, bound as one range). */
@@ -247,7 +273,7 @@ export class PlanRunner {
     // invalid, and the empty view's shared word would alias a written range with a read one.
     let scratch = c.unaligned.get(`gather ${key}`);
     if (!scratch || scratch.size < bytes) {
-      scratch?.destroy();
+      if (scratch) this.storage.release(scratch);
       scratch = this.storage.storageBuffer(Math.max(1, bytes / 4), `gathered ${key}`);
       c.unaligned.set(`gather ${key}`, scratch);
     }
@@ -297,7 +323,7 @@ function isWritten(d: CompiledDispatch, i: number): boolean {
 
 /** One compiled dispatch into a compute pass. */
 export function record(pass: GPUComputePassEncoder, d: CompiledDispatch, group: GPUBindGroup): void {
-  pass.setPipeline(d.pipeline);
+  pass.setPipeline(d.pipe.pipeline!);
   pass.setBindGroup(0, group);
   pass.dispatchWorkgroups(...d.dispatch.workgroups);
 }

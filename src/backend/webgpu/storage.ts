@@ -2,6 +2,7 @@
 // copies, and reads through a pool of staging buffers.
 import type { DType, Storage } from '../../graph/ir.ts';
 import type { BackendStats, HostArray } from '../backend.ts';
+import type { QueueGate } from './gate.ts';
 import type { DeviceHealth } from './health.ts';
 
 // Literal flags: GPUBufferUsage and friends are undefined in Node until Dawn is loaded.
@@ -39,6 +40,8 @@ export class GpuStorage {
     private readonly device: GPUDevice,
     private readonly stats: BackendStats,
     private readonly health: DeviceHealth,
+    /** Every queue operation goes through it (gate.ts): a run waiting for its pipelines holds the later ones. */
+    readonly gate: QueueGate,
   ) {}
 
   createBuffer(bytes: number, usage: number, label: string): GPUBuffer {
@@ -64,7 +67,10 @@ export class GpuStorage {
     this.health.check('write');
     const arr = dtype === 'int32' ? Int32Array.from(data) : data instanceof Float32Array ? data : Float32Array.from(data);
     const { buffer, offset } = spanOf(storage);
-    if (arr.length > 0) this.device.queue.writeBuffer(buffer, offset, arr.buffer, arr.byteOffset, arr.byteLength);
+    if (arr.length === 0) return;
+    // Held, the write sends what the data is now (the caller may change its array after).
+    const send = this.gate.open || arr !== data ? arr : arr.slice();
+    this.gate.later(() => this.device.queue.writeBuffer(buffer, offset, send.buffer, send.byteOffset, send.byteLength));
   }
 
   view(storage: Storage, offset: number, size: number): Storage {
@@ -75,16 +81,20 @@ export class GpuStorage {
   release(storage: Storage): void {
     // A view's memory belongs to the tensor it is a view of.
     if (storage instanceof GpuSlice) return;
-    (storage as GPUBuffer | null)?.destroy();
+    // After the held runs that may still use it.
+    const buffer = storage as GPUBuffer | null;
+    if (buffer) this.gate.later(() => buffer.destroy());
   }
 
   clone(storage: Storage, size: number): Storage {
     this.health.check('clone');
     const copy = this.storageBuffer(size, 'kept result');
-    const enc = this.device.createCommandEncoder();
     const { buffer, offset } = spanOf(storage);
-    if (size > 0) enc.copyBufferToBuffer(buffer, offset, copy, 0, size * 4);
-    this.device.queue.submit([enc.finish()]);
+    this.gate.later(() => {
+      const enc = this.device.createCommandEncoder();
+      if (size > 0) enc.copyBufferToBuffer(buffer, offset, copy, 0, size * 4);
+      this.device.queue.submit([enc.finish()]);
+    });
     this.stats.submits++;
     return copy;
   }
@@ -93,23 +103,29 @@ export class GpuStorage {
   arena(parts: { storage: Storage; offset: number; size: number }[], size: number): Storage {
     this.health.check('arena');
     const arena = this.storageBuffer(size, 'arena');
-    const enc = this.device.createCommandEncoder();
-    for (const p of parts) {
-      const { buffer, offset } = spanOf(p.storage);
-      if (p.size > 0) enc.copyBufferToBuffer(buffer, offset, arena, p.offset * 4, p.size * 4);
-    }
-    this.device.queue.submit([enc.finish()]);
+    this.gate.later(() => {
+      const enc = this.device.createCommandEncoder();
+      for (const p of parts) {
+        const { buffer, offset } = spanOf(p.storage);
+        if (p.size > 0) enc.copyBufferToBuffer(buffer, offset, arena, p.offset * 4, p.size * 4);
+      }
+      this.device.queue.submit([enc.finish()]);
+    });
     this.stats.submits++;
     return arena;
   }
 
   read(storage: Storage, dtype: DType, size: number): Promise<HostArray> {
     this.health.check('read');
-    const enc = this.device.createCommandEncoder();
-    const done = this.stage(enc, storage, dtype, size);
-    this.device.queue.submit([enc.finish()]);
     this.stats.submits++;
-    return done();
+    return this.gate
+      .run(() => {
+        const enc = this.device.createCommandEncoder();
+        const done = this.stage(enc, storage, dtype, size);
+        this.device.queue.submit([enc.finish()]);
+        return done;
+      })
+      .then((done) => done());
   }
 
   /**

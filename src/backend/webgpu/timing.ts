@@ -61,8 +61,7 @@ export class Timestamps {
    */
   inspect(on: boolean): boolean {
     if (!on || !this.device.features.has('timestamp-query')) {
-      this.inspecting?.querySet.destroy();
-      this.inspecting?.resolve.destroy();
+      if (this.inspecting) this.destroy(this.inspecting);
       this.inspecting = null;
       return false;
     }
@@ -123,6 +122,14 @@ export class Timestamps {
     };
   }
 
+  /** After the runs held at the queue's gate, which may still write them. */
+  private destroy(q: Queries): void {
+    this.storage.gate.later(() => {
+      q.querySet.destroy();
+      q.resolve.destroy();
+    });
+  }
+
   private newQueries(count: number): Queries {
     return {
       querySet: this.device.createQuerySet({ type: 'timestamp', count }),
@@ -136,8 +143,7 @@ export class Timestamps {
     const q = this.inspecting!;
     if (q.count >= count) return q;
     const grown = this.newQueries(Math.max(count, 2 * q.count));
-    q.querySet.destroy();
-    q.resolve.destroy();
+    this.destroy(q);
     this.inspecting = grown;
     return grown;
   }
