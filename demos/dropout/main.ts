@@ -144,6 +144,7 @@ const accuracyChart = (parent: HTMLElement, id: string, title: string, series: {
 
 /** Report an epoch: progress, ms/step, and a frame every few epochs so charts paint and Stop is seen. */
 async function tick(ctx: RunContext, done: number, total: number, e: EpochStats, what: string): Promise<void> {
+  ctx.firstStepDone();
   ctx.stepTime(e.ms);
   ctx.progress(done / total, `${what}epoch ${e.epoch + 1}: train ${e.trainAcc.toFixed(3)}, val ${e.valAcc.toFixed(3)}`);
   if (done % 4 === 0 || done === total) await nextFrame();
