@@ -144,7 +144,6 @@ const accuracyChart = (parent: HTMLElement, id: string, title: string, series: {
 
 /** Report an epoch: progress, ms/step, and a frame every few epochs so charts paint and Stop is seen. */
 async function tick(ctx: RunContext, done: number, total: number, e: EpochStats, what: string): Promise<void> {
-  ctx.firstStepDone();
   ctx.stepTime(e.ms);
   ctx.progress(done / total, `${what}epoch ${e.epoch + 1}: train ${e.trainAcc.toFixed(3)}, val ${e.valAcc.toFixed(3)}`);
   if (done % 4 === 0 || done === total) await nextFrame();
@@ -175,6 +174,7 @@ async function runVariants(
     variants,
     signal: ctx.signal,
     onEpoch: async (v, e) => {
+      ctx.firstStepDone();
       val[v]![e.epoch] = e.valAcc;
       train[v]![e.epoch] = e.trainAcc;
       chart.setData(xs, withTrain ? [...val, ...train] : val);
@@ -253,6 +253,7 @@ onRun(ex1, async (ctx) => {
     epochs,
     signal: ctx.signal,
     onEpoch: async (e) => {
+      ctx.firstStepDone();
       ex1Chart.append(e.epoch + 1, [e.trainAcc, e.valAcc]);
       ex1Loss.append(e.epoch + 1, [e.loss]);
       done++;
