@@ -13,8 +13,9 @@ export function chromePath() {
 /**
  * Headless, WebGPU on (SwiftShader where there is no GPU). The background-networking
  * flags keep Chrome from reaching for Google's servers, which a closed network refuses.
+ * `extraArgs` go after these (the cold-start bench turns the GPU caches off with them).
  */
-export function launchChrome(protocolTimeout = 0) {
+export function launchChrome(protocolTimeout = 0, extraArgs = []) {
   return puppeteer.launch({
     executablePath: chromePath(),
     headless: true,
@@ -26,6 +27,7 @@ export function launchChrome(protocolTimeout = 0) {
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
+      ...extraArgs,
     ],
   });
 }

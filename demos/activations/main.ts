@@ -155,6 +155,7 @@ curves.onRun(async (ctx) => {
     derivatives,
     signal: ctx.signal,
     onCurve: async (p) => {
+      ctx.firstStepDone();
       // Curves not computed yet are all gaps.
       const gaps = Z.map(() => null);
       valueChart.setData(Z, ACTIVATIONS.map((a) => p.values[a] ?? gaps));
@@ -190,6 +191,7 @@ async function trainSection(ctx: RunContext, recordGrad: boolean, o: ReturnType<
     recordGrad,
     signal: ctx.signal,
     onEpoch: async (e) => {
+      ctx.firstStepDone();
       onEpoch(e);
       ctx.stepsDone(e.epoch * ACTIVATIONS.length);
       ctx.progress(e.epoch / e.epochs, `epoch ${e.epoch} of ${e.epochs}`);
@@ -324,6 +326,7 @@ swap.onRun(async (ctx) => {
     baseline,
     signal: ctx.signal,
     onEpoch: async (e) => {
+      ctx.firstStepDone();
       swapChart.append(e.epoch, [e.loss, e.baseline]);
       ctx.stepsDone((e.epoch + 1) * (baseline ? 2 : 1));
       ctx.progress((e.epoch + 1) / e.epochs, `epoch ${e.epoch} (${e.activation}): loss ${e.loss.toFixed(4)}`);

@@ -266,6 +266,7 @@ flowSec.onRun(async (ctx) => {
     epochs: flowEpochs.get(),
     signal: ctx.signal,
     onProgress: async (p) => {
+      ctx.firstStepDone();
       flowGradChart.append(p.epoch, [p.fc1, p.fc2]);
       flowLossChart.append(p.epoch, [p.loss, p.accuracy]);
       ctx.stepTime(p.msPerEpoch);
@@ -380,6 +381,7 @@ vanSec.onRun(async (ctx) => {
     signal: ctx.signal,
     onProgress: async (p) => {
       const recs = DEEP_ACTIVATIONS.map((a) => p.records[a]!);
+      ctx.firstStepDone();
       DEEP_ACTIVATIONS.forEach((a, i) => charts.layer[a].append(p.epoch, recs[i]!.layers));
       charts.profile.setData(layersX, recs.map((rec) => rec.layers));
       charts.mean.append(p.epoch, recs.map((rec) => rec.mean));

@@ -174,6 +174,7 @@ async function runVariants(
     variants,
     signal: ctx.signal,
     onEpoch: async (v, e) => {
+      ctx.firstStepDone();
       val[v]![e.epoch] = e.valAcc;
       train[v]![e.epoch] = e.trainAcc;
       chart.setData(xs, withTrain ? [...val, ...train] : val);
@@ -252,6 +253,7 @@ onRun(ex1, async (ctx) => {
     epochs,
     signal: ctx.signal,
     onEpoch: async (e) => {
+      ctx.firstStepDone();
       ex1Chart.append(e.epoch + 1, [e.trainAcc, e.valAcc]);
       ex1Loss.append(e.epoch + 1, [e.loss]);
       done++;

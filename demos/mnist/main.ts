@@ -243,6 +243,8 @@ trainSec.onRun(async (ctx) => {
   let lastYield = performance.now();
   const onProgress = async (p: TrainProgress): Promise<void> => {
     const total = p.epochs * p.stepsPerEpoch;
+    // The report for epoch 0 comes before any step (the untrained net's test accuracy).
+    if (p.step > 0) ctx.firstStepDone();
     for (; shownLosses < p.stepLosses.length; shownLosses++) lossChart.append(shownLosses + 1, [p.stepLosses[shownLosses]!]);
     ctx.stepTime(p.msPerStep);
     if (p.kind === 'epoch') {

@@ -34,6 +34,7 @@ const DRAW_EVERY = 5;
 function lossDrawer(chart: Chart, ctx: RunContext, epochs: number): (r: { epoch: number; train: number; test: number }) => Promise<void> {
   const pending: [number, number, number][] = [];
   return async (r) => {
+    ctx.firstStepDone();
     pending.push([r.epoch, r.train, r.test]);
     if (r.epoch % DRAW_EVERY !== 0 && r.epoch !== epochs) return;
     for (const [e, a, b] of pending.splice(0)) chart.append(e, [a, b]);
@@ -293,6 +294,7 @@ s3.onRun(async (ctx) => {
     lr: c3.lr.get(),
     signal: ctx.signal,
     onEpoch: async (r) => {
+      ctx.firstStepDone();
       curves[r.run]![r.epoch - 1] = r.test;
       const done = r.run * epochs + r.epoch;
       if (r.epoch % DRAW_EVERY === 0 || r.epoch === epochs) {
@@ -414,6 +416,7 @@ s4.onRun(async (ctx) => {
     lr: c4.lr.get(),
     signal: ctx.signal,
     onEpoch: async (r) => {
+      ctx.firstStepDone();
       curves[r.run]![r.epoch - 1] = r.test;
       const done = r.run * epochs + r.epoch;
       if (r.epoch % DRAW_EVERY === 0 || r.epoch === epochs) {

@@ -159,6 +159,7 @@ ex.onRun(async (ctx) => {
   printout.textContent = '';
   startLine.textContent = `This run's start seed (the stand-in for PyTorch's own choice, before the template and net_noseed): ${startSeed}${startSeedParam === null ? ', picked at random' : ', from ?seed= in the address'}.`;
   const onProgress = async (p: SeedsProgress): Promise<void> => {
+    ctx.firstStepDone();
     draw(p.weights);
     showReport(p.weights, seeds);
     ctx.progress(p.built / p.total, `built net_${p.net} (${p.built} of ${p.total})`);

@@ -4,6 +4,7 @@ import 'uplot/dist/uPlot.min.css';
 import { markerPaths } from './markers.ts';
 import type { Marker } from './markers.ts';
 import { formatLogTick } from './ticks.ts';
+import { markChartPoint } from './cold-start.ts';
 
 declare global {
   interface Window {
@@ -118,5 +119,6 @@ export class Chart {
     const ys = this.opts.logY ? this.ys.map((s) => s.map((v) => (v !== null && v > 0 ? v : null))) : this.ys;
     this.plot.setData([this.xs, ...ys] as uPlot.AlignedData);
     window.__chartUpdates[this.opts.id] = (window.__chartUpdates[this.opts.id] ?? 0) + 1;
+    if (ys.some((s) => s.some((v) => v !== null))) markChartPoint(this.plot.root, this.opts.id);
   }
 }

@@ -4,6 +4,7 @@ import { setBackend } from 'shadergrad';
 import type { BackendInfo } from 'shadergrad';
 import { enginePanel, watchRun } from './engine-panel.ts';
 import { el } from './dom.ts';
+import { markBackendReady, markFirstStep } from './cold-start.ts';
 import './style.css';
 
 declare global {
@@ -37,6 +38,7 @@ export async function initPage(): Promise<BackendInfo> {
   badge.classList.add(info.fallbackReason ? 'fallback' : 'gpu');
   enginePanel(badge, info);
   window.__backend = info;
+  markBackendReady();
   return info;
 }
 
@@ -58,6 +60,11 @@ export interface RunContext {
   stepTime(ms: number): void;
   /** The page's step timer: `steps` steps done since Run, shown as their mean ms/step. */
   stepsDone(steps: number): void;
+  /**
+   * The exercise shows the result of its first step (a training step or epoch, read back):
+   * a performance mark for the cold-start bench, made once per page load (ui/cold-start.ts).
+   */
+  firstStepDone(): void;
 }
 
 export interface Section {
@@ -119,6 +126,7 @@ export function section(parent: HTMLElement, id: string, title: string): Section
         timing.steps = steps;
         timing.stepMs = (performance.now() - started) / Math.max(1, steps);
       },
+      firstStepDone: () => markFirstStep(id),
     };
     try {
       let result: unknown;

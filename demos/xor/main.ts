@@ -166,6 +166,7 @@ function redrawLoss(): void {
 async function train(ctx: RunContext, action: 'converge' | 'step1' | 'step10'): Promise<{ stopped: boolean; end: ConvergenceResult | null }> {
   const startEpoch = lab.epoch;
   const onEpoch = async (r: EpochReport): Promise<void> => {
+    ctx.firstStepDone();
     lossChart.append(r.epoch, [r.loss]);
     showStatus(r.epoch, r.loss, r.accuracy);
     const done = r.epoch - startEpoch;
@@ -310,6 +311,7 @@ rSec.onRun(async (ctx) => {
     seed: seedCtl.get(),
     signal: ctx.signal,
     onProgress: async (p) => {
+      ctx.firstStepDone();
       showRestarts(p);
       ctx.stepTime(p.msPerEpoch);
       ctx.progress(p.epoch / p.epochs, `epoch ${p.epoch} of ${p.epochs} · ${p.configs.length * p.firstEpochs[0]!.length} networks`);
