@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { reflectAll, reflectedBindings } from './scripts/reflected-bindings.mjs';
 
 const demos = fileURLToPath(new URL('./demos', import.meta.url));
 
@@ -12,8 +13,10 @@ export const pages = Object.fromEntries(
 
 // The demo site: demos/ is the root, and pages import the engine as 'shadergrad' (the
 // source). It builds into dist-site/, since dist/ is the library that npm ships.
-export default defineConfig({
+export default defineConfig(async ({ command }) => ({
   root: demos,
+  // The built site ships the bind layouts reflected at build time (the dev server parses the WGSL).
+  plugins: command === 'build' ? [reflectedBindings(await reflectAll())] : [],
   resolve: { alias: { shadergrad: fileURLToPath(new URL('./src/index.ts', import.meta.url)) } },
   server: { open: false, fs: { allow: [fileURLToPath(new URL('.', import.meta.url))] } },
   build: {
@@ -22,4 +25,4 @@ export default defineConfig({
     target: 'es2022',
     rollupOptions: { input: pages },
   },
-});
+}));

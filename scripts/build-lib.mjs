@@ -7,50 +7,11 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, createServer } from 'vite';
+import { build } from 'vite';
+import { reflectAll, reflectedBindings } from './reflected-bindings.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'dist');
-const reflectModule = join(root, 'src/backend/webgpu/reflect.ts');
-
-/** { family: { entry: EntryBinding[] } } for every shader family, read by reflect.ts itself. */
-async function reflectAll() {
-  // No dependency scan: it would crawl the demos and benchmarks, which only the site needs.
-  const server = await createServer({
-    root,
-    configFile: false,
-    logLevel: 'error',
-    appType: 'custom',
-    optimizeDeps: { noDiscovery: true, include: [] },
-    server: { middlewareMode: true, hmr: false, ws: false },
-  });
-  try {
-    const { shaderFamilies } = await server.ssrLoadModule('/src/backend/webgpu/shaders.ts');
-    const { reflectFamily } = await server.ssrLoadModule('/src/backend/webgpu/reflect.ts');
-    return Object.fromEntries(shaderFamilies().map((f) => [f, Object.fromEntries(reflectFamily(f))]));
-  } finally {
-    await server.close();
-  }
-}
-
-/** Serves the reflected table as src/backend/webgpu/reflect.ts, with the same reflectFamily. */
-function reflectedBindings(table) {
-  return {
-    name: 'shadergrad:reflected-bindings',
-    enforce: 'pre',
-    load(id) {
-      if (id.split('?')[0] !== reflectModule) return null;
-      return [
-        '// Reflected from shaders/*.wgsl by scripts/build-lib.mjs.',
-        `const table = ${JSON.stringify(table)};`,
-        'export function reflectFamily(family) {',
-        "  if (!(family in table)) throw new Error(`webgpu: no shader file shaders/${family}.wgsl`);",
-        '  return new Map(Object.entries(table[family]));',
-        '}',
-      ].join('\n');
-    },
-  };
-}
 
 /** Declarations, with the source's `.ts` specifiers as the `.js` files a consumer resolves. */
 function declarations() {
