@@ -1,6 +1,6 @@
 // The activations page (Part 3.4): DOM wiring only. The work is in curves.ts, compare.ts
 // and swap.ts (shown in the code panels), the same modules the Node tests run on the CPU.
-import { Chart, button, codePanel, el, initPage, linspaceValues, math, nextFrame, numberControl, prose, section, seedParam, selectControl } from '../ui/index.ts';
+import { Chart, button, codePanel, el, initPage, linspaceValues, math, nextFrame, numberControl, prose, section, seedParam, selectControl, warmUp } from '../ui/index.ts';
 import type { RunContext } from '../ui/index.ts';
 import { ACTIVATIONS, ACTIVATION_LABELS, LABEL_RULES, RULE_TEXT } from './nets.ts';
 import type { Activation, LabelRule } from './nets.ts';
@@ -15,6 +15,8 @@ import swapSource from './swap.ts?raw';
 
 const main = document.querySelector<HTMLElement>('#main')!;
 await initPage();
+// The training sections' kernels compile while the page is built and read: one epoch of Demo 2's nets.
+warmUp((signal) => compareActivations({ ...DEMO2, epochs: 1, signal }));
 // ?seed=N replaces the lesson's seed 3 as the default of every training section.
 const urlSeed = seedParam();
 

@@ -42,6 +42,32 @@ export async function initPage(): Promise<BackendInfo> {
   return info;
 }
 
+/** The page's warm-up in flight (warmUp), if any. */
+let warming: { controller: AbortController; done: Promise<void> } | null = null;
+
+/**
+ * Compile what the page's first Run will need while the learner reads the page: `fn` runs
+ * that Run's first step (an epoch, a network) on results nobody sees, so its kernels are made,
+ * in parallel and off the page's thread, before Run is pressed. Every Run waits for it to end
+ * first (it draws from the engine's global generator, which a Run seeds for itself), and a
+ * change to any control cancels what is left of it (`signal`). A failure only costs the
+ * head start: the Run that follows reports its own errors.
+ */
+export function warmUp(fn: (signal: AbortSignal) => Promise<unknown>): void {
+  const controller = new AbortController();
+  const done: Promise<void> = fn(controller.signal)
+    .then(
+      () => {},
+      (err) => console.warn('warm-up:', err),
+    )
+    .finally(() => {
+      if (warming?.done === done) warming = null;
+    });
+  warming = { controller, done };
+}
+
+// The learner changed a setting: the warm-up's step is no longer the one Run will take.
+document.addEventListener('change', () => warming?.controller.abort(), { capture: true });
 
 /**
  * What a run gets. The Stop protocol: Stop aborts `signal`; the run checks it between units
@@ -130,6 +156,11 @@ export function section(parent: HTMLElement, id: string, title: string): Section
     };
     try {
       let result: unknown;
+      if (warming) {
+        status.textContent = 'Preparing kernels…';
+        await warming.done;
+        status.textContent = 'Running…';
+      }
       try {
         result = await handler(ctx);
       } catch (err) {
