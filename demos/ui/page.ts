@@ -4,6 +4,7 @@ import { setBackend } from 'shadergrad';
 import type { BackendInfo } from 'shadergrad';
 import { enginePanel, watchRun } from './engine-panel.ts';
 import { el } from './dom.ts';
+import { loadStoredTuning, showTuning } from './tuning.ts';
 import './style.css';
 
 declare global {
@@ -27,7 +28,7 @@ export function seedParam(): number | null {
   return Number.isSafeInteger(n) && n >= 0 ? n : null;
 }
 
-/** Start WebGPU (falling back to the CPU with a visible reason) and show the badge. */
+/** Start WebGPU (falling back to the CPU with a visible reason), install the kernel table stored for this GPU, and show the badge. */
 export async function initPage(): Promise<BackendInfo> {
   const badge = document.querySelector<HTMLElement>('#backend') ?? document.body.appendChild(el('div', { id: 'backend' }));
   badge.className = 'badge';
@@ -35,6 +36,11 @@ export async function initPage(): Promise<BackendInfo> {
   const info = await setBackend('webgpu', { fallback: true });
   badge.textContent = info.fallbackReason ? `CPU fallback: ${info.fallbackReason}` : `WebGPU: ${info.description}`;
   badge.classList.add(info.fallbackReason ? 'fallback' : 'gpu');
+  // A table tuned in this browser for this GPU, before the page's first run compiles anything.
+  if (info.name === 'webgpu') {
+    loadStoredTuning(info.description);
+    showTuning(badge);
+  }
   enginePanel(badge, info);
   window.__backend = info;
   return info;
