@@ -63,9 +63,10 @@ export function showTuning(badge: HTMLElement): void {
   if (!active) return;
   const note = active.note ?? unreadable;
   const onWorkbench = location.pathname.includes('/workbench/');
-  const link = el('a', { href: onWorkbench ? '#tune' : '../workbench/index.html#tune', 'data-tuning': active.origin }, ORIGIN_TEXT[active.origin]);
-  link.title = `${active.table.source}${note ? `\n${note}` : ''}\nTune this GPU in the workbench.`;
-  const part = el('span', { class: 'badge-tuning', id: 'badge-tuning' }, ' · ', link);
-  if (note) part.append(el('span', { class: 'badge-note', id: 'badge-tuning-note' }, ` (${note})`));
+  const link = el('a', { href: onWorkbench ? '#tune' : '../workbench/index.html#tune' }, 'tune this GPU');
+  const part = el('span', { class: 'badge-tuning', id: 'badge-tuning', 'data-tuning': active.origin }, ` · ${ORIGIN_TEXT[active.origin]} (`, link, ')');
+  part.title = `${active.table.source}${note ? `\n${note}` : ''}`;
+  // The whole note is the hover text: in the badge it would push the engine panel's toggle off the line.
+  if (note) part.append(el('span', { class: 'badge-note', id: 'badge-tuning-note', title: note }, ' · the stored table was not used'));
   badge.append(part);
 }

@@ -146,6 +146,19 @@ function operand(rows: number, cols: number): ReturnType<typeof tensorFromHost> 
  */
 export async function tune(opts: TuneOptions = {}): Promise<TuneResult> {
   const tools = gpuTools('tune');
+  // Each candidate is installed as the engine's table while it is timed: two tuners at once would time each other's.
+  if (running) throw new Error('tune: a tune() is already running on this engine; await it (or stop it with its signal) first');
+  running = true;
+  try {
+    return await measure(tools, opts);
+  } finally {
+    running = false;
+  }
+}
+
+let running = false;
+
+async function measure(tools: ReturnType<typeof gpuTools>, opts: TuneOptions): Promise<TuneResult> {
   const { budgetMs = 30_000, classes = QUICK_CLASSES, onProgress, signal, submits = 3, targetMs = 50 } = opts;
   if (!(budgetMs > 0)) throw new Error(`tune: budgetMs must be a number > 0 (Infinity for no limit), got ${budgetMs}`);
   for (const c of classes) if (!SIZE_CLASSES.includes(c)) throw new Error(`tune: unknown size class '${String(c)}'; expected one of ${SIZE_CLASSES.join(', ')}`);

@@ -27,7 +27,7 @@ const active = (page: Page): Promise<PageTuning> =>
     const a = window.__activeTuning!()!;
     return { origin: a.origin, classes: a.table.classes, source: a.table.source, ...(a.note ? { note: a.note } : {}) };
   });
-const badgeOrigin = (page: Page): Promise<string | null> => page.$eval('#badge-tuning a', (a) => a.getAttribute('data-tuning'));
+const badgeOrigin = (page: Page): Promise<string | null> => page.$eval('#badge-tuning', (e) => e.getAttribute('data-tuning'));
 
 it('tune this GPU: a small budget finishes, shows and stores its table; pages run it after a reload; a table for another adapter is ignored', async () => {
   const { page, problems } = await openPage(site, '/workbench/');
@@ -88,7 +88,8 @@ it('tune this GPU: a small budget finishes, shows and stores its table; pages ru
   expect(ignored.classes).toEqual(before.classes);
   expect(ignored.note).toMatch(/a stored tuning table was not used: the table was measured on 'acme rdna9 Acme Radeon 9000', and this adapter is '/);
   expect(await badgeOrigin(page)).toBe('built-in');
-  expect(await page.$eval('#badge-tuning-note', (e) => e.textContent)).toMatch(/not used/);
+  expect(await page.$eval('#badge-tuning-note', (e) => [e.textContent, e.getAttribute('title')])).toEqual([' · the stored table was not used', ignored.note]);
+  await page.screenshot({ path: `${SCREENSHOTS}/workbench-tune-ignored.png`, clip: { x: 0, y: 0, width: 1200, height: 140 } });
   expect(problems).toEqual([]);
   await page.close();
 });

@@ -45,6 +45,12 @@ describe('tune', () => {
     expect(worst).toBeLessThan(1e-3);
   });
 
+  it('refuses a second tune() while one runs (each installs its candidates as the engine table)', async () => {
+    const first = tune({ classes: ['xs-flat'], budgetMs: 1, submits: 1, targetMs: 5 });
+    await expect(tune({ classes: ['s-flat'] })).rejects.toThrow(/tune: a tune\(\) is already running/);
+    expect((await first).classes[0]!.measured).toBe(true);
+  });
+
   it('an aborted run resolves with what it measured', async () => {
     const stop = new AbortController();
     const r = await tune({ classes: ['xs-flat', 's-flat'], submits: 1, targetMs: 5, signal: stop.signal, onProgress: (p) => p.gflops !== null && p.sizeClass === 's-flat' && stop.abort() });

@@ -103,6 +103,11 @@ describe('useTuning and activeTuning', () => {
     expect(useTuning(t, { origin: 'stored' })).toMatchObject({ origin: 'stored', table: t });
     expect(tools.tuning).toBe(t);
     expect(useTuning(measured()).origin).toBe('given');
+    // A table put in place another way (setMatmulTuning, as the tuner's candidates are) is 'given' too.
+    tools.setTuning(DEFAULT_TUNING);
+    expect(activeTuning()!.origin).toBe('default');
+    tools.setTuning({ ...DEFAULT_TUNING });
+    expect(activeTuning()!.origin).toBe('given');
   });
 
   it('ignore a table from another adapter or version, with a note, and keep the running one', () => {
