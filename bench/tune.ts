@@ -1,125 +1,30 @@
-// `npm run bench -- --tune`: measures the matmul kernel candidates on the current adapter,
-// one representative product per size class (src/ops/matmul-choice.ts), and returns the
-// winners as a tuning table that run.mjs writes to src/backend/webgpu/tuning/, where the
+// `npm run bench -- --tune`: the library's tuner (src/tools/tune.ts) with no time limit, every
+// class (with --quick, the classes up to m; the l classes take the m classes' winners); run.mjs
+// writes the table to src/backend/webgpu/tuning/<vendor>-<architecture>.json, where the
 // WebGPU backend picks it up for this adapter.
-import { SMALL_FLOP, SIZE_CLASSES, chooseMatmul, sizeClass, uniformTuning } from '../src/ops/matmul-choice.ts';
-import type { ClassChoice, MatmulTuning, SizeClass } from '../src/ops/matmul-choice.ts';
+import { SIZE_CLASSES } from '../src/ops/matmul-choice.ts';
 import { adapterWords } from '../src/backend/webgpu/tuning.ts';
 import type { TuningFile } from '../src/backend/webgpu/tuning.ts';
-// The WebGPU backend's own table: each candidate is installed there, and plans recompile.
-import { matmulTuning, setMatmulTuning } from '../src/tools/kernels.ts';
-import { matmul, randn, timeKernels } from 'shadergrad';
+import { QUICK_CLASSES, tune as measure } from 'shadergrad';
+import type { TuneEntry, TuningTable } from 'shadergrad';
 
-/**
- * [m, k, n] of each class, above the table's smallFlop (smaller products run one thread per
- * output whatever the class); the l classes only in a full run. A shallow class's product is
- * measured with A transposed, as a layer's weight gradient (gᵀx, K = the batch) makes it.
- */
-const REPRESENTATIVE: Record<SizeClass, [number, number, number]> = {
-  'xs-flat': [64, 200, 64],
-  'xs-deep': [32, 1024, 32],
-  's-shallow': [256, 24, 192],
-  's-flat': [128, 128, 128],
-  's-deep': [64, 784, 128],
-  'm-shallow': [384, 32, 1536],
-  'm-flat': [512, 512, 512],
-  'm-deep': [384, 2048, 384],
-  'l-shallow': [2048, 128, 1024],
-  'l-flat': [1024, 1024, 1024],
-  'l-deep': [1024, 4096, 1024],
-};
+export type { TuneEntry };
 
-const TILES: Omit<Extract<ClassChoice, { kernel: 'tiled' }>, 'kernel' | 'minGroups'>[] = [
-  { wgM: 8, wgN: 8, reg: 8, tileK: 32 },
-  { wgM: 8, wgN: 8, reg: 4, tileK: 32 },
-  { wgM: 4, wgN: 4, reg: 8, tileK: 32 },
-  { wgM: 16, wgN: 16, reg: 4, tileK: 16 },
-  { wgM: 16, wgN: 16, reg: 8, tileK: 8 },
-];
-// The register kernel (no workgroup memory, no barriers): 64 or 256 threads, 4x4 to 8x8 outputs each.
-const REGISTERS: Omit<Extract<ClassChoice, { kernel: 'register' }>, 'kernel' | 'minGroups'>[] = [
-  { threads: 64, rows: 4, cols: 4 },
-  { threads: 64, rows: 8, cols: 4 },
-  { threads: 64, rows: 8, cols: 8 },
-  { threads: 256, rows: 4, cols: 4 },
-  { threads: 256, rows: 8, cols: 4 },
-  { threads: 256, rows: 8, cols: 8 },
-];
-const MIN_GROUPS = [1, 8, 32, 128];
-
-export interface TuneEntry {
-  sizeClass: SizeClass;
-  shape: string;
-  candidate: string;
-  gflops: number;
-  /** How the kernels were timed alone (timeKernels). */
-  timing: string;
-}
-
-const label = (c: ClassChoice): string =>
-  c.kernel === 'small'
-    ? 'small'
-    : c.kernel === 'tiled'
-      ? `tiled ${c.wgM}x${c.wgN} threads, reg ${c.reg}, tileK ${c.tileK}, minGroups ${c.minGroups}`
-      : `register ${c.threads} threads, ${c.rows}x${c.cols} each, minGroups ${c.minGroups}`;
-
-/**
- * Each candidate's kernels for the class's product, timed alone (repeated in one submit,
- * GPU timestamps where offered; the median of `submits` submits): the fastest wins.
- */
-export async function tune(adapter: string, runtime: 'Chromium' | 'Node (Dawn)', full: boolean, submits: number, log: (msg: string) => void): Promise<{ table: TuningFile; entries: TuneEntry[] }> {
-  const before = matmulTuning();
-  const entries: TuneEntry[] = [];
-  const winners = {} as Record<SizeClass, ClassChoice>;
-  const notes: string[] = [];
-  try {
-    for (const cls of SIZE_CLASSES) {
-      const [m, k, n] = REPRESENTATIVE[cls];
-      if (2 * m * n * k <= SMALL_FLOP) throw new Error(`tune: the representative ${m}x${k}x${n} of ${cls} is below smallFlop`);
-      if (sizeClass({ batch: 1, m, n, k }) !== cls) throw new Error(`tune: the representative ${m}x${k}x${n} of ${cls} is in class ${sizeClass({ batch: 1, m, n, k })}`);
-      if (!full && cls.startsWith('l-')) {
-        winners[cls] = winners[cls.replace('l-', 'm-') as SizeClass];
-        notes.push(`${cls} not measured (a quick run): it takes the m class's winner`);
-        continue;
-      }
-      const candidates: ClassChoice[] = [
-        ...(cls.startsWith('xs') || cls.startsWith('s-') ? [{ kernel: 'small' } as const] : []),
-        ...TILES.flatMap((t) => MIN_GROUPS.map((g) => ({ kernel: 'tiled' as const, ...t, minGroups: g }))),
-        ...REGISTERS.flatMap((r) => MIN_GROUPS.map((g) => ({ kernel: 'register' as const, ...r, minGroups: g }))),
-      ];
-      const transA = cls.endsWith('-shallow');
-      // Candidates that make the same kernel choice for this shape are measured once.
-      const seen = new Map<string, { c: ClassChoice; table: MatmulTuning }>();
-      for (const c of candidates) {
-        const table = uniformTuning(c, SMALL_FLOP, adapter, 'a candidate');
-        const key = JSON.stringify(chooseMatmul({ batch: 1, m, n, k, transA, transB: false }, table));
-        if (!seen.has(key)) seen.set(key, { c, table });
-      }
-      let best: { c: ClassChoice; gflops: number } | null = null;
-      const a = randn(transA ? [k, m] : [m, k]);
-      const b = randn([k, n]);
-      for (const { c, table } of seen.values()) {
-        setMatmulTuning(table);
-        const t = await timeKernels(() => matmul(a, b, { transA }), { submits, targetMs: 50 });
-        const gflops = (2 * m * n * k) / (t.ms / 1000) / 1e9;
-        entries.push({ sizeClass: cls, shape: `${m}x${k}x${n}${transA ? ' (A transposed)' : ''}`, candidate: label(c), gflops, timing: `${t.method} x${t.repeats}` });
-        log(`tune ${cls} ${m}x${k}x${n}: ${label(c)}: ${gflops.toPrecision(3)} GFLOP/s`);
-        if (!best || gflops > best.gflops) best = { c, gflops };
-      }
-      winners[cls] = best!.c;
-      log(`tune ${cls}: ${label(best!.c)} wins`);
-    }
-  } finally {
-    setMatmulTuning(before);
-  }
+/** Every candidate of every class measured, `submits` timed submits each (their median). */
+export async function tune(adapter: string, runtime: 'Chromium' | 'Node (Dawn)', full: boolean, submits: number, log: (msg: string) => void): Promise<{ table: TuningFile & TuningTable; entries: TuneEntry[] }> {
   const date = new Date().toISOString().slice(0, 10);
-  const table: TuningFile = {
-    adapter,
-    // The vendor and architecture words (the description's first two): what the backend matches.
-    match: adapterWords(adapter).slice(0, 2),
-    source: `measured by npm run bench -- --tune${full ? '' : ' --quick'} in ${runtime} on ${date}${notes.length ? `; ${notes.join('; ')}` : ''}`,
-    smallFlop: SMALL_FLOP,
-    classes: winners,
-  };
-  return { table, entries };
+  const result = await measure({
+    budgetMs: Infinity,
+    classes: full ? SIZE_CLASSES : QUICK_CLASSES,
+    submits,
+    targetMs: 50,
+    source: `measured by npm run bench -- --tune${full ? '' : ' --quick'} in ${runtime} on ${date}`,
+    onProgress: (p) => {
+      if (p.gflops !== null) log(`tune ${p.sizeClass}: ${p.candidate}: ${p.gflops.toPrecision(3)} GFLOP/s`);
+    },
+  });
+  if (result.table.adapter !== adapter) throw new Error(`bench --tune: the engine's adapter is '${result.table.adapter}', the page's '${adapter}'`);
+  for (const c of result.classes) if (c.measured) log(`tune ${c.sizeClass}: ${c.winner} wins (${c.speedup!.toFixed(2)}x the untuned table's choice)`);
+  // The vendor and architecture words (the description's first two): what the backend matches.
+  return { table: { ...result.table, match: adapterWords(adapter).slice(0, 2) }, entries: result.entries };
 }

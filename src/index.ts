@@ -25,6 +25,13 @@ export type { MeasureCeilingsOptions } from './tools/timing.ts';
 export { runOp, describeOp } from './tools/run-op.ts';
 export type { OpDescription } from './tools/run-op.ts';
 export { checkNextRun } from './tools/check.ts';
+// Kernel-choice tables: measure this adapter's (tune), install one (useTuning), ask which runs.
+export { tune, QUICK_CLASSES } from './tools/tune.ts';
+export type { TuneOptions, TuneProgress, TuneResult, TuneClassResult, TuneEntry } from './tools/tune.ts';
+export { useTuning, activeTuning, serializeTuning, parseTuning, tuningMismatch, ENGINE_VERSION } from './tools/tuning-table.ts';
+export type { TuningTable, TuningOrigin, ActiveTuning, UseTuningOptions } from './tools/tuning-table.ts';
+export type { SizeClass, ClassChoice } from './ops/matmul-choice.ts';
+export type { AdapterIdentity } from './backend/tooling.ts';
 export type { RunCheck, CheckedValue } from './tools/check.ts';
 export type { RunDescription, DispatchDescription, FamilyCompile, KernelTiming, KernelTimingMethod, TimeKernelsOptions, Ceilings, CeilingSizes } from './backend/tooling.ts';
 /** @deprecated renamed FamilyCompile; kept for one release. */

@@ -5,6 +5,7 @@ import type { BackendInfo } from 'shadergrad';
 import { enginePanel, watchRun } from './engine-panel.ts';
 import { el } from './dom.ts';
 import { markBackendReady, markFirstStep } from './cold-start.ts';
+import { loadStoredTuning, showTuning } from './tuning.ts';
 import './style.css';
 
 declare global {
@@ -28,7 +29,7 @@ export function seedParam(): number | null {
   return Number.isSafeInteger(n) && n >= 0 ? n : null;
 }
 
-/** Start WebGPU (falling back to the CPU with a visible reason) and show the badge. */
+/** Start WebGPU (falling back to the CPU with a visible reason), install the kernel table stored for this GPU, and show the badge. */
 export async function initPage(): Promise<BackendInfo> {
   const badge = document.querySelector<HTMLElement>('#backend') ?? document.body.appendChild(el('div', { id: 'backend' }));
   badge.className = 'badge';
@@ -36,6 +37,11 @@ export async function initPage(): Promise<BackendInfo> {
   const info = await setBackend('webgpu', { fallback: true });
   badge.textContent = info.fallbackReason ? `CPU fallback: ${info.fallbackReason}` : `WebGPU: ${info.description}`;
   badge.classList.add(info.fallbackReason ? 'fallback' : 'gpu');
+  // A table tuned in this browser for this GPU, before the page's first run compiles anything.
+  if (info.name === 'webgpu') {
+    loadStoredTuning(info.description);
+    showTuning(badge);
+  }
   enginePanel(badge, info);
   window.__backend = info;
   markBackendReady();

@@ -12,6 +12,7 @@
 //   window.__results.ceilings   the adapter's ceilings once measured (measureCeilings).
 //   window.__workbench          { editor (demos/ui/wgsl-view.ts), run(): one run as Run does },
 //     set once the workbench is built.
+//   window.__results.tune       the last "Tune this GPU" run (./tune.ts).
 import { el, initPage, prose } from '../ui/index.ts';
 
 const main = document.querySelector<HTMLElement>('#main')!;
@@ -28,6 +29,7 @@ prose(
 
 if (info.name === 'webgpu') {
   await import('./workbench.ts');
+  await import('./tune.ts');
 } else {
   main.append(
     el('p', { class: 'wb-error', id: 'wb-error' }, `The workbench times and edits WebGPU kernels, and this browser gave the page no WebGPU (${info.fallbackReason ?? 'the CPU backend is in use'}). Open it in Chrome or Edge with WebGPU.`),

@@ -99,7 +99,21 @@ export const CEILING_SIZES: Record<'smoke' | 'full', CeilingSizes> = {
   full: { copyBytes: 64 << 20, fmaWorkgroups: 1024, fmaIters: 128 },
 };
 
+/**
+ * The adapter as GPUAdapterInfo names it (empty strings where the browser withholds a field):
+ * a tuning table records it, and one measured on another adapter is not used.
+ */
+export interface AdapterIdentity {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+}
+
 export interface KernelTools {
+  /** The backend's adapter: its description (these fields joined) and the fields themselves. */
+  readonly description: string;
+  readonly adapterInfo: AdapterIdentity;
   /** Start timing every run's kernels with GPU timestamps; false where there are none. */
   startTimer(): boolean;
   /** Stop timing: the summed kernel time, in ms, of the runs since startTimer. */

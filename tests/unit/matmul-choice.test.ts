@@ -240,6 +240,20 @@ describe('tuning tables', () => {
     expect(SIZE_CLASSES.filter((cls) => DEFAULT_TUNING.classes[cls].kernel === 'small')).toEqual(['xs-flat']);
   });
 
+  it('the default table runs no product of 128³ or more in workgroups of fewer than 64 threads', () => {
+    // Square, deep, shallow (a weight gradient, A transposed) and batched products, on and off the tile grid.
+    const shapes: [number, number, number, Parameters<typeof dims>[3]][] = [
+      [128, 128, 128, {}], [129, 131, 127, {}], [256, 256, 256, {}], [512, 512, 512, { transB: true }], [1000, 1000, 1000, {}],
+      [1024, 1024, 1024, {}], [128, 4096, 128, {}], [2048, 128, 1024, { transA: true }], [384, 32, 1536, { transA: true }],
+      [128, 128, 128, { batch: 8 }], [4096, 256, 4096, {}], [128, 128, 128, { onesCol: true }],
+    ];
+    for (const [m, k, n, extra] of shapes) {
+      const c = chooseMatmul(dims(m, k, n, extra), DEFAULT_TUNING);
+      const threads = c.kernel === 'small' ? 1 : c.kernel === 'tiled' ? c.tile.wgM * c.tile.wgN : c.reg.threads;
+      expect(threads, `${m}x${k}x${n} ${JSON.stringify(extra)}: ${c.kernel}`).toBeGreaterThanOrEqual(64);
+    }
+  });
+
   it('the default table and every committed table are valid', () => {
     expect(() => checkTuning(DEFAULT_TUNING)).not.toThrow();
     const swiftshader = tuningFor('google swiftshader');

@@ -8,7 +8,7 @@ import type { Plan } from '../../graph/plan.ts';
 import type { MatmulTuning } from '../../ops/matmul-choice.ts';
 import type { Backend, BackendStats, ExecuteResult, HostArray, StageRef } from '../backend.ts';
 import { emptyStats } from '../backend.ts';
-import type { CeilingSizes, Ceilings, FamilyCompile, KernelTiming, KernelTools, RunDescription, TimeKernelsOptions } from '../tooling.ts';
+import type { AdapterIdentity, CeilingSizes, Ceilings, FamilyCompile, KernelTiming, KernelTools, RunDescription, TimeKernelsOptions } from '../tooling.ts';
 import { offerTools } from '../tooling.ts';
 import { measureCeilings } from './ceilings.ts';
 import { PlanCompiler } from './compile.ts';
@@ -42,6 +42,7 @@ export class WebGpuBackend implements Backend, KernelTools {
     /** The engine's own: the public API never hands it out (user code could destroy it). */
     readonly device: GPUDevice,
     readonly description: string,
+    readonly adapterInfo: AdapterIdentity = { vendor: '', architecture: '', device: '', description },
   ) {
     // A tensor is one buffer, bound whole as storage: both limits apply.
     const { maxBufferSize, maxStorageBufferBindingSize } = device.limits;

@@ -1,10 +1,12 @@
 // Getting a GPUDevice: navigator.gpu in a browser, Dawn (the `webgpu` package) in Node.
 // Each failure says what is missing and what to do about it.
+import type { AdapterIdentity } from '../tooling.ts';
 
 export interface AcquiredDevice {
   device: GPUDevice;
   adapter: GPUAdapter;
   description: string;
+  adapterInfo: AdapterIdentity;
 }
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
@@ -57,5 +59,6 @@ export async function acquireDevice(): Promise<AcquiredDevice> {
   });
   const info = adapter.info;
   const description = [info?.vendor, info?.architecture, info?.device, info?.description].filter((s) => s && s.length > 0).join(' ') || 'WebGPU adapter';
-  return { device, adapter, description };
+  const adapterInfo: AdapterIdentity = { vendor: info?.vendor ?? '', architecture: info?.architecture ?? '', device: info?.device ?? '', description: info?.description ?? '' };
+  return { device, adapter, description, adapterInfo };
 }
