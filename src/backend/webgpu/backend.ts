@@ -43,6 +43,8 @@ export class WebGpuBackend implements Backend, KernelTools {
     readonly device: GPUDevice,
     readonly description: string,
     readonly adapterInfo: AdapterIdentity = { vendor: '', architecture: '', device: '', description },
+    /** Make pipelines with createComputePipelineAsync (AcquiredDevice.asyncPipelines). */
+    asyncPipelines = true,
   ) {
     // A tensor is one buffer, bound whole as storage: both limits apply.
     const { maxBufferSize, maxStorageBufferBindingSize } = device.limits;
@@ -54,7 +56,7 @@ export class WebGpuBackend implements Backend, KernelTools {
     this.health = new DeviceHealth(device);
     this.gate = new QueueGate(this.health);
     this.storage = new GpuStorage(device, this.stats, this.health, this.gate);
-    this.pipelines = new Pipelines(device, this.stats, this.health);
+    this.pipelines = new Pipelines(device, this.stats, this.health, asyncPipelines);
     this.compiler = new PlanCompiler(device, this.storage, this.pipelines, tuningFor(description));
     this.timestamps = new Timestamps(device, this.storage);
     this.runner = new PlanRunner(device, this.stats, this.health, this.storage, this.compiler, this.timestamps);

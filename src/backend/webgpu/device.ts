@@ -7,6 +7,13 @@ export interface AcquiredDevice {
   adapter: GPUAdapter;
   description: string;
   adapterInfo: AdapterIdentity;
+  /**
+   * Whether pipelines are made with createComputePipelineAsync (see Pipelines): in a browser,
+   * where they then compile in parallel off the page's thread. Not with Node's Dawn, whose
+   * async callbacks are polled: the same kernels took twice the CPU time there (the GPU
+   * suite's matmul variants, 1m42 against 53 s).
+   */
+  asyncPipelines: boolean;
 }
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
@@ -35,6 +42,7 @@ async function nodeGpu(): Promise<GPU> {
 
 export async function acquireDevice(): Promise<AcquiredDevice> {
   let gpu: GPU | undefined = typeof navigator !== 'undefined' ? (navigator as Navigator & { gpu?: GPU }).gpu : undefined;
+  const asyncPipelines = !!gpu;
   if (!gpu && isNode) gpu = await nodeGpu();
   if (!gpu) {
     throw new Error('WebGPU is not available in this browser (navigator.gpu is missing); use a recent Chrome or Edge, or enable WebGPU in its flags');
@@ -60,5 +68,5 @@ export async function acquireDevice(): Promise<AcquiredDevice> {
   const info = adapter.info;
   const description = [info?.vendor, info?.architecture, info?.device, info?.description].filter((s) => s && s.length > 0).join(' ') || 'WebGPU adapter';
   const adapterInfo: AdapterIdentity = { vendor: info?.vendor ?? '', architecture: info?.architecture ?? '', device: info?.device ?? '', description: info?.description ?? '' };
-  return { device, adapter, description, adapterInfo };
+  return { device, adapter, description, adapterInfo, asyncPipelines };
 }

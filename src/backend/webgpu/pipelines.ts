@@ -34,13 +34,16 @@ export class Pipelines {
     private readonly device: GPUDevice,
     private readonly stats: BackendStats,
     private readonly health: DeviceHealth,
+    /** createComputePipelineAsync, or createComputePipeline inside an error scope (Node's Dawn: AcquiredDevice.asyncPipelines). */
+    private readonly async = true,
   ) {}
 
   /**
-   * A pipeline per (family, kernel, constants), with its layout built from the WGSL. A new
-   * one is made with createComputePipelineAsync, so the pipelines a plan asks for at once
-   * compile in parallel (off the page's thread): `ready` settles when it is made, and until
-   * then `entry.pipeline` is null. A second ask while it is being made shares that promise.
+   * A pipeline per (family, kernel, constants), with its layout built from the WGSL. In a
+   * browser a new one is made with createComputePipelineAsync, so the pipelines a plan asks
+   * for at once compile in parallel (off the page's thread); in Node, at once, its validation
+   * in an error scope. Either way `ready` settles when it is made (and its errors known), and
+   * until then `entry.pipeline` is null; a second ask meanwhile shares that promise.
    */
   get(d: GpuDispatch, kernel: string, writes: readonly number[]): { entry: PipelineEntry; ready: Promise<void> | null } {
     const declared = entryBindings(d.family, d.kernel);
@@ -58,12 +61,12 @@ export class Pipelines {
       })),
     });
     const entry: PipelineEntry = { pipeline: null, layout, kernel: d.kernel, constants: d.constants ?? {} };
-    const ready = this.device
-      .createComputePipelineAsync({
-        label: kernel,
-        layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-        compute: { module, entryPoint: d.kernel, constants: d.constants ?? {} },
-      })
+    const desc: GPUComputePipelineDescriptor = {
+      label: kernel,
+      layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+      compute: { module, entryPoint: d.kernel, constants: d.constants ?? {} },
+    };
+    const ready = this.make(desc)
       .then(
         (pipeline) => {
           entry.pipeline = pipeline;
@@ -80,6 +83,17 @@ export class Pipelines {
     this.pipelines.set(key, entry);
     this.making.set(key, ready);
     return { entry, ready };
+  }
+
+  /** A pipeline, or a GPUPipelineError-like rejection naming what went wrong. */
+  private make(desc: GPUComputePipelineDescriptor): Promise<GPUComputePipeline> {
+    if (this.async) return this.device.createComputePipelineAsync(desc);
+    this.device.pushErrorScope('validation');
+    const pipeline = this.device.createComputePipeline(desc);
+    return this.device.popErrorScope().then((err) => {
+      if (err) throw new Error(err.message);
+      return pipeline;
+    });
   }
 
   private module(family: string): GPUShaderModule {
