@@ -55,7 +55,9 @@
 @group(0) @binding(5) var<storage, read_write> Z: array<f32>;
 
 // The overrides named above, and the epilogue's (linear's ACT code for act_forward,
-// matmul_act_backward's ACT_BWD code, both with the leaky slope in P[MATMUL_SLOPE];
+// matmul_act_backward's ACT_BWD code, both with the leaky slope in P[MATMUL_SLOPE]; the
+// one-output-a-thread *_small kernels read that code from P[MATMUL_ACT] instead, so one of
+// their pipelines serves every activation;
 // matmul_colsum's ONES_COL, op(B)'s extra column of ones at column N), are declared with their
 // defaults by src/ops/contract.ts: WG_N and WG_M threads per workgroup along N (x) and M (y),
 // REG outputs per thread along each, the K-step TILE_K, SPLIT_K, and the tile TILE_M x TILE_N
@@ -412,7 +414,7 @@ fn linear_small(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
   for (var i = flat_index(gid, nwg); i < total; i += thread_count(nwg)) {
     let rc = i % MN;
     let c = rc % P[MATMUL_N];
-    Y[i] = act_forward(ACT, small_dot(rc / P[MATMUL_N], c, i / MN) + E[c], pf(MATMUL_SLOPE));
+    Y[i] = act_forward(P[MATMUL_ACT], small_dot(rc / P[MATMUL_N], c, i / MN) + E[c], pf(MATMUL_SLOPE));
   }
 }
 
@@ -425,7 +427,7 @@ fn linear_pre_small(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_
     let c = rc % P[MATMUL_N];
     let z = small_dot(rc / P[MATMUL_N], c, i / MN) + E[c];
     Z[i] = z;
-    Y[i] = act_forward(ACT, z, pf(MATMUL_SLOPE));
+    Y[i] = act_forward(P[MATMUL_ACT], z, pf(MATMUL_SLOPE));
   }
 }
 
@@ -435,7 +437,7 @@ fn matmul_act_backward_small(@builtin(global_invocation_id) gid: vec3<u32>, @bui
   let total = MN * P[MATMUL_BATCH];
   for (var i = flat_index(gid, nwg); i < total; i += thread_count(nwg)) {
     let rc = i % MN;
-    Y[i] = act_backward(ACT_BWD, E[i], small_dot(rc / P[MATMUL_N], rc % P[MATMUL_N], i / MN), pf(MATMUL_SLOPE));
+    Y[i] = act_backward(P[MATMUL_ACT], E[i], small_dot(rc / P[MATMUL_N], rc % P[MATMUL_N], i / MN), pf(MATMUL_SLOPE));
   }
 }
 

@@ -166,7 +166,7 @@ export const LAYOUTS = {
   /** elementwise.wgsl: the strided layout of the inputs (one list each); where's condition dtype. */
   ELEMENTWISE: layout('ELEMENTWISE', { count: 1, condIsFloat: 1, strides: 'rest' }, [STRIDED]),
   /** matmul.wgsl and matmul_sum.wgsl: batch strides are 0 for a 2-D operand shared across the batch. */
-  MATMUL: layout('MATMUL', { m: 1, n: 1, k: 1, aBatchStride: 1, bBatchStride: 1, batch: 1, slope: 1, kChunk: 1 }),
+  MATMUL: layout('MATMUL', { m: 1, n: 1, k: 1, aBatchStride: 1, bBatchStride: 1, batch: 1, slope: 1, kChunk: 1, act: 1 }),
   /** reduce.wgsl reduce_sum (reduce_sum_short reads up to the divisor): kept and reduced dims as strided layouts. */
   REDUCE: layout('REDUCE', { groups: 1, count: 1, kept: stridedWidth(1), reduced: stridedWidth(1), divisor: 1, chunks: 1, chunkLength: 1 }, [STRIDED]),
   /** reduce.wgsl col_sum */

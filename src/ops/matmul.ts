@@ -120,6 +120,7 @@ export function productDispatches(a: Shape, b: Shape, attrs: MatmulAttrs, epilog
   const choice = chooseMatmul({ ...d, ...attrs, onesCol }, tuning);
   const alpha = epilogue.kind === 'linear' || epilogue.kind === 'actBackward' ? epilogue.alpha : 0;
   const kChunk = choice.kernel === 'tiled' ? choice.kChunk : d.k;
+  const e = entries(epilogue);
   const block = LAYOUTS.MATMUL.pack({
     m: d.m,
     n: d.n,
@@ -129,19 +130,23 @@ export function productDispatches(a: Shape, b: Shape, attrs: MatmulAttrs, epilog
     batch: d.batch,
     slope: f(alpha),
     kChunk,
+    act: e.constants.ACT ?? e.constants.ACT_BWD ?? 0,
   });
   const words = (): Packed => block;
   // Multiply-adds of the product (the engine panel's FLOP count).
   const flops = 2 * d.batch * d.m * d.n * d.k;
   const flags = { TRANS_A: attrs.transA ? 1 : 0, TRANS_B: attrs.transB ? 1 : 0 };
-  const e = entries(epilogue);
   // The one-output-a-thread kernels and split-K's sums loop over the outputs (with the ones
   // column's row sums) on the adapter's per-element grid, as elementwise work is spread.
   const cols = d.n + (onesCol ? 1 : 0);
   const outputs = onesCol ? d.m * cols : d.m * d.n * d.batch;
   const perOutput = elementwiseTuning(tuning);
   if (choice.kernel === 'small') {
-    return [{ family: 'matmul', kernel: e.small, constants: overrides('matmul', { ...flags, ...e.constants, WG: perOutput.wg }), bind: e.bind, words, workgroups: strideGrid(outputs, perOutput), flops }];
+    // The epilogue's code is a parameter word here, not an override: one pipeline serves every
+    // activation, so a page that trains nets with four activations compiles one small linear
+    // kernel, not four (each is a compile on a page's first step; these kernels are the
+    // lessons' layers). The tiled and register kernels keep it an override (folded at compile).
+    return [{ family: 'matmul', kernel: e.small, constants: overrides('matmul', { ...flags, WG: perOutput.wg }), bind: e.bind, words, workgroups: strideGrid(outputs, perOutput), flops }];
   }
   const problem = groupsProblem(choice.groups);
   const what = choice.kernel === 'tiled' ? `tiles of ${choice.tile.wgM * choice.tile.reg}x${choice.tile.wgN * choice.tile.reg}` : `${choice.reg.threads} blocks of ${choice.reg.rows}x${choice.reg.cols}`;
