@@ -61,7 +61,7 @@ const composites: Record<string, GradCase> = {
 const notDifferentiated: Record<string, string> = {
   ...Object.fromEntries(['tensor', 'rand', 'randn', 'randint', 'randperm', 'full', 'zeros', 'ones', 'zerosLike', 'onesLike', 'arange', 'linspace'].map((n) => [n, 'makes a new leaf tensor'])),
   ...Object.fromEntries(['eq', 'gt', 'lt', 'argmax', 'cast', 'Tensor.int'].map((n) => [n, 'int32 result or float-to-float cast: no gradient (checked below)'])),
-  ...Object.fromEntries(['setBackend', 'backendStats', 'flush', 'gpuTimeMs', 'noGrad', 'manualSeed', 'initialSeed', 'generatorKind', 'runSteps', 'inspectRuns', 'describeLastRun', 'familySource', 'setFamilySource', 'kernelSource', 'setKernelSource', 'checkNextRun', 'timeKernels', 'measureCeilings', 'describeOp', 'listOps'].map((n) => [n, 'engine control or listing, not a function of tensors'])),
+  ...Object.fromEntries(['setBackend', 'backendStats', 'flush', 'gpuTimeMs', 'noGrad', 'manualSeed', 'initialSeed', 'generatorKind', 'runSteps', 'inspectRuns', 'describeLastRun', 'familySource', 'setFamilySource', 'kernelSource', 'setKernelSource', 'checkNextRun', 'timeKernels', 'measureCeilings', 'describeOp', 'listOps', 'tune', 'useTuning', 'activeTuning', 'serializeTuning', 'parseTuning', 'tuningMismatch'].map((n) => [n, 'engine control or listing, not a function of tensors'])),
   runOp: 'runs an op of the registry by name: each op is gradient-checked by the registry walk above',
   ...Object.fromEntries(
     ['numel', 'requiresGrad_', 'assertUsable', 'hostValues', 'keep', 'data', 'data64', 'item', 'array', 'dispose', 'backward', 'toString', 'detach'].map((n) => [`Tensor.${n}`, 'reads, frees or cuts the tensor from the graph']),
