@@ -29,9 +29,18 @@ export function familySource(family: string): string {
   return own;
 }
 
-/** What the GPU compiles for a family text: the prelude, a line break, the text. */
+/**
+ * What the GPU compiles for a family text: the prelude, a line break, the text. WGSL wants
+ * its directives (a family's `enable subgroups;`, a global `diagnostic`) before every declaration: they move to the
+ * start of the prelude's first line, their own lines left blank, so line numbers still match.
+ */
 export function withPrelude(own: string): string {
-  return `${prelude}\n${own}`;
+  const directives: string[] = [];
+  const text = own.replace(/^[ \t]*(enable|requires|diagnostic)\b[^;\n]*;[ \t]*$/gm, (d) => {
+    directives.push(d.trim());
+    return '';
+  });
+  return `${directives.map((d) => `${d} `).join('')}${prelude}\n${text}`;
 }
 
 const originals = new Map<string, string>();
