@@ -45,6 +45,14 @@ const REGISTERS: Omit<Extract<ClassChoice, { kernel: 'register' }>, 'kernel' | '
   { threads: 256, rows: 8, cols: 4 },
   { threads: 256, rows: 8, cols: 8 },
 ];
+// The quad kernel (matmul_quad.wgsl, on adapters with subgroups): a quad of threads shares a
+// block of 8 or 16 rows by 16 cols.
+const QUADS: Omit<Extract<ClassChoice, { kernel: 'quad' }>, 'kernel' | 'minGroups'>[] = [
+  { threads: 16, rows: 16, cols: 2 },
+  { threads: 16, rows: 16, cols: 4 },
+  { threads: 64, rows: 16, cols: 2 },
+  { threads: 64, rows: 8, cols: 2 },
+];
 const MIN_GROUPS = [1, 8, 32, 128];
 
 export interface TuneEntry {
@@ -61,7 +69,9 @@ const label = (c: ClassChoice): string =>
     ? 'small'
     : c.kernel === 'tiled'
       ? `tiled ${c.wgM}x${c.wgN} threads, reg ${c.reg}, tileK ${c.tileK}, minGroups ${c.minGroups}`
-      : `register ${c.threads} threads, ${c.rows}x${c.cols} each, minGroups ${c.minGroups}`;
+      : c.kernel === 'register'
+        ? `register ${c.threads} threads, ${c.rows}x${c.cols} each, minGroups ${c.minGroups}`
+        : `quad ${c.threads} threads, ${c.rows}x${16 * c.cols} a quad, minGroups ${c.minGroups}`;
 
 /**
  * Each candidate's kernels for the class's product, timed alone (repeated in one submit,
@@ -86,6 +96,7 @@ export async function tune(adapter: string, runtime: 'Chromium' | 'Node (Dawn)',
         ...(cls.startsWith('xs') || cls.startsWith('s-') ? [{ kernel: 'small' } as const] : []),
         ...TILES.flatMap((t) => MIN_GROUPS.map((g) => ({ kernel: 'tiled' as const, ...t, minGroups: g }))),
         ...REGISTERS.flatMap((r) => MIN_GROUPS.map((g) => ({ kernel: 'register' as const, ...r, minGroups: g }))),
+        ...QUADS.flatMap((q) => MIN_GROUPS.map((g) => ({ kernel: 'quad' as const, ...q, minGroups: g }))),
       ];
       const transA = cls.endsWith('-shallow');
       // Candidates that make the same kernel choice for this shape are measured once.
@@ -100,6 +111,8 @@ export async function tune(adapter: string, runtime: 'Chromium' | 'Node (Dawn)',
       const b = randn([k, n]);
       for (const { c, table } of seen.values()) {
         setMatmulTuning(table);
+        // Without subgroups the backend runs a quad choice as a register one: not this candidate.
+        if (matmulTuning().classes[cls].kernel !== c.kernel) continue;
         const t = await timeKernels(() => matmul(a, b, { transA }), { submits, targetMs: 50 });
         const gflops = (2 * m * n * k) / (t.ms / 1000) / 1e9;
         entries.push({ sizeClass: cls, shape: `${m}x${k}x${n}${transA ? ' (A transposed)' : ''}`, candidate: label(c), gflops, timing: `${t.method} x${t.repeats}` });
