@@ -1,6 +1,6 @@
 // The probe's work, shared by the Node driver (probe.mjs) and the Chromium page (page/).
 import { gen } from './gen.mjs';
-export async function runProbe({ sg, mm, device, timeDispatches: gpuTime, replayOf, backend, variantNames, shapeList, rounds, log }) {
+export async function runProbe({ sg, mm, device, timeDispatches: gpuTime, replayOf, backend, kernels, choice, variantNames, shapeList, rounds, log }) {
   // In Node (SwiftShader in this process), CPU time per repetition: the work done, far less
   // sensitive than GPU timestamps to other processes on a shared machine.
   const cpu = typeof process !== 'undefined' && process.cpuUsage && process.env.CPU_TIME === '1';
@@ -64,6 +64,29 @@ for (const sh of shapes) {
   const A = buf(a, 64), B = buf(b, 64), C = device.createBuffer({ size: M * N * 4 + 64, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
   const works = [];
   for (const v of variantNames) {
+    // quad:<rows>:<cols>:<threads>:<minGroups> or reg:<rows>:<cols>:<threads>:<minGroups>: the
+    // engine's own kernel under a table that gives every class that choice.
+    const e = /^(quad|reg):(\d+):(\d+):(\d+):(\d+)$/.exec(v);
+    if (e) {
+      const c = e[1] === 'quad' ? { kernel: 'quad', rows: +e[2], cols: +e[3], threads: +e[4], minGroups: +e[5] } : { kernel: 'register', rows: +e[2], cols: +e[3], threads: +e[4], minGroups: +e[5] };
+      const before = kernels.matmulTuning();
+      kernels.setMatmulTuning(choice.uniformTuning(c, 0, 'probe', 'probe'));
+      const out = await mm.matmul(ta, tb, { transA }).data();
+      const run = backend.runner.lastRun;
+      const names = run.c.kernels.join(' ');
+      kernels.setMatmulTuning(before);
+      let md = 0; for (let i = 0; i < M * N; i++) md = Math.max(md, Math.abs(out[i] - ref[i]));
+      // A new table recompiles the plan (its parameter buffer too): timed under its table each time.
+      const time = async () => {
+        kernels.setMatmulTuning(choice.uniformTuning(c, 0, 'probe', 'probe'));
+        mm.matmul(ta, tb, { transA }); sg.flush(); await backend.sync();
+        const t = await timeDispatches(device, replayOf(backend.runner.lastRun, 'probe'), opts);
+        kernels.setMatmulTuning(before);
+        return t;
+      };
+      works.push({ v: `${v} [${names}]`, time, md, ms: [] });
+      continue;
+    }
     const g = gen(v, { M, N, K, transA });
     if (!g) { log(`${v}: does not apply to ${sh.name}`); continue; }
     device.pushErrorScope('validation');
@@ -84,7 +107,7 @@ for (const sh of shapes) {
     ceils.push(FMA_FLOP / (await timeDispatches(device, fmaWork, opts)).ms / 1e6);
     mm.matmul(ta, tb, { transA }); sg.flush(); await backend.sync();
     base.push((await timeDispatches(device, replayOf(backend.runner.lastRun, 'probe'), opts)).ms);
-    for (const w of works) w.ms.push((await timeDispatches(device, w.work, opts)).ms);
+    for (const w of works) w.ms.push((w.time ? await w.time() : await timeDispatches(device, w.work, opts)).ms);
   }
   const med = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
   const flop = 2 * M * N * K;

@@ -12,6 +12,8 @@ const { timeDispatches, replayOf } = await server.ssrLoadModule('/src/backend/we
 await sg.setBackend('webgpu');
 const device = currentBackend().device;
 const { runProbe } = await import('./core.mjs');
-await runProbe({ sg, mm, device, timeDispatches, replayOf, backend: currentBackend(), variantNames: process.argv.slice(2), shapeList: process.env.SHAPES ?? '512x512x512,256x256x256', rounds: Number(process.env.ROUNDS ?? 3), log: console.log });
+const kernels = await server.ssrLoadModule('/src/tools/kernels.ts');
+const choice = await server.ssrLoadModule('/src/ops/matmul-choice.ts');
+await runProbe({ sg, mm, device, timeDispatches, replayOf, backend: currentBackend(), kernels, choice, variantNames: process.argv.slice(2), shapeList: process.env.SHAPES ?? '512x512x512,256x256x256', rounds: Number(process.env.ROUNDS ?? 3), log: console.log });
 await server.close();
 process.exit(0);
