@@ -102,10 +102,12 @@ for (const sh of shapes) {
     works.push({ v, work, md, ms: [] });
   }
   const base = [], ceils = [];
+  let baseKernels = '';
 
   for (let r = 0; r < rounds; r++) {
     ceils.push(FMA_FLOP / (await timeDispatches(device, fmaWork, opts)).ms / 1e6);
     mm.matmul(ta, tb, { transA }); sg.flush(); await backend.sync();
+    baseKernels = backend.runner.lastRun.c.kernels.join(' ');
     base.push((await timeDispatches(device, replayOf(backend.runner.lastRun, 'probe'), opts)).ms);
     for (const w of works) w.ms.push((w.time ? await w.time() : await timeDispatches(device, w.work, opts)).ms);
   }
@@ -116,8 +118,7 @@ for (const sh of shapes) {
   const best = (xs) => Math.min(...xs);
   const cmax = Math.max(...ceils);
   const fmt = (ms) => `med ${med(ms).toFixed(2)} ms ${((100 * flop) / med(ms) / 1e6 / ceil.gflops).toFixed(0)}% | min ${best(ms).toFixed(2)} ms ${(flop / best(ms) / 1e6).toFixed(2)} GF/s ${((100 * flop) / best(ms) / 1e6 / cmax).toFixed(0)}% of best ceiling`;
-  const d = await sg.describeLastRun();
-  log(`${sh.name}: engine [${d?.dispatches?.map((q) => q.kernel).join(' ')}] ${fmt(base)} [${base.map((x) => x.toFixed(1)).join('/')}]`);
+  log(`${sh.name}: engine [${baseKernels}] ${fmt(base)} [${base.map((x) => x.toFixed(1)).join('/')}]`);
   for (const w of works) log(`  ${w.v}: ${fmt(w.ms)} x${(med(base) / med(w.ms)).toFixed(2)} (min x${(best(base) / best(w.ms)).toFixed(2)}) maxdiff ${w.md.toExponential(1)} [${w.ms.map((x) => x.toFixed(1)).join('/')}]`);
   for (const x of [A, B, C]) x.destroy();
 }
