@@ -23,15 +23,28 @@ export interface RegisterConfig {
 }
 
 /**
+ * The quad-blocked kernel (shaders/matmul_quad.wgsl: the register kernel's way, with four
+ * threads of a subgroup sharing a block and op(A)'s loads through quadBroadcast; needs the
+ * 'subgroups' feature): `threads` per 1-D workgroup (a multiple of 4), each quad of them
+ * computing `rows` x 16 `cols` outputs.
+ */
+export interface QuadConfig {
+  threads: number;
+  rows: 8 | 16;
+  cols: 1 | 2 | 4;
+}
+
+/**
  * A size class's kernel: one thread per output ('small'), the tiled kernel with a tile
- * configuration, or the register-blocked kernel; a tiled or register product with fewer
+ * configuration, the register-blocked kernel, or the quad-blocked one; a blocked product with fewer
  * than `minGroups` workgroups splits K (up to MAX_SPLITS chunks of at least MIN_CHUNK)
  * until it has about that many.
  */
 export type ClassChoice =
   | { kernel: 'small' }
   | ({ kernel: 'tiled'; minGroups: number } & TileConfig)
-  | ({ kernel: 'register'; minGroups: number } & RegisterConfig);
+  | ({ kernel: 'register'; minGroups: number } & RegisterConfig)
+  | ({ kernel: 'quad'; minGroups: number } & QuadConfig);
 
 /**
  * Output size (xs .. l) by depth: 'deep' (K long for the output's area), 'flat', or
@@ -84,7 +97,8 @@ interface Blocked {
 export type MatmulChoice =
   | { kernel: 'small'; sizeClass: SizeClass }
   | ({ kernel: 'tiled'; tile: TileConfig } & Blocked)
-  | ({ kernel: 'register'; reg: RegisterConfig } & Blocked);
+  | ({ kernel: 'register'; reg: RegisterConfig } & Blocked)
+  | ({ kernel: 'quad'; quad: QuadConfig } & Blocked);
 
 /** The default smallFlop (see MatmulTuning). */
 export const SMALL_FLOP = 2 ** 20;
@@ -128,6 +142,14 @@ export function registerProblem(r: RegisterConfig): string | null {
   return null;
 }
 
+/** Why a quad configuration cannot run, or null. */
+export function quadProblem(q: QuadConfig): string | null {
+  if (q.rows !== 8 && q.rows !== 16) return `rows must be 8 or 16, got ${q.rows}`;
+  if (q.cols !== 1 && q.cols !== 2 && q.cols !== 4) return `cols must be 1, 2 or 4, got ${q.cols}`;
+  if (!Number.isInteger(q.threads) || q.threads < 4 || q.threads > 256 || q.threads % 4 !== 0) return `threads must be a multiple of 4 from 4 to 256, got ${q.threads}`;
+  return null;
+}
+
 /** K-chunks of whole steps (multiples of `step`) when fewer than minGroups workgroups would run. */
 function splitK(k: number, groups: number, minGroups: number, step: number): { splits: number; kChunk: number } {
   if (groups >= minGroups || k < 2 * MIN_CHUNK) return { splits: 1, kChunk: k };
@@ -147,6 +169,7 @@ export function chooseMatmul(d: ProductDims, tuning: MatmulTuning): MatmulChoice
   const vecA = (d.transA ? d.m : d.k) % 4 === 0;
   const vecB = (d.transB ? d.k : d.n) % 4 === 0;
   if (c.kernel === 'register') return chooseRegister(d, cls, c, vecA, vecB);
+  if (c.kernel === 'quad') return chooseQuad(d, cls, c, vecA, vecB);
   const tile: TileConfig = { wgM: c.wgM, wgN: c.wgN, reg: c.reg, tileK: c.tileK };
   const tileM = c.wgM * c.reg;
   const tileN = c.wgN * c.reg;
@@ -198,6 +221,38 @@ function chooseRegister(d: ProductDims, cls: SizeClass, c: Extract<ClassChoice, 
   };
 }
 
+function chooseQuad(d: ProductDims, cls: SizeClass, c: Extract<ClassChoice, { kernel: 'quad' }>, vecA: boolean, vecB: boolean): MatmulChoice {
+  const cols = d.n + (d.onesCol ? 1 : 0);
+  const width = 16 * c.cols;
+  const blocks = Math.ceil(d.m / c.rows) * Math.ceil(cols / width);
+  const gx = Math.max(1, Math.ceil((4 * blocks) / c.threads));
+  const gy = Math.ceil(gx / 65535);
+  const batch = Math.max(1, d.batch);
+  if (d.m * cols * batch * SPARSE_TILES < ((gx * batch * c.threads) / 4) * c.rows * width) return { kernel: 'small', sizeClass: cls };
+  const { splits, kChunk } = splitK(d.k, gx * batch, c.minGroups, 4);
+  return {
+    kernel: 'quad',
+    sizeClass: cls,
+    quad: { threads: c.threads, rows: c.rows, cols: c.cols },
+    groups: [Math.ceil(gx / gy), gy, batch * splits],
+    splits,
+    kChunk,
+    check: !(d.m % c.rows === 0 && cols % width === 0 && d.k % 4 === 0),
+    vecA,
+    vecB,
+  };
+}
+
+/**
+ * A table for a device without the 'subgroups' feature: each quad choice becomes the
+ * register kernel with as many threads and 8x8 blocks (a table measured on an adapter that
+ * has subgroups may meet a browser that does not offer them).
+ */
+export function withoutQuads(t: MatmulTuning): MatmulTuning {
+  const swap = (c: ClassChoice): ClassChoice => (c.kernel === 'quad' ? { kernel: 'register', threads: c.threads, rows: 8, cols: 8, minGroups: c.minGroups } : c);
+  return { ...t, classes: Object.fromEntries(SIZE_CLASSES.map((cls) => [cls, swap(t.classes[cls])])) as MatmulTuning['classes'] };
+}
+
 /**
  * For an adapter without a measured table (a real GPU: a CPU adapter such as SwiftShader has
  * its own): configurations chosen by hand for GPUs with many compute units, tiled kernels
@@ -234,12 +289,12 @@ export function checkTuning(t: MatmulTuning): void {
   for (const cls of SIZE_CLASSES) {
     const c = t.classes[cls];
     if (!c) throw new Error(`matmul tuning for ${t.adapter}: no entry for size class ${cls}`);
-    if (c.kernel === 'tiled' || c.kernel === 'register') {
-      const p = c.kernel === 'tiled' ? tileProblem(c) : registerProblem(c);
+    if (c.kernel === 'tiled' || c.kernel === 'register' || c.kernel === 'quad') {
+      const p = c.kernel === 'tiled' ? tileProblem(c) : c.kernel === 'register' ? registerProblem(c) : quadProblem(c);
       if (p) throw new Error(`matmul tuning for ${t.adapter}, class ${cls}: ${p}`);
       if (!(c.minGroups >= 1)) throw new Error(`matmul tuning for ${t.adapter}, class ${cls}: minGroups must be >= 1, got ${c.minGroups}`);
     } else if (c.kernel !== 'small') {
-      throw new Error(`matmul tuning for ${t.adapter}, class ${cls}: kernel must be 'small', 'tiled' or 'register', got ${String((c as { kernel: unknown }).kernel)}`);
+      throw new Error(`matmul tuning for ${t.adapter}, class ${cls}: kernel must be 'small', 'tiled', 'register' or 'quad', got ${String((c as { kernel: unknown }).kernel)}`);
     }
   }
 }

@@ -99,9 +99,9 @@ function entries(e: Epilogue): { tiled: string; small: string; sum: string; bind
   }
 }
 
-/** matmul_reg.wgsl's entry for a tiled entry: matmul -> matmul_reg, linear_pre -> linear_pre_reg, ... */
-function regEntry(tiled: string): string {
-  return tiled.startsWith('matmul') ? tiled.replace(/^matmul/, 'matmul_reg') : `${tiled}_reg`;
+/** matmul_reg.wgsl's (suffix 'reg') or matmul_quad.wgsl's ('quad') entry for a tiled entry: matmul -> matmul_reg, linear_pre -> linear_pre_reg, ... */
+function regEntry(tiled: string, suffix = 'reg'): string {
+  return tiled.startsWith('matmul') ? tiled.replace(/^matmul/, `matmul_${suffix}`) : `${tiled}_${suffix}`;
 }
 
 /** Why workgroups past WebGPU's per-dimension limit cannot run, or null. */
@@ -149,7 +149,12 @@ export function productDispatches(a: Shape, b: Shape, attrs: MatmulAttrs, epilog
     return [{ family: 'matmul', kernel: e.small, constants: overrides('matmul', { ...flags, WG: perOutput.wg }), bind: e.bind, words, workgroups: strideGrid(outputs, perOutput), flops }];
   }
   const problem = groupsProblem(choice.groups);
-  const what = choice.kernel === 'tiled' ? `tiles of ${choice.tile.wgM * choice.tile.reg}x${choice.tile.wgN * choice.tile.reg}` : `${choice.reg.threads} blocks of ${choice.reg.rows}x${choice.reg.cols}`;
+  const what =
+    choice.kernel === 'tiled'
+      ? `tiles of ${choice.tile.wgM * choice.tile.reg}x${choice.tile.wgN * choice.tile.reg}`
+      : choice.kernel === 'register'
+        ? `${choice.reg.threads} blocks of ${choice.reg.rows}x${choice.reg.cols}`
+        : `${choice.quad.threads / 4} quad blocks of ${choice.quad.rows}x${16 * choice.quad.cols}`;
   if (problem) throw new Error(`matmul: ${fmt(a)} @ ${fmt(b)}: ${problem} of ${what}`);
   const loads = {
     ...flags,
@@ -158,8 +163,12 @@ export function productDispatches(a: Shape, b: Shape, attrs: MatmulAttrs, epilog
     CHECK: choice.check ? 1 : 0,
     ...(onesCol ? { ONES_COL: 1 } : {}),
   };
-  // The product's pass: the tiled kernel (matmul.wgsl) or the register one (matmul_reg.wgsl).
+  // The product's pass: the tiled kernel (matmul.wgsl), the register one (matmul_reg.wgsl) or the quad one (matmul_quad.wgsl).
   const pass = (tiledEntry: string, more: { SPLIT_K?: number; ACT?: number; ACT_BWD?: number }, bind: Binding[]): GpuDispatch => {
+    if (choice.kernel === 'quad') {
+      const constants = overrides('matmul_quad', { ...loads, ...more, WG: choice.quad.threads, QUAD_ROWS: choice.quad.rows, QUAD_COLS: choice.quad.cols });
+      return { family: 'matmul_quad', kernel: regEntry(tiledEntry, 'quad'), constants, bind, words, workgroups: choice.groups, flops };
+    }
     if (choice.kernel === 'register') {
       const constants = overrides('matmul_reg', { ...loads, ...more, WG: choice.reg.threads, REG: choice.reg.rows, REG_N: choice.reg.cols });
       return { family: 'matmul_reg', kernel: regEntry(tiledEntry), constants, bind, words, workgroups: choice.groups, flops };

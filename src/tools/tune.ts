@@ -6,7 +6,7 @@ import type { ClassChoice, MatmulTuning, SizeClass } from '../ops/matmul-choice.
 import { SIZE_CLASSES, SMALL_FLOP, chooseMatmul, sizeClass, uniformTuning } from '../ops/matmul-choice.ts';
 import { matmul } from '../ops/matmul.ts';
 import { tensorFromHost } from '../tensor.ts';
-import { gpuTools, setMatmulTuning } from './kernels.ts';
+import { gpuTools, matmulTuning, setMatmulTuning } from './kernels.ts';
 import { timeKernels } from './timing.ts';
 import { ENGINE_VERSION, untunedTable } from './tuning-table.ts';
 import type { TuningTable } from './tuning-table.ts';
@@ -46,6 +46,14 @@ const REGISTERS: Omit<Extract<ClassChoice, { kernel: 'register' }>, 'kernel' | '
   { threads: 256, rows: 8, cols: 4 },
   { threads: 256, rows: 8, cols: 8 },
 ];
+// The quad kernel (matmul_quad.wgsl, on adapters with subgroups): a quad of threads shares a
+// block of 8 or 16 rows by 16 cols times `cols`.
+const QUADS: Omit<Extract<ClassChoice, { kernel: 'quad' }>, 'kernel' | 'minGroups'>[] = [
+  { threads: 16, rows: 16, cols: 2 },
+  { threads: 16, rows: 16, cols: 4 },
+  { threads: 64, rows: 16, cols: 2 },
+  { threads: 64, rows: 8, cols: 2 },
+];
 // Outer loop: a budget that ends a class early has still seen every configuration once.
 const MIN_GROUPS = [1, 8, 32, 128];
 
@@ -57,6 +65,7 @@ function candidatesFor(cls: SizeClass, untuned: ClassChoice): ClassChoice[] {
     ...MIN_GROUPS.flatMap((g) => [
       ...TILES.map((t) => ({ kernel: 'tiled' as const, ...t, minGroups: g })),
       ...REGISTERS.map((r) => ({ kernel: 'register' as const, ...r, minGroups: g })),
+      ...QUADS.map((q) => ({ kernel: 'quad' as const, ...q, minGroups: g })),
     ]),
   ];
 }
@@ -128,7 +137,9 @@ export const candidateLabel = (c: ClassChoice): string =>
     ? 'small'
     : c.kernel === 'tiled'
       ? `tiled ${c.wgM}x${c.wgN} threads, reg ${c.reg}, tileK ${c.tileK}, minGroups ${c.minGroups}`
-      : `register ${c.threads} threads, ${c.rows}x${c.cols} each, minGroups ${c.minGroups}`;
+      : c.kernel === 'register'
+        ? `register ${c.threads} threads, ${c.rows}x${c.cols} each, minGroups ${c.minGroups}`
+        : `quad ${c.threads} threads, ${c.rows}x${16 * c.cols} a quad, minGroups ${c.minGroups}`;
 
 /** Values for the operands: their size matters to the timing, their values do not (kept small, no denormals). */
 function operand(rows: number, cols: number): ReturnType<typeof tensorFromHost> {
@@ -200,8 +211,10 @@ async function measure(tools: ReturnType<typeof gpuTools>, opts: TuneOptions): P
       for (const { c, table } of list) {
         if (done >= 2 && elapsed() - classStart >= share) break;
         if (signal?.aborted) break;
-        onProgress?.({ fraction: fraction(), sizeClass: cls, candidate: candidateLabel(c), gflops: null });
         setMatmulTuning(table);
+        // Without subgroups the backend runs a quad choice as a register one: not this candidate.
+        if (matmulTuning().classes[cls].kernel !== c.kernel) continue;
+        onProgress?.({ fraction: fraction(), sizeClass: cls, candidate: candidateLabel(c), gflops: null });
         const t = await timeKernels(() => matmul(a, b, { transA }), { submits, targetMs });
         const gflops = (2 * m * n * k) / (t.ms / 1000) / 1e9;
         done++;

@@ -1,6 +1,7 @@
 // Every matmul kernel variant against the CPU reference: one thread per output, the tiled
 // kernel with each tile configuration (4x4 and 8x8 register blocks, 16 to 256 threads), the
-// register kernel (matmul_reg.wgsl: 4x4 to 8x8 blocks, 64 to 256 threads),
+// register kernel (matmul_reg.wgsl: 4x4 to 8x8 blocks, 64 to 256 threads), the quad kernel
+// (matmul_quad.wgsl: 8x16 to 16x64 blocks a quad, 4 to 64 threads),
 // vec4 and scalar panel loads, with and without bounds tests, and split-K below and above
 // its threshold; for the plain product and each fused epilogue. A variant is forced by
 // installing on the WebGPU backend a tuning table that gives every size class the same
@@ -33,6 +34,11 @@ const configs: Record<string, ClassChoice> = {
   'register 8x8 (64 threads)': { kernel: 'register', threads: 64, rows: 8, cols: 8, minGroups: 1 },
   'register split-K 4x4 (128 threads)': { kernel: 'register', threads: 128, rows: 4, cols: 4, minGroups: 64 },
   'register split-K 8x8 (64 threads)': { kernel: 'register', threads: 64, rows: 8, cols: 8, minGroups: 64 },
+  'quad 8x16 (16 threads)': { kernel: 'quad', threads: 16, rows: 8, cols: 1, minGroups: 1 },
+  'quad 16x32 (64 threads)': { kernel: 'quad', threads: 64, rows: 16, cols: 2, minGroups: 1 },
+  'quad 16x64 (16 threads)': { kernel: 'quad', threads: 16, rows: 16, cols: 4, minGroups: 1 },
+  'quad split-K 8x32 (32 threads)': { kernel: 'quad', threads: 32, rows: 8, cols: 2, minGroups: 64 },
+  'quad split-K 16x64 (4 threads)': { kernel: 'quad', threads: 4, rows: 16, cols: 4, minGroups: 64 },
 };
 
 // No smallFlop floor: the shapes here are small, and each must reach the configuration under test.
@@ -166,7 +172,7 @@ describe('matmul kernel variants equal the cpu reference', () => {
           expect(kinds, kinds).toMatch(/splits=1 /);
           expect(kinds, kinds).toMatch(/splits=[2-9]/);
         }
-        if (config.kernel === 'register' || config.wgM * config.reg <= 64) expect(kinds, kinds).toMatch(/check=false/);
+        if (config.kernel !== 'tiled' || config.wgM * config.reg <= 64) expect(kinds, kinds).toMatch(/check=false/);
         // The kernel under test ran (not one thread per output instead).
         expect(kinds, kinds).toMatch(new RegExp(`${config.kernel} `));
       }

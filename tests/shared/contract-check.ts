@@ -6,6 +6,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import type { Contract, OverrideDecl, ParamLayout } from '../../src/ops/contract.ts';
 import { NO_OP, contractConsts, offsetName, opCodeName, overrideInit, packedLayout, wgslContract } from '../../src/ops/contract.ts';
+import { joinPrelude } from '../../src/backend/webgpu/shaders.ts';
 import type { Binding, GpuDispatch, OpDef, Word } from '../../src/ops/define.ts';
 import { isGather, isScratch, isTable } from '../../src/ops/define.ts';
 import type { DType, Meta } from '../../src/graph/ir.ts';
@@ -113,8 +114,8 @@ export function wgslModel(contract: Contract, files: WgslFiles): WgslModel {
   const fns = new Map<string, Map<string, Fn>>();
   for (const [f, t] of files) {
     if (f === 'common') continue;
-    full.set(f, `${prelude}\n${t}`);
-    fns.set(f, functionsIn(uncommented(`${prelude}\n${t}`)));
+    full.set(f, joinPrelude(prelude, t));
+    fns.set(f, functionsIn(uncommented(joinPrelude(prelude, t))));
   }
   const codeGroup = new Map<string, string>();
   for (const [g, table] of Object.entries(contract.opCodes)) for (const op of Object.keys(table)) codeGroup.set(opCodeName(g, op), g);

@@ -2,7 +2,7 @@
 // loads as a pure function of the shape and a tuning table; the GPU rules reading the table
 // from their arguments; the tables' validation; and which table an adapter gets.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TUNING, MAX_SPLITS, MIN_CHUNK, SIZE_CLASSES, checkTuning, chooseMatmul, registerProblem, sizeClass, tileProblem, uniformTuning } from '../../src/ops/matmul-choice.ts';
+import { DEFAULT_TUNING, MAX_SPLITS, MIN_CHUNK, SIZE_CLASSES, checkTuning, chooseMatmul, quadProblem, registerProblem, sizeClass, tileProblem, uniformTuning, withoutQuads } from '../../src/ops/matmul-choice.ts';
 import type { ClassChoice, MatmulTuning } from '../../src/ops/matmul-choice.ts';
 import { linearDef, matmulDef, productDispatches } from '../../src/ops/matmul.ts';
 import { linearParamGradDef } from '../../src/ops/fused.ts';
@@ -11,6 +11,7 @@ import { tuningFor } from '../../src/backend/webgpu/tuning.ts';
 const all = (c: ClassChoice, smallFlop = 0): MatmulTuning => uniformTuning(c, smallFlop, 'test', 'test');
 const tiled = (minGroups = 1): ClassChoice => ({ kernel: 'tiled', wgM: 8, wgN: 8, reg: 8, tileK: 32, minGroups });
 const register = (minGroups = 1, rows: 4 | 8 = 8, cols: 4 | 8 = 4, threads = 64): ClassChoice => ({ kernel: 'register', threads, rows, cols, minGroups });
+const quad = (minGroups = 1, rows: 8 | 16 = 16, cols: 1 | 2 | 4 = 2, threads = 16): ClassChoice => ({ kernel: 'quad', threads, rows, cols, minGroups });
 const dims = (m: number, k: number, n: number, more: Partial<{ batch: number; transA: boolean; transB: boolean; onesCol: boolean }> = {}) => ({
   batch: 1,
   m,
@@ -103,6 +104,40 @@ describe('the register kernel', () => {
     expect(kernels(split)).toEqual(['matmul_reg.matmul_reg_partial', 'matmul_sum.sum_linear']);
     expect(split[0]!.constants).toMatchObject({ WG: 64, REG: 8, REG_N: 4, TRANS_B: 1, VEC_A: 1, VEC_B: 1 });
     expect(split[0]!.constants?.SPLIT_K ?? 0).toBeGreaterThan(1);
+  });
+});
+
+describe('the quad kernel', () => {
+  it('blocks a quad of threads over rows x 16 cols, with bounds tests off only on whole blocks', () => {
+    // 512 / 16 x 512 / 32 = 512 blocks, 4 threads each, 16 threads a workgroup: 128 workgroups.
+    expect(chooseMatmul(dims(512, 512, 512), all(quad()))).toMatchObject({ kernel: 'quad', groups: [128, 1, 1], splits: 1, check: false, vecA: true, vecB: true });
+    expect(chooseMatmul(dims(512, 512, 500), all(quad()))).toMatchObject({ kernel: 'quad', check: true });
+    expect(chooseMatmul(dims(512, 510, 512), all(quad()))).toMatchObject({ kernel: 'quad', check: true });
+    // The ones column makes N + 1 columns.
+    expect(chooseMatmul(dims(512, 64, 512, { transA: true, onesCol: true }), all(quad()))).toMatchObject({ kernel: 'quad', check: true });
+    const split = chooseMatmul(dims(64, 3072, 256), all(quad(64)));
+    expect(split).toMatchObject({ kernel: 'quad', groups: [8, 1, 8], splits: 8, kChunk: 384 });
+  });
+
+  it('dispatches matmul_quad.wgsl entries, with matmul_sum for split-K', () => {
+    const kernels = (ds: { family: string; kernel: string }[]): string[] => ds.map((d) => `${d.family}.${d.kernel}`);
+    expect(kernels(productDispatches([64, 784], [784, 128], { transA: false, transB: false }, { kind: 'none' }, all(quad())))).toEqual(['matmul_quad.matmul_quad']);
+    expect(kernels(productDispatches([64, 784], [128, 784], { transA: false, transB: true }, { kind: 'linear', act: 1, alpha: 0, pre: true }, all(quad())))).toEqual(['matmul_quad.linear_pre_quad']);
+    expect(kernels(productDispatches([64, 128], [64, 784], { transA: true, transB: false }, { kind: 'colsum' }, all(quad())))).toEqual(['matmul_quad.matmul_quad_colsum']);
+    const split = productDispatches([64, 784], [128, 784], { transA: false, transB: true }, { kind: 'actBackward', code: 1, alpha: 0 }, all(quad(64, 8, 4, 32)));
+    expect(kernels(split)).toEqual(['matmul_quad.matmul_quad_partial', 'matmul_sum.sum_act_backward']);
+    expect(split[0]!.constants).toMatchObject({ WG: 32, QUAD_ROWS: 8, QUAD_COLS: 4, TRANS_B: 1, VEC_A: 1, VEC_B: 1 });
+  });
+
+  it('quadProblem names what a configuration breaks; withoutQuads swaps quads for register blocks', () => {
+    expect(quadProblem({ threads: 16, rows: 16, cols: 4 })).toBeNull();
+    expect(quadProblem({ threads: 18, rows: 16, cols: 4 })).toMatch(/threads must be a multiple of 4 from 4 to 256, got 18/);
+    expect(quadProblem({ threads: 16, rows: 4 as 8, cols: 4 })).toMatch(/rows must be 8 or 16, got 4/);
+    expect(quadProblem({ threads: 16, rows: 8, cols: 3 as 4 })).toMatch(/cols must be 1, 2 or 4, got 3/);
+    expect(() => checkTuning(all(quad(1, 16, 8 as 4)))).toThrow(/class xs-flat: cols must be 1, 2 or 4, got 8/);
+    const swapped = withoutQuads({ ...all(quad(32, 16, 2, 64)), classes: { ...all(quad(32, 16, 2, 64)).classes, 'xs-flat': { kernel: 'small' } } });
+    expect(swapped.classes['m-flat']).toEqual({ kernel: 'register', threads: 64, rows: 8, cols: 8, minGroups: 32 });
+    expect(swapped.classes['xs-flat']).toEqual({ kernel: 'small' });
   });
 });
 
@@ -249,7 +284,7 @@ describe('tuning tables', () => {
     ];
     for (const [m, k, n, extra] of shapes) {
       const c = chooseMatmul(dims(m, k, n, extra), DEFAULT_TUNING);
-      const threads = c.kernel === 'small' ? 1 : c.kernel === 'tiled' ? c.tile.wgM * c.tile.wgN : c.reg.threads;
+      const threads = c.kernel === 'small' ? 1 : c.kernel === 'tiled' ? c.tile.wgM * c.tile.wgN : c.kernel === 'register' ? c.reg.threads : c.quad.threads;
       expect(threads, `${m}x${k}x${n} ${JSON.stringify(extra)}: ${c.kernel}`).toBeGreaterThanOrEqual(64);
     }
   });

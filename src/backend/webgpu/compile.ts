@@ -8,7 +8,7 @@ import type { GpuDispatch } from '../../ops/define.ts';
 import { checkGridEntries, effectWrites, isGather, isScratch, isTable } from '../../ops/define.ts';
 import type { Tuning } from '../../ops/define.ts';
 import { sizeOf } from '../../shape.ts';
-import { checkTuning } from '../../ops/matmul-choice.ts';
+import { checkTuning, withoutQuads } from '../../ops/matmul-choice.ts';
 import { tagStep } from '../backend.ts';
 import type { PipelineEntry, Pipelines } from './pipelines.ts';
 import type { GpuStorage } from './storage.ts';
@@ -72,6 +72,8 @@ export class PlanCompiler {
   private readonly paramAlign: number;
   private table!: Tuning;
   private tables = 0;
+  /** Whether the device offers 'subgroups' (matmul_quad.wgsl's quadBroadcast). */
+  private readonly subgroups: boolean;
 
   constructor(
     device: GPUDevice,
@@ -80,6 +82,7 @@ export class PlanCompiler {
     tuning: Tuning,
   ) {
     this.paramAlign = Math.max(256, device.limits.minStorageBufferOffsetAlignment);
+    this.subgroups = device.features.has('subgroups');
     this.setTuning(tuning);
   }
 
@@ -92,7 +95,8 @@ export class PlanCompiler {
   setTuning(t: Tuning): void {
     checkTuning(t);
     checkGridEntries(t);
-    this.table = t;
+    // A table's quad choices run as register ones where the device has no subgroups.
+    this.table = this.subgroups ? t : { ...t, ...withoutQuads(t) };
     this.tables++;
   }
 

@@ -58,7 +58,7 @@ export async function acquireDevice(): Promise<AcquiredDevice> {
   const limits = adapter.limits;
   const device = await adapter.requestDevice({
     // Timestamp queries, where offered, let benchmarks time the kernels alone (gpuTimeMs).
-    requiredFeatures: adapter.features.has('timestamp-query') ? ['timestamp-query'] : [],
+    requiredFeatures: (['timestamp-query', 'subgroups'] as GPUFeatureName[]).filter((f) => adapter.features.has(f)),
     requiredLimits: {
       maxStorageBuffersPerShaderStage: Math.min(10, limits.maxStorageBuffersPerShaderStage),
       maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,

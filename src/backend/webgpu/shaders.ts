@@ -29,9 +29,27 @@ export function familySource(family: string): string {
   return own;
 }
 
-/** What the GPU compiles for a family text: the prelude, a line break, the text. */
+/** What the GPU compiles for a family text: the prelude, a line break, the text (see joinPrelude). */
 export function withPrelude(own: string): string {
-  return `${prelude}\n${own}`;
+  return joinPrelude(prelude, own);
+}
+
+// A global directive on a line of its own (`enable subgroups;`, `diagnostic(off, ...);`).
+const DIRECTIVE = /^[ \t]*(enable|requires|diagnostic)\b[^;\n]*;[ \t]*$/gm;
+
+/**
+ * `prelude`, a line break, `own`. WGSL wants its directives before every declaration: a
+ * family's move to the start of the prelude's first line and their own lines are left
+ * blank (blankDirectives), so the family's line numbers still hold past the prelude's lines.
+ */
+export function joinPrelude(prelude: string, own: string): string {
+  const directives = (own.match(DIRECTIVE) ?? []).map((d) => `${d.trim()} `);
+  return `${directives.join('')}${prelude}\n${blankDirectives(own)}`;
+}
+
+/** A family's text with its directive lines blank: what follows the prelude in the compiled source. */
+export function blankDirectives(own: string): string {
+  return own.replace(DIRECTIVE, '');
 }
 
 const originals = new Map<string, string>();
