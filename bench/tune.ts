@@ -46,6 +46,13 @@ const REGISTERS: Omit<Extract<ClassChoice, { kernel: 'register' }>, 'kernel' | '
   { threads: 256, rows: 8, cols: 8 },
 ];
 const MIN_GROUPS = [1, 8, 32, 128];
+/** The fastest generic candidates of a class whose shape-specialised pipelines are measured too. */
+const SHAPED_TRIES = 2;
+/**
+ * How much faster a shaped pipeline must run than its generic twin to win its class: each
+ * costs a compile at a page's first step, which a few percent of a kernel's time does not repay.
+ */
+const SHAPED_MARGIN = 1.05;
 
 export interface TuneEntry {
   sizeClass: SizeClass;
@@ -59,9 +66,9 @@ export interface TuneEntry {
 const label = (c: ClassChoice): string =>
   c.kernel === 'small'
     ? 'small'
-    : c.kernel === 'tiled'
+    : (c.kernel === 'tiled'
       ? `tiled ${c.wgM}x${c.wgN} threads, reg ${c.reg}, tileK ${c.tileK}, minGroups ${c.minGroups}`
-      : `register ${c.threads} threads, ${c.rows}x${c.cols} each, minGroups ${c.minGroups}`;
+      : `register ${c.threads} threads, ${c.rows}x${c.cols} each, minGroups ${c.minGroups}`) + ('shaped' in c && c.shaped ? ', shaped' : '');
 
 /**
  * Each candidate's kernels for the class's product, timed alone (repeated in one submit,
@@ -95,19 +102,34 @@ export async function tune(adapter: string, runtime: 'Chromium' | 'Node (Dawn)',
         const key = JSON.stringify(chooseMatmul({ batch: 1, m, n, k, transA, transB: false }, table));
         if (!seen.has(key)) seen.set(key, { c, table });
       }
-      let best: { c: ClassChoice; gflops: number } | null = null;
       const a = randn(transA ? [k, m] : [m, k]);
       const b = randn([k, n]);
-      for (const { c, table } of seen.values()) {
-        setMatmulTuning(table);
+      const measure = async (c: ClassChoice): Promise<number> => {
+        setMatmulTuning(uniformTuning(c, SMALL_FLOP, adapter, 'a candidate'));
         const t = await timeKernels(() => matmul(a, b, { transA }), { submits, targetMs: 50 });
         const gflops = (2 * m * n * k) / (t.ms / 1000) / 1e9;
         entries.push({ sizeClass: cls, shape: `${m}x${k}x${n}${transA ? ' (A transposed)' : ''}`, candidate: label(c), gflops, timing: `${t.method} x${t.repeats}` });
         log(`tune ${cls} ${m}x${k}x${n}: ${label(c)}: ${gflops.toPrecision(3)} GFLOP/s`);
-        if (!best || gflops > best.gflops) best = { c, gflops };
+        return gflops;
+      };
+      const measured: { c: ClassChoice; gflops: number }[] = [];
+      for (const { c } of seen.values()) measured.push({ c, gflops: await measure(c) });
+      measured.sort((x, y) => y.gflops - x.gflops);
+      let best = measured[0]!;
+      // The fastest few again, each beside its shape-specialised twin (sizes as override
+      // constants); a twin wins only by SHAPED_MARGIN over every generic measurement.
+      let bestShaped: { c: ClassChoice; gflops: number } | null = null;
+      for (const { c } of measured.slice(0, SHAPED_TRIES)) {
+        if (c.kernel === 'small') continue;
+        const generic = await measure(c);
+        if (generic > best.gflops) best = { c, gflops: generic };
+        const twin: ClassChoice = { ...c, shaped: true };
+        const shaped = await measure(twin);
+        if (!bestShaped || shaped > bestShaped.gflops) bestShaped = { c: twin, gflops: shaped };
       }
-      winners[cls] = best!.c;
-      log(`tune ${cls}: ${label(best!.c)} wins`);
+      if (bestShaped && bestShaped.gflops > SHAPED_MARGIN * best.gflops) best = bestShaped;
+      winners[cls] = best.c;
+      log(`tune ${cls}: ${label(best.c)} wins`);
     }
   } finally {
     setMatmulTuning(before);

@@ -26,12 +26,14 @@ export interface RegisterConfig {
  * A size class's kernel: one thread per output ('small'), the tiled kernel with a tile
  * configuration, or the register-blocked kernel; a tiled or register product with fewer
  * than `minGroups` workgroups splits K (up to MAX_SPLITS chunks of at least MIN_CHUNK)
- * until it has about that many.
+ * until it has about that many. `shaped`: its products run pipelines specialised to their
+ * shape (sizes as override constants), where the tuner measured that this pays; a plan
+ * makes at most MAX_SHAPED_PIPELINES of them (src/ops/define.ts), the rest run generic.
  */
 export type ClassChoice =
   | { kernel: 'small' }
-  | ({ kernel: 'tiled'; minGroups: number } & TileConfig)
-  | ({ kernel: 'register'; minGroups: number } & RegisterConfig);
+  | ({ kernel: 'tiled'; minGroups: number; shaped?: boolean } & TileConfig)
+  | ({ kernel: 'register'; minGroups: number; shaped?: boolean } & RegisterConfig);
 
 /**
  * Output size (xs .. l) by depth: 'deep' (K long for the output's area), 'flat', or
@@ -79,6 +81,8 @@ interface Blocked {
   /** Whether op(A) / op(B) are read in vec4 loads. */
   vecA: boolean;
   vecB: boolean;
+  /** Whether the class asks for a pipeline specialised to the shape (ClassChoice.shaped). */
+  shaped: boolean;
 }
 
 export type MatmulChoice =
@@ -171,6 +175,7 @@ export function chooseMatmul(d: ProductDims, tuning: MatmulTuning): MatmulChoice
     check: !fits,
     vecA,
     vecB,
+    shaped: c.shaped === true,
   };
 }
 
@@ -195,6 +200,7 @@ function chooseRegister(d: ProductDims, cls: SizeClass, c: Extract<ClassChoice, 
     check: !(d.m % c.rows === 0 && cols % c.cols === 0 && d.k % 4 === 0),
     vecA,
     vecB,
+    shaped: c.shaped === true,
   };
 }
 
@@ -202,7 +208,9 @@ function chooseRegister(d: ProductDims, cls: SizeClass, c: Extract<ClassChoice, 
  * For an adapter without a measured table (a real GPU: a CPU adapter such as SwiftShader has
  * its own): configurations chosen by hand for GPUs with many compute units, tiled kernels
  * of 64 or 256 threads, split-K up to 128 workgroups (a unit test holds the 64 to 256).
- * Not measured; run `npm run bench -- --tune` on the adapter to replace it.
+ * Not measured; run `npm run bench -- --tune` on the adapter to replace it. No class asks for
+ * shape-specialised pipelines: each costs a compile at a page's first step, and no GPU
+ * measurement says what they save there.
  */
 export const DEFAULT_TUNING: MatmulTuning = {
   adapter: 'any',
@@ -238,6 +246,7 @@ export function checkTuning(t: MatmulTuning): void {
       const p = c.kernel === 'tiled' ? tileProblem(c) : registerProblem(c);
       if (p) throw new Error(`matmul tuning for ${t.adapter}, class ${cls}: ${p}`);
       if (!(c.minGroups >= 1)) throw new Error(`matmul tuning for ${t.adapter}, class ${cls}: minGroups must be >= 1, got ${c.minGroups}`);
+      if (c.shaped !== undefined && typeof c.shaped !== 'boolean') throw new Error(`matmul tuning for ${t.adapter}, class ${cls}: shaped must be true or false, got ${String(c.shaped)}`);
     } else if (c.kernel !== 'small') {
       throw new Error(`matmul tuning for ${t.adapter}, class ${cls}: kernel must be 'small', 'tiled' or 'register', got ${String((c as { kernel: unknown }).kernel)}`);
     }

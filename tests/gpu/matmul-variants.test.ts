@@ -6,12 +6,14 @@
 // installing on the WebGPU backend a tuning table that gives every size class the same
 // choice (its rules get it in their arguments), and the pure
 // choice function (src/ops/matmul-choice.ts) says which variant each shape then takes, so
-// the test fails if a variant it means to cover is never reached.
+// the test fails if a variant it means to cover is never reached. The shaped configurations
+// run pipelines specialised to each shape (sizes as override constants, common.wgsl's
+// mm_m() ..), and the test reads the last run's dispatches to see that they did.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setBackend } from '../../src/index.ts';
 import type { OpName } from '../../src/ops/registry.ts';
 import { chooseMatmul, uniformTuning } from '../../src/ops/matmul-choice.ts';
-import { matmulTuning, setMatmulTuning } from '../../src/tools/kernels.ts';
+import { describeLastRun, matmulTuning, setMatmulTuning } from '../../src/tools/kernels.ts';
 import type { ClassChoice, MatmulChoice, MatmulTuning } from '../../src/ops/matmul-choice.ts';
 import { matmulDims } from '../../src/ops/matmul.ts';
 import { sampleInputs } from './cases.ts';
@@ -33,6 +35,10 @@ const configs: Record<string, ClassChoice> = {
   'register 8x8 (64 threads)': { kernel: 'register', threads: 64, rows: 8, cols: 8, minGroups: 1 },
   'register split-K 4x4 (128 threads)': { kernel: 'register', threads: 128, rows: 4, cols: 4, minGroups: 64 },
   'register split-K 8x8 (64 threads)': { kernel: 'register', threads: 64, rows: 8, cols: 8, minGroups: 64 },
+  'shaped 32x32 reg4 (64 threads)': { kernel: 'tiled', wgM: 8, wgN: 8, reg: 4, tileK: 32, minGroups: 1, shaped: true },
+  'shaped split-K 32x32 reg4': { kernel: 'tiled', wgM: 8, wgN: 8, reg: 4, tileK: 32, minGroups: 64, shaped: true },
+  'shaped register 8x4 (64 threads)': { kernel: 'register', threads: 64, rows: 8, cols: 4, minGroups: 1, shaped: true },
+  'shaped register split-K 4x8 (128 threads)': { kernel: 'register', threads: 128, rows: 4, cols: 8, minGroups: 64, shaped: true },
 };
 
 // No smallFlop floor: the shapes here are small, and each must reach the configuration under test.
@@ -51,9 +57,17 @@ const SIZES: [number, number, number][] = [
   [12, 256, 8],
 ];
 
+/**
+ * The sizes the shaped configurations take (each shape is a pipeline of its own, a second or
+ * more to compile on SwiftShader): 1x1, primes, a multiple of every tile, split and unsplit.
+ */
+const SHAPED_SIZES = new Set(['1x1x1', '37x127x29', '64x64x64', '12x256x8']);
+
 interface Case {
   op: OpName;
   c: OpCase;
+  /** Whether the shaped configurations take it too. */
+  shaped: boolean;
   /** The product's dims as the op's GPU rule sees them. */
   dims: { batch: number; m: number; n: number; k: number; transA: boolean; transB: boolean; onesCol?: boolean };
 }
@@ -61,6 +75,7 @@ interface Case {
 function casesFor(): Case[] {
   const out: Case[] = [];
   for (const [m, k, n] of SIZES) {
+    const shaped = SHAPED_SIZES.has(`${m}x${k}x${n}`);
     for (const [transA, transB] of [
       [false, false],
       [true, false],
@@ -69,45 +84,53 @@ function casesFor(): Case[] {
     ] as const) {
       out.push({
         op: 'matmul',
+        shaped,
         c: { label: `matmul ${m}x${k}x${n} tA=${transA} tB=${transB}`, inputs: [f(transA ? [k, m] : [m, k]), f(transB ? [n, k] : [k, n])], attrs: { transA, transB } },
         dims: { batch: 1, m, n, k, transA, transB },
       });
     }
     out.push({
       op: 'linear',
+      shaped,
       c: { label: `linear relu ${m}x${k}->${n}`, inputs: [f([m, k]), f([n, k]), f([n])], attrs: { act: 'relu', alpha: 0 } },
       dims: { batch: 1, m, n, k, transA: false, transB: true },
     });
     out.push({
       op: 'linearPre',
+      shaped,
       c: { label: `linearPre leakyRelu ${m}x${k}->${n}`, inputs: [f([m, k]), f([n, k]), f([n])], attrs: { act: 'leakyRelu', alpha: 0.1 } },
       dims: { batch: 1, m, n, k, transA: false, transB: true },
     });
     out.push({
       op: 'matmulActBackward',
+      shaped,
       c: { label: `matmulActBackward tanh ${m}x${k}x${n}`, inputs: [f([m, k]), f([n, k]), { shape: [m, n], kind: 'unit' }], attrs: { transA: false, transB: true, act: 'tanhBackward', alpha: 0 } },
       dims: { batch: 1, m, n, k, transA: false, transB: true },
     });
     // gᵀx: g [k, m], x [k, n]; the ones column makes n + 1 columns.
     out.push({
       op: 'linearParamGrad',
+      shaped,
       c: { label: `linearParamGrad g [${k},${m}] x [${k},${n}]`, inputs: [f([k, m]), f([k, n])], attrs: {} },
       dims: { batch: 1, m, n, k, transA: true, transB: false, onesCol: true },
     });
   }
   out.push({
     op: 'matmul',
+    shaped: true,
     c: { label: 'batched [3,37,70]@[3,70,29]', inputs: [f([3, 37, 70]), f([3, 70, 29])], attrs: { transA: false, transB: false } },
     dims: { ...matmulDims([3, 37, 70], [3, 70, 29], { transA: false, transB: false }), transA: false, transB: false },
   });
   // Batched with both operands transposed: [3,70,37]ᵀ @ [3,29,70]ᵀ.
   out.push({
     op: 'matmul',
+    shaped: true,
     c: { label: 'batched transposed [3,70,37]ᵀ@[3,29,70]ᵀ', inputs: [f([3, 70, 37]), f([3, 29, 70])], attrs: { transA: true, transB: true } },
     dims: { ...matmulDims([3, 70, 37], [3, 29, 70], { transA: true, transB: true }), transA: true, transB: true },
   });
   out.push({
     op: 'matmul',
+    shaped: true,
     c: { label: 'shared, split [12,256]@[3,256,8]', inputs: [f([12, 256]), f([3, 256, 8])], attrs: { transA: false, transB: false } },
     dims: { batch: 3, m: 12, n: 8, k: 256, transA: false, transB: false },
   });
@@ -131,17 +154,29 @@ afterAll(async () => {
 });
 
 const describeChoice = (ch: MatmulChoice): string =>
-  ch.kernel === 'small' ? 'small' : `${ch.kernel} splits=${ch.splits} check=${ch.check} vecA=${ch.vecA} vecB=${ch.vecB}`;
+  ch.kernel === 'small' ? 'small' : `${ch.kernel} splits=${ch.splits} check=${ch.check} vecA=${ch.vecA} vecB=${ch.vecB} shaped=${ch.shaped}`;
+
+/** Whether the last run's product pass (not split-K's sum) ran a shape-specialised pipeline, with the product's sizes. */
+async function ranShaped(dims: Case['dims']): Promise<boolean> {
+  const run = await describeLastRun();
+  const product = run!.dispatches.find((d) => d.family === 'matmul' || d.family === 'matmul_reg')!;
+  const k = product.constants;
+  if (k.SHAPED !== 1) return false;
+  expect([k.DIM_M, k.DIM_N, k.DIM_K, k.DIM_BATCH], product.kernel).toEqual([dims.m, dims.n, dims.k, dims.batch]);
+  return true;
+}
 
 describe('matmul kernel variants equal the cpu reference', () => {
   for (const [name, config] of Object.entries(configs)) {
     it(name, async () => {
       setMatmulTuning(table(config));
       const seen = new Set<string>();
-      for (const { op, c, dims } of CASES) {
+      for (const { op, c, dims, shaped } of CASES) {
+        if (config.kernel !== 'small' && config.shaped && !shaped) continue;
         const choice = chooseMatmul(dims, matmulTuning());
         seen.add(describeChoice(choice));
         const got = await runCase(op, c, sampleInputs(op, c));
+        if (choice.kernel !== 'small') expect(await ranShaped(dims), `${name}: ${c.label}: a shaped pipeline ran`).toBe(choice.shaped);
         const ref = reference.get(c.label)!;
         got.forEach((g, o) => {
           const r = ref[o]!;
@@ -169,6 +204,7 @@ describe('matmul kernel variants equal the cpu reference', () => {
         if (config.kernel === 'register' || config.wgM * config.reg <= 64) expect(kinds, kinds).toMatch(/check=false/);
         // The kernel under test ran (not one thread per output instead).
         expect(kinds, kinds).toMatch(new RegExp(`${config.kernel} `));
+        expect(kinds, kinds).toMatch(new RegExp(`shaped=${config.shaped === true}`));
       }
     });
   }
