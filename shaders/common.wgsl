@@ -209,3 +209,43 @@ fn act_backward(op: u32, s: f32, g: f32, slope: f32) -> f32 {
     default: { return nan_f32(); }
   }
 }
+
+// A product's sizes (the MATMUL layout, shaders/matmul.wgsl and matmul_reg.wgsl): in a
+// shape-specialised pipeline (SHAPED) the DIM_* overrides, constants the compiler folds into
+// the index arithmetic, bounds tests and loop counts; otherwise the parameter block's words,
+// so one pipeline serves every shape. The rules (src/ops/matmul.ts) set both to the same
+// values, so a kernel reads the same sizes either way.
+fn mm_m() -> u32 {
+  if (SHAPED) { return DIM_M; }
+  return P[MATMUL_M];
+}
+
+fn mm_n() -> u32 {
+  if (SHAPED) { return DIM_N; }
+  return P[MATMUL_N];
+}
+
+fn mm_k() -> u32 {
+  if (SHAPED) { return DIM_K; }
+  return P[MATMUL_K];
+}
+
+fn mm_k_chunk() -> u32 {
+  if (SHAPED) { return DIM_K_CHUNK; }
+  return P[MATMUL_K_CHUNK];
+}
+
+fn mm_a_batch_stride() -> u32 {
+  if (SHAPED) { return DIM_A_BATCH_STRIDE; }
+  return P[MATMUL_A_BATCH_STRIDE];
+}
+
+fn mm_b_batch_stride() -> u32 {
+  if (SHAPED) { return DIM_B_BATCH_STRIDE; }
+  return P[MATMUL_B_BATCH_STRIDE];
+}
+
+fn mm_batch() -> u32 {
+  if (SHAPED) { return DIM_BATCH; }
+  return P[MATMUL_BATCH];
+}

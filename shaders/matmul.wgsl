@@ -27,6 +27,9 @@
 //   K-chunk's values, a multiple of TILE_K) is one workgroup, and matmul_partial stores its partial tile
 //   into scratch, summed in a fixed order by a second dispatch (matmul_sum.wgsl): skinny
 //   products (small M x N, long K) get enough workgroups to fill the GPU, deterministically.
+// - SHAPED: a pipeline made for one shape, whose sizes are the DIM_* overrides (common.wgsl's
+//   mm_m() ..), so the compiler folds index division, bounds and loop counts; otherwise the
+//   sizes come from the parameter block and one pipeline serves every shape.
 //
 // Entry points that add an epilogue to the same product, one dispatch each where separate
 // ops would take two or three (the plan's fusion pass, src/graph/fuse.ts, picks them):
@@ -90,16 +93,16 @@ var<private> acc7h: vec4<f32>;
 // Element r, k of op(A) (and k, c of op(B)) one float at a time, 0 outside the matrix or
 // past the chunk's end kEnd.
 fn load_a(base: u32, r: u32, k: u32, kEnd: u32) -> f32 {
-  let M = P[MATMUL_M];
-  let K = P[MATMUL_K];
+  let M = mm_m();
+  let K = mm_k();
   if (CHECK && (r >= M || k >= kEnd)) { return 0.0; }
   let i = base + select(r * K + k, k * M + r, TRANS_A);
   return A4[i / 4u][i % 4u];
 }
 
 fn load_b(base: u32, k: u32, c: u32, kEnd: u32) -> f32 {
-  let N = P[MATMUL_N];
-  let K = P[MATMUL_K];
+  let N = mm_n();
+  let K = mm_k();
   if (ONES_COL && c == N && k < kEnd) { return 1.0; }
   if (CHECK && (c >= N || k >= kEnd)) { return 0.0; }
   let i = base + select(k * N + c, c * K + k, TRANS_B);
@@ -122,8 +125,8 @@ fn b_vec(i: u32, inside: bool) -> vec4<f32> {
 // stores them transposed. Consecutive threads walk the operand's contiguous direction, so
 // loads coalesce.
 fn load_panel_a(tid: u32, threads: u32, aBase: u32, row0: u32, k0: u32, kEnd: u32) {
-  let M = P[MATMUL_M];
-  let K = P[MATMUL_K];
+  let M = mm_m();
+  let K = mm_k();
   if (VEC_A && TRANS_A) {
     for (var idx = tid; idx < TILE_K * QM; idx += threads) {
       let kk = idx / QM;
@@ -164,8 +167,8 @@ fn load_panel_a(tid: u32, threads: u32, aBase: u32, row0: u32, k0: u32, kEnd: u3
 // k are contiguous without TRANS_B). The ones column of matmul_colsum starts a vec4 of its
 // own (VEC_B needs N % 4 == 0), so the vec4 paths add it as (1, 0, 0, 0).
 fn load_panel_b(tid: u32, threads: u32, bBase: u32, col0: u32, k0: u32, kEnd: u32) {
-  let N = P[MATMUL_N];
-  let K = P[MATMUL_K];
+  let N = mm_n();
+  let K = mm_k();
   let one = vec4<f32>(1.0, 0.0, 0.0, 0.0);
   if (VEC_B && !TRANS_B) {
     for (var idx = tid; idx < TILE_K * QN; idx += threads) {
@@ -212,12 +215,12 @@ fn load_panel_b(tid: u32, threads: u32, bBase: u32, col0: u32, k0: u32, kEnd: u3
 // Accumulates this thread's block of op(A) @ op(B) over its chunk of K, for batch entry
 // wid.z / SPLIT_K. Called by whole workgroups only (it has barriers).
 fn tile_product(lid: vec3<u32>, wid: vec3<u32>) {
-  let K = P[MATMUL_K];
+  let K = mm_k();
   let b = wid.z / SPLIT_K;
-  let k1 = (wid.z % SPLIT_K) * P[MATMUL_K_CHUNK];
-  let kEnd = select(K, min(K, k1 + P[MATMUL_K_CHUNK]), SPLIT_K > 1u);
-  let aBase = b * P[MATMUL_A_BATCH_STRIDE];
-  let bBase = b * P[MATMUL_B_BATCH_STRIDE];
+  let k1 = (wid.z % SPLIT_K) * mm_k_chunk();
+  let kEnd = select(K, min(K, k1 + mm_k_chunk()), SPLIT_K > 1u);
+  let aBase = b * mm_a_batch_stride();
+  let bBase = b * mm_b_batch_stride();
   let row0 = wid.y * TILE_M;
   let col0 = wid.x * TILE_N;
   let threads = WG_M * WG_N;
@@ -298,12 +301,12 @@ fn block_out(lid: vec3<u32>, wid: vec3<u32>, e: u32) -> Out {
   }
   let r = wid.y * TILE_M + REG * lid.y + i;
   let c = wid.x * TILE_N + REG * lid.x + j;
-  return Out(r, c, (wid.z * P[MATMUL_M] + r) * P[MATMUL_N] + c, half[j % 4u]);
+  return Out(r, c, (wid.z * mm_m() + r) * mm_n() + c, half[j % 4u]);
 }
 
 // Whether a block element is inside C (always, without CHECK).
 fn inside(o: Out) -> bool {
-  return !CHECK || (o.r < P[MATMUL_M] && o.c < P[MATMUL_N]);
+  return !CHECK || (o.r < mm_m() && o.c < mm_n());
 }
 
 // Each entry point: the product (an early return past the batch is uniform per workgroup,
@@ -311,7 +314,7 @@ fn inside(o: Out) -> bool {
 // stored.
 @compute @workgroup_size(WG_N, WG_M)
 fn matmul(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  if (wid.z >= P[MATMUL_BATCH]) { return; }
+  if (wid.z >= mm_batch()) { return; }
   tile_product(lid, wid);
   for (var e = 0u; e < REG * REG; e++) {
     let o = block_out(lid, wid, e);
@@ -323,18 +326,18 @@ fn matmul(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) w
 // ONES_COL)]; matmul_sum.wgsl adds the chunks up and applies the epilogue.
 @compute @workgroup_size(WG_N, WG_M)
 fn matmul_partial(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  if (wid.z / SPLIT_K >= P[MATMUL_BATCH]) { return; }
+  if (wid.z / SPLIT_K >= mm_batch()) { return; }
   tile_product(lid, wid);
-  let NP = P[MATMUL_N] + select(0u, 1u, ONES_COL);
+  let NP = mm_n() + select(0u, 1u, ONES_COL);
   for (var e = 0u; e < REG * REG; e++) {
     let o = block_out(lid, wid, e);
-    if (!CHECK || (o.r < P[MATMUL_M] && o.c < NP)) { C[(wid.z * P[MATMUL_M] + o.r) * NP + o.c] = o.v; }
+    if (!CHECK || (o.r < mm_m() && o.c < NP)) { C[(wid.z * mm_m() + o.r) * NP + o.c] = o.v; }
   }
 }
 
 @compute @workgroup_size(WG_N, WG_M)
 fn matmul_act_backward(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  if (wid.z >= P[MATMUL_BATCH]) { return; }
+  if (wid.z >= mm_batch()) { return; }
   tile_product(lid, wid);
   for (var e = 0u; e < REG * REG; e++) {
     let o = block_out(lid, wid, e);
@@ -348,13 +351,13 @@ fn matmul_colsum(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgrou
   tile_product(lid, wid);
   for (var e = 0u; e < REG * REG; e++) {
     let o = block_out(lid, wid, e);
-    if (o.r < P[MATMUL_M] && o.c < P[MATMUL_N]) { C[o.at] = o.v; } else if (o.r < P[MATMUL_M] && o.c == P[MATMUL_N]) { Y[o.r] = o.v; }
+    if (o.r < mm_m() && o.c < mm_n()) { C[o.at] = o.v; } else if (o.r < mm_m() && o.c == mm_n()) { Y[o.r] = o.v; }
   }
 }
 
 @compute @workgroup_size(WG_N, WG_M)
 fn linear(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  if (wid.z >= P[MATMUL_BATCH]) { return; }
+  if (wid.z >= mm_batch()) { return; }
   tile_product(lid, wid);
   for (var e = 0u; e < REG * REG; e++) {
     let o = block_out(lid, wid, e);
@@ -364,7 +367,7 @@ fn linear(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) w
 
 @compute @workgroup_size(WG_N, WG_M)
 fn linear_pre(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  if (wid.z >= P[MATMUL_BATCH]) { return; }
+  if (wid.z >= mm_batch()) { return; }
   tile_product(lid, wid);
   for (var e = 0u; e < REG * REG; e++) {
     let o = block_out(lid, wid, e);
@@ -383,11 +386,11 @@ fn linear_pre(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_i
 // them) on the adapter's per-element grid (src/ops/define.ts strideGrid).
 
 fn small_dot(r: u32, c: u32, batch: u32) -> f32 {
-  let M = P[MATMUL_M];
-  let N = P[MATMUL_N];
-  let K = P[MATMUL_K];
-  let aBase = batch * P[MATMUL_A_BATCH_STRIDE];
-  let bBase = batch * P[MATMUL_B_BATCH_STRIDE];
+  let M = mm_m();
+  let N = mm_n();
+  let K = mm_k();
+  let aBase = batch * mm_a_batch_stride();
+  let bBase = batch * mm_b_batch_stride();
   var s = 0.0;
   for (var k = 0u; k < K; k++) {
     let a = A[aBase + select(r * K + k, k * M + r, TRANS_A)];
@@ -399,33 +402,33 @@ fn small_dot(r: u32, c: u32, batch: u32) -> f32 {
 
 @compute @workgroup_size(WG)
 fn matmul_small(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let MN = P[MATMUL_M] * P[MATMUL_N];
-  let total = MN * P[MATMUL_BATCH];
+  let MN = mm_m() * mm_n();
+  let total = MN * mm_batch();
   for (var i = flat_index(gid, nwg); i < total; i += thread_count(nwg)) {
     let rc = i % MN;
-    C[i] = small_dot(rc / P[MATMUL_N], rc % P[MATMUL_N], i / MN);
+    C[i] = small_dot(rc / mm_n(), rc % mm_n(), i / MN);
   }
 }
 
 @compute @workgroup_size(WG)
 fn linear_small(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let MN = P[MATMUL_M] * P[MATMUL_N];
-  let total = MN * P[MATMUL_BATCH];
+  let MN = mm_m() * mm_n();
+  let total = MN * mm_batch();
   for (var i = flat_index(gid, nwg); i < total; i += thread_count(nwg)) {
     let rc = i % MN;
-    let c = rc % P[MATMUL_N];
-    Y[i] = act_forward(P[MATMUL_ACT], small_dot(rc / P[MATMUL_N], c, i / MN) + E[c], pf(MATMUL_SLOPE));
+    let c = rc % mm_n();
+    Y[i] = act_forward(P[MATMUL_ACT], small_dot(rc / mm_n(), c, i / MN) + E[c], pf(MATMUL_SLOPE));
   }
 }
 
 @compute @workgroup_size(WG)
 fn linear_pre_small(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let MN = P[MATMUL_M] * P[MATMUL_N];
-  let total = MN * P[MATMUL_BATCH];
+  let MN = mm_m() * mm_n();
+  let total = MN * mm_batch();
   for (var i = flat_index(gid, nwg); i < total; i += thread_count(nwg)) {
     let rc = i % MN;
-    let c = rc % P[MATMUL_N];
-    let z = small_dot(rc / P[MATMUL_N], c, i / MN) + E[c];
+    let c = rc % mm_n();
+    let z = small_dot(rc / mm_n(), c, i / MN) + E[c];
     Z[i] = z;
     Y[i] = act_forward(P[MATMUL_ACT], z, pf(MATMUL_SLOPE));
   }
@@ -433,20 +436,20 @@ fn linear_pre_small(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_
 
 @compute @workgroup_size(WG)
 fn matmul_act_backward_small(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let MN = P[MATMUL_M] * P[MATMUL_N];
-  let total = MN * P[MATMUL_BATCH];
+  let MN = mm_m() * mm_n();
+  let total = MN * mm_batch();
   for (var i = flat_index(gid, nwg); i < total; i += thread_count(nwg)) {
     let rc = i % MN;
-    Y[i] = act_backward(P[MATMUL_ACT], E[i], small_dot(rc / P[MATMUL_N], rc % P[MATMUL_N], i / MN), pf(MATMUL_SLOPE));
+    Y[i] = act_backward(P[MATMUL_ACT], E[i], small_dot(rc / mm_n(), rc % mm_n(), i / MN), pf(MATMUL_SLOPE));
   }
 }
 
 // One thread per element of C plus one per row for its sum (the ones column): M x (N + 1).
 @compute @workgroup_size(WG)
 fn matmul_colsum_small(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let M = P[MATMUL_M];
-  let N = P[MATMUL_N];
-  let K = P[MATMUL_K];
+  let M = mm_m();
+  let N = mm_n();
+  let K = mm_k();
   let total = M * (N + 1u);
   for (var i = flat_index(gid, nwg); i < total; i += thread_count(nwg)) {
     let r = i / (N + 1u);

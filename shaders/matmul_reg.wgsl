@@ -33,7 +33,8 @@
 @group(0) @binding(5) var<storage, read_write> Z: array<f32>;
 
 // Overrides (declared by the contract): WG threads, REG rows and REG_N columns per thread, TRANS_A, TRANS_B,
-// VEC_A, VEC_B, CHECK, SPLIT_K, ONES_COL, and the epilogue's ACT or ACT_BWD code.
+// VEC_A, VEC_B, CHECK, SPLIT_K, ONES_COL, and the epilogue's ACT or ACT_BWD code; the sizes
+// come from common.wgsl's mm_m() .. (override constants in a shape-specialised pipeline).
 
 // Row i of the thread's block: columns 0..3 in acc<i>, 4..7 (REG_N 8) in acc<i>h.
 var<private> acc0h: vec4<f32>;
@@ -67,28 +68,28 @@ fn transpose4(c0: vec4<f32>, c1: vec4<f32>, c2: vec4<f32>, c3: vec4<f32>) -> Qua
 
 // Row r of op(A) clamped into the matrix (with CHECK; the rows past M are computed, never stored).
 fn row_in(r: u32) -> u32 {
-  return select(r, min(r, P[MATMUL_M] - 1u), CHECK);
+  return select(r, min(r, mm_m() - 1u), CHECK);
 }
 
 // Element (r, k) of op(A), r inside the matrix.
 fn a_at(aBase: u32, r: u32, k: u32) -> f32 {
-  let i = aBase + select(r * P[MATMUL_K] + k, k * P[MATMUL_M] + r, TRANS_A);
+  let i = aBase + select(r * mm_k() + k, k * mm_m() + r, TRANS_A);
   return A4[i / 4u][i % 4u];
 }
 
 // Element (k, c) of op(B), 1 in the ones column (and past it: those columns are never stored).
 fn b_at(bBase: u32, k: u32, c: u32) -> f32 {
-  let N = P[MATMUL_N];
+  let N = mm_n();
   if (ONES_COL && c >= N) { return 1.0; }
   let cc = select(c, min(c, N - 1u), CHECK);
-  let i = bBase + select(k * N + cc, cc * P[MATMUL_K] + k, TRANS_B);
+  let i = bBase + select(k * N + cc, cc * mm_k() + k, TRANS_B);
   return B4[i / 4u][i % 4u];
 }
 
 // op(A)'s rows r0 .. r0 + 3 at k .. k + 3, one vec4 over k per row.
 fn a_quad(aBase: u32, r0: u32, k: u32) -> Quad {
-  let M = P[MATMUL_M];
-  let K = P[MATMUL_K];
+  let M = mm_m();
+  let K = mm_k();
   if (TRANS_A && VEC_A) {
     // Four rows of a k are one vec4 (M % 4 == 0, so M - 4 is a whole vec4 inside).
     let r = select(r0, min(r0, M - 4u), CHECK);
@@ -112,8 +113,8 @@ fn a_quad(aBase: u32, r0: u32, k: u32) -> Quad {
 
 // op(B)'s columns c0 .. c0 + 3 at k .. k + 3, one vec4 over the columns per k.
 fn b_quad(bBase: u32, c0: u32, k: u32) -> Quad {
-  let N = P[MATMUL_N];
-  let K = P[MATMUL_K];
+  let N = mm_n();
+  let K = mm_k();
   if (VEC_B && !TRANS_B) {
     // N % 4 == 0: the ones column starts a vec4 of its own, (1, 0, 0, 0) at every k.
     if (ONES_COL && c0 >= N) { let one = vec4<f32>(1.0, 0.0, 0.0, 0.0); return Quad(one, one, one, one); }
@@ -190,7 +191,7 @@ fn quad_at_a(p: u32, d: u32, d2: u32, d3: u32) -> Quad {
 // B's four vec4s at p, p + d, ..; transposed B's columns past N are the ones column (or
 // past it: never stored), all ones along k.
 fn quad_at_b(p: u32, d: u32, d2: u32, d3: u32, c0: u32) -> Quad {
-  let N = P[MATMUL_N];
+  let N = mm_n();
   var q = Quad(B4[p], B4[p + d], B4[p + d2], B4[p + d3]);
   if (TRANS_B) {
     if (ONES_COL) {
@@ -209,14 +210,14 @@ fn quad_at_b(p: u32, d: u32, d2: u32, d3: u32, c0: u32) -> Quad {
 
 // The thread's block (rows r0 .., columns c0 ..) over its chunk of K, for batch entry z / SPLIT_K.
 fn reg_product(r0: u32, c0: u32, z: u32) {
-  let M = P[MATMUL_M];
-  let N = P[MATMUL_N];
-  let K = P[MATMUL_K];
+  let M = mm_m();
+  let N = mm_n();
+  let K = mm_k();
   let b = z / SPLIT_K;
-  let k1 = (z % SPLIT_K) * P[MATMUL_K_CHUNK];
-  let kEnd = select(K, min(K, k1 + P[MATMUL_K_CHUNK]), SPLIT_K > 1u);
-  let aBase = b * P[MATMUL_A_BATCH_STRIDE];
-  let bBase = b * P[MATMUL_B_BATCH_STRIDE];
+  let k1 = (z % SPLIT_K) * mm_k_chunk();
+  let kEnd = select(K, min(K, k1 + mm_k_chunk()), SPLIT_K > 1u);
+  let aBase = b * mm_a_batch_stride();
+  let bBase = b * mm_b_batch_stride();
   let zero = Quad(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
   var k = k1;
   if (VEC_A && VEC_B) {
@@ -283,10 +284,10 @@ fn a_col(aBase: u32, r0: u32, k: u32) -> vec4<f32> {
 
 // The thread's block: its first row and column, or r0 = M when it has none.
 fn block_origin(lid: vec3<u32>, wid: vec3<u32>, nwg: vec3<u32>) -> vec2<u32> {
-  let NP = P[MATMUL_N] + select(0u, 1u, ONES_COL);
+  let NP = mm_n() + select(0u, 1u, ONES_COL);
   let blocksN = (NP + REG_N - 1u) / REG_N;
   let blk = (wid.y * nwg.x + wid.x) * WG + lid.x;
-  return vec2<u32>(min((blk / blocksN) * REG, P[MATMUL_M]), (blk % blocksN) * REG_N);
+  return vec2<u32>(min((blk / blocksN) * REG, mm_m()), (blk % blocksN) * REG_N);
 }
 
 // The block's rows for the stores, in the order the stores walk them: element q is row
@@ -335,7 +336,7 @@ fn block_out(o: vec2<u32>, e: u32) -> Out {
 
 // Whether an output is inside C (always, without CHECK).
 fn inside(x: Out) -> bool {
-  return !CHECK || (x.r < P[MATMUL_M] && x.c < P[MATMUL_N]);
+  return !CHECK || (x.r < mm_m() && x.c < mm_n());
 }
 
 // Each entry point: the thread's block (none past M: an early return, there are no
@@ -343,12 +344,12 @@ fn inside(x: Out) -> bool {
 @compute @workgroup_size(WG)
 fn matmul_reg(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let o = block_origin(lid, wid, nwg);
-  if (wid.z >= P[MATMUL_BATCH] || o.x >= P[MATMUL_M]) { return; }
+  if (wid.z >= mm_batch() || o.x >= mm_m()) { return; }
   reg_product(o.x, o.y, wid.z);
   gather_rows();
   for (var e = 0u; e < REG * REG_N; e++) {
     let x = block_out(o, e);
-    if (inside(x)) { C[(wid.z * P[MATMUL_M] + x.r) * P[MATMUL_N] + x.c] = x.v; }
+    if (inside(x)) { C[(wid.z * mm_m() + x.r) * mm_n() + x.c] = x.v; }
   }
 }
 
@@ -356,25 +357,25 @@ fn matmul_reg(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_i
 @compute @workgroup_size(WG)
 fn matmul_reg_partial(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let o = block_origin(lid, wid, nwg);
-  if (wid.z / SPLIT_K >= P[MATMUL_BATCH] || o.x >= P[MATMUL_M]) { return; }
+  if (wid.z / SPLIT_K >= mm_batch() || o.x >= mm_m()) { return; }
   reg_product(o.x, o.y, wid.z);
   gather_rows();
-  let NP = P[MATMUL_N] + select(0u, 1u, ONES_COL);
+  let NP = mm_n() + select(0u, 1u, ONES_COL);
   for (var e = 0u; e < REG * REG_N; e++) {
     let x = block_out(o, e);
-    if (!CHECK || (x.r < P[MATMUL_M] && x.c < NP)) { C[(wid.z * P[MATMUL_M] + x.r) * NP + x.c] = x.v; }
+    if (!CHECK || (x.r < mm_m() && x.c < NP)) { C[(wid.z * mm_m() + x.r) * NP + x.c] = x.v; }
   }
 }
 
 @compute @workgroup_size(WG)
 fn matmul_reg_act_backward(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let o = block_origin(lid, wid, nwg);
-  if (wid.z >= P[MATMUL_BATCH] || o.x >= P[MATMUL_M]) { return; }
+  if (wid.z >= mm_batch() || o.x >= mm_m()) { return; }
   reg_product(o.x, o.y, wid.z);
   gather_rows();
   for (var e = 0u; e < REG * REG_N; e++) {
     let x = block_out(o, e);
-    let at = (wid.z * P[MATMUL_M] + x.r) * P[MATMUL_N] + x.c;
+    let at = (wid.z * mm_m() + x.r) * mm_n() + x.c;
     if (inside(x)) { Y[at] = act_backward(ACT_BWD, E[at], x.v, pf(MATMUL_SLOPE)); }
   }
 }
@@ -383,37 +384,37 @@ fn matmul_reg_act_backward(@builtin(local_invocation_id) lid: vec3<u32>, @builti
 @compute @workgroup_size(WG)
 fn matmul_reg_colsum(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let o = block_origin(lid, wid, nwg);
-  if (o.x >= P[MATMUL_M]) { return; }
+  if (o.x >= mm_m()) { return; }
   reg_product(o.x, o.y, 0u);
   gather_rows();
   for (var e = 0u; e < REG * REG_N; e++) {
     let x = block_out(o, e);
-    if (x.r < P[MATMUL_M] && x.c < P[MATMUL_N]) { C[x.r * P[MATMUL_N] + x.c] = x.v; } else if (x.r < P[MATMUL_M] && x.c == P[MATMUL_N]) { Y[x.r] = x.v; }
+    if (x.r < mm_m() && x.c < mm_n()) { C[x.r * mm_n() + x.c] = x.v; } else if (x.r < mm_m() && x.c == mm_n()) { Y[x.r] = x.v; }
   }
 }
 
 @compute @workgroup_size(WG)
 fn linear_reg(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let o = block_origin(lid, wid, nwg);
-  if (wid.z >= P[MATMUL_BATCH] || o.x >= P[MATMUL_M]) { return; }
+  if (wid.z >= mm_batch() || o.x >= mm_m()) { return; }
   reg_product(o.x, o.y, wid.z);
   gather_rows();
   for (var e = 0u; e < REG * REG_N; e++) {
     let x = block_out(o, e);
-    if (inside(x)) { Y[(wid.z * P[MATMUL_M] + x.r) * P[MATMUL_N] + x.c] = act_forward(ACT, x.v + E[x.c], pf(MATMUL_SLOPE)); }
+    if (inside(x)) { Y[(wid.z * mm_m() + x.r) * mm_n() + x.c] = act_forward(ACT, x.v + E[x.c], pf(MATMUL_SLOPE)); }
   }
 }
 
 @compute @workgroup_size(WG)
 fn linear_pre_reg(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let o = block_origin(lid, wid, nwg);
-  if (wid.z >= P[MATMUL_BATCH] || o.x >= P[MATMUL_M]) { return; }
+  if (wid.z >= mm_batch() || o.x >= mm_m()) { return; }
   reg_product(o.x, o.y, wid.z);
   gather_rows();
   for (var e = 0u; e < REG * REG_N; e++) {
     let x = block_out(o, e);
     if (inside(x)) {
-      let at = (wid.z * P[MATMUL_M] + x.r) * P[MATMUL_N] + x.c;
+      let at = (wid.z * mm_m() + x.r) * mm_n() + x.c;
       let z = x.v + E[x.c];
       Z[at] = z;
       Y[at] = act_forward(ACT, z, pf(MATMUL_SLOPE));

@@ -258,13 +258,28 @@ export const OVERRIDES = {
   TILE_N: derived('matmul: columns of a tile', 'WG_N * REG'),
   QM: derived('matmul: vec4s per k of an A panel', 'TILE_M / 4u'),
   QN: derived('matmul: vec4s per k of a B panel', 'TILE_N / 4u'),
+  SHAPED: flag("matmul, matmul_reg: a shape-specialised pipeline: the product's sizes are the DIM_* overrides (so the compiler folds them), not the parameter block's words"),
+  DIM_M: size('matmul, matmul_reg with SHAPED: M', 0),
+  DIM_N: size('matmul, matmul_reg with SHAPED: N', 0),
+  DIM_K: size('matmul, matmul_reg with SHAPED: K', 0),
+  DIM_K_CHUNK: size('matmul, matmul_reg with SHAPED: the K-chunk of a split-K product', 0),
+  DIM_A_BATCH_STRIDE: size("matmul, matmul_reg with SHAPED: A's batch stride (0: shared across the batch)", 0),
+  DIM_B_BATCH_STRIDE: size("matmul, matmul_reg with SHAPED: B's batch stride (0: shared across the batch)", 0),
+  DIM_BATCH: size('matmul, matmul_reg with SHAPED: the batch count', 0),
 } as const satisfies Record<string, OverrideDecl>;
 
 export type OverrideName = keyof typeof OVERRIDES;
 
+/**
+ * The overrides of a shape-specialised product: common.wgsl's size helpers (mm_m() ..) read
+ * them, so they are common's, settable on any family; only the matmul rules set them
+ * (productDispatches, as GpuDispatch.shaped).
+ */
+const SHAPE_OVERRIDES = ['SHAPED', 'DIM_M', 'DIM_N', 'DIM_K', 'DIM_K_CHUNK', 'DIM_A_BATCH_STRIDE', 'DIM_B_BATCH_STRIDE', 'DIM_BATCH'] as const;
+
 /** The overrides each family's own text uses; every family may also set common's. */
 export const FAMILY_OVERRIDES = {
-  common: ['WG'],
+  common: ['WG', ...SHAPE_OVERRIDES],
   dropout: [],
   elementwise: ['OP', 'CMP', 'SAME_SHAPE'],
   fill: [],
@@ -284,7 +299,7 @@ export const FAMILY_OVERRIDES = {
 export type Family = Exclude<keyof typeof FAMILY_OVERRIDES, 'common'>;
 type Derived = { [K in OverrideName]: (typeof OVERRIDES)[K] extends { derived: string } ? K : never }[OverrideName];
 /** The overrides a rule may set on a family's pipelines. */
-export type SettableOverride<F extends Family> = Exclude<(typeof FAMILY_OVERRIDES)[F][number] | 'WG', Derived>;
+export type SettableOverride<F extends Family> = Exclude<(typeof FAMILY_OVERRIDES)[F][number] | (typeof FAMILY_OVERRIDES)['common'][number], Derived>;
 export type OverrideValues<F extends Family> = { readonly [K in SettableOverride<F>]?: number };
 /** Values with no name outside the family's: tsc's excess-property check, for objects built beforehand too. */
 export type OnlyOverrides<F extends Family, V> = V & OverrideValues<F> & Record<Exclude<keyof V, SettableOverride<F>>, never>;

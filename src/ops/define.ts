@@ -129,6 +129,13 @@ export interface GpuDispatch {
    * the contract's overrides(family, ...), which takes only the names the family declares.
    */
   constants?: Record<string, number>;
+  /**
+   * Override constants that specialise the pipeline to this dispatch's shape (the sizes its
+   * parameter block also carries): added to `constants` by the plan compiler while the plan
+   * has fewer than MAX_SHAPED_PIPELINES shaped pipelines (ShapedBudget), and left out past
+   * that, when the generic pipeline reads the same sizes from the parameter block.
+   */
+  shaped?: Record<string, number>;
   bind: Binding[];
   /**
    * The parameter block, from the step's dynamic scalars: packed by the layout the entry
@@ -316,4 +323,42 @@ export function elementwiseTuning(tuning: Pick<Tuning, 'adapter' | 'elementwise'
 export function strideGrid(items: number, t: ElementwiseTuning): [number, number, number] {
   const want = Math.ceil(items / (t.wg * t.perThread));
   return [Math.max(1, Math.min(t.maxGroups, want)), 1, 1];
+}
+
+/**
+ * The most shape-specialised pipelines one compiled plan makes. Each is a pipeline of its
+ * own, compiled when a page first runs the plan (a tiled or register matmul pipeline takes
+ * about a second on SwiftShader), while the generic pipeline of the same kernel serves every
+ * shape: 8 covers the products of a training step of a three-layer MLP (three forward, three
+ * weight gradients, two input gradients) and keeps a deep model's first step from compiling
+ * a pipeline per layer shape.
+ */
+export const MAX_SHAPED_PIPELINES = 8;
+
+/**
+ * A plan's count of shaped pipelines: each dispatch with `shaped` constants gets them while
+ * fewer than `max` distinct shaped pipelines were admitted (a repeat of an admitted pipeline
+ * costs nothing more), in the plan's step order; past that it runs the generic pipeline.
+ */
+export class ShapedBudget {
+  private readonly admitted = new Set<string>();
+
+  constructor(private readonly max = MAX_SHAPED_PIPELINES) {}
+
+  admit(d: GpuDispatch): GpuDispatch {
+    if (!d.shaped) return d;
+    const { shaped, ...generic } = d;
+    const constants = { ...d.constants, ...shaped };
+    const key = `${d.family}.${d.kernel}${JSON.stringify(Object.entries(constants).sort(([a], [b]) => a.localeCompare(b)))}`;
+    if (!this.admitted.has(key)) {
+      if (this.admitted.size >= this.max) return generic;
+      this.admitted.add(key);
+    }
+    return { ...generic, constants };
+  }
+
+  /** Shaped pipelines admitted so far. */
+  get count(): number {
+    return this.admitted.size;
+  }
 }

@@ -38,12 +38,14 @@ export interface QuadConfig {
  * A size class's kernel: one thread per output ('small'), the tiled kernel with a tile
  * configuration, the register-blocked kernel, or the quad-blocked one; a blocked product with fewer
  * than `minGroups` workgroups splits K (up to MAX_SPLITS chunks of at least MIN_CHUNK)
- * until it has about that many.
+ * until it has about that many. `shaped`: its products run pipelines specialised to their
+ * shape (sizes as override constants), where the tuner measured that this pays; a plan
+ * makes at most MAX_SHAPED_PIPELINES of them (src/ops/define.ts), the rest run generic.
  */
 export type ClassChoice =
   | { kernel: 'small' }
-  | ({ kernel: 'tiled'; minGroups: number } & TileConfig)
-  | ({ kernel: 'register'; minGroups: number } & RegisterConfig)
+  | ({ kernel: 'tiled'; minGroups: number; shaped?: boolean } & TileConfig)
+  | ({ kernel: 'register'; minGroups: number; shaped?: boolean } & RegisterConfig)
   | ({ kernel: 'quad'; minGroups: number } & QuadConfig);
 
 /**
@@ -92,6 +94,8 @@ interface Blocked {
   /** Whether op(A) / op(B) are read in vec4 loads. */
   vecA: boolean;
   vecB: boolean;
+  /** Whether the class asks for a pipeline specialised to the shape (ClassChoice.shaped). */
+  shaped: boolean;
 }
 
 export type MatmulChoice =
@@ -194,6 +198,7 @@ export function chooseMatmul(d: ProductDims, tuning: MatmulTuning): MatmulChoice
     check: !fits,
     vecA,
     vecB,
+    shaped: c.shaped === true,
   };
 }
 
@@ -218,6 +223,7 @@ function chooseRegister(d: ProductDims, cls: SizeClass, c: Extract<ClassChoice, 
     check: !(d.m % c.rows === 0 && cols % c.cols === 0 && d.k % 4 === 0),
     vecA,
     vecB,
+    shaped: c.shaped === true,
   };
 }
 
@@ -240,6 +246,8 @@ function chooseQuad(d: ProductDims, cls: SizeClass, c: Extract<ClassChoice, { ke
     check: !(d.m % c.rows === 0 && cols % width === 0 && d.k % 4 === 0),
     vecA,
     vecB,
+    // matmul_quad.wgsl reads its sizes from the parameter block only.
+    shaped: false,
   };
 }
 
@@ -257,7 +265,9 @@ export function withoutQuads(t: MatmulTuning): MatmulTuning {
  * For an adapter without a measured table (a real GPU: a CPU adapter such as SwiftShader has
  * its own): configurations chosen by hand for GPUs with many compute units, tiled kernels
  * of 64 or 256 threads, split-K up to 128 workgroups (a unit test holds the 64 to 256).
- * Not measured; run `npm run bench -- --tune` on the adapter to replace it.
+ * Not measured; run `npm run bench -- --tune` on the adapter to replace it. No class asks for
+ * shape-specialised pipelines: each costs a compile at a page's first step, and no GPU
+ * measurement says what they save there.
  */
 export const DEFAULT_TUNING: MatmulTuning = {
   adapter: 'any',
@@ -293,6 +303,10 @@ export function checkTuning(t: MatmulTuning): void {
       const p = c.kernel === 'tiled' ? tileProblem(c) : c.kernel === 'register' ? registerProblem(c) : quadProblem(c);
       if (p) throw new Error(`matmul tuning for ${t.adapter}, class ${cls}: ${p}`);
       if (!(c.minGroups >= 1)) throw new Error(`matmul tuning for ${t.adapter}, class ${cls}: minGroups must be >= 1, got ${c.minGroups}`);
+      const shaped = (c as { shaped?: unknown }).shaped;
+      if (shaped !== undefined && typeof shaped !== 'boolean') throw new Error(`matmul tuning for ${t.adapter}, class ${cls}: shaped must be true or false, got ${String(shaped)}`);
+      // matmul_quad.wgsl reads its sizes from the parameter block only.
+      if (shaped && c.kernel === 'quad') throw new Error(`matmul tuning for ${t.adapter}, class ${cls}: the quad kernel has no shape-specialised pipelines (shaped: true)`);
     } else if (c.kernel !== 'small') {
       throw new Error(`matmul tuning for ${t.adapter}, class ${cls}: kernel must be 'small', 'tiled', 'register' or 'quad', got ${String((c as { kernel: unknown }).kernel)}`);
     }

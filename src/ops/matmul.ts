@@ -109,6 +109,20 @@ function groupsProblem(groups: readonly number[]): string | null {
   return groups.some((g) => g > MAX_GROUPS) ? `needs ${groups.join('x')} workgroups, past WebGPU's ${MAX_GROUPS} per dimension` : null;
 }
 
+/** The overrides of a shape-specialised product pipeline: the sizes of its parameter block. */
+function shapeConstants(s: { m: number; n: number; k: number; aBatchStride: number; bBatchStride: number; batch: number }, kChunk: number): Record<string, number> {
+  return overrides('matmul', {
+    SHAPED: 1,
+    DIM_M: s.m,
+    DIM_N: s.n,
+    DIM_K: s.k,
+    DIM_K_CHUNK: kChunk,
+    DIM_A_BATCH_STRIDE: s.aBatchStride,
+    DIM_B_BATCH_STRIDE: s.bBatchStride,
+    DIM_BATCH: s.batch,
+  });
+}
+
 /**
  * The dispatches of op(A) @ op(B) with an epilogue: the kernel chooseMatmul picks for the
  * shape under the adapter's tuning table, as one dispatch, or two for split-K (the partial
@@ -119,19 +133,11 @@ export function productDispatches(a: Shape, b: Shape, attrs: MatmulAttrs, epilog
   const onesCol = epilogue.kind === 'colsum';
   const choice = chooseMatmul({ ...d, ...attrs, onesCol }, tuning);
   const alpha = epilogue.kind === 'linear' || epilogue.kind === 'actBackward' ? epilogue.alpha : 0;
-  const kChunk = choice.kernel === 'tiled' ? choice.kChunk : d.k;
+  // Every blocked kernel splits K (the register and quad kernels' chunks are multiples of 4).
+  const kChunk = choice.kernel === 'small' ? d.k : choice.kChunk;
   const e = entries(epilogue);
-  const block = LAYOUTS.MATMUL.pack({
-    m: d.m,
-    n: d.n,
-    k: d.k,
-    aBatchStride: d.aBatched ? d.m * d.k : 0,
-    bBatchStride: d.bBatched ? d.k * d.n : 0,
-    batch: d.batch,
-    slope: f(alpha),
-    kChunk,
-    act: e.constants.ACT ?? e.constants.ACT_BWD ?? 0,
-  });
+  const sizes = { m: d.m, n: d.n, k: d.k, aBatchStride: d.aBatched ? d.m * d.k : 0, bBatchStride: d.bBatched ? d.k * d.n : 0, batch: d.batch };
+  const block = LAYOUTS.MATMUL.pack({ ...sizes, slope: f(alpha), kChunk, act: e.constants.ACT ?? e.constants.ACT_BWD ?? 0 });
   const words = (): Packed => block;
   // Multiply-adds of the product (the engine panel's FLOP count).
   const flops = 2 * d.batch * d.m * d.n * d.k;
@@ -163,6 +169,10 @@ export function productDispatches(a: Shape, b: Shape, attrs: MatmulAttrs, epilog
     CHECK: choice.check ? 1 : 0,
     ...(onesCol ? { ONES_COL: 1 } : {}),
   };
+  // A class the tuner found faster with shape-specialised pipelines: the parameter block's
+  // sizes again, as the constants common.wgsl's mm_m() .. read (the plan compiler adds them
+  // while the plan's ShapedBudget lasts). The quad kernel has none.
+  const shaped = choice.kernel !== 'quad' && choice.shaped ? shapeConstants(sizes, kChunk) : undefined;
   // The product's pass: the tiled kernel (matmul.wgsl), the register one (matmul_reg.wgsl) or the quad one (matmul_quad.wgsl).
   const pass = (tiledEntry: string, more: { SPLIT_K?: number; ACT?: number; ACT_BWD?: number }, bind: Binding[]): GpuDispatch => {
     if (choice.kernel === 'quad') {
@@ -171,11 +181,11 @@ export function productDispatches(a: Shape, b: Shape, attrs: MatmulAttrs, epilog
     }
     if (choice.kernel === 'register') {
       const constants = overrides('matmul_reg', { ...loads, ...more, WG: choice.reg.threads, REG: choice.reg.rows, REG_N: choice.reg.cols });
-      return { family: 'matmul_reg', kernel: regEntry(tiledEntry), constants, bind, words, workgroups: choice.groups, flops };
+      return { family: 'matmul_reg', kernel: regEntry(tiledEntry), constants, ...(shaped ? { shaped } : {}), bind, words, workgroups: choice.groups, flops };
     }
     const t = choice.tile;
     const constants = overrides('matmul', { ...loads, ...more, WG_M: t.wgM, WG_N: t.wgN, REG: t.reg, TILE_K: t.tileK });
-    return { family: 'matmul', kernel: tiledEntry, constants, bind, words, workgroups: choice.groups, flops };
+    return { family: 'matmul', kernel: tiledEntry, constants, ...(shaped ? { shaped } : {}), bind, words, workgroups: choice.groups, flops };
   };
   if (choice.splits === 1) return [pass(e.tiled, e.constants, e.bind)];
   const partials: Binding = { scratch: 0, size: d.batch * choice.splits * d.m * cols };

@@ -56,6 +56,13 @@ const QUADS: Omit<Extract<ClassChoice, { kernel: 'quad' }>, 'kernel' | 'minGroup
 ];
 // Outer loop: a budget that ends a class early has still seen every configuration once.
 const MIN_GROUPS = [1, 8, 32, 128];
+/** The fastest generic candidates of a class whose shape-specialised twins are measured too. */
+const SHAPED_TRIES = 2;
+/**
+ * How much faster a shaped pipeline must run than every generic figure to win its class: each
+ * costs a compile at a page's first step, which a few percent of a kernel's time does not repay.
+ */
+const SHAPED_MARGIN = 1.05;
 
 /** A class's candidates, the untuned table's choice first (so the speed-up has its baseline). */
 function candidatesFor(cls: SizeClass, untuned: ClassChoice): ClassChoice[] {
@@ -133,13 +140,13 @@ export interface TuneResult {
 }
 
 export const candidateLabel = (c: ClassChoice): string =>
-  c.kernel === 'small'
+  (c.kernel === 'small'
     ? 'small'
     : c.kernel === 'tiled'
       ? `tiled ${c.wgM}x${c.wgN} threads, reg ${c.reg}, tileK ${c.tileK}, minGroups ${c.minGroups}`
       : c.kernel === 'register'
         ? `register ${c.threads} threads, ${c.rows}x${c.cols} each, minGroups ${c.minGroups}`
-        : `quad ${c.threads} threads, ${c.rows}x${16 * c.cols} a quad, minGroups ${c.minGroups}`;
+        : `quad ${c.threads} threads, ${c.rows}x${16 * c.cols} a quad, minGroups ${c.minGroups}`) + ('shaped' in c && c.shaped ? ', shaped' : '');
 
 /** Values for the operands: their size matters to the timing, their values do not (kept small, no denormals). */
 function operand(rows: number, cols: number): ReturnType<typeof tensorFromHost> {
@@ -208,21 +215,42 @@ async function measure(tools: ReturnType<typeof gpuTools>, opts: TuneOptions): P
       let baseline: number | null = null;
       let done = 0;
       const fraction = (): number => Math.min(1, (i + Math.min(1, Math.max(done / list.length, (elapsed() - classStart) / share))) / todo.length);
-      for (const { c, table } of list) {
-        if (done >= 2 && elapsed() - classStart >= share) break;
-        if (signal?.aborted) break;
+      const timeChoice = async (c: ClassChoice, table: MatmulTuning): Promise<number | null> => {
         setMatmulTuning(table);
         // Without subgroups the backend runs a quad choice as a register one: not this candidate.
-        if (matmulTuning().classes[cls].kernel !== c.kernel) continue;
+        if (matmulTuning().classes[cls].kernel !== c.kernel) return null;
         onProgress?.({ fraction: fraction(), sizeClass: cls, candidate: candidateLabel(c), gflops: null });
         const t = await timeKernels(() => matmul(a, b, { transA }), { submits, targetMs });
         const gflops = (2 * m * n * k) / (t.ms / 1000) / 1e9;
-        done++;
         entries.push({ sizeClass: cls, shape, candidate: candidateLabel(c), gflops, timing: `${t.method} x${t.repeats}` });
+        onProgress?.({ fraction: fraction(), sizeClass: cls, candidate: candidateLabel(c), gflops });
+        return gflops;
+      };
+      const measured: { c: ClassChoice; gflops: number }[] = [];
+      for (const { c, table } of list) {
+        if (done >= 2 && elapsed() - classStart >= share) break;
+        if (signal?.aborted) break;
+        const gflops = await timeChoice(c, table);
+        if (gflops === null) continue;
+        done++;
+        measured.push({ c, gflops });
         if (baseline === null) baseline = gflops;
         if (!best || gflops > best.gflops) best = { c, gflops };
-        onProgress?.({ fraction: fraction(), sizeClass: cls, candidate: candidateLabel(c), gflops });
       }
+      // The fastest few again, each beside its shape-specialised twin (sizes as override
+      // constants), while the class's share lasts; a twin wins only by SHAPED_MARGIN over
+      // every generic figure.
+      let bestShaped: { c: ClassChoice; gflops: number } | null = null;
+      const fastest = measured.sort((x, y) => y.gflops - x.gflops).filter((x) => x.c.kernel === 'tiled' || x.c.kernel === 'register');
+      for (const { c } of fastest.slice(0, SHAPED_TRIES)) {
+        if (signal?.aborted || elapsed() - classStart >= share) break;
+        const generic = await timeChoice(c, { ...before, ...uniformTuning(c, SMALL_FLOP, tools.description, 'a candidate') });
+        if (generic !== null && best && generic > best.gflops) best = { c, gflops: generic };
+        const twin = { ...c, shaped: true } as ClassChoice;
+        const shaped = await timeChoice(twin, { ...before, ...uniformTuning(twin, SMALL_FLOP, tools.description, 'a candidate') });
+        if (shaped !== null && (!bestShaped || shaped > bestShaped.gflops)) bestShaped = { c: twin, gflops: shaped };
+      }
+      if (best && bestShaped && bestShaped.gflops > SHAPED_MARGIN * best.gflops) best = bestShaped;
       a.dispose();
       b.dispose();
       // Only Stop ends a class before its baseline and one other candidate: then it is not measured.

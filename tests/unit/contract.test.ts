@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { CONTRACT, LAYOUTS, OP_CODES } from '../../src/ops/contract.ts';
 import type { OpDef } from '../../src/ops/define.ts';
+import { ShapedBudget } from '../../src/ops/define.ts';
 import { registry } from '../../src/ops/registry.ts';
 import { productDispatches } from '../../src/ops/matmul.ts';
 import type { Epilogue } from '../../src/ops/matmul.ts';
@@ -44,7 +45,7 @@ function allDispatches(): DispatchFacts[] {
       }
     }
   }
-  const tiled = (minGroups: number): MatmulTuning => uniformTuning({ kernel: 'tiled', wgM: 4, wgN: 4, reg: 4, tileK: 16, minGroups }, 0, 'test', 'forced by the test');
+  const tiled = (minGroups: number, shaped = false): MatmulTuning => uniformTuning({ kernel: 'tiled', wgM: 4, wgN: 4, reg: 4, tileK: 16, minGroups, shaped }, 0, 'test', 'forced by the test');
   const epilogues: Epilogue[] = [
     { kind: 'none' },
     { kind: 'linear', act: OP_CODES.ACT.relu, alpha: 0, pre: false },
@@ -52,12 +53,13 @@ function allDispatches(): DispatchFacts[] {
     { kind: 'actBackward', code: OP_CODES.ACT_BWD.relu, alpha: 0 },
     { kind: 'colsum' },
   ];
-  const register = (minGroups: number): MatmulTuning => uniformTuning({ kernel: 'register', threads: 64, rows: 4, cols: 4, minGroups }, 0, 'test', 'forced by the test');
+  const register = (minGroups: number, shaped = false): MatmulTuning => uniformTuning({ kernel: 'register', threads: 64, rows: 4, cols: 4, minGroups, shaped }, 0, 'test', 'forced by the test');
   const quad = (minGroups: number): MatmulTuning => uniformTuning({ kernel: 'quad', threads: 16, rows: 16, cols: 2, minGroups }, 0, 'test', 'forced by the test');
-  for (const tuning of [tiled(1), tiled(1000), register(1), register(1000), quad(1), quad(1000)]) {
+  // Shaped: the constants the plan compiler adds (ShapedBudget) are the family's to set.
+  for (const tuning of [tiled(1), tiled(1000), register(1), register(1000), quad(1), quad(1000), tiled(1000, true), register(1000, true)]) {
     for (const e of epilogues) {
       const [a, b, attrs] = e.kind === 'linear' ? [[20, 300], [30, 300], { transA: false, transB: true }] : e.kind === 'colsum' ? [[300, 20], [300, 30], { transA: true, transB: false }] : [[20, 300], [300, 30], { transA: false, transB: false }];
-      for (const d of productDispatches(a, b, attrs, e, tuning)) out.push({ label: `matmul (${e.kind})`, dispatch: d, words: d.words([]), binds: d.bind.map(() => 'float32') });
+      for (const d of productDispatches(a, b, attrs, e, tuning).map((x) => new ShapedBudget().admit(x))) out.push({ label: `matmul (${e.kind})`, dispatch: d, words: d.words([]), binds: d.bind.map(() => 'float32') });
     }
   }
   return out;

@@ -5,7 +5,7 @@
 import type { Storage } from '../../graph/ir.ts';
 import type { Plan, PlanStep, Ref } from '../../graph/plan.ts';
 import type { GpuDispatch } from '../../ops/define.ts';
-import { checkGridEntries, effectWrites, isGather, isScratch, isTable } from '../../ops/define.ts';
+import { ShapedBudget, checkGridEntries, effectWrites, isGather, isScratch, isTable } from '../../ops/define.ts';
 import type { Tuning } from '../../ops/define.ts';
 import { sizeOf } from '../../shape.ts';
 import { checkTuning, withoutQuads } from '../../ops/matmul-choice.ts';
@@ -117,11 +117,13 @@ export class PlanCompiler {
     const scratch: number[] = [];
     const bytes = { params: 0 };
     const making = new Set<Promise<void>>();
+    // Shape-specialised pipelines cost a compile each at the plan's first run: a few per plan.
+    const shapes = new ShapedBudget();
     plan.steps.forEach((step, index) => {
       // A view is no kernel: its readers bind a run of its root's memory.
       if (step.out?.kind === 'view') return;
       try {
-        this.compileStep(step, index, dispatches, scratch, bytes, making);
+        this.compileStep(step, index, dispatches, scratch, bytes, making, shapes);
       } catch (err) {
         throw tagStep(err, index);
       }
@@ -144,8 +146,8 @@ export class PlanCompiler {
   }
 
   /** The dispatches of one plan step, with their pipelines. */
-  private compileStep(step: PlanStep, index: number, dispatches: CompiledDispatch[], scratch: number[], bytes: { params: number }, making: Set<Promise<void>>): void {
-    for (const dispatch of this.gpuDispatches(step)) {
+  private compileStep(step: PlanStep, index: number, dispatches: CompiledDispatch[], scratch: number[], bytes: { params: number }, making: Set<Promise<void>>, shapes: ShapedBudget): void {
+    for (const dispatch of this.gpuDispatches(step).map((d) => shapes.admit(d))) {
       const label = `${step.def.name} (${dispatch.family}.${dispatch.kernel})`;
       const writes = effectWrites(step.def, step.inputs.length);
       const refs = dispatch.bind.map((b): CompiledDispatch['refs'][number] => {
