@@ -1,7 +1,7 @@
 // The backpropagation page: DOM wiring only. The work is in worked.ts, answers.ts, flow.ts and
 // vanishing.ts (shown below the exercises), the same modules the Node tests run on the CPU.
 import { manualSeed } from 'shadergrad';
-import { Chart, button, codePanel, el, initPage, math, nextFrame, numberControl, prose, section, seedParam, selectControl } from '../ui/index.ts';
+import { Chart, button, codePanel, el, initPage, math, nextFrame, numberControl, prose, section, seedParam, selectControl, warmUp } from '../ui/index.ts';
 import { DEMO_INPUTS, EXERCISE_INPUTS, autogradValues, manualBackprop, sideBySide } from './worked.ts';
 import type { ManualResult, Quantity, WorkedInputs } from './worked.ts';
 import { QUANTITY_SPECS, checkAnswers, parseEntry } from './answers.ts';
@@ -19,6 +19,10 @@ const main = document.querySelector<HTMLElement>('#main')!;
 await initPage();
 const startSeed = seedParam();
 if (startSeed !== null) manualSeed(startSeed);
+// Exercise 3's kernels compile while the page is built and read: one epoch of its demo net.
+// Its draws are harmless: every Run here that draws (exercises 3 and 4) seeds PyTorch's
+// generator first, and exercises 1 and 2 draw nothing.
+warmUp((signal) => runGradientFlow({ ...FLOW_DEMO, epochs: 1, signal }));
 
 const num = (v: number): string => (Number.isInteger(v) ? String(v) : v.toPrecision(8));
 const sci = (v: number): string => (v === 0 ? '0' : v.toExponential(2));

@@ -1,6 +1,6 @@
 // The dropout page (Part 3.7): DOM wiring only. The data, the nets and the training loop
 // are in ./dropout.ts, the module the Node tests run on the CPU backend.
-import { Chart, codePanel, el, initPage, math, nextFrame, numberControl, prose, section, selectControl } from '../ui/index.ts';
+import { Chart, codePanel, el, initPage, math, nextFrame, numberControl, prose, section, selectControl, warmUp } from '../ui/index.ts';
 import type { Control, RunContext } from '../ui/index.ts';
 import { PRESETS, compareRuns, makeData, rateVariants, regularizationVariants, trainRun } from './dropout.ts';
 import type { CompareOptions, CompareResult, Dataset, EpochStats, NetOptions, PresetName, RunResult, Variant } from './dropout.ts';
@@ -10,6 +10,11 @@ import summarySource from './summary.ts?raw';
 
 const main = document.querySelector<HTMLElement>('#main')!;
 await initPage();
+// Exercise 1's kernels compile while the page is built and read: one epoch of the demo's
+// DropNet. Its draws are harmless: every Run reseeds PyTorch's generator, and with it the
+// dropout masks' stream (startNet), before it draws.
+const demo = PRESETS.demo;
+warmUp(async (signal) => trainRun({ data: await makeData(demo.data), net: demo.net, pdrop: demo.pdrop, lr: demo.lr, weightDecay: 0, epochs: 1, signal }));
 
 // ---- introduction --------------------------------------------------------------------------
 

@@ -1,9 +1,9 @@
 // The MNIST page: DOM wiring only. Data and training are ./mnist.ts, the IDX loader is the
 // engine's `data` module, the pictures are ./draw.ts.
 import { data } from 'shadergrad';
-import { Chart, codePanel, el, initPage, math, nextFrame, numberControl, prose, section, seedParam, selectControl } from '../ui/index.ts';
+import { Chart, codePanel, el, initPage, math, nextFrame, numberControl, prose, section, seedParam, selectControl, warmUp, warmUpEnded } from '../ui/index.ts';
 import { CLASSES, PIXELS, fromIdx, splitMnist, trainMnist } from './mnist.ts';
-import type { Example, MnistData, MnistSplit, TrainProgress } from './mnist.ts';
+import type { Example, MnistData, MnistPart, MnistSplit, TrainProgress } from './mnist.ts';
 import { ConfusionHeatmap, DigitGrid } from './draw.ts';
 import { EPOCH_HEADER, LESSON_STEPS, epochCells, epochsForLessonSteps, runSummary, scaleNote, stepsPerEpoch } from './report.ts';
 import mnistSource from './mnist.ts?raw';
@@ -12,6 +12,25 @@ import reportSource from './report.ts?raw';
 const main = document.querySelector<HTMLElement>('#main')!;
 await initPage();
 const pageSeed = seedParam() ?? 0;
+// Section 2's kernels compile while the page is built and read, before the digits are even
+// fetched: the untrained net's test pass and the first Adam step of the lesson's net, on
+// zeros, stopped after that step. The test pass has the real shape (2,000 digits: matmul
+// kernels are chosen by size); the training set only needs whole batches of 128 (a step
+// sees one batch), so two of them stand in for the 8,000 digits and spare the emulated GPU
+// a 25 MB upload and shuffle. Its draws are harmless: a training Run reseeds PyTorch's
+// generator, and the shuffle into train and test draws from its own (numpy's RandomState).
+const zeroPart = (n: number): MnistPart => ({ x: new Float32Array(n * PIXELS), y: new Int32Array(n), index: new Int32Array(n) });
+warmUp(async (signal) => {
+  const firstStep = new AbortController();
+  const stop = AbortSignal.any([signal, firstStep.signal]);
+  await trainMnist({ seed: 0, train: zeroPart(2 * 128), test: zeroPart(2000) }, {
+    epochs: 1,
+    signal: stop,
+    onProgress: (p) => {
+      if (p.step > 0) firstStep.abort();
+    },
+  });
+});
 
 // The IDX files `npm run build` / `npm start` write into demos/public (served at the site root).
 const IMAGES_URL = new URL('../data/mnist/mnist-10k-images-idx3-ubyte', location.href).href;
@@ -108,7 +127,9 @@ dataSec.onRun(async (ctx) => {
     firstTrain: Array.from(s.train.index.subarray(0, 24)),
     firstTrainLabels: Array.from(s.train.y.subarray(0, 24)),
   };
-});
+  // Loading draws nothing from the engine's generator and computes nothing on it: no need to
+  // wait for the warm-up.
+}, { waitsForWarmUp: true });
 
 // ---- 2. training ---------------------------------------------------------------------------
 const trainSec = section(main, 'mnist-train', '2. Train a shallow network');
@@ -239,6 +260,9 @@ trainSec.onRun(async (ctx) => {
     throw err;
   });
   if (!s) return { ...opts, stopped: true, epochsRun: 0 };
+  // The download above overlapped the warm-up (waitsForWarmUp below); training waits for it.
+  ctx.progress(0, 'Preparing kernels…');
+  await warmUpEnded();
   let shownLosses = 0;
   let lastYield = performance.now();
   const onProgress = async (p: TrainProgress): Promise<void> => {
@@ -268,7 +292,7 @@ trainSec.onRun(async (ctx) => {
   runText.textContent = runSummary(r, r.stepsPerEpoch, r.msPerStep, stepsPerEpoch(r.trainSize, r.batchSize) * LONGER_EPOCHS);
   const { final, ...rest } = r;
   return { ...rest, splitSeed: s.seed, finalTestAccuracy: final.accuracy, confusion: final.confusion, correct: final.correct, wrong: final.wrong };
-});
+}, { waitsForWarmUp: true });
 
 codePanel(main, 'The code that runs (demos/mnist/mnist.ts)', mnistSource);
 codePanel(main, 'The numbers under the table (demos/mnist/report.ts)', reportSource);

@@ -1,6 +1,6 @@
 // Part 3.6, overfitting, underfitting and L2: DOM wiring only. The experiments are in
 // ./overfit.ts (shown at the bottom), the same module the Node tests run on the CPU backend.
-import { Chart, codePanel, el, initPage, math, nextFrame, numberControl, prose, section, seedParam, selectControl } from '../ui/index.ts';
+import { Chart, codePanel, el, initPage, math, nextFrame, numberControl, prose, section, seedParam, selectControl, warmUp } from '../ui/index.ts';
 import type { Control, RunContext } from '../ui/index.ts';
 import {
   COMPLEXITY_PRESETS,
@@ -23,6 +23,9 @@ import overfitSource from './overfit.ts?raw';
 const main = document.querySelector<HTMLElement>('#main')!;
 await initPage();
 const startSeed = seedParam() ?? DEFAULTS.seed;
+// Section 1's kernels compile while the page is built and read: one epoch of its net. Its
+// draws are harmless: every section's Run reseeds PyTorch's generator (lessonStart).
+warmUp((signal) => runSmallVsLarge({ seed: startSeed, epochs: 1, signal }));
 
 /** Redraw every this many epochs (and yield a frame, so Stop can be clicked). */
 const DRAW_EVERY = 5;

@@ -1,4 +1,4 @@
-export { initPage, section, seedParam, nextFrame, warmUp } from './page.ts';
+export { initPage, section, seedParam, nextFrame, warmUp, warmUpEnded } from './page.ts';
 export { el } from './dom.ts';
 export type { RunContext, Section } from './page.ts';
 export { Chart } from './chart.ts';

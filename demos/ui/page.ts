@@ -72,6 +72,14 @@ export function warmUp(fn: (signal: AbortSignal) => Promise<unknown>): void {
   warming = { controller, done };
 }
 
+/**
+ * Resolves when the page's warm-up has ended (at once when there is none): for a Run that
+ * waits for it itself (onRun's `waitsForWarmUp`), after work that neither draws nor computes.
+ */
+export function warmUpEnded(): Promise<void> {
+  return warming?.done ?? Promise.resolve();
+}
+
 // The learner changed a setting: the warm-up's step is no longer the one Run will take.
 document.addEventListener('change', () => warming?.controller.abort(), { capture: true });
 
@@ -107,8 +115,13 @@ export interface Section {
   /** Charts go here. */
   output: HTMLElement;
   runButton: HTMLButtonElement;
-  /** Register what Run does; the returned value is published as window.__results[id]. */
-  onRun(fn: (ctx: RunContext) => Promise<unknown>): void;
+  /**
+   * Register what Run does; the returned value is published as window.__results[id]. A Run
+   * waits for the page's warm-up before `fn` starts, unless `waitsForWarmUp` says `fn` sees
+   * to it: it awaits warmUpEnded() before it draws or computes, or does neither (so a
+   * download can overlap the warm-up).
+   */
+  onRun(fn: (ctx: RunContext) => Promise<unknown>, opts?: { waitsForWarmUp?: boolean }): void;
   /** Start a run as if the button were pressed (resolves when it ends). */
   run(): Promise<void>;
 }
@@ -127,6 +140,7 @@ export function section(parent: HTMLElement, id: string, title: string): Section
   parent.append(root);
 
   let handler: ((ctx: RunContext) => Promise<unknown>) | null = null;
+  let handlerWaits = false;
   let controller: AbortController | null = null;
   // Read in closures: an object keeps TypeScript from narrowing it to its initial null.
   const timing: { stepMs: number | null; steps: number | null } = { stepMs: null, steps: null };
@@ -162,7 +176,7 @@ export function section(parent: HTMLElement, id: string, title: string): Section
     };
     try {
       let result: unknown;
-      if (warming) {
+      if (warming && !handlerWaits) {
         status.textContent = 'Preparing kernels…';
         await warming.done;
         status.textContent = 'Running…';
@@ -197,8 +211,9 @@ export function section(parent: HTMLElement, id: string, title: string): Section
     controls,
     output,
     runButton,
-    onRun: (fn) => {
+    onRun: (fn, opts) => {
       handler = fn;
+      handlerWaits = opts?.waitsForWarmUp ?? false;
     },
     run,
   };

@@ -1,11 +1,11 @@
 // The XOR lab page: DOM wiring only. The work is in lab.ts and restarts.ts (shown below
 // the exercises), the same modules the Node tests run on the CPU backend.
-import { tensor } from 'shadergrad';
-import { Chart, Heatmap, button, codePanel, el, initPage, math, nextFrame, numberControl, prose, section, seedParam, selectControl } from '../ui/index.ts';
+import { cat, tensor } from 'shadergrad';
+import { Chart, Heatmap, button, codePanel, el, initPage, math, nextFrame, numberControl, prose, section, seedParam, selectControl, warmUp } from '../ui/index.ts';
 import type { RunContext } from '../ui/index.ts';
-import { DATASETS, DATASET_LABELS } from './data.ts';
+import { DATASETS, DATASET_LABELS, createXorDataset, toTensors } from './data.ts';
 import type { DatasetName } from './data.ts';
-import { ALGORITHMS, ALGORITHM_LABELS, BETA, LEARNING_RATES, LR_LABELS, parameterCount } from './net.ts';
+import { ALGORITHMS, ALGORITHM_LABELS, BETA, LEARNING_RATES, LR_LABELS, XorNets, parameterCount } from './net.ts';
 import type { Algorithm } from './net.ts';
 import { ACCURACY_GOAL, LOSS_GOAL, MAX_EPOCHS, RESET_TRIALS, XorLab } from './lab.ts';
 import type { ConvergenceResult, EpochReport } from './lab.ts';
@@ -333,3 +333,14 @@ codePanel(code, 'data.ts: the five datasets', dataSource);
 
 // The first network, as the lesson starts: a multi-start reset.
 trigger('init');
+// The training epoch's kernels compile while that first network is built: one epoch of a
+// 2-2-1 net on the default dataset, algorithm and learning rate, thrown away. Called after
+// trigger('init') so that the init (a Run, which waits for a warm-up) runs beside it rather
+// than after it. It draws nothing: without ?seed= a reset draws from wherever the global
+// generator stands, so fixed weights (zeros) stand in for a random start.
+warmUp(async (signal) => {
+  const nets = new XorNets(toTensors(createXorDataset('clean')), new Float32Array(9), [{ algorithm: 'basic', lr: 0.3 }]);
+  if (signal.aborted) return;
+  const { loss, correct } = nets.step();
+  await cat([loss, correct]).data();
+});
