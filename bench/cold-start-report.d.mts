@@ -11,6 +11,8 @@ export interface ColdStartOptions {
   pages: string[];
   exercises: Record<string, string>;
   timeoutS: number;
+  /** Seconds a learner reads before pressing Run (0: at once). */
+  readS: number;
   out: string | null;
 }
 export declare function parseArgs(argv: string[]): ColdStartOptions;

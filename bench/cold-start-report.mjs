@@ -36,11 +36,13 @@ const USAGE = `usage: npm run bench:cold -- [options]
   --pages a,b        only these lesson pages (default: all)
   --exercise P:ID    measure exercise ID on page P instead of the default (repeatable)
   --timeout S        seconds to wait for a run's marks before giving up on it (default 300)
+  --read S           seconds a learner reads before pressing Run, counted from when it is
+                     enabled (default 0: pressed at once); what a page's warm-up is for
   --out FILE         where the JSON goes (default bench/results/cold-start-<time>.json)`;
 
 /** The command line as options; throws with the usage on anything it does not know. */
 export function parseArgs(argv) {
-  const opts = { site: null, runs: 1, pages: PAGES.map((p) => p.page), exercises: {}, timeoutS: 300, out: null };
+  const opts = { site: null, runs: 1, pages: PAGES.map((p) => p.page), exercises: {}, timeoutS: 300, readS: 0, out: null };
   const known = new Set(PAGES.map((p) => p.page));
   const value = (i, flag) => {
     const v = argv[i + 1];
@@ -61,6 +63,11 @@ export function parseArgs(argv) {
       opts.runs = positive(value(i++, a), a);
       if (!Number.isInteger(opts.runs)) throw new Error(`cold-start: --runs must be a whole number, got ${opts.runs}`);
     } else if (a === '--timeout') opts.timeoutS = positive(value(i++, a), a);
+    else if (a === '--read') {
+      const v = value(i++, a);
+      opts.readS = Number(v);
+      if (!Number.isFinite(opts.readS) || opts.readS < 0) throw new Error(`cold-start: --read must be seconds (0 or more), got '${v}'`);
+    }
     else if (a === '--pages') {
       opts.pages = value(i++, a).split(',').filter(Boolean);
       const unknown = opts.pages.filter((p) => !known.has(p));

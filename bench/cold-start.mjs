@@ -67,7 +67,7 @@ async function buildSite() {
 }
 
 /** One cold open of `page`: a fresh browser, the exercise's Run clicked once it can be, its marks read. */
-async function measure(url, page, exercise, timeoutMs) {
+async function measure(url, page, exercise, timeoutMs, readMs) {
   const browser = await launchChrome(timeoutMs + 60_000, ['--disable-gpu-shader-disk-cache']);
   const problems = [];
   try {
@@ -83,6 +83,8 @@ async function measure(url, page, exercise, timeoutMs) {
     await tab.goto(`${url}/${page}/`, { waitUntil: 'domcontentloaded' });
     const run = `[data-run="${exercise}"]`;
     await tab.waitForFunction((sel) => document.querySelector(sel)?.disabled === false, { timeout: timeoutMs, polling: 50 }, run);
+    // A learner reading the page first (--read): what a page's warm-up has to work with.
+    if (readMs > 0) await new Promise((r) => setTimeout(r, readMs));
     await tab.evaluate(
       (sel, click) => {
         performance.mark(click);
@@ -153,7 +155,7 @@ async function main() {
       const runs = [];
       for (let i = 0; i < opts.runs; i++) {
         const t0 = performance.now();
-        const r = await measure(server.url, page, exercise, opts.timeoutS * 1000);
+        const r = await measure(server.url, page, exercise, opts.timeoutS * 1000, opts.readS * 1000);
         runs.push(r);
         const wall = ((performance.now() - t0) / 1000).toFixed(1);
         console.error(`  ${page}/${exercise} run ${i + 1}: ${r.error ? `FAILED (${r.error})` : `first step ${r.firstStepMs} ms, first chart point ${r.firstChartMs} ms, ${r.pipelinesAtStep} pipelines by then, ${r.compileWallMs} ms compiling`} [${wall} s wall]`);
@@ -170,7 +172,7 @@ async function main() {
   console.log(table);
   const out = opts.out ?? join(root, 'bench', 'results', `cold-start-${started.toISOString().replace(/[:.]/g, '-')}.json`);
   mkdirSync(resolve(out, '..'), { recursive: true });
-  const meta = { date: started.toISOString(), site, commit: git('rev-parse', 'HEAD'), dirty: git('status', '--porcelain') !== '', chromium, loadAverageAtStart: load, cores: cpus().length, runsPerPage: opts.runs };
+  const meta = { date: started.toISOString(), site, commit: git('rev-parse', 'HEAD'), dirty: git('status', '--porcelain') !== '', chromium, loadAverageAtStart: load, cores: cpus().length, runsPerPage: opts.runs, readS: opts.readS };
   writeFileSync(out, `${JSON.stringify({ meta, rows, results }, null, 2)}\n`);
   console.error(`cold-start: wrote ${out}`);
   if (rows.some((r) => r.failed)) process.exitCode = 1;

@@ -26,7 +26,7 @@ describe('the pages measured', () => {
 describe('parseArgs', () => {
   it('defaults to one run of every page on a fresh build', () => {
     const o = parseArgs([]);
-    expect(o).toMatchObject({ site: null, runs: 1, timeoutS: 300, out: null, exercises: {} });
+    expect(o).toMatchObject({ site: null, runs: 1, timeoutS: 300, readS: 0, out: null, exercises: {} });
     expect(o.pages).toEqual(PAGES.map((p) => p.page));
   });
 
@@ -35,6 +35,7 @@ describe('parseArgs', () => {
     expect(o).toMatchObject({ site: '/tmp/before', runs: 3, pages: ['xor', 'activations'], timeoutS: 60, out: 'x.json' });
     expect(exerciseFor('activations', o)).toBe('curves');
     expect(exerciseFor('xor', o)).toBe('lab');
+    expect(parseArgs(['--read', '8']).readS).toBe(8);
   });
 
   it('refuses what it does not know, naming it', () => {
@@ -44,6 +45,7 @@ describe('parseArgs', () => {
     expect(() => parseArgs(['--site'])).toThrow(/--site needs a value/);
     expect(() => parseArgs(['--exercise', 'workbench:x'])).toThrow(/PAGE:ID with a lesson page/);
     expect(() => parseArgs(['--fast'])).toThrow(/unknown option '--fast'/);
+    expect(() => parseArgs(['--read', '-1'])).toThrow(/--read must be seconds \(0 or more\), got '-1'/);
   });
 });
 
