@@ -11,7 +11,7 @@ afterAll(async () => {
   await setBackend('cpu');
 });
 
-const STORE = 'C[i] = small_dot(rc / P[MATMUL_N], rc % P[MATMUL_N], i / MN);';
+const STORE = 'C[i] = small_dot(rc / mm_n(), rc % mm_n(), i / MN);';
 
 describe('setFamilySource', () => {
   it('syntax error: refused at its line, the previous kernel still runs; a changed result runs; null restores', async () => {
@@ -24,7 +24,7 @@ describe('setFamilySource', () => {
     // A syntax error on a known line of the family text.
     const lines = file.split('\n');
     const at = lines.findIndex((l) => l.includes(STORE));
-    lines[at] = lines[at]!.replace(STORE, 'C[i] = small_dot(rc / P[MATMUL_N], rc % P[MATMUL_N] i / MN);');
+    lines[at] = lines[at]!.replace(STORE, 'C[i] = small_dot(rc / mm_n(), rc % mm_n() i / MN);');
     const broken = await setFamilySource('matmul', lines.join('\n'));
     expect(broken.ok).toBe(false);
     expect(broken.messages.length).toBeGreaterThan(0);
@@ -33,7 +33,7 @@ describe('setFamilySource', () => {
     expect(Array.from(await matmul(a, b).data())).toEqual(want);
 
     // A kernel that compiles and computes something else: doubled products.
-    const doubled = file.replace(STORE, 'C[i] = 2.0 * small_dot(rc / P[MATMUL_N], rc % P[MATMUL_N], i / MN);');
+    const doubled = file.replace(STORE, 'C[i] = 2.0 * small_dot(rc / mm_n(), rc % mm_n(), i / MN);');
     const ok = await setFamilySource('matmul', doubled);
     expect(ok).toMatchObject({ ok: true });
     expect(familySource('matmul')).toBe(doubled);
