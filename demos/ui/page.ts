@@ -55,8 +55,8 @@ let warming: { controller: AbortController; done: Promise<void> } | null = null;
  * Compile what the page's first Run will need while the learner reads the page: `fn` runs
  * that Run's first step (an epoch, a network) on results nobody sees, so its kernels are made,
  * in parallel and off the page's thread, before Run is pressed. Every Run waits for it to end
- * first (it draws from the engine's global generator, which a Run seeds for itself), and a
- * change to any control cancels what is left of it (`signal`). A failure only costs the
+ * first (it draws from the engine's global generator, which a Run seeds for itself); a Run
+ * pressed, or a change to any control, cancels what is left of it (`signal`). A failure only costs the
  * head start: the Run that follows reports its own errors.
  */
 export function warmUp(fn: (signal: AbortSignal) => Promise<unknown>): void {
@@ -174,6 +174,9 @@ export function section(parent: HTMLElement, id: string, title: string): Section
       },
       firstStepDone: () => markFirstStep(id),
     };
+    // Run pressed: the warm-up finishes the unit of work in flight (its kernels are being
+    // made) and starts no other; the Run does the rest itself, not after it.
+    warming?.controller.abort();
     try {
       let result: unknown;
       if (warming && !handlerWaits) {
