@@ -202,53 +202,38 @@ export function chooseMatmul(d: ProductDims, tuning: MatmulTuning): MatmulChoice
   };
 }
 
-function chooseRegister(d: ProductDims, cls: SizeClass, c: Extract<ClassChoice, { kernel: 'register' }>, vecA: boolean, vecB: boolean): MatmulChoice {
-  const cols = d.n + (d.onesCol ? 1 : 0);
-  const blocks = Math.ceil(d.m / c.rows) * Math.ceil(cols / c.cols);
-  const gx = Math.max(1, Math.ceil(blocks / c.threads));
+/**
+ * The grid of a kernel whose 1-D workgroups own `perGroup` blocks of `rows` x `cols` outputs
+ * each (the register kernel: a block a thread; the quad kernel: a block a quad): its
+ * workgroups, its split of K, and whether bounds are tested; null where the workgroups would
+ * be mostly idle (a batch of tiny products), which then run one thread per output.
+ */
+function blockGrid(d: ProductDims, rows: number, cols: number, perGroup: number, minGroups: number): Pick<Blocked, 'groups' | 'splits' | 'kChunk' | 'check'> | null {
+  const width = d.n + (d.onesCol ? 1 : 0);
+  const blocks = Math.ceil(d.m / rows) * Math.ceil(width / cols);
+  const gx = Math.max(1, Math.ceil(blocks / perGroup));
   // Past WebGPU's 65535 workgroups per dimension (define.ts MAX_GROUPS), the workgroups fold
-  // into rows of y (the kernel numbers them y-major; the few past the last block return).
+  // into rows of y (the kernels number them y-major; the few past the last block return).
   const gy = Math.ceil(gx / 65535);
   const batch = Math.max(1, d.batch);
   // As for tiles: workgroups mostly idle (a batch of tiny products) run one thread per output.
-  if (d.m * cols * batch * SPARSE_TILES < gx * batch * c.threads * c.rows * c.cols) return { kernel: 'small', sizeClass: cls };
-  const { splits, kChunk } = splitK(d.k, gx * batch, c.minGroups, 4);
-  return {
-    kernel: 'register',
-    sizeClass: cls,
-    reg: { threads: c.threads, rows: c.rows, cols: c.cols },
-    groups: [Math.ceil(gx / gy), gy, batch * splits],
-    splits,
-    kChunk,
-    check: !(d.m % c.rows === 0 && cols % c.cols === 0 && d.k % 4 === 0),
-    vecA,
-    vecB,
-    shaped: c.shaped === true,
-  };
+  if (d.m * width * batch * SPARSE_TILES < gx * batch * perGroup * rows * cols) return null;
+  const { splits, kChunk } = splitK(d.k, gx * batch, minGroups, 4);
+  return { groups: [Math.ceil(gx / gy), gy, batch * splits], splits, kChunk, check: !(d.m % rows === 0 && width % cols === 0 && d.k % 4 === 0) };
+}
+
+function chooseRegister(d: ProductDims, cls: SizeClass, c: Extract<ClassChoice, { kernel: 'register' }>, vecA: boolean, vecB: boolean): MatmulChoice {
+  const grid = blockGrid(d, c.rows, c.cols, c.threads, c.minGroups);
+  if (!grid) return { kernel: 'small', sizeClass: cls };
+  return { kernel: 'register', sizeClass: cls, reg: { threads: c.threads, rows: c.rows, cols: c.cols }, ...grid, vecA, vecB, shaped: c.shaped === true };
 }
 
 function chooseQuad(d: ProductDims, cls: SizeClass, c: Extract<ClassChoice, { kernel: 'quad' }>, vecA: boolean, vecB: boolean): MatmulChoice {
-  const cols = d.n + (d.onesCol ? 1 : 0);
-  const width = 16 * c.cols;
-  const blocks = Math.ceil(d.m / c.rows) * Math.ceil(cols / width);
-  const gx = Math.max(1, Math.ceil((4 * blocks) / c.threads));
-  const gy = Math.ceil(gx / 65535);
-  const batch = Math.max(1, d.batch);
-  if (d.m * cols * batch * SPARSE_TILES < ((gx * batch * c.threads) / 4) * c.rows * width) return { kernel: 'small', sizeClass: cls };
-  const { splits, kChunk } = splitK(d.k, gx * batch, c.minGroups, 4);
-  return {
-    kernel: 'quad',
-    sizeClass: cls,
-    quad: { threads: c.threads, rows: c.rows, cols: c.cols },
-    groups: [Math.ceil(gx / gy), gy, batch * splits],
-    splits,
-    kChunk,
-    check: !(d.m % c.rows === 0 && cols % width === 0 && d.k % 4 === 0),
-    vecA,
-    vecB,
-    // matmul_quad.wgsl reads its sizes from the parameter block only.
-    shaped: false,
-  };
+  // A block of rows x 16 cols per quad of threads (threads is a multiple of 4).
+  const grid = blockGrid(d, c.rows, 16 * c.cols, c.threads / 4, c.minGroups);
+  if (!grid) return { kernel: 'small', sizeClass: cls };
+  // matmul_quad.wgsl reads its sizes from the parameter block only: never shaped.
+  return { kernel: 'quad', sizeClass: cls, quad: { threads: c.threads, rows: c.rows, cols: c.cols }, ...grid, vecA, vecB, shaped: false };
 }
 
 /**

@@ -126,12 +126,12 @@ export class PlanRunner {
     this.stats.dispatches += c.dispatches.length;
     // A plan whose pipelines are still being made holds the queue until they are (gate.ts);
     // its parameter words are sent as they are now (the next run rewrites the array).
+    const gate = this.storage.gate;
     const ready = c.ready;
     if (ready) {
-      this.storage.gate.hold(ready);
+      gate.hold(ready);
       ready.then(() => (c.ready = null), () => {});
     }
-    const gate = this.storage.gate;
     const words = gate.open ? u32 : u32.slice();
     const submitted = gate.run(() => {
       if (c.params) this.device.queue.writeBuffer(c.params, 0, words);
