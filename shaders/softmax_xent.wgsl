@@ -106,6 +106,69 @@ fn chunk_loss(t: u32, acc: f32) -> f32 {
   return select(sh[0] / pf(XENT_DIVISOR), nan_f32(), pf(XENT_DIVISOR) == 0.0);
 }
 
+// A narrow row's max and sum of exp(x - max) for one thread: the row is that thread's alone,
+// no tree and no barrier (the *_narrow kernels, for rows of at most NARROW_ROW classes).
+// Each thread takes rows start + t, start + t + WG, ...: the rows the general kernels give a
+// one-lane group, in the same order, so both give the same bits. The narrow kernels exist
+// because barriers cost at compile time too: on a CPU adapter a kernel's barriers inside
+// loops multiply the code its compiler emits (xent_fused took 0.4-0.6 s to make on
+// SwiftShader, most of a small page's first step).
+fn narrow_stats(r: u32, c: u32) -> vec2<f32> {
+  let row = r * c;
+  var m = X[row];
+  for (var j = 1u; j < c; j++) { m = max_nan(m, X[row + j]); }
+  var s = 0.0;
+  for (var j = 0u; j < c; j++) { s += exp_f32(X[row + j] - m); }
+  return vec2<f32>(m, s);
+}
+
+// xent_loss for rows of at most NARROW_ROW classes (the rule picks it: src/ops/loss.ts).
+@compute @workgroup_size(WG)
+fn xent_loss_narrow(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+  let c = P[XENT_CLASSES];
+  if (c == 0u) {
+    if (t == 0u) { O[wid.x] = nan_f32(); }
+    return;
+  }
+  let start = wid.x * P[XENT_ROWS_PER_CHUNK];
+  let end = min(P[XENT_ROWS], start + P[XENT_ROWS_PER_CHUNK]);
+  var acc = 0.0;
+  for (var r = start + t; r < end; r += WG) {
+    let st = narrow_stats(r, c);
+    acc += row_loss(r, row_label(r, st.x), st);
+  }
+  let loss = chunk_loss(t, acc);
+  if (t == 0u) { O[wid.x] = loss; }
+}
+
+// xent_fused for rows of at most NARROW_ROW classes.
+@compute @workgroup_size(WG)
+fn xent_fused_narrow(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+  let n = P[XENT_ROWS];
+  let c = P[XENT_CLASSES];
+  if (c == 0u) {
+    if (t == 0u) { LossOut[wid.x] = nan_f32(); }
+    return;
+  }
+  let start = wid.x * P[XENT_ROWS_PER_CHUNK];
+  let end = min(n, start + P[XENT_ROWS_PER_CHUNK]);
+  let scale = G[0] / f32(n);
+  var acc = 0.0;
+  for (var r = start + t; r < end; r += WG) {
+    let st = narrow_stats(r, c);
+    let l = row_label(r, st.x);
+    acc += row_loss(r, l, st);
+    let lse = log_f32(st.y);
+    for (var j = 0u; j < c; j++) {
+      let p = exp_f32((X[r * c + j] - st.x) - lse);
+      let onehot = select(0.0, 1.0, l >= 0 && u32(l) == j);
+      DX[r * c + j] = select(nan_f32(), (p - onehot) * scale, l >= 0);
+    }
+  }
+  let loss = chunk_loss(t, acc);
+  if (t == 0u) { LossOut[wid.x] = loss; }
+}
+
 // The loss of rows [wid.x chunk, (wid.x + 1) chunk).
 @compute @workgroup_size(WG)
 fn xent_loss(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {

@@ -16,7 +16,7 @@ import swapSource from './swap.ts?raw';
 const main = document.querySelector<HTMLElement>('#main')!;
 await initPage();
 // The training sections' kernels compile while the page is built and read: one epoch of Demo 2's nets.
-warmUp((signal) => compareActivations({ ...DEMO2, epochs: 1, signal }));
+await warmUp((signal) => compareActivations({ ...DEMO2, epochs: 1, signal }));
 // ?seed=N replaces the lesson's seed 3 as the default of every training section.
 const urlSeed = seedParam();
 

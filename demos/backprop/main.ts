@@ -22,7 +22,7 @@ if (startSeed !== null) manualSeed(startSeed);
 // Exercise 3's kernels compile while the page is built and read: one epoch of its demo net.
 // Its draws are harmless: every Run here that draws (exercises 3 and 4) seeds PyTorch's
 // generator first, and exercises 1 and 2 draw nothing.
-warmUp((signal) => runGradientFlow({ ...FLOW_DEMO, epochs: 1, signal }));
+await warmUp((signal) => runGradientFlow({ ...FLOW_DEMO, epochs: 1, signal }));
 
 const num = (v: number): string => (Number.isInteger(v) ? String(v) : v.toPrecision(8));
 const sci = (v: number): string => (v === 0 ? '0' : v.toExponential(2));

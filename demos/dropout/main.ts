@@ -14,7 +14,7 @@ await initPage();
 // DropNet. Its draws are harmless: every Run reseeds PyTorch's generator, and with it the
 // dropout masks' stream (startNet), before it draws.
 const demo = PRESETS.demo;
-warmUp(async (signal) => trainRun({ data: await makeData(demo.data), net: demo.net, pdrop: demo.pdrop, lr: demo.lr, weightDecay: 0, epochs: 1, signal }));
+await warmUp(async (signal) => trainRun({ data: await makeData(demo.data), net: demo.net, pdrop: demo.pdrop, lr: demo.lr, weightDecay: 0, epochs: 1, signal }));
 
 // ---- introduction --------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ const pageSeed = seedParam() ?? 0;
 // a 25 MB upload and shuffle. Its draws are harmless: a training Run reseeds PyTorch's
 // generator, and the shuffle into train and test draws from its own (numpy's RandomState).
 const zeroPart = (n: number): MnistPart => ({ x: new Float32Array(n * PIXELS), y: new Int32Array(n), index: new Int32Array(n) });
-warmUp(async (signal) => {
+await warmUp(async (signal) => {
   const firstStep = new AbortController();
   const stop = AbortSignal.any([signal, firstStep.signal]);
   await trainMnist({ seed: 0, train: zeroPart(2 * 128), test: zeroPart(2000) }, {

@@ -25,7 +25,7 @@ await initPage();
 const startSeed = seedParam() ?? DEFAULTS.seed;
 // Section 1's kernels compile while the page is built and read: one epoch of its net. Its
 // draws are harmless: every section's Run reseeds PyTorch's generator (lessonStart).
-warmUp((signal) => runSmallVsLarge({ seed: startSeed, epochs: 1, signal }));
+await warmUp((signal) => runSmallVsLarge({ seed: startSeed, epochs: 1, signal }));
 
 /** Redraw every this many epochs (and yield a frame, so Stop can be clicked). */
 const DRAW_EVERY = 5;

@@ -57,9 +57,10 @@ let warming: { controller: AbortController; done: Promise<void> } | null = null;
  * in parallel and off the page's thread, before Run is pressed. Every Run waits for it to end
  * first (it draws from the engine's global generator, which a Run seeds for itself); a Run
  * pressed, or a change to any control, cancels what is left of it (`signal`). A failure only costs the
- * head start: the Run that follows reports its own errors.
+ * head start: the Run that follows reports its own errors. Await it before building the page:
+ * it resolves once the warm-up's first kernels have gone to the GPU to compile.
  */
-export function warmUp(fn: (signal: AbortSignal) => Promise<unknown>): void {
+export function warmUp(fn: (signal: AbortSignal) => Promise<unknown>): Promise<void> {
   const controller = new AbortController();
   const done: Promise<void> = fn(controller.signal)
     .then(
@@ -70,6 +71,10 @@ export function warmUp(fn: (signal: AbortSignal) => Promise<unknown>): void {
       if (warming?.done === done) warming = null;
     });
   warming = { controller, done };
+  // WebGPU hands a task's calls to the GPU process when the task ends: a page that built
+  // itself in the same task (formulas, charts: 0.2 s on the activations page) held back the
+  // warm-up's pipeline requests until it was built. Awaiting this lets them go first.
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /**

@@ -338,7 +338,7 @@ trigger('init');
 // trigger('init') so that the init (a Run, which waits for a warm-up) runs beside it rather
 // than after it. It draws nothing: without ?seed= a reset draws from wherever the global
 // generator stands, so fixed weights (zeros) stand in for a random start.
-warmUp(async (signal) => {
+await warmUp(async (signal) => {
   const nets = new XorNets(toTensors(createXorDataset('clean')), new Float32Array(9), [{ algorithm: 'basic', lr: 0.3 }]);
   if (signal.aborted) return;
   const { loss, correct } = nets.step();

@@ -48,17 +48,27 @@ function pairLossGpu(loss: keyof typeof OP_CODES.LOSS): GpuRule<NoAttrs> {
   };
 }
 
+/** The most classes a row has for the narrow xent kernels (shaders/softmax_xent.wgsl's NARROW_ROW). */
+export const XENT_NARROW_ROW = 32;
+
 /**
  * Softmax cross-entropy's loss kernels (xent_loss, and xent_fused with its gradient): rows
  * in chunks, one workgroup each, as for the pairwise losses; `loss` is where the loss goes.
  */
-export function xentLossGpu(n: number, c: number, entry: string, bind: Binding[], loss: Binding): GpuDispatch[] {
+export function xentLossGpu(n: number, c: number, entry: 'xent_loss' | 'xent_fused', bind: Binding[], loss: Binding): GpuDispatch[] {
+  // Rows of a few classes (a classifier's 10) are a thread's each: the *_narrow kernels,
+  // which give the same bits without the general kernels' trees (and compile several times
+  // faster on a CPU adapter). NARROW_ROW in shaders/softmax_xent.wgsl.
+  // They take 64 threads whether split or not: their one tree (the chunk's sum) is all their
+  // workgroup memory is for, and 256 threads doubled their compile time on SwiftShader.
+  const narrow = c <= XENT_NARROW_ROW;
+  const kernel = narrow ? `${entry}_narrow` : entry;
   const rows = Math.max(1, Math.ceil(n / chunksFor(1, n * c, LOSS_MIN_CHUNK)));
   const chunks = Math.max(1, Math.ceil(n / rows));
   const pass1 = (dest: Binding, divisor: number): GpuDispatch => ({
     family: 'softmax_xent',
-    kernel: entry,
-    constants: overrides('softmax_xent', { WG: chunks === 1 ? LOSS_WG : SPLIT_WG }),
+    kernel,
+    constants: overrides('softmax_xent', { WG: chunks === 1 && !narrow ? LOSS_WG : SPLIT_WG }),
     bind: [...bind, dest],
     words: () => LAYOUTS.XENT.pack({ rows: n, classes: c, rowsPerChunk: rows, divisor: f(divisor) }),
     workgroups: [chunks, 1, 1],

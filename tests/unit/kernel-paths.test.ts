@@ -7,11 +7,12 @@ import type { GpuDispatch, OpDef } from '../../src/ops/define.ts';
 import { isScratch } from '../../src/ops/define.ts';
 import type { DType } from '../../src/graph/ir.ts';
 import { MIN_CHUNK, sumDef } from '../../src/ops/reduce.ts';
-import { LOSS_MIN_CHUNK, mseLossDef, softmaxCrossEntropyDef } from '../../src/ops/loss.ts';
+import { LOSS_MIN_CHUNK, XENT_NARROW_ROW, mseLossDef, softmaxCrossEntropyDef } from '../../src/ops/loss.ts';
 import { softmaxCrossEntropyFusedDef } from '../../src/ops/fused.ts';
 import { addDef, whereDef } from '../../src/ops/elementwise.ts';
 import { indexSelectBackwardDef } from '../../src/ops/layout.ts';
 import { DEFAULT_TUNING } from '../../src/ops/matmul-choice.ts';
+import { familySource } from '../../src/backend/webgpu/shaders.ts';
 
 function dispatches(def: OpDef<any>, shapes: number[][], attrs: Record<string, unknown> = {}, dtypes?: DType[]): GpuDispatch[] {
   const metas = shapes.map((shape, i) => ({ shape, dtype: dtypes?.[i] ?? ('float32' as DType) }));
@@ -69,12 +70,25 @@ describe('reduction paths on WebGPU', () => {
     expect(entries(dispatches(mseLossDef, [[n - 1], [n - 1]]))).toEqual(['pair_loss']);
     expectTwoPass(dispatches(mseLossDef, [[n], [n]]), 'out');
     const logits = [n / 8 + 1, 8];
-    expect(entries(dispatches(softmaxCrossEntropyDef, [[n / 8 - 1, 8], [n / 8 - 1]], {}, ['float32', 'int32']))).toEqual(['xent_loss']);
+    expect(entries(dispatches(softmaxCrossEntropyDef, [[n / 8 - 1, 8], [n / 8 - 1]], {}, ['float32', 'int32']))).toEqual(['xent_loss_narrow']);
     expectTwoPass(dispatches(softmaxCrossEntropyDef, [logits, [logits[0]!]], {}, ['float32', 'int32']), 'out');
     // The fused loss and gradient: the gradient from pass 1, the loss (extra output 1) from pass 2.
     const fused = dispatches(softmaxCrossEntropyFusedDef, [logits, [logits[0]!], []], {}, ['float32', 'int32', 'float32']);
     expectTwoPass(fused, { out: 1 });
     expect(fused[0]!.bind).toContain('out');
+  });
+
+  it('softmax cross-entropy rows of up to XENT_NARROW_ROW classes are a thread each (the *_narrow kernels)', () => {
+    const xent = (c: number) => entries(dispatches(softmaxCrossEntropyDef, [[5, c], [5]], {}, ['float32', 'int32']));
+    const fused = (c: number) => entries(dispatches(softmaxCrossEntropyFusedDef, [[5, c], [5], []], {}, ['float32', 'int32', 'float32']));
+    for (const c of [1, 2, 10, XENT_NARROW_ROW]) {
+      expect(xent(c)).toEqual(['xent_loss_narrow']);
+      expect(fused(c)).toEqual(['xent_fused_narrow']);
+    }
+    expect(xent(XENT_NARROW_ROW + 1)).toEqual(['xent_loss']);
+    expect(fused(331)).toEqual(['xent_fused']);
+    // The general kernels give a row this narrow one lane (lanes_per_row): the same threshold.
+    expect(familySource('softmax_xent')).toContain(`const NARROW_ROW = ${XENT_NARROW_ROW}u;`);
   });
 });
 
