@@ -43,6 +43,9 @@ export { runSteps } from './loop.ts';
 export type { RunStepsOptions, StepScalars } from './loop.ts';
 export type { DType } from './graph/ir.ts';
 export * as nn from './nn/index.ts';
+// Models in and out as safetensors files (PyTorch's format), on Uint8Array: no fs inside.
+export { saveSafetensors, loadSafetensors, readSafetensors, encodeSafetensors } from './nn/safetensors.ts';
+export type { SafetensorsContents, SafetensorsTensor, SafetensorsDtype } from './nn/safetensors.ts';
 export * as F from './nn/functional.ts';
 export * as optim from './optim/index.ts';
 export * as init from './init.ts';

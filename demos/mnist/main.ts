@@ -8,6 +8,7 @@ import { ConfusionHeatmap, DigitGrid } from './draw.ts';
 import { EPOCH_HEADER, LESSON_STEPS, epochCells, epochsForLessonSteps, runSummary, scaleNote, stepsPerEpoch } from './report.ts';
 import mnistSource from './mnist.ts?raw';
 import reportSource from './report.ts?raw';
+import { weightsSection } from './weights-section.ts';
 
 const main = document.querySelector<HTMLElement>('#main')!;
 await initPage();
@@ -290,9 +291,13 @@ trainSec.onRun(async (ctx) => {
   };
   const r = await trainMnist(s, { ...opts, signal: ctx.signal, onProgress });
   runText.textContent = runSummary(r, r.stepsPerEpoch, r.msPerStep, stepsPerEpoch(r.trainSize, r.batchSize) * LONGER_EPOCHS);
-  const { final, ...rest } = r;
+  if (r.epochsRun > 0) weights.trained(r.net, s);
+  const { final, net: _net, ...rest } = r;
   return { ...rest, splitSeed: s.seed, finalTestAccuracy: final.accuracy, confusion: final.confusion, correct: final.correct, wrong: final.wrong };
 }, { waitsForWarmUp: true });
+
+// ---- 5. the model as a file (./weights-section.ts) ------------------------------------------------
+const weights = weightsSection(main, (signal) => ensureSplit(() => {}, signal));
 
 codePanel(main, 'The code that runs (demos/mnist/mnist.ts)', mnistSource);
 codePanel(main, 'The numbers under the table (demos/mnist/report.ts)', reportSource);

@@ -154,6 +154,8 @@ export interface TrainResult {
   /** The last evaluation (after the last finished epoch). */
   final: Evaluation;
   msPerStep: number;
+  /** The trained network (what the page's Download model saves). */
+  net: nn.Sequential;
 }
 
 /** Test-set predictions in eval mode without gradients; the confusion matrix and examples. */
@@ -295,5 +297,6 @@ export async function trainMnist(split: MnistSplit, opts: TrainOptions = {}): Pr
     initialTestAccuracy,
     final,
     msPerStep,
+    net,
   };
 }

@@ -50,3 +50,22 @@ it("README: Part 3.4 Demo 2 runs and prints PyTorch's final losses", async () =>
     expect(Math.abs(losses[79]! - want) / want, act).toBeLessThan(1e-6);
   }
 });
+
+it('README: the safetensors snippet writes a file, loads it into a fresh net and prints the README\'s line', async () => {
+  const code = snippet('safetensors-node');
+  expect(code).toContain("writeFileSync('tiny.safetensors', await saveSafetensors(net))");
+  const dir = `${root}tests/unit/.generated/`;
+  mkdirSync(dir, { recursive: true });
+  // The snippet writes into the current folder; here that is the scratch folder (a worker
+  // thread cannot chdir), so only its file name is changed.
+  const file = `${dir}readme-safetensors.ts`;
+  writeFileSync(file, code.replaceAll("'tiny.safetensors'", JSON.stringify(`${dir}tiny.safetensors`)));
+  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+  await import(/* @vite-ignore */ pathToFileURL(file).href);
+  const printed = log.mock.calls.map((args) => args.join(' '));
+  log.mockRestore();
+  const m = readme().match(/<!-- output:safetensors -->\s*```text\n([\s\S]*?)```/);
+  expect(printed).toEqual(m![1]!.trim().split('\n'));
+  // The file is what PyTorch loaded in tests/fixtures/safetensors/make_fixtures.py.
+  expect(new Uint8Array(readFileSync(`${dir}tiny.safetensors`))).toEqual(new Uint8Array(readFileSync(`${root}tests/fixtures/safetensors/ours_readme.safetensors`)));
+});
