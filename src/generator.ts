@@ -99,3 +99,50 @@ export function reserveBlocks(blocks: number): [keyLo: number, keyHi: number, st
   const start = dropoutStream.skip(blocks);
   return [seed % TWO_POW_32, Math.floor(seed / TWO_POW_32), start % TWO_POW_32, Math.floor(start / TWO_POW_32)];
 }
+
+/**
+ * The generator's whole state (as torch.get_rng_state): which kind, its seed, and where each
+ * of its streams is. Opaque: hand it to setRngState to draw the same values again from there.
+ */
+export interface RngState {
+  readonly kind: GeneratorKind;
+  readonly seed: number;
+  /** Copies, not the live streams: drawing after getRngState does not move a saved state. */
+  readonly streams: { readonly dropout: unknown; readonly draws: unknown };
+}
+
+export function getRngState(): RngState {
+  return { kind: generatorKind(), seed, streams: copyState({ dropout: dropoutStream, draws }) };
+}
+
+/** Put the generator back where getRngState found it (a checkpoint's restore does). */
+export function setRngState(state: RngState): void {
+  const s = state?.streams as { dropout?: unknown; draws?: unknown } | undefined;
+  if (!(s?.dropout instanceof PhiloxStream) || !(s.draws instanceof PhiloxDraws || s.draws instanceof TorchGenerator) || !Number.isSafeInteger(state.seed)) {
+    throw new Error('setRngState: expected a state that getRngState returned');
+  }
+  // A copy again: the saved state stays as it was for a later restore.
+  const copy = copyState(s) as { dropout: PhiloxStream; draws: Draws };
+  seed = state.seed;
+  dropoutStream = copy.dropout;
+  draws = copy.draws;
+}
+
+/**
+ * A deep copy of the generators' objects, keeping their classes and which object shares
+ * which (the philox draws read the dropout stream itself).
+ */
+function copyState<T>(value: T, seen = new Map<object, unknown>()): T {
+  if (typeof value !== 'object' || value === null) return value;
+  const known = seen.get(value);
+  if (known) return known as T;
+  if (ArrayBuffer.isView(value)) {
+    const c = (value as unknown as Uint32Array).slice();
+    seen.set(value, c);
+    return c as T;
+  }
+  const c = Object.create(Object.getPrototypeOf(value)) as Record<string, unknown>;
+  seen.set(value, c);
+  for (const [k, v] of Object.entries(value)) c[k] = copyState(v, seen);
+  return c as T;
+}

@@ -36,8 +36,8 @@ export type { RunCheck, CheckedValue } from './tools/check.ts';
 export type { RunDescription, DispatchDescription, FamilyCompile, KernelTiming, KernelTimingMethod, TimeKernelsOptions, Ceilings, CeilingSizes } from './backend/tooling.ts';
 /** @deprecated renamed FamilyCompile; kept for one release. */
 export type KernelCompile = import('./backend/tooling.ts').FamilyCompile;
-export { manualSeed, initialSeed, generatorKind } from './generator.ts';
-export type { GeneratorKind, ManualSeedOptions } from './generator.ts';
+export { manualSeed, initialSeed, generatorKind, getRngState, setRngState } from './generator.ts';
+export type { GeneratorKind, ManualSeedOptions, RngState } from './generator.ts';
 export { RandomState } from './numpy-random.ts';
 export { runSteps } from './loop.ts';
 export type { RunStepsOptions, StepScalars } from './loop.ts';
@@ -48,5 +48,9 @@ export { saveSafetensors, loadSafetensors, readSafetensors, encodeSafetensors } 
 export type { SafetensorsContents, SafetensorsTensor, SafetensorsDtype } from './nn/safetensors.ts';
 export * as F from './nn/functional.ts';
 export * as optim from './optim/index.ts';
+// A training run that outlives a lost GPU device: host checkpoints, and telling the loss from other errors.
+export { Checkpoint } from './checkpoint.ts';
+export type { CheckpointParts, CheckpointOptions } from './checkpoint.ts';
+export { isDeviceLost } from './engine/backend.ts';
 export * as init from './init.ts';
 export * as data from './data/index.ts';

@@ -95,6 +95,15 @@ export function makeCurrent(started: StartedBackend, name: BackendName, opts: Se
   return info;
 }
 
+/**
+ * Whether `err` says the GPU device was lost (the WebGPU backend's DeviceLostError: its
+ * message gives the browser's reason), rather than a bad input or a failed kernel: then
+ * setBackend('webgpu') starts a new device, and a Checkpoint's restore() goes on from a save.
+ */
+export function isDeviceLost(err: unknown): err is Error & { reason: string } {
+  return err instanceof Error && err.name === 'DeviceLostError';
+}
+
 /** Whether `t` was made by the backend now in use (not before a setBackend call). */
 export function isOnCurrentBackend(t: OnBackend): boolean {
   return t.backendName === backend.name && t.epoch === epoch;

@@ -5,7 +5,7 @@ import type { Storage } from '../graph/ir.ts';
 import type { Plan } from '../graph/plan.ts';
 import { staleView, viewOwner, viewsOfOwner } from '../graph/views.ts';
 import { fmt, sizeOf } from '../shape.ts';
-import { currentBackend } from './backend.ts';
+import { currentBackend, currentEpoch } from './backend.ts';
 
 /** What the view walks read of a Tensor (the class sits above the engine). */
 export interface TensorHandle {
@@ -80,6 +80,26 @@ export function moveVariable(v: Variable, storage: Storage): void {
   v.storage = storage;
   moveViews(v);
   currentBackend().release(old);
+}
+
+/**
+ * A variable of a backend that is gone (a lost GPU device, then setBackend) gets memory on the
+ * current backend again, holding `values` (a checkpoint's host copy): it is of the current
+ * epoch from now on, so the Tensors that hold it (a module's parameters, which an optimizer
+ * lists) work again as they are. Its views of the old memory are forgotten: they are of the
+ * old epoch, and a new op makes its own.
+ */
+export function reviveVariable(v: Variable, values: Float32Array | Int32Array, what: string): void {
+  const backend = currentBackend();
+  if (v.backendName !== backend.name) throw new Error(`${what}: it was saved on the ${v.backendName} backend but the current backend is ${backend.name}; restore it after setBackend('${v.backendName}')`);
+  if (values.length !== sizeOf(v.shape)) throw new Error(`${what}: ${values.length} saved values for shape ${fmt(v.shape)}`);
+  if (v.epoch === currentEpoch() && !v.disposed) backend.release(v.storage);
+  v.storage = backend.upload(values, v.dtype);
+  v.epoch = currentEpoch();
+  v.pendingWrite = null;
+  v.disposed = false;
+  v.version++;
+  viewsOfOwner.delete(v);
 }
 
 /** The owner's memory moved (a copy of its own): its views (and theirs) now read the copy. */

@@ -26,8 +26,12 @@ export class Variable {
     readonly shape: Shape,
     readonly dtype: DType,
     readonly backendName: string,
-    /** Which start of a backend made it: each setBackend call begins a new epoch. */
-    readonly epoch = 0,
+    /**
+     * Which start of a backend made it: each setBackend call begins a new epoch. A
+     * checkpoint's restore (src/checkpoint.ts) moves a variable to the current one, with
+     * its values uploaded again (reviveVariable).
+     */
+    public epoch = 0,
   ) {}
 }
 

@@ -30,6 +30,10 @@ export class Adam extends Optimizer<AdamOptions> {
     checkNumber('optim.Adam', 'weightDecay', g.weightDecay, 0);
   }
 
+  protected stateArenas(): StateArena[] {
+    return [this.arena];
+  }
+
   protected updateGroup(params: Tensor[], g: ParamGroup<AdamOptions>): void {
     const [b1, b2] = g.betas;
     // Each parameter's step count is the number of its updates that landed (a step whose

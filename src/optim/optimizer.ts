@@ -84,6 +84,55 @@ export abstract class Optimizer<O extends object> {
 
   /** Record the update of `params` (those of `group` that have a gradient). */
   protected abstract updateGroup(params: Tensor[], group: ParamGroup<O>): void;
+
+  /** The arenas holding the optimizer's state (stateDict, loadStateDict). */
+  protected abstract stateArenas(): StateArena[];
+
+  /**
+   * The optimizer's state, as optimizer.state_dict(): its step count and, per arena, the
+   * state (Adam's moments, SGD's momentum buffers; null before the first step) with its
+   * parameters' sizes and how many updates of each landed (Adam's bias correction reads
+   * them). The state is the live tensor: read it (a checkpoint reads it to the host), do
+   * not write it.
+   */
+  stateDict(): OptimizerState {
+    const params = this.paramGroups.flatMap((g) => g.params);
+    return { name: this.name, steps: this.steps, arenas: this.stateArenas().map((a) => a.stateDict(params)) };
+  }
+
+  /**
+   * Take a state that stateDict gave (its tensors, or their values read to the host), for
+   * parameters of the same sizes in the same order: every check first, so a refused state
+   * changes nothing.
+   */
+  loadStateDict(state: OptimizerState): void {
+    const params = this.paramGroups.flatMap((g) => g.params);
+    const arenas = this.stateArenas();
+    if (state === null || typeof state !== 'object' || !Array.isArray(state.arenas)) throw new Error(`${this.name}.loadStateDict: expected what stateDict() returns, got ${state === null ? 'null' : typeof state}`);
+    if (state.name !== this.name) throw new Error(`${this.name}.loadStateDict: the state is of ${String(state.name)}, not ${this.name}`);
+    if (!Number.isSafeInteger(state.steps) || state.steps < 0) throw new Error(`${this.name}.loadStateDict: steps must be a non-negative integer, got ${String(state.steps)}`);
+    if (state.arenas.length !== arenas.length) throw new Error(`${this.name}.loadStateDict: ${state.arenas.length} arenas, expected ${arenas.length}`);
+    const loads = arenas.map((a, i) => a.checkLoad(params, state.arenas[i]!, this.name));
+    arenas.forEach((a, i) => a.load(params, loads[i]!));
+    this.steps = state.steps;
+  }
+}
+
+/** What Optimizer.stateDict returns and loadStateDict takes. */
+export interface OptimizerState {
+  name: string;
+  /** How many times step() was called. */
+  steps: number;
+  arenas: ArenaState[];
+}
+
+export interface ArenaState {
+  /** perParam values per element of the arena's layout (arenaLayout of `sizes`); null before the first step. */
+  state: Tensor | Float32Array | null;
+  /** The parameters' sizes, in the optimizer's order. */
+  sizes: number[];
+  /** Per parameter: its updates that landed. */
+  counts: number[];
 }
 
 /**
@@ -128,6 +177,62 @@ export class StateArena {
     const perParam = params.flatMap((p) => own(this.stepOf(p, v.version)));
     const inputs = [state, ...params.flatMap((p) => [p, p.grad!])];
     noGrad(() => applyEffect(def, inputs, { ...attrs, offsets: params.map((p) => this.offsets.get(p)!), arena: this.size }, [...scalars, ...perParam]));
+  }
+
+  /** The state of `params` (the optimizer's, in order): see Optimizer.stateDict. */
+  stateDict(params: Tensor[]): ArenaState {
+    const sizes = params.map((p) => p.size);
+    if (!this.state || !isOnCurrentBackend(this.state)) return { state: null, sizes, counts: sizes.map(() => 0) };
+    const v = this.state.variable!;
+    // The counts say which updates landed: the last step's must have run.
+    if (v.pendingWrite) flush();
+    const counts = params.map((p) => {
+      const c = this.counts.get(p);
+      return c ? c.landed + (c.recordedAt >= 0 && v.version > c.recordedAt ? 1 : 0) : 0;
+    });
+    return { state: this.state, sizes, counts };
+  }
+
+  /** Checks `s` against `params` (throws naming what differs); returns what load() installs. */
+  checkLoad(params: Tensor[], s: ArenaState, who: string): { values: Float32Array | Tensor | null; counts: number[] } {
+    const sizes = params.map((p) => p.size);
+    if (!Array.isArray(s?.sizes) || s.sizes.length !== sizes.length || s.sizes.some((n, i) => n !== sizes[i])) {
+      throw new Error(`${who}.loadStateDict: the state is for parameters of sizes [${Array.isArray(s?.sizes) ? s.sizes.join(', ') : String(s?.sizes)}], this optimizer has [${sizes.join(', ')}]`);
+    }
+    if (!Array.isArray(s.counts) || s.counts.length !== sizes.length || !s.counts.every((c) => Number.isSafeInteger(c) && c >= 0)) {
+      throw new Error(`${who}.loadStateDict: counts must be one non-negative integer per parameter (${sizes.length}), got [${String(s.counts)}]`);
+    }
+    if (s.state === null) return { values: null, counts: s.counts };
+    const n = Math.max(1, this.perParam * arenaLayout(sizes).size);
+    const length = s.state instanceof Float32Array ? s.state.length : s.state.size;
+    if (length !== n) throw new Error(`${who}.loadStateDict: the state holds ${length} values, expected ${n} for these parameters`);
+    if (!(s.state instanceof Float32Array) && !isOnCurrentBackend(s.state)) throw new Error(`${who}.loadStateDict: the state tensor is of another backend; pass its values (await state.data())`);
+    return { values: s.state, counts: s.counts };
+  }
+
+  load(params: Tensor[], s: { values: Float32Array | Tensor | null; counts: number[] }): void {
+    const { offsets, size } = arenaLayout(params.map((p) => p.size));
+    this.offsets.clear();
+    this.homes.clear();
+    this.counts.clear();
+    this.recording = -1;
+    if (s.values === null) {
+      this.state = null;
+      return;
+    }
+    params.forEach((p, j) => {
+      this.offsets.set(p, offsets[j]!);
+      this.counts.set(p, { landed: s.counts[j]!, recordedAt: -1 });
+    });
+    this.size = size;
+    if (s.values instanceof Float32Array) {
+      this.state = tensorFromHost(s.values.slice(), [s.values.length], 'float32');
+    } else {
+      // Another optimizer's live state: a copy of its own, written at the next flush.
+      const from = s.values;
+      this.state = tensorFromHost(new Float32Array(from.size), [from.size], 'float32');
+      noGrad(() => this.state!.copy_(from));
+    }
   }
 
   private stepOf(p: Tensor, version: number): number {

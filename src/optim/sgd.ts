@@ -30,6 +30,10 @@ export class SGD extends Optimizer<SGDOptions> {
     if (g.nesterov && (g.momentum <= 0 || g.dampening !== 0)) throw new Error('optim.SGD: nesterov momentum needs momentum > 0 and dampening 0');
   }
 
+  protected stateArenas(): StateArena[] {
+    return [this.arena];
+  }
+
   protected updateGroup(params: Tensor[], g: ParamGroup<SGDOptions>): void {
     // A momentum buffer starts (as the gradient) at a parameter's first update that lands.
     const attrs = { momentum: g.momentum !== 0, nesterov: g.nesterov };

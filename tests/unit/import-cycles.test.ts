@@ -35,7 +35,7 @@ export const LAYERS: { name: string; members: string[] }[] = [
   { name: 'op families: each op\'s definition and the function that records it', members: ['ops/'] },
   { name: 'graph passes that name ops (fusion)', members: ['passes/'] },
   { name: 'tools: inspection, family edits, timing, the CPU check, runOp', members: ['tools/'] },
-  { name: 'library: nn, optim, init, data, creation, loops', members: ['nn/', 'optim/', 'init.ts', 'data/', 'creation.ts', 'loop.ts'] },
+  { name: 'library: nn, optim, init, data, creation, loops', members: ['nn/', 'optim/', 'init.ts', 'data/', 'creation.ts', 'loop.ts', 'checkpoint.ts'] },
   { name: 'the functions users call, and the wiring of the layers', members: ['ops/api.ts', 'install.ts', 'index.ts'] },
 ];
 

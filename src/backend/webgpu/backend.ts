@@ -30,7 +30,8 @@ export class WebGpuBackend implements Backend, KernelTools {
   readonly stats: BackendStats = emptyStats();
   readonly maxTensorBytes: { bytes: number; source: string };
   readonly storageBuffersPerStage: number;
-  private readonly health: DeviceHealth;
+  /** Errors the device reports later (its loss among them): public for the tests, which stand in for a browser's loss. */
+  readonly health: DeviceHealth;
   private readonly gate: QueueGate;
   private readonly storage: GpuStorage;
   private readonly pipelines: Pipelines;
@@ -90,7 +91,17 @@ export class WebGpuBackend implements Backend, KernelTools {
   }
 
   read(storage: Storage, dtype: DType, size: number): Promise<HostArray> {
-    return this.storage.read(storage, dtype, size);
+    return this.storage.read(storage, dtype, size).catch((err: unknown) => this.failedRead(err));
+  }
+
+  /**
+   * A read in flight when the device went: its mapAsync rejects with the platform's word
+   * ('destroyed', an AbortError), and device.lost settles about then. Wait a moment for it,
+   * so the error gives the browser's reason and says how to go on.
+   */
+  private async failedRead(err: unknown): Promise<never> {
+    await Promise.race([this.device.lost, new Promise((r) => setTimeout(r, 100))]);
+    throw this.health.lostError('read') ?? err;
   }
 
   execute(plan: Plan, externals: Storage[], scalars: (readonly number[])[], set: number, stage: StageRef[]): ExecuteResult {

@@ -2,25 +2,55 @@
 // validation error, a shader that did not compile, a pipeline that could not be made) are
 // collected here and thrown at the next run or read, so they reach the program that caused
 // them instead of the console.
+/**
+ * The GPU device is gone (the browser's reason: 'destroyed', or 'unknown' for a driver
+ * update, a GPU process crash, a laptop switching GPUs): every later call on this backend
+ * fails with it, until setBackend('webgpu') starts a new device. isDeviceLost(err) tells it
+ * from other errors; a Checkpoint (src/checkpoint.ts) restores a training run after it.
+ */
+export class DeviceLostError extends Error {
+  constructor(
+    /** GPUDeviceLostInfo.reason and .message, as the browser gave them. */
+    readonly reason: string,
+    readonly detail: string,
+    what: string,
+  ) {
+    super(`webgpu: the device was lost (${reason}: ${detail}); call setBackend('webgpu') to start again (${what})`);
+    this.name = 'DeviceLostError';
+  }
+}
+
 export class DeviceHealth {
   /** Errors reported asynchronously by the device; thrown at the next run or read. */
   private readonly errors: Error[] = [];
   /** Checks still in flight (shader compilation, pipeline creation): a read waits for them. */
   private readonly checks = new Set<Promise<void>>();
-  private lostReason: string | null = null;
+  private lostInfo: { reason: string; message: string } | null = null;
 
   constructor(device: GPUDevice) {
-    device.lost.then((info) => {
-      this.lostReason = `${info.reason}: ${info.message}`;
-    });
+    device.lost.then((info) => this.lost(info));
     device.addEventListener('uncapturederror', (ev) => {
       this.errors.push(new Error(`webgpu: ${(ev as GPUUncapturedErrorEvent).error.message}`));
     });
   }
 
+  /**
+   * The device is gone, for the browser's reason (device.lost calls it; the tests call it to
+   * stand for a loss with a reason other than destroy()'s). The first reason stays.
+   */
+  lost(info: { reason: string; message: string }): void {
+    this.lostInfo ??= { reason: String(info.reason), message: info.message };
+  }
+
+  /** The loss as an Error for `what`, or null while the device lives. */
+  lostError(what: string): DeviceLostError | null {
+    return this.lostInfo && new DeviceLostError(this.lostInfo.reason, this.lostInfo.message, what);
+  }
+
   /** Throws the device's loss, or the first error reported since the last check. */
   check(what: string): void {
-    if (this.lostReason !== null) throw new Error(`webgpu: the device was lost (${this.lostReason}); call setBackend('webgpu') to start again (${what})`);
+    const lost = this.lostError(what);
+    if (lost) throw lost;
     // A compiler error says the most (file:line:col); report it before what followed from it.
     const err = this.errors.find((e) => e.message.includes('compiling')) ?? this.errors[0];
     if (err) {
