@@ -1,6 +1,6 @@
 // Page scaffolding shared by every lesson page: the backend badge, exercise sections with
 // Run / Stop, progress, step time, and the registry tests read (window.__results).
-import { setBackend } from 'shadergrad';
+import { isDeviceLost, setBackend } from 'shadergrad';
 import type { BackendInfo } from 'shadergrad';
 import { enginePanel, watchRun } from './engine-panel.ts';
 import { el } from './dom.ts';
@@ -34,18 +34,35 @@ export async function initPage(): Promise<BackendInfo> {
   const badge = document.querySelector<HTMLElement>('#backend') ?? document.body.appendChild(el('div', { id: 'backend' }));
   badge.className = 'badge';
   badge.textContent = 'Starting…';
+  const info = await startGpu(badge);
+  enginePanel(badge, info);
+  markBackendReady();
+  return info;
+}
+
+/** setBackend('webgpu') (or the CPU, with the reason), the stored kernel table, the badge. */
+async function startGpu(badge: HTMLElement): Promise<BackendInfo> {
   const info = await setBackend('webgpu', { fallback: true });
   badge.textContent = info.fallbackReason ? `CPU fallback: ${info.fallbackReason}` : `WebGPU: ${info.description}`;
+  badge.classList.remove('fallback', 'gpu');
   badge.classList.add(info.fallbackReason ? 'fallback' : 'gpu');
   // A table tuned in this browser for this GPU, before the page's first run compiles anything.
   if (info.name === 'webgpu') {
     loadStoredTuning(info.description);
     showTuning(badge);
   }
-  enginePanel(badge, info);
   window.__backend = info;
-  markBackendReady();
   return info;
+}
+
+/**
+ * The browser took the GPU device away (isDeviceLost): a new one, as at load. The page's
+ * tensors of the old device are gone with it; a Run makes its own again.
+ */
+async function restartGpu(): Promise<void> {
+  const badge = document.querySelector<HTMLElement>('#backend');
+  if (badge) await startGpu(badge);
+  else await setBackend('webgpu', { fallback: true });
 }
 
 /** The page's warm-up in flight (warmUp), if any. */
@@ -189,16 +206,31 @@ export function section(parent: HTMLElement, id: string, title: string): Section
         await warming.done;
         status.textContent = 'Running…';
       }
-      try {
-        result = await handler(ctx);
-      } catch (err) {
-        // The safety net: work that rejects on abort (a fetch) ends as a stop, not an error.
-        if (!signal.aborted) throw err;
-        result = { stopped: true };
+      let reset = '';
+      for (let attempt = 0; ; attempt++) {
+        try {
+          result = await handler(ctx);
+          break;
+        } catch (err) {
+          // The GPU was reset under the run (a driver update, a GPU process crash): a new
+          // device, and the Run again from its start, once, saying so; never a curve half
+          // from each device.
+          if (isDeviceLost(err) && attempt === 0 && !signal.aborted) {
+            reset = ` · the GPU was reset (${err.reason}) and the Run started again`;
+            status.textContent = `The GPU was reset (${err.reason}); starting it again and running from the start…`;
+            console.warn(err);
+            await restartGpu();
+            continue;
+          }
+          // The safety net: work that rejects on abort (a fetch) ends as a stop, not an error.
+          if (!signal.aborted) throw err;
+          result = { stopped: true };
+          break;
+        }
       }
       window.__results[id] = result;
       const secs = ((performance.now() - started) / 1000).toFixed(1);
-      status.textContent = `${signal.aborted ? 'Stopped' : 'Done'} in ${secs} s${msText(timing.stepMs)}`;
+      status.textContent = `${signal.aborted ? 'Stopped' : 'Done'} in ${secs} s${msText(timing.stepMs)}${reset}`;
     } catch (err) {
       status.textContent = `Error: ${err instanceof Error ? err.message : String(err)}`;
       console.error(err);
