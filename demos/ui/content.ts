@@ -2,12 +2,75 @@
 import katex from 'katex';
 import 'katex/dist/katex.min.css';
 
-/** Display math (KaTeX); throws on a TeX error so a typo cannot ship silently. */
+/**
+ * Formulas are rendered when they near the screen, and the rest in idle time after the
+ * page's first seconds: KaTeX building a lesson page's few hundred formulas (thousands of
+ * elements) at load took the main thread for 0.2-0.7 s, while the first Run's kernels were
+ * compiling for the same two cores (npm run bench:cold). Until then a formula's holder shows
+ * its TeX. Once every formula of the initial build is drawn, math() renders at once again.
+ * window.__mathPending counts those still waiting (the e2e tests wait for 0).
+ */
+const pending = new Set<HTMLElement>();
+let deferring = typeof IntersectionObserver !== 'undefined' && typeof requestIdleCallback !== 'undefined';
+let observer: IntersectionObserver | null = null;
+let draining = false;
+/** Idle rendering starts this long after the page starts: its first step comes first. */
+const IDLE_AFTER_MS = 1500;
+
+declare global {
+  interface Window {
+    __mathPending?: number;
+  }
+}
+
+function render(holder: HTMLElement): void {
+  const tex = holder.dataset.tex!;
+  holder.textContent = '';
+  delete holder.dataset.tex;
+  katex.render(tex, holder, { displayMode: holder.tagName === 'DIV', throwOnError: true });
+}
+
+function renderPending(holder: HTMLElement): void {
+  if (!pending.delete(holder)) return;
+  observer?.unobserve(holder);
+  window.__mathPending = pending.size;
+  render(holder);
+}
+
+function drainWhenIdle(): void {
+  if (draining) return;
+  draining = true;
+  const step = (deadline: IdleDeadline): void => {
+    for (const h of pending) {
+      if (deadline.timeRemaining() < 4 && !deadline.didTimeout) break;
+      renderPending(h);
+    }
+    if (pending.size > 0) requestIdleCallback(step, { timeout: 1000 });
+    else {
+      deferring = false;
+      observer?.disconnect();
+    }
+  };
+  setTimeout(() => requestIdleCallback(step, { timeout: 1000 }), IDLE_AFTER_MS);
+}
+
+/** Display math (KaTeX); throws on a TeX error so a typo cannot ship silently (a deferred one throws when drawn). */
 export function math(parent: HTMLElement, tex: string, display = true): HTMLElement {
   const holder = document.createElement(display ? 'div' : 'span');
   holder.className = 'math';
-  katex.render(tex, holder, { displayMode: display, throwOnError: true });
   parent.append(holder);
+  if (!deferring) {
+    holder.dataset.tex = tex;
+    render(holder);
+    return holder;
+  }
+  holder.dataset.tex = tex;
+  holder.textContent = tex;
+  pending.add(holder);
+  window.__mathPending = pending.size;
+  observer ??= new IntersectionObserver((entries) => entries.forEach((e) => e.isIntersecting && renderPending(e.target as HTMLElement)), { rootMargin: '50% 0px' });
+  observer.observe(holder);
+  drainWhenIdle();
   return holder;
 }
 

@@ -18,6 +18,8 @@ afterAll(async () => {
 for (const name of LESSON_PAGES) {
   it(`${name}: intact formulas, readable log axes`, async () => {
     const { page, problems } = await openPage(site, `/${name}/`);
+    // Formulas off screen are drawn in idle time after load (demos/ui/content.ts): all of them.
+    await page.waitForFunction(() => window.__mathPending === undefined || window.__mathPending === 0, { timeout: 60_000, polling: 100 });
     const tex = await page.$$eval('annotation[encoding="application/x-tex"]', (as) => as.map((a) => a.textContent ?? ''));
     expect(tex.length, 'formulas on the page').toBeGreaterThan(0);
     expect(tex.map(texProblem).filter((p) => p !== null)).toEqual([]);
