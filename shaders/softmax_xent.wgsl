@@ -122,6 +122,18 @@ fn narrow_stats(r: u32, c: u32) -> vec2<f32> {
   return vec2<f32>(m, s);
 }
 
+// Row r's gradient (softmax - onehot) * scale at classes first, first + step, ... (the lanes
+// of a group share a row); a NaN row where the label is out of range (l = -1).
+fn row_grad(r: u32, first: u32, step: u32, l: i32, st: vec2<f32>, scale: f32) {
+  let c = P[XENT_CLASSES];
+  let lse = log_f32(st.y);
+  for (var j = first; j < c; j += step) {
+    let p = exp_f32((X[r * c + j] - st.x) - lse);
+    let onehot = select(0.0, 1.0, l >= 0 && u32(l) == j);
+    DX[r * c + j] = select(nan_f32(), (p - onehot) * scale, l >= 0);
+  }
+}
+
 // xent_loss for rows of at most NARROW_ROW classes (the rule picks it: src/ops/loss.ts).
 @compute @workgroup_size(WG)
 fn xent_loss_narrow(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
@@ -158,12 +170,7 @@ fn xent_fused_narrow(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invoc
     let st = narrow_stats(r, c);
     let l = row_label(r, st.x);
     acc += row_loss(r, l, st);
-    let lse = log_f32(st.y);
-    for (var j = 0u; j < c; j++) {
-      let p = exp_f32((X[r * c + j] - st.x) - lse);
-      let onehot = select(0.0, 1.0, l >= 0 && u32(l) == j);
-      DX[r * c + j] = select(nan_f32(), (p - onehot) * scale, l >= 0);
-    }
+    row_grad(r, 0u, 1u, l, st, scale);
   }
   let loss = chunk_loss(t, acc);
   if (t == 0u) { LossOut[wid.x] = loss; }
@@ -218,12 +225,7 @@ fn xent_fused(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_i
     if (live) {
       let l = row_label(r, st.x);
       if (lane == 0u) { acc += row_loss(r, l, st); }
-      let lse = log_f32(st.y);
-      for (var j = lane; j < c; j += g) {
-        let p = exp_f32((X[r * c + j] - st.x) - lse);
-        let onehot = select(0.0, 1.0, l >= 0 && u32(l) == j);
-        DX[r * c + j] = select(nan_f32(), (p - onehot) * scale, l >= 0);
-      }
+      row_grad(r, lane, g, l, st, scale);
     }
   }
   let loss = chunk_loss(t, acc);
