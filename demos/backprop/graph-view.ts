@@ -8,14 +8,22 @@ const CHAIN = ['x', 'z1', 'h', 'z2', 'p', 'L'] as const;
 /** The weight feeding each node from above. */
 const WEIGHTS: Record<string, string> = { z1: 'W1', z2: 'W2' };
 
-function labelEl(cls: string, l: GraphLabel): HTMLElement {
-  return el('div', { class: `${cls} ${l.complete ? 'known' : 'unknown'}`, ...(l.key ? { 'data-q': l.key } : {}) }, l.text);
+/** "prefix name =" may wrap; the value after it stays on one line, brackets and all. */
+function labelEl(cls: string, l: GraphLabel, prefix = ''): HTMLElement {
+  const cut = l.text.indexOf(' = ');
+  return el(
+    'div',
+    { class: `${cls} ${l.complete ? 'known' : 'unknown'}`, ...(l.key ? { 'data-q': l.key } : {}) },
+    el('span', { class: 'nm' }, `${prefix}${l.text.slice(0, cut)} =`),
+    ' ',
+    el('span', { class: 'val' }, l.text.slice(cut + 3)),
+  );
 }
 
 function edgeEl(e: GraphEdge, vertical: boolean): HTMLElement {
   const parts: HTMLElement[] = [labelEl('fwd', e.forward), el('div', { class: 'arrow', 'aria-hidden': 'true' }, vertical ? '\u2193' : '\u27f6')];
-  if (e.local) parts.push(labelEl('local', { ...e.local, text: `local ${e.local.text}` }));
-  parts.push(e.backward ? labelEl('bwd', { ...e.backward, text: `\u27f5 ${e.backward.text}` }) : el('div', { class: 'bwd none' }, 'no gradient needed (data)'));
+  if (e.local) parts.push(labelEl('local', e.local, 'local '));
+  parts.push(e.backward ? labelEl('bwd', e.backward, vertical ? '\u2191 ' : '\u27f5 ') : el('div', { class: 'bwd none' }, 'no gradient needed (data)'));
   return el('div', { class: `edge${vertical ? ' vertical' : ''}`, 'data-edge': e.id }, ...parts);
 }
 
@@ -33,9 +41,9 @@ export function drawGraph(holder: HTMLElement, m: GraphModel): void {
   const chain = el('div', { class: 'graph-row chain' });
   CHAIN.forEach((id, i) => {
     const w = WEIGHTS[id];
-    // The top row mirrors the chain's columns, so a weight sits right above the node it feeds.
-    if (i > 0) top.append(el('div', { class: 'spacer edge-col' }));
-    top.append(w ? el('div', { class: 'weight-col' }, nodeEl(m, w), edgeEl(edge(w, id), true)) : el('div', { class: 'spacer' }));
+    // Chain node i sits in grid column 2i + 1, edges between; a weight spans its node's column
+    // and the edge columns on either side, so it sits right above the node it feeds.
+    if (w) top.append(el('div', { class: 'weight-col', style: `grid-column: ${2 * i} / ${2 * i + 3}` }, nodeEl(m, w), edgeEl(edge(w, id), true)));
     if (i > 0) chain.append(edgeEl(edge(CHAIN[i - 1]!, id), false));
     chain.append(nodeEl(m, id));
   });

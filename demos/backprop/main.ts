@@ -117,7 +117,10 @@ solution.append(
 // What the learner has earned on the current problem. `revealed`: the solution was shown once
 // (hiding it again does not take back what was seen); `solved`: one Check had every entry right;
 // `known`: the entries checked right so far, which the graph shows. A new problem resets all three.
-const progress = { revealed: false, solved: false, known: new Set<string>() as ReadonlySet<string> };
+// `problem` names the inputs all this is about, so a change that fired no input event (a script,
+// an autofill) still counts as a new problem at the next Check or Run.
+const problemKey = (inp: WorkedInputs): string => JSON.stringify(flatInputs(inp));
+const progress = { problem: problemKey(EXERCISE_INPUTS), revealed: false, solved: false, known: new Set<string>() as ReadonlySet<string> };
 /** The last Check on this problem, so showing the solution can add the distances to its messages. */
 let lastCheck: { answers: Answers; reference: QuantityValues; inputs: WorkedInputs } | null = null;
 const unlocked = (): boolean => progress.revealed || progress.solved;
@@ -202,6 +205,7 @@ function showManual(m: ManualResult): void {
 
 manualSec.onRun(async () => {
   const inputs = readInputs();
+  if (problemKey(inputs) !== progress.problem) newProblem();
   const answers = readAnswers();
   const reference = await autogradValues(inputs);
   const report = checkAnswers(answers, reference, inputs, { reveal: progress.revealed });
@@ -217,6 +221,8 @@ manualSec.onRun(async () => {
 });
 /** A new problem: nothing of it is known yet, its solution waits to be asked for, old checks go. */
 function newProblem(): void {
+  const cur = currentValues();
+  if (cur) progress.problem = problemKey(cur.inputs);
   progress.revealed = false;
   progress.solved = false;
   progress.known = new Set();
@@ -224,7 +230,6 @@ function newProblem(): void {
   lastSide = null;
   clearChecks();
   setSolutionShown(false);
-  const cur = currentValues();
   if (cur) showManual(manualBackprop(cur.inputs)); // else an unfinished number: keep the last solution
   refreshViews();
 }
@@ -277,7 +282,9 @@ function refreshViews(): void {
   drawAutograd();
 }
 autoSec.onRun(async () => {
-  lastSide = await sideBySide(readInputs());
+  const inputs = readInputs();
+  if (problemKey(inputs) !== progress.problem) newProblem();
+  lastSide = await sideBySide(inputs);
   drawAutograd();
   // While locked the published result carries no numbers either, only that it ran.
   return unlocked() ? lastSide : { hidden: true, inputs: lastSide.inputs };
