@@ -2,6 +2,8 @@
 // (forward pass, then each chain-rule factor) and we compare each with autograd's value.
 // For a wrong answer we also redo that one step from the learner's own earlier answers: if
 // it matches, the step itself is right and the mistake sits in a factor before it.
+// Until the learner asks for the solution a check says right or wrong and nothing more: a
+// distance ("off by X") would hand over the answer after one guess.
 // No DOM here: the page and the Node tests run these same functions.
 import { QUANTITIES } from './worked.ts';
 import type { Quantity, QuantityValues, WorkedInputs } from './worked.ts';
@@ -154,8 +156,17 @@ export function fromYours(key: Quantity, a: Answers, inp: WorkedInputs): number[
 
 const signed = (v: number): string => `${v > 0 ? '+' : v < 0 ? '\u2212' : ''}${Math.abs(v).toPrecision(3)}`;
 
+export interface CheckOptions {
+  /**
+   * The solution has been shown: messages may say how far off a wrong entry is. Without it
+   * they name the wrong entries only, so no message carries the expected value or its distance.
+   */
+  reveal?: boolean;
+}
+
 /** Check every answered quantity against autograd's values (the reference). */
-export function checkAnswers(answers: Answers, reference: QuantityValues, inp: WorkedInputs): AnswerReport {
+export function checkAnswers(answers: Answers, reference: QuantityValues, inp: WorkedInputs, opts: CheckOptions = {}): AnswerReport {
+  const reveal = opts.reveal ?? false;
   const checks: QuantityCheck[] = QUANTITY_SPECS.map((spec) => {
     const ref = reference[spec.key];
     const typed = answers[spec.key] ?? [];
@@ -181,9 +192,15 @@ export function checkAnswers(answers: Answers, reference: QuantityValues, inp: W
       const own = fromYours(spec.key, answers, inp);
       const carried = own !== null && entries.every((e, i) => e.yours === null || withinTolerance(e.yours, own[i]!)) && own.some((v, i) => !withinTolerance(v, ref[i]!));
       status = carried ? 'carried' : 'wrong';
-      const where = spec.entries.length > 1 ? `${worst!.name} ` : '';
-      const count = bad.length > 1 ? ` (${bad.length} of ${entries.length} entries outside the tolerance)` : '';
-      message = `${where}off by ${signed(worst!.error!)}${count}` + (carried ? `: this step is right, the error comes from an earlier answer` : '');
+      const because = carried ? `: this step is right, the error comes from an earlier answer` : '';
+      if (reveal) {
+        const where = spec.entries.length > 1 ? `${worst!.name} ` : '';
+        const count = bad.length > 1 ? ` (${bad.length} of ${entries.length} entries outside the tolerance)` : '';
+        message = `${where}off by ${signed(worst!.error!)}${count}${because}`;
+      } else {
+        // Which entries are wrong, never by how much.
+        message = (spec.entries.length > 1 ? `wrong: ${bad.map((e) => e.name).join(', ')}` : 'wrong') + (carried ? ', but this step is right: the error comes from an earlier answer' : '');
+      }
     }
     return { key: spec.key, label: spec.label, status, entries, worst, message };
   });
@@ -191,7 +208,10 @@ export function checkAnswers(answers: Answers, reference: QuantityValues, inp: W
   const right = checks.filter((c) => c.status === 'right').length;
   const first = checks.find((c) => c.status === 'wrong');
   let summary = `${right} of ${QUANTITIES.length} quantities right`;
-  if (first) summary += `; the first wrong one is ${first.label}: ${first.message}.`;
+  if (first) {
+    const detail = reveal ? `: ${first.message}` : first.message.startsWith('wrong: ') ? ` (${first.message.slice('wrong: '.length)})` : '';
+    summary += `; the first wrong one is ${first.label}${detail}.`;
+  }
   else if (checks.some((c) => c.status === 'carried')) summary += '; the ones marked wrong only carry an error from an earlier answer.';
   else if (answered === 0) summary = 'Nothing typed yet: fill in any of the boxes and press Check.';
   else summary += right === QUANTITIES.length ? ': all of them.' : '; nothing typed is wrong.';

@@ -2,10 +2,12 @@
 // vanishing.ts (shown below the exercises), the same modules the Node tests run on the CPU.
 import { manualSeed } from 'shadergrad';
 import { Chart, button, codePanel, el, initPage, math, nextFrame, numberControl, prose, section, seedParam, selectControl, warmUp } from '../ui/index.ts';
-import { DEMO_INPUTS, EXERCISE_INPUTS, autogradValues, manualBackprop, sideBySide } from './worked.ts';
-import type { ManualResult, Quantity, WorkedInputs } from './worked.ts';
+import { DEMO_INPUTS, EXERCISE_INPUTS, QUANTITIES, autogradValues, manualBackprop, manualValues, sideBySide } from './worked.ts';
+import type { ManualResult, Quantity, QuantityValues, SideBySide, WorkedInputs } from './worked.ts';
 import { QUANTITY_SPECS, checkAnswers, parseEntry } from './answers.ts';
 import type { AnswerReport, Answers } from './answers.ts';
+import { allKnown, graphModel, learn } from './graph.ts';
+import { drawGraph } from './graph-view.ts';
 import { FLOW_DEMO, FLOW_EXERCISE, LABEL_RULES, describeFlow, runGradientFlow } from './flow.ts';
 import type { LabelRule } from './flow.ts';
 import { DEEP_ACTIVATIONS, VANISHING_DEMO, VANISHING_EXERCISE, describeRun, runVanishing } from './vanishing.ts';
@@ -49,17 +51,17 @@ prose(main, 'The first two factors are shared by both gradients: backpropagation
 const manualSec = section(main, 'manual', 'Exercise 1: the gradients by hand');
 prose(
   manualSec.body,
-  'Take pencil and paper: run the forward pass, then walk back through the chain one factor at a time, in the order the backward pass meets them, and type what you get in the boxes below. Check compares each of your numbers with the value the engine\'s autograd computes for the same network and inputs, and for a wrong one tells you which entry is off and by how much. Rounding is allowed for: an answer counts as right when it is within $\\max(5\\cdot 10^{-4},\\ 0.5\\%)$ of autograd\'s value, so four decimals are plenty. Leave a box empty to skip it.',
+  'The page opens on the lesson\'s exercise, not its demo: $x = [2, 1]$ with target $y = 0$ and the weights below, numbers whose gradients nobody has printed for you. With pencil and paper, do the forward pass, then go back along the chain a factor at a time, in the order the backward pass reaches them, and type each result into its box. Check tells you, box by box, whether your number is right or wrong, judged against the engine\'s autograd on the same network; it does not tell you the right value or how far you are from it. Rounded answers pass: within $\\max(5\\cdot 10^{-4},\\ 0.5\\%)$ of autograd\'s value counts as right, so four decimals do. Empty boxes are skipped.',
 );
 prose(
   manualSec.body,
-  'When a factor is wrong we also redo that single step from your own earlier answers. If your number follows correctly from them, the step is fine and the slip is further up the chain; the first factor marked wrong (not just carried) is where to look. The defaults are the lesson\'s demo; the Exercise preset loads the lesson\'s exercise (x = [2, 1], y = 0). The worked solution stays hidden until you ask for it below.',
+  'A wrong factor is also recomputed from your own earlier entries: when it follows from them, that step is sound and the slip happened higher up, so look first at the earliest factor marked wrong rather than carried. The graph under the worksheet fills in each value and gradient as you get it right. Show the worked solution when you want the answers: from then on every number is shown, wrong entries say how far off they were, and Exercise 2 opens. Changing an input or the preset starts a fresh problem. The Demo preset loads the lesson\'s worked demo, whose gradients the lesson itself prints.',
 );
-const presetWorked = selectControl(manualSec.controls, 'Preset:', ['Demo (lesson)', 'Exercise'] as const, 'Demo (lesson)', 'bp-preset');
+const presetWorked = selectControl(manualSec.controls, 'Preset:', ['Exercise', 'Demo (lesson)'] as const, 'Exercise', 'bp-preset');
 const inputIds = ['bp-x0', 'bp-x1', 'bp-w1-00', 'bp-w1-01', 'bp-w1-10', 'bp-w1-11', 'bp-w2-0', 'bp-w2-1', 'bp-y', 'bp-eps'] as const;
 const flatInputs = (inp: WorkedInputs): number[] => [inp.x[0], inp.x[1], inp.W1[0][0], inp.W1[0][1], inp.W1[1][0], inp.W1[1][1], inp.W2[0], inp.W2[1], inp.y, inp.eps];
 const labels = ['x[0]', 'x[1]', 'W1[0][0]', 'W1[0][1]', 'W1[1][0]', 'W1[1][1]', 'W2[0]', 'W2[1]', 'y', 'eps'];
-const inputControls = inputIds.map((id, i) => numberControl(manualSec.controls, labels[i]!, flatInputs(DEMO_INPUTS)[i]!, { id, ...(id === 'bp-y' ? { min: 0, max: 1 } : id === 'bp-eps' ? { min: 0 } : {}) }));
+const inputControls = inputIds.map((id, i) => numberControl(manualSec.controls, labels[i]!, flatInputs(EXERCISE_INPUTS)[i]!, { id, ...(id === 'bp-y' ? { min: 0, max: 1 } : id === 'bp-eps' ? { min: 0 } : {}) }));
 function readInputs(): WorkedInputs {
   const v = inputControls.map((c) => c.get());
   return { x: [v[0]!, v[1]!], W1: [[v[2]!, v[3]!], [v[4]!, v[5]!]], W2: [v[6]!, v[7]!], y: v[8]!, eps: v[9]! };
@@ -112,14 +114,58 @@ solution.append(
   el('p', {}, 'Each row is plain JavaScript arithmetic in double precision, no tensors involved: the forward pass, then every chain-rule factor in the order the backward pass meets it, and the two weight gradients.'),
   manualTable,
 );
+// What the learner has earned on the current problem. `revealed`: the solution was shown once
+// (hiding it again does not take back what was seen); `solved`: one Check had every entry right;
+// `known`: the entries checked right so far, which the graph shows. A new problem resets all three.
+// `problem` names the inputs all this is about, so a change that fired no input event (a script,
+// an autofill) still counts as a new problem at the next Check or Run.
+const problemKey = (inp: WorkedInputs): string => JSON.stringify(flatInputs(inp));
+const progress = { problem: problemKey(EXERCISE_INPUTS), revealed: false, solved: false, known: new Set<string>() as ReadonlySet<string> };
+/** The last Check on this problem, so showing the solution can add the distances to its messages. */
+let lastCheck: { answers: Answers; reference: QuantityValues; inputs: WorkedInputs } | null = null;
+const unlocked = (): boolean => progress.revealed || progress.solved;
+
 let solutionShown = false;
 const solutionButton = button(manualSec.output, 'Show the worked solution', () => setSolutionShown(!solutionShown), 'bp-show-solution');
 function setSolutionShown(shown: boolean): void {
   solutionShown = shown;
   solution.hidden = !shown;
   solutionButton.textContent = shown ? 'Hide the worked solution' : 'Show the worked solution';
+  if (shown && !progress.revealed) {
+    progress.revealed = true;
+    if (lastCheck) showReport(checkAnswers(lastCheck.answers, lastCheck.reference, lastCheck.inputs, { reveal: true }));
+    refreshViews();
+  }
 }
-manualSec.output.append(el('div', { class: 'worksheet-wrap' }, checkSummary, solutionButton, solution));
+
+// The network as a computation graph, filled in from what the learner got right.
+const graphHolder = el('div', { class: 'bp-graph', id: 'bp-graph', role: 'figure', 'aria-label': 'computation graph of the network' });
+const graphNote = el('p', { class: 'graph-note', id: 'bp-graph-note' });
+
+function currentValues(): { inputs: WorkedInputs; values: QuantityValues } | null {
+  try {
+    const inputs = readInputs();
+    return { inputs, values: manualValues(manualBackprop(inputs)) };
+  } catch {
+    return null; // an unfinished number in an input box
+  }
+}
+function drawCurrentGraph(): void {
+  const cur = currentValues();
+  if (!cur) return;
+  const known = progress.revealed ? allKnown(cur.values) : progress.known;
+  drawGraph(graphHolder, graphModel(cur.inputs, cur.values, known));
+  const shown = QUANTITIES.reduce((n, q) => n + cur.values[q].filter((_, i) => known.has(`${q}:${i}`)).length, 0);
+  const total = QUANTITIES.reduce((n, q) => n + cur.values[q].length, 0);
+  graphNote.textContent = progress.revealed
+    ? 'Solution shown: every value and gradient is filled in.'
+    : `Forward values above each arrow, gradients flowing back below it; "?" marks what you have not got right yet (${shown} of ${total} entries so far).`;
+}
+manualSec.output.append(
+  el('div', { class: 'worksheet-wrap' }, checkSummary),
+  el('div', { class: 'worksheet-wrap' }, el('h3', {}, 'The network as a graph'), graphNote, graphHolder),
+  el('div', { class: 'worksheet-wrap' }, solutionButton, solution),
+);
 
 function row(table: HTMLTableElement, key: string, cells: (string | { tex: string })[]): void {
   const tr = el('tr', { 'data-row': key });
@@ -159,39 +205,48 @@ function showManual(m: ManualResult): void {
 
 manualSec.onRun(async () => {
   const inputs = readInputs();
+  if (problemKey(inputs) !== progress.problem) newProblem();
   const answers = readAnswers();
   const reference = await autogradValues(inputs);
-  const report = checkAnswers(answers, reference, inputs);
+  const report = checkAnswers(answers, reference, inputs, { reveal: progress.revealed });
+  lastCheck = { answers, reference, inputs };
+  progress.known = learn(progress.known, report.checks);
+  const wasSolved = progress.solved;
+  if (report.right === QUANTITIES.length) progress.solved = true;
   showReport(report);
+  if (progress.solved && !wasSolved && !progress.revealed) checkSummary.textContent += ' Exercise 2\'s table is open now.';
   showManual(manualBackprop(inputs));
-  return { inputs, answers, reference, report, solutionShown };
+  refreshViews();
+  return { inputs, answers, reference, report, solutionShown, solved: progress.solved, revealed: progress.revealed };
 });
-// A changed problem: the solution follows it (errors show once Check is pressed) and old checks go.
-for (const c of inputControls) {
-  c.element.addEventListener('input', () => {
-    clearChecks();
-    try {
-      showManual(manualBackprop(readInputs()));
-    } catch {
-      // an unfinished number: keep the last solution
-    }
-  });
+/** A new problem: nothing of it is known yet, its solution waits to be asked for, old checks go. */
+function newProblem(): void {
+  const cur = currentValues();
+  if (cur) progress.problem = problemKey(cur.inputs);
+  progress.revealed = false;
+  progress.solved = false;
+  progress.known = new Set();
+  lastCheck = null;
+  lastSide = null;
+  clearChecks();
+  setSolutionShown(false);
+  if (cur) showManual(manualBackprop(cur.inputs)); // else an unfinished number: keep the last solution
+  refreshViews();
 }
+for (const c of inputControls) c.element.addEventListener('input', newProblem);
 presetWorked.onChange(() => {
   const inp = presetWorked.get() === 'Exercise' ? EXERCISE_INPUTS : DEMO_INPUTS;
   flatInputs(inp).forEach((v, i) => inputControls[i]!.set(v));
-  clearChecks();
-  setSolutionShown(false); // a new problem: its solution waits to be asked for
-  showManual(manualBackprop(readInputs()));
+  newProblem();
 });
-showManual(manualBackprop(DEMO_INPUTS));
+showManual(manualBackprop(EXERCISE_INPUTS));
 
 // ---- exercise 2: autograd ----------------------------------------------------------------
 
 const autoSec = section(main, 'autograd', 'Exercise 2: the same gradients from loss.backward()');
 prose(
   autoSec.body,
-  'Now the same network is built from engine tensors: $W_1$ and $W_2$ are created with requiresGrad, the forward pass records a graph, and loss.backward() walks it in reverse, applying each operation\'s own gradient rule. It uses the inputs and weights of Exercise 1 above. The table sets the result next to the hand calculation, so it gives away the final gradients: try Exercise 1 first.',
+  'Now the same network is built from engine tensors: $W_1$ and $W_2$ are created with requiresGrad, the forward pass records a graph, and loss.backward() walks it in reverse, applying each operation\'s own gradient rule. It takes whatever inputs and weights Exercise 1 holds. Its table puts autograd\'s numbers beside the hand calculation, which would answer Exercise 1 outright, so it stays blank until you have either got every entry of Exercise 1 right in one Check or asked for the worked solution there.',
 );
 prose(
   autoSec.body,
@@ -200,15 +255,41 @@ prose(
 const autoTable = el('table', { class: 'results', id: 'bp-autograd-table' });
 const verdict = el('p', { class: 'verdict', id: 'bp-verdict' });
 autoSec.output.append(el('div', {}, autoTable, verdict));
-autoSec.onRun(async () => {
-  const r = await sideBySide(readInputs());
+/** The last run, kept so that solving or revealing Exercise 1 can show it without a new Run. */
+let lastSide: SideBySide | null = null;
+function drawAutograd(): void {
+  if (!lastSide) {
+    autoTable.replaceChildren();
+    verdict.className = 'verdict';
+    verdict.textContent = '';
+    return;
+  }
+  if (!unlocked()) {
+    autoTable.replaceChildren();
+    verdict.className = 'verdict';
+    verdict.textContent = 'Autograd has run on these inputs. Its numbers, and the hand column beside them, appear here once Exercise 1 is solved (every entry right) or its worked solution is shown.';
+    return;
+  }
+  const r = lastSide;
   autoTable.replaceChildren(el('tr', {}, el('th', {}, 'quantity'), el('th', {}, 'by hand (float64)'), el('th', {}, 'autograd (float32)'), el('th', {}, 'autograd − hand')));
   for (const rr of r.rows) row(autoTable, rr.name, [rr.name, num(rr.manual), num(rr.autograd), sci(rr.diff)]);
   const ok = r.maxDiff < 1e-6;
   verdict.className = `verdict ${ok ? 'ok' : 'bad'}`;
   verdict.textContent = `Largest difference: ${sci(r.maxDiff)} (gradients: ${sci(r.maxGradDiff)}), ${ok ? 'a match, within float32 rounding' : 'larger than 1e-6: the two disagree'}.`;
-  return r;
+}
+function refreshViews(): void {
+  drawCurrentGraph();
+  drawAutograd();
+}
+autoSec.onRun(async () => {
+  const inputs = readInputs();
+  if (problemKey(inputs) !== progress.problem) newProblem();
+  lastSide = await sideBySide(inputs);
+  drawAutograd();
+  // While locked the published result carries no numbers either, only that it ran.
+  return unlocked() ? lastSide : { hidden: true, inputs: lastSide.inputs };
 });
+refreshViews();
 
 // ---- exercise 3: gradient flow -----------------------------------------------------------
 

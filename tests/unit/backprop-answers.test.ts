@@ -83,7 +83,7 @@ describe('backprop page, exercise 1: checking typed answers', () => {
     });
   }
 
-  it('names a wrong factor and by how much; later factors built on it are marked as carrying it', async () => {
+  it('once the solution is shown: names a wrong factor and by how much; later factors built on it are marked as carrying it', async () => {
     const inp = EXERCISE_INPUTS;
     const ref = await autogradValues(inp);
     const a = rounded(manualValues(manualBackprop(inp)));
@@ -93,7 +93,7 @@ describe('backprop page, exercise 1: checking typed answers', () => {
     a.dL_dz2 = [a.dL_dp![0]! * p];
     const h = a.h as number[];
     a.dW2 = [a.dL_dz2[0]! * h[0]!, a.dL_dz2[0]! * h[1]!];
-    const r = checkAnswers(a, ref, inp);
+    const r = checkAnswers(a, ref, inp, { reveal: true });
     const by = (k: string) => r.checks.find((c) => c.key === k)!;
     expect(by('dp_dz2').status).toBe('wrong');
     const err = p - ref.dp_dz2[0]!; // p - p (1 - p) = p^2
@@ -109,19 +109,54 @@ describe('backprop page, exercise 1: checking typed answers', () => {
     expect(r.summary).toBe(`10 of 13 quantities right; the first wrong one is dp/dz2: off by +${err.toPrecision(3)}.`);
   });
 
-  it('in a vector, names the entry furthest off and counts the others outside the tolerance', async () => {
+  it('once the solution is shown: in a vector, names the entry furthest off and counts the others outside the tolerance', async () => {
     const inp = DEMO_INPUTS;
     const ref = await autogradValues(inp);
     const w = ref.dW1.map((v) => Math.round(v * 1e4) / 1e4);
     // dL/dW1 with rows swapped (x^T dL/dz1 taken as dL/dz1^T x): entries [0][1] and [1][0] move.
     const swapped = [w[0]!, w[2]!, w[1]!, w[3]!];
-    const r = checkAnswers({ dW1: swapped }, ref, inp);
+    const r = checkAnswers({ dW1: swapped }, ref, inp, { reveal: true });
     const c = r.checks.find((q) => q.key === 'dW1')!;
     expect(c.status).toBe('wrong'); // dL/dz1 is blank: nothing to redo the step from
     expect(c.entries.map((e) => e.ok)).toEqual([true, false, false, true]);
     const worst = Math.abs(ref.dW1[2]! - w[1]!) > Math.abs(ref.dW1[1]! - w[2]!) ? 'dL/dW1[1][0]' : 'dL/dW1[0][1]';
     expect(c.worst!.name).toBe(worst);
     expect(c.message).toMatch(new RegExp(`^${worst.replace(/[[\]/]/g, '\\$&')} off by [+\u2212]\\d\\.\\d\\d+ \\(2 of 4 entries outside the tolerance\\)$`));
+  });
+
+  it('before the solution is shown: right or wrong only, never the value or the distance to it', async () => {
+    const inp = EXERCISE_INPUTS;
+    const ref = await autogradValues(inp);
+    const hand = manualValues(manualBackprop(inp));
+    const a = rounded(hand);
+    // The same slip as above (sigmoid's slope taken as p, carried into dL/dz2 and dL/dW2), a
+    // wrong vector entry (dL/dh[1] with its sign flipped) and a wrong scalar far off (the loss).
+    const p = a.p![0]!;
+    a.dp_dz2 = [p];
+    a.dL_dz2 = [a.dL_dp![0]! * p];
+    a.dW2 = [a.dL_dz2[0]! * a.h![0]!, a.dL_dz2[0]! * a.h![1]!];
+    a.dL_dh = [a.dL_dh![0]!, -a.dL_dh![1]!];
+    a.loss = [a.loss![0]! + 0.25];
+    const hidden = checkAnswers(a, ref, inp);
+    const shown = checkAnswers(a, ref, inp, { reveal: true });
+    // The verdicts are the same either way; only the words differ.
+    expect(hidden.checks.map((c) => c.status)).toEqual(shown.checks.map((c) => c.status));
+    expect(hidden.firstWrong).toBe('loss');
+    const by = (k: string) => hidden.checks.find((c) => c.key === k)!;
+    expect(by('loss').message).toBe('wrong');
+    expect(by('dp_dz2').message).toBe('wrong');
+    expect(by('dL_dh').message).toBe('wrong: dL/dh[1]');
+    expect(by('dL_dz2').status).toBe('carried');
+    expect(by('dL_dz2').message).toBe('wrong, but this step is right: the error comes from an earlier answer');
+    expect(by('dW2').message).toBe('wrong: dL/dW2[0], but this step is right: the error comes from an earlier answer');
+    expect(hidden.summary).toBe('8 of 13 quantities right; the first wrong one is L.');
+    // Apart from entry names and the count, no message holds a digit: no expected value, no
+    // distance, to any precision.
+    const names = QUANTITY_SPECS.flatMap((q) => [...q.entries, q.label]).sort((x, y) => y.length - x.length);
+    const strip = (t: string): string => names.reduce((u, n) => u.split(n).join(''), t.replace(/^\d+ of 13 quantities right/, ''));
+    for (const text of [hidden.summary, ...hidden.checks.map((c) => c.message)]) expect(strip(text), text).not.toMatch(/\d/);
+    // ...while the revealed ones do say how far off.
+    expect(shown.checks.find((c) => c.key === 'loss')!.message).toBe(`off by +${(a.loss[0]! - ref.loss[0]!).toPrecision(3)}`);
   });
 
   it('a partly filled vector with right entries is incomplete, not wrong; a sign slip is wrong', async () => {
