@@ -46,13 +46,25 @@ function drainWhenIdle(): void {
       renderPending(h);
     }
     if (pending.size > 0) requestIdleCallback(step, { timeout: 1000 });
-    else {
-      deferring = false;
-      observer?.disconnect();
-    }
+    else settle();
   };
   setTimeout(() => requestIdleCallback(step, { timeout: 1000 }), IDLE_AFTER_MS);
 }
+
+/**
+ * Every formula of the page's initial build is drawn: math() renders at once from now on,
+ * and the sections lose content-visibility (style.css, html.settled): laid out for real,
+ * so scrolling down no longer finds a section taller or shorter than its placeholder (a
+ * click aimed while the page moved under it would miss). e2e pages wait for it.
+ */
+function settle(): void {
+  deferring = false;
+  observer?.disconnect();
+  document.documentElement.classList.add('settled');
+}
+
+if (deferring) drainWhenIdle();
+else settle();
 
 /** Display math (KaTeX); throws on a TeX error so a typo cannot ship silently (a deferred one throws when drawn). */
 export function math(parent: HTMLElement, tex: string, display = true): HTMLElement {

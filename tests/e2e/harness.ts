@@ -53,6 +53,9 @@ export async function openPage(site: Site, path: string, beforeLoad?: (page: Pag
   page.on('pageerror', (e) => problems.push(`pageerror: ${String(e)}`));
   await page.goto(`${site.url}${path}`, { waitUntil: 'load' });
   await page.waitForFunction(() => window.__backend !== undefined, { timeout: 60_000 });
+  // Until the page has settled (demos/ui/content.ts), off-screen sections have placeholder
+  // heights, and a click aimed after a scroll could land where the page has since moved.
+  await page.waitForFunction(() => document.documentElement.classList.contains('settled'), { timeout: 60_000, polling: 100 });
   return { page, problems };
 }
 
