@@ -18,6 +18,11 @@ export interface PipelineEntry {
   /** null while it is being made (see Pipelines.get). */
   pipeline: GPUComputePipeline | null;
   layout: GPUBindGroupLayout;
+  /**
+   * Bindings (by number) whose offset is given at setBindGroup (hasDynamicOffset): a view
+   * bound there at a new offset each step (a narrow with a moving start) reuses one bind group.
+   */
+  dynamic: ReadonlySet<number>;
   kernel: string;
   constants: Record<string, number>;
 }
@@ -52,15 +57,16 @@ export class Pipelines {
     const known = this.pipelines.get(key);
     if (known) return { entry: known, ready: known.pipeline ? null : this.making.get(key)! };
     const module = this.module(d.family);
+    const dynamic = dynamicBindings(declared, this.device.limits.maxDynamicStorageBuffersPerPipelineLayout);
     const layout = this.device.createBindGroupLayout({
       label: kernel,
       entries: declared.map((b) => ({
         binding: b.binding,
         visibility: STAGE_COMPUTE,
-        buffer: { type: b.access === 'read_write' ? 'storage' : 'read-only-storage' } as GPUBufferBindingLayout,
+        buffer: { type: b.access === 'read_write' ? 'storage' : 'read-only-storage', hasDynamicOffset: dynamic.has(b.binding) } as GPUBufferBindingLayout,
       })),
     });
-    const entry: PipelineEntry = { pipeline: null, layout, kernel: d.kernel, constants: d.constants ?? {} };
+    const entry: PipelineEntry = { pipeline: null, layout, dynamic, kernel: d.kernel, constants: d.constants ?? {} };
     const desc: GPUComputePipelineDescriptor = {
       label: kernel,
       layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
@@ -159,6 +165,17 @@ export class Pipelines {
 /** A compiler message, its line counted in the family's own text (after the prelude). */
 function familyMessage(m: GPUCompilationMessage): { line: number; column: number; message: string } {
   return { line: m.lineNum - PRELUDE_LINES, column: m.linePos, message: m.message };
+}
+
+/**
+ * Which bindings take a dynamic offset, as many as the device allows: the tensors a kernel
+ * reads first (views of a batch are inputs), then those it writes. Not binding 0, the
+ * parameter block, which each dispatch binds at its own fixed place.
+ */
+export function dynamicBindings(declared: readonly { binding: number; access: string }[], max: number): Set<number> {
+  const rest = declared.filter((b) => b.binding > 0);
+  const order = [...rest.filter((b) => b.access !== 'read_write'), ...rest.filter((b) => b.access === 'read_write')];
+  return new Set(order.slice(0, Math.max(0, max)).map((b) => b.binding));
 }
 
 /** The TypeScript side must bind exactly what the entry point declares, with matching access. */

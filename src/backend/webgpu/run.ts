@@ -25,11 +25,17 @@ interface Copy {
   bytes: number;
 }
 
+/** A dispatch's bind group and its dynamic offsets (PipelineEntry.dynamic, in binding order). */
+export interface Bound {
+  group: GPUBindGroup;
+  offsets: number[];
+}
+
 /** The last run: its compiled dispatches, bind groups and bound memory. */
 export interface LastRun {
   plan: Plan;
   c: Compiled;
-  groups: GPUBindGroup[];
+  groups: Bound[];
   spans: Span[][];
   /**
    * Whether it copied unaligned views first (such a run cannot be replayed in one pass).
@@ -155,7 +161,7 @@ export class PlanRunner {
   }
 
   /** Record the run's copies and passes, stage its readbacks, submit: what execute sends to the queue. */
-  private submit(plan: Plan, c: Compiled, outputs: Storage[], stage: StageRef[], groups: GPUBindGroup[], copies: Copy[][], back: Copy[][], run: LastRun): { reads: (() => Promise<HostArray>)[]; checked: Promise<void> } {
+  private submit(plan: Plan, c: Compiled, outputs: Storage[], stage: StageRef[], groups: Bound[], copies: Copy[][], back: Copy[][], run: LastRun): { reads: (() => Promise<HostArray>)[]; checked: Promise<void> } {
     const unmade = c.dispatches.find((d) => !d.pipe.pipeline);
     if (unmade) throw new Error(`webgpu: ${unmade.label}: its pipeline could not be made, so ${planName(plan)} did not run`);
     this.device.pushErrorScope('validation');
@@ -287,11 +293,27 @@ export class PlanRunner {
     return { buffer: scratch, offset: 0, size: Math.max(4, bytes) };
   }
 
-  private bindGroup(c: Compiled, d: CompiledDispatch, spans: Span[], set: number): GPUBindGroup {
-    const buffers = spans.map((b) => b.buffer);
-    const key = `${set}:${spans.map((b) => `${idOf(b.buffer)}+${b.offset}/${b.size ?? ''}`).join(',')}`;
+  /**
+   * A dispatch's bind group, cached by what it binds. A binding the layout gives a dynamic
+   * offset (PipelineEntry.dynamic) is keyed by its buffer and size alone, its offset passed
+   * at setBindGroup: a view at a new offset each step (a narrow with a moving start over a
+   * kept batch tensor) reuses the group instead of making one per step. The offsets are
+   * multiples of minStorageBufferOffsetAlignment: bindable() copied any other view to scratch.
+   */
+  private bindGroup(c: Compiled, d: CompiledDispatch, spans: Span[], set: number): Bound {
+    const dynamic = d.pipe.dynamic;
+    const align = this.device.limits.minStorageBufferOffsetAlignment;
+    const offsets: number[] = [];
+    const parts = spans.map((b, i) => {
+      if (!dynamic.has(i + 1)) return `${idOf(b.buffer)}+${b.offset}/${b.size ?? ''}`;
+      if (b.offset % align !== 0) throw new Error(`webgpu: ${d.label}: binding ${i + 1} at offset ${b.offset}, not a multiple of minStorageBufferOffsetAlignment (${align})`);
+      offsets.push(b.offset);
+      return `${idOf(b.buffer)}~${boundSize(b)}`;
+    });
+    const key = `${set}:${parts.join(',')}`;
     let bg = d.bindGroups.get(key);
-    if (bg) return bg;
+    if (bg) return { group: bg, offsets };
+    const buffers = spans.map((b) => b.buffer);
     const written = new Set<GPUBuffer>();
     buffers.forEach((b, i) => {
       if (isWritten(d, i)) written.add(b);
@@ -306,14 +328,17 @@ export class PlanRunner {
       layout: d.layout,
       entries: [
         { binding: 0, resource: { buffer: c.params!, offset: d.paramOffset, size: MAX_WORDS * 4 } },
-        ...spans.map((b, i) => ({ binding: i + 1, resource: b.size === undefined ? { buffer: b.buffer } : { buffer: b.buffer, offset: b.offset, size: vec4Size(b) } })),
+        ...spans.map((b, i) => ({
+          binding: i + 1,
+          resource: dynamic.has(i + 1) ? { buffer: b.buffer, offset: 0, size: boundSize(b) } : b.size === undefined ? { buffer: b.buffer } : { buffer: b.buffer, offset: b.offset, size: vec4Size(b) },
+        })),
       ],
     });
     this.stats.bindGroups++;
     // A few variants (both output sets, a changing input) are normal; more is churn.
     if (d.bindGroups.size >= 8) d.bindGroups.delete(d.bindGroups.keys().next().value!);
     d.bindGroups.set(key, bg);
-    return bg;
+    return { group: bg, offsets };
   }
 }
 
@@ -322,9 +347,9 @@ function isWritten(d: CompiledDispatch, i: number): boolean {
 }
 
 /** One compiled dispatch into a compute pass. */
-export function record(pass: GPUComputePassEncoder, d: CompiledDispatch, group: GPUBindGroup): void {
+export function record(pass: GPUComputePassEncoder, d: CompiledDispatch, bound: Bound): void {
   pass.setPipeline(d.pipe.pipeline!);
-  pass.setBindGroup(0, group);
+  pass.setBindGroup(0, bound.group, bound.offsets);
   pass.dispatchWorkgroups(...d.dispatch.workgroups);
 }
 
@@ -335,6 +360,14 @@ export function record(pass: GPUComputePassEncoder, d: CompiledDispatch, group: 
  */
 function vec4Size(b: Span): number {
   return Math.min(Math.ceil(b.size! / 16) * 16, b.buffer.size - b.offset);
+}
+
+/**
+ * A binding's size at a dynamic offset: a whole buffer (offset 0) binds all of it, a view
+ * its vec4Size (the same at every offset where it fits, so one group serves them all).
+ */
+function boundSize(b: Span): number {
+  return b.size === undefined ? b.buffer.size : vec4Size(b);
 }
 
 function planName(plan: Plan): string {
