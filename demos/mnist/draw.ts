@@ -75,8 +75,24 @@ export class ConfusionHeatmap {
     const margin = 46;
     this.canvas.width = margin + 10 * cell + 8;
     this.canvas.height = margin + 10 * cell + 8;
+    // The geometry, for the tests that click a cell.
+    this.canvas.dataset.margin = String(margin);
+    this.canvas.dataset.cell = String(cell);
     parent.append(this.canvas);
     window.__chartUpdates[id] = 0;
+  }
+
+  /** Call `handler(true, predicted)` when a cell is clicked (the canvas may be drawn scaled). */
+  onCellClick(handler: (label: number, pred: number) => void): void {
+    this.canvas.style.cursor = 'pointer';
+    this.canvas.addEventListener('click', (e) => {
+      const rect = this.canvas.getBoundingClientRect();
+      const x = ((e.clientX - rect.left) * this.canvas.width) / rect.width - 46;
+      const y = ((e.clientY - rect.top) * this.canvas.height) / rect.height - 46;
+      const p = Math.floor(x / this.cell);
+      const t = Math.floor(y / this.cell);
+      if (p >= 0 && p < 10 && t >= 0 && t < 10) handler(t, p);
+    });
   }
 
   draw(confusion: number[][]): void {
