@@ -33,6 +33,7 @@ export function cellView(parent: HTMLElement, heatmap: ConfusionHeatmap, digitPi
       window.__results['mnist-cell'] = { label, pred, error: 'no trained model' };
       return;
     }
+    heatmap.select([label, pred]);
     void model.then(({ split, answers }) => {
       const y = split.test.y;
       const digits: { test: number; file: number; prob: number }[] = [];
@@ -61,6 +62,7 @@ export function cellView(parent: HTMLElement, heatmap: ConfusionHeatmap, digitPi
     },
     reset() {
       model = null;
+      heatmap.select(null);
       grid.draw([]);
       status.textContent = 'Click a cell of the matrix to see the test digits in it, once the network is trained.';
     },

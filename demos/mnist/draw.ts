@@ -64,6 +64,8 @@ export class DigitGrid {
 /** confusion[true][predicted] as a white-to-blue heatmap with the counts written in. */
 export class ConfusionHeatmap {
   readonly canvas: HTMLCanvasElement;
+  private last: number[][] | null = null;
+  private selected: [number, number] | null = null;
   constructor(
     parent: HTMLElement,
     private readonly id: string,
@@ -95,7 +97,14 @@ export class ConfusionHeatmap {
     });
   }
 
+  /** Outline one cell (true, predicted), or none. */
+  select(cell: [number, number] | null): void {
+    this.selected = cell;
+    if (this.last) this.draw(this.last);
+  }
+
   draw(confusion: number[][]): void {
+    this.last = confusion;
     const { canvas, cell } = this;
     const n = confusion.length;
     const margin = 46;
@@ -122,6 +131,12 @@ export class ConfusionHeatmap {
     }
     ctx.strokeStyle = '#999';
     ctx.strokeRect(margin, margin, n * cell, n * cell);
+    if (this.selected) {
+      ctx.strokeStyle = '#d62728';
+      ctx.lineWidth = 3;
+      ctx.strokeRect(margin + this.selected[1] * cell + 1.5, margin + this.selected[0] * cell + 1.5, cell - 3, cell - 3);
+      ctx.lineWidth = 1;
+    }
     ctx.fillStyle = '#222';
     ctx.font = '12px system-ui, sans-serif';
     for (let k = 0; k < n; k++) {
