@@ -25,6 +25,9 @@ export function cellView(parent: HTMLElement, heatmap: ConfusionHeatmap, digitPi
   const fig = el('div', { class: 'figure', id: 'mnist-cell-figure' });
   parent.append(status, fig);
   const grid = new DigitGrid(fig, 'mnist-cell-digits', 10, 2);
+  // Drawn empty now, at the height reset() gives it: a section that changes height while it is
+  // off screen (content-visibility: auto) moves the page under a pointer that is about to click.
+  grid.draw([]);
   let model: Promise<{ split: MnistSplit; answers: Predictions }> | null = null;
 
   heatmap.onCellClick((label, pred) => {

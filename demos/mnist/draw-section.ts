@@ -26,7 +26,10 @@ export interface DrawSection {
 }
 
 export function drawSection(parent: HTMLElement): DrawSection {
-  const root = el('section', { class: 'exercise', id: 'mnist-draw' });
+  // Always laid out (not content-visibility: auto as other sections): the pad's place on screen is
+  // what pointer events are measured against, and a section that takes its real height only when
+  // scrolled to moves everything under a pointer.
+  const root = el('section', { class: 'exercise', id: 'mnist-draw', style: 'content-visibility: visible' });
   parent.append(root);
   root.append(el('h2', {}, '6. Your own digit'));
   prose(
