@@ -64,6 +64,8 @@ export class DigitGrid {
 /** confusion[true][predicted] as a white-to-blue heatmap with the counts written in. */
 export class ConfusionHeatmap {
   readonly canvas: HTMLCanvasElement;
+  private last: number[][] | null = null;
+  private selected: [number, number] | null = null;
   constructor(
     parent: HTMLElement,
     private readonly id: string,
@@ -75,11 +77,34 @@ export class ConfusionHeatmap {
     const margin = 46;
     this.canvas.width = margin + 10 * cell + 8;
     this.canvas.height = margin + 10 * cell + 8;
+    // The geometry, for the tests that click a cell.
+    this.canvas.dataset.margin = String(margin);
+    this.canvas.dataset.cell = String(cell);
     parent.append(this.canvas);
     window.__chartUpdates[id] = 0;
   }
 
+  /** Call `handler(true, predicted)` when a cell is clicked (the canvas may be drawn scaled). */
+  onCellClick(handler: (label: number, pred: number) => void): void {
+    this.canvas.style.cursor = 'pointer';
+    this.canvas.addEventListener('click', (e) => {
+      const rect = this.canvas.getBoundingClientRect();
+      const x = ((e.clientX - rect.left) * this.canvas.width) / rect.width - 46;
+      const y = ((e.clientY - rect.top) * this.canvas.height) / rect.height - 46;
+      const p = Math.floor(x / this.cell);
+      const t = Math.floor(y / this.cell);
+      if (p >= 0 && p < 10 && t >= 0 && t < 10) handler(t, p);
+    });
+  }
+
+  /** Outline one cell (true, predicted), or none. */
+  select(cell: [number, number] | null): void {
+    this.selected = cell;
+    if (this.last) this.draw(this.last);
+  }
+
   draw(confusion: number[][]): void {
+    this.last = confusion;
     const { canvas, cell } = this;
     const n = confusion.length;
     const margin = 46;
@@ -106,6 +131,12 @@ export class ConfusionHeatmap {
     }
     ctx.strokeStyle = '#999';
     ctx.strokeRect(margin, margin, n * cell, n * cell);
+    if (this.selected) {
+      ctx.strokeStyle = '#d62728';
+      ctx.lineWidth = 3;
+      ctx.strokeRect(margin + this.selected[1] * cell + 1.5, margin + this.selected[0] * cell + 1.5, cell - 3, cell - 3);
+      ctx.lineWidth = 1;
+    }
     ctx.fillStyle = '#222';
     ctx.font = '12px system-ui, sans-serif';
     for (let k = 0; k < n; k++) {

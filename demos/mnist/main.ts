@@ -9,6 +9,8 @@ import { EPOCH_HEADER, LESSON_STEPS, epochCells, epochsForLessonSteps, runSummar
 import mnistSource from './mnist.ts?raw';
 import reportSource from './report.ts?raw';
 import { weightsSection } from './weights-section.ts';
+import { cellView } from './cell-section.ts';
+import { drawSection } from './draw-section.ts';
 
 const main = document.querySelector<HTMLElement>('#main')!;
 await initPage();
@@ -231,6 +233,11 @@ prose(
 const confusion = new ConfusionHeatmap(confSec, 'mnist-confusion');
 const confCaption = el('p', { class: 'caption', 'data-confusion-caption': '' }, 'Train the network (section 2) to fill this in.');
 confSec.append(confCaption);
+// Click a cell: its test digits (./cell-section.ts).
+const cells = cellView(confSec, confusion, (file) => digitPixels(file), (matrix, note) => {
+  confusion.draw(matrix);
+  confCaption.textContent = note;
+});
 
 const exSec = el('section', { class: 'exercise', id: 'mnist-examples-section' });
 main.append(exSec);
@@ -255,6 +262,7 @@ trainSec.onRun(async (ctx) => {
   lossChart.reset();
   accChart.reset();
   resetEpochTable();
+  cells.reset();
   // A Stop during the download: no epoch ran, said in the shape of a training result.
   const s = await ensureSplit(ctx.progress, ctx.signal).catch((err: unknown) => {
     if (ctx.signal.aborted) return null;
@@ -291,13 +299,20 @@ trainSec.onRun(async (ctx) => {
   };
   const r = await trainMnist(s, { ...opts, signal: ctx.signal, onProgress });
   runText.textContent = runSummary(r, r.stepsPerEpoch, r.msPerStep, stepsPerEpoch(r.trainSize, r.batchSize) * LONGER_EPOCHS);
-  if (r.epochsRun > 0) weights.trained(r.net, s);
+  if (r.epochsRun > 0) {
+    weights.trained(r.net, s);
+    pad.useModel(r.net, `network trained in section 2 (784-${r.hidden}-10)`);
+    await cells.trained(r.net, s, r.final.confusion);
+  }
   const { final, net: _net, ...rest } = r;
   return { ...rest, splitSeed: s.seed, finalTestAccuracy: final.accuracy, confusion: final.confusion, correct: final.correct, wrong: final.wrong };
 }, { waitsForWarmUp: true });
 
 // ---- 5. the model as a file (./weights-section.ts) ------------------------------------------------
-const weights = weightsSection(main, (signal) => ensureSplit(() => {}, signal));
+const weights = weightsSection(main, (signal) => ensureSplit(() => {}, signal), (net, name) => pad.useModel(net, `network loaded from ${name}`));
+
+// ---- 6. a digit of your own (./draw-section.ts, ./preprocess.ts) ---------------------------------
+const pad = drawSection(main);
 
 codePanel(main, 'The code that runs (demos/mnist/mnist.ts)', mnistSource);
 codePanel(main, 'The numbers under the table (demos/mnist/report.ts)', reportSource);

@@ -14,7 +14,7 @@ export interface WeightsSection {
   trained(net: nn.Module, split: MnistSplit): void;
 }
 
-export function weightsSection(parent: HTMLElement, ensureSplit: (signal: AbortSignal) => Promise<MnistSplit>): WeightsSection {
+export function weightsSection(parent: HTMLElement, ensureSplit: (signal: AbortSignal) => Promise<MnistSplit>, onLoaded?: (net: nn.Module, file: string) => void): WeightsSection {
   const root = el('section', { class: 'exercise', id: 'mnist-weights' });
   parent.append(root);
   root.append(el('h2', {}, '5. Take the model to PyTorch, and back'));
@@ -57,6 +57,7 @@ export function weightsSection(parent: HTMLElement, ensureSplit: (signal: AbortS
         const other = fileSplit && (fileSplit.seed !== split.seed || fileSplit.trainSize !== split.train.y.length) ? ` (the file was tested on shuffle seed ${fileSplit.seed} with ${fileSplit.trainSize} training digits; section 1 now uses seed ${split.seed} and ${split.train.y.length})` : '';
         status.textContent = `${file.name}: a 784-${hidden}-10 network, test accuracy ${(ev.accuracy * 100).toFixed(2)}% (${right} of ${split.test.y.length})${other}.`;
         window.__results['mnist-load'] = { file: file.name, hidden, accuracy: ev.accuracy, right };
+        onLoaded?.(net, file.name);
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         status.textContent = message;
