@@ -229,8 +229,9 @@ export class XorLab {
    */
   async fields(points: Tensor): Promise<{ out: Float32Array; h1: Float32Array; h2: Float32Array }> {
     const M = points.shape[0]!;
-    const h = this.nets.hidden(points).reshape([M, 2]).transpose(0, 1).reshape([2 * M]);
-    const r = (await cat([this.nets.outputs(points).reshape([M]), h]).data()) as Float32Array;
+    const f = this.nets.fields(points);
+    const h = f.h.reshape([M, 2]).transpose(0, 1).reshape([2 * M]); // all of h1, then all of h2
+    const r = (await cat([f.out.reshape([M]), h]).data()) as Float32Array;
     return { out: r.subarray(0, M), h1: r.subarray(M, 2 * M), h2: r.subarray(2 * M) };
   }
 

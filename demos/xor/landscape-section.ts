@@ -22,8 +22,9 @@ export interface LandscapeResult {
   n: number;
   xRange: [number, number];
   yRange: [number, number];
-  gridMin: number;
-  gridMax: number;
+  /** The colour scale's ends: the lowest and highest loss on the grid and along the paths. */
+  lossMin: number;
+  lossMax: number;
   paths: Record<string, { points: [number, number][]; losses: number[]; final: number[] }>;
 }
 
@@ -40,7 +41,7 @@ export function landscapeSection(main: HTMLElement, getLab: () => XorLab | undef
   const names = [...WEIGHT_NAMES];
   const xCtl = selectControl(sec.controls, 'Weight across', names, 'w_out1', 'landscape-x');
   const yCtl = selectControl(sec.controls, 'Weight up', names, 'w_out2', 'landscape-y');
-  const spanCtl = numberControl(sec.controls, 'Span \u00b1', 4, { min: 0.1, max: 100, step: 0.5, id: 'landscape-span' });
+  const spanCtl = numberControl(sec.controls, 'Span \u00b1', 2, { min: 0.1, max: 100, step: 0.5, id: 'landscape-span' });
   const epochsCtl = numberControl(sec.controls, 'Epochs', 50, { min: 1, max: 2000, step: 1, id: 'landscape-epochs' });
   const lrLabels = LEARNING_RATES.map((lr) => LR_LABELS[lr]!);
   const lrCtl = selectControl(sec.controls, 'Learning rate', lrLabels, LR_LABELS[0.3]!, 'landscape-lr');
@@ -99,8 +100,8 @@ export function landscapeSection(main: HTMLElement, getLab: () => XorLab | undef
       n: LANDSCAPE_GRID,
       xRange,
       yRange,
-      gridMin: lo,
-      gridMax: hi,
+      lossMin: lo,
+      lossMax: hi,
       paths: Object.fromEntries(ALGORITHMS.map((alg) => [alg, { points: runs.paths[alg].points, losses: runs.paths[alg].losses, final: runs.paths[alg].final }])),
     };
     return result;

@@ -8,12 +8,9 @@
 // seven other weights frozen by zeroing their gradients; both runs train side by side as one
 // batch of two nets.
 import { cat } from 'shadergrad';
-import { lossesOf, rawToFlat, WEIGHT_NAMES, XorNets } from './net.ts';
-import type { DataTensors } from './data.ts';
-import { ALGORITHMS } from './net.ts';
+import { ALGORITHMS, WEIGHT_NAMES, XorNets, lossesOf, rawToFlat } from './net.ts';
 import type { Algorithm } from './net.ts';
-
-export type WeightName = (typeof WEIGHT_NAMES)[number];
+import type { DataTensors } from './data.ts';
 
 /** An axis of the landscape: which weight, and the interval of its values shown. */
 export interface Axis {

@@ -257,9 +257,15 @@ export class XorNets {
     return noGrad(() => forward(this.params, points).out.reshape([this.size, points.shape[0]!]));
   }
 
-  /** The hidden units' outputs h = (h1, h2) at every point of P [M, 2], per net: [B, M, 2]. */
-  hidden(points: Tensor): Tensor {
-    return noGrad(() => forward(this.params, points).h);
+  /**
+   * From one forward over P [M, 2], per net: the hidden units' outputs h = (h1, h2) [B, M, 2]
+   * and the output [B, M] (the lab draws all three fields).
+   */
+  fields(points: Tensor): { h: Tensor; out: Tensor } {
+    return noGrad(() => {
+      const { h, out } = forward(this.params, points);
+      return { h, out: out.reshape([this.size, points.shape[0]!]) };
+    });
   }
 
   /**
