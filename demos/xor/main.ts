@@ -62,6 +62,10 @@ prose(
   labSec.body,
   'Reset Network draws 10 random networks (every weight from a normal distribution with standard deviation 0.5) and keeps the one whose loss is lowest before any training. Even so, a 2-2-1 network is a fragile learner: from roughly a third of starting points it settles into a poor valley and never reaches 99%. If the loss flattens out well above zero, reset and try again, and see whether momentum or another learning rate helps. The table under the status line lists the initial loss of every one of the 10 starts of the last reset, so you can see how much a random start matters before any training.',
 );
+prose(
+  labSec.body,
+  'The nine weights are in a table below the status line, one row per unit as the lesson laid them out: edit any of them and press Set weights to start from there (epoch 0, zero velocity), or press Hand-built solution for the lesson\'s H1 = (\u221210, \u221210, \u221210), H2 = (\u221210, \u221210, 5), Out = (\u221210, 10, \u22125); the line under the table gives the loss and accuracy those weights reach on the chosen dataset. Beside the output are the two hidden units\' own pictures, $h_1$ and $h_2$ from blue (\u22121) to red (1) with the line where each is 0: the output is a sigmoid of a weighted sum of these two. With the hand-built weights, $h_1$ is near 1 only around the corner (\u22121, \u22121) and $h_2$ is near \u22121 only around (1, 1), so $-10 h_1 + 10 h_2 - 5$ is large exactly on the other two corners.',
+);
 if (seed !== null) {
   prose(labSec.body, `This page was opened with ?seed=${seed}: reset number k (the first network is number 0) draws its starts after manualSeed(${seed} + k), so the same sequence of resets gives the same networks every time.`);
 }
