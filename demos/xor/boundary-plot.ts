@@ -17,6 +17,12 @@ export interface BoundaryPlotOptions {
   ticks: readonly number[];
   /** The field's side in CSS pixels. */
   size: number;
+  /**
+   * What the field is: the network's output (the default: 0 to 1, the 0.5 contour is the
+   * decision boundary), or a hidden unit's tanh output, drawn as (h + 1) / 2 so that its
+   * colours run from -1 to 1 and the contour is h = 0. `unit` names the unit ('h₁').
+   */
+  field?: { kind: 'output' } | { kind: 'hidden'; unit: string };
 }
 
 // The colours Heatmap gives the points (demos/ui/heatmap.ts), repeated for the legend.
@@ -42,9 +48,12 @@ export class BoundaryPlot {
   readonly root: HTMLElement;
   private readonly title: HTMLElement;
   private readonly heatmap: Heatmap;
+  private readonly field: NonNullable<BoundaryPlotOptions['field']>;
 
   constructor(parent: HTMLElement, opts: BoundaryPlotOptions) {
     const { size, range, ticks } = opts;
+    this.field = opts.field ?? { kind: 'output' };
+    const hidden = this.field.kind === 'hidden' ? this.field.unit : null;
     const [lo, hi] = range;
     for (const t of ticks) if (!(t >= lo && t <= hi)) throw new Error(`BoundaryPlot: tick ${t} is outside the range [${lo}, ${hi}]`);
     this.title = el('div', { class: 'boundary-title', 'data-boundary-title': '' });
@@ -56,7 +65,7 @@ export class BoundaryPlot {
     const canvas = this.heatmap.canvas;
     canvas.style.cssText = `position: absolute; left: ${MARGIN.left}px; top: ${MARGIN.top}px; width: ${size}px; height: ${size}px; border: none;`;
     canvas.setAttribute('role', 'img');
-    canvas.setAttribute('aria-label', 'The network output over the plane, its 0.5 contour and the training points');
+    canvas.setAttribute('aria-label', hidden ? `Hidden unit ${hidden} over the plane, its zero contour and the training points` : 'The network output over the plane, its 0.5 contour and the training points');
 
     const axes = svg('svg', { width, height, class: 'boundary-axes', 'aria-hidden': 'true' });
     axes.style.cssText = 'position: absolute; left: 0; top: 0; pointer-events: none; overflow: visible;';
@@ -92,9 +101,9 @@ export class BoundaryPlot {
       { class: 'boundary-legend', 'data-boundary-legend': '' },
       item(swatch(`width: 10px; height: 10px; border-radius: 50%; background: ${CLASS_COLORS[0]};`), 'Class 0'),
       item(swatch(`width: 10px; height: 10px; border-radius: 50%; background: ${CLASS_COLORS[1]};`), 'Class 1'),
-      item(swatch('width: 18px; height: 0; border-top: 2px solid #111;'), 'decision boundary (output 0.5)'),
-      // Heatmap's colours at outputs 0, 0.5 and 1.
-      item(swatch('width: 36px; height: 10px; background: linear-gradient(to right, rgb(80,120,255), rgb(168,180,168), rgb(255,120,80));'), 'output 0 to 1'),
+      item(swatch('width: 18px; height: 0; border-top: 2px solid #111;'), hidden ? `${hidden} = 0` : 'decision boundary (output 0.5)'),
+      // Heatmap's colours at 0, 0.5 and 1 of its scale.
+      item(swatch('width: 36px; height: 10px; background: linear-gradient(to right, rgb(80,120,255), rgb(168,180,168), rgb(255,120,80));'), hidden ? `${hidden} \u22121 to 1` : 'output 0 to 1'),
     );
     legend.style.cssText = `display: flex; flex-wrap: wrap; gap: 0.2rem 0.9rem; font-size: 0.85rem; max-width: ${width}px; padding-left: ${MARGIN.left}px; box-sizing: border-box;`;
     this.title.style.cssText = `font-weight: 600; text-align: center; width: ${width}px; padding-left: ${MARGIN.left - MARGIN.right}px; box-sizing: border-box;`;
@@ -103,8 +112,16 @@ export class BoundaryPlot {
     parent.append(this.root);
   }
 
-  /** Draw the output on the grid (as Heatmap.draw) and title it with the epoch it shows. */
+  /**
+   * Draw the field on the grid (as Heatmap.draw: the output, or a hidden unit's values in
+   * [-1, 1]) and title it with the epoch it shows.
+   */
   draw(values: ArrayLike<number>, n: number, points: Point[], epoch: number): void {
+    if (this.field.kind === 'hidden') {
+      this.heatmap.draw(Float32Array.from(values, (h) => (h + 1) / 2), n, points);
+      this.title.textContent = `Hidden unit ${this.field.unit} (Epoch ${epoch})`;
+      return;
+    }
     this.heatmap.draw(values, n, points);
     this.title.textContent = `Decision boundary (Epoch ${epoch})`;
   }

@@ -17,6 +17,12 @@ export const LOSS_GOAL = 0.01;
 /** Reset tries this many random starts from N(0, 0.5) and keeps the lowest loss. */
 export const RESET_TRIALS = 10;
 export const INIT_SCALE = 0.5;
+/**
+ * The lesson's hand-built solution, lesson order: H1 = (-10, -10, -10), H2 = (-10, -10, 5),
+ * Out = (-10, 10, -5). h1 is near 1 only at (-1, -1), h2 near -1 only at (1, 1), and the
+ * output is -10 h1 + 10 h2 - 5: high where h1 = -1 and h2 = 1, the two class-1 corners.
+ */
+export const HAND_BUILT: readonly number[] = [-10, -10, -10, -10, -10, 5, -10, 10, -5];
 
 export interface LabOptions {
   dataset?: DatasetName;
@@ -215,6 +221,23 @@ export class XorLab {
   async outputs(points: Float32Array | Tensor): Promise<Float32Array> {
     const P = points instanceof Float32Array ? tensor(points, { shape: [points.length / 2, 2] }) : points;
     return (await this.nets.outputs(P).data()) as Float32Array;
+  }
+
+  /**
+   * Over points [M, 2]: the output and the two hidden units' outputs h1, h2 (tanh, in [-1, 1]),
+   * with one readback.
+   */
+  async fields(points: Tensor): Promise<{ out: Float32Array; h1: Float32Array; h2: Float32Array }> {
+    const M = points.shape[0]!;
+    const f = this.nets.fields(points);
+    const h = f.h.reshape([M, 2]).transpose(0, 1).reshape([2 * M]); // all of h1, then all of h2
+    const r = (await cat([f.out.reshape([M]), h]).data()) as Float32Array;
+    return { out: r.subarray(0, M), h1: r.subarray(M, 2 * M), h2: r.subarray(2 * M) };
+  }
+
+  /** The dataset's tensors (the landscape evaluates and trains on the lab's own data). */
+  get tensors(): DataTensors {
+    return this.data;
   }
 
   async snapshot(): Promise<LabSnapshot> {

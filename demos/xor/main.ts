@@ -7,15 +7,18 @@ import { DATASETS, DATASET_LABELS, createXorDataset, toTensors } from './data.ts
 import type { DatasetName } from './data.ts';
 import { ALGORITHMS, ALGORITHM_LABELS, BETA, LEARNING_RATES, LR_LABELS, XorNets, parameterCount } from './net.ts';
 import type { Algorithm } from './net.ts';
-import { ACCURACY_GOAL, LOSS_GOAL, MAX_EPOCHS, RESET_TRIALS, XorLab } from './lab.ts';
+import { ACCURACY_GOAL, HAND_BUILT, LOSS_GOAL, MAX_EPOCHS, RESET_TRIALS, XorLab } from './lab.ts';
 import type { ConvergenceResult, EpochReport } from './lab.ts';
 import { BoundaryPlot } from './boundary-plot.ts';
 import { runRestarts, summarize } from './restarts.ts';
+import { WeightsTable } from './weights-table.ts';
+import { landscapeSection } from './landscape-section.ts';
 import type { RestartProgress } from './restarts.ts';
 import dataSource from './data.ts?raw';
 import netSource from './net.ts?raw';
 import labSource from './lab.ts?raw';
 import restartsSource from './restarts.ts?raw';
+import landscapeSource from './landscape.ts?raw';
 
 const main = document.querySelector<HTMLElement>('#main')!;
 await initPage();
@@ -59,6 +62,10 @@ prose(
   labSec.body,
   'Reset Network draws 10 random networks (every weight from a normal distribution with standard deviation 0.5) and keeps the one whose loss is lowest before any training. Even so, a 2-2-1 network is a fragile learner: from roughly a third of starting points it settles into a poor valley and never reaches 99%. If the loss flattens out well above zero, reset and try again, and see whether momentum or another learning rate helps. The table under the status line lists the initial loss of every one of the 10 starts of the last reset, so you can see how much a random start matters before any training.',
 );
+prose(
+  labSec.body,
+  'The nine weights are in a table below the status line, one row per unit as the lesson laid them out: edit any of them and press Set weights to start from there (epoch 0, zero velocity), or press Hand-built solution for the lesson\'s H1 = (\u221210, \u221210, \u221210), H2 = (\u221210, \u221210, 5), Out = (\u221210, 10, \u22125); the line under the table gives the loss and accuracy those weights reach on the chosen dataset. Beside the output are the two hidden units\' own pictures, $h_1$ and $h_2$ from blue (\u22121) to red (1) with the line where each is 0: the output is a sigmoid of a weighted sum of these two. With the hand-built weights, $h_1$ is near 1 only around the corner (\u22121, \u22121) and $h_2$ is near \u22121 only around (1, 1), so $-10 h_1 + 10 h_2 - 5$ is large exactly on the other two corners.',
+);
 if (seed !== null) {
   prose(labSec.body, `This page was opened with ?seed=${seed}: reset number k (the first network is number 0) draws its starts after manualSeed(${seed} + k), so the same sequence of resets gives the same networks every time.`);
 }
@@ -85,7 +92,7 @@ const datasetOf = (label: string): DatasetName => DATASETS[datasetLabels.indexOf
 const algorithmOf = (label: string): Algorithm => ALGORITHMS[algorithmLabels.indexOf(label)]!;
 const lrOf = (label: string): number => LEARNING_RATES[lrLabels.indexOf(label)]!;
 
-type Action = 'init' | 'converge' | 'step1' | 'step10' | 'reset' | 'dataset';
+type Action = 'init' | 'converge' | 'step1' | 'step10' | 'reset' | 'dataset' | 'weights' | 'handbuilt';
 let nextAction: Action = 'converge';
 labSec.runButton.textContent = 'Train to Convergence';
 const actionButtons = [
@@ -99,6 +106,8 @@ function setBusy(on: boolean): void {
   busy = on;
   for (const b of actionButtons) b.disabled = on;
   for (const s of selects) s.element.disabled = on;
+  for (const b of weightButtons) b.disabled = on;
+  weightsTable.disabled = on;
 }
 /** Every button runs through the section, so each one gets Stop, progress and a published result. */
 function trigger(a: Action): void {
@@ -112,12 +121,40 @@ const note = el('div', { class: 'lab-note', 'data-lab-note': '' });
 // Every start of the last reset with its initial loss: the lesson asks the learner to notice
 // how much they vary.
 const trialsTable = el('table', { class: 'results lab-trials', id: 'xor-trials' });
-labSec.output.before(statusLine, note, trialsTable);
+// The nine weights, editable: the lesson's previous module set them by hand, and its
+// hand-built solution is a preset. Set weights starts the lab from them (epoch 0).
+const weightsBlock = el('div', { class: 'xor-weights-block' });
+weightsBlock.append(el('div', { class: 'lab-note' }, 'The network\'s nine weights, one row per unit. Edit them and press Set weights to start training from there, or load the lesson\'s hand-built solution. After every step the table shows the network being trained.'));
+const weightsTable = new WeightsTable(weightsBlock);
+const weightButtonsRow = el('div', { class: 'controls' });
+weightsBlock.append(weightButtonsRow);
+const weightButtons = [
+  button(weightButtonsRow, 'Set weights', () => trigger('weights'), 'xor-set-weights'),
+  button(weightButtonsRow, 'Hand-built solution', () => trigger('handbuilt'), 'xor-handbuilt'),
+];
+const weightsReadout = el('div', { class: 'lab-status', 'data-weights-readout': '' });
+weightsBlock.append(weightsReadout);
+labSec.output.before(statusLine, note, trialsTable, weightsBlock);
 const GRID = 81; // -2 .. 2 in steps of 0.05, the lesson's mesh
 const RANGE: [number, number] = [-2, 2];
-const boundary = new BoundaryPlot(labSec.output, { id: 'xor-boundary', range: RANGE, ticks: [-2, -1, 0, 1, 2], size: 360 });
+// The output's field, and beside it the two hidden units' (h1, h2: what the output combines).
+const fields = el('div', { class: 'xor-fields' });
+fields.style.cssText = 'display: flex; gap: 0.5rem; align-items: flex-start;';
+labSec.output.append(fields);
+const boundary = new BoundaryPlot(fields, { id: 'xor-boundary', range: RANGE, ticks: [-2, -1, 0, 1, 2], size: 360 });
+const hiddenCol = el('div', { class: 'xor-hidden' });
+fields.append(hiddenCol);
+const hiddenPlots = ['h\u2081', 'h\u2082'].map((unit, j) => new BoundaryPlot(hiddenCol, { id: `xor-h${j + 1}`, range: RANGE, ticks: [-2, 0, 2], size: 150, field: { kind: 'hidden', unit } }));
 const lossChart = new Chart(labSec.output, { id: 'xor-loss', title: 'Training loss', xLabel: 'epoch', yLabel: 'loss (log scale)', series: [{ label: 'loss' }], logY: true, width: 480, height: 360 });
 const gridPoints = tensor(Heatmap.grid(GRID, RANGE), { shape: [GRID * GRID, 2] });
+const HIDDEN_GRID = (GRID + 1) / 2;
+/** Rows and columns 0, 2, 4, ... of an n x n grid (n odd): the grid of (n + 1) / 2 a side over the same range. */
+function everyOther(values: Float32Array, n: number): Float32Array {
+  const m = (n + 1) / 2;
+  const out = new Float32Array(m * m);
+  for (let r = 0; r < m; r++) for (let c = 0; c < m; c++) out[r * m + c] = values[2 * r * n + 2 * c]!;
+  return out;
+}
 
 let lab: XorLab;
 
@@ -127,10 +164,14 @@ function showStatus(epoch: number, loss: number, accuracy: number): void {
 }
 
 async function drawBoundary(): Promise<void> {
-  const values = await lab.outputs(gridPoints);
+  const { out, h1, h2 } = await lab.fields(gridPoints);
   const d = lab.dataset;
   const points = Array.from({ length: d.n }, (_, i) => ({ x: d.X[i * 2]!, y: d.X[i * 2 + 1]!, label: d.y[i]! }));
-  boundary.draw(values, GRID, points, lab.epoch);
+  boundary.draw(out, GRID, points, lab.epoch);
+  // The small fields from every other grid point (41 x 41, the same coordinates): a quarter
+  // of the canvas work, which Stop would otherwise wait for at the end of a run.
+  hiddenPlots[0]!.draw(everyOther(h1, GRID), HIDDEN_GRID, points, lab.epoch);
+  hiddenPlots[1]!.draw(everyOther(h2, GRID), HIDDEN_GRID, points, lab.epoch);
 }
 
 function showTrials(): void {
@@ -199,6 +240,13 @@ labSec.onRun(async (ctx) => {
       note.textContent = 'Finding a good starting point (10 random trials)…';
       if (action === 'dataset') await lab.setDataset(datasetOf(datasetCtl.get()));
       else await lab.reset();
+    } else if (action === 'weights' || action === 'handbuilt') {
+      if (action === 'handbuilt') weightsTable.set(HAND_BUILT);
+      await lab.setWeights(weightsTable.get());
+      const text = `Loss ${lab.loss.toFixed(6)} | Accuracy ${(lab.accuracy * 100).toFixed(2)}%`;
+      weightsReadout.textContent = `${action === 'handbuilt' ? 'Hand-built solution' : 'These weights'}: ${text}`;
+      note.textContent = `Weights set (epoch 0): loss ${lab.loss.toFixed(6)}, accuracy ${(lab.accuracy * 100).toFixed(2)}%. Training goes on from them.`;
+      trialsTable.hidden = true;
     } else {
       ({ stopped, end } = await train(ctx, action));
     }
@@ -211,6 +259,8 @@ labSec.onRun(async (ctx) => {
       note.dataset.end = end.end;
     }
     const snap = await lab.snapshot();
+    if (action !== 'weights' && action !== 'handbuilt') weightsReadout.textContent = '';
+    weightsTable.set(snap.weights);
     showStatus(snap.epoch, snap.loss, snap.accuracy);
     redrawLoss();
     await drawBoundary();
@@ -228,6 +278,10 @@ prose(
   main,
   'Things to try: train the clean XOR until it converges, then reset a few times and watch how much the starting loss varies. Switch to the noisy data, where the classes overlap and 99% may be out of reach. Compare the slow and very fast learning rates, with and without momentum, from the same kind of start.',
 );
+
+// ---- the loss landscape ------------------------------------------------------------------
+
+landscapeSection(main, () => lab);
 
 // ---- many restarts at once ---------------------------------------------------------------
 
@@ -328,6 +382,7 @@ const code = el('section', { class: 'code-panels' }, el('h2', {}, 'The code that
 main.append(code);
 codePanel(code, 'lab.ts: the lab, its buttons and stopping rules', labSource);
 codePanel(code, 'net.ts: the batched 2-2-1 networks, gradients, line search and momentum', netSource);
+codePanel(code, 'landscape.ts: the loss over two weights, and runs with the other seven frozen', landscapeSource);
 codePanel(code, 'restarts.ts: many restarts as one batch', restartsSource);
 codePanel(code, 'data.ts: the five datasets', dataSource);
 

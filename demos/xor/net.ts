@@ -8,7 +8,7 @@
 //       compute_gradients does);
 //   v = g (basic), or v = beta v + (1 - beta) g with beta = 0.9 and v starting at zero;
 //   try w + eta (-v) for eta in [lr, lr/2, 2 lr] and keep the lowest loss (first wins ties).
-import { noGrad, randn, tensor, where } from 'shadergrad';
+import { cat, noGrad, randn, tensor, where } from 'shadergrad';
 import type { Tensor } from 'shadergrad';
 import type { DataTensors } from './data.ts';
 
@@ -82,9 +82,23 @@ export function paramsFromFlat(flat: ArrayLike<number>): Params {
 export async function paramsToFlat(p: Params): Promise<Float32Array> {
   const [W1, b1, W2, b2] = await Promise.all(KEYS.map((k) => p[k].data()));
   const B = b2!.length;
-  const out = new Float32Array(B * 9);
+  const raw = new Float32Array(B * 9);
   for (let i = 0; i < B; i++) {
-    out.set([W1![i * 4]!, W1![i * 4 + 2]!, b1![i * 2]!, W1![i * 4 + 1]!, W1![i * 4 + 3]!, b1![i * 2 + 1]!, W2![i * 2]!, W2![i * 2 + 1]!, b2![i]!], i * 9);
+    raw.set(W1!.subarray(i * 4, i * 4 + 4), i * 9);
+    raw.set(b1!.subarray(i * 2, i * 2 + 2), i * 9 + 4);
+    raw.set(W2!.subarray(i * 2, i * 2 + 2), i * 9 + 6);
+    raw[i * 9 + 8] = b2![i]!;
+  }
+  return rawToFlat(raw);
+}
+
+/** Storage order per net (W1 row-major: w11, w21, w12, w22; b1, b2; w_out1, w_out2; b_out) to lesson order. */
+export function rawToFlat(raw: ArrayLike<number>): Float32Array {
+  if (raw.length % 9 !== 0) throw new Error(`rawToFlat: ${raw.length} values are not whole 9-weight nets`);
+  const out = new Float32Array(raw.length);
+  for (let i = 0; i < raw.length / 9; i++) {
+    const r = (k: number): number => raw[i * 9 + k]!;
+    out.set([r(0), r(2), r(4), r(1), r(3), r(5), r(6), r(7), r(8)], i * 9);
   }
   return out;
 }
@@ -191,6 +205,8 @@ export class XorNets {
   readonly params: Params;
   private velocity: Params;
   private hp: Hyper;
+  /** 1 where a weight trains and 0 where it is frozen (the landscape's two-weight runs); null: all train. */
+  private mask: Params | null = null;
   private readonly c = constants();
 
   constructor(
@@ -209,6 +225,18 @@ export class XorNets {
   setConfigs(configs: readonly NetConfig[]): void {
     if (configs.length !== this.size) throw new Error(`XorNets.setConfigs: ${this.size} nets but ${configs.length} configs`);
     this.hp = hyper(configs);
+  }
+
+  /**
+   * Freeze weights: `trains` is B lesson-order 9-vectors of 1 (trains) or 0 (frozen), or null
+   * to train all. A frozen weight's gradient is multiplied by 0 before anything else sees it,
+   * so its velocity stays 0, its step is w + eta * 0 and it keeps its value exactly, while the
+   * line search and momentum of the others run as the lesson wrote them.
+   */
+  setTrainable(trains: ArrayLike<number> | null): void {
+    if (trains !== null && trains.length !== this.size * 9) throw new Error(`XorNets.setTrainable: expected ${this.size * 9} flags (9 per net), got ${trains.length}`);
+    if (trains !== null) for (const f of Array.from(trains)) if (f !== 0 && f !== 1) throw new Error(`XorNets.setTrainable: flags must be 0 or 1, got ${f}`);
+    this.mask = trains === null ? null : paramsFromFlat(trains);
   }
 
   /** The lesson deletes its velocity on reset and on a change of algorithm: it restarts at zero. */
@@ -230,6 +258,29 @@ export class XorNets {
   }
 
   /**
+   * From one forward over P [M, 2], per net: the hidden units' outputs h = (h1, h2) [B, M, 2]
+   * and the output [B, M] (the lab draws all three fields).
+   */
+  fields(points: Tensor): { h: Tensor; out: Tensor } {
+    return noGrad(() => {
+      const { h, out } = forward(this.params, points);
+      return { h, out: out.reshape([this.size, points.shape[0]!]) };
+    });
+  }
+
+  /**
+   * Every net's weights as one lazy [B, 9] tensor in storage order (W1 row-major, b1, W2, b2),
+   * so a caller reads them with one readback; rawToFlat puts them in lesson order.
+   */
+  rawWeights(): Tensor {
+    return noGrad(() => {
+      const p = this.params;
+      const B = this.size;
+      return cat([p.W1.reshape([B, 4]), p.b1.reshape([B, 2]), p.W2.reshape([B, 2]), p.b2.reshape([B, 1])], 1);
+    });
+  }
+
+  /**
    * One epoch for every net: gradient, velocity, the three-step line search, and the update
    * (recorded in place: it runs with the next read, in the same submit).
    */
@@ -238,6 +289,7 @@ export class XorNets {
       const { params: p, velocity: v, hp, data: d, c } = this;
       const B = this.size;
       const g = gradients(p, d, c);
+      if (this.mask) for (const k of KEYS) g[k] = g[k].mul(this.mask[k]);
       const vNew = {} as Params;
       const dir = {} as Params;
       const cand = {} as Params;

@@ -291,6 +291,11 @@ it('xor: lab buttons train to 99% on WebGPU, Stop and the 500-epoch limit are to
 
   // ---- many restarts at once -------------------------------------------------------------------
   expect(await page.$eval('#restarts-seed', (e) => (e as HTMLInputElement).value)).toBe(String(SEED));
+  // Bring the section into view and let a frame paint before the first click: a click that
+  // had to scroll first sometimes landed on the section beside the button, so Run never
+  // started (seen on this page before the landscape section was added, too).
+  await page.$eval('[data-run="restarts"]', (e) => e.scrollIntoView({ block: 'center' }));
+  await page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
   // A short run of 1 start (8 nets): its dispatches per epoch are compared with 2 starts below.
   await setInput(page, 'restarts-starts', 1);
   await setInput(page, 'restarts-epochs', 5); // past the 3 probe epochs, which read losses too
