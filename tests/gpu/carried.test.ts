@@ -1,0 +1,82 @@
+// Items carried from earlier notes (issue 23, item 4), each fixed or, where the platform
+// decides, shown as it is: sums over many alternating axes, int32 -> float32 casts past
+// 2^24, argmax over subnormal values.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setBackend, tensor } from '../../src/index.ts';
+import type { Tensor } from '../../src/index.ts';
+import { startWebGpu } from './setup.ts';
+
+afterAll(async () => {
+  await setBackend('cpu');
+});
+
+/** The values of `make()` on the CPU and on WebGPU, from the same host data. */
+async function bothBackends(make: () => Tensor): Promise<{ cpu: number[]; gpu: number[] }> {
+  await setBackend('cpu');
+  const cpu = Array.from(await make().data());
+  await startWebGpu();
+  const gpu = Array.from(await make().data());
+  return { cpu, gpu };
+}
+
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+describe('sums over more than 6 alternating kept and reduced dimensions', () => {
+  beforeAll(startWebGpu);
+
+  // Shapes whose sizes alternate so that no two neighbouring dims merge: 13 dims is 7 kept
+  // and 6 reduced runs (one pass before the last), 25 dims needs two passes.
+  const cases: { shape: number[]; axes: number[]; about: string }[] = [
+    { shape: [2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2], axes: [1, 3, 5, 7, 9, 11], about: '13 dims, 7 kept and 6 reduced' },
+    { shape: [3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2], axes: [0, 2, 4, 6, 8, 10, 12], about: '14 dims, 7 reduced first' },
+    { shape: Array.from({ length: 25 }, (_, i) => (i % 3 === 0 ? 1 : 2)), axes: range(25).filter((i) => i % 2 === 1), about: '25 dims with size-1 dims between' },
+    // A long last pass: its sums split into chunks (scratch 0) after the first pass (scratch 1).
+    { shape: [2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 40], axes: [0, 2, 4, 6, 8, 10, 12, 13], about: 'a long last pass' },
+  ];
+
+  for (const { shape, axes, about } of cases) {
+    it(`sum and mean, ${about}: ${JSON.stringify(shape)} over ${JSON.stringify(axes)}`, async () => {
+      const n = shape.reduce((a, b) => a * b, 1);
+      // Small integers: every order of additions gives the same float32 sum.
+      const values = range(n).map((i) => ((i * 7919) % 13) - 6);
+      for (const keepdim of [false, true]) {
+        const sums = await bothBackends(() => tensor(values, { shape }).sum(axes, keepdim));
+        expect(sums.gpu).toEqual(sums.cpu);
+        const ints = await bothBackends(() => tensor(values, { shape, dtype: 'int32' }).sum(axes, keepdim));
+        expect(ints.gpu).toEqual(ints.cpu);
+        const means = await bothBackends(() => tensor(values, { shape }).mean(axes, keepdim));
+        expect(means.gpu.length).toBe(means.cpu.length);
+        means.gpu.forEach((v, i) => expect(v).toBeCloseTo(means.cpu[i]!, 5));
+      }
+    });
+  }
+
+  it('the gradient of such a sum (a broadcast back) agrees too', async () => {
+    const shape = [2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2];
+    const axes = [0, 2, 4, 6, 8, 10, 12];
+    const n = shape.reduce((a, b) => a * b, 1);
+    const grads = await bothBackends(() => {
+      const x = tensor(range(n).map((i) => (i % 5) - 2), { shape, requiresGrad: true });
+      x.mul(x).sum(axes).sum().backward();
+      return x.grad!;
+    });
+    expect(grads.gpu).toEqual(grads.cpu);
+  });
+});
+
+describe('broadcasts over more than 6 alternating copied and stretched dimensions', () => {
+  it('broadcastTo agrees with the CPU (the gradient of such a sum)', async () => {
+    const cases: [number[], number[]][] = [
+      [[1, 3, 1, 3, 1, 3, 1], [2, 3, 2, 3, 2, 3, 2]],
+      [[3, 1, 3, 1, 3, 1, 3, 1, 3, 1, 3, 1, 3], [3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3]],
+      // Leading dims the input lacks, and size-1 dims on both sides.
+      [[2, 1, 1, 2, 1, 2, 1, 2, 1, 2], [3, 2, 3, 1, 2, 3, 2, 3, 2, 3, 2]],
+      [[2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1], [2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3]],
+    ];
+    for (const [from, to] of cases) {
+      const n = from.reduce((a, b) => a * b, 1);
+      const out = await bothBackends(() => tensor(range(n), { shape: from }).broadcastTo(to));
+      expect(out.gpu).toEqual(out.cpu);
+    }
+  });
+});
