@@ -30,8 +30,8 @@ describe('sums over more than 6 alternating kept and reduced dimensions', () => 
     { shape: [2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2], axes: [1, 3, 5, 7, 9, 11], about: '13 dims, 7 kept and 6 reduced' },
     { shape: [3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2], axes: [0, 2, 4, 6, 8, 10, 12], about: '14 dims, 7 reduced first' },
     { shape: Array.from({ length: 25 }, (_, i) => (i % 3 === 0 ? 1 : 2)), axes: range(25).filter((i) => i % 2 === 1), about: '25 dims with size-1 dims between' },
-    // A long last pass: its sums split into chunks (scratch 0) after the first pass (scratch 1).
-    { shape: [2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 40], axes: [0, 2, 4, 6, 8, 10, 12, 13], about: 'a long last pass' },
+    // A last pass over more than 64 elements per output (a workgroup each, not a thread).
+    { shape: [2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 9], axes: [0, 2, 4, 6, 8, 10, 12, 13], about: 'a long last pass' },
   ];
 
   for (const { shape, axes, about } of cases) {
@@ -78,5 +78,52 @@ describe('broadcasts over more than 6 alternating copied and stretched dimension
       const out = await bothBackends(() => tensor(range(n), { shape: from }).broadcastTo(to));
       expect(out.gpu).toEqual(out.cpu);
     }
+  });
+});
+
+describe('int32 -> float32 casts past 2^24', () => {
+  it('round to nearest, ties to even, on both backends (as a Float32Array store and PyTorch)', async () => {
+    const ints = [16777216, 16777217, 16777218, 16777219, 16777221, 16777223, 33554435, 33554437, 2147483647, 2147483520, 2147483584, 2147483585, 123456789, 999999999];
+    const all = [...ints, ...ints.map((v) => -v), -2147483648, 0, 1, -1];
+    // And 300 more spread over the int32 range (a fixed linear congruential sequence).
+    let r = 12345;
+    for (let i = 0; i < 300; i++) {
+      r = (Math.imul(r, 1103515245) + 12345) | 0;
+      all.push(r);
+    }
+    const want = all.map((v) => Math.fround(v));
+    const got = await bothBackends(() => tensor(all, { dtype: 'int32' }).float());
+    expect(got.cpu).toEqual(want);
+    expect(got.gpu).toEqual(want);
+  });
+});
+
+describe('argmax over subnormal values', () => {
+  // 2^-149 is the smallest subnormal float32. A GPU may flush subnormals to zero in a
+  // comparison (SwiftShader does): compared as floats they all tied and the first won.
+  const tiny = 2 ** -149;
+  const rows: { values: number[]; want: number; about: string }[] = [
+    { values: [tiny, 3 * tiny, 2 * tiny], want: 1, about: 'positive subnormals' },
+    { values: [-3 * tiny, -tiny, -2 * tiny], want: 1, about: 'negative subnormals' },
+    { values: [-tiny, 0, tiny], want: 2, about: 'across zero' },
+    { values: [-0, 0, -tiny], want: 0, about: '-0 and +0 tie: the first wins' },
+    { values: [1e-39, 1.1754942e-38, 2 ** -126, 5e-39], want: 2, about: 'the largest subnormal against the smallest normal' },
+    { values: [tiny, NaN, 2 * tiny, NaN], want: 1, about: 'NaN wins' },
+  ];
+  for (const { values, want, about } of rows) {
+    it(`${about}: ${JSON.stringify(values)}`, async () => {
+      const got = await bothBackends(() => tensor(values).argmax());
+      expect(got.cpu).toEqual([want]);
+      expect(got.gpu).toEqual([want]);
+    });
+  }
+
+  it('over a long axis (the workgroup tree) and a strided one', async () => {
+    const n = 1000;
+    const values = Array.from({ length: n }, (_, i) => ((i * 7919) % n) * tiny * (i % 3 === 0 ? -1 : 1));
+    const long = await bothBackends(() => tensor(values).argmax());
+    expect(long.gpu).toEqual(long.cpu);
+    const strided = await bothBackends(() => tensor(values, { shape: [100, 10] }).argmax(0));
+    expect(strided.gpu).toEqual(strided.cpu);
   });
 });
