@@ -10,24 +10,29 @@ afterAll(async () => {
   await setBackend('cpu');
 });
 
-/** The values of each of `makes` on the CPU and on WebGPU, from the same host data (one switch each way). */
-async function onBoth(makes: (() => Tensor)[]): Promise<{ cpu: number[]; gpu: number[] }[]> {
-  await setBackend('cpu');
-  const cpu = await Promise.all(makes.map(async (make) => Array.from(await make().data())));
-  await startWebGpu();
-  const gpu = await Promise.all(makes.map(async (make) => Array.from(await make().data())));
-  return cpu.map((c, i) => ({ cpu: c, gpu: gpu[i]! }));
+// Every program is registered while the file is collected: the CPU reference runs them all
+// first, then one WebGPU device runs each in its test (one device: pipelines compile once).
+const programs: (() => Tensor)[] = [];
+const cpuValues: number[][] = [];
+
+/** Register programs; the test gets both backends' values of each with `onBoth`. */
+function both(...makes: (() => Tensor)[]): number[] {
+  return makes.map((make) => programs.push(make) - 1);
 }
 
-async function bothBackends(make: () => Tensor): Promise<{ cpu: number[]; gpu: number[] }> {
-  return (await onBoth([make]))[0]!;
+async function onBoth(ids: number[]): Promise<{ cpu: number[]; gpu: number[] }[]> {
+  return Promise.all(ids.map(async (id) => ({ cpu: cpuValues[id]!, gpu: Array.from(await programs[id]!().data()) })));
 }
+
+beforeAll(async () => {
+  await setBackend('cpu');
+  for (const make of programs) cpuValues.push(Array.from(await make().data()));
+  await startWebGpu();
+});
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 describe('sums over more than 6 alternating kept and reduced dimensions', () => {
-  beforeAll(startWebGpu);
-
   // Shapes whose sizes alternate so that no two neighbouring dims merge: 13 dims is 7 kept
   // and 6 reduced runs (one pass before the last), 25 dims needs two passes.
   const cases: { shape: number[]; axes: number[]; about: string }[] = [
@@ -39,17 +44,18 @@ describe('sums over more than 6 alternating kept and reduced dimensions', () => 
   ];
 
   for (const { shape, axes, about } of cases) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    // Small integers: every order of additions gives the same float32 sum.
+    const values = range(n).map((i) => ((i * 7919) % 13) - 6);
+    const ids = both(
+      ...[false, true].flatMap((keepdim) => [
+        () => tensor(values, { shape }).sum(axes, keepdim),
+        () => tensor(values, { shape, dtype: 'int32' }).sum(axes, keepdim),
+        () => tensor(values, { shape }).mean(axes, keepdim),
+      ]),
+    );
     it(`sum and mean, ${about}: ${JSON.stringify(shape)} over ${JSON.stringify(axes)}`, async () => {
-      const n = shape.reduce((a, b) => a * b, 1);
-      // Small integers: every order of additions gives the same float32 sum.
-      const values = range(n).map((i) => ((i * 7919) % 13) - 6);
-      const results = await onBoth(
-        [false, true].flatMap((keepdim) => [
-          () => tensor(values, { shape }).sum(axes, keepdim),
-          () => tensor(values, { shape, dtype: 'int32' }).sum(axes, keepdim),
-          () => tensor(values, { shape }).mean(axes, keepdim),
-        ]),
-      );
+      const results = await onBoth(ids);
       results.forEach(({ cpu, gpu }, k) => {
         expect(gpu.length).toBe(cpu.length);
         // Sums of small integers are exact in any order; a mean divides once.
@@ -59,50 +65,47 @@ describe('sums over more than 6 alternating kept and reduced dimensions', () => 
     });
   }
 
+  const shape = [2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2];
+  const grad = both(() => {
+    const x = tensor(range(shape.reduce((a, b) => a * b, 1)).map((i) => (i % 5) - 2), { shape, requiresGrad: true });
+    x.mul(x).sum([0, 2, 4, 6, 8, 10, 12]).sum().backward();
+    return x.grad!;
+  });
   it('the gradient of such a sum (a broadcast back) agrees too', async () => {
-    const shape = [2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2];
-    const axes = [0, 2, 4, 6, 8, 10, 12];
-    const n = shape.reduce((a, b) => a * b, 1);
-    const grads = await bothBackends(() => {
-      const x = tensor(range(n).map((i) => (i % 5) - 2), { shape, requiresGrad: true });
-      x.mul(x).sum(axes).sum().backward();
-      return x.grad!;
-    });
-    expect(grads.gpu).toEqual(grads.cpu);
+    const [grads] = await onBoth(grad);
+    expect(grads!.gpu).toEqual(grads!.cpu);
   });
 });
 
 describe('broadcasts over more than 6 alternating copied and stretched dimensions', () => {
+  const cases: [number[], number[]][] = [
+    [[1, 3, 1, 3, 1, 3, 1], [2, 3, 2, 3, 2, 3, 2]],
+    [[3, 1, 3, 1, 3, 1, 3, 1, 3, 1, 3, 1, 3], [3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3]],
+    // Leading dims the input lacks, and size-1 dims on both sides.
+    [[2, 1, 1, 2, 1, 2, 1, 2, 1, 2], [3, 2, 3, 1, 2, 3, 2, 3, 2, 3, 2]],
+    [[2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1], [2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3]],
+  ];
+  const ids = both(...cases.map(([from, to]) => () => tensor(range(from.reduce((a, b) => a * b, 1)), { shape: from }).broadcastTo(to)));
   it('broadcastTo agrees with the CPU (the gradient of such a sum)', async () => {
-    const cases: [number[], number[]][] = [
-      [[1, 3, 1, 3, 1, 3, 1], [2, 3, 2, 3, 2, 3, 2]],
-      [[3, 1, 3, 1, 3, 1, 3, 1, 3, 1, 3, 1, 3], [3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3]],
-      // Leading dims the input lacks, and size-1 dims on both sides.
-      [[2, 1, 1, 2, 1, 2, 1, 2, 1, 2], [3, 2, 3, 1, 2, 3, 2, 3, 2, 3, 2]],
-      [[2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1], [2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3]],
-    ];
-    for (const [from, to] of cases) {
-      const n = from.reduce((a, b) => a * b, 1);
-      const out = await bothBackends(() => tensor(range(n), { shape: from }).broadcastTo(to));
-      expect(out.gpu).toEqual(out.cpu);
-    }
+    for (const out of await onBoth(ids)) expect(out.gpu).toEqual(out.cpu);
   });
 });
 
 describe('int32 -> float32 casts past 2^24', () => {
+  const ints = [16777216, 16777217, 16777218, 16777219, 16777221, 16777223, 33554435, 33554437, 2147483647, 2147483520, 2147483584, 2147483585, 123456789, 999999999];
+  const all = [...ints, ...ints.map((v) => -v), -2147483648, 0, 1, -1];
+  // And 300 more spread over the int32 range (a fixed linear congruential sequence).
+  let r = 12345;
+  for (let i = 0; i < 300; i++) {
+    r = (Math.imul(r, 1103515245) + 12345) | 0;
+    all.push(r);
+  }
+  const ids = both(() => tensor(all, { dtype: 'int32' }).float());
   it('round to nearest, ties to even, on both backends (as a Float32Array store and PyTorch)', async () => {
-    const ints = [16777216, 16777217, 16777218, 16777219, 16777221, 16777223, 33554435, 33554437, 2147483647, 2147483520, 2147483584, 2147483585, 123456789, 999999999];
-    const all = [...ints, ...ints.map((v) => -v), -2147483648, 0, 1, -1];
-    // And 300 more spread over the int32 range (a fixed linear congruential sequence).
-    let r = 12345;
-    for (let i = 0; i < 300; i++) {
-      r = (Math.imul(r, 1103515245) + 12345) | 0;
-      all.push(r);
-    }
     const want = all.map((v) => Math.fround(v));
-    const got = await bothBackends(() => tensor(all, { dtype: 'int32' }).float());
-    expect(got.cpu).toEqual(want);
-    expect(got.gpu).toEqual(want);
+    const [got] = await onBoth(ids);
+    expect(got!.cpu).toEqual(want);
+    expect(got!.gpu).toEqual(want);
   });
 });
 
@@ -119,19 +122,21 @@ describe('argmax over subnormal values', () => {
     { values: [tiny, NaN, 2 * tiny, NaN], want: 1, about: 'NaN wins' },
   ];
   for (const { values, want, about } of rows) {
+    const ids = both(() => tensor(values).argmax());
     it(`${about}: ${JSON.stringify(values)}`, async () => {
-      const got = await bothBackends(() => tensor(values).argmax());
-      expect(got.cpu).toEqual([want]);
-      expect(got.gpu).toEqual([want]);
+      const [got] = await onBoth(ids);
+      expect(got!.cpu).toEqual([want]);
+      expect(got!.gpu).toEqual([want]);
     });
   }
 
+  const n = 1000;
+  const values = Array.from({ length: n }, (_, i) => ((i * 7919) % n) * tiny * (i % 3 === 0 ? -1 : 1));
+  const ids = both(
+    () => tensor(values).argmax(),
+    () => tensor(values, { shape: [100, 10] }).argmax(0),
+  );
   it('over a long axis (the workgroup tree) and a strided one', async () => {
-    const n = 1000;
-    const values = Array.from({ length: n }, (_, i) => ((i * 7919) % n) * tiny * (i % 3 === 0 ? -1 : 1));
-    const long = await bothBackends(() => tensor(values).argmax());
-    expect(long.gpu).toEqual(long.cpu);
-    const strided = await bothBackends(() => tensor(values, { shape: [100, 10] }).argmax(0));
-    expect(strided.gpu).toEqual(strided.cpu);
+    for (const out of await onBoth(ids)) expect(out.gpu).toEqual(out.cpu);
   });
 });

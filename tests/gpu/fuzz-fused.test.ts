@@ -7,11 +7,12 @@
 // counts and shapes (1, primes, non-multiples of the tiles).
 //
 // Cases come from fast-check with a fixed seed: FUZZ_SEED and FUZZ_FUSED_RUNS choose others.
-// Each case runs on the CPU reference and on WebGPU from the same seed; values must agree
+// Each case runs on the CPU reference and on WebGPU from the same seed (all CPU runs first,
+// then one device for all WebGPU runs); values must agree
 // within float32 summation error, and over all cases every fused kernel (linear with each
 // activation) must have run on WebGPU, so the fuzz cannot quietly stop reaching them.
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { F, describeLastRun, manualSeed, nn, optim, randint, randn, setBackend, tensor } from '../../src/index.ts';
 import type { Tensor } from '../../src/index.ts';
 import { startWebGpu } from './setup.ts';
@@ -98,11 +99,16 @@ describe('fused kernels: random MLPs, CPU against WebGPU', () => {
   cases.push(...ACTS.map((act, i): NetCase => ({ seed: 100 + i, batch: 5, widths: [7, 13, 3], acts: [act, act, 'none'], slope: 0.2, loss: 'crossEntropy' })));
 
   const reached = new Set<string>();
+  // Every CPU reference first, then one WebGPU device for all cases (its pipelines compile once).
+  const cpuResults: Awaited<ReturnType<typeof runNet>>[] = [];
+  beforeAll(async () => {
+    await setBackend('cpu');
+    for (const c of cases) cpuResults.push(await runNet(c));
+    await startWebGpu();
+  });
   for (const [i, c] of cases.entries()) {
     it(`case ${i}: batch ${c.batch}, widths ${c.widths.join('-')}, ${c.acts.slice(0, c.widths.length - 1).join('/')}, ${c.loss}`, async () => {
-      await setBackend('cpu');
-      const cpu = await runNet(c);
-      await startWebGpu();
+      const cpu = cpuResults[i]!;
       const gpu = await runNet(c);
       expectClose([gpu.loss], [cpu.loss], 'loss');
       expectClose(gpu.out, cpu.out, 'output');
@@ -194,12 +200,16 @@ describe('optimizers: random parameter sets, CPU against WebGPU', () => {
   // Plain SGD and dampened momentum, whatever the seed draws.
   const base: OptCase = { seed: 5, shapes: [[1], [7, 13], [66]], groups: 2, kind: 'sgd', lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0.01, betas: [0.9, 0.999], eps: 1e-8 };
   cases.push(base, { ...base, momentum: 0.9, dampening: 0.1 });
+  const cpuResults: Awaited<ReturnType<typeof runOpt>>[] = [];
+  beforeAll(async () => {
+    await setBackend('cpu');
+    for (const c of cases) cpuResults.push(await runOpt(c));
+    await startWebGpu();
+  });
   for (const [i, c] of cases.entries()) {
     const hyper = c.kind === 'sgd' ? `momentum ${c.momentum}, dampening ${c.dampening}${c.nesterov ? ', nesterov' : ''}` : `betas ${c.betas.join('/')}, eps ${c.eps}`;
     it(`case ${i}: ${c.kind} on ${c.shapes.map((s) => `[${s.join(',')}]`).join(' ')}, ${c.groups} group(s), lr ${c.lr}, ${hyper}, weight decay ${c.weightDecay}`, async () => {
-      await setBackend('cpu');
-      const cpu = await runOpt(c);
-      await startWebGpu();
+      const cpu = cpuResults[i]!;
       const gpu = await runOpt(c);
       expectClose(gpu.losses, cpu.losses, 'losses', 1e-4);
       gpu.params.forEach((ps, step) => ps.forEach((p, k) => expectClose(p, cpu.params[step]![k]!, `parameter ${k} after step ${step + 1}`, 1e-4)));
