@@ -340,10 +340,26 @@ fn cast_to_i32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
   }
 }
 
+// An int32 as the nearest f32, ties to even (a Float32Array store, PyTorch): WGSL leaves
+// the rounding of an integer past 2^24 to the implementation, so it is done here in
+// integers, and the conversion left (24 significant bits, then a power of two) is exact.
+fn i32_to_f32(v: i32) -> f32 {
+  let m = select(u32(v), ~u32(v) + 1u, v < 0); // |v|, 2^31 included
+  let shift = select(0u, 8u - countLeadingZeros(m), countLeadingZeros(m) < 8u);
+  var q = m >> shift;
+  if (shift > 0u) {
+    let rest = m & ((1u << shift) - 1u);
+    let half = 1u << (shift - 1u);
+    if (rest > half || (rest == half && (q & 1u) == 1u)) { q += 1u; }
+  }
+  let r = ldexp(f32(q), i32(shift));
+  return select(r, -r, v < 0);
+}
+
 @compute @workgroup_size(WG)
 fn cast_to_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let count = P[ELEMENTWISE_COUNT];
   for (var i = flat_index(gid, nwg); i < count; i += thread_count(nwg)) {
-    CastF[i] = f32(Ai[i]);
+    CastF[i] = i32_to_f32(Ai[i]);
   }
 }

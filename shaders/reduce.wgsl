@@ -138,6 +138,15 @@ fn col_sum(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
 const NONE = 0xffffffffu;
 
 
+// An f32's place in the order of non-NaN values, as a u32 key compared instead of the
+// floats: a GPU may flush subnormals to zero in a comparison (SwiftShader does), which made
+// every subnormal tie with 0 and the first win. -0 takes +0's key: they are equal.
+fn order_key(v: f32) -> u32 {
+  var b = bitcast<u32>(v);
+  if ((b & 0x7fffffffu) == 0u) { b = 0u; }
+  return select(b | SIGN, ~b, (b & SIGN) != 0u);
+}
+
 // Does (v, k) beat the best so far (bv, bk)? Ties go to the smaller index.
 fn beats_f32(v: f32, k: u32, bv: f32, bk: u32) -> bool {
   if (k == NONE) { return false; }
@@ -145,8 +154,10 @@ fn beats_f32(v: f32, k: u32, bv: f32, bk: u32) -> bool {
   let vn = is_nan(v);
   let bn = is_nan(bv);
   if (vn != bn) { return vn; }
-  if (vn || v == bv) { return k < bk; }
-  return v > bv;
+  let a = order_key(v);
+  let b = order_key(bv);
+  if (vn || a == b) { return k < bk; }
+  return a > b;
 }
 
 fn beats_i32(v: i32, k: u32, bv: i32, bk: u32) -> bool {

@@ -6,6 +6,7 @@ import type { Shape } from './shape.ts';
 import { Tensor, tensorFromHost } from './tensor.ts';
 import type { NestedArray } from './tensor.ts';
 import { generator } from './generator.ts';
+import { checkSize } from './engine/backend.ts';
 
 export interface TensorOptions {
   dtype?: DType;
@@ -66,8 +67,13 @@ function flattenNested(data: NestedArray[]): { values: number[]; shape: number[]
   return { values, shape };
 }
 
-function checkedShape(op: string, shape: Shape): number[] {
+/**
+ * A shape the backend can hold, checked before any value is drawn: a draw fills a host
+ * array first, and one past the host's limits would fail there with a bare RangeError.
+ */
+function checkedShape(op: string, shape: Shape, dtype: DType = 'float32'): number[] {
   assertShape(op, shape);
+  checkSize(op, shape, dtype);
   return [...shape];
 }
 
@@ -85,11 +91,12 @@ export function randn(shape: Shape, opts: { requiresGrad?: boolean } = {}): Tens
 
 /** Integers in [low, high), as torch.randint. */
 export function randint(low: number, high: number, shape: Shape): Tensor {
-  const s = checkedShape('randint', shape);
+  const s = checkedShape('randint', shape, 'int32');
   return tensorFromHost(generator().randint(low, high, sizeOf(s)), s, 'int32');
 }
 
 /** A random permutation of 0..n-1 (int32), as torch.randperm: for shuffled mini-batches. */
 export function randperm(n: number): Tensor {
+  if (Number.isInteger(n) && n >= 0) checkSize('randperm', [n], 'int32');
   return tensorFromHost(generator().permutation(n), [n], 'int32');
 }

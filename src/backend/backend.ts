@@ -65,6 +65,8 @@ export interface Backend {
   /** A standalone copy that no plan will overwrite (keep(), or an output about to be reused). */
   clone(storage: Storage, dtype: DType, size: number): Storage;
   release(storage: Storage): void;
+  /** Whether the device refused this storage's memory (out of memory): it holds nothing usable. */
+  refused?(storage: Storage): boolean;
   /**
    * New storage of `size` float32 elements holding each part's values at its offset (zeros
    * elsewhere): an optimizer's parameter arena, so that one dispatch binds every parameter

@@ -5,6 +5,7 @@ import type { LinearActivation } from '../ops/matmul.ts';
 import { sigmoid, tanh, relu, leakyRelu } from '../ops/unary-ops.ts';
 import { dropout } from '../ops/dropout.ts';
 import { generator } from '../generator.ts';
+import { checkSize as checkTensorSize } from '../engine/backend.ts';
 import { calculateGain } from '../init.ts';
 import { Module, parameterFromValues } from './module.ts';
 
@@ -35,6 +36,8 @@ export class Linear extends Module {
     super();
     checkSize('Linear', 'inFeatures', inFeatures);
     checkSize('Linear', 'outFeatures', outFeatures);
+    // Before the draw, which fills a host array first (a bare RangeError past the host's limit).
+    checkTensorSize('Linear', [outFeatures, inFeatures], 'float32');
     const weightBound = Math.sqrt(3) * (calculateGain('leakyRelu', Math.sqrt(5)) / Math.sqrt(inFeatures));
     this.weight = parameterFromValues(uniformValues(outFeatures * inFeatures, weightBound), [outFeatures, inFeatures]);
     const bound = 1 / Math.sqrt(inFeatures);

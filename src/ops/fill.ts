@@ -162,7 +162,8 @@ export function constant(shape: Shape, value: number, dtype: DType = 'float32'):
   }
   const key = `${dtype}[${shape.join(',')}]${Object.is(value, -0) ? '-0' : String(value)}`;
   const cached = constants.get(key);
-  if (cached && !cached.variable?.disposed) return cached;
+  // Not one whose memory the device refused (out of memory): it would fail every later use.
+  if (cached && !cached.variable?.disposed && !(cached.variable && backend.refused?.(cached.variable.storage))) return cached;
   if (dtype === 'int32') assertInt32('full', 'the value', value);
   const values = dtype === 'int32' ? new Int32Array(n).fill(value) : new Float32Array(n).fill(value);
   const t = tensorFromHost(values, shape, dtype);

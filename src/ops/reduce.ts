@@ -105,48 +105,93 @@ export function sumPartials(outs: number, chunks: number, divisor: number, int: 
 /** Partial sums of a split reduction, written by its first pass. */
 export const partials = (size: number): Binding => ({ scratch: 0, size, write: true });
 
+/** A run of adjacent input dims of one kind, merged (the input is row-major); size-1 dims dropped. */
+interface Run {
+  dim: number;
+  reduced: boolean;
+}
+
+function runsOf(shape: Shape, axes: number[]): Run[] {
+  return merged(shape.map((dim, i) => ({ dim, reduced: axes.includes(i) })));
+}
+
+function merged(runs: Run[]): Run[] {
+  const out: Run[] = [];
+  for (const r of runs) {
+    if (r.dim === 1) continue;
+    const last = out[out.length - 1];
+    if (last && last.reduced === r.reduced) last.dim *= r.dim;
+    else out.push({ ...r });
+  }
+  return out;
+}
+
+/** The kept and reduced dim lists of row-major runs, with their strides. */
+function dimsOf(runs: Run[]): { kept: Dim[]; reduced: Dim[] } {
+  const kept: Dim[] = [];
+  const reduced: Dim[] = [];
+  let stride = 1;
+  for (let i = runs.length - 1; i >= 0; i--) {
+    (runs[i]!.reduced ? reduced : kept).unshift({ dim: runs[i]!.dim, stride });
+    stride *= runs[i]!.dim;
+  }
+  return { kept, reduced };
+}
+
+const product = (list: { dim: number }[]): number => list.reduce((n, x) => n * x.dim, 1);
+
 function reduceGpu(op: string, mean: boolean): GpuRule<ReduceAttrs> {
   return ({ inShapes: [s], inDtypes: [dtype], attrs, tuning }) => {
-    // Adjacent dims of the same kind merge (the input is row-major) and size-1 dims drop,
-    // so most reductions need one or two dims.
-    const kept: Dim[] = [];
-    const reduced: Dim[] = [];
-    let last: boolean | null = null;
-    let stride = 1;
-    for (let i = s!.length - 1; i >= 0; i--) {
-      const d = s![i]!;
-      const isReduced = attrs.axes.includes(i);
-      if (d !== 1) {
-        const list = isReduced ? reduced : kept;
-        if (last === isReduced) list[0]!.dim *= d;
-        else list.unshift({ dim: d, stride });
-        last = isReduced;
-      }
-      stride *= d;
+    let runs = runsOf(s!, attrs.axes);
+    const int = dtype === 'int32';
+    const divisor = mean ? product(runs.filter((r) => r.reduced)) : 1;
+    // The kernels' layouts hold MAX_DIMS kept and MAX_DIMS reduced dims. Past that (axes
+    // that alternate, [2,3,2,3,...] over every other axis), earlier passes each sum the outer
+    // MAX_DIMS - 1 reduced runs into scratch (1 and 2 in turn): the kept runs between them
+    // then lie side by side and merge, so each pass removes that many alternations. The
+    // order of the additions changes, as on any split; the CPU reference stays one loop.
+    const passes: GpuDispatch[] = [];
+    let src: Binding = { input: 0 };
+    for (;;) {
+      const { kept, reduced } = dimsOf(runs);
+      if (kept.length <= MAX_DIMS && reduced.length <= MAX_DIMS) break;
+      let seen = 0;
+      const cut = runs.findIndex((r) => r.reduced && ++seen === MAX_DIMS - 1);
+      const tail = runs.slice(cut + 1);
+      const pass = dimsOf([...runs.slice(0, cut + 1), ...(tail.length > 0 ? [{ dim: product(tail), reduced: false }] : [])]);
+      const outs = product(pass.kept);
+      const dest = { scratch: 1 + (passes.length % 2), size: outs, write: true };
+      passes.push(reduceSumDispatch(src, dest, int, pass.kept, pass.reduced, outs, product(pass.reduced), 1, 1));
+      src = { scratch: dest.scratch, size: outs };
+      runs = merged([...runs.slice(0, cut + 1).filter((r) => !r.reduced), ...tail]);
     }
+    const { kept, reduced } = dimsOf(runs);
     if (kept.length > MAX_DIMS || reduced.length > MAX_DIMS) {
       throw new Error(`${op}: the WebGPU kernel handles up to ${MAX_DIMS} alternating kept and reduced dimensions, got ${fmt(s!)} over axes ${fmt(attrs.axes)}`);
     }
-    const outs = kept.reduce((n, x) => n * x.dim, 1);
-    const count = reduced.reduce((n, x) => n * x.dim, 1);
-    const divisor = mean ? count : 1;
-    const int = dtype === 'int32';
-    // A short reduction (a bias gradient over a small batch, the XOR lab's batched nets)
-    // takes one thread per output, adjacent threads reading adjacent elements for a column
-    // sum; so does a reduction into nothing.
-    if (count <= SHORT_REDUCTION || outs === 0) {
-      const words = LAYOUTS.REDUCE.pack({ groups: outs, count, kept: dimBlock(kept), reduced: dimBlock(reduced), divisor: f(divisor) });
-      return [shortSum(tuning, int, reduced, { input: 0 }, words)];
-    }
-    const [k, r] = [kept[0], reduced[0]];
-    if (kept.length === 1 && reduced.length === 1 && k!.stride === 1 && r!.stride === k!.dim) return colSum(r!.dim, k!.dim, divisor, int, tuning);
-    const chunks = chunksFor(outs, count);
-    if (chunks === 1) return [reduceSumDispatch({ input: 0 }, 'out', int, kept, reduced, outs, count, divisor, 1)];
-    return [
-      reduceSumDispatch({ input: 0 }, partials(outs * chunks), int, kept, reduced, outs, count, 1, chunks),
-      sumPartials(outs, chunks, divisor, int, 'out'),
-    ];
+    return [...passes, ...lastPass(src, int, kept, reduced, divisor, tuning)];
   };
+}
+
+/** The reduction of `src` (the input, or an earlier pass's sums) into 'out'. */
+function lastPass(src: Binding, int: boolean, kept: Dim[], reduced: Dim[], divisor: number, tuning: Tuning): GpuDispatch[] {
+  const outs = product(kept);
+  const count = product(reduced);
+  // A short reduction (a bias gradient over a small batch, the XOR lab's batched nets)
+  // takes one thread per output, adjacent threads reading adjacent elements for a column
+  // sum; so does a reduction into nothing.
+  if (count <= SHORT_REDUCTION || outs === 0) {
+    const words = LAYOUTS.REDUCE.pack({ groups: outs, count, kept: dimBlock(kept), reduced: dimBlock(reduced), divisor: f(divisor) });
+    return [shortSum(tuning, int, reduced, src, words)];
+  }
+  const [k, r] = [kept[0], reduced[0]];
+  if (kept.length === 1 && reduced.length === 1 && k!.stride === 1 && r!.stride === k!.dim) return colSum(src, r!.dim, k!.dim, divisor, int, tuning);
+  const chunks = chunksFor(outs, count);
+  if (chunks === 1) return [reduceSumDispatch(src, 'out', int, kept, reduced, outs, count, divisor, 1)];
+  return [
+    reduceSumDispatch(src, partials(outs * chunks), int, kept, reduced, outs, count, 1, chunks),
+    sumPartials(outs, chunks, divisor, int, 'out'),
+  ];
 }
 
 /**
@@ -154,7 +199,7 @@ function reduceGpu(op: string, mean: boolean): GpuRule<ReduceAttrs> {
  * too few column blocks run, chunks of rows (at least MIN_CHUNK elements of a block each)
  * in a first pass whose sums a second adds up.
  */
-function colSum(rows: number, cols: number, divisor: number, int: boolean, tuning: Tuning): GpuDispatch[] {
+function colSum(src: Binding, rows: number, cols: number, divisor: number, int: boolean, tuning: Tuning): GpuDispatch[] {
   let tx = 1;
   while (tx < cols && tx < WG) tx *= 2;
   const blocks = Math.ceil(cols / tx);
@@ -162,7 +207,7 @@ function colSum(rows: number, cols: number, divisor: number, int: boolean, tunin
   const perChunk = Math.ceil(rows / chunks);
   const pass1 = (dest: Binding, div: number): GpuDispatch => {
     const words = LAYOUTS.COL_SUM.pack({ rows, cols, tx, rowsPerChunk: perChunk, blocks, groups: blocks * chunks, divisor: f(div) });
-    return { family: 'reduce', kernel: 'col_sum', constants: overrides('reduce', { INT: int ? 1 : 0 }), bind: [{ input: 0 }, dest], words: () => words, workgroups: grid(blocks * chunks, 1) };
+    return { family: 'reduce', kernel: 'col_sum', constants: overrides('reduce', { INT: int ? 1 : 0 }), bind: [src, dest], words: () => words, workgroups: grid(blocks * chunks, 1) };
   };
   if (chunks === 1) return [pass1('out', divisor)];
   // Chunk k's sums are row k of [chunks, cols]: one thread per column adds its column.
@@ -214,6 +259,46 @@ export const meanDef = defineOp<ReduceAttrs>({
   },
 });
 
+/**
+ * broadcastTo's gathers. The kernel's layout holds MAX_DIMS runs of copied and stretched
+ * dims; past that (the gradient of a sum over alternating axes), earlier passes each
+ * stretch the inner MAX_DIMS - 1 runs into scratch (1 and 2 in turn), the outer dims
+ * flattened to one, and leave one run where there were MAX_DIMS - 1.
+ */
+function broadcastPasses(tuning: Tuning, inShape: Shape, outShape: Shape): GpuDispatch[] {
+  const gather = (src: Binding, dest: Binding, from: Shape, to: Shape): GpuDispatch => {
+    const n = sizeOf(to);
+    const words = LAYOUTS.GATHER.pack({ count: n, strides: stridedWords('broadcastTo', to, [from]) });
+    return perElement(tuning, 'layout', 'gather_strided', n, [src, dest], () => words);
+  };
+  let from = [...Array<number>(outShape.length - inShape.length).fill(1), ...inShape];
+  let to = [...outShape];
+  const passes: GpuDispatch[] = [];
+  let src: Binding = { input: 0 };
+  for (;;) {
+    // Runs from the end: size-1 dims drop, neighbours both copied or both stretched merge.
+    let runs = 0;
+    let last: boolean | null = null;
+    let cut = to.length;
+    for (let i = to.length - 1; i >= 0; i--) {
+      if (to[i] === 1) continue;
+      const stretched = from[i] !== to[i];
+      if (stretched !== last) runs++;
+      last = stretched;
+      if (runs < MAX_DIMS) cut = i;
+    }
+    if (runs <= MAX_DIMS) break;
+    const outer = sizeOf(from.slice(0, cut));
+    const inner = sizeOf(to.slice(cut));
+    const dest = { scratch: 1 + (passes.length % 2), size: outer * inner, write: true };
+    passes.push(gather(src, dest, [outer, ...from.slice(cut)], [outer, ...to.slice(cut)]));
+    src = { scratch: dest.scratch, size: dest.size };
+    from = [...from.slice(0, cut), inner];
+    to = [...to.slice(0, cut), inner];
+  }
+  return [...passes, gather(src, 'out', from, to)];
+}
+
 export const broadcastToDef = defineOp<{ shape: number[] }>({
   name: 'broadcastTo',
   samples: {
@@ -234,11 +319,7 @@ export const broadcastToDef = defineOp<{ shape: number[] }>({
     });
   },
   // Moves raw 32-bit words: one kernel for float32 and int32.
-  gpu: ({ inShapes, outShape, tuning }) => {
-    const n = sizeOf(outShape);
-    const words = LAYOUTS.GATHER.pack({ count: n, strides: stridedWords('broadcastTo', outShape, inShapes) });
-    return [perElement(tuning, 'layout', 'gather_strided', n, [{ input: 0 }, 'out'], () => words)];
-  },
+  gpu: ({ inShapes: [s], outShape, tuning }) => broadcastPasses(tuning, s!, outShape),
   grad: ({ g, inputs: [x] }) => [sumTo(g, x!.shape)],
 });
 

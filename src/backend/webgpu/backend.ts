@@ -18,7 +18,7 @@ import { describeRun } from './inspect.ts';
 import { Pipelines } from './pipelines.ts';
 import { replayOf, timeDispatches } from './replay.ts';
 import { PlanRunner } from './run.ts';
-import { GpuStorage } from './storage.ts';
+import { GpuStorage, spanOf } from './storage.ts';
 import { Timestamps } from './timing.ts';
 import { tuningFor } from './tuning.ts';
 
@@ -80,6 +80,10 @@ export class WebGpuBackend implements Backend, KernelTools {
 
   release(storage: Storage): void {
     this.storage.release(storage);
+  }
+
+  refused(storage: Storage): boolean {
+    return this.storage.isRefused(spanOf(storage).buffer);
   }
 
   arena(parts: { storage: Storage; offset: number; size: number }[], size: number): Storage {

@@ -34,6 +34,9 @@ export class DeviceHealth {
     });
   }
 
+  /** Allocations whose out-of-memory error scope is still open (GpuStorage.createBuffer). */
+  private allocating = 0;
+
   /**
    * The device is gone, for the browser's reason (device.lost calls it; the tests call it to
    * stand for a loss with a reason other than destroy()'s). The first reason stays.
@@ -47,16 +50,31 @@ export class DeviceHealth {
     return this.lostInfo && new DeviceLostError(this.lostInfo.reason, this.lostInfo.message, what);
   }
 
-  /** Throws the device's loss, or the first error reported since the last check. */
-  check(what: string): void {
+  /**
+   * Throws the device's loss, or the first error reported since the last check. `settled`:
+   * called after `settled()` resolved (a read about to return values), where nothing may wait.
+   */
+  check(what: string, settled = false): void {
     const lost = this.lostError(what);
     if (lost) throw lost;
-    // A compiler error says the most (file:line:col); report it before what followed from it.
-    const err = this.errors.find((e) => e.message.includes('compiling')) ?? this.errors[0];
+    // Dawn reports a refused buffer's uses at once and its refusal only when the scope
+    // settles: until then an error may be a consequence, and the reads (which wait for the
+    // scopes, `settled`) report the cause.
+    const refused = this.errors.find((e) => e.message.includes('out of memory'));
+    if (!settled && this.allocating > 0 && !refused) return;
+    // A compiler error says the most (file:line:col), and memory the device refused explains
+    // the invalid buffers after it: report them before what followed from them.
+    const err = this.errors.find((e) => e.message.includes('compiling')) ?? refused ?? this.errors[0];
     if (err) {
       this.errors.length = 0;
       throw err;
     }
+  }
+
+  /** An error already thrown to its own caller: not to be thrown again at the next check. */
+  discard(err: unknown): void {
+    const i = this.errors.indexOf(err as Error);
+    if (i >= 0) this.errors.splice(i, 1);
   }
 
   /** An error to throw at the next check. */
@@ -68,6 +86,12 @@ export class DeviceHealth {
   track(p: Promise<void>): void {
     const done = p.finally(() => this.checks.delete(done));
     this.checks.add(done);
+  }
+
+  /** An allocation's out-of-memory scope: errors wait for it (check). */
+  trackAllocation(p: Promise<void>): void {
+    this.allocating++;
+    this.track(p.finally(() => this.allocating--));
   }
 
   /** The checks in flight now, settled. */

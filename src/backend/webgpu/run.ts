@@ -8,7 +8,7 @@ import { viewsOf } from '../../graph/plan.ts';
 import type { Word } from '../../ops/define.ts';
 import { writesBinding } from '../../ops/define.ts';
 import { MAX_WORDS } from '../../ops/contract.ts';
-import { sizeOf } from '../../shape.ts';
+import { fmt, sizeOf } from '../../shape.ts';
 import type { BackendStats, ExecuteResult, HostArray, StageRef } from '../backend.ts';
 import { tagStep } from '../backend.ts';
 import type { Compiled, CompiledDispatch, GatherRef, PlanCompiler } from './compile.ts';
@@ -61,6 +61,8 @@ function idOf(b: GPUBuffer): number {
 export class PlanRunner {
   lastRun: LastRun | null = null;
   private emptyBuffer: GPUBuffer | null = null;
+  /** The storage's refusal count when each compiled plan's memory was last checked (renewRefused). */
+  private readonly refusalsSeen = new WeakMap<Compiled, number>();
 
   constructor(
     private readonly device: GPUDevice,
@@ -73,7 +75,9 @@ export class PlanRunner {
 
   execute(plan: Plan, externals: Storage[], scalars: (readonly number[])[], set: number, stage: StageRef[]): ExecuteResult {
     this.health.check(`running ${planName(plan)}`);
+    const refusals = this.storage.refusals;
     const c = this.compiler.compile(plan);
+    this.renewRefused(c);
     const outputs = (c.outputSets[set] ??= this.outputStorage(plan));
     const views = plan.viewSteps.length > 0 ? viewsOf(plan, scalars) : null;
     const whole = (r: ViewAt['root']): Span =>
@@ -141,7 +145,7 @@ export class PlanRunner {
     const words = gate.open ? u32 : u32.slice();
     const submitted = gate.run(() => {
       if (c.params) this.device.queue.writeBuffer(c.params, 0, words);
-      return this.submit(plan, c, outputs, stage, groups, copies, back, run);
+      return this.submit(plan, c, outputs, stage, groups, copies, back, run, refusals);
     });
     const checked = submitted.then((s) => s.checked);
     // Keep a failure visible even when nothing is read back.
@@ -150,18 +154,22 @@ export class PlanRunner {
       // A run that could not be sent (a pipeline that was not made): the device's own error says more.
       const { reads } = await submitted.catch(async (err: unknown) => {
         await Promise.allSettled([ready, this.health.settled()]);
-        this.health.check(`running ${planName(plan)}`);
+        this.health.check(`running ${planName(plan)}`, true);
         throw err;
       });
-      await Promise.allSettled([checked, this.health.settled()]);
-      this.health.check(`running ${planName(plan)}`);
+      const [run] = await Promise.allSettled([checked, this.health.settled()]);
+      this.health.check(`running ${planName(plan)}`, true);
+      if (run.status === 'rejected') {
+        this.health.discard(run.reason);
+        throw run.reason;
+      }
       return reads[i]!();
     });
     return { outputs, staged };
   }
 
   /** Record the run's copies and passes, stage its readbacks, submit: what execute sends to the queue. */
-  private submit(plan: Plan, c: Compiled, outputs: Storage[], stage: StageRef[], groups: Bound[], copies: Copy[][], back: Copy[][], run: LastRun): { reads: (() => Promise<HostArray>)[]; checked: Promise<void> } {
+  private submit(plan: Plan, c: Compiled, outputs: Storage[], stage: StageRef[], groups: Bound[], copies: Copy[][], back: Copy[][], run: LastRun, refusals: number): { reads: (() => Promise<HostArray>)[]; checked: Promise<void> } {
     const unmade = c.dispatches.find((d) => !d.pipe.pipeline);
     if (unmade) throw new Error(`webgpu: ${unmade.label}: its pipeline could not be made, so ${planName(plan)} did not run`);
     this.device.pushErrorScope('validation');
@@ -217,22 +225,47 @@ export class PlanRunner {
     this.device.queue.submit([enc.finish()]);
     run.times = clock?.collect() ?? null;
     const kernels = c.kernels.join(', ');
-    const checked = Promise.all([this.device.popErrorScope(), this.device.popErrorScope()]).then(([oom, validation]) => {
+    const checked = Promise.all([this.device.popErrorScope(), this.device.popErrorScope()]).then(async ([oom, validation]) => {
       const err = validation ?? oom;
-      if (err) {
-        const e = new Error(`webgpu: running kernels [${kernels}]: ${err.message}`);
-        this.health.report(e);
-        throw e;
-      }
+      if (!err) return;
+      const e = new Error(`webgpu: running kernels [${kernels}]: ${err.message}`);
+      // Memory refused since the run was recorded (out of memory) makes its buffers invalid:
+      // the refusal, reported on its own, is the error to give; this one is its consequence,
+      // thrown to the run's own reads but not kept to fail a later, unrelated op.
+      await this.health.settled();
+      if (this.storage.refusals === refusals) this.health.report(e);
+      throw e;
     });
     return { reads, checked };
+  }
+
+  /**
+   * The plan's own memory that the device refused (out of memory: reported at the run that
+   * used it) is made again, so that the plan runs once memory is free instead of failing for
+   * good; its bind groups go with it. Checked only after a refusal.
+   */
+  private renewRefused(c: Compiled): void {
+    const s = this.storage;
+    if ((this.refusalsSeen.get(c) ?? 0) === s.refusals) return;
+    this.refusalsSeen.set(c, s.refusals);
+    const refused = (b: GPUBuffer): boolean => s.isRefused(b);
+    const badSets = c.outputSets.map((set) => !!set && set.some((o) => refused(spanOf(o).buffer)));
+    const own = [...c.slots, ...c.scratch, ...c.unaligned.values(), ...(c.params ? [c.params] : [])];
+    if (!own.some(refused) && !badSets.some(Boolean)) return;
+    c.slots.forEach((b, i) => (c.slots[i] = s.renewed(b)));
+    c.scratch.forEach((b, i) => (c.scratch[i] = s.renewed(b)));
+    if (c.params) c.params = s.renewed(c.params);
+    for (const [k, b] of [...c.unaligned]) if (refused(b)) c.unaligned.delete(k);
+    // Made again at their next use (execute's outputStorage).
+    badSets.forEach((bad, i) => bad && delete c.outputSets[i]);
+    for (const d of c.dispatches) d.bindGroups.clear();
   }
 
   /** An output set: a buffer each, or a run of its pack's buffer (Plan.packs: a step's gradients, bound as one range). */
   private outputStorage(plan: Plan): Storage[] {
     const packs = plan.packs.map((n, i) => this.storage.storageBuffer(n, `pack ${i} of plan ${plan.id}`));
     return plan.outputs.map((m, i) =>
-      m.pack ? new GpuSlice(packs[m.pack.index]!, m.pack.offset * 4, sizeOf(m.shape) * 4) : this.storage.storageBuffer(sizeOf(m.shape), `output ${i} of plan ${plan.id}`),
+      m.pack ? new GpuSlice(packs[m.pack.index]!, m.pack.offset * 4, sizeOf(m.shape) * 4) : this.storage.storageBuffer(sizeOf(m.shape), `output ${i} of plan ${plan.id} (${m.dtype} ${fmt(m.shape)})`),
     );
   }
 

@@ -35,6 +35,14 @@ export function spanOf(storage: Storage): Span {
 
 export class GpuStorage {
   private readonly staging = new Map<number, GPUBuffer[]>();
+  /**
+   * Buffers the device refused (out of memory): unusable. Memory the engine owns (a plan's,
+   * a staging buffer) is made again at its next use (`renewed`); a tensor's is not, and the
+   * error says to make the tensor again.
+   */
+  private readonly refused = new WeakSet<GPUBuffer>();
+  /** How many allocations were refused so far: a plan checks its buffers only when this moved. */
+  refusals = 0;
 
   constructor(
     private readonly device: GPUDevice,
@@ -44,13 +52,58 @@ export class GpuStorage {
     readonly gate: QueueGate,
   ) {}
 
+  /**
+   * A buffer of at least `bytes`. Past the device's limits it throws at once, naming `label`
+   * (what the buffer is for), the bytes and the limit. An allocation the device refuses
+   * (out of memory) is only known later, through an error scope: the buffer is marked
+   * refused and the error, naming the same, is thrown at the next run or read.
+   */
   createBuffer(bytes: number, usage: number, label: string): GPUBuffer {
     // Whole 16-byte units: the matmul kernels read their operands as vec4 arrays, which
     // reach the last element only if the binding covers its whole vec4.
     const size = Math.max(16, Math.ceil(bytes / 16) * 16);
+    this.checkLimits(size, usage, label);
     this.stats.buffersAllocated++;
     this.stats.bytesAllocated += size;
-    return this.device.createBuffer({ size, usage, label });
+    this.device.pushErrorScope('out-of-memory');
+    const buffer = this.device.createBuffer({ size, usage, label });
+    const scope = this.device.popErrorScope().then(
+      (err) => {
+        if (!err) return;
+        this.refused.add(buffer);
+        this.refusals++;
+        this.health.report(
+          new Error(
+            `webgpu: out of memory: the device refused ${label} (${size} bytes): ${err.message}. ` +
+              'Free what is no longer needed (tensor.dispose(), fewer live results) or use smaller shapes; a tensor whose memory was refused must be made again',
+          ),
+        );
+      },
+      // A lost device rejects it; its loss is reported on its own.
+      () => {},
+    );
+    this.health.trackAllocation(scope);
+    return buffer;
+  }
+
+  /** A tensor is one buffer, bound whole as storage: both limits apply to storage buffers. */
+  private checkLimits(size: number, usage: number, label: string): void {
+    const { maxBufferSize, maxStorageBufferBindingSize } = this.device.limits;
+    const [limit, name] =
+      usage & USAGE.STORAGE && maxStorageBufferBindingSize < maxBufferSize
+        ? [maxStorageBufferBindingSize, 'maxStorageBufferBindingSize']
+        : [maxBufferSize, 'maxBufferSize'];
+    if (size > limit) throw new Error(`webgpu: ${label} needs a buffer of ${size} bytes, more than the device allows: its ${name} is ${limit} bytes`);
+  }
+
+  /** `buffer`, or a new one like it where the device refused it (memory the engine owns). */
+  renewed(buffer: GPUBuffer): GPUBuffer {
+    if (!this.refused.has(buffer)) return buffer;
+    return this.createBuffer(buffer.size, buffer.usage, buffer.label);
+  }
+
+  isRefused(buffer: GPUBuffer): boolean {
+    return this.refused.has(buffer);
   }
 
   storageBuffer(elements: number, label: string): GPUBuffer {
@@ -58,7 +111,7 @@ export class GpuStorage {
   }
 
   upload(data: ArrayLike<number>, dtype: DType): Storage {
-    const buf = this.storageBuffer(data.length, 'tensor');
+    const buf = this.storageBuffer(data.length, `a ${dtype} tensor of ${data.length} elements`);
     this.write(buf, data, dtype);
     return buf;
   }
@@ -88,7 +141,7 @@ export class GpuStorage {
 
   clone(storage: Storage, size: number): Storage {
     this.health.check('clone');
-    const copy = this.storageBuffer(size, 'kept result');
+    const copy = this.storageBuffer(size, `a kept result of ${size} elements`);
     const { buffer, offset } = spanOf(storage);
     this.gate.later(() => {
       const enc = this.device.createCommandEncoder();
@@ -102,7 +155,7 @@ export class GpuStorage {
   /** One buffer holding each part at its offset (elements), zeros between: one submit of copies. */
   arena(parts: { storage: Storage; offset: number; size: number }[], size: number): Storage {
     this.health.check('arena');
-    const arena = this.storageBuffer(size, 'arena');
+    const arena = this.storageBuffer(size, `an arena of ${parts.length} tensors (${size} elements: the optimizer's parameters side by side)`);
     this.gate.later(() => {
       const enc = this.device.createCommandEncoder();
       for (const p of parts) {
@@ -137,7 +190,9 @@ export class GpuStorage {
     const bytes = Math.max(4, size * 4);
     const pool = this.staging.get(bytes) ?? [];
     this.staging.set(bytes, pool);
-    const buf = pool.pop() ?? this.createBuffer(bytes, USAGE.MAP_READ | USAGE.COPY_DST, 'staging');
+    let buf = pool.pop();
+    while (buf && this.refused.has(buf)) buf = pool.pop();
+    buf ??= this.createBuffer(bytes, USAGE.MAP_READ | USAGE.COPY_DST, `a staging buffer to read ${size} elements`);
     const { buffer, offset } = spanOf(src);
     if (size > 0) enc.copyBufferToBuffer(buffer, offset, buf, 0, size * 4);
     return async () => {
@@ -145,7 +200,9 @@ export class GpuStorage {
       const raw = buf.getMappedRange(0, bytes).slice(0, size * 4);
       buf.unmap();
       pool.push(buf);
-      this.health.check('read');
+      // A copy from memory the device refused reads zeros: its error must come first.
+      await this.health.settled();
+      this.health.check('read', true);
       return dtype === 'int32' ? new Int32Array(raw) : new Float32Array(raw);
     };
   }
