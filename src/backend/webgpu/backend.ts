@@ -95,17 +95,7 @@ export class WebGpuBackend implements Backend, KernelTools {
   }
 
   read(storage: Storage, dtype: DType, size: number): Promise<HostArray> {
-    return this.storage.read(storage, dtype, size).catch((err: unknown) => this.failedRead(err));
-  }
-
-  /**
-   * A read in flight when the device went: its mapAsync rejects with the platform's word
-   * ('destroyed', an AbortError), and device.lost settles about then. Wait a moment for it,
-   * so the error gives the browser's reason and says how to go on.
-   */
-  private async failedRead(err: unknown): Promise<never> {
-    await Promise.race([this.device.lost, new Promise((r) => setTimeout(r, 100))]);
-    throw this.health.lostError('read') ?? err;
+    return this.storage.read(storage, dtype, size);
   }
 
   execute(plan: Plan, externals: Storage[], scalars: (readonly number[])[], set: number, stage: StageRef[]): ExecuteResult {

@@ -196,7 +196,16 @@ export class GpuStorage {
     const { buffer, offset } = spanOf(src);
     if (size > 0) enc.copyBufferToBuffer(buffer, offset, buf, 0, size * 4);
     return async () => {
-      await buf.mapAsync(MAP_MODE_READ);
+      try {
+        await buf.mapAsync(MAP_MODE_READ);
+      } catch (err) {
+        // A read in flight when the device went: mapAsync rejects with the platform's words
+        // ('destroyed', an AbortError: "unmapped before mapping was resolved"), and
+        // device.lost settles about then: wait a moment for it, so the error gives the
+        // browser's reason and is known as a loss (isDeviceLost).
+        await Promise.race([this.device.lost, new Promise((r) => setTimeout(r, 100))]);
+        throw this.health.lostError('read') ?? err;
+      }
       const raw = buf.getMappedRange(0, bytes).slice(0, size * 4);
       buf.unmap();
       pool.push(buf);
