@@ -112,8 +112,8 @@ export abstract class Optimizer<O extends object> {
     if (state.name !== this.name) throw new Error(`${this.name}.loadStateDict: the state is of ${String(state.name)}, not ${this.name}`);
     if (!Number.isSafeInteger(state.steps) || state.steps < 0) throw new Error(`${this.name}.loadStateDict: steps must be a non-negative integer, got ${String(state.steps)}`);
     if (state.arenas.length !== arenas.length) throw new Error(`${this.name}.loadStateDict: ${state.arenas.length} arenas, expected ${arenas.length}`);
-    const loads = arenas.map((a, i) => a.checkLoad(params, state.arenas[i]!, this.name));
-    arenas.forEach((a, i) => a.load(params, loads[i]!));
+    arenas.forEach((a, i) => a.checkLoad(params, state.arenas[i]!, this.name));
+    arenas.forEach((a, i) => a.load(params, state.arenas[i]!));
     this.steps = state.steps;
   }
 }
@@ -188,13 +188,13 @@ export class StateArena {
     if (v.pendingWrite) flush();
     const counts = params.map((p) => {
       const c = this.counts.get(p);
-      return c ? c.landed + (c.recordedAt >= 0 && v.version > c.recordedAt ? 1 : 0) : 0;
+      return c ? landedBy(c, v.version) : 0;
     });
     return { state: this.state, sizes, counts };
   }
 
-  /** Checks `s` against `params` (throws naming what differs); returns what load() installs. */
-  checkLoad(params: Tensor[], s: ArenaState, who: string): { values: Float32Array | Tensor | null; counts: number[] } {
+  /** Checks `s` against `params`, throwing an Error that names what differs (before load). */
+  checkLoad(params: Tensor[], s: ArenaState, who: string): void {
     const sizes = params.map((p) => p.size);
     if (!Array.isArray(s?.sizes) || s.sizes.length !== sizes.length || s.sizes.some((n, i) => n !== sizes[i])) {
       throw new Error(`${who}.loadStateDict: the state is for parameters of sizes [${Array.isArray(s?.sizes) ? s.sizes.join(', ') : String(s?.sizes)}], this optimizer has [${sizes.join(', ')}]`);
@@ -202,21 +202,21 @@ export class StateArena {
     if (!Array.isArray(s.counts) || s.counts.length !== sizes.length || !s.counts.every((c) => Number.isSafeInteger(c) && c >= 0)) {
       throw new Error(`${who}.loadStateDict: counts must be one non-negative integer per parameter (${sizes.length}), got [${String(s.counts)}]`);
     }
-    if (s.state === null) return { values: null, counts: s.counts };
+    if (s.state === null) return;
     const n = Math.max(1, this.perParam * arenaLayout(sizes).size);
     const length = s.state instanceof Float32Array ? s.state.length : s.state.size;
     if (length !== n) throw new Error(`${who}.loadStateDict: the state holds ${length} values, expected ${n} for these parameters`);
     if (!(s.state instanceof Float32Array) && !isOnCurrentBackend(s.state)) throw new Error(`${who}.loadStateDict: the state tensor is of another backend; pass its values (await state.data())`);
-    return { values: s.state, counts: s.counts };
   }
 
-  load(params: Tensor[], s: { values: Float32Array | Tensor | null; counts: number[] }): void {
+  /** Install `s`, which checkLoad passed. */
+  load(params: Tensor[], s: ArenaState): void {
     const { offsets, size } = arenaLayout(params.map((p) => p.size));
     this.offsets.clear();
     this.homes.clear();
     this.counts.clear();
     this.recording = -1;
-    if (s.values === null) {
+    if (s.state === null) {
       this.state = null;
       return;
     }
@@ -225,11 +225,11 @@ export class StateArena {
       this.counts.set(p, { landed: s.counts[j]!, recordedAt: -1 });
     });
     this.size = size;
-    if (s.values instanceof Float32Array) {
-      this.state = tensorFromHost(s.values.slice(), [s.values.length], 'float32');
+    if (s.state instanceof Float32Array) {
+      this.state = tensorFromHost(s.state.slice(), [s.state.length], 'float32');
     } else {
       // Another optimizer's live state: a copy of its own, written at the next flush.
-      const from = s.values;
+      const from = s.state;
       this.state = tensorFromHost(new Float32Array(from.size), [from.size], 'float32');
       noGrad(() => this.state!.copy_(from));
     }
@@ -241,8 +241,7 @@ export class StateArena {
       c = { landed: 0, recordedAt: -1 };
       this.counts.set(p, c);
     }
-    // Effects bump the arena's version when they land; a failed flush leaves it unchanged.
-    if (c.recordedAt >= 0 && version > c.recordedAt) c.landed++;
+    c.landed = landedBy(c, version);
     c.recordedAt = version;
     return c.landed + 1;
   }
@@ -281,6 +280,15 @@ export class StateArena {
       this.homes.set(p, view);
     }
   }
+}
+
+/**
+ * A parameter's updates that landed, given the arena's version now: its pending one has
+ * landed if the version moved past the one it was recorded at (effects bump the version when
+ * they land; a failed flush leaves it unchanged).
+ */
+function landedBy(c: { landed: number; recordedAt: number }, version: number): number {
+  return c.landed + (c.recordedAt >= 0 && version > c.recordedAt ? 1 : 0);
 }
 
 function isTensorLike(x: unknown): x is Tensor {
