@@ -6,14 +6,13 @@ import 'katex/dist/katex.min.css';
  * Formulas are rendered when they near the screen, and the rest in idle time after the
  * page's first seconds: KaTeX building a lesson page's few hundred formulas (thousands of
  * elements) at load took the main thread for 0.2-0.7 s, while the first Run's kernels were
- * compiling for the same two cores (npm run bench:cold). Until then a formula's holder shows
- * its TeX. Once every formula of the initial build is drawn, math() renders at once again.
+ * compiling for the same two cores (npm run bench:cold). Until then a formula's holder keeps
+ * its TeX, hidden (style.css). Once every formula of the initial build is drawn, math() renders at once again.
  * window.__mathPending counts those still waiting (the e2e tests wait for 0).
  */
 const pending = new Set<HTMLElement>();
 let deferring = typeof IntersectionObserver !== 'undefined' && typeof requestIdleCallback !== 'undefined';
 let observer: IntersectionObserver | null = null;
-let draining = false;
 /** Idle rendering starts this long after the page starts: its first step comes first. */
 const IDLE_AFTER_MS = 1500;
 
@@ -37,9 +36,8 @@ function renderPending(holder: HTMLElement): void {
   render(holder);
 }
 
+/** Draw the waiting formulas in idle slices from IDLE_AFTER_MS on, then settle (once, at load). */
 function drainWhenIdle(): void {
-  if (draining) return;
-  draining = true;
   const step = (deadline: IdleDeadline): void => {
     for (const h of pending) {
       if (deadline.timeRemaining() < 4 && !deadline.didTimeout) break;
@@ -71,18 +69,16 @@ export function math(parent: HTMLElement, tex: string, display = true): HTMLElem
   const holder = document.createElement(display ? 'div' : 'span');
   holder.className = 'math';
   parent.append(holder);
+  holder.dataset.tex = tex;
   if (!deferring) {
-    holder.dataset.tex = tex;
     render(holder);
     return holder;
   }
-  holder.dataset.tex = tex;
   holder.textContent = tex;
   pending.add(holder);
   window.__mathPending = pending.size;
   observer ??= new IntersectionObserver((entries) => entries.forEach((e) => e.isIntersecting && renderPending(e.target as HTMLElement)), { rootMargin: '50% 0px' });
   observer.observe(holder);
-  drainWhenIdle();
   return holder;
 }
 

@@ -63,10 +63,9 @@ export async function acquireDevice(opts: { defaultLimits?: boolean } = {}): Pro
   const device = await adapter.requestDevice({
     // Timestamp queries, where offered, let benchmarks time the kernels alone (gpuTimeMs).
     requiredFeatures: (['timestamp-query', 'subgroups'] as GPUFeatureName[]).filter((f) => adapter.features.has(f)),
-    requiredLimits: opts.defaultLimits ? { maxStorageBuffersPerShaderStage: Math.min(10, limits.maxStorageBuffersPerShaderStage) } : {
+    requiredLimits: {
       maxStorageBuffersPerShaderStage: Math.min(10, limits.maxStorageBuffersPerShaderStage),
-      maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
-      maxBufferSize: limits.maxBufferSize,
+      ...(opts.defaultLimits ? {} : { maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize, maxBufferSize: limits.maxBufferSize }),
     },
   });
   const info = adapter.info;
